@@ -1,0 +1,60 @@
+"""Run `python -m vidpipe` as a user would: a subprocess with its own environment."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+Vidpipe = Callable[..., subprocess.CompletedProcess[str]]
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDPIPE_")}
+    env.update(
+        VIDPIPE_DATA_DIR=str(tmp_path / "data"),
+        VIDPIPE_NO_PLUGINS="1",
+        VIDPIPE_HEARTBEAT_SECONDS="1",
+        VIDPIPE_LEASE_SECONDS="10",
+        PYTHONUNBUFFERED="1",
+        COLUMNS="200",
+    )
+    return env
+
+
+@pytest.fixture
+def vidpipe(cli_env: dict[str, str]) -> Vidpipe:
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> Any:
+        return subprocess.run(
+            [sys.executable, "-m", "vidpipe", *args],
+            env={**cli_env, **(env or {})},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+
+    return run
+
+
+def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "vidpipe", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    )
+
+
+def document(result: subprocess.CompletedProcess[str]) -> dict[str, Any]:
+    assert result.stdout.strip(), result.stderr
+    return json.loads(result.stdout)

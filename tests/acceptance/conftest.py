@@ -1,0 +1,1 @@
+from cli_helpers import cli_env, vidpipe  # noqa: F401  (fixtures)

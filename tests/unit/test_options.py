@@ -1,0 +1,75 @@
+"""Bad input gets one clear line naming the flag (CLI-5)."""
+
+import pytest
+from pydantic import ValidationError
+
+from vidpipe.config import Settings
+from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.projects import (
+    GenerateOptions,
+    check_budget,
+    check_capabilities,
+    estimate_cost,
+    one_line,
+)
+from vidpipe.providers.registry import load_registry
+
+
+def error_line(**fields: object) -> str:
+    with pytest.raises(ValidationError) as caught:
+        GenerateOptions.model_validate({"prompt": "a fox", **fields})
+    return one_line(caught.value)
+
+
+def test_defaults_match_the_spec() -> None:
+    options = GenerateOptions(prompt="  a fox  ")
+    assert options.prompt == "a fox"
+    assert (options.style, options.aspect_ratio, options.resolution) == (
+        "cinematic",
+        "16:9",
+        "720p",
+    )
+    assert (options.clip_duration, options.crossfade, options.scenes) == (4.0, 0.0, None)
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        ({"prompt": "   "}, "invalid prompt: must not be empty"),
+        ({"prompt": "x" * 4001}, "invalid prompt: is 4001 characters; the limit is 4000"),
+        ({"aspect_ratio": "7:3"}, "invalid --aspect-ratio"),
+        ({"scenes": 0}, "invalid --scenes"),
+        ({"scenes": 21}, "invalid --scenes"),
+        ({"resolution": "4k"}, "invalid --resolution"),
+        ({"crossfade": 4}, "crossfade (4s) must be shorter than the clip duration (4s)"),
+        ({"bogus": 1}, "invalid bogus"),
+    ],
+)
+def test_bad_options_give_one_line(fields: dict[str, object], expected: str) -> None:
+    line = error_line(**fields)
+    assert expected in line
+    assert "\n" not in line
+
+
+def test_capabilities_of_the_video_provider_are_enforced(tmp_path) -> None:
+    settings = Settings(data_dir=tmp_path)
+    providers = load_registry().build(settings, "local", "local", "local")
+    check_capabilities(GenerateOptions(prompt="a", clip_duration=10), providers)
+    with pytest.raises(BadInputError, match="takes 1 to 10 seconds"):
+        check_capabilities(GenerateOptions(prompt="a", clip_duration=11), providers)
+    with pytest.raises(BadInputError, match="takes 1 to 10 seconds"):
+        check_capabilities(GenerateOptions(prompt="a", clip_duration=0.5), providers)
+
+
+def test_local_is_free_and_a_budget_below_the_estimate_is_refused(tmp_path) -> None:
+    providers = load_registry().build(Settings(data_dir=tmp_path), "local", "local", "local")
+    options = GenerateOptions(prompt="a", max_cost=0)
+    assert estimate_cost(options, providers) == 0
+    check_budget(options, 0.0)
+    with pytest.raises(BadInputError, match="budget exceeded"):
+        check_budget(options, 0.01)
+
+
+def test_unknown_provider_names_the_setting(tmp_path) -> None:
+    with pytest.raises(BadInputError, match="VIDPIPE_VIDEO_PROVIDER"):
+        load_registry().build(Settings(data_dir=tmp_path), "local", "local", "nope")

@@ -1,0 +1,10 @@
+"""The `vidpipe` command line. Commands are thin: they parse, call below, and print."""
+
+from vidpipe.cli.app import app
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main"]

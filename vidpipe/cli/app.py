@@ -1,0 +1,306 @@
+"""Commands of SPEC §4. Each parses, calls the layer below, prints; no logic lives here."""
+
+from __future__ import annotations
+
+import sys
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.cli import views
+from vidpipe.cli.progress import make_progress
+from vidpipe.cli.runtime import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    Invocation,
+    database,
+    database_exists,
+    execute,
+    fail,
+    print_json,
+    stderr,
+    stdout,
+)
+from vidpipe.config import Settings
+from vidpipe.db.queries import list_projects, load_project, resolve_project_id
+from vidpipe.errors import BadInputError, ProjectBusyError, VidpipeError
+from vidpipe.orchestrator.pipeline import restitch_project, run_pipeline
+from vidpipe.orchestrator.projects import (
+    GenerateOptions,
+    check_budget,
+    check_capabilities,
+    create_project,
+    estimate_cost,
+    one_line,
+)
+from vidpipe.orchestrator.report import project_document, project_summary
+from vidpipe.providers.registry import ProviderRegistry, load_registry
+from vidpipe.storage import ProjectStorage
+
+app = typer.Typer(
+    name="vidpipe",
+    help="One text prompt in, a finished multi-scene MP4 out.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print only a JSON document on stdout.")]
+IdArg = Annotated[str, typer.Argument(help="Project id, or a unique prefix of 4+ characters.")]
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Data directory (VIDPIPE_DATA_DIR).", show_default=False)
+    ] = None,
+    database_url: Annotated[
+        str | None, typer.Option(help="Database URL (VIDPIPE_DATABASE_URL).", show_default=False)
+    ] = None,
+) -> None:
+    overrides: dict[str, Any] = {}
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    if database_url is not None:
+        overrides["database_url"] = database_url
+    ctx.obj = overrides
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    try:
+        return Settings(**(ctx.obj or {}))
+    except ValidationError as exc:
+        raise fail(f"configuration: {one_line(exc, {})}", EXIT_BAD_INPUT) from None
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    prompt: Annotated[str, typer.Argument(help="What the video is about.")],
+    style: Annotated[str, typer.Option(help="Visual style.")] = "cinematic",
+    aspect_ratio: Annotated[str, typer.Option(help="16:9, 9:16 or 1:1.")] = "16:9",
+    clip_duration: Annotated[float, typer.Option(help="Seconds per scene.")] = 4.0,
+    scenes: Annotated[
+        int | None, typer.Option(help="Number of scenes (1–20); default: the writer picks 3–5.")
+    ] = None,
+    resolution: Annotated[str, typer.Option(help="480p, 720p or 1080p.")] = "720p",
+    crossfade: Annotated[float, typer.Option(help="Crossfade seconds; 0 = hard cuts.")] = 0.0,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask to confirm costs.")] = False,
+    max_cost: Annotated[
+        float | None, typer.Option(help="Budget in USD, enforced before every paid call.")
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Create a project and run it to the end."""
+    settings = _settings(ctx)
+    try:
+        options = GenerateOptions(
+            prompt=prompt,
+            style=style,
+            aspect_ratio=aspect_ratio,  # type: ignore[arg-type]
+            clip_duration=clip_duration,
+            scenes=scenes,
+            resolution=resolution,  # type: ignore[arg-type]
+            crossfade=crossfade,
+            max_cost=max_cost,
+        )
+    except ValidationError as exc:
+        raise fail(one_line(exc), EXIT_BAD_INPUT) from None
+    registry = load_registry()
+
+    async def work(invocation: Invocation) -> int:
+        providers = registry.build(
+            settings,
+            settings.storyboard_provider,
+            settings.image_provider,
+            settings.video_provider,
+        )
+        check_capabilities(options, providers)
+        estimate = estimate_cost(options, providers)
+        check_budget(options, estimate)
+        if estimate > 0 and not yes:
+            _confirm_cost(estimate)
+        async with database(settings, create=True) as session:
+            project = await create_project(session, settings, options)
+            invocation.project_id = str(project.id)
+            stderr.print(f"project {project.id}", markup=False)
+            return await _run(session, settings, project.id, json_output, registry)
+
+    execute(work)
+
+
+def _confirm_cost(estimate: float) -> None:
+    if not sys.stdin.isatty():
+        raise fail(
+            f"this run is estimated at ${estimate:.2f}; pass --yes to confirm without a terminal",
+            EXIT_BAD_INPUT,
+        )
+    if not typer.confirm(f"Estimated cost ${estimate:.2f}. Continue?", err=True):
+        raise fail("cancelled; nothing was written", EXIT_BAD_INPUT)
+
+
+async def _run(
+    session: AsyncSession,
+    settings: Settings,
+    project_id: uuid.UUID,
+    json_output: bool,
+    registry: ProviderRegistry,
+) -> int:
+    """Run the pipeline with progress; print the outcome; return the exit code."""
+    storage = ProjectStorage(settings.projects_dir, project_id)
+    progress = make_progress(stderr, quiet=False)
+    try:
+        if progress is None:
+            await run_pipeline(session, project_id, settings=settings, registry=registry)
+        else:
+            with progress:
+                await run_pipeline(
+                    session, project_id, progress, settings=settings, registry=registry
+                )
+        code = EXIT_OK
+    except (BadInputError, ProjectBusyError):
+        raise  # refused before anything ran: one line, nothing changed
+    except Exception:
+        code = EXIT_FAILED
+    project = await load_project(session, project_id)
+    document = project_document(project, storage)
+    if json_output:
+        print_json(document)
+    else:
+        views.show_project(stdout, document)
+    if code != EXIT_OK:
+        stderr.print(
+            f"error: project {project_id} failed: {project.error_message}\n"
+            f"fix the cause, then run: vidpipe resume {project_id}",
+            markup=False,
+            soft_wrap=True,
+        )
+    return code
+
+
+@app.command()
+def resume(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
+    """Continue a project that is not complete."""
+    settings = _settings(ctx)
+    registry = load_registry()
+
+    async def work(invocation: Invocation) -> int:
+        async with database(settings, create=False) as session:
+            project_id = await resolve_project_id(session, project)
+            invocation.project_id = str(project_id)
+            return await _run(session, settings, project_id, json_output, registry)
+
+    execute(work)
+
+
+@app.command()
+def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
+    """One project: status, scenes, clips, runs, error."""
+    settings = _settings(ctx)
+
+    async def work(invocation: Invocation) -> int:
+        async with database(settings, create=False) as session:
+            project_id = await resolve_project_id(session, project)
+            found = await load_project(session, project_id)
+            document = project_document(found, ProjectStorage(settings.projects_dir, project_id))
+        if json_output:
+            print_json(document)
+        else:
+            views.show_project(stdout, document)
+        return EXIT_OK
+
+    execute(work)
+
+
+@app.command("list")
+def list_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
+    """All projects, newest first."""
+    settings = _settings(ctx)
+
+    async def work(invocation: Invocation) -> int:
+        documents: list[dict[str, Any]] = []
+        if database_exists(settings):
+            async with database(settings, create=False) as session:
+                for found in await list_projects(session):
+                    storage = ProjectStorage(settings.projects_dir, found.id)
+                    documents.append(project_summary(found, storage))
+        if json_output:
+            print_json(documents)
+        else:
+            views.show_list(stdout, documents)
+        return EXIT_OK
+
+    execute(work)
+
+
+@app.command()
+def stitch(
+    ctx: typer.Context,
+    project: IdArg,
+    crossfade: Annotated[
+        float | None, typer.Option(help="Crossfade seconds; 0 = hard cuts. Default: as before.")
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Re-stitch a complete project (e.g. with --crossfade) without regenerating anything."""
+    settings = _settings(ctx)
+    registry = load_registry()
+
+    async def work(invocation: Invocation) -> int:
+        async with database(settings, create=False) as session:
+            project_id = await resolve_project_id(session, project)
+            invocation.project_id = str(project_id)
+            storage = ProjectStorage(settings.projects_dir, project_id)
+            try:
+                found = await restitch_project(
+                    session, project_id, crossfade, settings=settings, registry=registry
+                )
+            except VidpipeError:
+                raise
+            except Exception as exc:
+                stderr.print(f"error: stitch failed: {type(exc).__name__}: {exc}", markup=False)
+                return EXIT_FAILED
+            document = project_document(found, storage)
+        if json_output:
+            print_json(document)
+        else:
+            views.show_project(stdout, document)
+        return EXIT_OK
+
+    execute(work)
+
+
+@config_app.command("show")
+def config_show(ctx: typer.Context, json_output: JsonFlag = False) -> None:
+    """Effective settings, secrets masked."""
+    shown = _settings(ctx).masked()
+    if json_output:
+        print_json(shown)
+    else:
+        views.show_settings(stdout, shown)
+
+
+@app.command()
+def doctor(ctx: typer.Context, json_output: JsonFlag = False) -> None:
+    """Check ffmpeg, the database and the provider settings."""
+    from vidpipe.cli.doctor import run_checks
+
+    settings = _settings(ctx)
+
+    async def work(invocation: Invocation) -> int:
+        checks = await run_checks(settings)
+        if json_output:
+            print_json([check.as_dict() for check in checks])
+        else:
+            views.show_checks(stdout, checks)
+        return EXIT_OK if all(check.ok for check in checks) else EXIT_FAILED
+
+    execute(work)

@@ -1,0 +1,74 @@
+"""Human-readable renderings of the shared documents (the JSON forms come from report.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+STATUS_STYLE = {
+    "complete": "green",
+    "failed": "red",
+    "pending": "dim",
+    "rai_filtered": "yellow",
+    "timed_out": "yellow",
+}
+
+
+def _status(value: str | None) -> str:
+    value = value or "-"
+    return f"[{STATUS_STYLE.get(value, 'cyan')}]{value}[/]"
+
+
+def show_project(console: Console, document: dict[str, Any]) -> None:
+    console.print(f"[bold]{document['id']}[/]  {_status(document['status'])}")
+    console.print(f"prompt: {document['prompt']}", markup=False)
+    if document.get("output_path"):
+        console.print(f"output: {document['output_path']}", markup=False)
+    if document.get("error_message"):
+        console.print(f"[red]error:[/] {document['error_message']}", soft_wrap=True)
+    scenes = document.get("scenes") or []
+    if scenes:
+        table = Table("scene", "status", "clip", "description", box=None)
+        for scene in scenes:
+            table.add_row(
+                str(scene["index"] + 1),
+                _status(scene["status"]),
+                f"{scene['clip_duration']:.2f}s" if scene.get("clip_duration") else "-",
+                (scene["scene_description"] or "")[:70],
+            )
+        console.print(table)
+    for missing in document.get("missing_scenes") or []:
+        console.print(
+            f"[yellow]scene {missing['index'] + 1} missing:[/] {missing['clip_status']}"
+            f" — {missing['reason']}"
+        )
+
+
+def show_list(console: Console, documents: list[dict[str, Any]]) -> None:
+    if not documents:
+        console.print('no projects yet — try: vidpipe generate "a lighthouse at dawn"')
+        return
+    table = Table("id", "status", "created", "prompt", box=None)
+    for document in documents:
+        table.add_row(
+            document["id"][:8],
+            _status(document["status"]),
+            (document.get("created_at") or "")[:19],
+            document["prompt"][:60],
+        )
+    console.print(table)
+
+
+def show_settings(console: Console, settings: dict[str, Any]) -> None:
+    table = Table("setting", "environment variable", "value", box=None)
+    for name, value in settings.items():
+        table.add_row(name, f"VIDPIPE_{name.upper()}", "" if value is None else str(value))
+    console.print(table)
+
+
+def show_checks(console: Console, checks: list[Any]) -> None:
+    for check in checks:
+        mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
+        console.print(f"{mark} {check.name}: {check.detail}", soft_wrap=True)

@@ -1,0 +1,192 @@
+"""Tables. The database is the truth about progress; files are the truth about artifacts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite keeps no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class Project(Base):
+    __tablename__ = "projects"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    prompt: Mapped[str] = mapped_column(Text)
+    style: Mapped[str] = mapped_column(String(64))
+    aspect_ratio: Mapped[str] = mapped_column(String(8))
+    resolution: Mapped[str] = mapped_column(String(8))
+    clip_duration: Mapped[float] = mapped_column(Float)
+    fps: Mapped[int] = mapped_column(Integer, default=24)
+    requested_scenes: Mapped[int | None] = mapped_column(Integer)
+    crossfade: Mapped[float] = mapped_column(Float, default=0.0)
+    max_cost: Mapped[float | None] = mapped_column(Float)
+    storyboard_provider: Mapped[str] = mapped_column(String(64))
+    image_provider: Mapped[str] = mapped_column(String(64))
+    video_provider: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    style_guide: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    output_path: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    lease_owner: Mapped[str | None] = mapped_column(String(200))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    scenes: Mapped[list[Scene]] = relationship(
+        back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"
+    )
+    runs: Mapped[list[PipelineRun]] = relationship(
+        back_populates="project", order_by="PipelineRun.started_at", cascade="all, delete-orphan"
+    )
+
+
+class Scene(Base):
+    __tablename__ = "scenes"
+    __table_args__ = (UniqueConstraint("project_id", "scene_index"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    scene_index: Mapped[int] = mapped_column(Integer)
+    scene_description: Mapped[str] = mapped_column(Text)
+    start_frame_prompt: Mapped[str] = mapped_column(Text)
+    end_frame_prompt: Mapped[str] = mapped_column(Text)
+    video_motion_prompt: Mapped[str] = mapped_column(Text)
+    transition_notes: Mapped[str] = mapped_column(Text, default="")
+
+    project: Mapped[Project] = relationship(back_populates="scenes")
+    keyframes: Mapped[list[Keyframe]] = relationship(
+        back_populates="scene", cascade="all, delete-orphan"
+    )
+    clip: Mapped[VideoClip | None] = relationship(
+        back_populates="scene", cascade="all, delete-orphan", uselist=False
+    )
+
+
+class Keyframe(Base):
+    """One image at one end of a scene. `inherited` rows share the previous scene's end file."""
+
+    __tablename__ = "keyframes"
+    __table_args__ = (UniqueConstraint("scene_id", "position"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    scene_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("scenes.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[str] = mapped_column(String(8))  # "start" | "end"
+    source: Mapped[str] = mapped_column(String(16))  # "generated" | "inherited"
+    prompt: Mapped[str] = mapped_column(Text)
+    file_path: Mapped[str] = mapped_column(Text)  # relative to the project folder
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    scene: Mapped[Scene] = relationship(back_populates="keyframes")
+
+
+class VideoClip(Base):
+    __tablename__ = "video_clips"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    scene_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("scenes.id", ondelete="CASCADE"), unique=True
+    )
+    # pending | submitted | complete | failed | rai_filtered | timed_out
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    provider: Mapped[str] = mapped_column(String(64))
+    operation_id: Mapped[str | None] = mapped_column(Text)
+    file_path: Mapped[str | None] = mapped_column(Text)  # relative to the project folder
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    has_audio: Mapped[bool | None] = mapped_column()
+    error_message: Mapped[str | None] = mapped_column(Text)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    scene: Mapped[Scene] = relationship(back_populates="clip")
+
+
+class PipelineRun(Base):
+    __tablename__ = "pipeline_runs"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    total_duration_seconds: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    error: Mapped[str | None] = mapped_column(Text)
+    log: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    runner: Mapped[str | None] = mapped_column(String(200))
+
+    project: Mapped[Project] = relationship(back_populates="runs")
+
+
+class ProviderCall(Base):
+    """The ledger: every paid (or free) provider call with its cost (PROV-4)."""
+
+    __tablename__ = "provider_calls"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    run_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("pipeline_runs.id", ondelete="SET NULL")
+    )
+    step: Mapped[str] = mapped_column(String(16))
+    role: Mapped[str] = mapped_column(String(16))
+    provider: Mapped[str] = mapped_column(String(64))
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

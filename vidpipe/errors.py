@@ -1,0 +1,46 @@
+"""Exception hierarchy. Each docstring is the default message (procrastinate's pattern)."""
+
+from __future__ import annotations
+
+
+class VidpipeError(Exception):
+    """vidpipe failed."""
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message or (self.__doc__ or "").strip())
+
+
+class BadInputError(VidpipeError):
+    """The request is invalid; nothing was written."""
+
+
+class ProjectNotFoundError(BadInputError):
+    """No project matches that id."""
+
+
+class ProjectBusyError(VidpipeError):
+    """Another runner holds this project's lease."""
+
+
+class NotResumableError(BadInputError):
+    """This project cannot be resumed."""
+
+
+class ProviderError(VidpipeError):
+    """A provider call failed."""
+
+
+class ContentFilteredError(ProviderError):
+    """The provider refused the request for content-safety reasons."""
+
+
+class ProviderTimeoutError(ProviderError):
+    """The provider did not finish in time."""
+
+
+class FFmpegError(VidpipeError):
+    """ffmpeg failed."""
+
+
+class BudgetExceededError(VidpipeError):
+    """budget exceeded"""

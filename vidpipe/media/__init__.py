@@ -1,0 +1,1 @@
+"""ffmpeg discovery, probing, encoding, frame I/O and stitching."""

@@ -1,0 +1,153 @@
+"""One runner per project at a time (CORE-6): a lease row with a heartbeat.
+
+The lease is two columns on `projects`, taken by a single conditional UPDATE so that two runners
+racing for it cannot both win, on SQLite or PostgreSQL. A holder that died stops renewing and its
+lease expires; on the same host a dead holder's pid is noticed at once and the lease taken over.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from datetime import timedelta
+
+import psutil
+from sqlalchemy import or_, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from vidpipe.db.models import Project, utcnow
+from vidpipe.errors import ProjectBusyError
+
+log = logging.getLogger(__name__)
+
+
+def runner_identity() -> str:
+    """host:pid:nonce — enough to tell whether a holder on this host still lives."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def holder_is_dead_here(owner: str) -> bool:
+    host, _, rest = owner.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False
+    pid = int(pid_text)
+    if pid == os.getpid():
+        return False  # another runner in this very process is alive by definition
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@dataclass
+class Lease:
+    project_id: uuid.UUID
+    owner: str
+    seconds: float
+    lost: asyncio.Event
+
+
+async def try_acquire(
+    session: AsyncSession, project_id: uuid.UUID, owner: str, seconds: float
+) -> str | None:
+    """Take the lease; return None on success or the current holder's description."""
+    now = utcnow()
+    taken = await session.execute(
+        update(Project)
+        .where(
+            Project.id == project_id,
+            or_(
+                Project.lease_owner.is_(None),
+                Project.lease_expires_at < now,
+                Project.lease_owner == owner,
+            ),
+        )
+        .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=seconds))
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+    if taken.rowcount == 1:  # type: ignore[attr-defined]
+        return None
+    project = await session.get(Project, project_id, populate_existing=True)
+    if project is None or project.lease_owner is None:
+        return await try_acquire(session, project_id, owner, seconds)
+    holder = project.lease_owner
+    if holder_is_dead_here(holder):
+        stolen = await session.execute(
+            update(Project)
+            .where(Project.id == project_id, Project.lease_owner == holder)
+            .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=seconds))
+            .execution_options(synchronize_session=False)
+        )
+        await session.commit()
+        if stolen.rowcount == 1:  # type: ignore[attr-defined]
+            log.info("took over the lease of dead runner %s", holder)
+            return None
+    expires = project.lease_expires_at
+    left = max(0.0, (expires - now).total_seconds()) if expires else 0.0
+    host, _, rest = holder.partition(":")
+    return f"pid {rest.partition(':')[0]} on {host} (lease renews, expires in {left:.0f}s)"
+
+
+async def release(session: AsyncSession, project_id: uuid.UUID, owner: str) -> None:
+    await session.execute(
+        update(Project)
+        .where(Project.id == project_id, Project.lease_owner == owner)
+        .values(lease_owner=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+async def _heartbeat(engine: AsyncEngine, lease: Lease, interval: float) -> None:
+    async with AsyncSession(engine) as session:
+        while True:
+            await asyncio.sleep(interval)
+            renewed = await session.execute(
+                update(Project)
+                .where(Project.id == lease.project_id, Project.lease_owner == lease.owner)
+                .values(lease_expires_at=utcnow() + timedelta(seconds=lease.seconds))
+                .execution_options(synchronize_session=False)
+            )
+            await session.commit()
+            if renewed.rowcount != 1:  # type: ignore[attr-defined]
+                log.error("lost the lease on project %s", lease.project_id)
+                lease.lost.set()
+                return
+
+
+@contextlib.asynccontextmanager
+async def hold_lease(
+    engine: AsyncEngine,
+    project_id: uuid.UUID,
+    *,
+    seconds: float,
+    heartbeat: float,
+    owner: str | None = None,
+) -> AsyncIterator[Lease]:
+    """Hold the project's lease for the block, renewing it; ProjectBusyError if someone has it."""
+    owner = owner or runner_identity()
+    async with AsyncSession(engine) as session:
+        holder = await try_acquire(session, project_id, owner, seconds)
+        if holder is not None:
+            raise ProjectBusyError(
+                f"project {project_id} is already being run by {holder}; "
+                "wait for it to finish or stop that process"
+            )
+    lease = Lease(project_id, owner, seconds, asyncio.Event())
+    beat = asyncio.create_task(_heartbeat(engine, lease, min(heartbeat, seconds / 3)))
+    try:
+        yield lease
+    finally:
+        beat.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await beat
+        async with AsyncSession(engine) as session:
+            await release(session, project_id, owner)

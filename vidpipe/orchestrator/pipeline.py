@@ -1,0 +1,296 @@
+"""run_pipeline: the four steps in order, each skipping what is already done.
+
+Every invocation is a PipelineRun row; the project's lease is held for the whole run; any failure
+(or Ctrl+C / SIGTERM) leaves `failed` with "<step> failed: <Type>: <message>" and a resumable
+project.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from vidpipe.config import Settings
+from vidpipe.db.models import PipelineRun, Project, utcnow
+from vidpipe.db.queries import load_project
+from vidpipe.errors import BadInputError, NotResumableError
+from vidpipe.orchestrator.leases import Lease, hold_lease
+from vidpipe.orchestrator.state import (
+    PIPELINE_STATES,
+    STAGE_STEPS,
+    can_resume,
+    get_resume_step,
+    stages_from,
+)
+from vidpipe.pipeline.context import PipelineContext, ProgressCallback, ProgressEvent, Stopwatch
+from vidpipe.pipeline.keyframes import first_unusable_position, generate_keyframes
+from vidpipe.pipeline.stitcher import stitch_videos
+from vidpipe.pipeline.storyboard import generate_storyboard
+from vidpipe.pipeline.video_gen import clip_is_done, generate_videos
+from vidpipe.providers.registry import ProviderRegistry, load_registry
+from vidpipe.storage import ProjectStorage
+
+log = logging.getLogger(__name__)
+
+StepFunction = Callable[[AsyncSession, Project, PipelineContext], Awaitable[None]]
+
+STEP_FUNCTIONS: dict[str, StepFunction] = {
+    "storyboarding": generate_storyboard,
+    "keyframing": generate_keyframes,
+    "video_gen": generate_videos,
+    "stitching": stitch_videos,
+}
+
+
+def completed_steps(project: Project, storage: ProjectStorage) -> dict[str, bool]:
+    """What is really done, from rows *and* files (CORE-2, CORE-4)."""
+    scenes = list(project.scenes)
+    has_storyboard = bool(scenes) and project.style_guide is not None
+    has_keyframes = has_storyboard and first_unusable_position(scenes, storage) is None
+    has_clips = has_keyframes and all(clip_is_done(scene, storage) for scene in scenes)
+    return {
+        "has_storyboard": has_storyboard,
+        "has_keyframes": has_keyframes,
+        "has_clips": has_clips,
+    }
+
+
+async def run_pipeline(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    progress_callback: ProgressCallback | None = None,
+    *,
+    settings: Settings | None = None,
+    registry: ProviderRegistry | None = None,
+) -> Project:
+    """Run (or resume) a project to `complete`. Raises on failure after recording it."""
+    settings = settings or Settings()
+    registry = registry or load_registry()
+    project = await load_project(session, project_id)
+    if not can_resume(project.status):
+        raise NotResumableError(f"project {project_id} is {project.status}; nothing to resume")
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    async with hold_lease(
+        engine,
+        project_id,
+        seconds=settings.lease_seconds,
+        heartbeat=settings.heartbeat_seconds,
+    ) as lease:
+        runner = _LeasedRun(session, project_id, settings, registry, progress_callback, lease)
+        return await runner.run()
+
+
+class _LeasedRun:
+    def __init__(
+        self,
+        session: AsyncSession,
+        project_id: uuid.UUID,
+        settings: Settings,
+        registry: ProviderRegistry,
+        progress_callback: ProgressCallback | None,
+        lease: Lease,
+    ) -> None:
+        self.session = session
+        self.project_id = project_id
+        self.settings = settings
+        self.registry = registry
+        self.progress_callback = progress_callback
+        self.lease = lease
+
+    async def run(self) -> Project:
+        session = self.session
+        project = await load_project(session, self.project_id)
+        if not can_resume(project.status):  # finished while we waited for the lease
+            raise NotResumableError(f"project {self.project_id} is {project.status}")
+        storage = ProjectStorage(self.settings.projects_dir, project.id)
+        storage.ensure_dirs()
+        storage.remove_temporaries()
+        await _close_abandoned_runs(session, project.id)
+        providers = self.registry.build(
+            self.settings,
+            project.storyboard_provider,
+            project.image_provider,
+            project.video_provider,
+        )
+        run = PipelineRun(project_id=project.id, runner=self.lease.owner, status="running", log={})
+        session.add(run)
+        await session.commit()
+        run_id = run.id
+        ctx = PipelineContext(self.settings, providers, storage, self.progress_callback, run_id)
+        first = get_resume_step(project.status, completed_steps(project, storage))
+        stage = first
+        clock = Stopwatch()
+        try:
+            async with _cancel_on_lost_lease(self.lease):
+                for stage in stages_from(first):
+                    project = await self._enter(project, stage, ctx)
+                    watch = Stopwatch()
+                    await STEP_FUNCTIONS[stage](session, project, ctx)
+                    ctx.step_stats(STAGE_STEPS[stage]).seconds += watch.elapsed
+                    project = await load_project(session, self.project_id)
+        except BaseException as exc:
+            await self._record_failure(run_id, STAGE_STEPS[stage], exc, ctx, clock)
+            raise
+        project.status, project.error_message = "complete", None
+        _finish(run, "complete", None, ctx, clock)
+        await session.commit()
+        ctx.report(ProgressEvent("stage", "complete", "Complete"))
+        return await load_project(session, self.project_id)
+
+    async def _enter(self, project: Project, stage: str, ctx: PipelineContext) -> Project:
+        project.status, project.error_message = stage, None
+        await self.session.commit()
+        ctx.report(ProgressEvent("stage", stage, PIPELINE_STATES[stage].capitalize()))
+        log.info("project %s: %s", project.id, stage, extra={"project_id": str(project.id)})
+        return project
+
+    async def _record_failure(
+        self,
+        run_id: uuid.UUID,
+        step: str,
+        exc: BaseException,
+        ctx: PipelineContext,
+        clock: Stopwatch,
+    ) -> None:
+        """Commit `failed` with the step and cause; shielded so Ctrl+C can't cut it short."""
+        cause = _root_cause(exc)
+        message = f"{step} failed: {type(cause).__name__}: {_describe(cause)}"
+
+        async def save() -> None:
+            session = self.session
+            await session.rollback()
+            project = await session.get(Project, self.project_id, populate_existing=True)
+            run = await session.get(PipelineRun, run_id, populate_existing=True)
+            if project is not None:
+                project.status, project.error_message = "failed", message
+            if run is not None:
+                interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
+                _finish(run, "interrupted" if interrupted else "failed", message, ctx, clock)
+            await session.commit()
+
+        log.error("project %s: %s", self.project_id, message)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(save())
+
+
+async def _close_abandoned_runs(session: AsyncSession, project_id: uuid.UUID) -> None:
+    """Runs left `running` by a runner that died; we hold the lease, so none is live."""
+    await session.execute(
+        update(PipelineRun)
+        .where(PipelineRun.project_id == project_id, PipelineRun.status == "running")
+        .values(
+            status="abandoned",
+            error="the runner stopped without finishing (killed or crashed)",
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.commit()
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The first real error inside task-group wrappers, so the message names it."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.CancelledError | KeyboardInterrupt):
+        return "interrupted (Ctrl+C or SIGTERM); resume to continue"
+    return str(exc) or repr(exc)
+
+
+def _finish(
+    run: PipelineRun, status: str, error: str | None, ctx: PipelineContext, clock: Stopwatch
+) -> None:
+    run.status, run.error = status, error
+    run.completed_at = utcnow()
+    run.total_duration_seconds = round(clock.elapsed, 3)
+    run.log = {step: stats.as_dict() for step, stats in ctx.stats.items()}
+
+
+@contextlib.asynccontextmanager
+async def _cancel_on_lost_lease(lease: Lease):  # type: ignore[no-untyped-def]
+    """If the heartbeat loses the lease, another runner may own the project: stop at once."""
+    task = asyncio.current_task()
+    assert task is not None
+
+    async def watch() -> None:
+        await lease.lost.wait()
+        task.cancel()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield
+    finally:
+        watcher.cancel()
+
+
+async def restitch_project(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    crossfade: float | None = None,
+    progress_callback: ProgressCallback | None = None,
+    *,
+    settings: Settings | None = None,
+    registry: ProviderRegistry | None = None,
+) -> Project:
+    """Re-run only the stitch of a complete project, with other options (CORE-9)."""
+    settings = settings or Settings()
+    registry = registry or load_registry()
+    project = await load_project(session, project_id)
+    if project.status != "complete":
+        raise NotResumableError(
+            f"project {project_id} is {project.status}; only a complete project can be "
+            f"re-stitched (use `vidpipe resume {project_id}`)"
+        )
+    if crossfade is not None:
+        shortest = min(
+            (s.clip.duration_seconds or 0.0 for s in project.scenes if s.clip is not None),
+            default=0.0,
+        )
+        if crossfade < 0 or (crossfade > 0 and crossfade >= shortest):
+            raise BadInputError(
+                f"invalid --crossfade: {crossfade:g}s; it must be shorter than the shortest "
+                f"clip ({shortest:g}s)"
+            )
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    async with hold_lease(
+        engine, project_id, seconds=settings.lease_seconds, heartbeat=settings.heartbeat_seconds
+    ) as lease:
+        project = await load_project(session, project_id)
+        storage = ProjectStorage(settings.projects_dir, project.id)
+        storage.remove_temporaries()
+        providers = registry.build(
+            settings, project.storyboard_provider, project.image_provider, project.video_provider
+        )
+        run = PipelineRun(project_id=project.id, runner=lease.owner, status="running", log={})
+        session.add(run)
+        await session.commit()
+        run_id = run.id
+        ctx = PipelineContext(settings, providers, storage, progress_callback, run_id)
+        clock = Stopwatch()
+        try:
+            if crossfade is not None:
+                project.crossfade = crossfade  # committed with the new output, or rolled back
+            await stitch_videos(session, project, ctx)
+        except BaseException as exc:
+            await session.rollback()
+            run = await session.get(PipelineRun, run_id, populate_existing=True)
+            cause = _root_cause(exc)
+            assert run is not None
+            _finish(run, "failed", f"stitch failed: {type(cause).__name__}: {cause}", ctx, clock)
+            await session.commit()
+            raise
+        ctx.step_stats(STAGE_STEPS["stitching"]).seconds += clock.elapsed
+        _finish(run, "complete", None, ctx, clock)
+        await session.commit()
+        return await load_project(session, project_id)

@@ -1,0 +1,140 @@
+"""Creating projects: the options a user gives (CLI and API share them), checked before anything
+is written, against the chosen providers' capabilities (CLI-5, API-7)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.config import Settings
+from vidpipe.db.models import Project
+from vidpipe.errors import BadInputError
+from vidpipe.providers.base import ProviderSet
+
+MAX_PROMPT = 4_000
+DEFAULT_SCENES_FOR_ESTIMATE = 5  # the local writer picks 3–5; estimate the upper end
+
+
+class GenerateOptions(BaseModel):
+    """Everything `generate` takes. Field names are the API's JSON keys."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    prompt: str = Field(max_length=MAX_PROMPT)
+    style: str = Field(default="cinematic", max_length=64)
+    aspect_ratio: Literal["16:9", "9:16", "1:1"] = "16:9"
+    clip_duration: float = Field(default=4.0, gt=0, le=60)
+    scenes: int | None = Field(default=None, ge=1, le=20)
+    resolution: Literal["480p", "720p", "1080p"] = "720p"
+    crossfade: float = Field(default=0.0, ge=0, le=10)
+    max_cost: float | None = Field(default=None, ge=0)
+
+    @field_validator("prompt", "style")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        stripped = value.strip()
+        if not stripped:
+            raise ValueError("must not be empty")
+        return stripped
+
+    @model_validator(mode="after")
+    def _crossfade_shorter_than_clip(self) -> GenerateOptions:
+        if self.crossfade and self.crossfade >= self.clip_duration:
+            raise ValueError(
+                f"crossfade ({self.crossfade:g}s) must be shorter than the clip duration "
+                f"({self.clip_duration:g}s)"
+            )
+        return self
+
+
+FLAG_NAMES = {
+    "prompt": "prompt",
+    "style": "--style",
+    "aspect_ratio": "--aspect-ratio",
+    "clip_duration": "--clip-duration",
+    "scenes": "--scenes",
+    "resolution": "--resolution",
+    "crossfade": "--crossfade",
+    "max_cost": "--max-cost",
+}
+
+
+def one_line(error: ValidationError, names: dict[str, str] | None = None) -> str:
+    """The first validation problem as one readable line, named the way the user spelled it."""
+    first = error.errors()[0]
+    field = str(first["loc"][0]) if first["loc"] else ""
+    name = (names or FLAG_NAMES).get(field, field)
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "string_too_long" and field == "prompt":
+        message = f"is {len(str(first['input']))} characters; the limit is {MAX_PROMPT}"
+    return f"invalid {name}: {message}" if name else message
+
+
+def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None:
+    """Refuse what the chosen video provider cannot make, before any call is paid for."""
+    video = providers.video
+    caps = video.capabilities
+    who = f"the {video.provider_id} video provider"
+    if caps.durations is not None and options.clip_duration not in caps.durations:
+        allowed = ", ".join(f"{d:g}" for d in caps.durations)
+        raise BadInputError(
+            f"invalid --clip-duration: {options.clip_duration:g}s; {who} takes {allowed} seconds"
+        )
+    if not caps.min_duration <= options.clip_duration <= caps.max_duration:
+        raise BadInputError(
+            f"invalid --clip-duration: {options.clip_duration:g}s; {who} takes "
+            f"{caps.min_duration:g} to {caps.max_duration:g} seconds"
+        )
+    if options.aspect_ratio not in caps.aspect_ratios:
+        raise BadInputError(
+            f"invalid --aspect-ratio: {options.aspect_ratio}; {who} takes "
+            + ", ".join(caps.aspect_ratios)
+        )
+    if options.resolution not in caps.resolutions:
+        raise BadInputError(
+            f"invalid --resolution: {options.resolution}; {who} takes "
+            + ", ".join(caps.resolutions)
+        )
+
+
+def estimate_cost(options: GenerateOptions, providers: ProviderSet) -> float:
+    """Upper estimate in USD: one storyboard, N+1 keyframes, N clips (PROV-4)."""
+    scenes = options.scenes or DEFAULT_SCENES_FOR_ESTIMATE
+    return (
+        providers.storyboard.estimate_cost(calls=1)
+        + providers.image.estimate_cost(calls=scenes + 1)
+        + providers.video.estimate_cost(seconds=scenes * options.clip_duration)
+    )
+
+
+def check_budget(options: GenerateOptions, estimate: float) -> None:
+    if options.max_cost is not None and estimate > options.max_cost + 1e-9:
+        raise BadInputError(
+            f"budget exceeded: the estimate is ${estimate:.2f}, above --max-cost "
+            f"${options.max_cost:.2f}"
+        )
+
+
+async def create_project(
+    session: AsyncSession, settings: Settings, options: GenerateOptions
+) -> Project:
+    project = Project(
+        prompt=options.prompt,
+        style=options.style,
+        aspect_ratio=options.aspect_ratio,
+        resolution=options.resolution,
+        clip_duration=options.clip_duration,
+        fps=settings.fps,
+        requested_scenes=options.scenes,
+        crossfade=options.crossfade,
+        max_cost=options.max_cost,
+        storyboard_provider=settings.storyboard_provider,
+        image_provider=settings.image_provider,
+        video_provider=settings.video_provider,
+        status="pending",
+    )
+    session.add(project)
+    await session.commit()
+    return project

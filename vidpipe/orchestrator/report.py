@@ -1,0 +1,108 @@
+"""The one formatter of project documents, shared by the CLI (--json) and the API (CLI-3)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from vidpipe.db.models import PipelineRun, Project, Scene, utcnow
+from vidpipe.pipeline.keyframes import keyframe_of
+from vidpipe.storage import ProjectStorage
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def is_running(project: Project) -> bool:
+    return bool(
+        project.lease_owner and project.lease_expires_at and project.lease_expires_at > utcnow()
+    )
+
+
+def project_summary(project: Project, storage: ProjectStorage) -> dict[str, Any]:
+    """The light document: for `list` and status polling."""
+    return {
+        "id": str(project.id),
+        "status": project.status,
+        "running": is_running(project),
+        "prompt": project.prompt,
+        "style": project.style,
+        "aspect_ratio": project.aspect_ratio,
+        "resolution": project.resolution,
+        "clip_duration": project.clip_duration,
+        "crossfade": project.crossfade,
+        "output_path": _path(storage, project.output_path),
+        "error_message": project.error_message,
+        "created_at": _iso(project.created_at),
+        "updated_at": _iso(project.updated_at),
+    }
+
+
+def project_document(project: Project, storage: ProjectStorage) -> dict[str, Any]:
+    """The full document: scenes with keyframes and clips, missing scenes, runs."""
+    document = project_summary(project, storage)
+    document["style_guide"] = project.style_guide
+    document["providers"] = {
+        "storyboard": project.storyboard_provider,
+        "image": project.image_provider,
+        "video": project.video_provider,
+    }
+    document["scenes"] = [_scene(scene, storage) for scene in project.scenes]
+    document["missing_scenes"] = missing_scenes(project)
+    document["runs"] = [_run(run) for run in project.runs]
+    return document
+
+
+def missing_scenes(project: Project) -> list[dict[str, Any]]:
+    """Scenes whose clip was rejected or timed out, and why (CORE-8)."""
+    return [
+        {"index": s.scene_index, "clip_status": s.clip.status, "reason": s.clip.error_message}
+        for s in project.scenes
+        if s.clip is not None and s.clip.status in ("rai_filtered", "timed_out", "failed")
+    ]
+
+
+def _scene(scene: Scene, storage: ProjectStorage) -> dict[str, Any]:
+    start, end, clip = keyframe_of(scene, "start"), keyframe_of(scene, "end"), scene.clip
+    if clip is not None and clip.status == "complete":
+        status = "complete"
+    elif clip is not None:
+        status = clip.status
+    elif start is not None and end is not None:
+        status = "keyframed"
+    else:
+        status = "pending"
+    return {
+        "index": scene.scene_index,
+        "status": status,
+        "scene_description": scene.scene_description,
+        "start_frame_prompt": scene.start_frame_prompt,
+        "end_frame_prompt": scene.end_frame_prompt,
+        "video_motion_prompt": scene.video_motion_prompt,
+        "transition_notes": scene.transition_notes,
+        "start_keyframe_path": _path(storage, start.file_path if start else None),
+        "start_keyframe_source": start.source if start else None,
+        "end_keyframe_path": _path(storage, end.file_path if end else None),
+        "clip_status": clip.status if clip else None,
+        "clip_path": _path(storage, clip.file_path if clip else None),
+        "clip_duration": clip.duration_seconds if clip else None,
+        "clip_operation_id": clip.operation_id if clip else None,
+        "clip_error": clip.error_message if clip else None,
+    }
+
+
+def _run(run: PipelineRun) -> dict[str, Any]:
+    return {
+        "id": str(run.id),
+        "status": run.status,
+        "started_at": _iso(run.started_at),
+        "completed_at": _iso(run.completed_at),
+        "total_duration_seconds": run.total_duration_seconds,
+        "error": run.error,
+        "log": run.log,
+    }
+
+
+def _path(storage: ProjectStorage, relative: str | None) -> str | None:
+    return str(storage.resolve(relative)) if relative else None

@@ -1,0 +1,71 @@
+"""The state machine (seed names) and where a resume re-enters it.
+
+While work runs, status names the earliest stage not yet finished (CORE-1). Where to resume is
+decided from what the database and the files hold, never from the status string alone (CORE-2).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+PIPELINE_STATES: dict[str, str] = {
+    "pending": "created, nothing run yet",
+    "storyboarding": "writing the storyboard",
+    "keyframing": "drawing the keyframe chain",
+    "video_gen": "animating each scene",
+    "stitching": "joining the clips into output/final.mp4",
+    "complete": "finished",
+    "failed": "stopped by an error; resumable",
+}
+
+STEP_TRANSITIONS: dict[str, str] = {
+    "pending": "storyboarding",
+    "storyboarding": "keyframing",
+    "keyframing": "video_gen",
+    "video_gen": "stitching",
+    "stitching": "complete",
+}
+
+RESUMABLE_STATES: frozenset[str] = frozenset(
+    {"pending", "failed", "storyboarding", "keyframing", "video_gen", "stitching"}
+)
+
+# Each working status and the step name used in logs and error messages.
+STAGE_STEPS: dict[str, str] = {
+    "storyboarding": "storyboard",
+    "keyframing": "keyframes",
+    "video_gen": "video_gen",
+    "stitching": "stitch",
+}
+
+COMPLETED_STEP_KEYS = ("has_storyboard", "has_keyframes", "has_clips", "has_output")
+
+
+def can_resume(status: str) -> bool:
+    return status in RESUMABLE_STATES
+
+
+def get_resume_step(status: str, completed_steps: Mapping[str, bool]) -> str:
+    """The working status to re-enter at: the first stage whose work is not all done.
+
+    `completed_steps` holds `has_storyboard`, `has_keyframes`, `has_clips` and optionally
+    `has_output`, each checked against the database *and* the files. The status string only
+    decides whether resuming is allowed at all.
+    """
+    if status not in PIPELINE_STATES:
+        raise ValueError(f"unknown status {status!r}")
+    if not can_resume(status):
+        raise ValueError(f"a {status} project cannot be resumed")
+    if not completed_steps.get("has_storyboard"):
+        return "storyboarding"
+    if not completed_steps.get("has_keyframes"):
+        return "keyframing"
+    if not completed_steps.get("has_clips"):
+        return "video_gen"
+    return "stitching"
+
+
+def stages_from(stage: str) -> list[str]:
+    """The working stages from `stage` to the end, in order."""
+    order = list(STAGE_STEPS)
+    return order[order.index(stage) :]

@@ -1,0 +1,127 @@
+"""What a step needs besides the session and the project: settings, providers, storage, progress.
+
+Passed in by the orchestrator (never looked up globally), so tests swap any part of it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.config import Settings
+from vidpipe.db.models import Project, ProviderCall
+from vidpipe.errors import BudgetExceededError
+from vidpipe.providers.base import Provider, ProviderSet
+from vidpipe.storage import ProjectStorage
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    """One progress report. `str(event)` is a plain status line (the seed's message)."""
+
+    kind: str  # "stage" | "item" | "done"
+    stage: str
+    message: str
+    scene_index: int | None = None
+    fraction: float | None = None  # 0..1 for the item, when known
+    total: int | None = None  # number of items in the stage
+
+    def __str__(self) -> str:
+        return self.message
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+
+
+@dataclass
+class StepStats:
+    seconds: float = 0.0
+    provider_calls: int = 0
+    estimated_cost: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "seconds": round(self.seconds, 3),
+            "provider_calls": self.provider_calls,
+            "estimated_cost": round(self.estimated_cost, 4),
+        }
+
+
+@dataclass
+class PipelineContext:
+    settings: Settings
+    providers: ProviderSet
+    storage: ProjectStorage
+    progress_callback: ProgressCallback | None = None
+    run_id: uuid.UUID | None = None
+    stats: dict[str, StepStats] = field(default_factory=dict)
+    db_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    def report(self, event: ProgressEvent) -> None:
+        if self.progress_callback is not None:
+            self.progress_callback(event)
+
+    def step_stats(self, step: str) -> StepStats:
+        return self.stats.setdefault(step, StepStats())
+
+    async def charge(
+        self,
+        session: AsyncSession,
+        project: Project,
+        *,
+        step: str,
+        provider: Provider,
+        cost: float,
+        detail: str = "",
+    ) -> None:
+        """Record a provider call in the ledger, refusing it first if it would pass --max-cost.
+
+        Call this *before* the provider call: a call that would pass the budget is never made.
+        """
+        if cost > 0 and project.max_cost is not None:
+            spent = await spent_so_far(session, project.id)
+            if spent + cost > project.max_cost + 1e-9:
+                raise BudgetExceededError(
+                    f"budget exceeded: spent ${spent:.2f}, next call ${cost:.2f}, "
+                    f"max ${project.max_cost:.2f}; resume with a larger --max-cost"
+                )
+        session.add(
+            ProviderCall(
+                project_id=project.id,
+                run_id=self.run_id,
+                step=step,
+                role=provider.role.value,
+                provider=provider.provider_id,
+                cost=cost,
+                detail=detail,
+            )
+        )
+        await session.commit()
+        stats = self.step_stats(step)
+        stats.provider_calls += 1
+        stats.estimated_cost += cost
+
+
+async def spent_so_far(session: AsyncSession, project_id: uuid.UUID) -> float:
+    total = await session.scalar(
+        select(func.coalesce(func.sum(ProviderCall.cost), 0.0)).where(
+            ProviderCall.project_id == project_id
+        )
+    )
+    return float(total or 0.0)
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    @property
+    def elapsed(self) -> float:
+        return time.monotonic() - self.started

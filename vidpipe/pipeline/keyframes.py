@@ -1,0 +1,154 @@
+"""Step 2: the keyframe chain.
+
+Chain position 0 is scene 0's start frame, drawn from its prompt; position k+1 is scene k's end
+frame, drawn from the image at position k and scene k's end prompt, and is also scene k+1's start
+frame (the same file, `source = inherited`). N scenes → N+1 generated images.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.db.models import Keyframe, Project, Scene
+from vidpipe.pipeline.context import PipelineContext, ProgressEvent
+from vidpipe.providers.base import ImageRequest, StyleGuide, frame_size
+from vidpipe.storage import ProjectStorage, image_is_usable
+
+STEP = "keyframes"
+
+
+def keyframe_of(scene: Scene, position: str) -> Keyframe | None:
+    return next((k for k in scene.keyframes if k.position == position), None)
+
+
+def chain_keyframe(scenes: list[Scene], position: int) -> Keyframe | None:
+    """The generated keyframe at a chain position (0..N)."""
+    return (
+        keyframe_of(scenes[0], "start")
+        if position == 0
+        else keyframe_of(scenes[position - 1], "end")
+    )
+
+
+async def generate_keyframes(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
+    scenes = list(project.scenes)
+    first_missing = first_unusable_position(scenes, ctx.storage)
+    _restore_inherited(scenes, upto=len(scenes) if first_missing is None else first_missing)
+    if first_missing is None:
+        await session.commit()
+        return
+    await _invalidate_from(session, scenes, first_missing)
+    total = len(scenes) + 1
+    for position in range(first_missing, total):
+        ctx.report(
+            ProgressEvent(
+                "item",
+                "keyframing",
+                f"Drawing keyframe {position + 1}/{total}",
+                scene_index=max(position - 1, 0),
+                fraction=position / total,
+                total=total,
+            )
+        )
+        await _draw(session, project, scenes, position, ctx)
+    ctx.report(ProgressEvent("done", "keyframing", f"Keyframes: {total} drawn", fraction=1.0))
+
+
+def first_unusable_position(scenes: list[Scene], storage: ProjectStorage) -> int | None:
+    """The first chain position without a row or without a readable file; None when all done."""
+    for position in range(len(scenes) + 1):
+        row = chain_keyframe(scenes, position)
+        if row is None or not image_is_usable(storage.resolve(row.file_path)):
+            return position
+    return None
+
+
+def _restore_inherited(scenes: list[Scene], upto: int) -> None:
+    """Put back any missing `inherited` start row whose source end frame is done."""
+    for position in range(1, min(upto, len(scenes))):
+        end_frame = chain_keyframe(scenes, position)
+        if end_frame is not None and keyframe_of(scenes[position], "start") is None:
+            scenes[position].keyframes.append(_inherited(end_frame))
+
+
+async def _invalidate_from(session: AsyncSession, scenes: list[Scene], position: int) -> None:
+    """Drop every keyframe and clip that depends on chain position `position` or later.
+
+    A keyframe whose file is gone is not done (CORE-4); everything drawn from it downstream in the
+    chain, and the clips animating between those frames, would no longer join seamlessly.
+    """
+    for index, scene in enumerate(scenes):
+        stale = [
+            k
+            for k in scene.keyframes
+            if (k.position == "start" and index >= position)
+            or (k.position == "end" and index + 1 >= position)
+        ]
+        for keyframe in stale:
+            scene.keyframes.remove(keyframe)
+        if index + 1 >= position and scene.clip is not None:
+            scene.clip = None
+    await session.commit()
+
+
+async def _draw(
+    session: AsyncSession,
+    project: Project,
+    scenes: list[Scene],
+    position: int,
+    ctx: PipelineContext,
+) -> None:
+    provider = ctx.providers.image
+    width, height = frame_size(project.aspect_ratio, project.resolution)
+    if position == 0:
+        scene, slot, prompt, reference = scenes[0], "start", scenes[0].start_frame_prompt, None
+    else:
+        scene, slot = scenes[position - 1], "end"
+        prompt = scene.end_frame_prompt
+        previous = chain_keyframe(scenes, position - 1)
+        assert previous is not None
+        reference = ctx.storage.resolve(previous.file_path)
+    await ctx.charge(
+        session,
+        project,
+        step=STEP,
+        provider=provider,
+        cost=provider.estimate_cost(calls=1),
+        detail=f"scene {scene.scene_index} {slot} frame",
+    )
+    png = await provider.generate_image(
+        ImageRequest(
+            prompt=prompt,
+            style_guide=StyleGuide.model_validate(project.style_guide),
+            width=width,
+            height=height,
+            aspect_ratio=project.aspect_ratio,
+            scene_index=scene.scene_index,
+            reference_image=reference,
+        )
+    )
+    relative = ctx.storage.keyframe_name(scene.scene_index, slot)
+    ctx.storage.write_bytes(relative, png)
+    keyframe = Keyframe(
+        position=slot,
+        source="generated",
+        prompt=prompt,
+        file_path=relative,
+        width=width,
+        height=height,
+    )
+    scene.keyframes.append(keyframe)
+    if slot == "end" and position < len(scenes):
+        scenes[position].keyframes.append(_inherited(keyframe))
+    await session.commit()
+
+
+def _inherited(end_frame: Keyframe) -> Keyframe:
+    return Keyframe(
+        position="start",
+        source="inherited",
+        prompt=end_frame.prompt,
+        file_path=end_frame.file_path,
+        width=end_frame.width,
+        height=end_frame.height,
+    )

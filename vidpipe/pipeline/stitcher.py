@@ -1,0 +1,57 @@
+"""Step 4: join the finished clips in scene order into output/final.mp4.
+
+Hard cuts by lossless stream copy when the clips match, or crossfades; scenes whose clip was
+rejected or timed out are skipped (CORE-8). Safe to re-run on a complete project (CORE-9).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.db.models import Project, Scene
+from vidpipe.media.ffmpeg import find_ffmpeg
+from vidpipe.media.probe import is_playable_video
+from vidpipe.media.stitch import stitch_clips
+from vidpipe.pipeline.context import PipelineContext, ProgressEvent
+
+STEP = "stitch"
+
+
+class MissingClipError(RuntimeError):
+    """A clip marked complete has no playable file; resume regenerates it."""
+
+
+def clips_to_join(scenes: list[Scene], ctx: PipelineContext) -> list[Path]:
+    paths: list[Path] = []
+    for scene in scenes:
+        clip = scene.clip
+        if clip is None or clip.status != "complete" or clip.file_path is None:
+            continue
+        path = ctx.storage.resolve(clip.file_path)
+        if not is_playable_video(path):
+            raise MissingClipError(
+                f"clip of scene {scene.scene_index} ({clip.file_path}) is missing or unreadable; "
+                "resume to regenerate it"
+            )
+        paths.append(path)
+    return paths
+
+
+async def stitch_videos(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
+    clips = clips_to_join(list(project.scenes), ctx)
+    if not clips:
+        raise RuntimeError("no scene produced a clip, so there is nothing to stitch")
+    ffmpeg = find_ffmpeg(ctx.settings.ffmpeg)
+    mode = f"crossfade {project.crossfade:g}s" if project.crossfade > 0 else "hard cuts"
+    ctx.report(ProgressEvent("item", "stitching", f"Stitching {len(clips)} clips ({mode})"))
+    relative = ctx.storage.final_name()
+    workdir = ctx.storage.scratch_dir
+    with ctx.storage.atomic_path(relative) as tmp:
+        await stitch_clips(
+            ffmpeg, clips, tmp, crossfade=project.crossfade, fps=project.fps, workdir=workdir
+        )
+    project.output_path = relative
+    await session.commit()
+    ctx.report(ProgressEvent("done", "stitching", f"Wrote {relative}", fraction=1.0))

@@ -1,0 +1,54 @@
+"""Step 1: the storyboard (style guide + scenes), written once and stored in one commit."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.db.models import Project, Scene
+from vidpipe.pipeline.context import PipelineContext, ProgressEvent
+from vidpipe.providers.base import Storyboard, StoryboardRequest
+
+STEP = "storyboard"
+
+
+async def generate_storyboard(
+    session: AsyncSession, project: Project, ctx: PipelineContext
+) -> None:
+    if project.scenes and project.style_guide:
+        return  # already written; a storyboard is never paid for twice
+    provider = ctx.providers.storyboard
+    ctx.report(ProgressEvent("item", "storyboarding", "Writing the storyboard...", total=1))
+    await ctx.charge(
+        session, project, step=STEP, provider=provider, cost=provider.estimate_cost(calls=1)
+    )
+    storyboard = await provider.write_storyboard(
+        StoryboardRequest(
+            prompt=project.prompt,
+            style=project.style,
+            aspect_ratio=project.aspect_ratio,
+            clip_duration=project.clip_duration,
+            scene_count=project.requested_scenes,
+        )
+    )
+    _check_scene_count(storyboard, project.requested_scenes)
+    _store(project, storyboard)
+    await session.commit()
+    ctx.report(
+        ProgressEvent(
+            "done", "storyboarding", f"Storyboard: {len(storyboard.scenes)} scenes", fraction=1.0
+        )
+    )
+
+
+def _check_scene_count(storyboard: Storyboard, requested: int | None) -> None:
+    if requested is not None and len(storyboard.scenes) != requested:
+        raise ValueError(
+            f"the storyboard has {len(storyboard.scenes)} scenes, {requested} were asked for"
+        )
+
+
+def _store(project: Project, storyboard: Storyboard) -> None:
+    project.style_guide = storyboard.style_guide.model_dump()
+    project.scenes.clear()
+    for index, spec in enumerate(storyboard.scenes):
+        project.scenes.append(Scene(scene_index=index, **spec.model_dump()))

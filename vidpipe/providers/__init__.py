@@ -1,0 +1,1 @@
+"""Generative providers: storyboard (LLM), image and video roles."""

@@ -1,0 +1,204 @@
+"""The three role interfaces and the value types that cross them.
+
+A provider is a small class: capabilities as class attributes, one or two async methods.
+Pipeline steps talk to these interfaces only; no step knows which SDK sits behind one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from vidpipe.config import Settings
+
+ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
+RESOLUTIONS: dict[str, int] = {"480p": 480, "720p": 720, "1080p": 1080}
+
+
+def frame_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:
+    """(width, height) for an aspect ratio at a resolution: 720p → 1280×720, 720×1280, 720×720."""
+    short = RESOLUTIONS[resolution]
+    long = (short * 16 // 9 + 1) // 2 * 2  # even, as H.264 wants
+    if aspect_ratio == "16:9":
+        return long, short
+    if aspect_ratio == "9:16":
+        return short, long
+    if aspect_ratio == "1:1":
+        return short, short
+    raise ValueError(f"unknown aspect ratio {aspect_ratio!r}")
+
+
+class Role(StrEnum):
+    STORYBOARD = "storyboard"
+    IMAGE = "image"
+    VIDEO = "video"
+
+
+# ---------------------------------------------------------------- storyboard
+
+
+class StyleGuide(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    visual_style: str
+    color_palette: list[str] = Field(
+        description="Colours as #RRGGBB hex codes or CSS colour names, dominant first."
+    )
+    camera_style: str
+
+
+class SceneSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    scene_description: str
+    start_frame_prompt: str
+    end_frame_prompt: str
+    video_motion_prompt: str
+    transition_notes: str
+
+
+class Storyboard(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    style_guide: StyleGuide
+    scenes: list[SceneSpec] = Field(min_length=1, max_length=20)
+
+
+@dataclass(frozen=True)
+class StoryboardRequest:
+    prompt: str
+    style: str
+    aspect_ratio: str
+    clip_duration: float
+    scene_count: int | None  # None: the writer chooses (3–5)
+
+
+# ---------------------------------------------------------------- images
+
+
+@dataclass(frozen=True)
+class ImageRequest:
+    """One keyframe. `reference_image` set means image-conditioned (an end frame)."""
+
+    prompt: str
+    style_guide: StyleGuide
+    width: int
+    height: int
+    aspect_ratio: str
+    scene_index: int
+    reference_image: Path | None = None
+
+
+# ---------------------------------------------------------------- video
+
+
+class ClipOutcome(StrEnum):
+    COMPLETE = "complete"
+    RAI_FILTERED = "rai_filtered"
+    TIMED_OUT = "timed_out"
+
+
+@dataclass(frozen=True)
+class VideoRequest:
+    motion_prompt: str
+    start_image: Path
+    end_image: Path
+    duration: float
+    width: int
+    height: int
+    aspect_ratio: str
+    fps: int
+    scene_index: int
+    style_guide: StyleGuide | None = None
+
+
+@dataclass
+class VideoResult:
+    outcome: ClipOutcome
+    message: str = ""
+    has_audio: bool = False
+
+
+ProgressFn = Callable[[float], None]
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a provider accepts; checked before any call (CLI-5)."""
+
+    min_duration: float = 1.0
+    max_duration: float = 10.0
+    aspect_ratios: tuple[str, ...] = ASPECT_RATIOS
+    resolutions: tuple[str, ...] = tuple(RESOLUTIONS)
+    supports_audio: bool = False
+    max_concurrency: int = 4
+    durations: tuple[float, ...] | None = None  # discrete set, when the model only takes some
+
+
+class Provider(ABC):
+    """Base of every provider: identity, capabilities, prices. Built from Settings."""
+
+    provider_id: ClassVar[str]
+    role: ClassVar[Role]
+    needs_key: ClassVar[bool] = False
+    key_env_var: ClassVar[str | None] = None
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    price_per_call: ClassVar[float] = 0.0
+    price_per_second: ClassVar[float] = 0.0
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def estimate_cost(self, *, calls: int = 1, seconds: float = 0.0) -> float:
+        return calls * self.price_per_call + seconds * self.price_per_second
+
+
+class StoryboardProvider(Provider):
+    role: ClassVar[Role] = Role.STORYBOARD
+
+    @abstractmethod
+    async def write_storyboard(self, request: StoryboardRequest) -> Storyboard: ...
+
+
+class ImageProvider(Provider):
+    role: ClassVar[Role] = Role.IMAGE
+
+    @abstractmethod
+    async def generate_image(self, request: ImageRequest) -> bytes:
+        """Return the image encoded as PNG."""
+
+
+class VideoProvider(Provider):
+    """Two phases so an operation id can be committed before waiting (CORE-3)."""
+
+    role: ClassVar[Role] = Role.VIDEO
+
+    @abstractmethod
+    async def submit(self, request: VideoRequest) -> str:
+        """Start the clip; return an operation id that `wait` can pick up after a crash."""
+
+    @abstractmethod
+    async def wait(
+        self,
+        operation_id: str,
+        request: VideoRequest,
+        dest: Path,
+        on_progress: ProgressFn | None = None,
+    ) -> VideoResult:
+        """Finish the operation and write the MP4 to `dest` (a temporary name)."""
+
+
+@dataclass
+class ProviderSet:
+    """The providers chosen for one project."""
+
+    storyboard: StoryboardProvider
+    image: ImageProvider
+    video: VideoProvider
+    extra: dict[str, object] = field(default_factory=dict)

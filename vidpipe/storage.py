@@ -1,0 +1,127 @@
+"""Artifact paths for a project and the one place that writes artifacts (CORE-4).
+
+Every artifact is written under a temporary name in its final folder, fsynced, then renamed into
+place, before any row pointing at it commits. A reader never sees a partial file under a final name.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
+
+KEYFRAMES = "keyframes"
+CLIPS = "clips"
+OUTPUT = "output"
+FINAL_NAME = "final.mp4"
+TEMP_MARK = ".part-"
+SCRATCH = ".scratch"  # work folders of tools (e.g. the stitcher); wiped at every run start
+
+
+class ProjectStorage:
+    """Folder layout: <data_dir>/projects/<id>/{keyframes,clips,output}/ (DATA-3)."""
+
+    def __init__(self, projects_dir: Path, project_id: uuid.UUID) -> None:
+        self.root = projects_dir / str(project_id)
+
+    def ensure_dirs(self) -> None:
+        for name in (KEYFRAMES, CLIPS, OUTPUT):
+            (self.root / name).mkdir(parents=True, exist_ok=True)
+
+    # Paths are stored relative to the project folder, so a data directory can move.
+    @staticmethod
+    def keyframe_name(scene_index: int, position: str) -> str:
+        return f"{KEYFRAMES}/scene_{scene_index:02d}_{position}.png"
+
+    @staticmethod
+    def clip_name(scene_index: int) -> str:
+        return f"{CLIPS}/scene_{scene_index:02d}.mp4"
+
+    @staticmethod
+    def final_name() -> str:
+        return f"{OUTPUT}/{FINAL_NAME}"
+
+    def resolve(self, relative: str) -> Path:
+        """Absolute path of a stored relative path; refuses anything outside the project folder."""
+        root = self.root.resolve()
+        path = (root / relative).resolve()
+        if not path.is_relative_to(root):
+            raise ValueError(f"path {relative!r} leaves the project folder")
+        return path
+
+    def write_bytes(self, relative: str, data: bytes) -> Path:
+        with self.atomic_path(relative) as tmp:
+            tmp.write_bytes(data)
+        return self.resolve(relative)
+
+    def temporary_path(self, relative: str) -> Path:
+        """A unique temporary name beside the target, for a writer to fill and `publish`."""
+        target = self.resolve(relative)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return target.with_name(f"{target.stem}{TEMP_MARK}{uuid.uuid4().hex[:8]}{target.suffix}")
+
+    def publish(self, tmp: Path, relative: str) -> Path:
+        """fsync the finished temporary file and rename it into place."""
+        target = self.resolve(relative)
+        _fsync_file(tmp)
+        os.replace(tmp, target)
+        _fsync_dir(target.parent)
+        return target
+
+    @contextlib.contextmanager
+    def atomic_path(self, relative: str) -> Iterator[Path]:
+        """Yield a temporary path; on clean exit publish it, on error remove it."""
+        tmp = self.temporary_path(relative)
+        try:
+            yield tmp
+            self.publish(tmp, relative)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+    @property
+    def scratch_dir(self) -> Path:
+        path = self.root / SCRATCH
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def remove_temporaries(self) -> int:
+        """Delete leftovers of writes a crash interrupted; they are never referenced by a row."""
+        removed = 0
+        shutil.rmtree(self.root / SCRATCH, ignore_errors=True)
+        if self.root.exists():
+            for path in self.root.rglob(f"*{TEMP_MARK}*"):
+                path.unlink(missing_ok=True)
+                removed += 1
+        return removed
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_dir(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def image_is_usable(path: Path) -> bool:
+    """An image file that exists and decodes; a row pointing at anything else counts as not done."""
+    try:
+        with Image.open(path) as image:
+            image.verify()
+        return True
+    except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
+        return False
