@@ -7,6 +7,7 @@ at close, so the audio track always lasts exactly as long as the video (`frames 
 
 from __future__ import annotations
 
+import contextlib
 from collections import deque
 from fractions import Fraction
 from pathlib import Path
@@ -148,10 +149,8 @@ class ClipWriter:
         if self._closed:
             return
         self._closed = True
-        try:
+        with contextlib.suppress(Exception):  # the file is being discarded anyway
             self._container.close()
-        except Exception:  # noqa: S110 - the file is being discarded anyway
-            pass
 
     # ------------------------------------------------------------------ internals
 

@@ -191,7 +191,7 @@ class _Palette:
     def lightest(self) -> np.ndarray:
         return self.by_light[-1]
 
-    def most(self, score) -> np.ndarray:
+    def most(self, score: Callable[[np.ndarray], float]) -> np.ndarray:
         return max(self.colors, key=lambda c: float(score(c)))
 
     @property
