@@ -73,3 +73,13 @@ def test_local_is_free_and_a_budget_below_the_estimate_is_refused(tmp_path) -> N
 def test_unknown_provider_names_the_setting(tmp_path) -> None:
     with pytest.raises(BadInputError, match="VIDPIPE_VIDEO_PROVIDER"):
         load_registry().build(Settings(data_dir=tmp_path), "local", "local", "nope")
+
+
+def test_local_clip_concurrency_shrinks_with_frame_size() -> None:
+    from vidpipe.providers.base import Capabilities
+
+    caps = Capabilities(max_concurrency=4, max_concurrent_pixels=2 * 1280 * 720)
+    assert caps.concurrency_for(854, 480) == 4
+    assert caps.concurrency_for(1280, 720) == 2
+    assert caps.concurrency_for(1920, 1080) == 1
+    assert Capabilities(max_concurrency=3).concurrency_for(1920, 1080) == 3

@@ -52,7 +52,8 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
         return
     total = len(project.scenes)
     provider = ctx.providers.video
-    cap = min(ctx.settings.video_concurrency, provider.capabilities.max_concurrency)
+    width, height = frame_size(project.aspect_ratio, project.resolution)
+    cap = min(ctx.settings.video_concurrency, provider.capabilities.concurrency_for(width, height))
     gate = asyncio.Semaphore(cap)
     ctx.report(ProgressEvent("stage", "video_gen", f"Animating {len(todo)} scenes", total=total))
 

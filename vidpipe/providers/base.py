@@ -139,6 +139,16 @@ class Capabilities:
     supports_audio: bool = False
     max_concurrency: int = 4
     durations: tuple[float, ...] | None = None  # discrete set, when the model only takes some
+    # For providers that render on this machine: how many pixels per frame may be in flight at
+    # once across concurrent clips (bounds memory: each encoder holds frames of its own size).
+    max_concurrent_pixels: int | None = None
+
+    def concurrency_for(self, width: int, height: int) -> int:
+        """Clips of this size that may run at once."""
+        cap = self.max_concurrency
+        if self.max_concurrent_pixels is not None:
+            cap = min(cap, self.max_concurrent_pixels // (width * height))
+        return max(1, cap)
 
 
 class Provider(ABC):
