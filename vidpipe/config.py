@@ -52,7 +52,9 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
 
     local_audio: bool = Field(default=False, description="Local clips carry an ambient track.")
-    video_concurrency: int = Field(default=4, ge=1, le=64, description="Clips rendered at once.")
+    video_concurrency: int | None = Field(
+        default=None, ge=1, le=256, description="Clips at once; default: the provider's own cap."
+    )
     fps: int = Field(default=24, ge=1, le=120)
     lease_seconds: float = Field(default=30.0, gt=0, description="Runner lease length.")
     heartbeat_seconds: float = Field(default=10.0, gt=0, description="Lease renewal interval.")

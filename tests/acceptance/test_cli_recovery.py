@@ -51,16 +51,17 @@ def test_sigkill_in_video_gen_then_resume_twice_at_once(
         env,
     )  # fmt: skip
 
-    def one_clip_done() -> bool:
+    def one_clip_done_in_video_gen() -> bool:
         if not db.exists():
             return False
         try:
-            rows = query(db, "SELECT status FROM video_clips")
-        except sqlite3.OperationalError:
+            clips = query(db, "SELECT status FROM video_clips")
+            (project_status,) = query(db, "SELECT status FROM projects")[0]
+        except (sqlite3.OperationalError, IndexError):
             return False
-        return any(status == "complete" for (status,) in rows)
+        return project_status == "video_gen" and ("complete",) in clips
 
-    wait_for(one_clip_done)
+    wait_for(one_clip_done_in_video_gen)
     run.send_signal(signal.SIGKILL)
     run.wait()
     (project_id,) = query(db, "SELECT id FROM projects")[0]

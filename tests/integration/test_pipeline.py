@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import time
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -26,8 +27,9 @@ from vidpipe.media.probe import probe
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.pipeline import restitch_project
 from vidpipe.orchestrator.projects import GenerateOptions, create_project
-from vidpipe.providers.base import VideoRequest, VideoResult
-from vidpipe.providers.local import LocalVideoProvider
+from vidpipe.pipeline.context import ProgressEvent
+from vidpipe.providers.base import ImageRequest, VideoRequest, VideoResult
+from vidpipe.providers.local import LocalImageProvider, LocalVideoProvider
 from vidpipe.providers.registry import ProviderRegistry, load_registry
 from vidpipe.storage import ProjectStorage
 
@@ -307,3 +309,46 @@ async def test_restitch_changes_only_the_output(session: AsyncSession, settings:
         )
     ).all()
     assert len(runs) == 2 and set(runs[-1].log) == {"stitch"}
+
+
+class SlowImage(LocalImageProvider):
+    """Local images that take a while, to show clips starting before the chain is drawn."""
+
+    provider_id = "slow"
+    drawn_at: list[float] = []
+
+    async def generate_image(self, request: ImageRequest) -> bytes:
+        await asyncio.sleep(0.3)
+        png = await super().generate_image(request)
+        type(self).drawn_at.append(time.monotonic())
+        return png
+
+
+async def test_a_clip_starts_as_soon_as_its_keyframes_exist(
+    session: AsyncSession, scripted: tuple[ProviderRegistry, Settings]
+) -> None:
+    registry, settings = scripted
+    registry.register(SlowImage)
+    SlowImage.drawn_at = []
+    submitted_at: dict[int, float] = {}
+    statuses: list[str] = []
+
+    def progress(event: ProgressEvent) -> None:
+        if event.kind == "stage":
+            statuses.append(event.stage)
+        if event.stage == "video_gen" and event.fraction == 0.0 and event.scene_index is not None:
+            submitted_at.setdefault(event.scene_index, time.monotonic())
+
+    settings = settings.model_copy(update={"image_provider": "slow"})
+    project_id = await new_project(session, settings, scenes=4)
+    project = await run_pipeline(
+        session, project_id, progress, settings=settings, registry=registry
+    )
+    assert project.status == "complete"
+    last_keyframe = max(SlowImage.drawn_at)
+    assert len(SlowImage.drawn_at) == 5
+    # scene 0's clip started right after keyframe 2 of 5, long before the chain was finished
+    assert submitted_at[0] < SlowImage.drawn_at[2] < last_keyframe
+    assert submitted_at[0] - SlowImage.drawn_at[1] < 0.25
+    # status named the earliest unfinished stage: keyframing, then video_gen, then stitching
+    assert statuses == ["storyboarding", "keyframing", "video_gen", "stitching", "complete"]

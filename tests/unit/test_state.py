@@ -8,7 +8,6 @@ from vidpipe.orchestrator.state import (
     STEP_TRANSITIONS,
     can_resume,
     get_resume_step,
-    stages_from,
 )
 
 NOTHING = {"has_storyboard": False, "has_keyframes": False, "has_clips": False}
@@ -47,7 +46,3 @@ def test_complete_and_unknown_statuses_are_refused() -> None:
         get_resume_step("complete", NOTHING)
     with pytest.raises(ValueError, match="unknown status"):
         get_resume_step("dancing", NOTHING)
-
-
-def test_stages_from() -> None:
-    assert stages_from("video_gen") == ["video_gen", "stitching"]

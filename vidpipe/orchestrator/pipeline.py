@@ -24,11 +24,17 @@ from vidpipe.orchestrator.leases import Lease, hold_lease
 from vidpipe.orchestrator.state import (
     PIPELINE_STATES,
     STAGE_STEPS,
+    STEP_TRANSITIONS,
     can_resume,
     get_resume_step,
-    stages_from,
 )
-from vidpipe.pipeline.context import PipelineContext, ProgressCallback, ProgressEvent, Stopwatch
+from vidpipe.pipeline.context import (
+    PipelineContext,
+    ProgressCallback,
+    ProgressEvent,
+    SceneGate,
+    Stopwatch,
+)
 from vidpipe.pipeline.keyframes import first_unusable_position, generate_keyframes
 from vidpipe.pipeline.stitcher import stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
@@ -103,6 +109,7 @@ class _LeasedRun:
         self.registry = registry
         self.progress_callback = progress_callback
         self.lease = lease
+        self.failed_step: str | None = None
 
     async def run(self) -> Project:
         session = self.session
@@ -124,19 +131,22 @@ class _LeasedRun:
         await session.commit()
         run_id = run.id
         ctx = PipelineContext(self.settings, providers, storage, self.progress_callback, run_id)
-        first = get_resume_step(project.status, completed_steps(project, storage))
-        stage = first
+        stage = get_resume_step(project.status, completed_steps(project, storage))
         clock = Stopwatch()
         try:
             async with _cancel_on_lost_lease(self.lease):
-                for stage in stages_from(first):
+                while stage != "complete":
                     project = await self._enter(project, stage, ctx)
-                    watch = Stopwatch()
-                    await STEP_FUNCTIONS[stage](session, project, ctx)
-                    ctx.step_stats(STAGE_STEPS[stage]).seconds += watch.elapsed
+                    if stage == "keyframing":
+                        await self._draw_and_animate(project, ctx)
+                        stage = "stitching"
+                    else:
+                        await self._step(stage, project, ctx)
+                        stage = STEP_TRANSITIONS[stage]
                     project = await load_project(session, self.project_id)
         except BaseException as exc:
-            await self._record_failure(run_id, STAGE_STEPS[stage], exc, ctx, clock)
+            step = self.failed_step or STAGE_STEPS[stage]
+            await self._record_failure(run_id, step, exc, ctx, clock)
             raise
         project.status, project.error_message = "complete", None
         _finish(run, "complete", None, ctx, clock)
@@ -144,10 +154,43 @@ class _LeasedRun:
         ctx.report(ProgressEvent("stage", "complete", "Complete"))
         return await load_project(session, self.project_id)
 
+    async def _step(self, stage: str, project: Project, ctx: PipelineContext) -> None:
+        step = STAGE_STEPS[stage]
+        watch = Stopwatch()
+        try:
+            await STEP_FUNCTIONS[stage](self.session, project, ctx)
+        except Exception:
+            self.failed_step = self.failed_step or step  # the first step to fail names the error
+            raise
+        finally:
+            ctx.step_stats(step).seconds += watch.elapsed
+
+    async def _draw_and_animate(self, project: Project, ctx: PipelineContext) -> None:
+        """Keyframes and clips at once: a scene's clip starts as soon as its two frames exist.
+
+        Status stays `keyframing` until the last keyframe lands, then `video_gen` while the
+        remaining clips finish (CORE-1: the earliest stage not yet finished).
+        """
+        ctx.scenes_ready = SceneGate(open_all=False)
+
+        async def keyframes_then_advance() -> None:
+            await self._step("keyframing", project, ctx)
+            ctx.scenes_ready.open_all()
+            async with ctx.db_lock:
+                project.status = "video_gen"
+                await self.session.commit()
+            ctx.report(
+                ProgressEvent("stage", "video_gen", PIPELINE_STATES["video_gen"].capitalize())
+            )
+
+        async with asyncio.TaskGroup() as group:
+            group.create_task(keyframes_then_advance())
+            group.create_task(self._step("video_gen", project, ctx))
+
     async def _enter(self, project: Project, stage: str, ctx: PipelineContext) -> Project:
         project.status, project.error_message = stage, None
         await self.session.commit()
-        ctx.report(ProgressEvent("stage", stage, PIPELINE_STATES[stage].capitalize()))
+        ctx.report(_stage_event(stage))
         log.info("project %s: %s", project.id, stage, extra={"project_id": str(project.id)})
         return project
 
@@ -178,6 +221,10 @@ class _LeasedRun:
         log.error("project %s: %s", self.project_id, message)
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(save())
+
+
+def _stage_event(stage: str) -> ProgressEvent:
+    return ProgressEvent("stage", stage, PIPELINE_STATES[stage].capitalize())
 
 
 async def _close_abandoned_runs(session: AsyncSession, project_id: uuid.UUID) -> None:

@@ -63,9 +63,3 @@ def get_resume_step(status: str, completed_steps: Mapping[str, bool]) -> str:
     if not completed_steps.get("has_clips"):
         return "video_gen"
     return "stitching"
-
-
-def stages_from(stage: str) -> list[str]:
-    """The working stages from `stage` to the end, in order."""
-    order = list(STAGE_STEPS)
-    return order[order.index(stage) :]

@@ -54,6 +54,34 @@ class StepStats:
         }
 
 
+class SceneGate:
+    """Which scenes have both keyframes, so their clips may start (pipelined scheduling).
+
+    Open by default (every scene ready): a step run on its own never waits. The orchestrator
+    closes it while keyframes are still being drawn, and the keyframe step opens it scene by
+    scene as each end frame lands.
+    """
+
+    def __init__(self, *, open_all: bool = True) -> None:
+        self._all = open_all
+        self._ready: dict[int, asyncio.Event] = {}
+
+    def _event(self, scene_index: int) -> asyncio.Event:
+        return self._ready.setdefault(scene_index, asyncio.Event())
+
+    def mark(self, scene_index: int) -> None:
+        self._event(scene_index).set()
+
+    def open_all(self) -> None:
+        self._all = True
+        for event in self._ready.values():
+            event.set()
+
+    async def wait(self, scene_index: int) -> None:
+        if not self._all:
+            await self._event(scene_index).wait()
+
+
 @dataclass
 class PipelineContext:
     settings: Settings
@@ -63,6 +91,7 @@ class PipelineContext:
     run_id: uuid.UUID | None = None
     stats: dict[str, StepStats] = field(default_factory=dict)
     db_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    scenes_ready: SceneGate = field(default_factory=SceneGate)
 
     def report(self, event: ProgressEvent) -> None:
         if self.progress_callback is not None:

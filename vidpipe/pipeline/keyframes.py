@@ -32,12 +32,17 @@ def chain_keyframe(scenes: list[Scene], position: int) -> Keyframe | None:
 
 async def generate_keyframes(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
     scenes = list(project.scenes)
-    first_missing = first_unusable_position(scenes, ctx.storage)
-    _restore_inherited(scenes, upto=len(scenes) if first_missing is None else first_missing)
-    if first_missing is None:
+    async with ctx.db_lock:
+        first_missing = first_unusable_position(scenes, ctx.storage)
+        done = len(scenes) + 1 if first_missing is None else first_missing
+        _restore_inherited(scenes, upto=done)
+        if first_missing is not None:
+            _invalidate_from(scenes, first_missing)
         await session.commit()
+    for scene_index in range(done - 1):  # scene s is ready once chain position s+1 is drawn
+        ctx.scenes_ready.mark(scene_index)
+    if first_missing is None:
         return
-    await _invalidate_from(session, scenes, first_missing)
     total = len(scenes) + 1
     for position in range(first_missing, total):
         ctx.report(
@@ -51,6 +56,8 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
             )
         )
         await _draw(session, project, scenes, position, ctx)
+        if position > 0:
+            ctx.scenes_ready.mark(position - 1)
     ctx.report(ProgressEvent("done", "keyframing", f"Keyframes: {total} drawn", fraction=1.0))
 
 
@@ -71,7 +78,7 @@ def _restore_inherited(scenes: list[Scene], upto: int) -> None:
             scenes[position].keyframes.append(_inherited(end_frame))
 
 
-async def _invalidate_from(session: AsyncSession, scenes: list[Scene], position: int) -> None:
+def _invalidate_from(scenes: list[Scene], position: int) -> None:
     """Drop every keyframe and clip that depends on chain position `position` or later.
 
     A keyframe whose file is gone is not done (CORE-4); everything drawn from it downstream in the
@@ -88,7 +95,6 @@ async def _invalidate_from(session: AsyncSession, scenes: list[Scene], position:
             scene.keyframes.remove(keyframe)
         if index + 1 >= position and scene.clip is not None:
             scene.clip = None
-    await session.commit()
 
 
 async def _draw(
@@ -108,14 +114,15 @@ async def _draw(
         previous = chain_keyframe(scenes, position - 1)
         assert previous is not None
         reference = ctx.storage.resolve(previous.file_path)
-    await ctx.charge(
-        session,
-        project,
-        step=STEP,
-        provider=provider,
-        cost=provider.estimate_cost(calls=1),
-        detail=f"scene {scene.scene_index} {slot} frame",
-    )
+    async with ctx.db_lock:
+        await ctx.charge(
+            session,
+            project,
+            step=STEP,
+            provider=provider,
+            cost=provider.estimate_cost(calls=1),
+            detail=f"scene {scene.scene_index} {slot} frame",
+        )
     png = await provider.generate_image(
         ImageRequest(
             prompt=prompt,
@@ -129,18 +136,19 @@ async def _draw(
     )
     relative = ctx.storage.keyframe_name(scene.scene_index, slot)
     ctx.storage.write_bytes(relative, png)
-    keyframe = Keyframe(
-        position=slot,
-        source="generated",
-        prompt=prompt,
-        file_path=relative,
-        width=width,
-        height=height,
-    )
-    scene.keyframes.append(keyframe)
-    if slot == "end" and position < len(scenes):
-        scenes[position].keyframes.append(_inherited(keyframe))
-    await session.commit()
+    async with ctx.db_lock:
+        keyframe = Keyframe(
+            position=slot,
+            source="generated",
+            prompt=prompt,
+            file_path=relative,
+            width=width,
+            height=height,
+        )
+        scene.keyframes.append(keyframe)
+        if slot == "end" and position < len(scenes):
+            scenes[position].keyframes.append(_inherited(keyframe))
+        await session.commit()
 
 
 def _inherited(end_frame: Keyframe) -> Keyframe:

@@ -47,22 +47,28 @@ def clip_is_done(scene: Scene, storage: ProjectStorage) -> bool:
 
 
 async def generate_videos(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
-    todo = [scene for scene in project.scenes if not clip_is_done(scene, ctx.storage)]
-    if not todo:
-        return
-    total = len(project.scenes)
+    """Animate every scene that is not done; each waits until its two keyframes exist."""
+    scenes = list(project.scenes)
     provider = ctx.providers.video
     width, height = frame_size(project.aspect_ratio, project.resolution)
-    cap = min(ctx.settings.video_concurrency, provider.capabilities.concurrency_for(width, height))
+    cap = provider.capabilities.concurrency_for(width, height)
+    if ctx.settings.video_concurrency is not None:
+        cap = min(cap, ctx.settings.video_concurrency)
     gate = asyncio.Semaphore(cap)
-    ctx.report(ProgressEvent("stage", "video_gen", f"Animating {len(todo)} scenes", total=total))
+    total = len(scenes)
+    ctx.report(
+        ProgressEvent("item", "video_gen", f"Animating up to {cap} scenes at once", total=total)
+    )
 
     async def one(scene: Scene) -> None:
+        await ctx.scenes_ready.wait(scene.scene_index)
+        if clip_is_done(scene, ctx.storage):
+            return
         async with gate:
             await _make_clip(session, project, scene, ctx)
 
     async with asyncio.TaskGroup() as group:
-        for scene in todo:
+        for scene in scenes:
             group.create_task(one(scene))
 
 
