@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import (
@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     api_token: SecretStr | None = None
 
     local_audio: bool = Field(default=False, description="Local clips carry an ambient track.")
+    sim_latency: dict[str, float] = Field(
+        default_factory=lambda: {"storyboard": 0.5, "image": 0.2, "video": 2.0},
+        description="Seconds per call of the `sim` provider, by role.",
+    )
+    sim_jitter: float = Field(default=0.2, ge=0, lt=1, description="± fraction of sim latency.")
+    sim_poll_interval: float = Field(default=0.5, gt=0, description="Sim operation poll interval.")
     video_concurrency: int | None = Field(
         default=None, ge=1, le=256, description="Clips at once; default: the provider's own cap."
     )
@@ -60,6 +66,66 @@ class Settings(BaseSettings):
     heartbeat_seconds: float = Field(default=10.0, gt=0, description="Lease renewal interval.")
     host: str = "127.0.0.1"
     port: int = 8000
+
+    # providers
+    google_vertexai: bool = Field(
+        default=False,
+        description="Use Vertex AI (needed for Veo and Imagen) instead of the Gemini API.",
+    )
+    google_project: str | None = Field(default=None, description="Vertex AI project id.")
+    google_location: str = Field(default="us-central1", description="Vertex AI region.")
+    google_credentials_file: Path | None = Field(
+        default=None,
+        description="Vertex AI credentials JSON (service account or authorized user); default: ADC.",
+    )
+    google_storyboard_model: str = "gemini-2.5-flash"
+    google_image_model: str = "gemini-2.5-flash-image"
+    google_image_edit_model: str = Field(
+        default="imagen-3.0-capability-001",
+        description="Imagen model that draws end frames from the start image (Imagen only).",
+    )
+    google_video_model: str = "veo-3.1-generate-001"
+    google_video_audio: bool = Field(
+        default=True, description="Veo clips with audio, where the model can."
+    )
+    openai_model: str = "gpt-4o-mini"
+    openai_json_mode: Literal["auto", "json_schema", "json_object"] = Field(
+        default="auto",
+        description="auto: JSON schema, falling back to JSON mode when the server refuses schemas.",
+    )
+    comfyui_api_key: SecretStr | None = Field(
+        default=None, description="Bearer token, for a ComfyUI behind an authenticating proxy."
+    )
+    comfyui_text_to_image_workflow: Path | None = None
+    comfyui_image_to_image_workflow: Path | None = None
+    comfyui_video_workflow: Path | None = None
+    prices: dict[str, float] = Field(
+        default_factory=dict,
+        description='Price overrides in USD, e.g. {"google:video": 0.4, "veo-3.1-generate-001": 0.4}.',
+    )
+    rate_limits: dict[str, float] = Field(
+        default_factory=dict,
+        description='Requests per minute per provider role, e.g. {"google:video": 10}.',
+    )
+    provider_retries: int = Field(default=5, ge=0, le=20, description="Retries on 429 and 5xx.")
+    provider_backoff_seconds: float = Field(default=1.0, ge=0, description="First retry delay.")
+    provider_backoff_max_seconds: float = Field(default=30.0, ge=0, description="Longest delay.")
+    provider_timeout_seconds: float = Field(default=120.0, gt=0, description="One HTTP request.")
+    poll_first_seconds: float | None = Field(
+        default=None, ge=0, description="First poll of an operation; default: the model's latency."
+    )
+    poll_interval_seconds: float = Field(default=1.5, gt=0, description="Later polls.")
+    poll_quota_window_seconds: float = Field(
+        default=300.0, ge=0, description="How long polling waits out quota errors."
+    )
+    operation_timeout_seconds: float = Field(
+        default=900.0, gt=0, description="A clip still running after this is marked timed_out."
+    )
+
+    # HTTP API
+    api_max_runs: int = Field(
+        default=2, ge=1, le=32, description="Projects the API server runs at once; others queue."
+    )
 
     @classmethod
     def settings_customise_sources(

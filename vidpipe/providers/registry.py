@@ -25,7 +25,7 @@ from vidpipe.providers.base import (
 P = TypeVar("P", bound=Provider)
 
 ENTRY_POINT_GROUP = "vidpipe.providers"
-DEFAULT_PROVIDER_MODULES: tuple[str, ...] = ("vidpipe.providers.local",)
+DEFAULT_PROVIDER_MODULES: tuple[str, ...] = ("vidpipe.providers.local", "vidpipe.providers.sim")
 
 
 class ProviderRegistry:

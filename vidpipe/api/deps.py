@@ -1,0 +1,87 @@
+"""Dependencies shared by the routes: settings, a database session, the runner, auth, ids."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.config import Settings
+from vidpipe.db.models import Project
+from vidpipe.errors import ProjectNotFoundError
+from vidpipe.providers.registry import ProviderRegistry
+from vidpipe.runners.background import BackgroundRunner
+
+
+def get_settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def get_registry(request: Request) -> ProviderRegistry:
+    return request.app.state.registry
+
+
+def get_runner(request: Request) -> BackgroundRunner:
+    return request.app.state.runner
+
+
+async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with request.app.state.sessions() as session:
+        yield session
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings)]
+RegistryDep = Annotated[ProviderRegistry, Depends(get_registry)]
+RunnerDep = Annotated[BackgroundRunner, Depends(get_runner)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+ProjectId = Annotated[
+    uuid.UUID,
+    Path(description="The project's full id (a UUID, as `generate` and the list return it)."),
+]
+
+
+async def get_project(project_id: ProjectId, session: SessionDep) -> Project:
+    """The project row alone (no scenes): cheap enough for polling."""
+    project = await session.get(Project, project_id, populate_existing=True)
+    if project is None:
+        raise ProjectNotFoundError(f"no project with id {project_id}")
+    return project
+
+
+ProjectDep = Annotated[Project, Depends(get_project)]
+
+
+def api_token(settings: Settings) -> str | None:
+    """The configured bearer token; an empty value counts as none."""
+    token = settings.api_token.get_secret_value() if settings.api_token else ""
+    return token or None
+
+
+bearer = HTTPBearer(
+    auto_error=False,
+    scheme_name="bearerToken",
+    description="The value of VIDPIPE_API_TOKEN, as `Authorization: Bearer <token>`.",
+)
+
+
+async def require_token(
+    settings: SettingsDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> None:
+    """401 unless the request carries the configured token (checked before anything runs)."""
+    expected = api_token(settings)
+    if expected is None:
+        return
+    given = credentials.credentials if credentials is not None else ""
+    if not secrets.compare_digest(given.encode(), expected.encode()):
+        raise HTTPException(
+            status_code=401,
+            detail="missing or wrong bearer token: send `Authorization: Bearer <VIDPIPE_API_TOKEN>`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )

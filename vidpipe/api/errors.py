@@ -1,0 +1,67 @@
+"""Domain errors → HTTP: unknown id 404, busy or not resumable 409, bad input 422 (API-7).
+
+422 bodies always have FastAPI's shape, `{"detail": [{"loc", "msg", "type"}]}`, whether the
+request failed schema validation or a rule below it (a provider's capabilities, the budget).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+
+from vidpipe.errors import (
+    BadInputError,
+    NotResumableError,
+    ProjectBusyError,
+    ProjectNotFoundError,
+)
+from vidpipe.orchestrator.projects import FLAG_NAMES
+
+FIELDS_BY_FLAG = {flag: field for field, flag in FLAG_NAMES.items() if flag.startswith("--")}
+
+
+def field_error(field: str | None, message: str, *, where: str = "body") -> RequestValidationError:
+    location = [where, field] if field else [where]
+    return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
+
+
+def body_error(exc: BadInputError) -> RequestValidationError:
+    """A rule's one-line message ("invalid --clip-duration: ...") as a field error of the body."""
+    message = str(exc)
+    field = None
+    for flag, name in FIELDS_BY_FLAG.items():
+        if flag in message:
+            field, message = name, message.replace(flag, name)
+            break
+    if field is None and message.startswith("budget exceeded"):
+        field = "max_cost"
+    return field_error(field, message)
+
+
+def _detail(status: int, exc: Exception) -> JSONResponse:
+    return JSONResponse({"detail": str(exc)}, status_code=status)
+
+
+async def _not_found(request: Request, exc: Exception) -> JSONResponse:
+    return _detail(404, exc)
+
+
+async def _conflict(request: Request, exc: Exception) -> JSONResponse:
+    return _detail(409, exc)
+
+
+async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, BadInputError)
+    errors = body_error(exc).errors()
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    # Starlette picks the handler of the most specific class, so the subclasses of
+    # BadInputError below win over its generic 422.
+    app.add_exception_handler(ProjectNotFoundError, _not_found)
+    app.add_exception_handler(NotResumableError, _conflict)
+    app.add_exception_handler(ProjectBusyError, _conflict)
+    app.add_exception_handler(BadInputError, _bad_input)

@@ -1,0 +1,167 @@
+"""Request and response documents of the HTTP API, separate from the tables.
+
+Bodies of `generate` are `GenerateOptions` (the CLI's options, one definition). Responses mirror
+the shared formatter (`orchestrator/report.py`, CLI-3 field names) plus the URLs an HTTP client
+needs; fields the formatter gains later pass through (`extra="allow"`).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ProjectStatus = Literal[
+    "pending", "storyboarding", "keyframing", "video_gen", "stitching", "complete", "failed"
+]
+Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
+
+
+class _Document(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+
+class StitchRequest(BaseModel):
+    """Re-stitch options; an omitted or null crossfade keeps the project's current one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    crossfade: float | None = Field(
+        default=None, ge=0, le=10, description="Crossfade seconds; 0 = hard cuts."
+    )
+
+
+class Accepted(BaseModel):
+    """A run was queued in the server; poll `status_url` (or stream `events_url`)."""
+
+    project_id: uuid.UUID
+    status_url: str
+    events_url: str
+    estimated_cost: float = Field(description="Upper estimate in USD before any call is paid.")
+
+
+class SceneProgress(BaseModel):
+    index: int
+    fraction: float
+
+
+class Progress(BaseModel):
+    """Live progress of a run in this server (null when the project is not running here)."""
+
+    stage: str
+    message: str
+    stage_fraction: float
+    overall_fraction: float
+    eta_seconds: float | None = Field(description="Estimated seconds left; null until known.")
+    elapsed_seconds: float
+    scenes: list[SceneProgress]
+
+
+class ProjectSummary(_Document):
+    """The light document (`vidpipe list --json` fields) plus URLs."""
+
+    id: uuid.UUID
+    status: ProjectStatus
+    running: bool = Field(description="A live runner holds the project's lease.")
+    prompt: str
+    style: str
+    aspect_ratio: str
+    resolution: str
+    clip_duration: float
+    crossfade: float
+    output_path: str | None
+    error_message: str | None
+    created_at: Timestamp | None
+    updated_at: Timestamp | None
+    status_url: str
+    download_url: str | None = Field(description="final.mp4, once stitched.")
+
+
+class ProjectStatusDocument(ProjectSummary):
+    """For polling: the summary, whether it waits here for a slot, and live progress."""
+
+    queued: bool = Field(description="Waiting in this server for a free run slot.")
+    progress: Progress | None
+
+
+class SceneDocument(_Document):
+    index: int
+    status: str
+    scene_description: str
+    start_frame_prompt: str
+    end_frame_prompt: str
+    video_motion_prompt: str
+    transition_notes: str
+    start_keyframe_path: str | None
+    start_keyframe_source: str | None
+    end_keyframe_path: str | None
+    clip_status: str | None
+    clip_path: str | None
+    clip_duration: float | None
+    clip_operation_id: str | None
+    clip_error: str | None
+    start_keyframe_url: str | None
+    end_keyframe_url: str | None
+    clip_url: str | None
+
+
+class MissingScene(_Document):
+    index: int
+    clip_status: str
+    reason: str | None
+
+
+class RunDocument(_Document):
+    id: uuid.UUID
+    status: str
+    started_at: Timestamp | None
+    completed_at: Timestamp | None
+    total_duration_seconds: float | None
+    error: str | None
+    log: dict[str, Any]
+
+
+class Providers(_Document):
+    storyboard: str
+    image: str
+    video: str
+
+
+class ProjectDocument(ProjectStatusDocument):
+    """The full document (`vidpipe status --json` fields): scenes, keyframes, clips, runs."""
+
+    style_guide: dict[str, Any] | None
+    providers: Providers
+    scenes: list[SceneDocument]
+    missing_scenes: list[MissingScene]
+    runs: list[RunDocument]
+
+
+class ProjectList(BaseModel):
+    projects: list[ProjectSummary] = Field(description="Newest first.")
+    total: int = Field(description="Projects matching the filter, over all pages.")
+    limit: int
+    offset: int
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+    runs_active: int = Field(description="Runs in this server, running or waiting for a slot.")
+    runs_running: int
+    max_runs: int
+
+
+class Error(BaseModel):
+    detail: str
+
+
+def error(description: str, model: type[BaseModel] = Error) -> dict[str, Any]:
+    return {"model": model, "description": description}
+
+
+NOT_FOUND = {404: error("No project has this id (ids are full UUIDs).")}
+UNAUTHORIZED = {
+    401: error("Missing or wrong bearer token (only when VIDPIPE_API_TOKEN is set).")
+}

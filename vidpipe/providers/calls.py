@@ -1,0 +1,257 @@
+"""What every remote provider shares: error kinds, retries, rate limits, polling, prices.
+
+- Transient faults (429, 5xx, dropped connections, request time-outs) are retried with exponential
+  backoff and full jitter (tenacity), honouring Retry-After (PROV-2).
+- Authentication faults fail at once with one line naming the setting to fix; never retried.
+- Requests per minute are capped per provider role (aiolimiter), shared by every project the
+  process runs; concurrent operations are capped by `Capabilities.max_concurrency`.
+- Long-running operations: the first poll comes near the model's typical latency (learned from
+  the operations this process has seen), later ones every `poll_interval_seconds`, so a finished
+  clip is noticed within ~2 s; quota errors while polling wait (up to a window) instead of failing
+  (PROV-5).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+import weakref
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+from aiolimiter import AsyncLimiter
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
+
+from vidpipe.config import Settings
+from vidpipe.errors import ProviderError, ProviderTimeoutError
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+
+
+class ProviderAuthError(ProviderError):
+    """The provider refused the credentials; check the provider's key setting."""
+
+
+class TransientError(ProviderError):
+    """A fault worth retrying: rate limit, quota, server error, dropped connection."""
+
+    def __init__(
+        self, message: str, *, status: int | None = None, retry_after: float | None = None
+    ) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+def auth_error(provider: str, status: int | None, detail: str, setting: str) -> ProviderAuthError:
+    """One line: who refused, why, and which setting to fix."""
+    code = f"HTTP {status}" if status else "no credentials"
+    detail = " ".join(detail.split())[:200]
+    return ProviderAuthError(
+        f"{provider} refused the credentials ({code}: {detail}); check {setting}"
+    )
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def is_transient_status(status: int | None) -> bool:
+    return status is not None and (status == 429 or status == 408 or 500 <= status <= 599)
+
+
+# ---------------------------------------------------------------- retries
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    retries: int = 5
+    backoff: float = 1.0
+    backoff_max: float = 30.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(
+            retries=settings.provider_retries,
+            backoff=settings.provider_backoff_seconds,
+            backoff_max=settings.provider_backoff_max_seconds,
+        )
+
+    def delay(self, attempt: int, retry_after: float | None = None) -> float:
+        """Full jitter: uniform in [0, min(max, base·2^(attempt-1))], never below Retry-After."""
+        ceiling = min(self.backoff_max, self.backoff * 2 ** max(0, attempt - 1))
+        jittered = random.uniform(0, ceiling) if ceiling > 0 else 0.0
+        if retry_after is not None:
+            jittered = max(jittered, min(retry_after, max(self.backoff_max, ceiling)))
+        return jittered
+
+
+async def with_retries(
+    call: Callable[[], Awaitable[T]],
+    policy: RetryPolicy,
+    *,
+    what: str,
+    limiter: AsyncLimiter | None = None,
+) -> T:
+    """Run `call`, retrying TransientError with backoff + jitter; anything else propagates."""
+
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        retry_after = exc.retry_after if isinstance(exc, TransientError) else None
+        return policy.delay(state.attempt_number, retry_after)
+
+    def before_sleep(state: RetryCallState) -> None:
+        exc = state.outcome.exception() if state.outcome else None
+        log.warning("%s: %s; retry %d/%d", what, exc, state.attempt_number, policy.retries)
+
+    retrying = AsyncRetrying(
+        retry=retry_if_exception_type(TransientError),
+        stop=stop_after_attempt(policy.retries + 1),
+        wait=wait,
+        before_sleep=before_sleep,
+        reraise=True,
+    )
+    async for attempt in retrying:
+        with attempt:
+            if limiter is not None:
+                await limiter.acquire()
+            return await call()
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+# ---------------------------------------------------------------- rate limits
+
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, float], AsyncLimiter]]
+_limiters = weakref.WeakKeyDictionary()
+
+
+def rate_limiter(settings: Settings, key: str, default_rpm: float | None) -> AsyncLimiter | None:
+    """The process-wide requests-per-minute limiter for `key` ("provider:role"), if any."""
+    rpm = settings.rate_limits.get(key, default_rpm)
+    if not rpm or rpm <= 0:
+        return None
+    loop = asyncio.get_running_loop()
+    per_loop = _limiters.setdefault(loop, {})
+    limiter = per_loop.get((key, rpm))
+    if limiter is None:
+        limiter = per_loop[(key, rpm)] = AsyncLimiter(rpm, 60)
+    return limiter
+
+
+# ---------------------------------------------------------------- prices
+
+
+def price(settings: Settings, keys: tuple[str, ...], default: float) -> float:
+    """The first override found among `keys` (model name, "provider:role"), else the table's."""
+    for key in keys:
+        if key in settings.prices:
+            return float(settings.prices[key])
+    return default
+
+
+# ---------------------------------------------------------------- polling
+
+
+class _Latency:
+    """Typical submit→done time per key: an exponential moving average of what was observed."""
+
+    def __init__(self) -> None:
+        self._seconds: dict[str, float] = {}
+
+    def typical(self, key: str, default: float) -> float:
+        return self._seconds.get(key, default)
+
+    def observe(self, key: str, seconds: float) -> None:
+        previous = self._seconds.get(key)
+        self._seconds[key] = seconds if previous is None else 0.7 * previous + 0.3 * seconds
+
+
+LATENCY = _Latency()
+
+
+@dataclass(frozen=True)
+class PollPlan:
+    first: float  # seconds from submission to the first poll
+    interval: float
+    timeout: float
+    quota_window: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings, key: str, typical: float) -> PollPlan:
+        first = settings.poll_first_seconds
+        if first is None:
+            first = 0.8 * LATENCY.typical(key, typical)  # a little early beats a little late
+        return cls(
+            first=first,
+            interval=settings.poll_interval_seconds,
+            timeout=settings.operation_timeout_seconds,
+            quota_window=settings.poll_quota_window_seconds,
+        )
+
+
+async def poll(
+    check: Callable[[], Awaitable[T | None]],
+    plan: PollPlan,
+    *,
+    what: str,
+    submitted_at: float | None,
+    latency_key: str,
+    policy: RetryPolicy,
+) -> T:
+    """Call `check` until it returns a result (not None).
+
+    `submitted_at` (time.monotonic) is known when this process submitted the operation: the first
+    poll then waits until `plan.first` after it. A resumed operation is polled at once. Transient
+    errors (quota, 5xx) back off with jitter and are tolerated for `plan.quota_window` seconds in a
+    row; the whole wait gives up after `plan.timeout` with ProviderTimeoutError.
+    """
+    started = time.monotonic()
+    deadline = started + plan.timeout
+    if submitted_at is not None:
+        await _sleep_until(min(submitted_at + plan.first, deadline))
+    faults_since: float | None = None
+    fault_count = 0
+    while True:
+        try:
+            result = await check()
+        except TransientError as exc:
+            now = time.monotonic()
+            faults_since = faults_since or now
+            fault_count += 1
+            if now - faults_since > plan.quota_window:
+                raise ProviderError(
+                    f"{what}: still failing after {plan.quota_window:g}s of retries: {exc}"
+                ) from exc
+            delay = max(plan.interval, policy.delay(fault_count, exc.retry_after))
+            log.warning("%s: %s; polling again in %.1fs", what, exc, delay)
+            await _sleep_or_time_out(delay, deadline, what, plan)
+            continue
+        faults_since, fault_count = None, 0
+        if result is not None:
+            if submitted_at is not None:
+                LATENCY.observe(latency_key, time.monotonic() - submitted_at)
+            return result
+        await _sleep_or_time_out(plan.interval, deadline, what, plan)
+
+
+async def _sleep_until(moment: float) -> None:
+    delay = moment - time.monotonic()
+    if delay > 0:
+        await asyncio.sleep(delay)
+
+
+async def _sleep_or_time_out(delay: float, deadline: float, what: str, plan: PollPlan) -> None:
+    now = time.monotonic()
+    if now >= deadline:
+        raise ProviderTimeoutError(f"{what}: not finished after {plan.timeout:g}s")
+    await asyncio.sleep(min(delay, deadline - now))

@@ -1,0 +1,128 @@
+"""What an LLM storyboard writer is told and how its answer is checked (google and openai).
+
+The JSON schema is derived from `Storyboard` itself, inlined (no $ref: not every server follows
+references) and closed (`additionalProperties: false`, every property required), which is what
+OpenAI's strict mode demands and what Gemini's `responseJsonSchema` accepts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from pydantic import ValidationError
+
+from vidpipe.errors import ProviderError
+from vidpipe.providers.base import Storyboard, StoryboardRequest
+
+# Invalid JSON is retried up to 3 times, each attempt with another temperature.
+TEMPERATURES: tuple[float, ...] = (0.9, 0.5, 1.2, 0.2)
+
+SYSTEM_PROMPT = """\
+You are the storyboard writer of a short-video pipeline. From the user's idea you write a style
+guide and a list of scenes. Each scene becomes one video clip animated between a start frame and
+an end frame, and the clips are joined in order, so the frames form a strict chain: the END frame
+of scene k is reused, unchanged, as the START frame of scene k+1.
+
+Rules:
+- style_guide.visual_style: one sentence naming the look (medium, lighting, lens, texture).
+- style_guide.color_palette: 3 to 6 colours as #RRGGBB hex codes, dominant first.
+- style_guide.camera_style: one sentence on framing and camera movement.
+- For every scene: scene_description (what happens), start_frame_prompt and end_frame_prompt
+  (complete, self-contained image prompts that repeat the style and the subject's appearance),
+  video_motion_prompt (the motion and camera move from the start frame to the end frame, in
+  present tense), transition_notes (how it hands over to the next scene).
+- start_frame_prompt of scene k+1 must describe the same picture as end_frame_prompt of scene k.
+- Keep characters, places and colours consistent from scene to scene.
+- Answer with JSON only, matching the schema; no prose, no markdown fences.
+"""
+
+
+def user_prompt(request: StoryboardRequest) -> str:
+    if request.scene_count is not None:
+        count = f"exactly {request.scene_count} scene{'s' if request.scene_count != 1 else ''}"
+    else:
+        count = "between 3 and 5 scenes (your choice)"
+    return (
+        f"Idea: {request.prompt}\n"
+        f"Style: {request.style}\n"
+        f"Aspect ratio: {request.aspect_ratio}\n"
+        f"Each clip lasts {request.clip_duration:g} seconds.\n"
+        f"Write {count}."
+    )
+
+
+def storyboard_schema(scene_count: int | None) -> dict[str, Any]:
+    """The storyboard JSON schema, inlined and closed; scene count pinned when requested."""
+    raw = Storyboard.model_json_schema()
+    schema = _inline(raw, raw.get("$defs", {}))
+    scenes = schema["properties"]["scenes"]
+    low, high = (scene_count, scene_count) if scene_count is not None else (3, 5)
+    scenes["minItems"], scenes["maxItems"] = low, high
+    return schema
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        out = {k: _inline(v, defs) for k, v in node.items() if k not in ("$defs", "title")}
+        if out.get("type") == "object":
+            out["additionalProperties"] = False
+            out["required"] = list(out.get("properties", {}))
+        return out
+    if isinstance(node, list):
+        return [_inline(item, defs) for item in node]
+    return node
+
+
+class InvalidStoryboard(ProviderError):
+    """The model's answer is not a valid storyboard."""
+
+
+def parse_storyboard(text: str | None, scene_count: int | None) -> Storyboard:
+    """Validate an answer; raise InvalidStoryboard saying what is wrong."""
+    if not text or not text.strip():
+        raise InvalidStoryboard("empty answer")
+    body = _strip_fences(text)
+    try:
+        data = json.loads(body)
+    except json.JSONDecodeError as exc:
+        raise InvalidStoryboard(f"not JSON ({exc.msg} at {exc.pos})") from None
+    if isinstance(data, dict) and "storyboard" in data and "scenes" not in data:
+        data = data["storyboard"]  # JSON mode sometimes wraps the object
+    try:
+        storyboard = Storyboard.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise InvalidStoryboard(f"schema mismatch at {where or 'top'}: {first['msg']}") from None
+    if scene_count is not None and len(storyboard.scenes) != scene_count:
+        raise InvalidStoryboard(f"{len(storyboard.scenes)} scenes, {scene_count} were asked for")
+    return storyboard
+
+
+def _strip_fences(text: str) -> str:
+    body = text.strip()
+    if body.startswith("```"):
+        body = body.split("\n", 1)[1] if "\n" in body else ""
+        body = body.rsplit("```", 1)[0]
+    return body.strip()
+
+
+async def write_with_retries(
+    provider: str, request: StoryboardRequest, attempt: Callable[[float], Awaitable[str | None]]
+) -> Storyboard:
+    """Call `attempt(temperature)` until it returns a valid storyboard (1 try + 3 retries)."""
+    problems: list[str] = []
+    for temperature in TEMPERATURES:
+        try:
+            return parse_storyboard(await attempt(temperature), request.scene_count)
+        except InvalidStoryboard as exc:
+            problems.append(f"t={temperature:g}: {exc}")
+    raise ProviderError(
+        f"{provider} returned no valid storyboard in {len(TEMPERATURES)} attempts ("
+        + "; ".join(problems)
+        + ")"
+    )

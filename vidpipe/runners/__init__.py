@@ -1,0 +1,1 @@
+"""How a run is executed: in the foreground (CLI) or in the API server's background pool."""
