@@ -1,6 +1,6 @@
 """PERF-1 and PERF-4: the local pipeline end to end, against an ffmpeg baseline from the same run.
 
-    python benchmarks/e2e_local.py          # PERF-1 (5 × 4 s, 720p), PERF-4 (1080p, 3 and 6 scenes)
+    python benchmarks/e2e_local.py          # PERF-1 (5 × 4 s, 720p); PERF-4 (720p, 1080p × 3, 12)
     python benchmarks/e2e_local.py --quick    # smaller, for a smoke run
 
 Prints one table; every figure comes from this run, so the ratios hold on a noisy machine.
@@ -75,7 +75,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="2 scenes × 2 s; one RSS point")
     args = parser.parse_args()
     scenes, duration = (2, 2) if args.quick else (5, 4)
-    rss_points = [3] if args.quick else [3, 6]
+    rss_points = (
+        [(3, "1080p")]
+        if args.quick
+        else [(count, resolution) for resolution in ("720p", "1080p") for count in (3, 12)]
+    )
     cores, python = os.cpu_count(), platform.python_version()
     print(f"machine: {platform.machine()}, {cores} cores, Python {python}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -88,10 +92,10 @@ def main() -> None:
         print(f"  {'vidpipe generate (whole CLI process)':<44} {e2e:8.2f} s")
         print(f"  {'ratio (target ≤ 5.0)':<44} {e2e / baseline:8.2f} ×")
         print(f"  {'peak RSS at 720p':<44} {e2e_rss:8.0f} MiB")
-        print("\nPERF-4  peak RSS of the process tree, 1080p, 2 s clips (target ≤ 500 MiB, flat)")
-        for count in rss_points:
-            wall, rss = generate(workdir, count, 2, "1080p")
-            print(f"  {f'{count} scenes':<44} {rss:8.0f} MiB  ({wall:.1f} s)")
+        print("\nPERF-4  peak RSS of the process tree, 2 s clips (target ≤ 500 MiB, flat)")
+        for count, resolution in rss_points:
+            wall, rss = generate(workdir, count, 2, resolution)
+            print(f"  {f'{resolution}, {count} scenes':<44} {rss:8.0f} MiB  ({wall:.1f} s)")
 
 
 if __name__ == "__main__":

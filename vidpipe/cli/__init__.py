@@ -4,6 +4,9 @@ from vidpipe.cli.app import app
 
 
 def main() -> None:
+    from vidpipe.memory import tune_allocator
+
+    tune_allocator()
     app()
 
 
