@@ -172,3 +172,35 @@ def test_unknown_and_ambiguous_ids_with_projects_present(vidpipe, tmp_path: Path
     assert query(db, "SELECT count(*) FROM projects") == count
     finished = vidpipe("resume", first["id"])
     assert finished.returncode == 2 and "complete" in finished.stderr
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_or_sigterm_exits_130_and_leaves_the_project_resumable(
+    vidpipe, cli_env: dict[str, str], tmp_path: Path, signum: signal.Signals
+) -> None:
+    db = tmp_path / "data" / "vidpipe.db"
+    run = spawn(
+        ["generate", "lanterns over a river", "--scenes", "3", "--clip-duration", "3",
+         "--resolution", "480p", "--yes", "--json"],
+        {**cli_env, "VIDPIPE_VIDEO_CONCURRENCY": "1"},
+    )  # fmt: skip
+
+    def rendering() -> bool:
+        try:
+            return bool(db.exists() and query(db, "SELECT id FROM video_clips"))
+        except sqlite3.OperationalError:
+            return False
+
+    wait_for(rendering)
+    run.send_signal(signum)
+    out, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    assert "interrupted" in err and "vidpipe resume" in err
+    (project_id, status, error) = query(db, "SELECT id, status, error_message FROM projects")[0]
+    assert status == "failed" and "interrupted" in error
+    assert query(db, "SELECT lease_owner FROM projects")[0][0] is None  # released on the way out
+    runs = [row[0] for row in query(db, "SELECT status FROM pipeline_runs")]
+    assert runs == ["interrupted"]
+    resumed = vidpipe("resume", str(uuid.UUID(project_id)), "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert document(resumed)["status"] == "complete"
