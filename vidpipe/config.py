@@ -76,7 +76,7 @@ class Settings(BaseSettings):
     google_location: str = Field(default="us-central1", description="Vertex AI region.")
     google_credentials_file: Path | None = Field(
         default=None,
-        description="Vertex AI credentials JSON (service account or authorized user); default: ADC.",
+        description="Vertex AI credentials JSON (service account, authorized user); default ADC.",
     )
     google_storyboard_model: str = "gemini-2.5-flash"
     google_image_model: str = "gemini-2.5-flash-image"
@@ -101,7 +101,7 @@ class Settings(BaseSettings):
     comfyui_video_workflow: Path | None = None
     prices: dict[str, float] = Field(
         default_factory=dict,
-        description='Price overrides in USD, e.g. {"google:video": 0.4, "veo-3.1-generate-001": 0.4}.',
+        description='USD overrides by model or "provider:role", e.g. {"google:video": 0.4}.',
     )
     rate_limits: dict[str, float] = Field(
         default_factory=dict,
@@ -119,7 +119,7 @@ class Settings(BaseSettings):
         default=300.0, ge=0, description="How long polling waits out quota errors."
     )
     operation_timeout_seconds: float = Field(
-        default=900.0, gt=0, description="A clip still running after this is marked timed_out."
+        default=1800.0, gt=0, description="A clip still running after this is marked timed_out."
     )
 
     # HTTP API

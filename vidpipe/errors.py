@@ -34,6 +34,14 @@ class ContentFilteredError(ProviderError):
     """The provider refused the request for content-safety reasons."""
 
 
+class OperationFailedError(ProviderError):
+    """A submitted operation ended in an error on the provider's side (not a content refusal).
+
+    Polling it again cannot help; resubmitting can: the pipeline forgets the operation id, so
+    `resume` submits the clip afresh.
+    """
+
+
 class ProviderTimeoutError(ProviderError):
     """The provider did not finish in time."""
 

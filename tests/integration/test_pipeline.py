@@ -22,7 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, PipelineRun, Project, ProviderCall, utcnow
 from vidpipe.db.queries import load_project
-from vidpipe.errors import ContentFilteredError, NotResumableError, ProjectBusyError
+from vidpipe.errors import (
+    ContentFilteredError,
+    NotResumableError,
+    OperationFailedError,
+    ProjectBusyError,
+)
 from vidpipe.media.probe import probe
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.pipeline import restitch_project
@@ -131,6 +136,7 @@ class ScriptedVideo(LocalVideoProvider):
     submissions: list[int] = []
     waits: list[str] = []
     reject: set[int] = set()
+    fail_once: set[int] = set()
     hold: asyncio.Event | None = None
     entered: asyncio.Event | None = None
 
@@ -143,6 +149,9 @@ class ScriptedVideo(LocalVideoProvider):
         cls.waits.append(operation_id)
         if request.scene_index in cls.reject:
             raise ContentFilteredError("blocked by the safety filter (scripted)")
+        if request.scene_index in cls.fail_once:
+            cls.fail_once.discard(request.scene_index)
+            raise OperationFailedError("the operation failed on the server (scripted)")
         if cls.hold is not None and request.scene_index == 1:
             assert cls.entered is not None
             cls.entered.set()
@@ -153,6 +162,7 @@ class ScriptedVideo(LocalVideoProvider):
 @pytest.fixture
 def scripted(settings: Settings) -> tuple[ProviderRegistry, Settings]:
     ScriptedVideo.submissions, ScriptedVideo.waits, ScriptedVideo.reject = [], [], set()
+    ScriptedVideo.fail_once = set()
     ScriptedVideo.hold = ScriptedVideo.entered = None
     registry = load_registry()
     registry.register(ScriptedVideo)
@@ -352,3 +362,26 @@ async def test_a_clip_starts_as_soon_as_its_keyframes_exist(
     assert submitted_at[0] - SlowImage.drawn_at[1] < 0.25
     # status named the earliest unfinished stage: keyframing, then video_gen, then stitching
     assert statuses == ["storyboarding", "keyframing", "video_gen", "stitching", "complete"]
+
+
+async def test_a_failed_operation_is_submitted_afresh_on_resume(
+    session: AsyncSession, scripted: tuple[ProviderRegistry, Settings]
+) -> None:
+    registry, settings = scripted
+    ScriptedVideo.fail_once = {1}
+    project_id = await new_project(session, settings)
+    with pytest.raises(OperationFailedError):
+        await run_pipeline(session, project_id, settings=settings, registry=registry)
+    project = await load_project(session, project_id)
+    assert project.error_message == (
+        "video_gen failed: OperationFailedError: the operation failed on the server (scripted)"
+    )
+    clip = project.scenes[1].clip
+    assert clip is not None and clip.status == "failed" and clip.operation_id is None
+    project = await run_pipeline(session, project_id, settings=settings, registry=registry)
+    assert project.status == "complete"
+    assert sorted(ScriptedVideo.submissions) == [0, 1, 1]  # scene 1 again, scene 0 never
+    calls = (
+        await session.scalars(select(ProviderCall).where(ProviderCall.step == "video_gen"))
+    ).all()
+    assert len(calls) == 3  # the ledger shows the second submission

@@ -83,3 +83,21 @@ def test_local_clip_concurrency_shrinks_with_frame_size() -> None:
     assert caps.concurrency_for(1280, 720) == 2
     assert caps.concurrency_for(1920, 1080) == 1
     assert Capabilities(max_concurrency=3).concurrency_for(1920, 1080) == 3
+
+
+def test_a_video_providers_own_refusal_is_checked_before_any_call(tmp_path) -> None:
+    from vidpipe.providers.local import LocalVideoProvider
+
+    class EightSecondsAt1080p(LocalVideoProvider):
+        def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
+            if resolution == "1080p" and duration != 8:
+                return "invalid --clip-duration: 1080p takes 8 s clips only"
+            return None
+
+    providers = load_registry().build(Settings(data_dir=tmp_path), "local", "local", "local")
+    providers.video = EightSecondsAt1080p(Settings(data_dir=tmp_path))
+    check_capabilities(GenerateOptions(prompt="a", clip_duration=8, resolution="1080p"), providers)
+    with pytest.raises(BadInputError, match="1080p takes 8 s clips only"):
+        check_capabilities(
+            GenerateOptions(prompt="a", clip_duration=4, resolution="1080p"), providers
+        )

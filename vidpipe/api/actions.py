@@ -23,7 +23,6 @@ from vidpipe.errors import (
     NotResumableError,
     ProjectBusyError,
     ProjectNotFoundError,
-    VidpipeError,
 )
 from vidpipe.orchestrator.pipeline import restitch_project
 from vidpipe.orchestrator.projects import (
@@ -101,7 +100,7 @@ async def restitch(
         raise
     except BadInputError as exc:
         raise body_error(exc) from None
-    except VidpipeError as exc:
+    except Exception as exc:  # ffmpeg or disk: recorded as a failed run; the old output stays
         raise HTTPException(500, f"stitch failed: {type(exc).__name__}: {exc}") from None
     finally:
         runner.hub.finish(project.id)

@@ -1,4 +1,8 @@
-"""Dependencies shared by the routes: settings, a database session, the runner, auth, ids."""
+"""Dependencies shared by the routes: settings, a database session, the runner, auth, ids.
+
+All are `async def`: FastAPI runs a plain `def` dependency in its threadpool, a thread hop per
+dependency per request that /status polling cannot afford.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
@@ -18,15 +22,15 @@ from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_registry(request: Request) -> ProviderRegistry:
+async def get_registry(request: Request) -> ProviderRegistry:
     return request.app.state.registry
 
 
-def get_runner(request: Request) -> BackgroundRunner:
+async def get_runner(request: Request) -> BackgroundRunner:
     return request.app.state.runner
 
 
@@ -38,7 +42,16 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RegistryDep = Annotated[ProviderRegistry, Depends(get_registry)]
 RunnerDep = Annotated[BackgroundRunner, Depends(get_runner)]
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# Closed when the handler returns, before the body is sent: a file download or an event stream
+# never holds a database connection (or a SQLite read transaction) open.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def get_sessions(request: Request) -> async_sessionmaker[AsyncSession]:
+    return request.app.state.sessions
+
+
+SessionsDep = Annotated[async_sessionmaker[AsyncSession], Depends(get_sessions)]
 
 ProjectId = Annotated[
     uuid.UUID,
@@ -82,6 +95,7 @@ async def require_token(
     if not secrets.compare_digest(given.encode(), expected.encode()):
         raise HTTPException(
             status_code=401,
-            detail="missing or wrong bearer token: send `Authorization: Bearer <VIDPIPE_API_TOKEN>`",
+            detail="missing or wrong bearer token: send `Authorization: Bearer <token>` "
+            "with the value of VIDPIPE_API_TOKEN",
             headers={"WWW-Authenticate": "Bearer"},
         )

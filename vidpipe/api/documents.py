@@ -6,8 +6,12 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
+from vidpipe.db.queries import list_projects
 from vidpipe.orchestrator.report import project_document, project_summary
 from vidpipe.runners.background import BackgroundRunner
 from vidpipe.storage import ProjectStorage
@@ -22,9 +26,7 @@ def project_url(project_id: uuid.UUID | str, tail: str = "") -> str:
 def summary(project: Project, settings: Settings) -> dict[str, Any]:
     document = project_summary(project, ProjectStorage(settings.projects_dir, project.id))
     document["status_url"] = project_url(project.id, "/status")
-    document["download_url"] = (
-        project_url(project.id, "/download") if project.output_path else None
-    )
+    document["download_url"] = project_url(project.id, "/download") if project.output_path else None
     return document
 
 
@@ -40,16 +42,28 @@ def detail(project: Project, settings: Settings, runner: BackgroundRunner) -> di
     document = project_document(project, ProjectStorage(settings.projects_dir, project.id))
     document.update(status(project, settings, runner))
     for scene in document["scenes"]:
-        base = project_url(project.id)
-        index = scene["index"]
-        scene["start_keyframe_url"] = (
-            f"{base}/keyframes/{index}/start" if scene["start_keyframe_path"] else None
-        )
-        scene["end_keyframe_url"] = (
-            f"{base}/keyframes/{index}/end" if scene["end_keyframe_path"] else None
-        )
+        base = project_url(project.id, f"/keyframes/{scene['index']}")
+        has_clip = scene["clip_path"] and scene["clip_status"] == "complete"
+        scene["start_keyframe_url"] = f"{base}/start" if scene["start_keyframe_path"] else None
+        scene["end_keyframe_url"] = f"{base}/end" if scene["end_keyframe_path"] else None
         scene["clip_url"] = (
-            f"{base}/clips/{index}" if scene["clip_path"] and scene["clip_status"] == "complete"
-            else None
-        )  # fmt: skip
+            project_url(project.id, f"/clips/{scene['index']}") if has_clip else None
+        )
     return document
+
+
+async def page(
+    session: AsyncSession, settings: Settings, *, limit: int, offset: int, status: str | None
+) -> dict[str, Any]:
+    """One page of summaries, newest first, with the total count for the filter."""
+    count = select(func.count()).select_from(Project)
+    if status:
+        count = count.where(Project.status == status)
+    total = await session.scalar(count) or 0
+    found = await list_projects(session, limit=limit, offset=offset, status=status)
+    return {
+        "projects": [summary(project, settings) for project in found],
+        "total": total,
+        "limit": limit,
+        "offset": offset,
+    }

@@ -10,7 +10,9 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from vidpipe.orchestrator.projects import GenerateOptions
 
 ProjectStatus = Literal[
     "pending", "storyboarding", "keyframing", "video_gen", "stitching", "complete", "failed"
@@ -22,10 +24,27 @@ class _Document(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+class GenerateRequest(GenerateOptions):
+    """The body of `POST /api/generate`: the CLI's options (GenerateOptions, the one definition
+    of them and their rules), read strictly: JSON `false` is not a number, `"3"` not an integer."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers_are_integers(cls, data: Any) -> Any:
+        """JSON Schema counts 3.0 as an integer; so does this API (strict mode would not)."""
+        if isinstance(data, dict):
+            scenes = data.get("scenes")
+            if isinstance(scenes, float) and scenes.is_integer():
+                data = {**data, "scenes": int(scenes)}
+        return data
+
+
 class StitchRequest(BaseModel):
     """Re-stitch options; an omitted or null crossfade keeps the project's current one."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     crossfade: float | None = Field(
         default=None, ge=0, le=10, description="Crossfade seconds; 0 = hard cuts."
@@ -38,7 +57,9 @@ class Accepted(BaseModel):
     project_id: uuid.UUID
     status_url: str
     events_url: str
-    estimated_cost: float = Field(description="Upper estimate in USD before any call is paid.")
+    estimated_cost: float | None = Field(
+        description="Upper estimate in USD of a new project (null for a resume)."
+    )
 
 
 class SceneProgress(BaseModel):
@@ -162,6 +183,5 @@ def error(description: str, model: type[BaseModel] = Error) -> dict[str, Any]:
 
 
 NOT_FOUND = {404: error("No project has this id (ids are full UUIDs).")}
-UNAUTHORIZED = {
-    401: error("Missing or wrong bearer token (only when VIDPIPE_API_TOKEN is set).")
-}
+UNREADABLE = {400: error("The body is not text (e.g. invalid UTF-8); nothing was written.")}
+UNAUTHORIZED = {401: error("Missing or wrong bearer token (only when VIDPIPE_API_TOKEN is set).")}

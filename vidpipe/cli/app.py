@@ -16,6 +16,7 @@ from vidpipe.cli.progress import make_progress
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     Invocation,
     database,
@@ -276,6 +277,28 @@ def stitch(
         return EXIT_OK
 
     execute(work)
+
+
+@app.command()
+def serve(
+    ctx: typer.Context,
+    host: Annotated[
+        str | None, typer.Option(help="Address to bind (VIDPIPE_HOST; default 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (VIDPIPE_PORT; default 8000).")] = None,
+) -> None:
+    """Serve the HTTP API; beyond loopback only with VIDPIPE_API_TOKEN set."""
+    from vidpipe.api.server import serve as run_server
+
+    overrides = {"host": host, "port": port}
+    ctx.obj = {**(ctx.obj or {}), **{k: v for k, v in overrides.items() if v is not None}}
+    try:
+        code = run_server(_settings(ctx))
+    except BadInputError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED
+    raise typer.Exit(code)
 
 
 @config_app.command("show")

@@ -1,7 +1,13 @@
-"""`vidpipe doctor`: checks that cost nothing — ffmpeg runs, the database opens, providers exist."""
+"""`vidpipe doctor`: checks that cost nothing — ffmpeg runs, the database opens, providers answer.
+
+Each configured provider is built from the settings (a missing setting is named) and, when it has
+a `health()` check, asked one free question: list models (google, openai) or GET /system_stats
+(comfyui). Nothing is generated, so nothing is paid for.
+"""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -9,8 +15,10 @@ from vidpipe.config import Settings
 from vidpipe.db.engine import open_database
 from vidpipe.errors import VidpipeError
 from vidpipe.media.ffmpeg import check_ffmpeg, find_ffmpeg
-from vidpipe.providers.base import Role
+from vidpipe.providers.base import Provider, Role
 from vidpipe.providers.registry import load_registry
+
+HEALTH_TIMEOUT = 20.0
 
 
 @dataclass
@@ -24,7 +32,7 @@ class Check:
 
 
 async def run_checks(settings: Settings) -> list[Check]:
-    return [await _ffmpeg(settings), await _database(settings), *_providers(settings)]
+    return [await _ffmpeg(settings), await _database(settings), *await _providers(settings)]
 
 
 async def _ffmpeg(settings: Settings) -> Check:
@@ -48,27 +56,48 @@ async def _database(settings: Settings) -> Check:
     return Check("database", True, f"{url} (migrated to head)")
 
 
-def _providers(settings: Settings) -> list[Check]:
+async def _providers(settings: Settings) -> list[Check]:
     registry = load_registry()
     chosen = {
         Role.STORYBOARD: settings.storyboard_provider,
         Role.IMAGE: settings.image_provider,
         Role.VIDEO: settings.video_provider,
     }
+    answers: dict[str, tuple[bool, str]] = {}  # one free call per provider, whatever its roles
     checks = []
     for role, name in chosen.items():
+        label = f"{role.value} provider"
         setting = f"VIDPIPE_{role.value.upper()}_PROVIDER"
         try:
-            cls = registry.get(role, name)
+            provider = registry.get(role, name)(settings)
         except VidpipeError as exc:
-            checks.append(Check(f"{role.value} provider", False, str(exc)))
+            checks.append(Check(label, False, str(exc)))
             continue
-        detail = f"{name} (set by {setting})"
-        ok = True
-        if cls.needs_key and cls.key_env_var:
-            field = cls.key_env_var.removeprefix("VIDPIPE_").lower()
-            secret = getattr(settings, field, None)
-            if not secret:
-                ok, detail = False, f"{name}: {cls.key_env_var} is not set"
-        checks.append(Check(f"{role.value} provider", ok, detail))
+        health = getattr(provider, "health", None)
+        if health is None:
+            checks.append(_configured(provider, name, setting, settings))
+            continue
+        if name not in answers:
+            answers[name] = await _ask(name, health)
+        ok, detail = answers[name]
+        checks.append(Check(label, ok, detail))
     return checks
+
+
+async def _ask(name: str, health: Any) -> tuple[bool, str]:
+    try:
+        return True, str(await asyncio.wait_for(health(), HEALTH_TIMEOUT))
+    except TimeoutError:
+        return False, f"{name}: no answer in {HEALTH_TIMEOUT:g}s"
+    except Exception as exc:
+        return False, str(exc) or f"{name}: {type(exc).__name__}"
+
+
+def _configured(provider: Provider, name: str, setting: str, settings: Settings) -> Check:
+    """Providers without a health check (local, plugins): the key is present if one is needed."""
+    label = f"{provider.role.value} provider"
+    if provider.needs_key and provider.key_env_var:
+        field = provider.key_env_var.removeprefix("VIDPIPE_").lower()
+        if not getattr(settings, field, None):
+            return Check(label, False, f"{name}: {provider.key_env_var} is not set")
+    return Check(label, True, f"{name} (set by {setting})")

@@ -147,6 +147,9 @@ class _LeasedRun:
         except BaseException as exc:
             step = self.failed_step or STAGE_STEPS[stage]
             await self._record_failure(run_id, step, exc, ctx, clock)
+            cause = _root_cause(exc)
+            if cause is not exc and isinstance(cause, Exception):
+                raise cause from exc  # callers catch BudgetExceededError, not a task group
             raise
         project.status, project.error_message = "complete", None
         _finish(run, "complete", None, ctx, clock)

@@ -97,6 +97,9 @@ def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None
             f"invalid --resolution: {options.resolution}; {who} takes "
             + ", ".join(caps.resolutions)
         )
+    problem = video.refusal(options.clip_duration, options.aspect_ratio, options.resolution)
+    if problem:
+        raise BadInputError(problem)
 
 
 def estimate_cost(options: GenerateOptions, providers: ProviderSet) -> float:

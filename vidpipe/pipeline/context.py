@@ -100,7 +100,18 @@ class PipelineContext:
     def step_stats(self, step: str) -> StepStats:
         return self.stats.setdefault(step, StepStats())
 
-    async def charge(
+    async def ensure_budget(self, session: AsyncSession, project: Project, cost: float) -> None:
+        """Refuse a call that would take the project past --max-cost, before it is made (PROV-4)."""
+        if cost <= 0 or project.max_cost is None:
+            return
+        spent = await spent_so_far(session, project.id)
+        if spent + cost > project.max_cost + 1e-9:
+            raise BudgetExceededError(
+                f"budget exceeded: spent ${spent:.2f}, next call ${cost:.2f}, "
+                f"max ${project.max_cost:.2f}; resume with a larger --max-cost"
+            )
+
+    def record_call(
         self,
         session: AsyncSession,
         project: Project,
@@ -110,17 +121,7 @@ class PipelineContext:
         cost: float,
         detail: str = "",
     ) -> None:
-        """Record a provider call in the ledger, refusing it first if it would pass --max-cost.
-
-        Call this *before* the provider call: a call that would pass the budget is never made.
-        """
-        if cost > 0 and project.max_cost is not None:
-            spent = await spent_so_far(session, project.id)
-            if spent + cost > project.max_cost + 1e-9:
-                raise BudgetExceededError(
-                    f"budget exceeded: spent ${spent:.2f}, next call ${cost:.2f}, "
-                    f"max ${project.max_cost:.2f}; resume with a larger --max-cost"
-                )
+        """Add a made call to the ledger; it commits with the row of what the call produced."""
         session.add(
             ProviderCall(
                 project_id=project.id,
@@ -132,7 +133,6 @@ class PipelineContext:
                 detail=detail,
             )
         )
-        await session.commit()
         stats = self.step_stats(step)
         stats.provider_calls += 1
         stats.estimated_cost += cost

@@ -114,15 +114,9 @@ async def _draw(
         previous = chain_keyframe(scenes, position - 1)
         assert previous is not None
         reference = ctx.storage.resolve(previous.file_path)
+    cost = provider.estimate_cost(calls=1)
     async with ctx.db_lock:
-        await ctx.charge(
-            session,
-            project,
-            step=STEP,
-            provider=provider,
-            cost=provider.estimate_cost(calls=1),
-            detail=f"scene {scene.scene_index} {slot} frame",
-        )
+        await ctx.ensure_budget(session, project, cost)
     png = await provider.generate_image(
         ImageRequest(
             prompt=prompt,
@@ -148,6 +142,8 @@ async def _draw(
         scene.keyframes.append(keyframe)
         if slot == "end" and position < len(scenes):
             scenes[position].keyframes.append(_inherited(keyframe))
+        detail = f"scene {scene.scene_index} {slot} frame"
+        ctx.record_call(session, project, step=STEP, provider=provider, cost=cost, detail=detail)
         await session.commit()
 
 

@@ -18,9 +18,8 @@ async def generate_storyboard(
         return  # already written; a storyboard is never paid for twice
     provider = ctx.providers.storyboard
     ctx.report(ProgressEvent("item", "storyboarding", "Writing the storyboard...", total=1))
-    await ctx.charge(
-        session, project, step=STEP, provider=provider, cost=provider.estimate_cost(calls=1)
-    )
+    cost = provider.estimate_cost(calls=1)
+    await ctx.ensure_budget(session, project, cost)
     storyboard = await provider.write_storyboard(
         StoryboardRequest(
             prompt=project.prompt,
@@ -32,6 +31,7 @@ async def generate_storyboard(
     )
     _check_scene_count(storyboard, project.requested_scenes)
     _store(project, storyboard)
+    ctx.record_call(session, project, step=STEP, provider=provider, cost=cost)
     await session.commit()
     ctx.report(
         ProgressEvent(

@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene, VideoClip, utcnow
-from vidpipe.errors import ContentFilteredError, ProviderTimeoutError
+from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
 from vidpipe.media.probe import is_playable_video, probe
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.keyframes import keyframe_of
@@ -92,21 +92,22 @@ async def _make_clip(
             clip = scene.clip = VideoClip(status="pending", provider=provider.provider_id)
             await session.commit()
         if clip.operation_id is None:
-            await ctx.charge(
-                session,
-                project,
-                step=STEP,
-                provider=provider,
-                cost=provider.estimate_cost(seconds=project.clip_duration),
-                detail=f"scene {index} clip",
-            )
+            cost = provider.estimate_cost(seconds=project.clip_duration)
+            await ctx.ensure_budget(session, project, cost)
             clip.operation_id = await provider.submit(request)
             clip.status, clip.submitted_at, clip.error_message = "submitted", utcnow(), None
-            await session.commit()  # the id is durable before the first poll (CORE-3)
+            ctx.record_call(
+                session, project, step=STEP, provider=provider, cost=cost, detail=f"scene {index}"
+            )
+            await session.commit()  # id and ledger are durable before the first poll (CORE-3)
     progress(0.0)
     tmp = ctx.storage.temporary_path(relative)
     try:
-        result = await _wait(provider, clip.operation_id, request, tmp, progress)
+        try:
+            result = await _wait(provider, clip.operation_id, request, tmp, progress)
+        except OperationFailedError as exc:
+            await _forget_operation(session, clip, str(exc), ctx)
+            raise
         if result.outcome is not ClipOutcome.COMPLETE:
             await _mark(session, clip, result.outcome.value, result.message, ctx)
             return
@@ -135,6 +136,16 @@ async def _wait(
         return VideoResult(ClipOutcome.RAI_FILTERED, str(exc))
     except ProviderTimeoutError as exc:
         return VideoResult(ClipOutcome.TIMED_OUT, str(exc))
+
+
+async def _forget_operation(
+    session: AsyncSession, clip: VideoClip, message: str, ctx: PipelineContext
+) -> None:
+    """The provider's operation failed for good: polling it again cannot help, so resume
+    submits the clip afresh (and pays for it again, which the ledger shows)."""
+    async with ctx.db_lock:
+        clip.status, clip.operation_id, clip.error_message = "failed", None, message
+        await session.commit()
 
 
 async def _mark(

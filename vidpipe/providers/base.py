@@ -189,6 +189,11 @@ class VideoProvider(Provider):
 
     role: ClassVar[Role] = Role.VIDEO
 
+    def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
+        """Why this provider cannot make such clips, for limits `capabilities` cannot express
+        (combinations, e.g. 1080p only at 8 s); None when it can. Checked before any call."""
+        return None
+
     @abstractmethod
     async def submit(self, request: VideoRequest) -> str:
         """Start the clip; return an operation id that `wait` can pick up after a crash."""

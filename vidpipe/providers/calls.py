@@ -5,15 +5,16 @@
 - Authentication faults fail at once with one line naming the setting to fix; never retried.
 - Requests per minute are capped per provider role (aiolimiter), shared by every project the
   process runs; concurrent operations are capped by `Capabilities.max_concurrency`.
-- Long-running operations: the first poll comes near the model's typical latency (learned from
-  the operations this process has seen), later ones every `poll_interval_seconds`, so a finished
-  clip is noticed within ~2 s; quota errors while polling wait (up to a window) instead of failing
-  (PROV-5).
+- Long-running operations are polled on the shared PROV-5 schedule (vidpipe.providers.polling):
+  the first poll near the model's typical latency (learned from the operations this process has
+  seen), later ones every `poll_interval_seconds`, so a finished clip is noticed within ~2 s;
+  quota errors while polling wait (up to a window) instead of failing.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 import time
@@ -26,7 +27,8 @@ from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 
 from vidpipe.config import Settings
-from vidpipe.errors import ProviderError, ProviderTimeoutError
+from vidpipe.errors import ProviderError
+from vidpipe.providers.polling import PollSchedule, poll_until_done
 
 log = logging.getLogger(__name__)
 
@@ -112,7 +114,7 @@ async def with_retries(
 
     def before_sleep(state: RetryCallState) -> None:
         exc = state.outcome.exception() if state.outcome else None
-        log.warning("%s: %s; retry %d/%d", what, exc, state.attempt_number, policy.retries)
+        log.warning("%s; retry %d/%d", exc, state.attempt_number, policy.retries)
 
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(TransientError),
@@ -131,7 +133,9 @@ async def with_retries(
 
 # ---------------------------------------------------------------- rate limits
 
-_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, float], AsyncLimiter]]
+_limiters: weakref.WeakKeyDictionary[
+    asyncio.AbstractEventLoop, dict[tuple[str, float], AsyncLimiter]
+]
 _limiters = weakref.WeakKeyDictionary()
 
 
@@ -179,79 +183,48 @@ class _Latency:
 LATENCY = _Latency()
 
 
-@dataclass(frozen=True)
-class PollPlan:
-    first: float  # seconds from submission to the first poll
-    interval: float
-    timeout: float
-    quota_window: float
-
-    @classmethod
-    def from_settings(cls, settings: Settings, key: str, typical: float) -> PollPlan:
-        first = settings.poll_first_seconds
-        if first is None:
-            first = 0.8 * LATENCY.typical(key, typical)  # a little early beats a little late
-        return cls(
-            first=first,
-            interval=settings.poll_interval_seconds,
-            timeout=settings.operation_timeout_seconds,
-            quota_window=settings.poll_quota_window_seconds,
-        )
+def poll_schedule(settings: Settings, key: str, typical: float) -> PollSchedule:
+    """The shared PROV-5 schedule: first poll a little before the typical latency (as configured,
+    else learned from this process's operations), then every `poll_interval_seconds`."""
+    first = settings.poll_first_seconds
+    if first is None:
+        first = 0.8 * LATENCY.typical(key, typical)
+    return PollSchedule(
+        first_poll=first,
+        interval=settings.poll_interval_seconds,
+        timeout=settings.operation_timeout_seconds,
+        quota_window=settings.poll_quota_window_seconds,
+    )
 
 
-async def poll(
+async def wait_for_operation(
     check: Callable[[], Awaitable[T | None]],
-    plan: PollPlan,
+    schedule: PollSchedule,
     *,
     what: str,
     submitted_at: float | None,
     latency_key: str,
-    policy: RetryPolicy,
 ) -> T:
-    """Call `check` until it returns a result (not None).
+    """Poll `check` until it returns a result, on `schedule` (vidpipe.providers.polling).
 
-    `submitted_at` (time.monotonic) is known when this process submitted the operation: the first
-    poll then waits until `plan.first` after it. A resumed operation is polled at once. Transient
-    errors (quota, 5xx) back off with jitter and are tolerated for `plan.quota_window` seconds in a
-    row; the whole wait gives up after `plan.timeout` with ProviderTimeoutError.
+    `submitted_at` (time.time()) is known when this process submitted the operation; for one
+    submitted by an earlier process (a resume) it is not, and the first poll comes at once.
+    Transient faults (quota, 5xx, malformed bodies) are waited out within the quota window.
     """
-    started = time.monotonic()
-    deadline = started + plan.timeout
+    if submitted_at is None:  # its typical latency has long passed: poll at once
+        schedule = dataclasses.replace(schedule, first_poll=0.0)
+    try:
+        result = await poll_until_done(
+            check,
+            schedule,
+            submitted_at=submitted_at,
+            is_quota_error=lambda exc: isinstance(exc, TransientError),
+            what=what,
+        )
+    except TransientError as exc:
+        raise ProviderError(
+            f"{what}: still failing after {schedule.quota_window:g}s of retries: {exc}"
+        ) from exc
     if submitted_at is not None:
-        await _sleep_until(min(submitted_at + plan.first, deadline))
-    faults_since: float | None = None
-    fault_count = 0
-    while True:
-        try:
-            result = await check()
-        except TransientError as exc:
-            now = time.monotonic()
-            faults_since = faults_since or now
-            fault_count += 1
-            if now - faults_since > plan.quota_window:
-                raise ProviderError(
-                    f"{what}: still failing after {plan.quota_window:g}s of retries: {exc}"
-                ) from exc
-            delay = max(plan.interval, policy.delay(fault_count, exc.retry_after))
-            log.warning("%s: %s; polling again in %.1fs", what, exc, delay)
-            await _sleep_or_time_out(delay, deadline, what, plan)
-            continue
-        faults_since, fault_count = None, 0
-        if result is not None:
-            if submitted_at is not None:
-                LATENCY.observe(latency_key, time.monotonic() - submitted_at)
-            return result
-        await _sleep_or_time_out(plan.interval, deadline, what, plan)
-
-
-async def _sleep_until(moment: float) -> None:
-    delay = moment - time.monotonic()
-    if delay > 0:
-        await asyncio.sleep(delay)
-
-
-async def _sleep_or_time_out(delay: float, deadline: float, what: str, plan: PollPlan) -> None:
-    now = time.monotonic()
-    if now >= deadline:
-        raise ProviderTimeoutError(f"{what}: not finished after {plan.timeout:g}s")
-    await asyncio.sleep(min(delay, deadline - now))
+        LATENCY.observe(latency_key, time.time() - submitted_at)
+    return result

@@ -25,7 +25,13 @@ from vidpipe.providers.base import (
 P = TypeVar("P", bound=Provider)
 
 ENTRY_POINT_GROUP = "vidpipe.providers"
-DEFAULT_PROVIDER_MODULES: tuple[str, ...] = ("vidpipe.providers.local", "vidpipe.providers.sim")
+DEFAULT_PROVIDER_MODULES: tuple[str, ...] = (
+    "vidpipe.providers.local",
+    "vidpipe.providers.sim",
+    "vidpipe.providers.google",
+    "vidpipe.providers.openai_compat",
+    "vidpipe.providers.comfyui",
+)
 
 
 class ProviderRegistry:

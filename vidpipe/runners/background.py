@@ -12,8 +12,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import threading
 import uuid
+import weakref
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 from sqlalchemy import exists, select
@@ -38,6 +42,28 @@ WORKING_STATES = frozenset(STAGE_STEPS)  # storyboarding, keyframing, video_gen,
 # that created it a moment ago and is about to take its lease is not raced.
 PENDING_GRACE_SECONDS = 5.0
 SHUTDOWN_GRACE_SECONDS = 30.0
+# Nice value of the threads that render (the loop's default executor, where providers put their
+# CPU work, and the encoder threads they start): the event loop answering requests keeps its
+# priority, so polling stays quick while renders use every idle cycle (docs/PERFORMANCE.md).
+RENDER_NICENESS = 10
+_RENDER_LOOPS: weakref.WeakSet[asyncio.AbstractEventLoop] = weakref.WeakSet()
+
+
+def _lower_this_threads_priority() -> None:
+    with contextlib.suppress(AttributeError, OSError):  # Linux: niceness is per thread
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), RENDER_NICENESS)
+
+
+def render_at_background_priority(loop: asyncio.AbstractEventLoop) -> None:
+    """Give the loop a default executor whose threads run at RENDER_NICENESS (once per loop)."""
+    if loop in _RENDER_LOOPS:
+        return
+    _RENDER_LOOPS.add(loop)
+    loop.set_default_executor(
+        ThreadPoolExecutor(
+            thread_name_prefix="vidpipe-render", initializer=_lower_this_threads_priority
+        )
+    )
 
 
 def lease_is_live(project: Project) -> bool:
@@ -104,6 +130,7 @@ class BackgroundRunner:
 
     async def start(self) -> list[uuid.UUID]:
         """Take over orphaned projects now, and once more when leases seen alive could expire."""
+        render_at_background_priority(asyncio.get_running_loop())
         taken = await self.recover()
         self._sweeper = asyncio.create_task(self._sweep_later(), name="vidpipe-recovery-sweep")
         return taken

@@ -43,6 +43,7 @@ class RunProgress:
         self.scene_fractions: dict[int, float] = {}
         self.scene_total: int | None = None
         self._baseline: tuple[float, float] | None = None  # (time, overall) at the first stage
+        self._clips_since: float | None = None  # when the first clip reported progress
 
     def update(self, event: ProgressEvent) -> dict[str, Any]:
         """Fold in one event; return the progress payload for it."""
@@ -52,8 +53,12 @@ class RunProgress:
         elif event.stage == "video_gen" and event.scene_index is not None:
             fraction = min(max(event.fraction or 0.0, 0.0), 1.0)
             self.scene_fractions[event.scene_index] = fraction
+            if self._clips_since is None:
+                self._clips_since = self._clock()
             self._video_fraction()
         elif event.stage in self.stage_fraction:
+            if event.stage == "keyframing" and event.total and self.scene_total is None:
+                self.scene_total = event.total - 1  # N scenes have N+1 keyframes
             if event.kind == "done":
                 self.stage_fraction[event.stage] = 1.0
             elif event.fraction is not None:
@@ -103,22 +108,32 @@ class RunProgress:
         return sum(STAGE_WEIGHTS[s] * f for s, f in self.stage_fraction.items())
 
     def eta_seconds(self) -> float | None:
-        """Seconds left: the pace since the run's first stage, extrapolated to the end."""
+        """Seconds left. Clips dominate a run, so once they move: the clip work left at the clip
+        throughput seen so far (concurrent clips included); before that, the overall pace."""
         overall = self.overall()
         if overall >= 1.0:
             return 0.0
+        now = self._clock()
+        done = sum(self.scene_fractions.values())
+        since = self._clips_since
+        clips_running = since is not None and self.stage_fraction["video_gen"] < 1.0
+        if since is not None and clips_running and done > 0 and now - since > 0.2:
+            total = max(self.scene_total or 0, len(self.scene_fractions))
+            rate = done / (now - since)
+            return round(max(total - done, 0.0) / rate, 1)
         if self._baseline is None:
             return None
         since, at_start = self._baseline
         gained = overall - at_start
         if gained < MIN_PROGRESS_FOR_ETA:
             return None
-        elapsed = self._clock() - since
-        return round(elapsed * (1.0 - overall) / gained, 1)
+        return round((now - since) * (1.0 - overall) / gained, 1)
 
     def _totals(self) -> dict[str, Any]:
         return {
-            "stage_fraction": round(self.stage_fraction.get(self.stage, 0.0), 4),
+            "stage_fraction": round(
+                1.0 if self.stage == "complete" else self.stage_fraction.get(self.stage, 0.0), 4
+            ),
             "overall_fraction": round(self.overall(), 4),
             "eta_seconds": self.eta_seconds(),
             "elapsed_seconds": round(self._clock() - self.started, 1),

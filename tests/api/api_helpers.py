@@ -1,0 +1,104 @@
+"""Helpers and fixtures of the API tests: the app in process (datasette-style, its lifespan run
+by hand) with an httpx client, and a stand-in for the pipeline where a real run only costs time."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.api import create_app
+from vidpipe.config import Settings
+from vidpipe.pipeline.context import ProgressCallback
+from vidpipe.runners.background import Execute
+
+TINY = {"scenes": 1, "clip_duration": 1, "resolution": "480p"}
+SMALL = {"scenes": 2, "clip_duration": 1, "resolution": "480p"}
+
+
+@asynccontextmanager
+async def serving(
+    settings: Settings, *, execute: Execute | None = None, token: str | None = None
+) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    """The app with its lifespan running, and a client that talks to it in process."""
+    app = create_app(settings, execute=execute)
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app)
+        async with httpx.AsyncClient(
+            transport=transport, base_url="http://vidpipe.test", headers=headers
+        ) as client:
+            yield app, client
+
+
+@pytest.fixture
+def sqlite_settings(tmp_path: Path) -> Settings:
+    """SQLite only, for tests whose subject is HTTP rather than the database."""
+    return Settings(
+        data_dir=tmp_path / "data",
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'vidpipe.db'}",
+        lease_seconds=10,
+        heartbeat_seconds=1,
+    )
+
+
+class Recorder:
+    """A stand-in for run_pipeline: records each project it is asked to run; optionally holds
+    each run open until `release()` so a project stays `running here`."""
+
+    def __init__(self, *, hold: bool = False) -> None:
+        self.calls: list[uuid.UUID] = []
+        self.started = asyncio.Event()
+        self._release = asyncio.Event()
+        if not hold:
+            self._release.set()
+
+    async def __call__(
+        self, session: AsyncSession, project_id: uuid.UUID, progress: ProgressCallback
+    ) -> None:
+        self.calls.append(project_id)
+        self.started.set()
+        await self._release.wait()
+
+    def release(self) -> None:
+        self._release.set()
+
+
+@pytest.fixture
+def recorder() -> Recorder:
+    return Recorder()
+
+
+async def wait_until(
+    predicate: Callable[[], Any], timeout: float = 60.0, every: float = 0.05
+) -> Any:
+    """Await a (sync or async) predicate until it is truthy."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while True:
+        value = predicate()
+        if asyncio.iscoroutine(value):
+            value = await value
+        if value:
+            return value
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(every)
+
+
+async def finished(client: httpx.AsyncClient, project_id: str, timeout: float = 90) -> dict:
+    """Poll the light status until nothing works on the project any more."""
+
+    async def done() -> dict | None:
+        document = (await client.get(f"/api/projects/{project_id}/status")).json()
+        idle = not (document["running"] or document["queued"] or document["progress"])
+        return document if idle and document["status"] in ("complete", "failed") else None
+
+    return await wait_until(done, timeout=timeout, every=0.1)

@@ -1,0 +1,1 @@
+from api_helpers import recorder, sqlite_settings  # noqa: F401  (fixtures)

@@ -1,0 +1,89 @@
+"""Schemathesis against the served /openapi.json: every operation, schema-generated requests,
+schemathesis's default checks (no 5xx, status codes, content types, response schemas, ...).
+
+In process through the ASGI app; schemathesis starts its lifespan on the first request. `generate`
+is real up to the queue: validation, the capability and budget checks, the project row; the queued
+run itself is a no-op here, so the fuzzer cannot start expensive renders (real runs have their own
+tests). The schema is the app's own document, the one served at /openapi.json (checked below);
+it is built at import without starting anything.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.python.asgi import get_client, shutdown_lifespans
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.api import create_app
+from vidpipe.config import Settings
+from vidpipe.pipeline.context import ProgressCallback
+
+# Hypothesis keeps a cache beside the working directory unless told otherwise
+os.environ.setdefault(
+    "HYPOTHESIS_STORAGE_DIRECTORY", str(Path(tempfile.gettempdir()) / "vidpipe-hypothesis")
+)
+
+WORKDIR = Path(tempfile.gettempdir()) / f"vidpipe-schemathesis-{uuid.uuid4().hex}"  # made lazily
+
+
+async def queued_only(
+    session: AsyncSession, project_id: uuid.UUID, progress: ProgressCallback
+) -> None:
+    return None
+
+
+app = create_app(
+    Settings(
+        data_dir=WORKDIR / "data", database_url=f"sqlite+aiosqlite:///{WORKDIR / 'db.sqlite'}"
+    ),
+    execute=queued_only,
+)
+schema = schemathesis.openapi.from_dict(app.openapi())
+schema.app = app
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_the_app() -> Iterator[None]:
+    yield
+    shutdown_lifespans()
+    shutil.rmtree(WORKDIR, ignore_errors=True)
+
+
+def test_the_schema_is_the_served_document() -> None:
+    with get_client(app) as client:
+        assert client.get("/openapi.json").json() == app.openapi()
+
+
+def only_the_unstated_rule_rejects(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> None:
+    """Stands in for `positive_data_acceptance` on generate: a schema-valid body may be refused
+    only for the one rule JSON Schema cannot state (crossfade shorter than clip_duration)."""
+    if case.meta is not None and case.meta.generation.mode.is_positive:
+        if response.status_code == 422:
+            messages = [error["msg"] for error in response.json()["detail"]]
+            assert all("shorter than the clip duration" in m for m in messages), messages
+        else:
+            assert response.status_code == 202, response.text
+
+
+@schema.parametrize()
+@settings(max_examples=100, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+def test_every_operation_conforms_to_the_openapi_description(case: schemathesis.Case) -> None:
+    if case.operation.label == "POST /api/generate":
+        case.call_and_validate(
+            excluded_checks=[positive_data_acceptance],
+            additional_checks=[only_the_unstated_rule_rejects],
+        )
+    else:
+        case.call_and_validate()

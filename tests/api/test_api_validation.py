@@ -1,0 +1,76 @@
+"""Bad input: 422 with field errors, and nothing written or run (API-7, CLI-5's rules)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from api_helpers import Recorder, serving
+from fastapi import FastAPI
+from sqlalchemy import func, select
+
+from vidpipe.config import Settings
+from vidpipe.db.models import Project
+
+BAD_BODIES = [
+    ({"prompt": ""}, "prompt", "must not be empty"),
+    ({"prompt": "   "}, "prompt", "must not be empty"),
+    ({"prompt": "x" * 4001}, "prompt", "at most 4000 characters"),
+    ({}, "prompt", "Field required"),
+    ({"prompt": "a fox", "aspect_ratio": "7:3"}, "aspect_ratio", "'16:9', '9:16' or '1:1'"),
+    ({"prompt": "a fox", "resolution": "4k"}, "resolution", "'480p', '720p' or '1080p'"),
+    ({"prompt": "a fox", "scenes": 0}, "scenes", "greater than or equal to 1"),
+    ({"prompt": "a fox", "scenes": 21}, "scenes", "less than or equal to 20"),
+    ({"prompt": "a fox", "scenes": "many"}, "scenes", "valid integer"),
+    ({"prompt": "a fox", "clip_duration": 0}, "clip_duration", "greater than 0"),
+    # within the schema, beyond the local video provider's capabilities
+    ({"prompt": "a fox", "clip_duration": 11}, "clip_duration", "takes 1 to 10 seconds"),
+    ({"prompt": "a fox", "clip_duration": 0.5}, "clip_duration", "takes 1 to 10 seconds"),
+    ({"prompt": "a fox", "crossfade": -1}, "crossfade", "greater than or equal to 0"),
+    ({"prompt": "a fox", "max_cost": -0.01}, "max_cost", "greater than or equal to 0"),
+    ({"prompt": "a fox", "colour": "red"}, "colour", "Extra inputs are not permitted"),
+]
+
+
+@pytest.mark.parametrize(("body", "field", "message"), BAD_BODIES)
+async def test_bad_generate_bodies_get_422_naming_the_field(
+    sqlite_settings: Settings, recorder: Recorder, tmp_path: Path, body: dict, field: str,
+    message: str,
+) -> None:  # fmt: skip
+    async with serving(sqlite_settings, execute=recorder) as (app, client):
+        response = await client.post("/api/generate", json=body)
+        assert response.status_code == 422, response.text
+        errors = response.json()["detail"]
+        assert errors[0]["loc"] == ["body", field]
+        assert message in errors[0]["msg"]
+        await _assert_nothing_written(app, recorder, tmp_path)
+
+
+async def test_cross_field_rule_and_malformed_bodies(
+    sqlite_settings: Settings, recorder: Recorder, tmp_path: Path
+) -> None:
+    async with serving(sqlite_settings, execute=recorder) as (app, client):
+        crossfade = await client.post(
+            "/api/generate", json={"prompt": "a fox", "clip_duration": 2, "crossfade": 2}
+        )
+        assert crossfade.status_code == 422
+        assert "shorter than the clip duration" in crossfade.json()["detail"][0]["msg"]
+        for content in (b"{not json", b"[]", b'"a fox"', b""):
+            response = await client.post(
+                "/api/generate", content=content, headers={"Content-Type": "application/json"}
+            )
+            assert response.status_code == 422, content
+        form = await client.post("/api/generate", data={"prompt": "a fox"})
+        assert form.status_code == 422
+        stitch = await client.post(
+            "/api/projects/00000000-0000-0000-0000-000000000000/stitch", json={"crossfade": 99}
+        )
+        assert stitch.status_code == 404  # an unknown project is reported before its options
+        await _assert_nothing_written(app, recorder, tmp_path)
+
+
+async def _assert_nothing_written(app: FastAPI, recorder: Recorder, tmp_path: Path) -> None:
+    async with app.state.sessions() as session:
+        assert await session.scalar(select(func.count()).select_from(Project)) == 0
+    assert recorder.calls == [] and app.state.runner.active_count == 0
+    assert not (tmp_path / "data").exists(), "a project folder was created"

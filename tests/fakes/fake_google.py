@@ -1,0 +1,415 @@
+"""A fake Gemini API / Vertex AI server that speaks the REST protocol google-genai uses.
+
+Routes (both `v1beta/models/…` for the Gemini API and `v1beta1/[projects/P/locations/L/]
+publishers/google/models/…` for Vertex AI):
+  GET  …/models                         list models (doctor)
+  POST …/{model}:generateContent        storyboard (JSON schema) or image (IMAGE modality)
+  POST …/{model}:predict                Imagen generate / edit
+  POST …/{model}:predictLongRunning     Veo: starts an operation, returns its name
+  POST …/{model}:fetchPredictOperation  Veo: the operation's state
+  POST /token                           OAuth token endpoint for authorized-user credentials
+
+It checks what it receives (schema and JSON mime type sent, image bytes are real PNGs, the last
+frame is present, durations / resolutions / audio allowed for the model) and answers 400 like
+Google when something is wrong. Faults are injected per request kind: HTTP statuses (429, 500),
+"hang" (answer later than the client's time-out), "garbage" (a mangled JSON body),
+"malformed" (non-JSON storyboard text),
+"blocked" (content-safety rejection).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import inspect
+import json
+import re
+import threading
+import time
+import urllib.parse
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from artifacts import mp4_between, png_from_prompt, png_from_reference
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+# The fake's own table of what each Veo model takes (written from Google's model pages).
+VEO = {
+    "veo-3.1-generate-001": {"durations": {4, 6, 8}, "res": {"720p", "1080p"}, "audio": True},
+    "veo-3.1-generate-preview": {"durations": {4, 6, 8}, "res": {"720p", "1080p"}, "audio": True},
+    "veo-3.1-fast-generate-001": {"durations": {4, 6, 8}, "res": {"720p", "1080p"}, "audio": True},
+    "veo-2.0-generate-001": {"durations": {5, 6, 7, 8}, "res": set(), "audio": False},
+}
+SIZES = {("16:9", "720p"): (1280, 720), ("9:16", "720p"): (720, 1280),
+         ("16:9", "1080p"): (1920, 1080), ("9:16", "1080p"): (1080, 1920)}  # fmt: skip
+
+
+@dataclass
+class Recorded:
+    kind: str
+    path: str
+    body: dict[str, Any]
+    headers: dict[str, str]
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Operation:
+    name: str
+    model: str
+    body: dict[str, Any]
+    video: Path | None = None
+    rejected: str | None = None
+    polls: int = 0
+    ready: threading.Event = field(default_factory=threading.Event)
+
+
+class FakeGoogle:
+    def __init__(self, workdir: Path, *, api_key: str = "test-google-key") -> None:
+        self.workdir = workdir
+        self.api_key = api_key
+        self.access_token = "ya29.fake-access-token"
+        self.service_account = "vidpipe-test@fake-project.iam.gserviceaccount.com"
+        self.requests: list[Recorded] = []
+        self.faults: dict[str, list[Any]] = defaultdict(list)
+        self.operations: dict[str, Operation] = {}
+        self.polls_before_done = 1
+        self.hold = threading.Event()  # set: operations stay pending
+        self.reject_video_when: str | None = None  # a word in the motion prompt → RAI filtered
+        self.hang_seconds = 3.0
+        self._lock = threading.Lock()
+
+    # ------------------------------------------------------------ test helpers
+
+    def inject(self, kind: str, *faults: Any) -> None:
+        """Queue faults for the next requests of `kind` (one fault per request)."""
+        with self._lock:
+            self.faults[kind].extend(faults)
+
+    def count(self, kind: str) -> int:
+        return sum(1 for r in self.requests if r.kind == kind)
+
+    def of_kind(self, kind: str) -> list[Recorded]:
+        return [r for r in self.requests if r.kind == kind]
+
+    def app(self) -> Starlette:
+        return Starlette(
+            routes=[
+                Route("/token", self._token, methods=["POST"]),
+                Route("/{path:path}", self._dispatch, methods=["GET", "POST"]),
+            ]
+        )
+
+    # ------------------------------------------------------------ plumbing
+
+    async def _token(self, request: Request) -> Response:
+        """OAuth 2.0 JWT-bearer grant, as a service account's credentials refresh."""
+        form = dict(urllib.parse.parse_qsl((await request.body()).decode()))
+        self.requests.append(Recorded("token", "/token", form, dict(request.headers)))
+        if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return JSONResponse({"error": "unsupported_grant_type"}, status_code=400)
+        try:
+            claims = json.loads(b64decode(form["assertion"].split(".")[1]))
+        except (KeyError, IndexError, ValueError):
+            return JSONResponse({"error": "invalid_grant"}, status_code=400)
+        if claims.get("iss") != self.service_account or not str(claims.get("aud", "")).endswith(
+            "/token"
+        ):
+            return JSONResponse(
+                {"error": "invalid_grant", "error_description": "Invalid JWT Signature."},
+                status_code=400,
+            )
+        return JSONResponse(
+            {"access_token": self.access_token, "expires_in": 3600, "token_type": "Bearer"}
+        )
+
+    async def _dispatch(self, request: Request) -> Response:
+        path = request.url.path
+        raw = await request.body()
+        try:
+            body = json.loads(raw) if raw else {}
+        except json.JSONDecodeError:
+            return _error(400, "INVALID_ARGUMENT", "body is not JSON")
+        vertex = path.startswith("/v1beta1/")
+        if request.method == "GET" and path.rstrip("/").endswith("/models"):
+            kind, model = "models.list", ""
+        else:
+            match = re.search(r"models/([^/:]+):(\w+)$", path)
+            if not match:
+                return _error(404, "NOT_FOUND", f"no such method: {path}")
+            model, method = match.groups()
+            kind = method
+            if method == "generateContent":
+                modalities = body.get("generationConfig", {}).get("responseModalities", [])
+                kind = "generateContent:image" if "IMAGE" in modalities else "generateContent:text"
+        with self._lock:
+            self.requests.append(Recorded(kind, path, body, dict(request.headers)))
+            fault = self.faults[kind].pop(0) if self.faults[kind] else None
+        denied = self._check_auth(request, vertex)
+        if denied is not None:
+            return denied
+        if isinstance(fault, int):
+            status = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 503: "UNAVAILABLE"}
+            return _error(fault, status.get(fault, "UNKNOWN"), f"injected {fault}")
+        if fault == "garbage":  # a cut-off or mangled body
+            return Response(b'{"name": "operat', media_type="application/json")
+        if fault == "hang":
+            await asyncio.sleep(self.hang_seconds)
+        handler = {
+            "models.list": self._list_models,
+            "generateContent:text": self._storyboard,
+            "generateContent:image": self._image,
+            "predict": self._imagen,
+            "predictLongRunning": self._submit_video,
+            "fetchPredictOperation": self._fetch_operation,
+        }.get(kind)
+        if handler is None:
+            return _error(404, "NOT_FOUND", f"unsupported method {kind}")
+        if kind in ("predict", "predictLongRunning", "fetchPredictOperation") and not vertex:
+            return _error(404, "NOT_FOUND", f"{kind} is not offered on the Gemini API")
+        result = handler(model, body, fault)
+        if inspect.isawaitable(result):
+            result = await result
+        return result
+
+    def _check_auth(self, request: Request, vertex: bool) -> Response | None:
+        key = request.headers.get("x-goog-api-key")
+        bearer = request.headers.get("authorization", "")
+        if key is not None:
+            if key == self.api_key:
+                return None
+            if vertex:
+                return _error(401, "UNAUTHENTICATED", "API keys are not supported by this API.")
+            return JSONResponse(
+                {
+                    "error": {
+                        "code": 400,
+                        "message": "API key not valid. Please pass a valid API key.",
+                        "status": "INVALID_ARGUMENT",
+                        "details": [
+                            {
+                                "@type": "type.googleapis.com/google.rpc.ErrorInfo",
+                                "reason": "API_KEY_INVALID",
+                                "domain": "googleapis.com",
+                            }
+                        ],
+                    }
+                },
+                status_code=400,
+            )
+        if vertex and bearer == f"Bearer {self.access_token}":
+            return None
+        return _error(401, "UNAUTHENTICATED", "Request is missing required authentication.")
+
+    # ------------------------------------------------------------ handlers
+
+    def _list_models(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        names = ["gemini-2.5-flash", "gemini-2.5-flash-image", *VEO]
+        return JSONResponse({"models": [{"name": f"models/{n}"} for n in names]})
+
+    def _storyboard(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        config = body.get("generationConfig", {})
+        if config.get("responseMimeType") != "application/json":
+            return _error(400, "INVALID_ARGUMENT", "storyboards must ask for application/json")
+        schema = config.get("responseJsonSchema") or config.get("responseSchema")
+        if not schema or set(schema.get("properties", {})) != {"style_guide", "scenes"}:
+            return _error(400, "INVALID_ARGUMENT", "no storyboard response schema was sent")
+        if not body.get("systemInstruction"):
+            return _error(400, "INVALID_ARGUMENT", "no system instruction")
+        text = body["contents"][0]["parts"][0]["text"]
+        if fault == "blocked":
+            return JSONResponse(
+                {"promptFeedback": {"blockReason": "SAFETY", "blockReasonMessage": "unsafe"}}
+            )
+        answer = (
+            "{'style_guide': oops" if fault == "malformed" else json.dumps(storyboard_for(text))
+        )
+        return JSONResponse(
+            {
+                "candidates": [
+                    {
+                        "content": {"role": "model", "parts": [{"text": answer}]},
+                        "finishReason": "STOP",
+                    }
+                ],
+                "modelVersion": model,
+            }
+        )
+
+    def _image(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        parts = body["contents"][0]["parts"]
+        text = " ".join(p.get("text", "") for p in parts)
+        images = [p["inlineData"] for p in parts if "inlineData" in p]
+        if fault == "blocked":
+            return JSONResponse(
+                {"candidates": [{"finishReason": "IMAGE_SAFETY", "finishMessage": "unsafe image"}]}
+            )
+        aspect = body.get("generationConfig", {}).get("imageConfig", {}).get("aspectRatio", "1:1")
+        width, height = _small_size(aspect)
+        if images and field(images[0], "mimeType") not in ("image/png", "image/jpeg"):
+            return _error(400, "INVALID_ARGUMENT", "inline image without a mime type")
+        try:
+            if images:
+                reference = b64decode(images[0]["data"])
+                png = png_from_reference(reference, text, width, height)
+            else:
+                png = png_from_prompt(text, width, height)
+        except ValueError as exc:
+            return _error(400, "INVALID_ARGUMENT", f"inline image is not a PNG: {exc}")
+        data = {"mimeType": "image/png", "data": base64.b64encode(png).decode()}
+        return JSONResponse(
+            {"candidates": [{"content": {"role": "model", "parts": [{"inlineData": data}]}}]}
+        )
+
+    def _imagen(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        instance = body["instances"][0]
+        params = body.get("parameters", {})
+        width, height = _small_size(params.get("aspectRatio", "1:1"))
+        if fault == "blocked":
+            return JSONResponse({"predictions": [{"raiFilteredReason": "blocked by the fake"}]})
+        references = instance.get("referenceImages") or []
+        try:
+            if references:
+                ref = references[0]
+                if ref.get("referenceType") != "REFERENCE_TYPE_RAW":
+                    return _error(400, "INVALID_ARGUMENT", "expected a raw reference image")
+                reference = b64decode(ref["referenceImage"]["bytesBase64Encoded"])
+                png = png_from_reference(reference, instance["prompt"], width, height)
+            else:
+                png = png_from_prompt(instance["prompt"], width, height)
+        except (KeyError, ValueError) as exc:
+            return _error(400, "INVALID_ARGUMENT", f"bad reference image: {exc}")
+        encoded = base64.b64encode(png).decode()
+        return JSONResponse(
+            {"predictions": [{"bytesBase64Encoded": encoded, "mimeType": "image/png"}]}
+        )
+
+    def _submit_video(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        limits = VEO.get(model)
+        if limits is None:
+            return _error(404, "NOT_FOUND", f"model {model} not found")
+        instance, params = body["instances"][0], body.get("parameters", {})
+        try:
+            start = b64decode(instance["image"]["bytesBase64Encoded"])
+            end = b64decode(instance["lastFrame"]["bytesBase64Encoded"])
+        except KeyError as exc:
+            return _error(400, "INVALID_ARGUMENT", f"missing {exc}: first and last frame needed")
+        duration = params.get("durationSeconds")
+        resolution = params.get("resolution", "720p")
+        aspect = params.get("aspectRatio", "16:9")
+        if duration not in limits["durations"]:
+            return _error(400, "INVALID_ARGUMENT", f"durationSeconds {duration} not supported")
+        if limits["res"] and resolution not in limits["res"]:
+            return _error(400, "INVALID_ARGUMENT", f"resolution {resolution} not supported")
+        if resolution == "1080p" and duration != 8:
+            return _error(400, "INVALID_ARGUMENT", "1080p needs durationSeconds 8")
+        if "generateAudio" in params and not limits["audio"]:
+            return _error(400, "INVALID_ARGUMENT", "generateAudio is not supported by this model")
+        if (aspect, resolution) not in SIZES:
+            return _error(400, "INVALID_ARGUMENT", f"aspectRatio {aspect} not supported")
+        name = (
+            f"projects/fake-project/locations/us-central1/publishers/google/models/{model}"
+            f"/operations/{uuid.uuid4()}"
+        )
+        operation = Operation(name, model, body)
+        word = self.reject_video_when
+        if word and word in instance.get("prompt", ""):
+            operation.rejected = "The video violates Google's Responsible AI practices (fake)."
+            operation.ready.set()
+        else:
+            width, height = SIZES[(aspect, resolution)]
+            path = self.workdir / f"{name.rsplit('/', 1)[-1]}.mp4"
+            operation.video = path
+
+            def render() -> None:
+                mp4_between(
+                    path, start, end, width=width, height=height, seconds=duration, fps=24,
+                    audio=bool(params.get("generateAudio")),
+                )  # fmt: skip
+                operation.ready.set()
+
+            threading.Thread(target=render, daemon=True).start()
+        with self._lock:
+            self.operations[name] = operation
+        return JSONResponse({"name": name})
+
+    async def _fetch_operation(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        name = body.get("operationName", "")
+        operation = self.operations.get(name)
+        if operation is None:
+            return _error(404, "NOT_FOUND", f"operation {name} not found")
+        operation.polls += 1
+        if self.hold.is_set() or operation.polls < self.polls_before_done:
+            return JSONResponse({"name": name, "done": False})
+        await asyncio.to_thread(operation.ready.wait, 30)
+        if operation.rejected:
+            response = {
+                "@type": "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse",
+                "raiMediaFilteredCount": 1,
+                "raiMediaFilteredReasons": [operation.rejected],
+            }
+            return JSONResponse({"name": name, "done": True, "response": response})
+        assert operation.video is not None
+        video = base64.b64encode(operation.video.read_bytes()).decode()
+        response = {
+            "@type": "type.googleapis.com/cloud.ai.large_models.vision.GenerateVideoResponse",
+            "raiMediaFilteredCount": 0,
+            "videos": [{"bytesBase64Encoded": video, "mimeType": "video/mp4"}],
+        }
+        return JSONResponse({"name": name, "done": True, "response": response})
+
+
+def field(message: dict[str, Any], name: str) -> Any:
+    """A JSON field by its camelCase or snake_case name (Google's JSON parsers take both)."""
+    snake = re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), name)
+    return message.get(name, message.get(snake))
+
+
+def b64decode(text: str) -> bytes:
+    """Standard or URL-safe base64 (google-genai sends the URL-safe alphabet)."""
+    text = text.replace("-", "+").replace("_", "/")
+    return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse(
+        {"error": {"code": status, "message": message, "status": code}}, status_code=status
+    )
+
+
+def _small_size(aspect: str) -> tuple[int, int]:
+    w, h = (int(x) for x in aspect.split(":"))
+    scale = 192 / min(w, h)
+    return int(w * scale) // 2 * 2, int(h * scale) // 2 * 2
+
+
+def storyboard_for(user_text: str) -> dict[str, Any]:
+    """A valid storyboard for the request text the provider sent (scene count honoured)."""
+    idea = re.search(r"Idea: (.*)", user_text)
+    subject = idea.group(1).strip() if idea else "a scene"
+    exact = re.search(r"exactly (\d+) scene", user_text)
+    count = int(exact.group(1)) if exact else 3
+    frames = [f"{subject}, moment {i}" for i in range(count + 1)]
+    return {
+        "style_guide": {
+            "visual_style": "soft cinematic light, 35mm film grain",
+            "color_palette": ["#1f3b4d", "#f2a541", "#e4e4e4"],
+            "camera_style": "slow dolly moves at eye level",
+        },
+        "scenes": [
+            {
+                "scene_description": f"scene {i} of {subject}",
+                "start_frame_prompt": frames[i],
+                "end_frame_prompt": frames[i + 1],
+                "video_motion_prompt": f"scene {i}: the camera drifts forward through {subject}",
+                "transition_notes": "hard cut",
+            }
+            for i in range(count)
+        ],
+    }

@@ -1,0 +1,180 @@
+"""Real providers through the command line, in a subprocess, against the fakes on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_comfyui import FakeComfyUI
+from fake_google import FakeGoogle
+from fake_openai import FakeOpenAI
+from provider_env import FAST, GOOGLE_KEY, OPENAI_KEY
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("VIDPIPE_")}
+    base.update(
+        VIDPIPE_DATA_DIR=str(tmp_path / "data"),
+        VIDPIPE_NO_PLUGINS="1",
+        VIDPIPE_HEARTBEAT_SECONDS="1",
+        VIDPIPE_LEASE_SECONDS="10",
+        PYTHONUNBUFFERED="1",
+        COLUMNS="200",
+    )
+    base.update({f"VIDPIPE_{k.upper()}": str(v) for k, v in FAST.items()})
+    return base
+
+
+def google_env(url: str, key: str = GOOGLE_KEY) -> dict[str, str]:
+    """All three roles on Google, Vertex AI express mode (an API key, no project)."""
+    return {
+        "VIDPIPE_STORYBOARD_PROVIDER": "google",
+        "VIDPIPE_IMAGE_PROVIDER": "google",
+        "VIDPIPE_VIDEO_PROVIDER": "google",
+        "VIDPIPE_GOOGLE_VERTEXAI": "1",
+        "VIDPIPE_GOOGLE_BASE_URL": url,
+        "VIDPIPE_GOOGLE_API_KEY": key,
+    }
+
+
+def vidpipe(
+    *args: str, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vidpipe", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+def test_doctor_asks_each_provider_one_free_question(
+    env: dict[str, str],
+    google_fake: tuple[FakeGoogle, str],
+    openai_fake: tuple[FakeOpenAI, str],
+    comfyui_fake: tuple[FakeComfyUI, str],
+) -> None:
+    (google, google_url), (openai, openai_url), (comfy, comfy_url) = (
+        google_fake, openai_fake, comfyui_fake,
+    )  # fmt: skip
+    env |= google_env(google_url) | {
+        "VIDPIPE_STORYBOARD_PROVIDER": "openai",
+        "VIDPIPE_OPENAI_BASE_URL": f"{openai_url}/v1",
+        "VIDPIPE_OPENAI_API_KEY": OPENAI_KEY,
+        "VIDPIPE_VIDEO_PROVIDER": "comfyui",
+        "VIDPIPE_COMFYUI_URL": comfy_url,
+    }
+    result = vidpipe("doctor", "--json", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = {c["name"]: c for c in json.loads(result.stdout)}
+    assert "key accepted" in checks["storyboard provider"]["detail"]
+    assert "credentials accepted" in checks["image provider"]["detail"]
+    assert "comfyui 0.3.60-fake" in checks["video provider"]["detail"]
+    assert [r.kind for r in google.requests] == ["models.list"]
+    assert [r.kind for r in openai.requests] == ["models"]
+    assert [r.kind for r in comfy.requests] == ["system_stats"]
+
+
+def test_doctor_names_the_setting_when_credentials_are_refused(
+    env: dict[str, str], google_fake: tuple[FakeGoogle, str]
+) -> None:
+    fake, url = google_fake
+    result = vidpipe("doctor", "--json", env=env | google_env(url, key="wrong"))
+    assert result.returncode == 1
+    checks = {c["name"]: c for c in json.loads(result.stdout)}
+    for role in ("storyboard", "image", "video"):
+        check = checks[f"{role} provider"]
+        assert not check["ok"] and "check VIDPIPE_GOOGLE_API_KEY" in check["detail"]
+    assert len(fake.requests) == 1  # asked once, not retried, not once per role
+
+
+def test_a_missing_key_is_one_line_and_nothing_is_written(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    env |= {"VIDPIPE_STORYBOARD_PROVIDER": "google"}
+    result = vidpipe("generate", "a fox", "--yes", env=env)
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "VIDPIPE_GOOGLE_API_KEY" in result.stderr
+    assert not (tmp_path / "data" / "projects").exists()
+
+
+def test_over_budget_is_refused_before_any_call(
+    env: dict[str, str], google_fake: tuple[FakeGoogle, str], tmp_path: Path
+) -> None:
+    fake, url = google_fake
+    result = vidpipe(
+        "generate", "a fox", "--scenes", "2", "--clip-duration", "4", "--max-cost", "1",
+        "--yes", env=env | google_env(url),
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "budget exceeded: the estimate is $3.33, above --max-cost $1.00" in result.stderr
+    assert fake.requests == []
+    assert not (tmp_path / "data" / "projects").exists()
+
+
+def test_a_veo_duration_outside_the_models_set_is_refused(
+    env: dict[str, str], google_fake: tuple[FakeGoogle, str]
+) -> None:
+    fake, url = google_fake
+    result = vidpipe(
+        "generate", "a fox", "--clip-duration", "5", "--yes", env=env | google_env(url)
+    )
+    assert result.returncode == 2
+    assert "the google video provider takes 4, 6, 8 seconds" in result.stderr
+    assert fake.requests == []
+
+
+def test_sigkill_while_a_veo_operation_is_polled_then_resume(
+    env: dict[str, str], google_fake: tuple[FakeGoogle, str], tmp_path: Path
+) -> None:
+    fake, url = google_fake
+    env |= google_env(url)
+    fake.hold.set()  # operations stay pending until released
+    run = subprocess.Popen(
+        [sys.executable, "-m", "vidpipe", "generate", "a fox in the snow", "--scenes", "2",
+         "--clip-duration", "4", "--yes", "--json"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: len(_polled(fake)) == 2)  # both ids committed and being polled
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.communicate()
+    assert fake.count("predictLongRunning") == 2
+    committed = _polled(fake)
+
+    listed = vidpipe("list", "--json", env=env)
+    (project,) = json.loads(listed.stdout)
+    fake.hold.clear()
+    resumed = vidpipe("resume", project["id"], "--json", env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    document = json.loads(resumed.stdout)
+    assert document["status"] == "complete" and document["output_path"]
+    assert fake.count("predictLongRunning") == 2  # no second submission reached the server
+    assert _polled(fake) == committed
+    assert fake.count("generateContent:text") == 1 and fake.count("generateContent:image") == 3
+
+
+def _polled(fake: FakeGoogle) -> set[str]:
+    return {r.body["operationName"] for r in fake.of_kind("fetchPredictOperation")}
+
+
+def _wait_for(predicate: Callable[[], Any], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.05)

@@ -1,0 +1,112 @@
+"""The progress stream of one project, as Server-Sent Events (API-5).
+
+Three event types, each with one JSON `data` line:
+
+- `status`: the status document (as `GET .../status`) whenever status, lease or error changes;
+  the first event of every stream.
+- `progress`: a run in this server reported progress: `stage`, `message`, `scene`, `fraction`,
+  `stage_fraction`, `overall_fraction`, `eta_seconds`, `elapsed_seconds`.
+- `end`: the status document once nothing works on the project any more (complete, failed, or
+  left waiting for a resume); the stream closes after it.
+
+Runs in this server publish their progress as it happens. Runs elsewhere (a CLI `resume`, another
+server) are followed by polling the database once a second: `status` events only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import anyio
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sse_starlette import ServerSentEvent
+
+from vidpipe.api import documents
+from vidpipe.config import Settings
+from vidpipe.db.models import Project
+from vidpipe.runners.background import BackgroundRunner, lease_is_live
+
+POLL_SECONDS = 1.0
+CHANGES = ("status", "running", "queued", "error_message", "output_path")
+
+
+async def project_events(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: Settings,
+    runner: BackgroundRunner,
+    project_id: uuid.UUID,
+    *,
+    stopping: anyio.Event | None = None,
+    poll: float = POLL_SECONDS,
+) -> AsyncIterator[ServerSentEvent]:
+    """The stream; it also ends, without an `end` event, when `stopping` is set (shutdown)."""
+    stopping = stopping or anyio.Event()
+    loop = asyncio.get_running_loop()
+    with runner.hub.subscribe(project_id) as queue:
+        last: tuple[Any, ...] | None = None
+        while not stopping.is_set():
+            async with sessions() as session:
+                project = await session.get(Project, project_id)
+                if project is None:  # deleted under the stream
+                    return
+                document = documents.status(project, settings, runner)
+                busy = runner.is_active(project_id) or lease_is_live(project)
+            key = tuple(document[name] for name in CHANGES)
+            if key != last:
+                last = key
+                yield _event("status", document)
+            if not busy:
+                yield _event("end", document)
+                return
+            deadline = loop.time() + poll
+            while (left := deadline - loop.time()) > 0:
+                batch = await _next_batch(queue, stopping, left)
+                if not batch:
+                    break
+                for payload in coalesce(batch):
+                    yield _event("progress", payload)
+
+
+async def _next_batch(
+    queue: asyncio.Queue[dict[str, Any]], stopping: anyio.Event, timeout: float
+) -> list[dict[str, Any]]:
+    """Everything queued once something is (waiting up to `timeout`); [] on time-out or stop."""
+    with anyio.move_on_after(timeout):
+        async with anyio.create_task_group() as group:
+
+            async def stop_waiting() -> None:
+                await stopping.wait()
+                group.cancel_scope.cancel()
+
+            group.start_soon(stop_waiting)
+            first = await queue.get()
+            group.cancel_scope.cancel()
+            batch = [first]
+            while not queue.empty():
+                batch.append(queue.get_nowait())
+            return batch
+    return []
+
+
+def coalesce(payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Keep every stage change; of a run of updates to one item keep only the latest."""
+    kept: list[dict[str, Any]] = []
+    for payload in payloads:
+        previous = kept[-1] if kept else None
+        if (
+            previous is not None
+            and payload["kind"] == previous["kind"] == "item"
+            and (payload["stage"], payload["scene"]) == (previous["stage"], previous["scene"])
+        ):
+            kept[-1] = payload
+        else:
+            kept.append(payload)
+    return kept
+
+
+def _event(name: str, data: dict[str, Any]) -> ServerSentEvent:
+    return ServerSentEvent(data=json.dumps(data, default=str), event=name)

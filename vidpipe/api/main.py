@@ -1,0 +1,69 @@
+"""Assembles the FastAPI app: lifespan (database, background runner), auth, errors, routers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import Depends, FastAPI
+
+from vidpipe import __version__
+from vidpipe.api.deps import api_token, require_token
+from vidpipe.api.errors import install_error_handlers
+from vidpipe.api.openapi import describing_capabilities
+from vidpipe.api.routes import events, files, health, projects
+from vidpipe.api.schemas import UNAUTHORIZED
+from vidpipe.config import Settings
+from vidpipe.db.engine import open_database
+from vidpipe.providers.registry import ProviderRegistry, load_registry
+from vidpipe.runners.background import Execute, background_runner
+
+DESCRIPTION = """\
+One text prompt in, a finished multi-scene MP4 out. `POST /api/generate` answers 202 at once;
+the run goes on in this server's background pool. Poll `/status`, or stream `/events`.
+
+Ids are full UUIDs. When `VIDPIPE_API_TOKEN` is set every endpoint but `/api/health` needs
+`Authorization: Bearer <token>`.
+"""
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    registry: ProviderRegistry | None = None,
+    execute: Execute | None = None,
+) -> FastAPI:
+    """The app. `execute` replaces how a queued project is run (tests make it cheap)."""
+    settings = settings or Settings()
+    registry = registry or load_registry()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # the configured providers must exist before the first request is accepted
+        registry.build(
+            settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
+        )
+        async with open_database(settings.effective_database_url) as sessions:
+            app.state.sessions = sessions
+            async with background_runner(sessions, settings, registry, execute=execute) as runner:
+                app.state.runner = runner
+                yield
+
+    app = FastAPI(
+        title="vidpipe",
+        version=__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.registry = registry
+    install_error_handlers(app)
+
+    guarded = api_token(settings) is not None
+    guard = {"dependencies": [Depends(require_token)], "responses": UNAUTHORIZED} if guarded else {}
+    app.include_router(health.router)
+    app.include_router(projects.router, **guard)
+    app.include_router(files.router, **guard)
+    app.include_router(events.router, **guard)
+    app.openapi = describing_capabilities(app, settings, registry)  # type: ignore[method-assign]
+    return app

@@ -1,0 +1,87 @@
+"""Artifacts: final.mp4, keyframe images and clips, with HTTP Range support (API-4)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path
+from fastapi.responses import FileResponse
+
+from vidpipe.api import artifacts
+from vidpipe.api.deps import ProjectId, SessionDep, SettingsDep
+from vidpipe.api.schemas import NOT_FOUND
+
+router = APIRouter(prefix="/api/projects/{project_id}", tags=["files"])
+
+SceneIndex = Annotated[int, Path(ge=0, le=10_000, description="Scene index, from 0.")]
+RangeHeader = Annotated[
+    str | None,
+    Header(
+        alias="range",
+        description="Byte range(s), e.g. `bytes=0-99` (206 Partial Content); "
+        "served by Starlette's FileResponse.",
+    ),
+]
+BINARY = {"schema": {"type": "string", "format": "binary"}}
+TEXT = {"text/plain": {"schema": {"type": "string"}}}
+
+
+def file_responses(*media_types: str) -> dict[int | str, dict[str, Any]]:
+    return {
+        200: {"description": "The whole file.", "content": dict.fromkeys(media_types, BINARY)},
+        206: {
+            "description": "The requested byte range (several ranges: multipart/byteranges).",
+            "content": dict.fromkeys((*media_types, "multipart/byteranges"), BINARY),
+        },
+        400: {"description": "Malformed Range header.", "content": TEXT},
+        **NOT_FOUND,
+        416: {"description": "Range not satisfiable.", "content": TEXT},
+    }
+
+
+@router.get(
+    "/download",
+    response_class=FileResponse,
+    responses=file_responses("video/mp4"),
+    summary="The final video (output/final.mp4)",
+)
+async def download(
+    project_id: ProjectId, session: SessionDep, settings: SettingsDep, range: RangeHeader = None
+) -> FileResponse:
+    path = await artifacts.final_video(session, settings, project_id)
+    return FileResponse(path, media_type="video/mp4", filename=f"vidpipe-{project_id}.mp4")
+
+
+@router.get(
+    "/keyframes/{scene}/{position}",
+    response_class=FileResponse,
+    responses=file_responses("image/png", "image/jpeg", "image/webp"),
+    summary="A scene's start or end keyframe image",
+)
+async def keyframe(
+    project_id: ProjectId,
+    scene: SceneIndex,
+    position: Literal["start", "end"],
+    session: SessionDep,
+    settings: SettingsDep,
+    range: RangeHeader = None,
+) -> FileResponse:
+    path = await artifacts.keyframe_image(session, settings, project_id, scene, position)
+    return FileResponse(path)
+
+
+@router.get(
+    "/clips/{scene}",
+    response_class=FileResponse,
+    responses=file_responses("video/mp4"),
+    summary="A scene's finished clip",
+)
+async def clip(
+    project_id: ProjectId,
+    scene: SceneIndex,
+    session: SessionDep,
+    settings: SettingsDep,
+    range: RangeHeader = None,
+) -> FileResponse:
+    path = await artifacts.clip_video(session, settings, project_id, scene)
+    return FileResponse(path, media_type="video/mp4")

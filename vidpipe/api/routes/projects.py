@@ -1,0 +1,124 @@
+"""Projects: generate, list, status, detail, resume, re-stitch (API-1..3)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Query, status
+
+from vidpipe.api import actions, documents
+from vidpipe.api.deps import (
+    ProjectDep,
+    ProjectId,
+    RegistryDep,
+    RunnerDep,
+    SessionDep,
+    SettingsDep,
+)
+from vidpipe.api.schemas import (
+    NOT_FOUND,
+    UNREADABLE,
+    Accepted,
+    GenerateRequest,
+    ProjectDocument,
+    ProjectList,
+    ProjectStatus,
+    ProjectStatusDocument,
+    StitchRequest,
+    error,
+)
+from vidpipe.db.queries import load_project
+
+router = APIRouter(prefix="/api", tags=["projects"])
+
+REFUSED_OPTIONS = (
+    "Invalid options, or beyond the configured providers' capabilities or the budget; "
+    "nothing was written."
+)
+
+
+@router.post(
+    "/generate",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    summary="Create a project and run it in the background",
+    responses={**UNREADABLE, 422: {"description": REFUSED_OPTIONS}},
+)
+async def generate(
+    options: GenerateRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+) -> dict[str, Any]:
+    return await actions.generate(session, settings, registry, runner, options)
+
+
+@router.get("/projects", response_model=ProjectList, summary="Projects, newest first")
+async def list_projects(
+    session: SessionDep,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    status: Annotated[ProjectStatus | None, Query(description="Only this status.")] = None,
+) -> dict[str, Any]:
+    return await documents.page(session, settings, limit=limit, offset=offset, status=status)
+
+
+@router.get(
+    "/projects/{project_id}/status",
+    response_model=ProjectStatusDocument,
+    responses=NOT_FOUND,
+    summary="Light status for polling",
+)
+async def project_status(
+    project: ProjectDep, settings: SettingsDep, runner: RunnerDep
+) -> dict[str, Any]:
+    return documents.status(project, settings, runner)
+
+
+@router.get(
+    "/projects/{project_id}",
+    response_model=ProjectDocument,
+    responses=NOT_FOUND,
+    summary="Full detail: scenes, keyframes, clips, runs",
+)
+async def project_detail(
+    project_id: ProjectId, session: SessionDep, settings: SettingsDep, runner: RunnerDep
+) -> dict[str, Any]:
+    return documents.detail(await load_project(session, project_id), settings, runner)
+
+
+@router.post(
+    "/projects/{project_id}/resume",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses={**NOT_FOUND, 409: error("The project is complete, or already running.")},
+    summary="Continue a project that is not complete, in the background",
+)
+async def resume(project: ProjectDep, runner: RunnerDep) -> dict[str, Any]:
+    return await actions.resume(project, runner)
+
+
+@router.post(
+    "/projects/{project_id}/stitch",
+    response_model=ProjectDocument,
+    responses={
+        **UNREADABLE,
+        **NOT_FOUND,
+        409: error("The project is not complete, or is running."),
+        422: {"description": "The crossfade is not shorter than the shortest clip."},
+        500: error("ffmpeg failed; the previous final.mp4 is kept."),
+    },
+    summary="Re-stitch a complete project (e.g. with a crossfade); regenerates nothing",
+)
+async def stitch(
+    project: ProjectDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+    options: Annotated[StitchRequest | None, Body()] = None,
+) -> dict[str, Any]:
+    crossfade = options.crossfade if options is not None else None
+    return await actions.restitch(session, settings, registry, runner, project, crossfade)

@@ -1,0 +1,173 @@
+"""Keyframes and clips from a ComfyUI server, through workflow templates (see workflows.py)."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from pathlib import Path
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict
+
+from vidpipe.config import Settings
+from vidpipe.providers.base import (
+    Capabilities,
+    ClipOutcome,
+    ImageProvider,
+    ImageRequest,
+    ProgressFn,
+    VideoProvider,
+    VideoRequest,
+    VideoResult,
+)
+from vidpipe.providers.calls import poll_schedule, price
+from vidpipe.providers.comfyui.client import ComfyUI
+from vidpipe.providers.comfyui.workflows import Template, load_template
+from vidpipe.providers.imaging import fit_png, styled
+
+NEGATIVE = "blurry, low quality, distorted, deformed, watermark, text, caption, logo"
+
+
+def seed_of(*parts: object) -> int:
+    digest = hashlib.sha256("|".join(str(p) for p in parts).encode()).digest()
+    return int.from_bytes(digest[:6], "big")
+
+
+class ComfyUIImageProvider(ImageProvider):
+    """Start frames by the text-to-image template; end frames by image-to-image from the start."""
+
+    provider_id = "comfyui"
+    typical_seconds: ClassVar[float] = 10.0
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        url: str | None
+        text_to_image_workflow: Path | None
+        image_to_image_workflow: Path | None
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.options = self.Options(
+            url=settings.comfyui_url,
+            text_to_image_workflow=settings.comfyui_text_to_image_workflow,
+            image_to_image_workflow=settings.comfyui_image_to_image_workflow,
+        )
+        self.server = ComfyUI(settings, role="image", default_rpm=None)
+        self.text_to_image = load_template("text_to_image", self.options.text_to_image_workflow)
+        self.image_to_image = load_template("image_to_image", self.options.image_to_image_workflow)
+        self.price_per_call = price(settings, ("comfyui:image",), 0.0)  # type: ignore[misc]
+
+    async def health(self) -> str:
+        return await self.server.health()
+
+    async def generate_image(self, request: ImageRequest) -> bytes:
+        reference = request.reference_image
+        template = self.image_to_image if reference is not None else self.text_to_image
+        width, height = template.size(request.width, request.height)
+        prompt = styled(request.prompt, request.style_guide)
+        values: dict[str, object] = {
+            "prompt": prompt,
+            "negative_prompt": NEGATIVE,
+            "width": width,
+            "height": height,
+            "seed": seed_of(prompt, request.scene_index, reference is not None),
+            "filename_prefix": f"vidpipe/scene_{request.scene_index:02d}",
+        }
+        what = f"comfyui keyframe (scene {request.scene_index})"
+        async with self.server.session() as client:
+            if reference is not None:
+                values["image"] = await self.server.upload_image(client, reference)
+            prompt_id = await self.server.queue(client, template.fill(values), what)
+            file = await self.server.wait(
+                client,
+                prompt_id,
+                output_node=template.output,
+                schedule=poll_schedule(self.settings, "comfyui:image", self.typical_seconds),
+                what=what,
+                submitted_at=time.time(),
+                latency_key="comfyui:image",
+            )
+            data = await self.server.download(client, file, what)
+        return fit_png(data, request.width, request.height, source="comfyui")
+
+
+class ComfyUIVideoProvider(VideoProvider):
+    """First + last frame to video with the video template (Wan 2.1 FLF2V by default).
+
+    ComfyUI runs one prompt at a time; two in flight keep its queue busy without letting queued
+    clips wait out their time-out.
+    """
+
+    provider_id = "comfyui"
+    capabilities = Capabilities(min_duration=1, max_duration=10, max_concurrency=2)
+    typical_seconds: ClassVar[float] = 240.0
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        url: str | None
+        video_workflow: Path | None
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.options = self.Options(
+            url=settings.comfyui_url, video_workflow=settings.comfyui_video_workflow
+        )
+        self.server = ComfyUI(settings, role="video", default_rpm=None)
+        self.template: Template = load_template("video", self.options.video_workflow)
+        self.price_per_second = price(settings, ("comfyui:video",), 0.0)  # type: ignore[misc]
+        self._submitted: dict[str, float] = {}
+
+    async def health(self) -> str:
+        return await self.server.health()
+
+    async def submit(self, request: VideoRequest) -> str:
+        template = self.template
+        width, height = template.size(request.width, request.height)
+        prompt = request.motion_prompt
+        if request.style_guide is not None:
+            prompt += f". {request.style_guide.visual_style}. {request.style_guide.camera_style}"
+        what = f"comfyui clip (scene {request.scene_index})"
+        async with self.server.session() as client:
+            start = await self.server.upload_image(client, request.start_image)
+            end = await self.server.upload_image(client, request.end_image)
+            graph = template.fill(
+                {
+                    "prompt": prompt,
+                    "negative_prompt": NEGATIVE,
+                    "start_image": start,
+                    "end_image": end,
+                    "width": width,
+                    "height": height,
+                    "length": template.frames.length(request.duration),
+                    "fps": template.frames.fps,
+                    "seed": seed_of(prompt, request.scene_index),
+                    "filename_prefix": f"vidpipe/scene_{request.scene_index:02d}",
+                }
+            )
+            prompt_id = await self.server.queue(client, graph, what)
+        self._submitted[prompt_id] = time.time()
+        return prompt_id
+
+    async def wait(
+        self,
+        operation_id: str,
+        request: VideoRequest,
+        dest: Path,
+        on_progress: ProgressFn | None = None,
+    ) -> VideoResult:
+        what = f"comfyui clip (scene {request.scene_index}, prompt {operation_id})"
+        async with self.server.session() as client:
+            file = await self.server.wait(
+                client,
+                operation_id,
+                output_node=self.template.output,
+                schedule=poll_schedule(self.settings, "comfyui:video", self.typical_seconds),
+                what=what,
+                submitted_at=self._submitted.pop(operation_id, None),
+                latency_key="comfyui:video",
+                on_progress=on_progress,
+            )
+            dest.write_bytes(await self.server.download(client, file, what))
+        return VideoResult(ClipOutcome.COMPLETE)

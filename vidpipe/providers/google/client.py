@@ -1,0 +1,219 @@
+"""The google-genai client, built from Settings, and its errors translated to vidpipe's.
+
+Two modes:
+- Gemini API (default): `VIDPIPE_GOOGLE_API_KEY`. Gemini text and Gemini image models.
+- Vertex AI (`VIDPIPE_GOOGLE_VERTEXAI=1`): project + location with a credentials file or
+  application default credentials, or an express-mode API key. Everything, including Veo and
+  Imagen (google-genai 3.x offers `generate_videos` / `generate_images` on Vertex AI only).
+
+`VIDPIPE_GOOGLE_BASE_URL` replaces the endpoint (http_options.base_url) in both modes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+from typing import Any, ClassVar, TypeVar
+
+from google import genai
+from google.auth import exceptions as auth_exceptions
+from google.genai import errors as genai_errors
+from google.genai import types
+
+from vidpipe.config import Settings
+from vidpipe.errors import BadInputError, ProviderError
+from vidpipe.providers.calls import (
+    RetryPolicy,
+    TransientError,
+    auth_error,
+    is_transient_status,
+    rate_limiter,
+    retry_after_seconds,
+    with_retries,
+)
+
+T = TypeVar("T")
+
+SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
+
+
+def _transport_errors() -> tuple[type[BaseException], ...]:
+    kinds: list[type[BaseException]] = []
+    for module in ("httpx", "httpx2"):
+        with contextlib.suppress(ImportError):
+            lib = __import__(module)
+            kinds += [lib.TransportError]
+    return tuple(kinds)
+
+
+TRANSPORT_ERRORS = _transport_errors()
+
+
+def credential_setting(settings: Settings) -> str:
+    """The setting to name when Google refuses the credentials."""
+    if settings.google_vertexai and not settings.google_api_key:
+        return "VIDPIPE_GOOGLE_CREDENTIALS_FILE (or application default credentials)"
+    return "VIDPIPE_GOOGLE_API_KEY"
+
+
+def check_settings(settings: Settings) -> None:
+    """Refuse at once (one line naming the setting) when the configured mode lacks a setting."""
+    if not settings.google_vertexai:
+        if not settings.google_api_key:
+            raise BadInputError(
+                "the google provider needs an API key: set VIDPIPE_GOOGLE_API_KEY "
+                "(or VIDPIPE_GOOGLE_VERTEXAI=1 with VIDPIPE_GOOGLE_PROJECT for Vertex AI)"
+            )
+    elif not settings.google_api_key and not settings.google_project:
+        raise BadInputError(
+            "Vertex AI needs a project: set VIDPIPE_GOOGLE_PROJECT (and VIDPIPE_GOOGLE_LOCATION), "
+            "or VIDPIPE_GOOGLE_API_KEY for express mode"
+        )
+
+
+def load_credentials(settings: Settings) -> Any:
+    """Credentials from VIDPIPE_GOOGLE_CREDENTIALS_FILE, or None for application defaults."""
+    if not settings.google_vertexai or settings.google_credentials_file is None:
+        return None
+    try:
+        return google_auth_load(str(settings.google_credentials_file))
+    except (OSError, ValueError, auth_exceptions.GoogleAuthError) as exc:
+        raise BadInputError(
+            f"cannot read VIDPIPE_GOOGLE_CREDENTIALS_FILE {settings.google_credentials_file}: {exc}"
+        ) from None
+
+
+def make_client(settings: Settings, credentials: Any = None) -> genai.Client:
+    """A client for the configured mode (see the module docstring)."""
+    check_settings(settings)
+    http_options = types.HttpOptions(
+        base_url=settings.google_base_url,
+        timeout=int(settings.provider_timeout_seconds * 1000),
+    )
+    key = settings.google_api_key.get_secret_value() if settings.google_api_key else None
+    if not settings.google_vertexai:
+        return genai.Client(vertexai=False, api_key=key, http_options=http_options)
+    if key and not settings.google_project:  # Vertex AI express mode
+        return genai.Client(vertexai=True, api_key=key, http_options=http_options)
+    return genai.Client(
+        vertexai=True,
+        project=settings.google_project,
+        location=settings.google_location,
+        credentials=credentials,
+        http_options=http_options,
+    )
+
+
+def google_auth_load(path: str) -> Any:
+    """Service-account or authorized-user credentials; other kinds: use ADC instead."""
+    import json
+
+    from google.oauth2 import credentials as user_credentials
+    from google.oauth2 import service_account
+
+    kind = json.loads(Path(path).read_text()).get("type")
+    if kind == "service_account":
+        return service_account.Credentials.from_service_account_file(path, scopes=SCOPES)
+    if kind == "authorized_user":
+        return user_credentials.Credentials.from_authorized_user_file(path, scopes=SCOPES)
+    raise ValueError(
+        f"credentials of type {kind!r} are not supported here; point "
+        "GOOGLE_APPLICATION_CREDENTIALS at them and leave VIDPIPE_GOOGLE_CREDENTIALS_FILE unset"
+    )
+
+
+def translate(exc: BaseException, settings: Settings, what: str) -> BaseException:
+    """An SDK or transport error as ProviderAuthError, TransientError or ProviderError."""
+    if isinstance(exc, genai_errors.APIError):
+        status, message = exc.code, exc.message or str(exc.details)
+        if status in (401, 403) or (status == 400 and "API_KEY_INVALID" in str(exc.details)):
+            return auth_error("google", status, message, credential_setting(settings))
+        headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+        if is_transient_status(status):
+            return TransientError(
+                f"{what}: HTTP {status} {exc.status or ''} {message}".strip(),
+                status=status,
+                retry_after=retry_after_seconds(headers.get("retry-after")),
+            )
+        if status == 404:
+            return ProviderError(f"{what}: not found (HTTP 404: {message}); check the model name")
+        return ProviderError(f"{what}: HTTP {status} {exc.status or ''}: {message}")
+    if isinstance(exc, auth_exceptions.RefreshError | auth_exceptions.DefaultCredentialsError):
+        return auth_error("google", None, str(exc), credential_setting(settings))
+    if isinstance(exc, json.JSONDecodeError):
+        return TransientError(f"{what}: malformed JSON from the server ({exc.msg})")
+    if isinstance(exc, TRANSPORT_ERRORS):
+        return TransientError(f"{what}: {type(exc).__name__}: {exc or 'connection failed'}")
+    return exc
+
+
+class GoogleClientMixin:
+    """Client, retries and rate limit for the three Google providers."""
+
+    settings: Settings
+    provider_id: ClassVar[str] = "google"
+    needs_key: ClassVar[bool] = True
+    key_env_var: ClassVar[str | None] = "VIDPIPE_GOOGLE_API_KEY"
+    requests_per_minute: ClassVar[float | None] = 60
+
+    def _init_client(self) -> None:
+        check_settings(self.settings)  # a missing setting fails before any call
+        self._credentials = load_credentials(self.settings)
+        self._policy = RetryPolicy.from_settings(self.settings)
+
+    @contextlib.asynccontextmanager
+    async def _aio(self) -> AsyncIterator[genai.client.AsyncClient]:
+        """A fresh async client per use: no sockets outlive the event loop that opened them."""
+        client = make_client(self.settings, self._credentials)
+        try:
+            yield client.aio
+        finally:
+            await client.aio.aclose()
+            client.close()
+
+    async def health(self) -> str:
+        """A free call (list models): credentials accepted and the endpoint reachable."""
+        async with self._aio() as aio:
+            await self._check_once(
+                "google: list models", lambda: aio.models.list(config={"page_size": 5})
+            )
+        settings = self.settings
+        if not settings.google_vertexai:
+            mode = "Gemini API"
+        elif settings.google_project:
+            mode = f"Vertex AI {settings.google_project}/{settings.google_location}"
+        else:
+            mode = "Vertex AI express mode"
+        where = settings.google_base_url or "Google"
+        return f"google ({mode} at {where}): credentials accepted"
+
+    def _limit_key(self) -> str:
+        role = getattr(self, "role", "any")
+        return f"google:{getattr(role, 'value', role)}"
+
+    async def _call(self, what: str, call: Callable[[], Awaitable[T]], *, rpm: float | None) -> T:
+        """One paid request: rate-limited, transient faults retried, errors translated."""
+
+        async def once() -> T:
+            try:
+                return await call()
+            except Exception as exc:
+                translated = translate(exc, self.settings, what)
+                if translated is exc:
+                    raise
+                raise translated from exc
+
+        limiter = rate_limiter(self.settings, self._limit_key(), rpm)
+        return await with_retries(once, self._policy, what=what, limiter=limiter)
+
+    async def _check_once(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
+        """One request with errors translated, no retries (polling has its own)."""
+        try:
+            return await call()
+        except Exception as exc:
+            translated = translate(exc, self.settings, what)
+            if translated is exc:
+                raise
+            raise translated from exc

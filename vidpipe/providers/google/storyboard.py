@@ -1,0 +1,75 @@
+"""Storyboards from Gemini with structured output (responseJsonSchema)."""
+
+from __future__ import annotations
+
+from google.genai import types
+from pydantic import BaseModel, ConfigDict
+
+from vidpipe.config import Settings
+from vidpipe.errors import ContentFilteredError
+from vidpipe.providers.base import Storyboard, StoryboardProvider, StoryboardRequest
+from vidpipe.providers.calls import price
+from vidpipe.providers.google.client import GoogleClientMixin
+from vidpipe.providers.google.models import DEFAULT_TEXT_PRICE, TEXT_PRICES
+from vidpipe.providers.screenplay import (
+    SYSTEM_PROMPT,
+    storyboard_schema,
+    user_prompt,
+    write_with_retries,
+)
+
+BLOCKING_FINISH = {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITATION"}
+
+
+class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
+    """Gemini writes the storyboard as JSON that must match the storyboard schema."""
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        model: str
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.options = self.Options(model=settings.google_storyboard_model)
+        self._init_client()
+        model = self.options.model
+        self.price_per_call = price(  # type: ignore[misc]
+            settings, (model, "google:storyboard"), TEXT_PRICES.get(model, DEFAULT_TEXT_PRICE)
+        )
+
+    async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
+        schema = storyboard_schema(request.scene_count)
+        prompt = user_prompt(request)
+
+        async def attempt(temperature: float) -> str | None:
+            config = types.GenerateContentConfig(
+                system_instruction=SYSTEM_PROMPT,
+                response_mime_type="application/json",
+                response_json_schema=schema,
+                temperature=temperature,
+            )
+            async with self._aio() as aio:
+                response = await self._call(
+                    "gemini storyboard",
+                    lambda: aio.models.generate_content(
+                        model=self.options.model, contents=prompt, config=config
+                    ),
+                    rpm=self.requests_per_minute,
+                )
+            _refuse_if_blocked(response)
+            return response.text
+
+        return await write_with_retries("gemini", request, attempt)
+
+
+def _refuse_if_blocked(response: types.GenerateContentResponse) -> None:
+    feedback = response.prompt_feedback
+    if feedback is not None and feedback.block_reason:
+        reason = feedback.block_reason_message or str(feedback.block_reason.value)
+        raise ContentFilteredError(f"gemini blocked the prompt for content safety: {reason}")
+    for candidate in response.candidates or []:
+        finish = candidate.finish_reason.value if candidate.finish_reason else ""
+        if finish in BLOCKING_FINISH:
+            detail = f"{finish}: {candidate.finish_message}" if candidate.finish_message else finish
+            raise ContentFilteredError(f"gemini stopped for content safety: {detail}")

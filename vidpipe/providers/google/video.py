@@ -1,0 +1,191 @@
+"""Clips from Veo on Vertex AI: first frame + last frame → one clip, as a long-running operation.
+
+submit() starts `generate_videos` (POST …:predictLongRunning) and returns the operation *name*;
+the pipeline commits it before wait() polls it (POST …:fetchPredictOperation) — after a crash,
+wait() polls the same name and never submits again (CORE-3). The finished video comes back
+inline (no output storage URI is set) and is written to `dest`.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from google.genai import types
+from pydantic import BaseModel, ConfigDict
+
+from vidpipe.config import Settings
+from vidpipe.errors import BadInputError, ContentFilteredError, OperationFailedError, ProviderError
+from vidpipe.providers.base import (
+    Capabilities,
+    ClipOutcome,
+    ProgressFn,
+    VideoProvider,
+    VideoRequest,
+    VideoResult,
+)
+from vidpipe.providers.calls import (
+    LATENCY,
+    poll_schedule,
+    price,
+    wait_for_operation,
+)
+from vidpipe.providers.google.client import GoogleClientMixin
+from vidpipe.providers.google.models import VEO_MODELS, VeoModel, veo_model
+
+SAFETY_WORDS = ("responsible ai", "safety", "usage guidelines", "sensitive", "policy", "harmful")
+
+
+class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
+    """Veo: durations, aspect ratios and resolutions are the configured model's (see models.py)."""
+
+    capabilities = VEO_MODELS["veo-3.1-generate-001"].capabilities()
+    requests_per_minute = 10
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        model: str
+        audio: bool
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.options = self.Options(
+            model=settings.google_video_model, audio=settings.google_video_audio
+        )
+        try:
+            self.veo: VeoModel = veo_model(self.options.model)
+        except KeyError as exc:
+            raise BadInputError(f"{exc.args[0]}; check VIDPIPE_GOOGLE_VIDEO_MODEL") from None
+        if not settings.google_vertexai:
+            raise BadInputError(
+                "Veo runs on Vertex AI only (google-genai 3.x): set VIDPIPE_GOOGLE_VERTEXAI=1 and "
+                "VIDPIPE_GOOGLE_PROJECT, or a Vertex AI express-mode VIDPIPE_GOOGLE_API_KEY"
+            )
+        self._init_client()
+        self.capabilities: Capabilities = self.veo.capabilities()  # type: ignore[misc]
+        self.requests_per_minute = self.veo.requests_per_minute  # type: ignore[misc]
+        self.price_per_second = price(  # type: ignore[misc]
+            settings,
+            (self.veo.name, "google:video"),
+            self.veo.price(with_audio=self.options.audio),
+        )
+        self._submitted: dict[str, float] = {}  # operation name → time.time() of its submission
+
+    def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
+        """Why the model cannot make such clips (combinations too), or None."""
+        return self.veo.refusal(duration, aspect_ratio, resolution)
+
+    # ------------------------------------------------------------ submit
+
+    async def submit(self, request: VideoRequest) -> str:
+        resolution = _resolution_of(request)
+        problem = self.refusal(request.duration, request.aspect_ratio, resolution)
+        if problem:
+            raise BadInputError(problem)
+        veo = self.veo
+        config = types.GenerateVideosConfig(
+            number_of_videos=1,
+            duration_seconds=int(request.duration),
+            aspect_ratio=request.aspect_ratio,
+            resolution=resolution if veo.sends_resolution else None,
+            last_frame=_png(request.end_image),
+            generate_audio=self.options.audio if veo.audio else None,
+        )
+        source = types.GenerateVideosSource(
+            prompt=_motion_prompt(request),
+            image=_png(request.start_image),
+        )
+        async with self._aio() as aio:
+            operation = await self._call(
+                f"{veo.name} submit (scene {request.scene_index})",
+                lambda: aio.models.generate_videos(model=veo.name, source=source, config=config),
+                rpm=self.requests_per_minute,
+            )
+        if not operation.name:
+            raise ProviderError(f"{veo.name} returned an operation without a name")
+        self._submitted[operation.name] = time.time()
+        return operation.name
+
+    # ------------------------------------------------------------ wait
+
+    async def wait(
+        self,
+        operation_id: str,
+        request: VideoRequest,
+        dest: Path,
+        on_progress: ProgressFn | None = None,
+    ) -> VideoResult:
+        veo = self.veo
+        what = f"{veo.name} operation for scene {request.scene_index}"
+        submitted_at = self._submitted.get(operation_id)
+        latency_key = f"google:{veo.name}"
+        schedule = poll_schedule(self.settings, latency_key, veo.typical_seconds)
+        started = time.time()
+        expected = LATENCY.typical(latency_key, veo.typical_seconds)
+        handle = types.GenerateVideosOperation(name=operation_id)
+
+        async with self._aio() as aio:
+
+            async def check() -> types.GenerateVideosOperation | None:
+                operation = await self._check_once(what, lambda: aio.operations.get(handle))
+                if operation.done:
+                    return operation
+                if on_progress is not None:
+                    since = submitted_at if submitted_at is not None else started
+                    on_progress(min(0.95, (time.time() - since) / max(expected, 1.0)))
+                return None
+
+            operation = await wait_for_operation(
+                check, schedule, what=what, submitted_at=submitted_at, latency_key=latency_key
+            )
+        self._submitted.pop(operation_id, None)
+        video = _video_of(operation, what)
+        dest.write_bytes(video)
+        return VideoResult(ClipOutcome.COMPLETE, has_audio=veo.audio and self.options.audio)
+
+
+def _png(path: Path) -> types.Image:
+    return types.Image(image_bytes=path.read_bytes(), mime_type="image/png")
+
+
+def _resolution_of(request: VideoRequest) -> str:
+    short = min(request.width, request.height)
+    return f"{short}p"
+
+
+def _motion_prompt(request: VideoRequest) -> str:
+    prompt = request.motion_prompt
+    style = request.style_guide
+    if style is not None:
+        prompt += f"\nVisual style: {style.visual_style}. Camera: {style.camera_style}."
+    return prompt
+
+
+def _video_of(operation: types.GenerateVideosOperation, what: str) -> bytes:
+    """The MP4 bytes of a finished operation; ContentFilteredError for safety rejections."""
+    if operation.error:
+        message = str(operation.error.get("message") or operation.error)
+        code = operation.error.get("code")
+        if any(word in message.lower() for word in SAFETY_WORDS):
+            raise ContentFilteredError(f"{what} was rejected for content safety: {message}")
+        raise OperationFailedError(f"{what} failed (code {code}): {message}")
+    response = operation.response or operation.result
+    videos = (response.generated_videos if response else None) or []
+    for generated in videos:
+        if generated.video is not None and generated.video.video_bytes:
+            return generated.video.video_bytes
+    filtered = response.rai_media_filtered_count if response else None
+    if filtered or (response and response.rai_media_filtered_reasons):
+        reasons = "; ".join(response.rai_media_filtered_reasons or []) if response else ""
+        raise ContentFilteredError(
+            f"{what}: Veo filtered the clip for content safety"
+            + (f": {reasons}" if reasons else "")
+        )
+    uris = [g.video.uri for g in videos if g.video is not None and g.video.uri]
+    if uris:
+        raise ProviderError(
+            f"{what}: the video was written to {uris[0]} instead of returned; vidpipe expects "
+            "it inline (do not set an output storage URI)"
+        )
+    raise ProviderError(f"{what}: finished without a video")

@@ -1,0 +1,227 @@
+"""The `openai` provider: storyboards from any OpenAI-compatible chat endpoint.
+
+OpenAI, Ollama, vLLM, LM Studio, OpenRouter… through the `openai` SDK with a configurable base
+URL (VIDPIPE_OPENAI_BASE_URL). Structured output first: `response_format` json_schema, strict.
+A server that refuses schemas (HTTP 400/422 naming response_format or json_schema) is asked
+again in JSON mode (`json_object`), and the answer is validated with pydantic; the fallback is
+remembered for the endpoint and model. VIDPIPE_OPENAI_JSON_MODE forces either mode.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, ClassVar
+
+import openai
+from pydantic import BaseModel, ConfigDict
+
+from vidpipe.config import Settings
+from vidpipe.errors import BadInputError, ContentFilteredError, ProviderError
+from vidpipe.providers.base import Storyboard, StoryboardProvider, StoryboardRequest
+from vidpipe.providers.calls import (
+    RetryPolicy,
+    TransientError,
+    auth_error,
+    is_transient_status,
+    price,
+    rate_limiter,
+    retry_after_seconds,
+    with_retries,
+)
+from vidpipe.providers.screenplay import (
+    SYSTEM_PROMPT,
+    storyboard_schema,
+    user_prompt,
+    write_with_retries,
+)
+
+# USD per storyboard call (~2k input + ~3k output tokens at list prices, checked 2026-11-24).
+PRICES: dict[str, float] = {
+    "gpt-4o-mini": 0.002,  # $0.15 in / $0.60 out per million tokens
+    "gpt-4o": 0.035,  # $2.50 / $10
+    "gpt-4.1": 0.028,  # $2 / $8
+    "gpt-4.1-mini": 0.006,  # $0.40 / $1.60
+    "gpt-4.1-nano": 0.0015,  # $0.10 / $0.40
+}
+DEFAULT_PRICE_OPENAI = 0.01  # an unknown model on api.openai.com
+# Endpoints not on api.openai.com (Ollama, vLLM, LM Studio) cost nothing unless `prices` says so.
+
+_SCHEMA_REFUSED: set[tuple[str, str]] = set()  # (base_url, model) that refused json_schema
+
+
+class OpenAIStoryboardProvider(StoryboardProvider):
+    """Any OpenAI-compatible chat completions endpoint."""
+
+    provider_id = "openai"
+    needs_key = True
+    key_env_var = "VIDPIPE_OPENAI_API_KEY"
+    requests_per_minute: ClassVar[float | None] = 60
+
+    class Options(BaseModel):
+        model_config = ConfigDict(extra="forbid")
+
+        model: str
+        base_url: str | None
+        json_mode: str
+
+    def __init__(self, settings: Settings) -> None:
+        super().__init__(settings)
+        self.options = self.Options(
+            model=settings.openai_model,
+            base_url=settings.openai_base_url,
+            json_mode=settings.openai_json_mode,
+        )
+        hosted = self.options.base_url is None or "api.openai.com" in self.options.base_url
+        if hosted and not settings.openai_api_key:
+            raise BadInputError("the openai provider needs an API key: set VIDPIPE_OPENAI_API_KEY")
+        default = PRICES.get(self.options.model, DEFAULT_PRICE_OPENAI if hosted else 0.0)
+        self.price_per_call = price(  # type: ignore[misc]
+            settings, (self.options.model, "openai:storyboard"), default
+        )
+        self._policy = RetryPolicy.from_settings(settings)
+
+    def _client(self) -> openai.AsyncOpenAI:
+        key = self.settings.openai_api_key
+        return openai.AsyncOpenAI(
+            api_key=key.get_secret_value() if key else "not-needed",
+            base_url=self.options.base_url,
+            max_retries=0,  # vidpipe retries (tenacity), so the policy is one and visible
+            timeout=self.settings.provider_timeout_seconds,
+        )
+
+    async def health(self) -> str:
+        """A free call (list models): the key is accepted and the endpoint reachable."""
+        async with self._client() as client:
+            try:
+                page = await client.models.list()
+            except openai.APIStatusError as exc:
+                raise _translate(exc, False) from exc
+            except openai.APIConnectionError as exc:
+                raise ProviderError(f"openai: cannot reach {self._endpoint()[0]}: {exc}") from exc
+        names = [model.id for model in page.data]
+        found = "listed" if self.options.model in names else "not listed (it may still work)"
+        return f"openai at {self._endpoint()[0]}: key accepted; model {self.options.model} {found}"
+
+    def _endpoint(self) -> tuple[str, str]:
+        return (self.options.base_url or "https://api.openai.com/v1", self.options.model)
+
+    def _use_schema(self) -> bool:
+        mode = self.options.json_mode
+        if mode == "json_object":
+            return False
+        if mode == "json_schema":
+            return True
+        return self._endpoint() not in _SCHEMA_REFUSED
+
+    async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
+        schema = storyboard_schema(request.scene_count)
+        user = user_prompt(request)
+
+        async def attempt(temperature: float) -> str | None:
+            async with self._client() as client:
+                if self._use_schema():
+                    try:
+                        return await self._complete(client, user, temperature, schema)
+                    except SchemaRefused:
+                        if self.options.json_mode == "json_schema":
+                            raise ProviderError(
+                                f"{self._endpoint()[0]} refused JSON-schema output; set "
+                                "VIDPIPE_OPENAI_JSON_MODE=auto or json_object"
+                            ) from None
+                        _SCHEMA_REFUSED.add(self._endpoint())
+                return await self._complete(client, user, temperature, None)
+
+        return await write_with_retries(self.options.model, request, attempt)
+
+    async def _complete(
+        self,
+        client: openai.AsyncOpenAI,
+        user: str,
+        temperature: float,
+        schema: dict[str, Any] | None,
+    ) -> str | None:
+        if schema is not None:
+            response_format: Any = {
+                "type": "json_schema",
+                "json_schema": {"name": "storyboard", "strict": True, "schema": schema},
+            }
+            system = SYSTEM_PROMPT
+        else:
+            response_format = {"type": "json_object"}
+            # JSON mode only promises *some* JSON object: the schema goes into the instructions
+            system = (
+                SYSTEM_PROMPT
+                + "\nThe JSON object must follow this JSON schema exactly:\n"
+                + json.dumps(storyboard_schema(None)["properties"], separators=(",", ":"))
+            )
+
+        async def once() -> str | None:
+            try:
+                completion = await client.chat.completions.create(
+                    model=self.options.model,
+                    messages=[
+                        {"role": "system", "content": system},
+                        {"role": "user", "content": user},
+                    ],
+                    response_format=response_format,
+                    temperature=temperature,
+                )
+            except openai.APIStatusError as exc:
+                raise _translate(exc, schema is not None) from exc
+            except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+                raise TransientError(f"{self.options.model}: {type(exc).__name__}: {exc}") from exc
+            if not completion.choices:
+                return None
+            choice = completion.choices[0]
+            if choice.finish_reason == "content_filter" or getattr(choice.message, "refusal", None):
+                detail = getattr(choice.message, "refusal", None) or "content_filter"
+                raise ContentFilteredError(
+                    f"{self.options.model} refused the storyboard for content safety: {detail}"
+                )
+            return choice.message.content
+
+        limiter = rate_limiter(self.settings, "openai:storyboard", self.requests_per_minute)
+        return await with_retries(
+            once, self._policy, what=f"{self.options.model} storyboard", limiter=limiter
+        )
+
+
+class SchemaRefused(ProviderError):
+    """The server does not take response_format json_schema."""
+
+
+def _translate(exc: openai.APIStatusError, with_schema: bool) -> Exception:
+    status = exc.status_code
+    message = _message_of(exc)
+    if status in (401, 403):
+        return auth_error("openai", status, message, "VIDPIPE_OPENAI_API_KEY")
+    if is_transient_status(status):
+        return TransientError(
+            f"openai: HTTP {status}: {message}",
+            status=status,
+            retry_after=retry_after_seconds(exc.response.headers.get("retry-after")),
+        )
+    lowered = message.lower()
+    if (
+        with_schema
+        and status in (400, 422)
+        and any(word in lowered for word in ("response_format", "json_schema", "schema"))
+    ):
+        return SchemaRefused(message)
+    if status == 404:
+        return ProviderError(f"openai: HTTP 404: {message}; check VIDPIPE_OPENAI_MODEL")
+    return ProviderError(f"openai: HTTP {status}: {message}")
+
+
+def _message_of(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+        if isinstance(error, str):
+            return error
+    return str(exc.message)
+
+
+PROVIDERS = [OpenAIStoryboardProvider]
