@@ -204,3 +204,20 @@ def test_ctrl_c_or_sigterm_exits_130_and_leaves_the_project_resumable(
     resumed = vidpipe("resume", str(uuid.UUID(project_id)), "--json")
     assert resumed.returncode == 0, resumed.stderr
     assert document(resumed)["status"] == "complete"
+
+
+def test_resume_with_a_new_budget(vidpipe, tmp_path: Path) -> None:
+    broken = tmp_path / "ffmpeg"
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    failed = document(
+        vidpipe("generate", "one", "--scenes", "1", "--clip-duration", "1", "--resolution",
+                "480p", "--max-cost", "1", "--yes", "--json", env={"VIDPIPE_FFMPEG": str(broken)})
+    )  # fmt: skip
+    assert failed["status"] == "failed"
+    bad = vidpipe("resume", failed["id"], "--max-cost", "-1")
+    assert bad.returncode == 2 and "invalid --max-cost" in bad.stderr
+    resumed = vidpipe("resume", failed["id"], "--max-cost", "7.5", "--json")
+    assert resumed.returncode == 0 and document(resumed)["status"] == "complete"
+    db = tmp_path / "data" / "vidpipe.db"
+    assert query(db, "SELECT max_cost FROM projects") == [(7.5,)]

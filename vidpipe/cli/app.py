@@ -38,6 +38,7 @@ from vidpipe.orchestrator.projects import (
     create_project,
     estimate_cost,
     one_line,
+    set_budget,
 )
 from vidpipe.orchestrator.report import project_document, project_summary
 from vidpipe.providers.registry import ProviderRegistry, load_registry
@@ -188,15 +189,29 @@ async def _run(
 
 
 @app.command()
-def resume(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
+def resume(
+    ctx: typer.Context,
+    project: IdArg,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            help="A new budget in USD (e.g. after 'budget exceeded'); default: as before."
+        ),
+    ] = None,
+    json_output: JsonFlag = False,
+) -> None:
     """Continue a project that is not complete."""
     settings = _settings(ctx)
     registry = load_registry()
+    if max_cost is not None and max_cost < 0:
+        raise fail("invalid --max-cost: must be 0 or more", EXIT_BAD_INPUT)
 
     async def work(invocation: Invocation) -> int:
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
+            if max_cost is not None:
+                await set_budget(session, project_id, max_cost)
             return await _run(session, settings, project_id, json_output, registry)
 
     execute(work)

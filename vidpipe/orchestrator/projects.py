@@ -3,6 +3,7 @@ is written, against the chosen providers' capabilities (CLI-5, API-7)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
-from vidpipe.errors import BadInputError
+from vidpipe.errors import BadInputError, NotResumableError
 from vidpipe.providers.base import ProviderSet
 
 MAX_PROMPT = 4_000
@@ -141,3 +142,14 @@ async def create_project(
     session.add(project)
     await session.commit()
     return project
+
+
+async def set_budget(session: AsyncSession, project_id: uuid.UUID, max_cost: float) -> None:
+    """A new --max-cost for a project that is not running (e.g. resumed after 'budget exceeded')."""
+    project = await session.get(Project, project_id)
+    if project is None:
+        raise BadInputError(f"no project with id {project_id}")
+    if project.status == "complete":
+        raise NotResumableError(f"project {project_id} is complete; nothing to resume")
+    project.max_cost = max_cost
+    await session.commit()
