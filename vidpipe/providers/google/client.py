@@ -197,13 +197,7 @@ class GoogleClientMixin:
         """One paid request: rate-limited, transient faults retried, errors translated."""
 
         async def once() -> T:
-            try:
-                return await call()
-            except Exception as exc:
-                translated = translate(exc, self.settings, what)
-                if translated is exc:
-                    raise
-                raise translated from exc
+            return await self._check_once(what, call)
 
         limiter = rate_limiter(self.settings, self._limit_key(), rpm)
         return await with_retries(once, self._policy, what=what, limiter=limiter)
