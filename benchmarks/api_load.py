@@ -20,6 +20,7 @@ import asyncio
 import json
 import os
 import platform
+import random
 import socket
 import statistics
 import subprocess
@@ -60,6 +61,8 @@ async def poll_phase(
             "Host: 127.0.0.1\r\nAccept: application/json\r\n\r\n"
         ).encode()
         try:
+            if interval:  # clients poll on their own clocks, not in lockstep
+                await asyncio.sleep(random.uniform(0, interval))
             while time.monotonic() < stop_at and len(latencies) + failures < max_requests:
                 started = time.perf_counter()
                 writer.write(request)

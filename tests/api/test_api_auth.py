@@ -49,8 +49,14 @@ async def test_without_the_token_every_endpoint_is_401_and_nothing_runs(
                 assert response.status_code == 401, (headers, method, url, response.text)
                 assert response.headers["www-authenticate"] == "Bearer"
                 assert "bearer token" in response.json()["detail"]
-        # bad input without the token is still just 401: nothing is validated or written
+        # without the token nothing is even read: bad bodies and unknown paths are just 401
         assert (await client.post("/api/generate", json={"prompt": ""})).status_code == 401
+        for content in (b"{not json", b"\xff\xfe"):
+            response = await client.post(
+                "/api/generate", content=content, headers={"Content-Type": "application/json"}
+            )
+            assert response.status_code == 401
+        assert (await client.get("/api/nowhere")).status_code == 401
         async with app.state.sessions() as session:
             assert await session.scalar(select(func.count()).select_from(Project)) == 1
         assert recorder.calls == [] and app.state.runner.active_count == 0
@@ -58,6 +64,7 @@ async def test_without_the_token_every_endpoint_is_401_and_nothing_runs(
 
         # health and the API description stay open
         assert (await client.get("/api/health")).status_code == 200
+        assert (await client.get("/docs")).status_code == 200
         schema = (await client.get("/openapi.json")).json()
         assert schema["components"]["securitySchemes"]["bearerToken"]["scheme"] == "bearer"
         for path, operations in schema["paths"].items():

@@ -1,5 +1,6 @@
 """Schemathesis against the served /openapi.json: every operation, schema-generated requests,
-schemathesis's default checks (no 5xx, status codes, content types, response schemas, ...).
+schemathesis's default checks (no 5xx, status codes, content types, response schemas, ...), on an
+open server and on one with a token (where everything but the health check must be a described 401).
 
 In process through the ASGI app; schemathesis starts its lifespan on the first request. `generate`
 is real up to the queue: validation, the capability and budget checks, the project row; the queued
@@ -20,6 +21,7 @@ from pathlib import Path
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from pydantic import SecretStr
 from schemathesis.python.asgi import get_client, shutdown_lifespans
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,6 +52,17 @@ app = create_app(
 )
 schema = schemathesis.openapi.from_dict(app.openapi())
 schema.app = app
+
+guarded_app = create_app(
+    Settings(
+        data_dir=WORKDIR / "guarded",
+        database_url=f"sqlite+aiosqlite:///{WORKDIR / 'guarded.sqlite'}",
+        api_token=SecretStr("s3cret"),
+    ),
+    execute=queued_only,
+)
+guarded = schemathesis.openapi.from_dict(guarded_app.openapi())
+guarded.app = guarded_app
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -87,3 +100,13 @@ def test_every_operation_conforms_to_the_openapi_description(case: schemathesis.
         )
     else:
         case.call_and_validate()
+
+
+@guarded.parametrize()
+@settings(max_examples=15, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+def test_with_a_token_set_requests_without_it_get_the_described_401(
+    case: schemathesis.Case,
+) -> None:
+    response = case.call_and_validate()
+    if case.operation.path != "/api/health":
+        assert response.status_code == 401

@@ -6,7 +6,6 @@ file behind (API-7).
 
 from __future__ import annotations
 
-import logging
 import uuid
 from typing import Any
 
@@ -34,8 +33,6 @@ from vidpipe.orchestrator.projects import (
 )
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner, lease_is_live
-
-log = logging.getLogger(__name__)
 
 
 def accepted(project_id: uuid.UUID, estimate: float | None) -> dict[str, Any]:

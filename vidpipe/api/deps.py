@@ -1,4 +1,4 @@
-"""Dependencies shared by the routes: settings, a database session, the runner, auth, ids.
+"""Dependencies shared by the routes: settings, a database session, the runner, the project.
 
 All are `async def`: FastAPI runs a plain `def` dependency in its threadpool, a thread hop per
 dependency per request that /status polling cannot afford.
@@ -6,13 +6,11 @@ dependency per request that /status polling cannot afford.
 
 from __future__ import annotations
 
-import secrets
 import uuid
 from collections.abc import AsyncIterator
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi import Depends, Path, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vidpipe.config import Settings
@@ -68,34 +66,3 @@ async def get_project(project_id: ProjectId, session: SessionDep) -> Project:
 
 
 ProjectDep = Annotated[Project, Depends(get_project)]
-
-
-def api_token(settings: Settings) -> str | None:
-    """The configured bearer token; an empty value counts as none."""
-    token = settings.api_token.get_secret_value() if settings.api_token else ""
-    return token or None
-
-
-bearer = HTTPBearer(
-    auto_error=False,
-    scheme_name="bearerToken",
-    description="The value of VIDPIPE_API_TOKEN, as `Authorization: Bearer <token>`.",
-)
-
-
-async def require_token(
-    settings: SettingsDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> None:
-    """401 unless the request carries the configured token (checked before anything runs)."""
-    expected = api_token(settings)
-    if expected is None:
-        return
-    given = credentials.credentials if credentials is not None else ""
-    if not secrets.compare_digest(given.encode(), expected.encode()):
-        raise HTTPException(
-            status_code=401,
-            detail="missing or wrong bearer token: send `Authorization: Bearer <token>` "
-            "with the value of VIDPIPE_API_TOKEN",
-            headers={"WWW-Authenticate": "Bearer"},
-        )

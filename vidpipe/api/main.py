@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from vidpipe import __version__
-from vidpipe.api.deps import api_token, require_token
+from vidpipe.api.auth import RequireToken, api_token, require_token
 from vidpipe.api.errors import install_error_handlers
 from vidpipe.api.openapi import describing_capabilities
 from vidpipe.api.routes import events, files, health, projects
@@ -59,8 +59,10 @@ def create_app(
     app.state.registry = registry
     install_error_handlers(app)
 
-    guarded = api_token(settings) is not None
-    guard = {"dependencies": [Depends(require_token)], "responses": UNAUTHORIZED} if guarded else {}
+    token = api_token(settings)
+    guard = {"dependencies": [Depends(require_token)], "responses": UNAUTHORIZED} if token else {}
+    if token:
+        app.add_middleware(RequireToken, token=token)
     app.include_router(health.router)
     app.include_router(projects.router, **guard)
     app.include_router(files.router, **guard)

@@ -1,8 +1,8 @@
 """Request and response documents of the HTTP API, separate from the tables.
 
-Bodies of `generate` are `GenerateOptions` (the CLI's options, one definition). Responses mirror
-the shared formatter (`orchestrator/report.py`, CLI-3 field names) plus the URLs an HTTP client
-needs; fields the formatter gains later pass through (`extra="allow"`).
+The body of `generate` is `GenerateOptions` (the CLI's options, one definition), read strictly.
+Responses mirror the shared formatter (`orchestrator/report.py`, CLI-3 field names) plus the URLs
+an HTTP client needs; fields the formatter gains later pass through (`extra="allow"`).
 """
 
 from __future__ import annotations

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+import sys
 
 import uvicorn
 
-from vidpipe.api.deps import api_token
+from vidpipe.api.auth import api_token
 from vidpipe.api.main import create_app
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
@@ -15,6 +16,7 @@ from vidpipe.providers.registry import load_registry
 
 # Seconds uvicorn waits for open requests after SIGTERM before the background runs are stopped.
 GRACEFUL_SHUTDOWN_SECONDS = 10
+SWITCH_INTERVAL_SECONDS = 0.001
 
 
 def is_loopback(host: str) -> bool:
@@ -54,6 +56,10 @@ def serve(settings: Settings) -> int:
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
     )
+    # Render threads share the GIL with the event loop; a request that waits on SQLite (aiosqlite
+    # threads) hands the GIL back and forth a dozen times. A 1 ms switch interval instead of 5 ms
+    # cuts polling latency under load (docs/PERFORMANCE.md, "API load"); this process only.
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
     server = uvicorn.Server(config)
     server.run()
     return 0 if server.started else 1

@@ -140,6 +140,8 @@ class BackgroundRunner:
         self._closing = True
         if self._sweeper is not None:
             self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
