@@ -21,6 +21,7 @@ from PIL import Image, ImageDraw, ImageFont
 
 from vidpipe.providers.base import ImageProvider, ImageRequest, StyleGuide
 from vidpipe.providers.local import painting as p
+from vidpipe.providers.local.budget import render_budget
 from vidpipe.providers.local.words import content_words, keyword_set, parse_color, seed_of, tokens
 
 
@@ -30,7 +31,8 @@ class LocalImageProvider(ImageProvider):
     provider_id = "local"
 
     async def generate_image(self, request: ImageRequest) -> bytes:
-        return await asyncio.to_thread(render_png, request)
+        async with render_budget().hold(request.width * request.height):
+            return await asyncio.to_thread(render_png, request)
 
 
 def render_png(request: ImageRequest) -> bytes:

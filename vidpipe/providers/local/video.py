@@ -35,6 +35,7 @@ from vidpipe.providers.base import (
     VideoResult,
 )
 from vidpipe.providers.local.ambient import ambient_audio
+from vidpipe.providers.local.budget import render_budget
 from vidpipe.providers.local.words import keyword_set, seed_of
 
 _FLOW_SIDE = 400  # long side of the image the flow is computed on
@@ -79,19 +80,20 @@ class LocalVideoProvider(VideoProvider):
         if not operation_id.startswith(_OP_PREFIX):
             raise ProviderError(f"not a local video operation: {operation_id!r}")
         audio = self.settings.local_audio
-        cancel = threading.Event()
-        job = asyncio.ensure_future(
-            asyncio.to_thread(
-                render_clip, request, dest, audio=audio, on_progress=on_progress, cancel=cancel
+        async with render_budget().hold(request.width * request.height):
+            cancel = threading.Event()
+            job = asyncio.ensure_future(
+                asyncio.to_thread(
+                    render_clip, request, dest, audio=audio, on_progress=on_progress, cancel=cancel
+                )
             )
-        )
-        try:
-            await asyncio.shield(job)
-        except asyncio.CancelledError:
-            cancel.set()
-            with contextlib.suppress(BaseException):
-                await job  # the worker stops within a frame; leave no thread behind
-            raise
+            try:
+                await asyncio.shield(job)
+            except asyncio.CancelledError:
+                cancel.set()
+                with contextlib.suppress(BaseException):
+                    await job  # the worker stops within a frame; leave no thread behind
+                raise
         return VideoResult(outcome=ClipOutcome.COMPLETE, has_audio=audio)
 
 
