@@ -1,4 +1,4 @@
-"""The local render budget: two 720p renders side by side, 1080p renders one at a time."""
+"""The local render budget: 720p renders side by side, 1080p renders one at a time."""
 
 import asyncio
 
@@ -23,10 +23,10 @@ async def peak_in_flight(budget: PixelBudget, sizes: list[int]) -> int:
 
 
 async def test_two_720p_renders_share_the_budget() -> None:
-    assert await peak_in_flight(PixelBudget(2 * P720), [P720] * 4) == 2
+    assert await peak_in_flight(PixelBudget(3 * P720), [P720] * 5) == 3
 
 
 async def test_1080p_renders_run_alone_and_never_deadlock() -> None:
-    budget = PixelBudget(2 * P720)
+    budget = PixelBudget(3 * P720)
     assert await peak_in_flight(budget, [P1080, P720, P1080]) == 1
     assert budget.used == 0

@@ -1,9 +1,10 @@
 """One memory budget for everything the local provider renders in this process (PERF-4).
 
 Keyframe images and clips are drawn on this machine; a 1080p image render holds ~150 MB of
-working arrays and a 1080p clip encoder ~260 MB. They share a budget of frame pixels, so at
-720p two renders run side by side (both cores busy) and at 1080p one at a time, keeping the
-process under 500 MB. The CPU is the bottleneck either way, so little time is lost.
+working arrays and a 1080p clip encoder ~260 MB. They share a budget of frame pixels: at 720p
+two clips (the video provider's own cap) and the next keyframe run side by side, so the keyframe
+chain — the critical path — never waits for a clip; at 1080p one render at a time, keeping the
+process under 500 MB.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import contextlib
 import weakref
 from collections.abc import AsyncIterator
 
-CAPACITY = 2 * 1280 * 720  # frame pixels in flight at once
+CAPACITY = 3 * 1280 * 720  # frame pixels in flight at once
 
 
 class PixelBudget:
