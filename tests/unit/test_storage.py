@@ -61,3 +61,11 @@ def test_image_check(tmp_path: Path) -> None:
     assert image_is_usable(good)
     assert not image_is_usable(bad)
     assert not image_is_usable(tmp_path / "missing.png")
+
+
+def test_a_document_never_shows_a_path_outside_the_project(tmp_path: Path) -> None:
+    from vidpipe.orchestrator.report import _path
+
+    store = storage(tmp_path)
+    assert _path(store, "../../etc/passwd") is None
+    assert _path(store, "output/final.mp4") == str(store.root.resolve() / "output" / "final.mp4")

@@ -105,4 +105,10 @@ def _run(run: PipelineRun) -> dict[str, Any]:
 
 
 def _path(storage: ProjectStorage, relative: str | None) -> str | None:
-    return str(storage.resolve(relative)) if relative else None
+    """The absolute path of a stored artifact; None for a row pointing outside the project."""
+    if not relative:
+        return None
+    try:
+        return str(storage.resolve(relative))
+    except ValueError:
+        return None
