@@ -7,6 +7,7 @@ database of its own, created and dropped around it.
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -16,6 +17,7 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+sys.path.insert(0, str(Path(__file__).with_name("support")))  # shared test helpers
 os.environ["VIDPIPE_NO_PLUGINS"] = "1"  # an installed plugin must not change results
 for name in list(os.environ):
     if name.startswith("VIDPIPE_") and name not in (

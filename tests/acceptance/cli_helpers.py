@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from collections.abc import Callable
@@ -11,22 +10,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from processes import user_env
 
 Vidpipe = Callable[..., subprocess.CompletedProcess[str]]
 
 
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDPIPE_")}
-    env.update(
-        VIDPIPE_DATA_DIR=str(tmp_path / "data"),
-        VIDPIPE_NO_PLUGINS="1",
-        VIDPIPE_HEARTBEAT_SECONDS="1",
-        VIDPIPE_LEASE_SECONDS="10",
-        PYTHONUNBUFFERED="1",
-        COLUMNS="200",
-    )
-    return env
+    return user_env(tmp_path / "data")
 
 
 @pytest.fixture

@@ -5,39 +5,16 @@ from __future__ import annotations
 import json
 import signal
 import sqlite3
-import time
 import uuid
 from pathlib import Path
 
 import pytest
 from cli_helpers import document, spawn
+from processes import artifacts, query, wait_for
 
 from vidpipe.media.probe import probe
 
 pytestmark = pytest.mark.slow
-
-
-def artifacts(root: Path) -> dict[str, tuple[int, int]]:
-    return {
-        str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.parent.name in ("keyframes", "clips")
-    }
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(db, timeout=30) as connection:
-        return connection.execute(sql).fetchall()
-
-
-def wait_for(predicate, timeout: float = 120, every: float = 0.05):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError("timed out waiting")
 
 
 def test_sigkill_in_video_gen_then_resume_twice_at_once(

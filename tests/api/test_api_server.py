@@ -3,21 +3,18 @@ SIGKILL during video generation followed by a restart that finishes the project 
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
-import sqlite3
 import subprocess
 import sys
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+from processes import artifacts, query, user_env, wait_for
 
 from vidpipe.media.probe import probe
 
@@ -30,43 +27,9 @@ def free_port() -> int:
         return probe_socket.getsockname()[1]
 
 
-def wait_for(predicate: Callable[[], Any], timeout: float = 120, every: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError("timed out waiting")
-
-
-def query(db: Path, sql: str) -> list[tuple]:
-    try:
-        with sqlite3.connect(db, timeout=30) as connection:
-            return connection.execute(sql).fetchall()
-    except sqlite3.OperationalError:  # not migrated yet
-        return []
-
-
-def artifacts(root: Path) -> dict[str, tuple[int, int]]:
-    return {
-        str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.parent.name in ("keyframes", "clips")
-    }
-
-
 @pytest.fixture
 def server_env(tmp_path: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDPIPE_")}
-    env.update(
-        VIDPIPE_DATA_DIR=str(tmp_path / "data"),
-        VIDPIPE_NO_PLUGINS="1",
-        VIDPIPE_HEARTBEAT_SECONDS="1",
-        VIDPIPE_LEASE_SECONDS="10",
-        PYTHONUNBUFFERED="1",
-    )
-    return env
+    return user_env(tmp_path / "data")
 
 
 @contextmanager

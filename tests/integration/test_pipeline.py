@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from processes import artifacts
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -45,15 +46,6 @@ async def new_project(session: AsyncSession, settings: Settings, **options: obje
     merged = {"prompt": "a red fox runs through a snowy forest at dawn", **SMALL, **options}
     project = await create_project(session, settings, GenerateOptions.model_validate(merged))
     return project.id
-
-
-def file_identity(root: Path) -> dict[str, tuple[int, int]]:
-    """(inode, mtime_ns) of every artifact: equal before and after means nothing was rewritten."""
-    return {
-        str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
-        for p in sorted(root.rglob("*"))
-        if p.is_file() and p.parent.name in ("keyframes", "clips")
-    }
 
 
 def failing_ffmpeg(tmp_path: Path) -> str:
@@ -121,11 +113,11 @@ async def test_a_stitch_failure_is_recorded_and_resume_regenerates_nothing(
     assert project.runs[-1].status == "failed" and project.runs[-1].error == project.error_message
 
     root = ProjectStorage(settings.projects_dir, project_id).root
-    before = file_identity(root)
+    before = artifacts(root)
     assert len(before) == 3 + 2
     project = await run_pipeline(session, project_id, settings=settings)
     assert project.status == "complete"
-    assert file_identity(root) == before
+    assert artifacts(root) == before
     assert len(project.runs) == 2 and "keyframes" not in project.runs[-1].log
 
 
@@ -285,12 +277,12 @@ async def test_a_lost_keyframe_is_redrawn_with_everything_after_it(
     with pytest.raises(Exception):  # noqa: B017 - any stitch error will do
         await run_pipeline(session, project_id, settings=broken)
     root = ProjectStorage(settings.projects_dir, project_id).root
-    before = file_identity(root)
+    before = artifacts(root)
     (root / "keyframes" / "scene_01_end.png").unlink()  # chain position 2 of 0..3
 
     project = await run_pipeline(session, project_id, settings=settings)
     assert project.status == "complete"
-    after = file_identity(root)
+    after = artifacts(root)
     kept = ["keyframes/scene_00_start.png", "keyframes/scene_00_end.png", "clips/scene_00.mp4"]
     redrawn = ["keyframes/scene_01_end.png", "keyframes/scene_02_end.png"]
     for name in kept:
@@ -305,12 +297,12 @@ async def test_restitch_changes_only_the_output(session: AsyncSession, settings:
     storage = ProjectStorage(settings.projects_dir, project_id)
     final = storage.resolve(project.output_path or "")
     assert probe(final).duration == pytest.approx(6.0, abs=0.1)
-    before = file_identity(storage.root)
+    before = artifacts(storage.root)
 
     project = await restitch_project(session, project_id, 0.5, settings=settings)
     assert project.crossfade == 0.5 and project.status == "complete"
     assert probe(final).duration == pytest.approx(5.0, abs=0.1)
-    assert file_identity(storage.root) == before
+    assert artifacts(storage.root) == before
     runs = (
         await session.scalars(
             select(PipelineRun)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -16,6 +15,7 @@ import pytest
 from fake_comfyui import FakeComfyUI
 from fake_google import FakeGoogle
 from fake_openai import FakeOpenAI
+from processes import user_env
 from provider_env import FAST, GOOGLE_KEY, OPENAI_KEY
 
 pytestmark = pytest.mark.slow
@@ -23,15 +23,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("VIDPIPE_")}
-    base.update(
-        VIDPIPE_DATA_DIR=str(tmp_path / "data"),
-        VIDPIPE_NO_PLUGINS="1",
-        VIDPIPE_HEARTBEAT_SECONDS="1",
-        VIDPIPE_LEASE_SECONDS="10",
-        PYTHONUNBUFFERED="1",
-        COLUMNS="200",
-    )
+    base = user_env(tmp_path / "data")
     base.update({f"VIDPIPE_{k.upper()}": str(v) for k, v in FAST.items()})
     return base
 

@@ -1,0 +1,53 @@
+"""Helpers for tests that run vidpipe as separate processes (CLI, server) and watch its files."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+
+def user_env(data_dir: Path, **extra: str) -> dict[str, str]:
+    """A clean environment for a vidpipe process: no inherited VIDPIPE_*, fast leases."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIDPIPE_")}
+    env.update(
+        VIDPIPE_DATA_DIR=str(data_dir),
+        VIDPIPE_NO_PLUGINS="1",
+        VIDPIPE_HEARTBEAT_SECONDS="1",
+        VIDPIPE_LEASE_SECONDS="10",
+        PYTHONUNBUFFERED="1",
+        COLUMNS="200",
+        **extra,
+    )
+    return env
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 120, every: float = 0.05) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("timed out waiting")
+
+
+def query(db: Path, sql: str) -> list[tuple]:
+    """Rows from the SQLite database another process writes; [] until it is migrated."""
+    try:
+        with sqlite3.connect(db, timeout=30) as connection:
+            return connection.execute(sql).fetchall()
+    except sqlite3.OperationalError:
+        return []
+
+
+def artifacts(root: Path) -> dict[str, tuple[int, int]]:
+    """(inode, mtime_ns) of every keyframe and clip: equal before and after = nothing rewritten."""
+    return {
+        str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file() and p.parent.name in ("keyframes", "clips")
+    }
