@@ -116,21 +116,11 @@ class _LeasedRun:
         project = await load_project(session, self.project_id)
         if not can_resume(project.status):  # finished while we waited for the lease
             raise NotResumableError(f"project {self.project_id} is {project.status}")
-        storage = ProjectStorage(self.settings.projects_dir, project.id)
-        storage.ensure_dirs()
-        storage.remove_temporaries()
-        await _close_abandoned_runs(session, project.id)
-        providers = self.registry.build(
-            self.settings,
-            project.storyboard_provider,
-            project.image_provider,
-            project.video_provider,
+        ctx = await _open_run(
+            session, project, self.settings, self.registry, self.lease, self.progress_callback
         )
-        run = PipelineRun(project_id=project.id, runner=self.lease.owner, status="running", log={})
-        session.add(run)
-        await session.commit()
-        run_id = run.id
-        ctx = PipelineContext(self.settings, providers, storage, self.progress_callback, run_id)
+        run_id, storage = ctx.run_id, ctx.storage
+        assert run_id is not None
         stage = get_resume_step(project.status, completed_steps(project, storage))
         clock = Stopwatch()
         try:
@@ -152,6 +142,8 @@ class _LeasedRun:
                 raise cause from exc  # callers catch BudgetExceededError, not a task group
             raise
         project.status, project.error_message = "complete", None
+        run = await session.get(PipelineRun, run_id)
+        assert run is not None
         _finish(run, "complete", None, ctx, clock)
         await session.commit()
         ctx.report(ProgressEvent("stage", "complete", "Complete"))
@@ -224,6 +216,29 @@ class _LeasedRun:
         log.error("project %s: %s", self.project_id, message)
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(save())
+
+
+async def _open_run(
+    session: AsyncSession,
+    project: Project,
+    settings: Settings,
+    registry: ProviderRegistry,
+    lease: Lease,
+    progress_callback: ProgressCallback | None,
+) -> PipelineContext:
+    """What every run does once it holds the lease: tidy the folder, close runs a dead runner
+    left open, build the providers, and record this run."""
+    storage = ProjectStorage(settings.projects_dir, project.id)
+    storage.ensure_dirs()
+    storage.remove_temporaries()
+    await _close_abandoned_runs(session, project.id)
+    providers = registry.build(
+        settings, project.storyboard_provider, project.image_provider, project.video_provider
+    )
+    run = PipelineRun(project_id=project.id, runner=lease.owner, status="running", log={})
+    session.add(run)
+    await session.commit()
+    return PipelineContext(settings, providers, storage, progress_callback, run.id)
 
 
 def _stage_event(stage: str) -> ProgressEvent:
@@ -317,16 +332,8 @@ async def restitch_project(
         engine, project_id, seconds=settings.lease_seconds, heartbeat=settings.heartbeat_seconds
     ) as lease:
         project = await load_project(session, project_id)
-        storage = ProjectStorage(settings.projects_dir, project.id)
-        storage.remove_temporaries()
-        providers = registry.build(
-            settings, project.storyboard_provider, project.image_provider, project.video_provider
-        )
-        run = PipelineRun(project_id=project.id, runner=lease.owner, status="running", log={})
-        session.add(run)
-        await session.commit()
-        run_id = run.id
-        ctx = PipelineContext(settings, providers, storage, progress_callback, run_id)
+        ctx = await _open_run(session, project, settings, registry, lease, progress_callback)
+        run_id = ctx.run_id
         clock = Stopwatch()
         try:
             if crossfade is not None:
@@ -341,6 +348,8 @@ async def restitch_project(
             await session.commit()
             raise
         ctx.step_stats(STAGE_STEPS["stitching"]).seconds += clock.elapsed
+        run = await session.get(PipelineRun, run_id)
+        assert run is not None
         _finish(run, "complete", None, ctx, clock)
         await session.commit()
         return await load_project(session, project_id)

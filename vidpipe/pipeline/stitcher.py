@@ -12,7 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene
 from vidpipe.media.ffmpeg import find_ffmpeg
-from vidpipe.media.probe import is_playable_video
 from vidpipe.media.stitch import stitch_clips
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 
@@ -20,19 +19,21 @@ STEP = "stitch"
 
 
 class MissingClipError(RuntimeError):
-    """A clip marked complete has no playable file; resume regenerates it."""
+    """A clip marked complete has no file; resume regenerates it."""
 
 
 def clips_to_join(scenes: list[Scene], ctx: PipelineContext) -> list[Path]:
+    """Paths of the finished clips in scene order. Only existence is checked here: the stitcher
+    probes every clip anyway and names any it cannot read."""
     paths: list[Path] = []
     for scene in scenes:
         clip = scene.clip
         if clip is None or clip.status != "complete" or clip.file_path is None:
             continue
         path = ctx.storage.resolve(clip.file_path)
-        if not is_playable_video(path):
+        if not path.is_file():
             raise MissingClipError(
-                f"clip of scene {scene.scene_index} ({clip.file_path}) is missing or unreadable; "
+                f"clip of scene {scene.scene_index} ({clip.file_path}) is missing; "
                 "resume to regenerate it"
             )
         paths.append(path)
