@@ -81,11 +81,12 @@ def _settings(ctx: typer.Context) -> Settings:
     from pydantic import ValidationError
 
     from vidpipe.config import Settings
-    from vidpipe.orchestrator.projects import one_line
 
     try:
         return Settings(**(ctx.obj or {}))
     except ValidationError as exc:
+        from vidpipe.orchestrator.projects import one_line
+
         raise fail(f"configuration: {one_line(exc, {})}", EXIT_BAD_INPUT) from None
 
 

@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 from vidpipe.db.models import PipelineRun, Project, Scene, utcnow
-from vidpipe.pipeline.keyframes import keyframe_of
 from vidpipe.storage import ProjectStorage
 
 
@@ -64,6 +63,8 @@ def missing_scenes(project: Project) -> list[dict[str, Any]]:
 
 
 def _scene(scene: Scene, storage: ProjectStorage) -> dict[str, Any]:
+    from vidpipe.pipeline.keyframes import keyframe_of  # only documents with scenes need it
+
     start, end, clip = keyframe_of(scene, "start"), keyframe_of(scene, "end"), scene.clip
     if clip is not None and clip.status == "complete":
         status = "complete"
