@@ -28,3 +28,13 @@ def command_names() -> list[str]:
 @pytest.mark.parametrize("name", command_names())
 def test_every_command_is_documented(name: str) -> None:
     assert f"vidpipe {name}" in README
+
+
+def global_options() -> list[str]:
+    group = typer.main.get_command(app)
+    return sorted(name for param in group.params for name in param.opts if name not in ("--help",))
+
+
+@pytest.mark.parametrize("option", global_options())
+def test_every_global_option_is_documented(option: str) -> None:
+    assert option in README
