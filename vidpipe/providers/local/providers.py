@@ -14,6 +14,7 @@ import json
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from vidpipe.errors import ProviderError
 from vidpipe.providers.base import (
@@ -37,10 +38,8 @@ class LocalImageProvider(ImageProvider):
     provider_id = "local"
 
     async def generate_image(self, request: ImageRequest) -> bytes:
-        from vidpipe.providers.local.images import render_png
-
         async with render_budget().hold(request.width * request.height):
-            return await asyncio.to_thread(render_png, request)
+            return await asyncio.to_thread(_render_png, request)
 
 
 class LocalVideoProvider(VideoProvider):
@@ -76,14 +75,12 @@ class LocalVideoProvider(VideoProvider):
         """
         if not operation_id.startswith(OPERATION_PREFIX):
             raise ProviderError(f"not a local video operation: {operation_id!r}")
-        from vidpipe.providers.local.video import render_clip
-
         audio = self.settings.local_audio
         async with render_budget().hold(request.width * request.height):
             cancel = threading.Event()
             job = asyncio.ensure_future(
                 asyncio.to_thread(
-                    render_clip, request, dest, audio=audio, on_progress=on_progress, cancel=cancel
+                    _render_clip, request, dest, audio=audio, on_progress=on_progress, cancel=cancel
                 )
             )
             try:
@@ -94,6 +91,20 @@ class LocalVideoProvider(VideoProvider):
                     await job  # the worker stops within a frame; leave no thread behind
                 raise
         return VideoResult(outcome=ClipOutcome.COMPLETE, has_audio=audio)
+
+
+def _render_png(request: ImageRequest) -> bytes:
+    """The painter, imported in the worker thread: its first import (~0.3 s of NumPy and
+    OpenCV) must not block the event loop of an API server."""
+    from vidpipe.providers.local.images import render_png
+
+    return render_png(request)
+
+
+def _render_clip(request: VideoRequest, dest: Path, **options: Any) -> None:
+    from vidpipe.providers.local.video import render_clip  # in the worker thread, as above
+
+    render_clip(request, dest, **options)
 
 
 def operation_id(request: VideoRequest) -> str:
