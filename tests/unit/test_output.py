@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 from pathlib import Path
@@ -14,7 +15,6 @@ from rich.console import Console
 from vidpipe.cli import views
 from vidpipe.cli.complete import complete_project_id, matching
 from vidpipe.cli.output import ELLIPSIS, PasteableConsole, shorten
-from vidpipe.config import Settings
 from vidpipe.db.engine import open_database
 from vidpipe.db.models import Project
 
@@ -97,16 +97,15 @@ def test_matching_ids_accept_prefixes_with_or_without_dashes() -> None:
     assert matching(rows, "ffff") == []
 
 
-def completion_context(data_dir: Path) -> Any:
-    root = SimpleNamespace(params={"data_dir": data_dir, "database_url": None})
+def completion_context(data_dir: Path, database_url: str | None = None) -> Any:
+    root = SimpleNamespace(params={"data_dir": data_dir, "database_url": database_url})
     return SimpleNamespace(find_root=lambda: root)
 
 
-async def test_completion_reads_the_database_newest_first(tmp_path: Path) -> None:
-    settings = Settings(data_dir=tmp_path)
-    async with open_database(settings.effective_database_url) as sessions:
+async def add_projects(database_url: str, prompts: list[str]) -> None:
+    async with open_database(database_url) as sessions:
         async with sessions() as session:
-            for prompt in ("older", "newer"):
+            for prompt in prompts:
                 session.add(
                     Project(
                         prompt=prompt,
@@ -120,11 +119,17 @@ async def test_completion_reads_the_database_newest_first(tmp_path: Path) -> Non
                     )
                 )
                 await session.commit()
-    found = complete_project_id(completion_context(tmp_path), "")
+
+
+def test_completion_reads_the_database_newest_first(tmp_path: Path, database_url: str) -> None:
+    """Sync on purpose: completion runs outside any event loop (PostgreSQL gets one of its own)."""
+    asyncio.run(add_projects(database_url, ["older", "newer"]))
+    context = completion_context(tmp_path / "data", database_url)
+    found = complete_project_id(context, "")
     assert [help_text for _, help_text in found] == ["pending: newer", "pending: older"]
     project_id = found[1][0]
     assert str(uuid.UUID(project_id)) == project_id
-    assert complete_project_id(completion_context(tmp_path), project_id[:6]) == [found[1]]
+    assert complete_project_id(context, project_id[:6]) == [found[1]]
 
 
 def test_completion_without_a_database_offers_nothing_and_creates_nothing(tmp_path: Path) -> None:
