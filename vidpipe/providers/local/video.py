@@ -22,10 +22,10 @@ from PIL import Image
 from vidpipe.media.encode import ClipWriter
 from vidpipe.providers.base import VideoRequest
 from vidpipe.providers.local.ambient import ambient_audio
-from vidpipe.providers.local.providers import LocalVideoProvider, operation_id
+from vidpipe.providers.local.providers import (  # the class lives there; kept importable here
+    LocalVideoProvider as LocalVideoProvider,
+)
 from vidpipe.providers.local.words import keyword_set, seed_of
-
-__all__ = ["LocalVideoProvider", "operation_id", "render_clip"]  # the class lives in providers.py
 
 _FLOW_SIDE = 400  # long side of the image the flow is computed on
 
