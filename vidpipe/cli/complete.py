@@ -59,7 +59,7 @@ def _recent_projects(overrides: dict[str, Any]) -> list[tuple[str, str, str]]:
     if not path or path == ":memory:" or not Path(path).exists():
         return []
     connection = sqlite3.connect(
-        f"{Path(path).as_uri()}?mode=ro", uri=True, timeout=TIMEOUT_SECONDS
+        f"{Path(path).resolve().as_uri()}?mode=ro", uri=True, timeout=TIMEOUT_SECONDS
     )
     try:
         rows = connection.execute(

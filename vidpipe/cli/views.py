@@ -1,7 +1,7 @@
 """Human-readable renderings of the shared documents (the JSON forms come from report.py).
 
-Ids, paths and URLs are printed whole: on a line of their own terms, with `soft_wrap=True`, so
-neither a pipe nor a narrow terminal makes Rich break them (see output.py).
+Ids, paths and URLs are printed whole, on lines Rich never breaks (`soft_wrap=True`), so neither
+a pipe nor a narrow terminal splits them (see output.py).
 """
 
 from __future__ import annotations
