@@ -8,7 +8,6 @@ answers nothing at all when there is no database or anything goes wrong.
 
 from __future__ import annotations
 
-import sqlite3
 import uuid
 from collections.abc import Iterable
 from pathlib import Path
@@ -50,6 +49,8 @@ def _root_options(ctx: typer.Context) -> dict[str, Any]:
 
 
 def _recent_projects(overrides: dict[str, Any]) -> list[tuple[str, str, str]]:
+    import sqlite3
+
     from vidpipe.config import Settings
 
     url = Settings(**overrides).effective_database_url
