@@ -10,7 +10,6 @@ system when freed.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 M_MMAP_THRESHOLD = -3
@@ -21,12 +20,10 @@ def tune_allocator() -> bool:
     """Set glibc's mmap threshold; a no-op (False) on other C libraries and platforms."""
     if not sys.platform.startswith("linux"):
         return False
-    name = ctypes.util.find_library("c")
-    if not name:
-        return False
     try:
-        libc = ctypes.CDLL(name)
-        mallopt = libc.mallopt
+        # the C library already loaded into this process; find_library("c") would run
+        # `ldconfig -p` (tens of ms on every command) to name the same library
+        mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):
         return False
     mallopt.argtypes = [ctypes.c_int, ctypes.c_int]

@@ -13,8 +13,6 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
-
 KEYFRAMES = "keyframes"
 CLIPS = "clips"
 OUTPUT = "output"
@@ -124,6 +122,8 @@ def _fsync_dir(path: Path) -> None:
 
 def image_is_usable(path: Path) -> bool:
     """An image file that exists and decodes; a row pointing at anything else counts as not done."""
+    from PIL import Image, UnidentifiedImageError  # here: listing projects needs no decoder
+
     try:
         with Image.open(path) as image:
             image.verify()

@@ -55,3 +55,13 @@ def test_known_limits_name_no_option_that_exists() -> None:
         if says_missing:
             named = {name for name in existing if name in item}
             assert not named, f"known limit names existing {named}: {item[:80]}"
+
+
+def global_options() -> list[str]:
+    group = typer.main.get_command(app)
+    return sorted(name for param in group.params for name in param.opts if name not in ("--help",))
+
+
+@pytest.mark.parametrize("option", global_options())
+def test_every_global_option_is_documented(option: str) -> None:
+    assert option in README

@@ -1,18 +1,20 @@
-"""Commands of SPEC §4. Each parses, calls the layer below, prints; no logic lives here."""
+"""Commands of SPEC §4. Each parses, calls the layer below, prints; no logic lives here.
+
+Each command imports what it uses inside its body, so `vidpipe --help` loads no database and
+`vidpipe status` no media stack; tests/unit/test_imports.py fails when a heavy import creeps back
+to module level.
+"""
 
 from __future__ import annotations
 
 import sys
-import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from pydantic import ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.cli import views
-from vidpipe.cli.progress import make_progress
+from vidpipe.cli.complete import complete_project_id
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -27,36 +29,34 @@ from vidpipe.cli.runtime import (
     stderr,
     stdout,
 )
-from vidpipe.config import Settings
-from vidpipe.db.queries import list_projects, load_project, resolve_project_id
 from vidpipe.errors import BadInputError, ProjectBusyError, VidpipeError
-from vidpipe.orchestrator.pipeline import plan_project, restitch_project, run_pipeline
-from vidpipe.orchestrator.projects import (
-    GenerateOptions,
-    approve_resubmissions,
-    check_budget,
-    check_capabilities,
-    create_project,
-    estimate_cost,
-    one_line,
-    set_budget,
-)
-from vidpipe.orchestrator.report import project_document, project_summary
-from vidpipe.providers.registry import ProviderRegistry, load_registry
-from vidpipe.storage import ProjectStorage
+
+if TYPE_CHECKING:
+    import uuid
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from vidpipe.config import Settings
+    from vidpipe.providers.registry import ProviderRegistry
 
 app = typer.Typer(
     name="vidpipe",
     help="One text prompt in, a finished multi-scene MP4 out.",
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print only a JSON document on stdout.")]
-IdArg = Annotated[str, typer.Argument(help="Project id, or a unique prefix of 4+ characters.")]
+IdArg = Annotated[
+    str,
+    typer.Argument(
+        help="Project id, or a unique prefix of 4+ characters.",
+        autocompletion=complete_project_id,
+    ),
+]
 
 
 @app.callback()
@@ -78,9 +78,15 @@ def root(
 
 
 def _settings(ctx: typer.Context) -> Settings:
+    from pydantic import ValidationError
+
+    from vidpipe.config import Settings
+
     try:
         return Settings(**(ctx.obj or {}))
     except ValidationError as exc:
+        from vidpipe.orchestrator.projects import one_line
+
         raise fail(f"configuration: {one_line(exc, {})}", EXIT_BAD_INPUT) from None
 
 
@@ -107,6 +113,18 @@ def generate(
     json_output: JsonFlag = False,
 ) -> None:
     """Create a project and run it to the end (or to a review gate)."""
+    from pydantic import ValidationError
+
+    from vidpipe.orchestrator.projects import (
+        GenerateOptions,
+        check_budget,
+        check_capabilities,
+        create_project,
+        estimate_cost,
+        one_line,
+    )
+    from vidpipe.providers.registry import load_registry
+
     settings = _settings(ctx)
     try:
         options = GenerateOptions(
@@ -139,7 +157,7 @@ def generate(
         async with database(settings, create=True) as session:
             project = await create_project(session, settings, options, estimate)
             invocation.project_id = str(project.id)
-            stderr.print(f"project {project.id}", markup=False)
+            stderr.print(f"project {project.id}", markup=False, soft_wrap=True)
             return await _run(session, settings, project.id, json_output, registry)
 
     execute(work)
@@ -163,6 +181,12 @@ async def _run(
     registry: ProviderRegistry,
 ) -> int:
     """Run the pipeline with progress; print the outcome; return the exit code."""
+    from vidpipe.cli.progress import make_progress
+    from vidpipe.db.queries import load_project
+    from vidpipe.orchestrator.pipeline import run_pipeline
+    from vidpipe.orchestrator.report import project_document
+    from vidpipe.storage import ProjectStorage
+
     storage = ProjectStorage(settings.projects_dir, project_id)
     progress = make_progress(stderr, quiet=False)
     try:
@@ -215,6 +239,11 @@ def resume(
     json_output: JsonFlag = False,
 ) -> None:
     """Bring a project up to date; a plan that costs money is shown and confirmed first."""
+    from vidpipe.db.queries import resolve_project_id
+    from vidpipe.orchestrator.pipeline import plan_project
+    from vidpipe.orchestrator.projects import approve_resubmissions, set_budget
+    from vidpipe.providers.registry import load_registry
+
     settings = _settings(ctx)
     registry = load_registry()
     if max_cost is not None and max_cost < 0:
@@ -242,6 +271,10 @@ def resume(
 @app.command()
 def plan(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
     """What `resume` would generate and what it would cost; calls no provider."""
+    from vidpipe.db.queries import resolve_project_id
+    from vidpipe.orchestrator.pipeline import plan_project
+    from vidpipe.providers.registry import load_registry
+
     settings = _settings(ctx)
     registry = load_registry()
 
@@ -277,6 +310,10 @@ def _confirm_plan(cost: float, resubmissions: list[int]) -> None:
 @app.command()
 def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
     """One project: status, scenes, clips, runs, error."""
+    from vidpipe.db.queries import load_project, resolve_project_id
+    from vidpipe.orchestrator.report import project_document
+    from vidpipe.storage import ProjectStorage
+
     settings = _settings(ctx)
 
     async def work(invocation: Invocation) -> int:
@@ -296,6 +333,10 @@ def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) ->
 @app.command("list")
 def list_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """All projects, newest first."""
+    from vidpipe.db.queries import list_projects
+    from vidpipe.orchestrator.report import project_summary
+    from vidpipe.storage import ProjectStorage
+
     settings = _settings(ctx)
 
     async def work(invocation: Invocation) -> int:
@@ -324,6 +365,12 @@ def stitch(
     json_output: JsonFlag = False,
 ) -> None:
     """Re-stitch a complete project (e.g. with --crossfade) without regenerating anything."""
+    from vidpipe.db.queries import resolve_project_id
+    from vidpipe.orchestrator.pipeline import restitch_project
+    from vidpipe.orchestrator.report import project_document
+    from vidpipe.providers.registry import load_registry
+    from vidpipe.storage import ProjectStorage
+
     settings = _settings(ctx)
     registry = load_registry()
 
@@ -339,7 +386,11 @@ def stitch(
             except VidpipeError:
                 raise
             except Exception as exc:
-                stderr.print(f"error: stitch failed: {type(exc).__name__}: {exc}", markup=False)
+                stderr.print(
+                    f"error: stitch failed: {type(exc).__name__}: {exc}",
+                    markup=False,
+                    soft_wrap=True,
+                )
                 return EXIT_FAILED
             document = project_document(found, storage)
         if json_output:

@@ -1,4 +1,8 @@
-"""What every command shares: settings, the database, exit codes (CLI-4), signals."""
+"""What every command shares: settings, the database, exit codes (CLI-4), signals.
+
+Light to import (no SQLAlchemy, no settings model at module level): `vidpipe --help` and shell
+completion load this module and nothing of the database.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +14,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.console import Console
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.config import Settings
-from vidpipe.db.engine import open_database
+from vidpipe.cli.output import make_console
 from vidpipe.errors import BadInputError, ProjectBusyError, ProjectNotFoundError, VidpipeError
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from vidpipe.config import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
 
-stderr = Console(stderr=True, highlight=False)
-stdout = Console(highlight=False)
+stderr = make_console(stderr=True)
+stdout = make_console()
 
 
 @dataclass
@@ -46,6 +51,8 @@ def print_json(document: Any) -> None:
 
 
 def database_exists(settings: Settings) -> bool:
+    from sqlalchemy.engine import make_url
+
     url = make_url(settings.effective_database_url)
     if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
         return True
@@ -55,9 +62,11 @@ def database_exists(settings: Settings) -> bool:
 @asynccontextmanager
 async def database(settings: Settings, *, create: bool) -> AsyncIterator[AsyncSession]:
     """A session on the migrated database. Lookups never create an empty database (CLI-5)."""
+    from vidpipe.db.current import open_current_database
+
     if not create and not database_exists(settings):
         raise ProjectNotFoundError("no projects yet (the database does not exist)")
-    async with open_database(settings.effective_database_url) as factory:
+    async with open_current_database(settings.effective_database_url) as factory:
         async with factory() as session:
             yield session
 

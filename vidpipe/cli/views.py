@@ -1,4 +1,8 @@
-"""Human-readable renderings of the shared documents (the JSON forms come from report.py)."""
+"""Human-readable renderings of the shared documents (the JSON forms come from report.py).
+
+Ids, paths and URLs are printed whole, on lines Rich never breaks (`soft_wrap=True`), so neither
+a pipe nor a narrow terminal splits them (see output.py).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,8 @@ from typing import Any
 
 from rich.console import Console
 from rich.table import Table
+
+from vidpipe.cli.output import shorten
 
 STATUS_STYLE = {
     "complete": "green",
@@ -22,10 +28,10 @@ def _status(value: str | None) -> str:
 
 
 def show_project(console: Console, document: dict[str, Any]) -> None:
-    console.print(f"[bold]{document['id']}[/]  {_status(document['status'])}")
-    console.print(f"prompt: {document['prompt']}", markup=False)
+    console.print(f"[bold]{document['id']}[/]  {_status(document['status'])}", soft_wrap=True)
+    console.print(f"prompt: {document['prompt']}", markup=False, soft_wrap=True)
     if document.get("output_path"):
-        console.print(f"output: {document['output_path']}", markup=False)
+        console.print(f"output: {document['output_path']}", markup=False, soft_wrap=True)
     if document.get("error_message"):
         console.print(f"[red]error:[/] {document['error_message']}", soft_wrap=True)
     ledger = document.get("ledger")
@@ -44,13 +50,14 @@ def show_project(console: Console, document: dict[str, Any]) -> None:
                 str(scene["index"] + 1),
                 _status(scene["status"]),
                 f"{scene['clip_duration']:.2f}s" if scene.get("clip_duration") else "-",
-                (scene["scene_description"] or "")[:70],
+                shorten(scene["scene_description"], 70),
             )
         console.print(table)
     for missing in document.get("missing_scenes") or []:
         console.print(
             f"[yellow]scene {missing['index'] + 1} missing:[/] {missing['clip_status']}"
-            f" — {missing['reason']}"
+            f" — {missing['reason']}",
+            soft_wrap=True,
         )
 
 
@@ -99,7 +106,7 @@ def show_list(console: Console, documents: list[dict[str, Any]]) -> None:
             document["id"][:8],
             _status(document["status"]),
             (document.get("created_at") or "")[:19],
-            document["prompt"][:60],
+            shorten(document["prompt"], 60),
         )
     console.print(table)
 

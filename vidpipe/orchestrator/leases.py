@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-import psutil
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -45,6 +44,8 @@ def holder_is_dead_here(owner: str) -> bool:
     pid = int(pid_text)
     if pid == os.getpid():
         return False  # another runner in this very process is alive by definition
+    import psutil  # only when a holder on this host has to be checked
+
     try:
         return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
     except psutil.NoSuchProcess:

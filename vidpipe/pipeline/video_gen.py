@@ -14,8 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene, Take, VideoClip, utcnow
 from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
-from vidpipe.media.frames import MediaReadError, fidelity
-from vidpipe.media.probe import is_playable_video, probe
+from vidpipe.media.probe import MediaReadError, is_playable_video, probe
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash
 from vidpipe.pipeline.keyframes import keyframe_of
@@ -257,6 +256,8 @@ async def _make_clip(
 
 
 def _fidelity(clip: Path, request: VideoRequest) -> float | None:
+    from vidpipe.media.frames import fidelity  # NumPy: loaded only when a clip is made
+
     try:
         return fidelity(clip, request.start_image, request.end_image)
     except (MediaReadError, OSError, ValueError):

@@ -1,14 +1,21 @@
-"""Provider name → implementation. Built-ins load exactly like third-party plugins.
+"""Provider name → implementation, importing a provider's module only when it is used.
 
-A plugin is a module (or object) with a `PROVIDERS` list of provider classes, registered under the
-`vidpipe.providers` entry-point group. Set VIDPIPE_NO_PLUGINS=1 to skip entry points (tests do).
+Built-ins are known by a static table (name → module, roles), so naming `local` never imports the
+Google or OpenAI SDKs, and re-stitching a local project never imports the painter. A plugin is a
+module (or object) with a `PROVIDERS` list of provider classes, registered under the
+`vidpipe.providers` entry-point group; entry points are loaded only when a name is not a built-in
+or when the known names are listed. A plugin cannot take a built-in's name. Set
+VIDPIPE_NO_PLUGINS=1 to skip entry points (tests do).
 """
 
 from __future__ import annotations
 
 import importlib
+import logging
 import os
-from importlib.metadata import entry_points
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TypeVar
 
 from vidpipe.config import Settings
@@ -24,19 +31,42 @@ from vidpipe.providers.base import (
 
 P = TypeVar("P", bound=Provider)
 
+log = logging.getLogger(__name__)
+
 ENTRY_POINT_GROUP = "vidpipe.providers"
-DEFAULT_PROVIDER_MODULES: tuple[str, ...] = (
-    "vidpipe.providers.local",
-    "vidpipe.providers.sim",
-    "vidpipe.providers.google",
-    "vidpipe.providers.openai_compat",
-    "vidpipe.providers.comfyui",
-)
+ALL_ROLES = (Role.STORYBOARD, Role.IMAGE, Role.VIDEO)
+
+
+@dataclass(frozen=True)
+class BuiltIn:
+    """Where a built-in provider lives and which roles it fills (checked against the module by
+    tests/unit/test_registry.py, so the table cannot drift)."""
+
+    module: str
+    roles: tuple[Role, ...]
+
+
+BUILTIN_PROVIDERS: Mapping[str, BuiltIn] = {
+    "local": BuiltIn("vidpipe.providers.local", ALL_ROLES),
+    "sim": BuiltIn("vidpipe.providers.sim", ALL_ROLES),
+    "google": BuiltIn("vidpipe.providers.google", ALL_ROLES),
+    "openai": BuiltIn("vidpipe.providers.openai_compat", (Role.STORYBOARD,)),
+    "comfyui": BuiltIn("vidpipe.providers.comfyui", (Role.IMAGE, Role.VIDEO)),
+}
+DEFAULT_PROVIDER_MODULES: tuple[str, ...] = tuple(b.module for b in BUILTIN_PROVIDERS.values())
 
 
 class ProviderRegistry:
-    def __init__(self) -> None:
+    """Classes registered explicitly win; then built-ins (imported on first use); then plugins."""
+
+    def __init__(
+        self, builtins: Mapping[str, BuiltIn] | None = None, *, plugins: bool = False
+    ) -> None:
         self._by_role: dict[Role, dict[str, type[Provider]]] = {role: {} for role in Role}
+        self._builtins = dict(BUILTIN_PROVIDERS if builtins is None else builtins)
+        self._imported: set[str] = set()
+        self._plugins_pending = plugins
+        self._lock = threading.RLock()  # the API server may build providers from threads
 
     def register(self, provider_cls: type[Provider]) -> None:
         self._by_role[provider_cls.role][provider_cls.provider_id] = provider_cls
@@ -46,17 +76,26 @@ class ProviderRegistry:
             self.register(provider_cls)
 
     def names(self, role: Role) -> list[str]:
-        return sorted(self._by_role[role])
+        """Every name that fills `role`: registered, built-in (not imported) and plugins."""
+        self._load_plugins()
+        builtin = {name for name, b in self._builtins.items() if role in b.roles}
+        return sorted(set(self._by_role[role]) | builtin)
 
     def get(self, role: Role, name: str) -> type[Provider]:
-        try:
-            return self._by_role[role][name]
-        except KeyError:
-            known = ", ".join(self.names(role)) or "none"
-            setting = f"VIDPIPE_{role.value.upper()}_PROVIDER"
-            raise BadInputError(
-                f"unknown {role.value} provider {name!r} (known: {known}); check {setting}"
-            ) from None
+        found = self._by_role[role].get(name)
+        if found is None and name in self._builtins:
+            self._import_builtin(name)
+            found = self._by_role[role].get(name)
+        if found is None and name not in self._builtins:
+            self._load_plugins()
+            found = self._by_role[role].get(name)
+        if found is not None:
+            return found
+        known = ", ".join(self.names(role)) or "none"
+        setting = f"VIDPIPE_{role.value.upper()}_PROVIDER"
+        raise BadInputError(
+            f"unknown {role.value} provider {name!r} (known: {known}); check {setting}"
+        )
 
     def build(self, settings: Settings, storyboard: str, image: str, video: str) -> ProviderSet:
         return ProviderSet(
@@ -67,6 +106,34 @@ class ProviderRegistry:
             video=_instance(self.get(Role.VIDEO, video), settings, VideoProvider),
         )
 
+    def _import_builtin(self, name: str) -> None:
+        with self._lock:
+            if name in self._imported:
+                return
+            module = importlib.import_module(self._builtins[name].module)
+            for provider_cls in getattr(module, "PROVIDERS", ()):
+                # an explicitly registered class (a test's fake, say) keeps its place
+                self._by_role[provider_cls.role].setdefault(provider_cls.provider_id, provider_cls)
+            self._imported.add(name)
+
+    def _load_plugins(self) -> None:
+        with self._lock:
+            if not self._plugins_pending:
+                return
+            self._plugins_pending = False
+            from importlib.metadata import entry_points
+
+            for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+                for provider_cls in getattr(entry_point.load(), "PROVIDERS", ()):
+                    if provider_cls.provider_id in self._builtins:
+                        log.warning(
+                            "plugin %s: provider name %r is a built-in's; ignored",
+                            entry_point.name,
+                            provider_cls.provider_id,
+                        )
+                        continue
+                    self.register(provider_cls)
+
 
 def _instance(cls: type[Provider], settings: Settings, expected: type[P]) -> P:
     provider = cls(settings)
@@ -75,12 +142,8 @@ def _instance(cls: type[Provider], settings: Settings, expected: type[P]) -> P:
 
 
 def load_registry(*, plugins: bool | None = None) -> ProviderRegistry:
-    registry = ProviderRegistry()
-    for name in DEFAULT_PROVIDER_MODULES:
-        registry.register_module(importlib.import_module(name))
+    """The registry of built-ins and (unless VIDPIPE_NO_PLUGINS is set) plugins; cheap: nothing
+    is imported until a provider is asked for by name."""
     if plugins is None:
         plugins = not os.environ.get("VIDPIPE_NO_PLUGINS")
-    if plugins:
-        for entry_point in entry_points(group=ENTRY_POINT_GROUP):
-            registry.register_module(entry_point.load())
-    return registry
+    return ProviderRegistry(plugins=plugins)

@@ -2,11 +2,12 @@
 
 A preview / animatic mode, not generative AI: a rule-based screenwriter, a procedural keyframe
 painter and an optical-flow clip renderer, so the whole pipeline runs end to end on any machine.
+Importing this package is cheap: the painter and the clip renderer (NumPy, OpenCV, PyAV) load
+when the first keyframe or clip is drawn (see `providers.py`).
 """
 
-from vidpipe.providers.local.images import LocalImageProvider
+from vidpipe.providers.local.providers import LocalImageProvider, LocalVideoProvider
 from vidpipe.providers.local.screenwriter import LocalStoryboardProvider
-from vidpipe.providers.local.video import LocalVideoProvider
 
 PROVIDERS = [LocalStoryboardProvider, LocalImageProvider, LocalVideoProvider]
 

@@ -10,7 +10,6 @@ Deterministic: the same request gives the same PNG bytes.
 
 from __future__ import annotations
 
-import asyncio
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,20 +18,9 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from vidpipe.providers.base import ImageProvider, ImageRequest, StyleGuide
+from vidpipe.providers.base import ImageRequest, StyleGuide
 from vidpipe.providers.local import painting as p
-from vidpipe.providers.local.budget import render_budget
 from vidpipe.providers.local.words import content_words, keyword_set, parse_color, seed_of, tokens
-
-
-class LocalImageProvider(ImageProvider):
-    """Procedural keyframes: free, offline, deterministic; a 720p frame in well under 1 s."""
-
-    provider_id = "local"
-
-    async def generate_image(self, request: ImageRequest) -> bytes:
-        async with render_budget().hold(request.width * request.height):
-            return await asyncio.to_thread(render_png, request)
 
 
 def render_png(request: ImageRequest) -> bytes:

@@ -9,12 +9,7 @@ written one at a time; memory stays at a few frames whatever the clip length.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import hashlib
-import json
 import math
-import os
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,94 +19,19 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from vidpipe.errors import ProviderError
 from vidpipe.media.encode import ClipWriter
-from vidpipe.providers.base import (
-    Capabilities,
-    ClipOutcome,
-    ProgressFn,
-    VideoProvider,
-    VideoRequest,
-    VideoResult,
-)
+from vidpipe.providers.base import VideoRequest
 from vidpipe.providers.local.ambient import ambient_audio
-from vidpipe.providers.local.budget import render_budget
+from vidpipe.providers.local.providers import (  # the class lives there; kept importable here
+    LocalVideoProvider as LocalVideoProvider,
+)
 from vidpipe.providers.local.words import keyword_set, seed_of
 
 _FLOW_SIDE = 400  # long side of the image the flow is computed on
-_OP_PREFIX = "local-"
 
 
 class RenderCancelled(Exception):
     """The clip render was cancelled between frames."""
-
-
-class LocalVideoProvider(VideoProvider):
-    """First/last-frame interpolation on the CPU. Free, offline; any duration from 1 to 10 s."""
-
-    provider_id = "local"
-    capabilities = Capabilities(
-        min_duration=1,
-        max_duration=10,
-        supports_audio=True,
-        max_concurrency=max(1, min(4, os.cpu_count() or 1)),
-        # one 1080p encoder holds ~260 MB; two 720p clips fit where one 1080p clip does (PERF-4)
-        max_concurrent_pixels=2 * 1280 * 720,
-    )
-
-    async def submit(self, request: VideoRequest) -> str:
-        return operation_id(request)
-
-    async def wait(
-        self,
-        operation_id: str,
-        request: VideoRequest,
-        dest: Path,
-        on_progress: ProgressFn | None = None,
-    ) -> VideoResult:
-        """Render the clip in a worker thread and write the MP4 to `dest`.
-
-        `on_progress(fraction)` is called from the worker thread, not the event loop; a caller
-        that touches loop state from it must hop back with `loop.call_soon_threadsafe`. It
-        should be quick and not raise (an exception from it fails the render).
-        Cancelling the awaiting task stops the render at the next frame (the partial file is
-        removed) before the CancelledError propagates.
-        """
-        if not operation_id.startswith(_OP_PREFIX):
-            raise ProviderError(f"not a local video operation: {operation_id!r}")
-        audio = self.settings.local_audio
-        async with render_budget().hold(request.width * request.height):
-            cancel = threading.Event()
-            job = asyncio.ensure_future(
-                asyncio.to_thread(
-                    render_clip, request, dest, audio=audio, on_progress=on_progress, cancel=cancel
-                )
-            )
-            try:
-                await asyncio.shield(job)
-            except asyncio.CancelledError:
-                cancel.set()
-                with contextlib.suppress(BaseException):
-                    await job  # the worker stops within a frame; leave no thread behind
-                raise
-        return VideoResult(outcome=ClipOutcome.COMPLETE, has_audio=audio)
-
-
-def operation_id(request: VideoRequest) -> str:
-    """A deterministic id for a request: the same request gives the same id (cheap, no I/O)."""
-    fields = {
-        "motion_prompt": request.motion_prompt,
-        "start_image": str(request.start_image),
-        "end_image": str(request.end_image),
-        "duration": request.duration,
-        "size": [request.width, request.height],
-        "aspect_ratio": request.aspect_ratio,
-        "fps": request.fps,
-        "scene_index": request.scene_index,
-        "style": request.style_guide.model_dump() if request.style_guide else None,
-    }
-    digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()
-    return f"{_OP_PREFIX}{digest[:32]}"
 
 
 def frame_count(duration: float, fps: int) -> int:

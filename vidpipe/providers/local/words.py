@@ -9,8 +9,6 @@ from __future__ import annotations
 import hashlib
 import re
 
-from PIL import ImageColor
-
 _WORD = re.compile(r"[A-Za-z][A-Za-z'\-]*")
 
 STOPWORDS = frozenset(
@@ -173,6 +171,8 @@ def seed_of(*parts: object) -> int:
 
 def parse_color(value: str, fallback_seed: int = 0) -> tuple[int, int, int]:
     """#RRGGBB or a CSS colour name → RGB; anything unreadable → a stable colour from its text."""
+    from PIL import ImageColor  # Pillow only when a colour is parsed (not to re-stitch)
+
     try:
         rgb = ImageColor.getrgb(value.strip())
         return int(rgb[0]), int(rgb[1]), int(rgb[2])
