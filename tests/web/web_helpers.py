@@ -149,13 +149,14 @@ class Watched:
     allowed_origin: str
     console_errors: list[str] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # "status URL" of every 4xx/5xx answer
 
     def check(self, *, expected_status: int | None = None) -> None:
         """No console error (but the browser's note of an `expected_status` answer, which is
         the point of a test of refusals) and no request beyond the server."""
         note = f"the server responded with a status of {expected_status}"
         errors = [e for e in self.console_errors if not (expected_status and note in e)]
-        assert errors == [], errors
+        assert errors == [], (errors, self.refused)
         strangers = [
             url
             for url in self.requests
@@ -180,6 +181,14 @@ def watched_page(browser: object, base: str) -> Iterator[Watched]:
     )
     page.on("pageerror", lambda error: watched.console_errors.append(f"page error: {error}"))
     page.on("request", lambda request: watched.requests.append(request.url))
+    page.on(
+        "response",
+        lambda response: (
+            watched.refused.append(f"{response.status} {response.url}")
+            if response.status >= 400
+            else None
+        ),
+    )
     try:
         yield watched
     finally:

@@ -31,7 +31,8 @@ from vidpipe.api.deps import SettingsDep
 from vidpipe.config import Settings
 
 OPEN_PATHS = frozenset(
-    {"/api/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/login"}
+    {"/api/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    | {"/login", "/favicon.ico"}  # the web page's token form, and the icon browsers ask for
 )
 OPEN_PREFIXES = ("/static/",)  # the page's own CSS and scripts: no project data
 SESSION_COOKIE = "vidpipe_session"

@@ -15,9 +15,10 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
-    from vidpipe.web.routes import router
-    from vidpipe.web.security import GuardBrowserWrites
+    from vidpipe.web.routes import refused, router
+    from vidpipe.web.security import FormRefused, GuardBrowserWrites
 
     app.include_router(router)
+    app.add_exception_handler(FormRefused, refused)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(GuardBrowserWrites)

@@ -32,7 +32,7 @@ from vidpipe.errors import NotResumableError, ProjectBusyError, ProjectNotFoundE
 from vidpipe.orchestrator.projects import DEFAULT_SCENES_FOR_ESTIMATE, GenerateOptions
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.web import views
-from vidpipe.web.security import csrf_token_for, read_form, set_csrf_cookie
+from vidpipe.web.security import FormRefused, csrf_token_for, read_form, set_csrf_cookie
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -70,6 +70,18 @@ def render(
     )
     set_csrf_cookie(response, csrf)
     return response
+
+
+async def refused(request: Request, exc: Exception) -> HTMLResponse:
+    """A refused form (CSRF, unreadable) as a page that says why and how to go on."""
+    assert isinstance(exc, FormRefused)
+    return render(request, "refused.html", {"message": str(exc)}, status_code=exc.status_code)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> RedirectResponse:
+    """Browsers ask for it on pages without an icon link (a JSON answer opened directly)."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 # ---- Projects (WEB-2) -------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from __future__ import annotations
 import secrets
 from urllib.parse import parse_qs
 
-from fastapi import HTTPException, Request
+from fastapi import Request
 from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse, Response
@@ -53,18 +53,26 @@ def matches(cookie: str | None, given: str | None) -> bool:
     )
 
 
+class FormRefused(Exception):
+    """A page form that is refused before anything is read from it or done (rendered as a page)."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
 async def read_form(request: Request) -> dict[str, str]:
     """A urlencoded form (the page posts nothing else), after its CSRF token is checked."""
     body = await request.body()
     if len(body) > MAX_FORM_BYTES:
-        raise HTTPException(413, "form too large")
+        raise FormRefused(413, "The form is too large.")
     try:
         fields = parse_qs(body.decode(), keep_blank_values=True, max_num_fields=50)
     except (UnicodeDecodeError, ValueError):
-        raise HTTPException(400, "unreadable form") from None
+        raise FormRefused(400, "The form could not be read.") from None
     form = {name: values[-1] for name, values in fields.items()}
     if not matches(csrf_cookie(request), form.get(CSRF_FIELD)):
-        raise HTTPException(403, NO_TOKEN)
+        raise FormRefused(403, NO_TOKEN)
     return form
 
 
