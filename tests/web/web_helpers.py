@@ -126,8 +126,11 @@ def complete_project(server: Server) -> str:
     return server.generate("a lighthouse on a stormy coast at dawn")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module (about a second to start). Not per session: Playwright's
+    sync API keeps its own event loop running while it is open, and pytest-asyncio cannot run
+    the async tests of later modules beside it."""
     if not Path(CHROMIUM).exists():
         if os.environ.get("CI"):
             pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's `chromium`")

@@ -159,7 +159,11 @@ def form_context(
     try:
         estimate = assess(settings, registry, parse_options(values, estimate_only=True))
     except ValidationError:
-        estimate = None  # the page shows the field errors instead
+        try:  # as GET /api/estimate does: the crossfade rule does not change the price
+            options = parse_options({**values, "crossfade": "0"}, estimate_only=True)
+            estimate = assess(settings, registry, options)
+        except ValidationError:
+            estimate = None  # the page shows the field errors instead
     return {
         "values": values,
         "errors": errors,

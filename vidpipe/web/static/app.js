@@ -136,7 +136,7 @@ if (live?.dataset.events) {
     eta.textContent = p.eta_seconds == null ? "" : `about ${seconds(p.eta_seconds)} left`;
     message.textContent = p.message;
     markStage(p.stage);
-    if (p.kind !== "item" || (p.fraction ?? 0) >= 1) refreshSoon(1500); // a new keyframe or clip
+    refreshSoon(1500); // new keyframes and clips appear as they land (unchanged parts stay)
   });
   events.addEventListener("end", (event) => {
     events.close();
