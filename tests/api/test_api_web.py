@@ -170,3 +170,30 @@ async def test_with_a_token_the_session_cookie_stands_in_for_the_bearer(
 )  # fmt: skip
 def test_login_only_returns_to_a_path_on_this_server(target: str | None, expected: str) -> None:
     assert safe_next(target) == expected
+
+
+async def test_the_project_screen_offers_resume_only_when_nothing_works_on_the_project(
+    sqlite_settings: Settings,
+) -> None:
+    from vidpipe.orchestrator.projects import create_project
+
+    held = Recorder(hold=True)
+    async with serving(sqlite_settings, execute=held) as (app, client):
+        async with app.state.sessions() as session:
+            left = await create_project(session, sqlite_settings, GenerateOptions(prompt="x"))
+            left.status = "keyframing"  # a runner died mid-way: no lease, not queued here
+            await session.commit()
+        page = (await client.get(f"/projects/{left.id}")).text
+        assert 'id="resume"' in page and "data-events" not in page
+        assert re.search(r'class="step current" data-stage="keyframing"', page)
+        # resumed from the page: now it runs here, the page follows it and offers no Resume
+        token = csrf_of(await client.get("/"))
+        response = await client.post(f"/projects/{left.id}/resume", data={"csrf_token": token})
+        assert response.status_code == 303 and held.calls == [left.id]
+        page = (await client.get(f"/projects/{left.id}")).text
+        assert 'id="resume"' not in page
+        assert f'data-events="/api/projects/{left.id}/events"' in page
+        # a second resume while it runs: 409, said on the page
+        response = await client.post(f"/projects/{left.id}/resume", data={"csrf_token": token})
+        assert response.status_code == 409 and "already running" in response.text
+        held.release()

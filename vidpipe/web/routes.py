@@ -31,6 +31,7 @@ from vidpipe.db.queries import load_project
 from vidpipe.errors import NotResumableError, ProjectBusyError, ProjectNotFoundError
 from vidpipe.orchestrator.projects import DEFAULT_SCENES_FOR_ESTIMATE, GenerateOptions
 from vidpipe.providers.registry import ProviderRegistry
+from vidpipe.runners.background import lease_is_live
 from vidpipe.web import views
 from vidpipe.web.security import FormRefused, csrf_token_for, read_form, set_csrf_cookie
 
@@ -258,11 +259,13 @@ async def project_page(
         project = await load_project(session, project_id)
     except ProjectNotFoundError:
         return render(request, "missing.html", {"project_id": project_id}, status_code=404)
-    document = documents.detail(project, settings, request.app.state.runner)
-    working = document["running"] or document["queued"] or document["progress"] is not None
+    runner = request.app.state.runner
+    document = documents.detail(project, settings, runner)
     context = {
         "p": document,
-        "working": working or document["status"] not in ("complete", "failed"),
+        # what the event stream calls busy: a run here (or waiting for a slot), or a live lease
+        # elsewhere; a project left mid-way by a dead runner is not, and offers Resume
+        "working": runner.is_active(project.id) or lease_is_live(project),
         "stepper": views.stepper(document),
         "stage": views.current_stage(document),
         "chain": views.chain(document),
