@@ -72,6 +72,12 @@ async def test_the_estimate_is_generates_own_figure_and_names_what_generate_woul
         assert not body["accepted"] and body["estimated_cost"] == pytest.approx(5.0)
         # outside the schema: 422 like any endpoint
         assert (await client.get("/api/estimate", params={"scenes": 0})).status_code == 422
+        # the form offers what the provider takes and shows the same figure before any typing
+        page = (await client.get("/new")).text
+        assert re.search(r'<select id="clip_duration"', page)
+        assert re.findall(r'<option value="(\d+)"', page) == ["4", "6", "8"]
+        assert '<output id="estimate" form="generate" aria-live="polite">$10.00</output>' in page
+        assert "<dt>Clips</dt><dd>google</dd>" in page
         # and it wrote nothing
         assert await count(app) == 0 and recorder.calls == []
 
