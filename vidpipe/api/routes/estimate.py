@@ -67,6 +67,8 @@ class Estimate(BaseModel):
 async def estimate(
     settings: SettingsDep,
     registry: RegistryDep,
+    # GenerateOptions' own bounds, so the described schema matches generate's body; the rules
+    # themselves (and any bound changed there) run in GenerateOptions below
     scenes: Annotated[int | None, Query(ge=1, le=20)] = None,
     clip_duration: Annotated[float, Query(gt=0, le=60)] = 4.0,
     aspect_ratio: Annotated[Literal["16:9", "9:16", "1:1"], Query()] = "16:9",
