@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from web_helpers import Server, Watched
+from web_helpers import Server, Watched, wait_js
 
 pytestmark = pytest.mark.slow
 
@@ -22,8 +22,8 @@ def test_generate_from_the_form_and_watch_it_finish_without_a_reload(
     page.fill("#clip_duration", "1")
     page.select_option("#resolution", "480p")
     # the estimate follows the options as they change (local providers are free: the scene count)
-    page.wait_for_function(
-        "() => document.getElementById('estimate-detail').textContent.includes('2 scenes')"
+    wait_js(
+        page, "() => document.getElementById('estimate-detail').textContent.includes('2 scenes')"
     )
     assert page.locator(".providers").inner_text().count("local") == 3
     page.click("button[type=submit]")
@@ -53,8 +53,8 @@ def test_the_final_video_plays_and_downloads(
     page.goto(f"/projects/{complete_project}")
     video = page.locator("video#final")
     video.evaluate("v => { v.muted = true; return v.play(); }")
-    page.wait_for_function("() => document.getElementById('final').readyState >= 2")
-    page.wait_for_function("() => document.getElementById('final').currentTime > 0.2")
+    wait_js(page, "() => document.getElementById('final').readyState >= 2")
+    wait_js(page, "() => document.getElementById('final').currentTime > 0.2")
     assert video.evaluate("v => v.videoWidth") > 0
     link = page.locator("a[download]")
     assert link.get_attribute("href") == f"/api/projects/{complete_project}/download"
@@ -64,7 +64,7 @@ def test_the_final_video_plays_and_downloads(
     # each clip is playable on its own (Range requests, as the final is)
     for clip in page.locator(".clips video").all():
         clip.evaluate("v => { v.muted = true; return v.play(); }")
-        page.wait_for_function("v => v.readyState >= 2", arg=clip.element_handle())
+        wait_js(page, "v => v.readyState >= 2", clip.element_handle())
     web.check()
 
 
@@ -75,7 +75,7 @@ def test_projects_screen_lists_newest_first_filters_and_pages(
     page.goto("/")
     first = page.locator(".cards .card").first
     assert first.locator("img.thumb").count() == 1  # the first keyframe as thumbnail
-    page.wait_for_function("() => document.querySelector('img.thumb').naturalWidth > 0")
+    wait_js(page, "() => document.querySelector('img.thumb').naturalWidth > 0")
     times = page.locator(".cards time").evaluate_all("ts => ts.map(t => t.dateTime)")
     assert times == sorted(times, reverse=True)
     page.select_option("#status", "failed")  # filtering applies on change

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from web_helpers import TOKEN, Server, Watched
+from web_helpers import TOKEN, Server, Watched, wait_js
 
 pytestmark = pytest.mark.slow
 
@@ -51,11 +51,11 @@ def test_locked_without_the_token_then_asked_once_and_kept_in_a_strict_cookie(
     assert cookies["vidpipe_csrf"]["httpOnly"] and cookies["vidpipe_csrf"]["sameSite"] == "Strict"
     assert page.evaluate("document.cookie") == ""  # no script can read either
     # images, clips and the final video now load with the cookie alone
-    page.wait_for_function(
-        "() => [...document.querySelectorAll('.chain img')].every(i => i.naturalWidth > 0)"
+    wait_js(
+        page, "() => [...document.querySelectorAll('.chain img')].every(i => i.naturalWidth > 0)"
     )
     page.locator("video#final").evaluate("v => { v.muted = true; return v.play(); }")
-    page.wait_for_function("() => document.getElementById('final').readyState >= 2")
+    wait_js(page, "() => document.getElementById('final').readyState >= 2")
     page.goto("/")
     assert page.locator(".cards .card").count() >= 1
     # Lock forgets it

@@ -144,6 +144,16 @@ def browser() -> Iterator[object]:
             browser.close()
 
 
+def wait_js(page: object, function: str, arg: object = None, timeout: float = 30) -> object:
+    """Poll a JavaScript function until it returns something truthy.
+
+    Not `page.wait_for_function`: before Playwright 1.5x it runs the predicate through `eval` in
+    the page, which the page's Content-Security-Policy (no 'unsafe-eval') rightly refuses;
+    `evaluate` goes through the DevTools protocol instead.
+    """
+    return wait_for(lambda: page.evaluate(function, arg), timeout=timeout, every=0.1)  # type: ignore[attr-defined]
+
+
 @dataclass
 class Watched:
     """A page with what it printed to the console and every URL it asked for."""
