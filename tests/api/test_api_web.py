@@ -203,3 +203,33 @@ async def test_the_project_screen_offers_resume_only_when_nothing_works_on_the_p
         response = await client.post(f"/projects/{left.id}/resume", data={"csrf_token": token})
         assert response.status_code == 409 and "already running" in response.text
         held.release()
+
+
+async def test_resume_from_the_page_can_send_unanswered_clips_again(
+    sqlite_settings: Settings,
+) -> None:
+    from vidpipe.db.models import Scene, VideoClip
+    from vidpipe.orchestrator.projects import create_project
+
+    held = Recorder(hold=True)
+    async with serving(sqlite_settings, execute=held) as (app, client):
+        async with app.state.sessions() as session:
+            project = await create_project(session, sqlite_settings, GenerateOptions(prompt="x"))
+            scene = Scene(
+                project_id=project.id, scene_index=0, scene_description="d",
+                start_frame_prompt="s", end_frame_prompt="e", video_motion_prompt="m",
+            )  # fmt: skip
+            scene.clip = VideoClip(status="submit_unknown", provider="local")
+            session.add(scene)
+            project.status = "failed"
+            await session.commit()
+        page = (await client.get(f"/projects/{project.id}")).text
+        assert 'name="resubmit_unknown"' in page and "scene 1, whose submission" in page
+        token = csrf_of(await client.get("/"))
+        form = {"csrf_token": token, "resubmit_unknown": "1"}
+        response = await client.post(f"/projects/{project.id}/resume", data=form)
+        assert response.status_code == 303 and held.calls == [project.id]
+        async with app.state.sessions() as session:
+            clip = await session.scalar(select(VideoClip).where(VideoClip.scene_id == scene.id))
+            assert clip is not None and clip.status == "pending"
+        held.release()

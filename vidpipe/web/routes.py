@@ -29,7 +29,8 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Scene
 from vidpipe.db.queries import load_project
 from vidpipe.errors import NotResumableError, ProjectBusyError, ProjectNotFoundError
-from vidpipe.orchestrator.projects import DEFAULT_SCENES_FOR_ESTIMATE, GenerateOptions
+from vidpipe.orchestrator.projects import GenerateOptions
+from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import lease_is_live
 from vidpipe.web import views
@@ -272,6 +273,9 @@ async def project_page(
         "runs": views.run_rows(document),
         "notice": notice,
         "errors": errors or {},
+        "unanswered": [
+            m for m in document["missing_scenes"] if m["clip_status"] == "submit_unknown"
+        ],
     }
     return render(request, "project.html", context, status_code=status_code)
 
@@ -287,10 +291,12 @@ async def project_screen(
 async def project_resume(
     request: Request, project_id: uuid.UUID, session: SessionDep, runner: RunnerDep
 ) -> Response:
-    await read_form(request)
+    form = await read_form(request)
+    # the box next to clips whose submission got no answer: send them again (maybe billed twice)
+    resubmit = form.get("resubmit_unknown") == "1"
     try:
         project = await load_project(session, project_id)
-        await actions.resume(project, runner)
+        await actions.resume(session, project, runner, resubmit_unknown=resubmit)
     except ProjectNotFoundError:
         raise HTTPException(404, f"no project with id {project_id}") from None
     except (NotResumableError, ProjectBusyError) as exc:

@@ -20,12 +20,12 @@ from vidpipe.api.errors import body_error
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.projects import (
-    DEFAULT_SCENES_FOR_ESTIMATE,
     GenerateOptions,
     check_budget,
     check_capabilities,
     estimate_cost,
 )
+from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
 from vidpipe.providers.registry import ProviderRegistry
 
 router = APIRouter(prefix="/api", tags=["projects"])
