@@ -4,23 +4,38 @@ Enforced twice. A middleware answers 401 before anything else happens: no body i
 parsed, no route runs, nothing is written; only the health check and the API description are
 open. A dependency on the routers declares the scheme in the OpenAPI document (and would refuse
 too, were the middleware ever left out).
+
+The web page (WEB-6) proves the token once at /login and then carries a session cookie instead:
+HttpOnly (no script reads it), SameSite=Strict (no other site's request carries it). Its value
+is an HMAC of the token, so it never holds the token itself and dies when the token changes. A
+request that authenticates by cookie is a browser's, so vidpipe.web.security also asks it for a
+CSRF token when it changes anything.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from typing import Annotated
+from urllib.parse import quote
 
-from fastapi import Depends, HTTPException
+from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.datastructures import Headers
-from starlette.responses import JSONResponse
+from starlette.requests import cookie_parser
+from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vidpipe.api.deps import SettingsDep
 from vidpipe.config import Settings
 
-OPEN_PATHS = frozenset({"/api/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"})
+OPEN_PATHS = frozenset(
+    {"/api/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    | {"/login", "/favicon.ico"}  # the web page's token form, and the icon browsers ask for
+)
+OPEN_PREFIXES = ("/static/",)  # the page's own CSS and scripts: no project data
+SESSION_COOKIE = "vidpipe_session"
 REFUSAL = (
     "missing or wrong bearer token: send `Authorization: Bearer <token>` with the value of "
     "VIDPIPE_API_TOKEN"
@@ -41,8 +56,25 @@ def carries(authorization: str | None, token: str) -> bool:
     )
 
 
+def session_value(token: str) -> str:
+    """The session cookie's value for a token: derived from it, never the token itself."""
+    return hmac.new(token.encode(), b"vidpipe web session v1", hashlib.sha256).hexdigest()
+
+
+def has_session(cookie_header: str | None, token: str) -> bool:
+    """The request carries the session cookie that /login hands out for this token."""
+    given = cookie_parser(cookie_header or "").get(SESSION_COOKIE, "")
+    return secrets.compare_digest(given.encode(), session_value(token).encode())
+
+
+def is_page(method: str, path: str) -> bool:
+    """A browser navigating to a page (not the API): refused by a redirect to /login."""
+    return method in ("GET", "HEAD") and not path.startswith("/api/")
+
+
 class RequireToken:
-    """ASGI middleware: 401 for every request but OPEN_PATHS without the right token."""
+    """ASGI middleware: 401 for every request but OPEN_PATHS without the right token (or the
+    page's session cookie); a page asked for without it is sent to /login."""
 
     def __init__(self, app: ASGIApp, token: str) -> None:
         self.app = app
@@ -50,16 +82,29 @@ class RequireToken:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and not self._allowed(scope):
-            response = JSONResponse({"detail": REFUSAL}, status_code=401, headers=CHALLENGE)
+            response: Response
+            path = _path(scope)
+            if is_page(scope.get("method", "GET"), path):
+                response = RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+            else:
+                response = JSONResponse({"detail": REFUSAL}, status_code=401, headers=CHALLENGE)
             await response(scope, receive, send)
             return
         await self.app(scope, receive, send)
 
     def _allowed(self, scope: Scope) -> bool:
-        path, root = scope["path"], scope.get("root_path", "")
-        if root and path.startswith(root):
-            path = path[len(root) :]
-        return path in OPEN_PATHS or carries(Headers(scope=scope).get("authorization"), self.token)
+        path = _path(scope)
+        if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
+            return True
+        headers = Headers(scope=scope)
+        return carries(headers.get("authorization"), self.token) or has_session(
+            headers.get("cookie"), self.token
+        )
+
+
+def _path(scope: Scope) -> str:
+    path, root = scope["path"], scope.get("root_path", "")
+    return path[len(root) :] if root and path.startswith(root) else path
 
 
 bearer = HTTPBearer(
@@ -70,12 +115,13 @@ bearer = HTTPBearer(
 
 
 async def require_token(
+    request: Request,
     settings: SettingsDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
 ) -> None:
     """The same check as a dependency: declares the scheme in the OpenAPI document."""
     token = api_token(settings)
-    if token is None:
+    if token is None or has_session(request.headers.get("cookie"), token):
         return
     given = f"Bearer {credentials.credentials}" if credentials is not None else None
     if not carries(given, token):

@@ -1,0 +1,219 @@
+"""Helpers and fixtures of the browser tests: real `vidpipe serve` processes on loopback
+(local providers), one headless Debian Chromium for the session, driven by Playwright.
+
+Playwright's own browser download cannot work here (and should not: CI installs Debian's
+`chromium` with apt-get), so the browser is launched from `executable_path`. Every page a test
+opens records its console errors and every request it makes; `Watched.check()` fails a test on a
+console error or on a request to anything but the server under test.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+from processes import user_env, wait_for
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("VIDPIPE_TEST_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+TOKEN = "web-test-token-7f3a"
+SMALL = {"scenes": 2, "clip_duration": 1, "resolution": "480p"}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class Server:
+    base: str
+    data_dir: Path
+    log: Path
+    token: str | None = None
+
+    def client(self) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        return httpx.Client(base_url=self.base, headers=headers, timeout=30)
+
+    def generate(self, prompt: str, **options: object) -> str:
+        """A project made through the JSON API, run to completion (for screens that need one)."""
+        with self.client() as client:
+            response = client.post("/api/generate", json={"prompt": prompt, **SMALL, **options})
+            assert response.status_code == 202, response.text
+            project_id = response.json()["project_id"]
+
+            def done() -> bool:
+                document = client.get(f"/api/projects/{project_id}/status").json()
+                return document["status"] in ("complete", "failed") and not document["running"]
+
+            wait_for(done, timeout=180, every=0.2)
+        return project_id
+
+    def count_projects(self) -> int:
+        with self.client() as client:
+            return client.get("/api/projects", params={"limit": 1}).json()["total"]
+
+
+def serve(tmp: Path, **env: str) -> Iterator[Server]:
+    """`python -m vidpipe serve` on a free loopback port, answering /api/health; SIGTERM after."""
+    port, data_dir, log = free_port(), tmp / "data", tmp / "server.log"
+    environment = user_env(data_dir, **env)
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "vidpipe", "serve", "--port", str(port)],
+            env=environment, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        assert process.poll() is None, log.read_text()
+        try:
+            return httpx.get(f"{base}/api/health", timeout=1).status_code == 200
+        except httpx.TransportError:
+            return False
+
+    try:
+        wait_for(healthy, timeout=60)
+        yield Server(base, data_dir, log, env.get("VIDPIPE_API_TOKEN"))
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """An open server (no token, loopback): the page just works."""
+    yield from serve(tmp_path_factory.mktemp("open"))
+
+
+@pytest.fixture(scope="session")
+def locked_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A server with VIDPIPE_API_TOKEN set: the page asks for the token once."""
+    yield from serve(tmp_path_factory.mktemp("locked"), VIDPIPE_API_TOKEN=TOKEN)
+
+
+@pytest.fixture(scope="session")
+def complete_project(server: Server) -> str:
+    """A finished 2-scene project on the open server."""
+    return server.generate("a lighthouse on a stormy coast at dawn")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """One Chromium per test module (about a second to start). Not per session: Playwright's
+    sync API keeps its own event loop running while it is open, and pytest-asyncio cannot run
+    the async tests of later modules beside it."""
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's `chromium`")
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    assert shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def wait_js(page: object, function: str, arg: object = None, timeout: float = 30) -> object:
+    """Poll a JavaScript function until it returns something truthy.
+
+    Not `page.wait_for_function`: before Playwright 1.5x it runs the predicate through `eval` in
+    the page, which the page's Content-Security-Policy (no 'unsafe-eval') rightly refuses;
+    `evaluate` goes through the DevTools protocol instead.
+    """
+    return wait_for(lambda: page.evaluate(function, arg), timeout=timeout, every=0.1)  # type: ignore[attr-defined]
+
+
+@dataclass
+class Watched:
+    """A page with what it printed to the console and every URL it asked for."""
+
+    page: object
+    allowed_origin: str
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)  # "status URL" of every 4xx/5xx answer
+
+    def check(self, *, expected_status: int | None = None) -> None:
+        """No console error (but the browser's note of an `expected_status` answer, which is
+        the point of a test of refusals) and no request beyond the server."""
+        note = f"the server responded with a status of {expected_status}"
+        errors = [e for e in self.console_errors if not (expected_status and note in e)]
+        assert errors == [], (errors, self.refused)
+        strangers = [
+            url
+            for url in self.requests
+            if not url.startswith(("data:", "blob:"))
+            and f"{urlsplit(url).scheme}://{urlsplit(url).netloc}" != self.allowed_origin
+        ]
+        assert strangers == [], f"requests leaving {self.allowed_origin}: {strangers}"
+        hosts = {urlsplit(url).hostname for url in self.requests if url.startswith("http")}
+        assert hosts <= {"127.0.0.1"}, hosts
+
+
+def watched_page(browser: object, base: str) -> Iterator[Watched]:
+    context = browser.new_context(base_url=base)  # type: ignore[attr-defined]
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    watched = Watched(page, base)
+    page.on(
+        "console",
+        lambda message: (
+            watched.console_errors.append(message.text) if message.type == "error" else None
+        ),
+    )
+    page.on("pageerror", lambda error: watched.console_errors.append(f"page error: {error}"))
+    page.on("request", lambda request: watched.requests.append(request.url))
+    page.on(
+        "response",
+        lambda response: (
+            watched.refused.append(f"{response.status} {response.url}")
+            if response.status >= 400
+            else None
+        ),
+    )
+    try:
+        yield watched
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def web(browser: object, server: Server) -> Iterator[Watched]:
+    """A fresh browser context (no cookies) on the open server."""
+    yield from watched_page(browser, server.base)
+
+
+@pytest.fixture
+def locked_web(browser: object, locked_server: Server) -> Iterator[Watched]:
+    yield from watched_page(browser, locked_server.base)

@@ -1,0 +1,129 @@
+"""GET /api/estimate: what a generate with these options would cost, and whether it would be
+accepted, before anything is made.
+
+The web page's "New video" form asks it as the user types. It runs the very checks and the very
+estimate `generate` runs (GenerateOptions, check_capabilities, estimate_cost, check_budget). An
+estimate is a question, not a command, so options `generate` would refuse still get 200: the
+figure, and the refusals as `problems` in the shape of generate's 422 field errors. Only a
+request that breaks the described schema is 422.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, ValidationError
+
+from vidpipe.api.deps import RegistryDep, SettingsDep
+from vidpipe.api.errors import body_error
+from vidpipe.config import Settings
+from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.projects import (
+    GenerateOptions,
+    check_budget,
+    check_capabilities,
+    estimate_cost,
+)
+from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
+from vidpipe.providers.registry import ProviderRegistry
+
+router = APIRouter(prefix="/api", tags=["projects"])
+
+PLACEHOLDER_PROMPT = "estimate"  # the prompt does not change the price
+
+
+class RoleProviders(BaseModel):
+    storyboard: str
+    image: str
+    video: str
+
+
+class Problem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Estimate(BaseModel):
+    """The upper estimate in USD, the providers it comes from, and what generate would refuse."""
+
+    estimated_cost: float = Field(description="Upper estimate in USD, as `generate` reports it.")
+    scenes: int = Field(description="Scenes priced (the writer's maximum when none was given).")
+    providers: RoleProviders
+    free: bool = Field(description="Every configured provider costs nothing.")
+    accepted: bool = Field(description="`generate` would accept these options (with a prompt).")
+    problems: list[Problem] = Field(
+        description="Why `generate` would refuse them: its 422 field errors, `loc` ending in the "
+        "option's name (beyond the provider's capabilities, the budget, crossfade too long)."
+    )
+
+
+@router.get(
+    "/estimate",
+    response_model=Estimate,
+    summary="The cost of a generate with these options, from the providers' price tables",
+)
+async def estimate(
+    settings: SettingsDep,
+    registry: RegistryDep,
+    # GenerateOptions' own bounds, so the described schema matches generate's body; the rules
+    # themselves (and any bound changed there) run in GenerateOptions below
+    scenes: Annotated[int | None, Query(ge=1, le=20)] = None,
+    clip_duration: Annotated[float, Query(gt=0, le=60)] = 4.0,
+    aspect_ratio: Annotated[Literal["16:9", "9:16", "1:1"], Query()] = "16:9",
+    resolution: Annotated[Literal["480p", "720p", "1080p"], Query()] = "720p",
+    crossfade: Annotated[float, Query(ge=0, le=10)] = 0.0,
+    max_cost: Annotated[float | None, Query(ge=0)] = None,
+) -> dict[str, Any]:
+    fields = {
+        "prompt": PLACEHOLDER_PROMPT,
+        "scenes": scenes,
+        "clip_duration": clip_duration,
+        "aspect_ratio": aspect_ratio,
+        "resolution": resolution,
+        "max_cost": max_cost,
+    }
+    try:
+        options = GenerateOptions(**fields, crossfade=crossfade)
+        problems = []
+    except ValidationError as exc:  # the one rule across fields: crossfade < clip_duration
+        options = GenerateOptions(**fields)  # the crossfade does not change the price
+        message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
+        problems = [{"loc": ["query", "crossfade"], "msg": message, "type": "value_error"}]
+    return assess(settings, registry, options, problems)
+
+
+def assess(
+    settings: Settings,
+    registry: ProviderRegistry,
+    options: GenerateOptions,
+    problems: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The estimate document: generate's own checks and estimate, refusals as `problems`."""
+    providers = registry.build(
+        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
+    )
+    problems = list(problems or [])
+    total = estimate_cost(options, providers)
+    for check in (
+        lambda: check_capabilities(options, providers),
+        lambda: check_budget(options, total),
+    ):
+        try:
+            check()
+        except BadInputError as exc:
+            error = body_error(exc).errors()[0]
+            problems.append({**error, "loc": ["query", *error["loc"][1:]]})
+    return {
+        "estimated_cost": total,
+        "scenes": options.scenes or DEFAULT_SCENES_FOR_ESTIMATE,
+        "providers": {
+            "storyboard": providers.storyboard.provider_id,
+            "image": providers.image.provider_id,
+            "video": providers.video.provider_id,
+        },
+        "free": total == 0,
+        "accepted": not problems,
+        "problems": problems,
+    }

@@ -1,0 +1,24 @@
+"""The web page served at / (WEB-1..6): templates, one stylesheet, one small script.
+
+`install(app)` adds the page's routes, its static files and the CSRF guard to the API's app;
+the page calls what the API calls (vidpipe.api.actions, vidpipe.api.documents).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    from vidpipe.web.routes import refused, router
+    from vidpipe.web.security import FormRefused, GuardBrowserWrites
+
+    app.include_router(router)
+    app.add_exception_handler(FormRefused, refused)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_middleware(GuardBrowserWrites)

@@ -1,0 +1,376 @@
+"""The page's routes (WEB-1..4, WEB-6): server-rendered screens over the API's own functions.
+
+Every screen is a JSON document of the API (documents.page, documents.detail, the estimate)
+rendered by a template; every form calls what the API's write endpoint calls (actions.generate,
+actions.resume, actions.restitch), so the page adds no rule of its own. Forms work without
+JavaScript; app.js only adds the live estimate and live progress.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.api import actions, documents
+from vidpipe.api.auth import SESSION_COOKIE, api_token, carries, session_value
+from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep
+from vidpipe.api.routes.estimate import assess
+from vidpipe.config import Settings
+from vidpipe.db.models import Keyframe, Scene
+from vidpipe.db.queries import load_project
+from vidpipe.errors import NotResumableError, ProjectBusyError, ProjectNotFoundError
+from vidpipe.orchestrator.projects import GenerateOptions
+from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
+from vidpipe.providers.registry import ProviderRegistry
+from vidpipe.runners.background import lease_is_live
+from vidpipe.web import views
+from vidpipe.web.security import FormRefused, csrf_token_for, read_form, set_csrf_cookie
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=HERE / "templates")
+templates.env.filters.update(when=views.when, seconds=views.seconds, money=views.money)
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 24
+FIELDS = ("prompt", "style", "aspect_ratio", "resolution", "clip_duration", "scenes", "crossfade")
+OPTIONAL = ("scenes", "max_cost")  # blank = let the writer pick / no budget
+# Everything the page loads comes from this server (no CDN, works offline).
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
+        "script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    """A page with the CSRF token its forms carry back, and the headers every page gets."""
+    csrf = csrf_token_for(request)
+    settings: Settings = request.app.state.settings
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {"csrf": csrf, "locked": api_token(settings) is not None, **context},
+        status_code=status_code,
+        headers=SECURITY_HEADERS,
+    )
+    set_csrf_cookie(response, csrf)
+    return response
+
+
+async def refused(request: Request, exc: Exception) -> HTMLResponse:
+    """A refused form (CSRF, unreadable) as a page that says why and how to go on."""
+    assert isinstance(exc, FormRefused)
+    return render(request, "refused.html", {"message": str(exc)}, status_code=exc.status_code)
+
+
+@router.get("/favicon.ico", include_in_schema=False)
+async def favicon() -> RedirectResponse:
+    """Browsers ask for it on pages without an icon link (a JSON answer opened directly)."""
+    return RedirectResponse("/static/favicon.svg", status_code=301)
+
+
+# ---- Projects (WEB-2) -------------------------------------------------------------------------
+
+
+@router.get("/", response_class=HTMLResponse)
+async def projects_screen(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    status: Annotated[str, Query()] = "",
+    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
+    limit: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
+) -> HTMLResponse:
+    chosen = status if status in views.STATUSES else None
+    listing = await documents.page(
+        session, settings, limit=limit, offset=(page - 1) * limit, status=chosen
+    )
+    ids = [uuid.UUID(p["id"]) for p in listing["projects"]]
+    thumbs = await first_keyframes(session, ids)
+    for project in listing["projects"]:
+        has_thumb = project["id"] in thumbs
+        project["thumb_url"] = (
+            documents.project_url(project["id"], "/keyframes/0/start") if has_thumb else None
+        )
+    pages = max(1, -(-listing["total"] // limit))
+
+    def link(to: int) -> str:
+        query = {"status": chosen or "", "page": to}
+        if limit != PAGE_SIZE:
+            query["limit"] = limit
+        return "/?" + urlencode({k: v for k, v in query.items() if v})
+
+    return render(
+        request,
+        "projects.html",
+        {
+            "listing": listing,
+            "status": chosen,
+            "statuses": views.STATUSES,
+            "page": page,
+            "pages": pages,
+            "previous": link(page - 1) if page > 1 else None,
+            "next": link(page + 1) if page < pages else None,
+        },
+    )
+
+
+async def first_keyframes(session: AsyncSession, ids: list[uuid.UUID]) -> set[str]:
+    """Which of these projects have a first keyframe (one query for the whole page)."""
+    if not ids:
+        return set()
+    found = await session.scalars(
+        select(Scene.project_id)
+        .join(Keyframe, Keyframe.scene_id == Scene.id)
+        .where(Scene.project_id.in_(ids), Scene.scene_index == 0, Keyframe.position == "start")
+    )
+    return {str(project_id) for project_id in found}
+
+
+# ---- New video (WEB-3) ------------------------------------------------------------------------
+
+
+def form_context(
+    settings: Settings,
+    registry: ProviderRegistry,
+    values: dict[str, str],
+    errors: dict[str, str],
+) -> dict[str, Any]:
+    """The form, its choices (what the configured video provider takes) and the estimate."""
+    providers = registry.build(
+        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
+    )
+    caps = providers.video.capabilities
+    try:
+        estimate = assess(settings, registry, parse_options(values, estimate_only=True))
+    except ValidationError:
+        try:  # as GET /api/estimate does: the crossfade rule does not change the price
+            options = parse_options({**values, "crossfade": "0"}, estimate_only=True)
+            estimate = assess(settings, registry, options)
+        except ValidationError:
+            estimate = None  # the page shows the field errors instead
+    return {
+        "values": values,
+        "errors": errors,
+        "caps": caps,
+        "default_scenes": DEFAULT_SCENES_FOR_ESTIMATE,
+        "providers": {
+            "storyboard": providers.storyboard.provider_id,
+            "image": providers.image.provider_id,
+            "video": providers.video.provider_id,
+        },
+        "estimate": estimate,
+    }
+
+
+DEFAULTS = {
+    "prompt": "",
+    "style": "cinematic",
+    "aspect_ratio": "16:9",
+    "resolution": "720p",
+    "clip_duration": "4",
+    "scenes": "",
+    "crossfade": "0",
+    "max_cost": "",
+}
+
+
+def parse_options(values: dict[str, str], *, estimate_only: bool = False) -> GenerateOptions:
+    """The form's strings as GenerateOptions (the API's one definition of the options); for the
+    estimate alone a blank prompt is fine (it does not change the price)."""
+    data: dict[str, Any] = {name: values.get(name, "") for name in (*FIELDS, "max_cost")}
+    for name in OPTIONAL:
+        if not data[name].strip():
+            data[name] = None
+    if estimate_only and not data["prompt"].strip():
+        data["prompt"] = "estimate"
+    return GenerateOptions.model_validate(data)
+
+
+def field_errors(errors: list[Any]) -> dict[str, str]:
+    """Pydantic or API 422 errors by form field; a rule over several fields goes to crossfade."""
+    found: dict[str, str] = {}
+    for error in errors:
+        location = [part for part in error.get("loc", ()) if part not in ("body", "query")]
+        field = str(location[0]) if location else "crossfade"
+        message = str(error.get("msg", "invalid")).removeprefix("Value error, ")
+        message = message.removeprefix(f"invalid {field}: ")
+        found.setdefault(field if field in DEFAULTS else "form", message)
+    return found
+
+
+@router.get("/new", response_class=HTMLResponse)
+async def new_screen(
+    request: Request, settings: SettingsDep, registry: RegistryDep
+) -> HTMLResponse:
+    return render(request, "new.html", form_context(settings, registry, dict(DEFAULTS), {}))
+
+
+@router.post("/new", response_class=HTMLResponse)
+async def new_submit(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+) -> Response:
+    form = await read_form(request)
+    values = {name: form.get(name, DEFAULTS[name]) for name in DEFAULTS}
+    try:
+        options = parse_options(values)
+        accepted = await actions.generate(session, settings, registry, runner, options)
+    except (ValidationError, RequestValidationError) as exc:
+        errors = field_errors(list(exc.errors()))
+        context = form_context(settings, registry, values, errors)
+        return render(request, "new.html", context, status_code=422)
+    return RedirectResponse(f"/projects/{accepted['project_id']}", status_code=303)
+
+
+# ---- Project (WEB-4) --------------------------------------------------------------------------
+
+
+async def project_page(
+    request: Request,
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    *,
+    notice: str | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    try:
+        project = await load_project(session, project_id)
+    except ProjectNotFoundError:
+        return render(request, "missing.html", {"project_id": project_id}, status_code=404)
+    runner = request.app.state.runner
+    document = documents.detail(project, settings, runner)
+    context = {
+        "p": document,
+        # what the event stream calls busy: a run here (or waiting for a slot), or a live lease
+        # elsewhere; a project left mid-way by a dead runner is not, and offers Resume
+        "working": runner.is_active(project.id) or lease_is_live(project),
+        "stepper": views.stepper(document),
+        "stage": views.current_stage(document),
+        "chain": views.chain(document),
+        "runs": views.run_rows(document),
+        "notice": notice,
+        "errors": errors or {},
+        "unanswered": [
+            m for m in document["missing_scenes"] if m["clip_status"] == "submit_unknown"
+        ],
+    }
+    return render(request, "project.html", context, status_code=status_code)
+
+
+@router.get("/projects/{project_id}", response_class=HTMLResponse)
+async def project_screen(
+    request: Request, project_id: uuid.UUID, session: SessionDep
+) -> HTMLResponse:
+    return await project_page(request, session, project_id)
+
+
+@router.post("/projects/{project_id}/resume", response_class=HTMLResponse)
+async def project_resume(
+    request: Request, project_id: uuid.UUID, session: SessionDep, runner: RunnerDep
+) -> Response:
+    form = await read_form(request)
+    # the box next to clips whose submission got no answer: send them again (maybe billed twice)
+    resubmit = form.get("resubmit_unknown") == "1"
+    try:
+        project = await load_project(session, project_id)
+        await actions.resume(session, project, runner, resubmit_unknown=resubmit)
+    except ProjectNotFoundError:
+        raise HTTPException(404, f"no project with id {project_id}") from None
+    except (NotResumableError, ProjectBusyError) as exc:
+        return await project_page(request, session, project_id, notice=str(exc), status_code=409)
+    return RedirectResponse(f"/projects/{project_id}", status_code=303)
+
+
+@router.post("/projects/{project_id}/stitch", response_class=HTMLResponse)
+async def project_stitch(
+    request: Request,
+    project_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+) -> Response:
+    form = await read_form(request)
+    try:
+        crossfade = float(form.get("crossfade", "") or 0)
+        project = await load_project(session, project_id)
+        await actions.restitch(session, settings, registry, runner, project, crossfade)
+    except ValueError:
+        errors = {"crossfade": "must be a number of seconds"}
+        return await project_page(request, session, project_id, errors=errors, status_code=422)
+    except ProjectNotFoundError:
+        raise HTTPException(404, f"no project with id {project_id}") from None
+    except RequestValidationError as exc:
+        errors = field_errors(list(exc.errors()))
+        return await project_page(request, session, project_id, errors=errors, status_code=422)
+    except (NotResumableError, ProjectBusyError) as exc:
+        return await project_page(request, session, project_id, notice=str(exc), status_code=409)
+    except HTTPException as exc:
+        notice = str(exc.detail)
+        return await project_page(request, session, project_id, notice=notice, status_code=500)
+    return RedirectResponse(f"/projects/{project_id}", status_code=303)
+
+
+# ---- Token (WEB-6) ----------------------------------------------------------------------------
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this server (never `//elsewhere` or a URL) after logging in."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/"
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_screen(request: Request, settings: SettingsDep, next: str = "/") -> Response:
+    if api_token(settings) is None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    return render(request, "login.html", {"next": safe_next(next), "error": None})
+
+
+@router.post("/login", response_class=HTMLResponse)
+async def login_submit(request: Request, settings: SettingsDep) -> Response:
+    form = await read_form(request)
+    token, target = api_token(settings), safe_next(form.get("next"))
+    if token is None:
+        return RedirectResponse(target, status_code=303)
+    given = form.get("token", "").strip()
+    if not carries(f"Bearer {given}", token):
+        context = {"next": target, "error": "That is not the server's token."}
+        return render(request, "login.html", context, status_code=401)
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(
+        SESSION_COOKIE, session_value(token), httponly=True, samesite="strict", path="/"
+    )
+    return response
+
+
+@router.post("/logout")
+async def logout(request: Request) -> Response:
+    await read_form(request)
+    response = RedirectResponse("/login", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    return response

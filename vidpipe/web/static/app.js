@@ -1,0 +1,158 @@
+// vidpipe's page script: a plain ES module, no build step. Every screen works without it; it
+// adds the live cost estimate (New video), the status filter's auto-submit (Projects) and live
+// progress from the Server-Sent Events stream (Project).
+
+// ---- Projects: filtering applies on change --------------------------------------------------
+for (const form of document.querySelectorAll("form[data-autosubmit]")) {
+  form.addEventListener("change", () => form.requestSubmit());
+}
+
+// ---- New video: the live estimate and field errors from GET /api/estimate -------------------
+const generate = document.querySelector("form[data-estimate]");
+if (generate) {
+  const output = document.getElementById("estimate");
+  const detail = document.getElementById("estimate-detail");
+  const priced = ["scenes", "clip_duration", "aspect_ratio", "resolution", "crossfade", "max_cost"];
+  const money = (usd) =>
+    usd === 0 ? "$0" : usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
+  let pending = null;
+  let asked = 0;
+
+  const showError = (name, message) => {
+    const error = document.getElementById(`err-${name}`);
+    const field = generate.elements.namedItem(name);
+    if (!error || !field) return;
+    error.textContent = message ?? "";
+    error.hidden = !message;
+    if (message) field.setAttribute("aria-invalid", "true");
+    else field.removeAttribute("aria-invalid");
+  };
+
+  const estimate = async () => {
+    const query = new URLSearchParams();
+    let valid = true;
+    for (const name of priced) {
+      const field = generate.elements.namedItem(name);
+      if (!field) continue;
+      if (!field.checkValidity()) {
+        // outside the form's own limits (e.g. 25 scenes): the browser's words, no request
+        showError(name, field.validationMessage);
+        valid = false;
+      } else if (field.value.trim()) {
+        query.set(name, field.value.trim());
+      }
+    }
+    const ticket = ++asked;
+    if (!valid) return;
+    const response = await fetch(`${generate.dataset.estimate}?${query}`, {
+      headers: { Accept: "application/json" },
+    });
+    if (ticket !== asked) return; // a newer question is on its way
+    if (!response.ok) return; // only a request the form cannot make (outside the schema)
+    const body = await response.json();
+    for (const name of priced) showError(name, null);
+    for (const problem of body.problems) {
+      const name = problem.loc[problem.loc.length - 1];
+      if (priced.includes(name)) showError(name, problem.msg.replace(/^invalid \w+: /, ""));
+    }
+    output.value = money(body.estimated_cost);
+    const scenes = `${body.scenes} scene${body.scenes === 1 ? "" : "s"}`;
+    const free = body.free ? ": these providers cost nothing" : "";
+    detail.textContent = `upper estimate for ${scenes}${free}`;
+  };
+
+  generate.addEventListener("input", (event) => {
+    if (!priced.includes(event.target.name)) return;
+    clearTimeout(pending);
+    pending = setTimeout(() => estimate().catch(() => {}), 150);
+  });
+}
+
+// ---- Project: live progress from the event stream -------------------------------------------
+const live = document.getElementById("live");
+if (live?.dataset.events) {
+  const stages = ["storyboarding", "keyframing", "video_gen", "stitching", "complete"];
+  const progress = document.getElementById("progress");
+  const eta = document.getElementById("eta");
+  const message = document.getElementById("message");
+  let status = live.dataset.status;
+  let refreshing = null;
+  let lastRefresh = 0;
+
+  const seconds = (s) =>
+    s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${String(Math.round(s % 60)).padStart(2, "0")} s`;
+
+  const markStage = (stage) => {
+    const at = stages.indexOf(stage);
+    if (at < 0) return;
+    for (const step of document.querySelectorAll("#stepper .step")) {
+      const index = stages.indexOf(step.dataset.stage);
+      const state = stage === "complete" || index < at ? "done" : index === at ? "current" : "todo";
+      step.classList.remove("done", "current", "todo", "failed");
+      step.classList.add(state);
+      step.querySelector(".visually-hidden").textContent = `(${state})`;
+      if (state === "current") step.setAttribute("aria-current", "step");
+      else step.removeAttribute("aria-current");
+    }
+  };
+
+  // Re-render the parts of the page that new rows change (keyframes, clips, runs, badge),
+  // from the server's own HTML: the page never computes what it shows.
+  const refresh = async () => {
+    lastRefresh = Date.now();
+    const response = await fetch(location.pathname, { headers: { Accept: "text/html" } });
+    if (!response.ok) return;
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const id of ["project-body", "status-badge", "stepper"]) {
+      const now = document.getElementById(id);
+      const next = fresh.getElementById(id);
+      if (now && next && now.innerHTML !== next.innerHTML) {
+        now.replaceWith(document.importNode(next, true));
+      }
+    }
+    live.dataset.status = status;
+  };
+  const refreshSoon = (wait) => {
+    if (refreshing) return;
+    const delay = Math.max(0, wait - (Date.now() - lastRefresh));
+    refreshing = setTimeout(() => {
+      refreshing = null;
+      refresh().catch(() => {});
+    }, delay);
+  };
+
+  const events = new EventSource(live.dataset.events);
+  events.addEventListener("status", (event) => {
+    const document_ = JSON.parse(event.data);
+    if (document_.status !== status) {
+      status = document_.status;
+      markStage(status);
+      refreshSoon(0);
+    }
+  });
+  events.addEventListener("progress", (event) => {
+    const p = JSON.parse(event.data);
+    progress.value = p.overall_fraction;
+    eta.textContent = p.eta_seconds == null ? "" : `about ${seconds(p.eta_seconds)} left`;
+    message.textContent = p.message;
+    markStage(p.stage);
+    refreshSoon(1500); // new keyframes and clips appear as they land (unchanged parts stay)
+  });
+  events.addEventListener("end", (event) => {
+    events.close();
+    status = JSON.parse(event.data).status;
+    if (status === "complete") {
+      progress.value = 1;
+      eta.textContent = "";
+    }
+    clearTimeout(refreshing);
+    refreshing = null;
+    refresh()
+      .then(() => {
+        delete live.dataset.events;
+        live.dataset.status = status;
+      })
+      .catch(() => {});
+  });
+  // a dropped connection is retried by EventSource itself; nothing to do on "error"
+}

@@ -1,0 +1,146 @@
+"""What the templates show, computed from the API's documents (documents.py, report.py).
+
+Presentation only: which stage of the stepper is current, the keyframe chain as N+1 frames, a
+run's steps as rows. The rules themselves (where a resume re-enters, what is missing) are the
+orchestrator's; this module only arranges their answers for a person.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from vidpipe.orchestrator.state import PIPELINE_STATES, get_resume_step
+
+# The stepper: each working status and the stage it stands for.
+STAGES: tuple[tuple[str, str], ...] = (
+    ("storyboarding", "Storyboard"),
+    ("keyframing", "Keyframes"),
+    ("video_gen", "Clips"),
+    ("stitching", "Stitch"),
+    ("complete", "Done"),
+)
+STAGE_ORDER = [stage for stage, _ in STAGES]
+STATUSES = tuple(PIPELINE_STATES)
+# Step names in a run's log (pipeline/context.py StepStats) and how the page names them.
+RUN_STEPS = (
+    ("storyboard", "Storyboard"),
+    ("keyframes", "Keyframes"),
+    ("video_gen", "Clips"),
+    ("stitch", "Stitch"),
+)
+
+
+def completed_steps(document: dict[str, Any]) -> dict[str, bool]:
+    """The `completed_steps` get_resume_step reads, from the detail document's rows."""
+    scenes = document["scenes"]
+    return {
+        "has_storyboard": bool(scenes),
+        "has_keyframes": bool(scenes)
+        and all(s["start_keyframe_path"] and s["end_keyframe_path"] for s in scenes),
+        "has_clips": bool(scenes) and all(s["clip_status"] == "complete" for s in scenes),
+        "has_output": bool(document["output_path"]),
+    }
+
+
+def current_stage(document: dict[str, Any]) -> str:
+    """The stage the stepper marks: the status while working; where it stopped when failed."""
+    status = document["status"]
+    if status == "failed":
+        return get_resume_step(status, completed_steps(document))
+    return status
+
+
+def stepper(document: dict[str, Any]) -> list[dict[str, str]]:
+    """One entry per stage: done, current, failed or todo."""
+    status, stage = document["status"], current_stage(document)
+    at = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else -1
+    steps = []
+    for index, (name, label) in enumerate(STAGES):
+        if status == "complete" or index < at:
+            state = "done"
+        elif index == at:
+            state = "failed" if status == "failed" else "current"
+        else:
+            state = "todo"
+        steps.append({"stage": name, "label": label, "state": state})
+    return steps
+
+
+def chain(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The keyframe chain as N+1 frames: frame k is scene k's end and scene k+1's start."""
+    scenes = document["scenes"]
+    if not scenes:
+        return []
+    frames = [
+        {
+            "position": 0,
+            "url": scenes[0]["start_keyframe_url"],
+            "label": "Start of scene 1",
+            "shared": False,
+        }
+    ]
+    for k, scene in enumerate(scenes):
+        following = scenes[k + 1] if k + 1 < len(scenes) else None
+        label = f"End of scene {k + 1}"
+        if following is not None:
+            label += f" = start of scene {k + 2}"
+        frames.append(
+            {
+                "position": k + 1,
+                "url": scene["end_keyframe_url"],
+                "label": label,
+                # the next scene's start row inherits this very file (one image, two uses)
+                "shared": following is not None
+                and following["start_keyframe_source"] == "inherited",
+            }
+        )
+    return frames
+
+
+def run_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run history, newest first, with time and cost per step from each run's log."""
+    rows = []
+    for run in reversed(document["runs"]):
+        log = run.get("log") or {}
+        steps = [
+            {
+                "label": label,
+                "seconds": log[name].get("seconds"),
+                "cost": log[name].get("estimated_cost"),
+                "calls": log[name].get("provider_calls"),
+            }
+            for name, label in RUN_STEPS
+            if name in log
+        ]
+        rows.append(
+            {
+                **run,
+                "steps": steps,
+                "cost": sum(step["cost"] or 0.0 for step in steps),
+            }
+        )
+    return rows
+
+
+def when(value: str | None) -> str:
+    """An ISO timestamp as `2026-12-01 00:40 UTC` (the server's clock is UTC)."""
+    if not value:
+        return ""
+    moment = datetime.fromisoformat(value)
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def seconds(value: float | None) -> str:
+    if value is None:
+        return "–"
+    if value < 60:
+        return f"{value:.1f} s"
+    minutes, rest = divmod(round(value), 60)
+    return f"{minutes} min {rest:02d} s"
+
+
+def money(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return "$0" if value == 0 else f"${value:,.2f}" if value >= 0.01 else f"${value:.4f}"
