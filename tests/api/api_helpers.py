@@ -99,6 +99,7 @@ async def finished(client: httpx.AsyncClient, project_id: str, timeout: float = 
     async def done() -> dict | None:
         document = (await client.get(f"/api/projects/{project_id}/status")).json()
         idle = not (document["running"] or document["queued"] or document["progress"])
-        return document if idle and document["status"] in ("complete", "failed") else None
+        ended = document["status"] in ("complete", "failed", "paused")
+        return document if idle and ended else None
 
     return await wait_until(done, timeout=timeout, every=0.1)

@@ -253,3 +253,18 @@ async def test_a_project_run_by_another_process_is_followed_by_polling(
         events = sse((await client.get(f"/api/projects/{project.id}/events")).text)
     assert [name for name, _ in events] == ["status", "end"]
     assert events[-1][1]["error_message"] == "video_gen failed: Boom: x"
+
+
+async def test_a_review_gate_pauses_and_resume_goes_on(settings: Settings) -> None:
+    async with serving(settings) as (_, client):
+        body = {"prompt": "a fox in snow", **SMALL, "pause_after": "storyboard"}
+        project_id = (await client.post("/api/generate", json=body)).json()["project_id"]
+        status = await finished(client, project_id)
+        assert status["status"] == "paused"
+        detail = (await client.get(f"/api/projects/{project_id}")).json()
+        assert detail["paused_before"] == "keyframing"
+        assert all(s["end_keyframe_path"] is None for s in detail["scenes"])
+        plan = (await client.get(f"/api/projects/{project_id}/plan")).json()
+        assert plan["provider_calls"] == {"storyboard": 0, "image": 3, "video": 2}
+        assert (await client.post(f"/api/projects/{project_id}/resume")).status_code == 202
+        assert (await finished(client, project_id))["status"] == "complete"

@@ -15,7 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from vidpipe.orchestrator.projects import GenerateOptions
 
 ProjectStatus = Literal[
-    "pending", "storyboarding", "keyframing", "video_gen", "stitching", "complete", "failed"
+    "pending",
+    "storyboarding",
+    "keyframing",
+    "video_gen",
+    "stitching",
+    "complete",
+    "failed",
+    "paused",
 ]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 

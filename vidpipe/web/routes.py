@@ -43,7 +43,7 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 24
 FIELDS = ("prompt", "style", "aspect_ratio", "resolution", "clip_duration", "scenes", "crossfade")
-OPTIONAL = ("scenes", "max_cost")  # blank = let the writer pick / no budget
+OPTIONAL = ("scenes", "max_cost", "pause_after")  # blank = writer picks / no budget / no gate
 # Everything the page loads comes from this server (no CDN, works offline).
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -189,13 +189,16 @@ DEFAULTS = {
     "scenes": "",
     "crossfade": "0",
     "max_cost": "",
+    "pause_after": "",
 }
 
 
 def parse_options(values: dict[str, str], *, estimate_only: bool = False) -> GenerateOptions:
     """The form's strings as GenerateOptions (the API's one definition of the options); for the
     estimate alone a blank prompt is fine (it does not change the price)."""
-    data: dict[str, Any] = {name: values.get(name, "") for name in (*FIELDS, "max_cost")}
+    data: dict[str, Any] = {
+        name: values.get(name, "") for name in (*FIELDS, "max_cost", "pause_after")
+    }
     for name in OPTIONAL:
         if not data[name].strip():
             data[name] = None

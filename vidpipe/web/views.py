@@ -46,6 +46,8 @@ def completed_steps(document: dict[str, Any]) -> dict[str, bool]:
 def current_stage(document: dict[str, Any]) -> str:
     """The stage the stepper marks: the status while working; where it stopped when failed."""
     status = document["status"]
+    if status == "paused":  # at a review gate: the stage it stopped before
+        return document.get("paused_before") or get_resume_step(status, completed_steps(document))
     if status == "failed":
         return get_resume_step(status, completed_steps(document))
     return status
