@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene, VideoClip, utcnow
 from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
-from vidpipe.media.probe import is_playable_video, probe
+from vidpipe.media.clipcheck import check_clip
+from vidpipe.media.probe import is_playable_video
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.keyframes import keyframe_of
 from vidpipe.providers.base import (
@@ -111,7 +112,7 @@ async def _make_clip(
         if result.outcome is not ClipOutcome.COMPLETE:
             await _mark(session, clip, result.outcome.value, result.message, ctx)
             return
-        info = probe(tmp)
+        info = check_clip(tmp, request.duration)
         ctx.storage.publish(tmp, relative)
     finally:
         tmp.unlink(missing_ok=True)

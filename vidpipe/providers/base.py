@@ -194,9 +194,20 @@ class VideoProvider(Provider):
         (combinations, e.g. 1080p only at 8 s); None when it can. Checked before any call."""
         return None
 
+    def new_operation_id(self) -> str | None:
+        """A client-chosen id for the next submission, committed before it is sent, so a lost
+        answer can be looked up instead of paid twice; None when the service chooses ids."""
+        return None
+
+    async def operation_state(self, operation_id: str) -> str | None:
+        """ "pending" (queued or running), "done" or "unknown" for a client-chosen id;
+        None when the provider cannot look ids up."""
+        return None
+
     @abstractmethod
-    async def submit(self, request: VideoRequest) -> str:
-        """Start the clip; return an operation id that `wait` can pick up after a crash."""
+    async def submit(self, request: VideoRequest, operation_id: str | None = None) -> str:
+        """Start the clip; return an operation id that `wait` can pick up after a crash.
+        `operation_id`, from `new_operation_id`, is used by providers that take client ids."""
 
     @abstractmethod
     async def wait(
