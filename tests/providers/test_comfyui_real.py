@@ -473,3 +473,13 @@ async def test_the_model_free_templates_of_the_docs_run(
     info = probe(tmp_path / "clip.mp4")
     assert (info.video_codec, info.fps, info.frame_count) == ("h264", 16, 32)
     assert info.duration == pytest.approx(2.0)
+
+
+def test_the_clip_template_shown_in_the_docs_is_the_tested_file() -> None:
+    docs = (ROOT / "docs/providers.md").read_text()
+    section = docs[docs.index("The clip template, in full") :]
+    block = section[section.index("```json") + len("```json") :]
+    shown = json.loads(block[: block.index("```")])
+    tested = json.loads((EXAMPLES / "cpu_first_last_frame.json").read_text())
+    tested.pop("description")
+    assert shown == tested
