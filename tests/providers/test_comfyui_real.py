@@ -84,6 +84,18 @@ async def test_a_lost_answer_is_looked_up_not_sent_again(
     assert fake.accepted == fake.executed == [operation_id]
 
 
+async def test_a_lost_last_answer_is_still_looked_up(
+    comfyui_fake: Fake, base_settings: Settings, tmp_path: Path
+) -> None:
+    fake, url = comfyui_fake
+    fake.inject("prompt", ("after", 502))
+    provider = ComfyUIVideoProvider(comfyui_settings(base_settings, url, provider_retries=0))
+    request = clip_request(tmp_path)
+    operation_id = await provider.submit(request, provider.new_operation_id())
+    await provider.wait(operation_id, request, tmp_path / "clip.mp4")
+    assert fake.accepted == fake.executed == [operation_id]
+
+
 @pytest.mark.parametrize("fault", [429, 503, 500])
 async def test_a_prompt_that_was_not_taken_is_sent_again_with_the_same_id(
     comfyui_fake: Fake, base_settings: Settings, tmp_path: Path, fault: int

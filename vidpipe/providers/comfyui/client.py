@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import json
 import logging
@@ -219,6 +220,10 @@ class ComfyUI:
                 answer = await self._send_prompt(client, body, what)
             except TransientError as exc:
                 if attempt > self.policy.retries:
+                    if isinstance(exc, SentButUnanswered):  # last chance: was it taken after all?
+                        with contextlib.suppress(TransientError):
+                            if await self.prompt_state(client, prompt_id) != "unknown":
+                                return prompt_id
                     raise
                 log.warning("%s; retry %d/%d", exc, attempt, self.policy.retries)
                 await asyncio.sleep(self.policy.delay(attempt, exc.retry_after))
@@ -383,7 +388,7 @@ class ComfyUI:
             return entry
 
         if submitted_at is None:  # an earlier process submitted it: look at once
-            schedule = PollSchedule(0.0, schedule.interval, schedule.timeout, schedule.quota_window)
+            schedule = dataclasses.replace(schedule, first_poll=0.0)
         tasks = [
             asyncio.create_task(self._listen(prompt_id, output_node, on_progress, signals)),
             asyncio.create_task(_on_signal(signals, check)),
