@@ -126,6 +126,31 @@ async def test_a_keyframe_survives_a_lost_answer_with_one_prompt(
     assert fake.count("prompt") == 1 and len(fake.accepted) == len(fake.executed) == 1
 
 
+async def test_a_keyframe_prompt_of_a_killed_run_is_collected_by_its_id(
+    comfyui_fake: Fake, base_settings: Settings
+) -> None:
+    fake, url = comfyui_fake
+    settings = comfyui_settings(base_settings, url)
+    request = ImageRequest("a boat at night", STYLE, 640, 360, "16:9", 0)
+    killed = ComfyUIImageProvider(settings)
+    prompt_id = killed.new_operation_id()
+    assert prompt_id is not None
+    fake.hold.set()
+    run = asyncio.create_task(killed.generate_image(request, prompt_id))
+    while prompt_id not in fake.accepted:
+        await asyncio.sleep(0.02)
+    run.cancel()  # the process dies while its keyframe prompt runs on ComfyUI
+    fake.hold.clear()
+    png = await ComfyUIImageProvider(settings).generate_image(request, prompt_id)  # resume
+    assert decode_png(png).size == (640, 360)
+    assert fake.accepted == fake.executed == [prompt_id]
+    # an id the server does not know is queued under that id
+    fresh = ComfyUIImageProvider(settings).new_operation_id()
+    assert fresh is not None
+    await ComfyUIImageProvider(settings).generate_image(request, fresh)
+    assert fake.accepted == [prompt_id, fresh]
+
+
 async def test_operation_state_follows_the_prompt_and_a_restart_forgets_it(
     comfyui_fake: Fake, base_settings: Settings, tmp_path: Path
 ) -> None:

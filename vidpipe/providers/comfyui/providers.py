@@ -68,7 +68,15 @@ class ComfyUIImageProvider(ImageProvider):
         info = await self.server.object_info()
         return check_against(info, [self.text_to_image, self.image_to_image])
 
-    async def generate_image(self, request: ImageRequest) -> bytes:
+    def new_operation_id(self) -> str | None:
+        """A prompt id for the next keyframe, to commit before `generate_image(…, id)`."""
+        return new_prompt_id()
+
+    async def generate_image(self, request: ImageRequest, operation_id: str | None = None) -> bytes:
+        """The keyframe as PNG. With `operation_id` (committed by the caller) a prompt the
+        server already has under that id — queued, running or finished, e.g. by a run that was
+        killed — is collected instead of queued again; otherwise it is queued under that id.
+        A prompt that failed on the server raises OperationFailedError: use a new id."""
         reference = request.reference_image
         template = self.image_to_image if reference is not None else self.text_to_image
         width, height = template.size(request.width, request.height)
@@ -82,14 +90,23 @@ class ComfyUIImageProvider(ImageProvider):
             "filename_prefix": f"vidpipe/scene_{request.scene_index:02d}",
         }
         what = f"comfyui keyframe (scene {request.scene_index})"
-        prompt_id = new_prompt_id()  # chosen first: a lost answer is looked up, never re-queued
+        prompt_id = operation_id or new_prompt_id()  # a lost answer is looked up, not re-queued
         async with self.server.session() as client:
-            if reference is not None:
-                values["image"] = await self.server.upload_image(client, reference)
-            submitted_at = time.time()
-            await self.server.queue(
-                client, template.fill(values), what, prompt_id=prompt_id, reads=(template.output,)
+            submitted_at: float | None = None
+            known = operation_id is not None and (
+                await self.server.prompt_state(client, prompt_id) != "unknown"
             )
+            if not known:
+                if reference is not None:
+                    values["image"] = await self.server.upload_image(client, reference)
+                submitted_at = time.time()
+                await self.server.queue(
+                    client,
+                    template.fill(values),
+                    what,
+                    prompt_id=prompt_id,
+                    reads=(template.output,),
+                )
             file = await self.server.wait(
                 client,
                 prompt_id,
