@@ -367,6 +367,28 @@ async def test_other_video_formats_become_h264_mp4(
     assert not list(tmp_path.glob("clip.comfyui*"))  # the raw download is cleaned up
 
 
+@pytest.mark.parametrize("kind", ["SaveAnimatedWEBP", "SaveAnimatedPNG"])
+async def test_animated_images_are_read_with_pillow_when_ffmpeg_cannot(
+    comfyui_fake: Fake, base_settings: Settings, tmp_path: Path, kind: str
+) -> None:
+    fake, url = comfyui_fake
+    old_ffmpeg = tmp_path / "ffmpeg-6"
+    old_ffmpeg.write_text("#!/bin/sh\necho 'codec webp_anim not supported' >&2\nexit 1\n")
+    old_ffmpeg.chmod(0o755)
+    settings = comfyui_settings(
+        base_settings,
+        url,
+        comfyui_video_workflow=write(tmp_path, video_saved_by(kind)),
+        ffmpeg=str(old_ffmpeg),
+    )
+    provider = ComfyUIVideoProvider(settings)
+    request = clip_request(tmp_path, duration=2.0)
+    operation_id = await provider.submit(request, provider.new_operation_id())
+    await provider.wait(operation_id, request, tmp_path / "clip.mp4")
+    info = check_clip(tmp_path / "clip.mp4", 2.0)
+    assert (info.video_codec, info.fps, info.frame_count) == ("h264", 16, 33)
+
+
 async def test_a_still_image_is_not_a_clip(
     comfyui_fake: Fake, base_settings: Settings, tmp_path: Path
 ) -> None:

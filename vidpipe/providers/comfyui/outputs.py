@@ -5,13 +5,20 @@ SaveAnimatedWEBP, SaveAnimatedPNG, GIFs from custom nodes. The stitcher joins H.
 anything else is transcoded with the project's ffmpeg and its codec settings, and every clip
 is checked (a video stream, the requested duration ± one frame, decodable ends) before it
 counts. A file that cannot be used fails the operation with the reason, never as `complete`.
+
+Animated WebP needs a recent ffmpeg (the bundled one decodes it; older system builds do not), so
+when ffmpeg fails on an animated image the frames are read with Pillow and encoded with the
+project's ClipWriter instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from pathlib import Path
+
+import numpy as np
 
 from vidpipe.errors import FFmpegError, OperationFailedError
 from vidpipe.media import codec
@@ -19,7 +26,10 @@ from vidpipe.media.clipcheck import UnusableClipError, check_clip
 from vidpipe.media.ffmpeg import find_ffmpeg, run_ffmpeg
 from vidpipe.media.probe import MediaInfo, MediaReadError, probe
 
+log = logging.getLogger(__name__)
+
 TRANSCODE_TIMEOUT_SECONDS = 600.0
+ANIMATED_IMAGES = (".webp", ".png", ".apng", ".gif")
 
 
 def is_project_mp4(info: MediaInfo, suffix: str) -> bool:
@@ -44,7 +54,7 @@ async def write_clip(
         if _is_ready(raw, suffix):
             raw.replace(dest)
         else:
-            await _transcode(raw, dest, fps=fps, ffmpeg=ffmpeg)
+            await _transcode(raw, dest, suffix=suffix, fps=fps, ffmpeg=ffmpeg)
         return await asyncio.to_thread(check_clip, dest, duration)
     except (UnusableClipError, FFmpegError) as exc:
         dest.unlink(missing_ok=True)
@@ -64,7 +74,19 @@ def _is_ready(path: Path, suffix: str) -> bool:
         return False  # e.g. animated WebP, which PyAV cannot decode: ffmpeg may
 
 
-async def _transcode(source: Path, dest: Path, *, fps: int, ffmpeg: str | None) -> None:
+async def _transcode(
+    source: Path, dest: Path, *, suffix: str, fps: int, ffmpeg: str | None
+) -> None:
+    try:
+        await _ffmpeg_transcode(source, dest, fps=fps, ffmpeg=ffmpeg)
+    except FFmpegError as exc:
+        if suffix not in ANIMATED_IMAGES:
+            raise
+        log.info("ffmpeg cannot read %s (%s); decoding it with Pillow", source.name, exc)
+        await asyncio.to_thread(_animation_to_mp4, source, dest, fps)
+
+
+async def _ffmpeg_transcode(source: Path, dest: Path, *, fps: int, ffmpeg: str | None) -> None:
     binary = find_ffmpeg(ffmpeg)
     # Frames keep their own timing (animated images store per-frame delays and merge repeated
     # frames); `-r` in the codec arguments resamples them to the constant rate asked for.
@@ -78,3 +100,29 @@ async def _transcode(source: Path, dest: Path, *, fps: int, ffmpeg: str | None) 
         "-f", "mp4", str(dest),
     ]  # fmt: skip
     await run_ffmpeg(binary, args, timeout=TRANSCODE_TIMEOUT_SECONDS)
+
+
+def _animation_to_mp4(source: Path, dest: Path, fps: int) -> None:
+    """An animated WebP/PNG/GIF to H.264 at `fps`, one frame in memory at a time: each input
+    frame is repeated for the output frames that fall within its delay."""
+    from PIL import Image, ImageSequence, UnidentifiedImageError
+
+    from vidpipe.media.encode import ClipWriter
+
+    try:
+        with Image.open(source) as image:
+            width, height = image.size[0] // 2 * 2, image.size[1] // 2 * 2
+            if width == 0 or height == 0:
+                raise UnusableClipError(f"{source.name} is {image.size[0]}×{image.size[1]}")
+            written, elapsed = 0, 0.0
+            with ClipWriter(dest, width, height, fps) as writer:
+                for frame in ImageSequence.Iterator(image):
+                    rgb = np.asarray(frame.convert("RGB"))[:height, :width]  # loads the frame
+                    elapsed += float(frame.info.get("duration") or 1000 / fps) / 1000
+                    while written < round(elapsed * fps):
+                        writer.write_frame(rgb)
+                        written += 1
+            if written == 0:
+                raise UnusableClipError(f"{source.name} has no frames")
+    except (OSError, UnidentifiedImageError, ValueError) as exc:
+        raise UnusableClipError(f"{source.name} cannot be decoded: {exc}") from exc
