@@ -111,6 +111,9 @@ class Settings(BaseSettings):
     provider_backoff_seconds: float = Field(default=1.0, ge=0, description="First retry delay.")
     provider_backoff_max_seconds: float = Field(default=30.0, ge=0, description="Longest delay.")
     provider_timeout_seconds: float = Field(default=120.0, gt=0, description="One HTTP request.")
+    provider_submit_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="A request that starts paid work (a clip)."
+    )
     poll_first_seconds: float | None = Field(
         default=None, ge=0, description="First poll of an operation; default: the model's latency."
     )

@@ -29,6 +29,10 @@ class NotResumableError(BadInputError):
 class ProviderError(VidpipeError):
     """A provider call failed."""
 
+    def __init__(self, message: str | None = None, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status of the provider's answer, when there was one
+
 
 class ContentFilteredError(ProviderError):
     """The provider refused the request for content-safety reasons."""

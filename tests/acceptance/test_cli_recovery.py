@@ -132,13 +132,15 @@ def test_unknown_and_ambiguous_ids_with_projects_present(vidpipe, tmp_path: Path
     # a second project whose id shares the first 4 characters
     twin = first["id"][:4] + uuid.uuid4().hex[4:]
     with sqlite3.connect(db) as connection:
+        columns = (
+            "prompt, style, aspect_ratio, resolution, clip_duration, fps, crossfade,"
+            " storyboard_provider, image_provider, video_provider, created_at, updated_at"
+        )
         connection.execute(
-            "INSERT INTO projects SELECT ?, prompt, style, aspect_ratio, resolution, clip_duration,"
-            " fps, requested_scenes, crossfade, max_cost, storyboard_provider, image_provider,"
-            " video_provider, 'pending', NULL, NULL, NULL, created_at, updated_at, NULL, NULL"
+            f"INSERT INTO projects (id, status, {columns}) SELECT ?, 'pending', {columns}"
             " FROM projects",
             (twin,),
-        )
+        )  # fmt: skip
     count = query(db, "SELECT count(*) FROM projects")
     ambiguous = vidpipe("resume", first["id"][:4])
     assert ambiguous.returncode == 2 and "ambiguous" in ambiguous.stderr

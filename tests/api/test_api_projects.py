@@ -59,6 +59,13 @@ async def test_generate_streams_progress_completes_and_serves_everything(
         assert detail["status"] == "complete" and detail["error_message"] is None
         assert [s["index"] for s in detail["scenes"]] == [0, 1]
         assert [r["status"] for r in detail["runs"]] == ["complete"]
+        attempts = detail["ledger"]["attempts"]  # 1 storyboard, 3 keyframes, 2 clips; all free
+        assert sorted(a["step"] for a in attempts) == sorted(
+            ["storyboard", "keyframes", "keyframes", "keyframes", "video_gen", "video_gen"]
+        )
+        assert {a["status"] for a in attempts} == {"ok"} and detail["ledger"]["spent"] == 0
+        plan = (await client.get(f"/api/projects/{project_id}/plan")).json()
+        assert (plan["items"], plan["stitch"], plan["estimated_cost"]) == ([], False, 0)
         final = Path(detail["output_path"])
         download = await client.get(detail["download_url"])
         assert download.status_code == 200 and download.headers["content-type"] == "video/mp4"
@@ -206,6 +213,7 @@ async def test_openapi_describes_every_endpoint(
         "/api/health", "/api/generate", "/api/projects", "/api/projects/{project_id}",
         "/api/projects/{project_id}/status", "/api/projects/{project_id}/resume",
         "/api/projects/{project_id}/stitch", "/api/projects/{project_id}/download",
+        "/api/projects/{project_id}/plan",
         "/api/projects/{project_id}/keyframes/{scene}/{position}",
         "/api/projects/{project_id}/clips/{scene}", "/api/projects/{project_id}/events",
     }  # fmt: skip

@@ -13,8 +13,14 @@ It checks what it receives (schema and JSON mime type sent, image bytes are real
 frame is present, durations / resolutions / audio allowed for the model) and answers 400 like
 Google when something is wrong. Faults are injected per request kind: HTTP statuses (429, 500),
 "hang" (answer later than the client's time-out), "garbage" (a mangled JSON body),
-"malformed" (non-JSON storyboard text),
+"malformed" (non-JSON storyboard text), "max_tokens" (a storyboard cut off at the output
+limit: finishReason MAX_TOKENS and truncated JSON), "slow_answer" (the request is carried out,
+and billed, but answered only after `hang_seconds`: a lost answer when the client times out),
 "blocked" (content-safety rejection).
+
+Billing is like Google's: every request the fake carries out is billed (`billed(kind)`), whether
+or not its answer reaches the client; requests refused with 4xx, 429, 503 or an injected error
+are not.
 """
 
 from __future__ import annotations
@@ -77,6 +83,7 @@ class FakeGoogle:
         self.access_token = "ya29.fake-access-token"
         self.service_account = "vidpipe-test@fake-project.iam.gserviceaccount.com"
         self.requests: list[Recorded] = []
+        self.billed_requests: list[Recorded] = []
         self.faults: dict[str, list[Any]] = defaultdict(list)
         self.operations: dict[str, Operation] = {}
         self.polls_before_done = 1
@@ -97,6 +104,10 @@ class FakeGoogle:
 
     def of_kind(self, kind: str) -> list[Recorded]:
         return [r for r in self.requests if r.kind == kind]
+
+    def billed(self, kind: str) -> int:
+        """Requests of `kind` carried out (and so billed), answered or not."""
+        return sum(1 for r in self.billed_requests if r.kind == kind)
 
     def app(self) -> Starlette:
         return Starlette(
@@ -148,8 +159,9 @@ class FakeGoogle:
             if method == "generateContent":
                 modalities = body.get("generationConfig", {}).get("responseModalities", [])
                 kind = "generateContent:image" if "IMAGE" in modalities else "generateContent:text"
+        recorded = Recorded(kind, path, body, dict(request.headers))
         with self._lock:
-            self.requests.append(Recorded(kind, path, body, dict(request.headers)))
+            self.requests.append(recorded)
             fault = self.faults[kind].pop(0) if self.faults[kind] else None
         denied = self._check_auth(request, vertex)
         if denied is not None:
@@ -176,6 +188,11 @@ class FakeGoogle:
         result = handler(model, body, fault)
         if inspect.isawaitable(result):
             result = await result
+        if result.status_code < 400 and kind not in ("models.list", "fetchPredictOperation"):
+            with self._lock:
+                self.billed_requests.append(recorded)
+        if fault == "slow_answer":  # done and billed; the answer comes too late
+            await asyncio.sleep(self.hang_seconds)
         return result
 
     def _check_auth(self, request: Request, vertex: bool) -> Response | None:
@@ -230,12 +247,15 @@ class FakeGoogle:
         answer = (
             "{'style_guide': oops" if fault == "malformed" else json.dumps(storyboard_for(text))
         )
+        finish = "STOP"
+        if fault == "max_tokens":  # cut off at the output limit: billed, and not valid JSON
+            answer, finish = answer[: len(answer) // 2], "MAX_TOKENS"
         return JSONResponse(
             {
                 "candidates": [
                     {
                         "content": {"role": "model", "parts": [{"text": answer}]},
-                        "finishReason": "STOP",
+                        "finishReason": finish,
                     }
                 ],
                 "modelVersion": model,

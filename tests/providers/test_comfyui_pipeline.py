@@ -11,8 +11,9 @@ from typing import Any
 import pytest
 from fake_comfyui import FakeComfyUI
 from provider_env import comfyui_settings
+from remote_projects import new_project, with_providers
 from sqlalchemy.ext.asyncio import AsyncSession
-from test_remote_pipelines import SMALL, final_of, new_project, with_providers
+from test_remote_pipelines import SMALL, final_of
 
 from vidpipe.config import Settings
 from vidpipe.db.queries import load_project

@@ -444,8 +444,11 @@ async def test_vertex_ai_credentials_refused_name_the_setting(
     fake, url = google_fake
     fake.service_account = "someone-else@fake-project.iam.gserviceaccount.com"
     settings = vertex_project_settings(base_settings, url, tmp_path)
-    with pytest.raises(ProviderAuthError, match="VIDPIPE_GOOGLE_CREDENTIALS_FILE"):
+    with pytest.raises(ProviderAuthError) as refused:
         await GoogleStoryboardProvider(settings).write_storyboard(story_request())
+    message = str(refused.value)
+    assert f"{settings.google_credentials_file} was refused" in message  # not "no credentials"
+    assert "invalid_grant" in message and "VIDPIPE_GOOGLE_CREDENTIALS_FILE" in message
     assert fake.count("generateContent:text") == 0
 
 

@@ -7,7 +7,6 @@ operation, a content-safety rejection, budgets, and an authentication failure.
 from __future__ import annotations
 
 import asyncio
-import uuid
 from typing import Any
 
 import pytest
@@ -16,11 +15,10 @@ from fake_google import FakeGoogle
 from fake_openai import FakeOpenAI
 from provider_env import comfyui_settings, google_settings, openai_settings
 from pydantic import SecretStr
-from sqlalchemy import func, select
+from remote_projects import new_project, spent, with_providers
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import ProviderCall
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError, BudgetExceededError
 from vidpipe.media.probe import probe
@@ -28,7 +26,6 @@ from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.projects import (
     GenerateOptions,
     check_budget,
-    check_capabilities,
     create_project,
     estimate_cost,
 )
@@ -41,32 +38,6 @@ VEO = {"scenes": 2, "clip_duration": 4.0, "resolution": "720p"}  # what Veo 3.1 
 SMALL = {"scenes": 2, "clip_duration": 1.0, "resolution": "480p"}
 # gemini-2.5-flash storyboard + gemini-2.5-flash-image keyframes + Veo 3.1 with audio, per second
 GOOGLE_PRICES = (0.008, 0.039, 0.40)
-
-
-def with_providers(settings: Settings, storyboard: str, image: str, video: str) -> Settings:
-    return settings.model_copy(
-        update={"storyboard_provider": storyboard, "image_provider": image, "video_provider": video}
-    )
-
-
-async def new_project(
-    session: AsyncSession, settings: Settings, options: dict[str, Any]
-) -> uuid.UUID:
-    """Create a project the way `generate` does: capabilities and budget checked first."""
-    merged = GenerateOptions.model_validate({"prompt": "a red fox in a snowy forest", **options})
-    providers = load_registry().build(
-        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
-    )
-    check_capabilities(merged, providers)
-    check_budget(merged, estimate_cost(merged, providers))
-    return (await create_project(session, settings, merged)).id
-
-
-async def spent(session: AsyncSession, project_id: uuid.UUID) -> float:
-    total = await session.scalar(
-        select(func.sum(ProviderCall.cost)).where(ProviderCall.project_id == project_id)
-    )
-    return float(total or 0)
 
 
 def final_of(settings: Settings, project: Any) -> Any:

@@ -26,6 +26,7 @@ from vidpipe.errors import (
 from vidpipe.orchestrator.pipeline import restitch_project
 from vidpipe.orchestrator.projects import (
     GenerateOptions,
+    approve_resubmissions,
     check_budget,
     check_capabilities,
     create_project,
@@ -61,12 +62,18 @@ async def generate(
         check_budget(options, estimate)
     except BadInputError as exc:
         raise body_error(exc) from None
-    project = await create_project(session, settings, options)
+    project = await create_project(session, settings, options, estimate)
     runner.submit(project.id)
     return accepted(project.id, estimate)
 
 
-async def resume(project: Project, runner: BackgroundRunner) -> dict[str, Any]:
+async def resume(
+    session: AsyncSession,
+    project: Project,
+    runner: BackgroundRunner,
+    *,
+    resubmit_unknown: bool = False,
+) -> dict[str, Any]:
     """Queue a run of a project that is neither complete nor running (409 otherwise)."""
     if project.status == "complete":
         raise NotResumableError(
@@ -74,6 +81,8 @@ async def resume(project: Project, runner: BackgroundRunner) -> dict[str, Any]:
             f"POST {documents.project_url(project.id, '/stitch')})"
         )
     _refuse_if_running(project, runner)
+    if resubmit_unknown:
+        await approve_resubmissions(session, project.id)
     runner.submit(project.id)
     return accepted(project.id, None)
 

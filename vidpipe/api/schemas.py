@@ -51,6 +51,66 @@ class StitchRequest(BaseModel):
     )
 
 
+class ResumeRequest(BaseModel):
+    """Resume options. `resubmit_unknown`: send again the clips whose last submission got no
+    answer (the plan lists them; they may be billed twice). Without it they are left alone."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    resubmit_unknown: bool = False
+
+
+class PlannedItem(BaseModel):
+    kind: Literal["storyboard", "keyframe", "clip", "stitch"]
+    scene: int | None = Field(description="1-based scene number")
+    position: Literal["start", "end"] | None
+    reason: str
+    cost: float
+
+
+class PlannedKeyframe(BaseModel):
+    scene: int
+    position: Literal["start", "end"]
+    reason: str
+
+
+class PlanDocument(BaseModel):
+    """What a resume would generate now and its cost; no provider was called (ITER-3)."""
+
+    storyboard: bool
+    keyframes: list[PlannedKeyframe]
+    clips: list[int] = Field(description="1-based scene numbers whose clip would be made")
+    resubmit_unknown: list[int] = Field(
+        description="Scenes whose last submission's outcome is unknown (may be billed twice)"
+    )
+    stitch: bool
+    provider_calls: dict[str, int]
+    estimated_cost: float
+    items: list[PlannedItem]
+
+
+class LedgerAttempt(BaseModel):
+    step: str
+    role: str
+    provider: str
+    detail: str
+    request: str
+    status: Literal["sent", "ok", "failed", "refused", "unknown"]
+    cost: float
+    created_at: str | None
+    note: str | None
+
+
+class Ledger(BaseModel):
+    """Spent vs estimated: every attempt, written before it was sent; `refused` is not billed."""
+
+    estimated_cost: float | None
+    spent: float
+    max_cost: float | None
+    billed_calls: int
+    attempts: list[LedgerAttempt]
+
+
 class Accepted(BaseModel):
     """A run was queued in the server; poll `status_url` (or stream `events_url`)."""
 
@@ -157,6 +217,7 @@ class ProjectDocument(ProjectStatusDocument):
     scenes: list[SceneDocument]
     missing_scenes: list[MissingScene]
     runs: list[RunDocument]
+    ledger: Ledger
 
 
 class ProjectList(BaseModel):

@@ -30,9 +30,10 @@ from vidpipe.cli.runtime import (
 from vidpipe.config import Settings
 from vidpipe.db.queries import list_projects, load_project, resolve_project_id
 from vidpipe.errors import BadInputError, ProjectBusyError, VidpipeError
-from vidpipe.orchestrator.pipeline import restitch_project, run_pipeline
+from vidpipe.orchestrator.pipeline import plan_project, restitch_project, run_pipeline
 from vidpipe.orchestrator.projects import (
     GenerateOptions,
+    approve_resubmissions,
     check_budget,
     check_capabilities,
     create_project,
@@ -131,7 +132,7 @@ def generate(
         if estimate > 0 and not yes:
             _confirm_cost(estimate)
         async with database(settings, create=True) as session:
-            project = await create_project(session, settings, options)
+            project = await create_project(session, settings, options, estimate)
             invocation.project_id = str(project.id)
             stderr.print(f"project {project.id}", markup=False)
             return await _run(session, settings, project.id, json_output, registry)
@@ -198,9 +199,17 @@ def resume(
             help="A new budget in USD (e.g. after 'budget exceeded'); default: as before."
         ),
     ] = None,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="Pay the plan's cost (and resubmit unknown outcomes) without asking.",
+        ),
+    ] = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Continue a project that is not complete."""
+    """Bring a project up to date; a plan that costs money is shown and confirmed first."""
     settings = _settings(ctx)
     registry = load_registry()
     if max_cost is not None and max_cost < 0:
@@ -210,11 +219,54 @@ def resume(
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
+            plan = await plan_project(session, project_id, settings=settings, registry=registry)
+            if plan.estimated_cost > 0 or plan.resubmissions:  # money or risk: show, ask
+                if not json_output:
+                    views.show_plan(stderr, plan.as_dict())
+                if not yes:
+                    _confirm_plan(plan.estimated_cost, plan.resubmissions)
             if max_cost is not None:
                 await set_budget(session, project_id, max_cost)
+            if plan.resubmissions:
+                await approve_resubmissions(session, project_id)
             return await _run(session, settings, project_id, json_output, registry)
 
     execute(work)
+
+
+@app.command()
+def plan(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
+    """What `resume` would generate and what it would cost; calls no provider."""
+    settings = _settings(ctx)
+    registry = load_registry()
+
+    async def work(invocation: Invocation) -> int:
+        async with database(settings, create=False) as session:
+            project_id = await resolve_project_id(session, project)
+            found = await plan_project(session, project_id, settings=settings, registry=registry)
+        if json_output:
+            print_json(found.as_dict())
+        else:
+            views.show_plan(stdout, found.as_dict())
+        return EXIT_OK
+
+    execute(work)
+
+
+def _confirm_plan(cost: float, resubmissions: list[int]) -> None:
+    risk = (
+        f"; scenes {', '.join(map(str, resubmissions))} may be billed twice"
+        if resubmissions
+        else ""
+    )
+    if not sys.stdin.isatty():
+        raise fail(
+            f"this resume is estimated at ${cost:.2f}{risk}; pass --yes to confirm without a "
+            "terminal",
+            EXIT_BAD_INPUT,
+        )
+    if not typer.confirm(f"Estimated cost ${cost:.2f}{risk}. Continue?", err=True):
+        raise fail("cancelled; nothing was changed", EXIT_BAD_INPUT)
 
 
 @app.command()

@@ -28,6 +28,14 @@ def show_project(console: Console, document: dict[str, Any]) -> None:
         console.print(f"output: {document['output_path']}", markup=False)
     if document.get("error_message"):
         console.print(f"[red]error:[/] {document['error_message']}", soft_wrap=True)
+    ledger = document.get("ledger")
+    if ledger and (ledger["spent"] or ledger["estimated_cost"]):
+        line = f"spent: ${ledger['spent']:.2f} in {ledger['billed_calls']} billed calls"
+        if ledger["estimated_cost"] is not None:
+            line += f" (estimated ${ledger['estimated_cost']:.2f})"
+        if ledger["max_cost"] is not None:
+            line += f", budget ${ledger['max_cost']:.2f}"
+        console.print(line, markup=False)
     scenes = document.get("scenes") or []
     if scenes:
         table = Table("scene", "status", "clip", "description", box=None)
@@ -44,6 +52,23 @@ def show_project(console: Console, document: dict[str, Any]) -> None:
             f"[yellow]scene {missing['index'] + 1} missing:[/] {missing['clip_status']}"
             f" — {missing['reason']}"
         )
+
+
+def show_plan(console: Console, plan: dict[str, Any]) -> None:
+    """What resume would make, one line each, and the total."""
+    items = plan["items"]
+    if not items:
+        console.print("plan: nothing to do; the project is up to date", markup=False)
+        return
+    console.print(f"plan: {len(items)} step(s), estimated ${plan['estimated_cost']:.2f}")
+    for item in items:
+        what = item["kind"]
+        if item["scene"] is not None:
+            what += f" of scene {item['scene']}"
+        if item["position"]:
+            what += f" ({item['position']} frame)"
+        cost = f"${item['cost']:.2f}" if item["cost"] else "free"
+        console.print(f"  {what}: {item['reason']} — {cost}", markup=False)
 
 
 def show_list(console: Console, documents: list[dict[str, Any]]) -> None:

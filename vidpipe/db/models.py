@@ -68,6 +68,7 @@ class Project(Base):
     requested_scenes: Mapped[int | None] = mapped_column(Integer)
     crossfade: Mapped[float] = mapped_column(Float, default=0.0)
     max_cost: Mapped[float | None] = mapped_column(Float)
+    estimated_cost: Mapped[float | None] = mapped_column(Float)  # at creation, for spent vs plan
     storyboard_provider: Mapped[str] = mapped_column(String(64))
     image_provider: Mapped[str] = mapped_column(String(64))
     video_provider: Mapped[str] = mapped_column(String(64))
@@ -85,6 +86,9 @@ class Project(Base):
     )
     runs: Mapped[list[PipelineRun]] = relationship(
         back_populates="project", order_by="PipelineRun.started_at", cascade="all, delete-orphan"
+    )
+    ledger: Mapped[list[ProviderCall]] = relationship(
+        order_by="ProviderCall.created_at", viewonly=True
     )
 
 
@@ -140,7 +144,9 @@ class VideoClip(Base):
     scene_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("scenes.id", ondelete="CASCADE"), unique=True
     )
-    # pending | submitted | complete | failed | rai_filtered | timed_out
+    # pending | submitting | submitted | submit_unknown | complete | failed | rai_filtered |
+    # timed_out. `submitting`: being sent (its id, when client-chosen, is already stored);
+    # `submit_unknown`: sent, answer lost; re-sent only with the user's consent.
     status: Mapped[str] = mapped_column(String(16), default="pending")
     provider: Mapped[str] = mapped_column(String(64))
     operation_id: Mapped[str | None] = mapped_column(Text)
@@ -173,7 +179,8 @@ class PipelineRun(Base):
 
 
 class ProviderCall(Base):
-    """The ledger: every paid (or free) provider call with its cost (PROV-4)."""
+    """The ledger: every attempt of a paid (or free) provider call, written before it is sent,
+    with its cost (PROV-4). Only `refused` attempts are certainly not billed."""
 
     __tablename__ = "provider_calls"
 
@@ -190,3 +197,8 @@ class ProviderCall(Base):
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     detail: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # sent (written before the request left) | ok | failed | refused (not billed) | unknown
+    status: Mapped[str] = mapped_column(String(16), default="ok")
+    request: Mapped[str] = mapped_column(Text, default="")  # which request, e.g. "veo submit"
+    settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)  # why an attempt failed or was refused

@@ -17,6 +17,7 @@ _FULL = (
     selectinload(Project.scenes).selectinload(Scene.keyframes),
     selectinload(Project.scenes).selectinload(Scene.clip),
     selectinload(Project.runs),
+    selectinload(Project.ledger),
 )
 
 

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -34,8 +35,11 @@ from vidpipe.pipeline.context import (
     ProgressEvent,
     SceneGate,
     Stopwatch,
+    ledger_stats,
+    settle_unanswered_attempts,
 )
 from vidpipe.pipeline.keyframes import first_unusable_position, generate_keyframes
+from vidpipe.pipeline.plan import Plan, make_plan
 from vidpipe.pipeline.stitcher import stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
 from vidpipe.pipeline.video_gen import clip_is_done, generate_videos
@@ -144,7 +148,7 @@ class _LeasedRun:
         project.status, project.error_message = "complete", None
         run = await session.get(PipelineRun, run_id)
         assert run is not None
-        _finish(run, "complete", None, ctx, clock)
+        await _finish(session, run, "complete", None, ctx, clock)
         await session.commit()
         ctx.report(ProgressEvent("stage", "complete", "Complete"))
         return await load_project(session, self.project_id)
@@ -208,9 +212,11 @@ class _LeasedRun:
             run = await session.get(PipelineRun, run_id, populate_existing=True)
             if project is not None:
                 project.status, project.error_message = "failed", message
+            await settle_unanswered_attempts(session, run_id)
             if run is not None:
                 interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
-                _finish(run, "interrupted" if interrupted else "failed", message, ctx, clock)
+                status = "interrupted" if interrupted else "failed"
+                await _finish(session, run, status, message, ctx, clock)
             await session.commit()
 
         log.error("project %s: %s", self.project_id, message)
@@ -247,6 +253,7 @@ def _stage_event(stage: str) -> ProgressEvent:
 
 async def _close_abandoned_runs(session: AsyncSession, project_id: uuid.UUID) -> None:
     """Runs left `running` by a runner that died; we hold the lease, so none is live."""
+    await settle_unanswered_attempts(session, project_id=project_id)
     await session.execute(
         update(PipelineRun)
         .where(PipelineRun.project_id == project_id, PipelineRun.status == "running")
@@ -272,13 +279,27 @@ def _describe(exc: BaseException) -> str:
     return str(exc) or repr(exc)
 
 
-def _finish(
-    run: PipelineRun, status: str, error: str | None, ctx: PipelineContext, clock: Stopwatch
+async def _finish(
+    session: AsyncSession,
+    run: PipelineRun,
+    status: str,
+    error: str | None,
+    ctx: PipelineContext,
+    clock: Stopwatch,
 ) -> None:
+    """Close the run; its log's calls and costs per step are counted from the ledger."""
     run.status, run.error = status, error
     run.completed_at = utcnow()
     run.total_duration_seconds = round(clock.elapsed, 3)
-    run.log = {step: stats.as_dict() for step, stats in ctx.stats.items()}
+    calls = await ledger_stats(session, run.id)
+    log: dict[str, dict[str, Any]] = {}
+    for step in [*ctx.stats, *(step for step in calls if step not in ctx.stats)]:
+        seconds = ctx.stats[step].seconds if step in ctx.stats else 0.0
+        log[step] = {
+            "seconds": round(seconds, 3),
+            **calls.get(step, {"provider_calls": 0, "estimated_cost": 0.0}),
+        }
+    run.log = log
 
 
 @contextlib.asynccontextmanager
@@ -296,6 +317,23 @@ async def _cancel_on_lost_lease(lease: Lease):  # type: ignore[no-untyped-def]
         yield
     finally:
         watcher.cancel()
+
+
+async def plan_project(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    *,
+    settings: Settings | None = None,
+    registry: ProviderRegistry | None = None,
+) -> Plan:
+    """What `resume` would generate now and its cost, with no provider call (ITER-3)."""
+    settings = settings or Settings()
+    registry = registry or load_registry()
+    project = await load_project(session, project_id)
+    providers = registry.build(
+        settings, project.storyboard_provider, project.image_provider, project.video_provider
+    )
+    return make_plan(project, ProjectStorage(settings.projects_dir, project.id), providers)
 
 
 async def restitch_project(
@@ -344,12 +382,13 @@ async def restitch_project(
             run = await session.get(PipelineRun, run_id, populate_existing=True)
             cause = _root_cause(exc)
             assert run is not None
-            _finish(run, "failed", f"stitch failed: {type(cause).__name__}: {cause}", ctx, clock)
+            message = f"stitch failed: {type(cause).__name__}: {cause}"
+            await _finish(session, run, "failed", message, ctx, clock)
             await session.commit()
             raise
         ctx.step_stats(STAGE_STEPS["stitching"]).seconds += clock.elapsed
         run = await session.get(PipelineRun, run_id)
         assert run is not None
-        _finish(run, "complete", None, ctx, clock)
+        await _finish(session, run, "complete", None, ctx, clock)
         await session.commit()
         return await load_project(session, project_id)

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
-from vidpipe.errors import BadInputError, NotResumableError
-from vidpipe.providers.base import ProviderSet
+from vidpipe.db.queries import load_project
+from vidpipe.errors import BadInputError, NotResumableError, ProjectBusyError
+from vidpipe.orchestrator.report import is_running
+from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
 
 MAX_PROMPT = 4_000
-DEFAULT_SCENES_FOR_ESTIMATE = 5  # the local writer picks 3–5; estimate the upper end
 
 
 class GenerateOptions(BaseModel):
@@ -122,7 +123,10 @@ def check_budget(options: GenerateOptions, estimate: float) -> None:
 
 
 async def create_project(
-    session: AsyncSession, settings: Settings, options: GenerateOptions
+    session: AsyncSession,
+    settings: Settings,
+    options: GenerateOptions,
+    estimated_cost: float | None = None,
 ) -> Project:
     project = Project(
         prompt=options.prompt,
@@ -134,6 +138,7 @@ async def create_project(
         requested_scenes=options.scenes,
         crossfade=options.crossfade,
         max_cost=options.max_cost,
+        estimated_cost=estimated_cost,
         storyboard_provider=settings.storyboard_provider,
         image_provider=settings.image_provider,
         video_provider=settings.video_provider,
@@ -153,3 +158,22 @@ async def set_budget(session: AsyncSession, project_id: uuid.UUID, max_cost: flo
         raise NotResumableError(f"project {project_id} is complete; nothing to resume")
     project.max_cost = max_cost
     await session.commit()
+
+
+async def approve_resubmissions(session: AsyncSession, project_id: uuid.UUID) -> list[int]:
+    """The user agrees to send again the clips whose last submission got no answer (they may be
+    billed twice): they go back to `pending`, for whichever runner brings the project up to date.
+    Returns the scene numbers (1-based). A project being run is left alone."""
+    project = await load_project(session, project_id)
+    if is_running(project):
+        raise ProjectBusyError(f"project {project_id} is running; stop it first")
+    approved: list[int] = []
+    for scene in project.scenes:
+        clip = scene.clip
+        stale_send = clip is not None and clip.status == "submitting" and not clip.operation_id
+        if clip is not None and (clip.status == "submit_unknown" or stale_send):
+            clip.status, clip.operation_id = "pending", None
+            clip.error_message = "resubmission approved by the user"
+            approved.append(scene.scene_index + 1)
+    await session.commit()
+    return approved

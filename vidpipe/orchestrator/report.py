@@ -7,6 +7,7 @@ from typing import Any
 
 from vidpipe.db.models import PipelineRun, Project, Scene, utcnow
 from vidpipe.pipeline.keyframes import keyframe_of
+from vidpipe.providers.billing import BILLED_OUTCOMES
 from vidpipe.storage import ProjectStorage
 
 
@@ -51,7 +52,33 @@ def project_document(project: Project, storage: ProjectStorage) -> dict[str, Any
     document["scenes"] = [_scene(scene, storage) for scene in project.scenes]
     document["missing_scenes"] = missing_scenes(project)
     document["runs"] = [_run(run) for run in project.runs]
+    document["ledger"] = ledger_document(project)
     return document
+
+
+def ledger_document(project: Project) -> dict[str, Any]:
+    """Spent vs estimated, and every attempt (PROV-4): `spent` counts all that may be billed."""
+    billed = [c for c in project.ledger if c.status in BILLED_OUTCOMES and c.cost > 0]
+    return {
+        "estimated_cost": project.estimated_cost,
+        "spent": round(sum(call.cost for call in billed), 4),
+        "max_cost": project.max_cost,
+        "billed_calls": len(billed),
+        "attempts": [
+            {
+                "step": call.step,
+                "role": call.role,
+                "provider": call.provider,
+                "detail": call.detail,
+                "request": call.request,
+                "status": call.status,
+                "cost": call.cost,
+                "created_at": _iso(call.created_at),
+                "note": call.note,
+            }
+            for call in project.ledger
+        ],
+    }
 
 
 def missing_scenes(project: Project) -> list[dict[str, Any]]:
@@ -59,7 +86,8 @@ def missing_scenes(project: Project) -> list[dict[str, Any]]:
     return [
         {"index": s.scene_index, "clip_status": s.clip.status, "reason": s.clip.error_message}
         for s in project.scenes
-        if s.clip is not None and s.clip.status in ("rai_filtered", "timed_out", "failed")
+        if s.clip is not None
+        and s.clip.status in ("rai_filtered", "timed_out", "failed", "submit_unknown")
     ]
 
 

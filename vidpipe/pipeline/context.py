@@ -8,17 +8,18 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Project, ProviderCall
+from vidpipe.db.models import Project, ProviderCall, utcnow
 from vidpipe.errors import BudgetExceededError
 from vidpipe.providers.base import Provider, ProviderSet
+from vidpipe.providers.billing import BILLED_OUTCOMES, Ledger, Outcome, billing_scope
 from vidpipe.storage import ProjectStorage
 
 
@@ -38,20 +39,14 @@ class ProgressEvent:
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
+T = TypeVar("T")
 
 
 @dataclass
 class StepStats:
-    seconds: float = 0.0
-    provider_calls: int = 0
-    estimated_cost: float = 0.0
+    """Wall time of a step in one run; its calls and cost come from the ledger (ledger_stats)."""
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "seconds": round(self.seconds, 3),
-            "provider_calls": self.provider_calls,
-            "estimated_cost": round(self.estimated_cost, 4),
-        }
+    seconds: float = 0.0
 
 
 class SceneGate:
@@ -101,7 +96,9 @@ class PipelineContext:
         return self.stats.setdefault(step, StepStats())
 
     async def ensure_budget(self, session: AsyncSession, project: Project, cost: float) -> None:
-        """Refuse a call that would take the project past --max-cost, before it is made (PROV-4)."""
+        """Refuse a call that would take the project past --max-cost, before it is made (PROV-4).
+
+        The ledger counts everything the project may have been billed for, across all runs."""
         if cost <= 0 or project.max_cost is None:
             return
         spent = await spent_so_far(session, project.id)
@@ -111,40 +108,120 @@ class PipelineContext:
                 f"max ${project.max_cost:.2f}; resume with a larger --max-cost"
             )
 
-    def record_call(
+    async def paid(
         self,
         session: AsyncSession,
         project: Project,
+        provider: Provider,
+        call: Callable[[], Awaitable[T]],
         *,
         step: str,
-        provider: Provider,
         cost: float,
-        detail: str = "",
-    ) -> None:
-        """Add a made call to the ledger; it commits with the row of what the call produced."""
-        session.add(
-            ProviderCall(
-                project_id=project.id,
-                run_id=self.run_id,
-                step=step,
-                role=provider.role.value,
-                provider=provider.provider_id,
-                cost=cost,
-                detail=detail,
-            )
+        detail: str,
+    ) -> T:
+        """Make a provider call with every billable attempt in the ledger before it is sent.
+
+        Providers that record their own attempts (retries, re-asks) do so in this scope; for the
+        others the whole call is one attempt, recorded here."""
+        ledger = ProjectLedger(
+            self, session, project, provider, step=step, cost=cost, detail=detail
         )
-        stats = self.step_stats(step)
-        stats.provider_calls += 1
-        stats.estimated_cost += cost
+        with billing_scope(ledger):
+            if provider.records_attempts:
+                return await call()
+            async with ledger.attempt(detail):
+                return await call()
+
+
+class ProjectLedger(Ledger):
+    """Ledger rows of one project: `sent` committed before a request leaves, then settled."""
+
+    def __init__(
+        self,
+        ctx: PipelineContext,
+        session: AsyncSession,
+        project: Project,
+        provider: Provider,
+        *,
+        step: str,
+        cost: float,
+        detail: str,
+    ) -> None:
+        self.ctx, self.session, self.project, self.provider = ctx, session, project, provider
+        self.step, self.cost, self.detail = step, cost, detail
+
+    async def open(self, what: str) -> ProviderCall:
+        async with self.ctx.db_lock:
+            await self.ctx.ensure_budget(self.session, self.project, self.cost)
+            row = ProviderCall(
+                project_id=self.project.id,
+                run_id=self.ctx.run_id,
+                step=self.step,
+                role=self.provider.role.value,
+                provider=self.provider.provider_id,
+                cost=self.cost,
+                detail=self.detail,
+                request=what[:200],
+                status=Outcome.SENT.value,
+            )
+            self.session.add(row)
+            await self.session.commit()
+        return row
+
+    async def close(self, handle: ProviderCall, outcome: Outcome, note: str = "") -> None:
+        async with self.ctx.db_lock:
+            handle.status, handle.settled_at = outcome.value, utcnow()
+            handle.note = note or None
+            await self.session.commit()
 
 
 async def spent_so_far(session: AsyncSession, project_id: uuid.UUID) -> float:
+    """USD the project may have been billed for: every attempt not certainly refused."""
     total = await session.scalar(
         select(func.coalesce(func.sum(ProviderCall.cost), 0.0)).where(
-            ProviderCall.project_id == project_id
+            ProviderCall.project_id == project_id,
+            ProviderCall.status.in_(sorted(BILLED_OUTCOMES)),
         )
     )
     return float(total or 0.0)
+
+
+async def settle_unanswered_attempts(
+    session: AsyncSession,
+    run_id: uuid.UUID | None = None,
+    *,
+    project_id: uuid.UUID | None = None,
+) -> None:
+    """Attempts still `sent` when their run ended (stopped or killed mid-request): `unknown`."""
+    condition = (
+        ProviderCall.run_id == run_id
+        if run_id is not None
+        else ProviderCall.project_id == project_id
+    )
+    await session.execute(
+        update(ProviderCall)
+        .where(condition, ProviderCall.status == Outcome.SENT.value)
+        .values(status=Outcome.UNKNOWN.value, note="the run stopped before the answer came")
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def ledger_stats(session: AsyncSession, run_id: uuid.UUID) -> dict[str, dict[str, Any]]:
+    """Per step of one run: attempts sent, of which refused / unknown, and their cost."""
+    rows = await session.execute(
+        select(ProviderCall.step, ProviderCall.status, func.count(), func.sum(ProviderCall.cost))
+        .where(ProviderCall.run_id == run_id)
+        .group_by(ProviderCall.step, ProviderCall.status)
+    )
+    stats: dict[str, dict[str, Any]] = {}
+    for step, status, count, cost in rows:
+        entry = stats.setdefault(step, {"provider_calls": 0, "estimated_cost": 0.0})
+        entry["provider_calls"] += count
+        if status in BILLED_OUTCOMES:
+            entry["estimated_cost"] = round(entry["estimated_cost"] + float(cost or 0.0), 4)
+        if status in (Outcome.REFUSED, Outcome.UNKNOWN, Outcome.SENT):
+            entry[status] = entry.get(status, 0) + count
+    return stats
 
 
 class Stopwatch:

@@ -114,19 +114,23 @@ async def _draw(
         previous = chain_keyframe(scenes, position - 1)
         assert previous is not None
         reference = ctx.storage.resolve(previous.file_path)
-    cost = provider.estimate_cost(calls=1)
-    async with ctx.db_lock:
-        await ctx.ensure_budget(session, project, cost)
-    png = await provider.generate_image(
-        ImageRequest(
-            prompt=prompt,
-            style_guide=StyleGuide.model_validate(project.style_guide),
-            width=width,
-            height=height,
-            aspect_ratio=project.aspect_ratio,
-            scene_index=scene.scene_index,
-            reference_image=reference,
-        )
+    request = ImageRequest(
+        prompt=prompt,
+        style_guide=StyleGuide.model_validate(project.style_guide),
+        width=width,
+        height=height,
+        aspect_ratio=project.aspect_ratio,
+        scene_index=scene.scene_index,
+        reference_image=reference,
+    )
+    png = await ctx.paid(
+        session,
+        project,
+        provider,
+        lambda: provider.generate_image(request),
+        step=STEP,
+        cost=provider.estimate_cost(calls=1),
+        detail=f"scene {scene.scene_index} {slot} frame",
     )
     relative = ctx.storage.keyframe_name(scene.scene_index, slot)
     ctx.storage.write_bytes(relative, png)
@@ -142,8 +146,6 @@ async def _draw(
         scene.keyframes.append(keyframe)
         if slot == "end" and position < len(scenes):
             scenes[position].keyframes.append(_inherited(keyframe))
-        detail = f"scene {scene.scene_index} {slot} frame"
-        ctx.record_call(session, project, step=STEP, provider=provider, cost=cost, detail=detail)
         await session.commit()
 
 

@@ -18,20 +18,24 @@ async def generate_storyboard(
         return  # already written; a storyboard is never paid for twice
     provider = ctx.providers.storyboard
     ctx.report(ProgressEvent("item", "storyboarding", "Writing the storyboard...", total=1))
-    cost = provider.estimate_cost(calls=1)
-    await ctx.ensure_budget(session, project, cost)
-    storyboard = await provider.write_storyboard(
-        StoryboardRequest(
-            prompt=project.prompt,
-            style=project.style,
-            aspect_ratio=project.aspect_ratio,
-            clip_duration=project.clip_duration,
-            scene_count=project.requested_scenes,
-        )
+    request = StoryboardRequest(
+        prompt=project.prompt,
+        style=project.style,
+        aspect_ratio=project.aspect_ratio,
+        clip_duration=project.clip_duration,
+        scene_count=project.requested_scenes,
+    )
+    storyboard = await ctx.paid(
+        session,
+        project,
+        provider,
+        lambda: provider.write_storyboard(request),
+        step=STEP,
+        cost=provider.estimate_cost(calls=1),  # per attempt: every re-ask is billed
+        detail="storyboard",
     )
     _check_scene_count(storyboard, project.requested_scenes)
     _store(project, storyboard)
-    ctx.record_call(session, project, step=STEP, provider=provider, cost=cost)
     await session.commit()
     ctx.report(
         ProgressEvent(

@@ -27,9 +27,11 @@ from vidpipe.providers.base import (
     VideoResult,
     frame_size,
 )
+from vidpipe.providers.billing import Outcome, outcome_of
 from vidpipe.storage import ProjectStorage
 
 STEP = "video_gen"
+SUBMITTING, UNKNOWN = "submitting", "submit_unknown"
 TERMINAL_MISSES = frozenset({ClipOutcome.RAI_FILTERED.value, ClipOutcome.TIMED_OUT.value})
 
 
@@ -48,7 +50,12 @@ def clip_is_done(scene: Scene, storage: ProjectStorage) -> bool:
 
 
 async def generate_videos(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
-    """Animate every scene that is not done; each waits until its two keyframes exist."""
+    """Animate every scene that is not done; each waits until its two keyframes exist.
+
+    A clip whose submission got no answer (`submit_unknown`) is not sent again until the user
+    agrees (orchestrator.projects.approve_resubmissions): the other scenes go on, then the step
+    fails naming it.
+    """
     scenes = list(project.scenes)
     provider = ctx.providers.video
     width, height = frame_size(project.aspect_ratio, project.resolution)
@@ -60,17 +67,80 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
     ctx.report(
         ProgressEvent("item", "video_gen", f"Animating up to {cap} scenes at once", total=total)
     )
+    await _settle_interrupted_submissions(session, scenes, provider, ctx)
+    unknown: list[Scene] = []
 
     async def one(scene: Scene) -> None:
         await ctx.scenes_ready.wait(scene.scene_index)
         if clip_is_done(scene, ctx.storage):
             return
+        if _awaits_consent(scene):
+            unknown.append(scene)
+            return
         async with gate:
             await _make_clip(session, project, scene, ctx)
+        if _awaits_consent(scene):
+            unknown.append(scene)
 
     async with asyncio.TaskGroup() as group:
         for scene in scenes:
             group.create_task(one(scene))
+    if unknown:
+        raise SubmissionUnknownError(_unknown_message(sorted(s.scene_index for s in unknown)))
+
+
+class SubmissionUnknownError(RuntimeError):
+    """A clip's submission got no answer; it may have been accepted and billed."""
+
+
+def _unknown_message(indexes: list[int]) -> str:
+    which = ", ".join(str(i + 1) for i in indexes)
+    noun = "scene" if len(indexes) == 1 else "scenes"
+    return (
+        f"the clip submission of {noun} {which} got no answer: it may have been accepted and "
+        "billed, so vidpipe did not send it again; resume and confirm to resubmit (it may be "
+        "billed twice)"
+    )
+
+
+def _awaits_consent(scene: Scene) -> bool:
+    clip = scene.clip
+    return clip is not None and clip.status == UNKNOWN
+
+
+async def _settle_interrupted_submissions(
+    session: AsyncSession, scenes: list[Scene], provider: VideoProvider, ctx: PipelineContext
+) -> None:
+    """Clips a previous run left mid-submission (we hold the lease: nobody else is sending).
+
+    With a client-chosen id the service is asked: known → wait on it; unknown → send it again
+    with the same id (it never arrived, or the service lost it and nothing can be collected).
+    Without one, the outcome is unknown: `submit_unknown`, re-sent only with consent.
+    """
+    async with ctx.db_lock:
+        for scene in scenes:
+            clip = scene.clip
+            if clip is None or clip.provider != provider.provider_id:
+                continue
+            if clip.status not in (SUBMITTING, "submitted") or clip.operation_id is None:
+                if clip.status == SUBMITTING:
+                    clip.status, clip.error_message = UNKNOWN, _interrupted(scene)
+                continue
+            state = await provider.operation_state(clip.operation_id)
+            if state in ("pending", "done"):
+                clip.status = "submitted"
+            elif state == "unknown":
+                clip.status = "pending"  # re-sent with the same id
+            elif clip.status == SUBMITTING:
+                clip.status, clip.error_message = UNKNOWN, _interrupted(scene)
+        await session.commit()
+
+
+def _interrupted(scene: Scene) -> str:
+    return (
+        f"vidpipe stopped while sending the clip of scene {scene.scene_index + 1}; the request "
+        "may have been accepted and billed"
+    )
 
 
 async def _make_clip(
@@ -92,16 +162,11 @@ async def _make_clip(
         if clip is None or clip.provider != provider.provider_id:
             clip = scene.clip = VideoClip(status="pending", provider=provider.provider_id)
             await session.commit()
-        if clip.operation_id is None:
-            cost = provider.estimate_cost(seconds=project.clip_duration)
-            await ctx.ensure_budget(session, project, cost)
-            clip.operation_id = await provider.submit(request)
-            clip.status, clip.submitted_at, clip.error_message = "submitted", utcnow(), None
-            ctx.record_call(
-                session, project, step=STEP, provider=provider, cost=cost, detail=f"scene {index}"
-            )
-            await session.commit()  # id and ledger are durable before the first poll (CORE-3)
+    if clip.status not in ("submitted", "complete") or clip.operation_id is None:
+        if not await _submit(session, project, clip, request, ctx):
+            return
     progress(0.0)
+    assert clip.operation_id is not None
     tmp = ctx.storage.temporary_path(relative)
     try:
         try:
@@ -121,6 +186,56 @@ async def _make_clip(
         clip.duration_seconds, clip.has_audio = info.duration, info.has_audio
         await session.commit()
     ctx.report(ProgressEvent("item", "video_gen", f"Scene {index + 1} done", index, fraction=1.0))
+
+
+async def _submit(
+    session: AsyncSession,
+    project: Project,
+    clip: VideoClip,
+    request: VideoRequest,
+    ctx: PipelineContext,
+) -> bool:
+    """Send the clip's submission; True when it was accepted and its id is committed.
+
+    `submitting` (with the client-chosen id, if any) is committed before the request leaves and
+    the ledger row before each attempt, so a crash in between is found by the next run. A lost
+    answer leaves `submit_unknown` (False): never sent again here.
+    """
+    provider = ctx.providers.video
+    async with ctx.db_lock:
+        reuse = clip.status == "pending" and clip.operation_id is not None
+        chosen = clip.operation_id if reuse else provider.new_operation_id()
+        clip.operation_id, clip.status, clip.error_message = chosen, SUBMITTING, None
+        await session.commit()
+
+    async def send() -> str:
+        if chosen is not None:
+            return await provider.submit(request, operation_id=chosen)  # type: ignore[call-arg]
+        return await provider.submit(request)
+
+    try:
+        operation_id = await ctx.paid(
+            session,
+            project,
+            provider,
+            send,
+            step=STEP,
+            cost=provider.estimate_cost(seconds=project.clip_duration),
+            detail=f"scene {request.scene_index} clip",
+        )
+    except Exception as exc:
+        unknown = outcome_of(exc) is Outcome.UNKNOWN
+        async with ctx.db_lock:
+            clip.status = UNKNOWN if unknown else "pending"
+            clip.error_message = f"{exc}" if unknown else None
+            await session.commit()
+        if unknown:
+            return False
+        raise
+    async with ctx.db_lock:
+        clip.operation_id, clip.status, clip.submitted_at = operation_id, "submitted", utcnow()
+        await session.commit()  # the id is durable before the first poll (CORE-3)
+    return True
 
 
 async def _wait(

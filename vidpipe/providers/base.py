@@ -19,6 +19,7 @@ from vidpipe.config import Settings
 
 ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
 RESOLUTIONS: dict[str, int] = {"480p": 480, "720p": 720, "1080p": 1080}
+DEFAULT_SCENES_FOR_ESTIMATE = 5  # the writers pick 3–5 scenes; estimates take the upper end
 
 
 def frame_size(aspect_ratio: str, resolution: str) -> tuple[int, int]:
@@ -161,6 +162,10 @@ class Provider(ABC):
     capabilities: ClassVar[Capabilities] = Capabilities()
     price_per_call: ClassVar[float] = 0.0
     price_per_second: ClassVar[float] = 0.0
+    # True when the provider writes each billable attempt (retries, re-asks) to the ledger of the
+    # billing scope itself (vidpipe.providers.billing); otherwise the pipeline records each call
+    # as one attempt before making it.
+    records_attempts: ClassVar[bool] = False
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -205,9 +210,10 @@ class VideoProvider(Provider):
         return None
 
     @abstractmethod
-    async def submit(self, request: VideoRequest, operation_id: str | None = None) -> str:
+    async def submit(self, request: VideoRequest) -> str:
         """Start the clip; return an operation id that `wait` can pick up after a crash.
-        `operation_id`, from `new_operation_id`, is used by providers that take client ids."""
+
+        A provider whose `new_operation_id` returns ids also takes `operation_id=` (that id)."""
 
     @abstractmethod
     async def wait(

@@ -28,6 +28,7 @@ from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, sto
 
 from vidpipe.config import Settings
 from vidpipe.errors import ProviderError
+from vidpipe.providers.billing import OutcomeUnknownError, billed_attempt
 from vidpipe.providers.polling import PollSchedule, poll_until_done
 
 log = logging.getLogger(__name__)
@@ -39,20 +40,38 @@ class ProviderAuthError(ProviderError):
     """The provider refused the credentials; check the provider's key setting."""
 
 
+# Answers that say the request was not processed (so it is not billed and may be re-sent).
+NOT_PROCESSED_STATUSES = frozenset({429, 503})
+
+
 class TransientError(ProviderError):
-    """A fault worth retrying: rate limit, quota, server error, dropped connection."""
+    """A fault worth retrying: rate limit, quota, server error, dropped connection.
+
+    `certainly_unsent`: the provider certainly did not act on the request (connection refused,
+    429, 503), so re-sending a paid request cannot pay twice. Otherwise (a time-out or dropped
+    connection after sending, another 5xx, a mangled answer) the outcome is unknown.
+    """
 
     def __init__(
-        self, message: str, *, status: int | None = None, retry_after: float | None = None
+        self,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        certainly_unsent: bool | None = None,
     ) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status=status)
         self.retry_after = retry_after
+        if certainly_unsent is None:
+            certainly_unsent = status in NOT_PROCESSED_STATUSES
+        self.certainly_unsent = certainly_unsent
 
 
-def auth_error(provider: str, status: int | None, detail: str, setting: str) -> ProviderAuthError:
+def auth_error(
+    provider: str, status: int | None, detail: str, setting: str, *, code: str | None = None
+) -> ProviderAuthError:
     """One line: who refused, why, and which setting to fix."""
-    code = f"HTTP {status}" if status else "no credentials"
+    code = code or (f"HTTP {status}" if status else "no credentials")
     detail = " ".join(detail.split())[:200]
     return ProviderAuthError(
         f"{provider} refused the credentials ({code}: {detail}); check {setting}"
@@ -104,8 +123,16 @@ async def with_retries(
     *,
     what: str,
     limiter: AsyncLimiter | None = None,
+    billable: bool = False,
+    resend_unknown: bool = True,
 ) -> T:
-    """Run `call`, retrying TransientError with backoff + jitter; anything else propagates."""
+    """Run `call`, retrying TransientError with backoff + jitter; anything else propagates.
+
+    `billable`: each attempt is a ledger row of the current billing scope, written (and the
+    budget checked) before it is sent. `resend_unknown=False` is for paid requests that start
+    work which can be collected later (long-running operations): an attempt whose outcome is
+    unknown is not re-sent but raised as OutcomeUnknownError, so the clip is never paid twice.
+    """
 
     def wait(state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -116,6 +143,22 @@ async def with_retries(
         exc = state.outcome.exception() if state.outcome else None
         log.warning("%s; retry %d/%d", exc, state.attempt_number, policy.retries)
 
+    async def once() -> T:
+        if limiter is not None:
+            await limiter.acquire()
+        if not billable:
+            return await call()
+        try:
+            async with billed_attempt(what):
+                return await call()
+        except TransientError as exc:
+            if resend_unknown or exc.certainly_unsent:
+                raise
+            raise OutcomeUnknownError(
+                f"{what}: {exc}; the request may have been accepted and billed, so it was not "
+                "sent again"
+            ) from exc
+
     retrying = AsyncRetrying(
         retry=retry_if_exception_type(TransientError),
         stop=stop_after_attempt(policy.retries + 1),
@@ -125,9 +168,7 @@ async def with_retries(
     )
     async for attempt in retrying:
         with attempt:
-            if limiter is not None:
-                await limiter.acquire()
-            return await call()
+            return await once()
     raise AssertionError("unreachable")  # pragma: no cover
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, ClassVar
 
+import httpx
 import openai
 from pydantic import BaseModel, ConfigDict
 
@@ -56,6 +57,7 @@ class OpenAIStoryboardProvider(StoryboardProvider):
     needs_key = True
     key_env_var = "VIDPIPE_OPENAI_API_KEY"
     requests_per_minute: ClassVar[float | None] = 60
+    records_attempts: ClassVar[bool] = True
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -169,7 +171,10 @@ class OpenAIStoryboardProvider(StoryboardProvider):
             except openai.APIStatusError as exc:
                 raise _translate(exc, schema is not None) from exc
             except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-                raise TransientError(f"{self.options.model}: {type(exc).__name__}: {exc}") from exc
+                unsent = not isinstance(exc, openai.APITimeoutError) and _never_sent(exc)
+                raise TransientError(
+                    f"{self.options.model}: {type(exc).__name__}: {exc}", certainly_unsent=unsent
+                ) from exc
             if not completion.choices:
                 return None
             choice = completion.choices[0]
@@ -182,8 +187,18 @@ class OpenAIStoryboardProvider(StoryboardProvider):
 
         limiter = rate_limiter(self.settings, "openai:storyboard", self.requests_per_minute)
         return await with_retries(
-            once, self._policy, what=f"{self.options.model} storyboard", limiter=limiter
+            once,
+            self._policy,
+            what=f"{self.options.model} storyboard",
+            limiter=limiter,
+            billable=True,
         )
+
+
+def _never_sent(exc: openai.APIConnectionError) -> bool:
+    """The connection was refused or never made: the server cannot have seen the request."""
+    cause = exc.__cause__
+    return isinstance(cause, httpx.ConnectError | httpx.ConnectTimeout)
 
 
 class SchemaRefused(ProviderError):
@@ -207,10 +222,12 @@ def _translate(exc: openai.APIStatusError, with_schema: bool) -> Exception:
         and status in (400, 422)
         and any(word in lowered for word in ("response_format", "json_schema", "schema"))
     ):
-        return SchemaRefused(message)
+        return SchemaRefused(message, status=status)
     if status == 404:
-        return ProviderError(f"openai: HTTP 404: {message}; check VIDPIPE_OPENAI_MODEL")
-    return ProviderError(f"openai: HTTP {status}: {message}")
+        return ProviderError(
+            f"openai: HTTP 404: {message}; check VIDPIPE_OPENAI_MODEL", status=status
+        )
+    return ProviderError(f"openai: HTTP {status}: {message}", status=status)
 
 
 def _message_of(exc: openai.APIStatusError) -> str:

@@ -20,14 +20,17 @@ from vidpipe.api.schemas import (
     UNREADABLE,
     Accepted,
     GenerateRequest,
+    PlanDocument,
     ProjectDocument,
     ProjectList,
     ProjectStatus,
     ProjectStatusDocument,
+    ResumeRequest,
     StitchRequest,
     error,
 )
 from vidpipe.db.queries import load_project
+from vidpipe.orchestrator.pipeline import plan_project
 
 router = APIRouter(prefix="/api", tags=["projects"])
 
@@ -93,11 +96,34 @@ async def project_detail(
     "/projects/{project_id}/resume",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses={**NOT_FOUND, 409: error("The project is complete, or already running.")},
+    responses={
+        **UNREADABLE,
+        **NOT_FOUND,
+        409: error("The project is complete, or already running."),
+    },
     summary="Continue a project that is not complete, in the background",
 )
-async def resume(project: ProjectDep, runner: RunnerDep) -> dict[str, Any]:
-    return await actions.resume(project, runner)
+async def resume(
+    project: ProjectDep,
+    session: SessionDep,
+    runner: RunnerDep,
+    options: Annotated[ResumeRequest | None, Body()] = None,
+) -> dict[str, Any]:
+    resubmit = options.resubmit_unknown if options is not None else False
+    return await actions.resume(session, project, runner, resubmit_unknown=resubmit)
+
+
+@router.get(
+    "/projects/{project_id}/plan",
+    response_model=PlanDocument,
+    responses=NOT_FOUND,
+    summary="What a resume would generate and what it would cost (no provider is called)",
+)
+async def plan(
+    project_id: ProjectId, session: SessionDep, settings: SettingsDep, registry: RegistryDep
+) -> dict[str, Any]:
+    found = await plan_project(session, project_id, settings=settings, registry=registry)
+    return found.as_dict()
 
 
 @router.post(

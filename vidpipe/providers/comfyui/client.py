@@ -70,6 +70,9 @@ class SentButUnanswered(TransientError):
     """The request may have reached ComfyUI, but no usable answer came back (a read time-out,
     a dropped connection, a 5xx, a cut-off body): look the prompt id up before sending again."""
 
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message, status=status, certainly_unsent=False)
+
 
 def new_prompt_id() -> str:
     return str(uuid.uuid4())
@@ -224,6 +227,11 @@ class ComfyUI:
                         with contextlib.suppress(TransientError):
                             if await self.prompt_state(client, prompt_id) != "unknown":
                                 return prompt_id
+                            raise TransientError(  # the server has no record: nothing was paid
+                                f"{exc}; ComfyUI has no record of prompt {prompt_id}",
+                                status=exc.status,
+                                certainly_unsent=True,
+                            ) from exc
                     raise
                 log.warning("%s; retry %d/%d", exc, attempt, self.policy.retries)
                 await asyncio.sleep(self.policy.delay(attempt, exc.retry_after))
@@ -244,14 +252,16 @@ class ComfyUI:
         try:
             response = await client.post("/prompt", json=body, timeout=self.submit_timeout)
         except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
-            raise TransientError(f"{what}: {type(exc).__name__}: {exc or 'not sent'}") from exc
+            raise TransientError(
+                f"{what}: {type(exc).__name__}: {exc or 'not sent'}", certainly_unsent=True
+            ) from exc
         except httpx.TransportError as exc:
             raise SentButUnanswered(f"{what}: {type(exc).__name__}: {exc or 'no answer'}") from exc
         status = response.status_code
         if status in (429, 503):  # refused before anything was queued
             _raise_for_status(response, what)
         if status >= 500 or status == 408:
-            raise SentButUnanswered(f"{what}: HTTP {status}: {response.text[:200]}")
+            raise SentButUnanswered(f"{what}: HTTP {status}: {response.text[:200]}", status=status)
         _raise_for_status(response, what)
         try:
             answer = response.json()
@@ -282,7 +292,7 @@ class ComfyUI:
         described = _describe_node_errors(errors)
         if reads & _failed_nodes(errors):
             await self.cancel(client, prompt_id, what)
-            raise PromptRejected(f"{what}: ComfyUI refused the workflow: {described}")
+            raise PromptRejected(f"{what}: ComfyUI refused the workflow: {described}", status=400)
         log.warning("%s: ComfyUI ignores some nodes of the workflow: %s", what, described)
 
     async def cancel(self, client: httpx.AsyncClient, prompt_id: str, what: str) -> None:
@@ -568,7 +578,9 @@ def _raise_for_status(response: httpx.Response, what: str) -> None:
             retry_after=retry_after_seconds(response.headers.get("retry-after")),
         )
     if status == 400 and "/prompt" in str(response.request.url):
-        raise PromptRejected(f"{what}: ComfyUI refused the workflow: {_prompt_error(response)}")
+        raise PromptRejected(
+            f"{what}: ComfyUI refused the workflow: {_prompt_error(response)}", status=400
+        )
     raise ProviderError(f"{what}: HTTP {status}: {detail}")
 
 

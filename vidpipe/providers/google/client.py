@@ -39,16 +39,18 @@ T = TypeVar("T")
 SCOPES = ["https://www.googleapis.com/auth/cloud-platform"]
 
 
-def _transport_errors() -> tuple[type[BaseException], ...]:
+def _transport_errors(name: str) -> tuple[type[BaseException], ...]:
     kinds: list[type[BaseException]] = []
     for module in ("httpx", "httpx2"):
         with contextlib.suppress(ImportError):
             lib = __import__(module)
-            kinds += [lib.TransportError]
+            kinds += [getattr(lib, name)]
     return tuple(kinds)
 
 
-TRANSPORT_ERRORS = _transport_errors()
+TRANSPORT_ERRORS = _transport_errors("TransportError")
+# The request never reached the server: re-sending it cannot pay twice.
+NOT_SENT_ERRORS = _transport_errors("ConnectError") + _transport_errors("ConnectTimeout")
 
 
 def credential_setting(settings: Settings) -> str:
@@ -85,12 +87,14 @@ def load_credentials(settings: Settings) -> Any:
         ) from None
 
 
-def make_client(settings: Settings, credentials: Any = None) -> genai.Client:
+def make_client(
+    settings: Settings, credentials: Any = None, *, timeout: float | None = None
+) -> genai.Client:
     """A client for the configured mode (see the module docstring)."""
     check_settings(settings)
     http_options = types.HttpOptions(
         base_url=settings.google_base_url,
-        timeout=int(settings.provider_timeout_seconds * 1000),
+        timeout=int((timeout or settings.provider_timeout_seconds) * 1000),
     )
     key = settings.google_api_key.get_secret_value() if settings.google_api_key else None
     if not settings.google_vertexai:
@@ -138,14 +142,24 @@ def translate(exc: BaseException, settings: Settings, what: str) -> BaseExceptio
                 retry_after=retry_after_seconds(headers.get("retry-after")),
             )
         if status == 404:
-            return ProviderError(f"{what}: not found (HTTP 404: {message}); check the model name")
-        return ProviderError(f"{what}: HTTP {status} {exc.status or ''}: {message}")
+            return ProviderError(
+                f"{what}: not found (HTTP 404: {message}); check the model name", status=status
+            )
+        return ProviderError(f"{what}: HTTP {status} {exc.status or ''}: {message}", status=status)
+    if isinstance(exc, auth_exceptions.RefreshError) and settings.google_credentials_file:
+        where = settings.google_credentials_file
+        return auth_error(
+            "google", None, str(exc), credential_setting(settings), code=f"{where} was refused"
+        )
     if isinstance(exc, auth_exceptions.RefreshError | auth_exceptions.DefaultCredentialsError):
         return auth_error("google", None, str(exc), credential_setting(settings))
     if isinstance(exc, json.JSONDecodeError):
         return TransientError(f"{what}: malformed JSON from the server ({exc.msg})")
     if isinstance(exc, TRANSPORT_ERRORS):
-        return TransientError(f"{what}: {type(exc).__name__}: {exc or 'connection failed'}")
+        return TransientError(
+            f"{what}: {type(exc).__name__}: {exc or 'connection failed'}",
+            certainly_unsent=isinstance(exc, NOT_SENT_ERRORS),
+        )
     return exc
 
 
@@ -157,6 +171,7 @@ class GoogleClientMixin:
     needs_key: ClassVar[bool] = True
     key_env_var: ClassVar[str | None] = "VIDPIPE_GOOGLE_API_KEY"
     requests_per_minute: ClassVar[float | None] = 60
+    records_attempts: ClassVar[bool] = True
 
     def _init_client(self) -> None:
         check_settings(self.settings)  # a missing setting fails before any call
@@ -164,9 +179,11 @@ class GoogleClientMixin:
         self._policy = RetryPolicy.from_settings(self.settings)
 
     @contextlib.asynccontextmanager
-    async def _aio(self) -> AsyncIterator[genai.client.AsyncClient]:
+    async def _aio(
+        self, *, timeout: float | None = None
+    ) -> AsyncIterator[genai.client.AsyncClient]:
         """A fresh async client per use: no sockets outlive the event loop that opened them."""
-        client = make_client(self.settings, self._credentials)
+        client = make_client(self.settings, self._credentials, timeout=timeout)
         try:
             yield client.aio
         finally:
@@ -193,14 +210,29 @@ class GoogleClientMixin:
         role = getattr(self, "role", "any")
         return f"google:{getattr(role, 'value', role)}"
 
-    async def _call(self, what: str, call: Callable[[], Awaitable[T]], *, rpm: float | None) -> T:
-        """One paid request: rate-limited, transient faults retried, errors translated."""
+    async def _call(
+        self,
+        what: str,
+        call: Callable[[], Awaitable[T]],
+        *,
+        rpm: float | None,
+        resend_unknown: bool = True,
+    ) -> T:
+        """One paid request: each attempt in the ledger, rate-limited, transient faults retried
+        (only those certainly not processed when `resend_unknown` is False), errors translated."""
 
         async def once() -> T:
             return await self._check_once(what, call)
 
         limiter = rate_limiter(self.settings, self._limit_key(), rpm)
-        return await with_retries(once, self._policy, what=what, limiter=limiter)
+        return await with_retries(
+            once,
+            self._policy,
+            what=what,
+            limiter=limiter,
+            billable=True,
+            resend_unknown=resend_unknown,
+        )
 
     async def _check_once(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
         """One request with errors translated, no retries (polling has its own)."""

@@ -96,11 +96,12 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
             prompt=_motion_prompt(request),
             image=_png(request.start_image),
         )
-        async with self._aio() as aio:
+        async with self._aio(timeout=self.settings.provider_submit_timeout_seconds) as aio:
             operation = await self._call(
                 f"{veo.name} submit (scene {request.scene_index})",
                 lambda: aio.models.generate_videos(model=veo.name, source=source, config=config),
                 rpm=self.requests_per_minute,
+                resend_unknown=False,  # Veo has no idempotency key: a lost answer is not re-sent
             )
         if not operation.name:
             raise ProviderError(f"{veo.name} returned an operation without a name")

@@ -1,0 +1,60 @@
+"""Projects made the way `generate` makes them, for pipeline tests with configured providers."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.config import Settings
+from vidpipe.db.models import ProviderCall
+from vidpipe.orchestrator.projects import (
+    GenerateOptions,
+    check_budget,
+    check_capabilities,
+    create_project,
+    estimate_cost,
+)
+from vidpipe.providers.registry import load_registry
+
+
+def with_providers(settings: Settings, storyboard: str, image: str, video: str) -> Settings:
+    return settings.model_copy(
+        update={"storyboard_provider": storyboard, "image_provider": image, "video_provider": video}
+    )
+
+
+async def new_project(
+    session: AsyncSession, settings: Settings, options: dict[str, Any]
+) -> uuid.UUID:
+    """Create a project the way `generate` does: capabilities and budget checked first."""
+    merged = GenerateOptions.model_validate({"prompt": "a red fox in a snowy forest", **options})
+    providers = load_registry().build(
+        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
+    )
+    check_capabilities(merged, providers)
+    estimate = estimate_cost(merged, providers)
+    check_budget(merged, estimate)
+    return (await create_project(session, settings, merged, estimate)).id
+
+
+async def spent(session: AsyncSession, project_id: uuid.UUID) -> float:
+    """What the ledger says may have been billed: every attempt but the refused ones."""
+    total = await session.scalar(
+        select(func.sum(ProviderCall.cost)).where(
+            ProviderCall.project_id == project_id, ProviderCall.status != "refused"
+        )
+    )
+    return float(total or 0)
+
+
+async def ledger_rows(session: AsyncSession, project_id: uuid.UUID) -> list[ProviderCall]:
+    rows = await session.scalars(
+        select(ProviderCall)
+        .where(ProviderCall.project_id == project_id)
+        .order_by(ProviderCall.created_at)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)

@@ -1,0 +1,162 @@
+"""The plan: what `resume` would generate and what it would cost, without calling a provider.
+
+Decided from the rows *and* the files, exactly as the steps decide what to skip (CORE-2), so the
+plan and the run agree. One plan for the CLI and the API (ITER-3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from vidpipe.db.models import Project, VideoClip
+from vidpipe.pipeline.keyframes import first_unusable_position
+from vidpipe.pipeline.video_gen import SUBMITTING, UNKNOWN, clip_is_done
+from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
+from vidpipe.storage import ProjectStorage
+
+
+@dataclass
+class PlannedItem:
+    """One artifact to make, with why and what it costs (scene numbers are 1-based)."""
+
+    kind: str  # "storyboard" | "keyframe" | "clip" | "stitch"
+    scene: int | None
+    position: str | None
+    reason: str
+    cost: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "scene": self.scene,
+            "position": self.position,
+            "reason": self.reason,
+            "cost": round(self.cost, 4),
+        }
+
+
+@dataclass
+class Plan:
+    items: list[PlannedItem] = field(default_factory=list)
+
+    @property
+    def storyboard(self) -> bool:
+        return any(item.kind == "storyboard" for item in self.items)
+
+    @property
+    def keyframes(self) -> list[PlannedItem]:
+        return [item for item in self.items if item.kind == "keyframe"]
+
+    @property
+    def clips(self) -> list[int]:
+        return [item.scene for item in self.items if item.kind == "clip" and item.scene]
+
+    @property
+    def resubmissions(self) -> list[int]:
+        """Scenes whose last submission's outcome is unknown: re-sending may bill twice."""
+        return [
+            item.scene
+            for item in self.items
+            if item.kind == "clip" and item.scene and item.reason.startswith("resubmit")
+        ]
+
+    @property
+    def stitch(self) -> bool:
+        return any(item.kind == "stitch" for item in self.items)
+
+    @property
+    def estimated_cost(self) -> float:
+        return round(sum(item.cost for item in self.items), 4)
+
+    @property
+    def empty(self) -> bool:
+        return not self.items
+
+    def provider_calls(self) -> dict[str, int]:
+        return {
+            "storyboard": int(self.storyboard),
+            "image": len(self.keyframes),
+            "video": len(self.clips),
+        }
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "storyboard": self.storyboard,
+            "keyframes": [
+                {"scene": item.scene, "position": item.position, "reason": item.reason}
+                for item in self.keyframes
+            ],
+            "clips": self.clips,
+            "resubmit_unknown": self.resubmissions,
+            "stitch": self.stitch,
+            "provider_calls": self.provider_calls(),
+            "estimated_cost": self.estimated_cost,
+            "items": [item.as_dict() for item in self.items],
+        }
+
+
+def make_plan(project: Project, storage: ProjectStorage, providers: ProviderSet) -> Plan:
+    """What a resume of `project` would make now, in dependency order, with its cost."""
+    plan = Plan()
+    scenes = list(project.scenes)
+    if not scenes or project.style_guide is None:
+        return _from_scratch(project, providers)
+    image_cost = providers.image.estimate_cost(calls=1)
+    clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
+    first = first_unusable_position(scenes, storage)
+    redrawn: set[int] = set()  # scenes whose frames are redrawn: their clips follow
+    if first is not None:
+        for position in range(first, len(scenes) + 1):
+            scene, slot = (1, "start") if position == 0 else (position, "end")
+            reason = "missing" if position == first else "drawn from a redrawn frame"
+            plan.items.append(PlannedItem("keyframe", scene, slot, reason, image_cost))
+            redrawn.update({position, position + 1} - {0})
+    for scene in scenes:
+        number = scene.scene_index + 1
+        if number in redrawn:
+            plan.items.append(PlannedItem("clip", number, None, "new keyframes", clip_cost))
+        elif _outcome_unknown(scene.clip):
+            reason = "resubmit (outcome of the last submission unknown; may be billed twice)"
+            plan.items.append(PlannedItem("clip", number, None, reason, clip_cost))
+        elif not clip_is_done(scene, storage):
+            submitted = scene.clip is not None and scene.clip.status == "submitted"
+            reason = "collect the submitted operation" if submitted else "missing"
+            plan.items.append(
+                PlannedItem("clip", number, None, reason, 0.0 if submitted else clip_cost)
+            )
+    if plan.items or not _output_usable(project, storage):
+        plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
+    return plan
+
+
+def _from_scratch(project: Project, providers: ProviderSet) -> Plan:
+    """No storyboard yet: everything, for the requested (or the writer's largest) scene count."""
+    count = project.requested_scenes or DEFAULT_SCENES_FOR_ESTIMATE
+    plan = Plan([PlannedItem("storyboard", None, None, "missing", 0.0)])
+    plan.items[0].cost = providers.storyboard.estimate_cost(calls=1)
+    image_cost = providers.image.estimate_cost(calls=1)
+    clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
+    plan.items.append(PlannedItem("keyframe", 1, "start", "missing", image_cost))
+    for number in range(1, count + 1):
+        plan.items.append(PlannedItem("keyframe", number, "end", "missing", image_cost))
+    for number in range(1, count + 1):
+        plan.items.append(PlannedItem("clip", number, None, "missing", clip_cost))
+    plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
+    return plan
+
+
+def _outcome_unknown(clip: VideoClip | None) -> bool:
+    """A submission whose answer was lost, or one a stopped runner was sending (no id kept)."""
+    if clip is None:
+        return False
+    return clip.status == UNKNOWN or (clip.status == SUBMITTING and clip.operation_id is None)
+
+
+def _output_usable(project: Project, storage: ProjectStorage) -> bool:
+    if project.status != "complete" or not project.output_path:
+        return False
+    try:
+        return storage.resolve(project.output_path).is_file()
+    except ValueError:
+        return False
