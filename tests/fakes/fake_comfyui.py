@@ -21,7 +21,8 @@ It behaves like ComfyUI where vidpipe depends on it:
 - History lives in memory: `restart()` loses it, the queue and the running prompt (uploaded
   inputs and output files, on disk, survive).
 Faults: per-route statuses, "garbage", ("after", fault) to queue the prompt and then answer
-badly (a status, "garbage" or a delay in seconds: a lost answer), execution errors, `hold`.
+badly (a status, "garbage" or a delay in seconds: a lost answer), execution errors, `hold`
+(every prompt stays running) and `hold_videos` (clip prompts do).
 """
 
 from __future__ import annotations
@@ -215,7 +216,8 @@ class FakeComfyUI:
         self.video_seconds = 0.0  # how long a video prompt "runs"
         self.history_delay = 0.0  # execution_success is sent this long before /history has it
         self.in_flight_videos: list[int] = []  # clip prompts queued or running, per new prompt
-        self.hold = threading.Event()
+        self.hold = threading.Event()  # set: prompts stay running
+        self.hold_videos = threading.Event()  # set: clip prompts stay running
         self.websockets: dict[str, WebSocket] = {}
         self.ws_messages: list[tuple[float, dict[str, Any]]] = []  # (monotonic time, message)
         self.restarts = 0
@@ -605,7 +607,10 @@ class FakeComfyUI:
 
         note("execution_start", {})
         note("execution_cached", {"nodes": []})
-        while self.hold.is_set() and self._interrupt != prompt_id and self.restarts == restarts:
+        held = self.hold_videos if _is_video(job["graph"]) else self.hold
+        while (self.hold.is_set() or held.is_set()) and (
+            self._interrupt != prompt_id and self.restarts == restarts
+        ):
             threading.Event().wait(0.02)
         if _is_video(job["graph"]):
             threading.Event().wait(self.video_seconds)

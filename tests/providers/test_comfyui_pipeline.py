@@ -4,6 +4,7 @@ reason, and `resume` after fixing the template completes."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 from typing import Any
@@ -101,3 +102,68 @@ async def test_an_output_that_is_no_clip_fails_with_the_reason_and_resume_comple
     videos = [p["graph"]["85"] for p in fake.prompts.values() if "85" in p["graph"]]
     assert sum(node["class_type"] == "SaveVideo" for node in videos) == SMALL["scenes"]
     assert len(fake.accepted) == len(set(fake.accepted))  # no prompt id was queued twice
+
+
+# ---------------------------------------------------------------- lost answers and restarts
+
+
+def comfy_shipped(settings: Settings, url: str) -> Settings:
+    return with_providers(comfyui_settings(settings, url), "local", "comfyui", "comfyui")
+
+
+async def test_every_lost_prompt_answer_is_found_by_its_id(
+    session: AsyncSession, settings: Settings, comfyui_fake: tuple[FakeComfyUI, str]
+) -> None:
+    fake, url = comfyui_fake
+    fake.inject("prompt", *[("after", 502)] * 5)  # queued, and every answer lost
+    settings = comfy_shipped(settings, url)
+    project_id = await new_project(session, settings, SMALL)
+    project = await run_pipeline(session, project_id, settings=settings)
+    assert project.status == "complete"
+    assert fake.count("prompt") == 5  # 3 keyframes + 2 clips, none sent twice
+    assert len(fake.executed) == len(set(fake.executed)) == 5
+    assert {s.clip.operation_id for s in project.scenes if s.clip} <= set(fake.executed)
+
+
+@pytest.mark.parametrize("when", ["while down", "while running"])
+async def test_one_resume_after_a_comfyui_restart(
+    session: AsyncSession,
+    settings: Settings,
+    comfyui_fake: tuple[FakeComfyUI, str],
+    when: str,
+) -> None:
+    """Both clips are queued on ComfyUI; it restarts (losing its queue and history) while
+    vidpipe is stopped, or while vidpipe waits; one resume completes, and the server ran
+    exactly one prompt per keyframe and clip that it finished."""
+    fake, url = comfyui_fake
+    settings = comfy_shipped(settings, url)
+    project_id = await new_project(session, settings, SMALL)
+    fake.hold_videos.set()  # keyframes finish; clip prompts stay running or queued
+    run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
+    clip_prompts = lambda: [p for p in fake.accepted if _is_clip(fake, p)]  # noqa: E731
+    deadline = asyncio.get_running_loop().time() + 60
+    while len(clip_prompts()) < 2 or len(fake.executed) < 3:
+        assert asyncio.get_running_loop().time() < deadline, "the clips were never queued"
+        await asyncio.sleep(0.02)
+    if when == "while down":
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+        fake.restart()
+    else:
+        fake.restart()  # the waits notice: "no record of prompt"
+        with pytest.raises(Exception, match="no record of prompt"):
+            await run
+    fake.hold_videos.clear()
+    session.expire_all()
+    project = await run_pipeline(session, project_id, settings=settings)  # one resume
+    assert project.status == "complete"
+    clips = {s.clip.operation_id for s in project.scenes if s.clip}
+    if when == "while down":  # the waits were cancelled: their ids were kept and re-sent
+        assert clips == set(clip_prompts()[:2])
+    assert len(fake.executed) == len(set(fake.executed)) == 5  # 3 keyframes + 2 clips, once each
+    assert clips <= set(fake.executed)
+
+
+def _is_clip(fake: FakeComfyUI, prompt_id: str) -> bool:
+    return any(n["class_type"] == "SaveVideo" for n in fake.prompts[prompt_id]["graph"].values())
