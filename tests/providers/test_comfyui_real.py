@@ -23,7 +23,7 @@ from vidpipe.errors import OperationFailedError
 from vidpipe.media.clipcheck import check_clip
 from vidpipe.media.probe import probe
 from vidpipe.providers.base import ImageRequest, StyleGuide, VideoRequest
-from vidpipe.providers.calls import LATENCY
+from vidpipe.providers.calls import LATENCY, TransientError
 from vidpipe.providers.comfyui import ComfyUIImageProvider, ComfyUIVideoProvider
 from vidpipe.providers.comfyui.client import PromptRejected
 
@@ -94,6 +94,18 @@ async def test_a_lost_last_answer_is_still_looked_up(
     operation_id = await provider.submit(request, provider.new_operation_id())
     await provider.wait(operation_id, request, tmp_path / "clip.mp4")
     assert fake.accepted == fake.executed == [operation_id]
+
+
+async def test_a_last_answer_lost_before_queuing_is_certainly_unsent(
+    comfyui_fake: Fake, base_settings: Settings, tmp_path: Path
+) -> None:
+    fake, url = comfyui_fake
+    fake.inject("prompt", 500)  # the server failed before queuing anything
+    provider = ComfyUIVideoProvider(comfyui_settings(base_settings, url, provider_retries=0))
+    with pytest.raises(TransientError, match="ComfyUI has no record of prompt") as caught:
+        await provider.submit(clip_request(tmp_path), provider.new_operation_id())
+    assert caught.value.certainly_unsent  # the ledger counts it refused: resent freely
+    assert fake.accepted == []
 
 
 @pytest.mark.parametrize("fault", [429, 503, 500])

@@ -224,14 +224,17 @@ class ComfyUI:
             except TransientError as exc:
                 if attempt > self.policy.retries:
                     if isinstance(exc, SentButUnanswered):  # last chance: was it taken after all?
+                        state: PromptState | None = None
                         with contextlib.suppress(TransientError):
-                            if await self.prompt_state(client, prompt_id) != "unknown":
-                                return prompt_id
-                            raise TransientError(  # the server has no record: nothing was paid
+                            state = await self.prompt_state(client, prompt_id)
+                        if state == "unknown":  # the server has no record: nothing was paid
+                            raise TransientError(
                                 f"{exc}; ComfyUI has no record of prompt {prompt_id}",
                                 status=exc.status,
                                 certainly_unsent=True,
                             ) from exc
+                        if state is not None:
+                            return prompt_id
                     raise
                 log.warning("%s; retry %d/%d", exc, attempt, self.policy.retries)
                 await asyncio.sleep(self.policy.delay(attempt, exc.retry_after))
