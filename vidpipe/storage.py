@@ -34,13 +34,14 @@ class ProjectStorage:
             (self.root / name).mkdir(parents=True, exist_ok=True)
 
     # Paths are stored relative to the project folder, so a data directory can move.
+    # Take 1 keeps the plain name; later takes sit beside it (files are never overwritten).
     @staticmethod
-    def keyframe_name(scene_index: int, position: str) -> str:
-        return f"{KEYFRAMES}/scene_{scene_index:02d}_{position}.png"
+    def keyframe_name(scene_index: int, position: str, take: int = 1) -> str:
+        return f"{KEYFRAMES}/scene_{scene_index:02d}_{position}{_take_suffix(take)}.png"
 
     @staticmethod
-    def clip_name(scene_index: int) -> str:
-        return f"{CLIPS}/scene_{scene_index:02d}.mp4"
+    def clip_name(scene_index: int, take: int = 1) -> str:
+        return f"{CLIPS}/scene_{scene_index:02d}{_take_suffix(take)}.mp4"
 
     @staticmethod
     def final_name() -> str:
@@ -98,6 +99,10 @@ class ProjectStorage:
                 path.unlink(missing_ok=True)
                 removed += 1
         return removed
+
+
+def _take_suffix(take: int) -> str:
+    return "" if take <= 1 else f".t{take}"
 
 
 def _fsync_file(path: Path) -> None:

@@ -16,6 +16,7 @@ NOTHING = {"has_storyboard": False, "has_keyframes": False, "has_clips": False}
 def test_states_and_transitions_follow_the_seed() -> None:
     assert list(PIPELINE_STATES) == [
         "pending", "storyboarding", "keyframing", "video_gen", "stitching", "complete", "failed",
+        "paused",
     ]  # fmt: skip
     chain, state = [], "pending"
     while state in STEP_TRANSITIONS:

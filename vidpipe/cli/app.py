@@ -100,9 +100,13 @@ def generate(
     max_cost: Annotated[
         float | None, typer.Option(help="Budget in USD, enforced before every paid call.")
     ] = None,
+    pause_after: Annotated[
+        str | None,
+        typer.Option(help="Stop for review after 'storyboard' or 'keyframes'; resume goes on."),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Create a project and run it to the end."""
+    """Create a project and run it to the end (or to a review gate)."""
     settings = _settings(ctx)
     try:
         options = GenerateOptions(
@@ -114,6 +118,7 @@ def generate(
             resolution=resolution,  # type: ignore[arg-type]
             crossfade=crossfade,
             max_cost=max_cost,
+            pause_after=pause_after,  # type: ignore[arg-type]
         )
     except ValidationError as exc:
         raise fail(one_line(exc), EXIT_BAD_INPUT) from None
@@ -394,3 +399,6 @@ def doctor(ctx: typer.Context, json_output: JsonFlag = False) -> None:
         return EXIT_OK if all(check.ok for check in checks) else EXIT_FAILED
 
     execute(work)
+
+
+from vidpipe.cli import iterate as _iterate  # noqa: E402,F401  (registers the iterating commands)

@@ -71,6 +71,24 @@ def show_plan(console: Console, plan: dict[str, Any]) -> None:
         console.print(f"  {what}: {item['reason']} — {cost}", markup=False)
 
 
+def show_takes(console: Console, document: dict[str, Any]) -> None:
+    """One line per take: slot, number, selected mark, fidelity, cost, provider, created."""
+    takes = document["takes"]
+    if not takes:
+        console.print(f"scene {document['scene']} has no takes yet", markup=False)
+        return
+    for take in takes:
+        mark = "*" if take["selected"] else " "
+        fidelity = f"{take['fidelity']:.1f} dB" if take["fidelity"] is not None else "-"
+        extra = f"  direction: {take['direction']}" if take["direction"] else ""
+        console.print(
+            f"{mark} {take['slot']:<5} take {take['take']:<3} fidelity {fidelity:<9} "
+            f"${take['cost']:.2f}  {take['provider']}  {take['created_at']}{extra}",
+            markup=False,
+            soft_wrap=True,
+        )
+
+
 def show_list(console: Console, documents: list[dict[str, Any]]) -> None:
     if not documents:
         console.print('no projects yet — try: vidpipe generate "a lighthouse at dawn"')

@@ -80,6 +80,14 @@ class Project(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Iterating (ITER-1..7): the inputs the final output was made from; a review gate to stop at;
+    # where a paused project goes next; a stop asked of the lease holder; the project it forks.
+    output_fingerprint: Mapped[str | None] = mapped_column(String(64))
+    pause_after: Mapped[str | None] = mapped_column(String(16))  # "storyboard" | "keyframes"
+    paused_before: Mapped[str | None] = mapped_column(String(16))
+    stop_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    forked_from: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    storyboard_version: Mapped[int] = mapped_column(Integer, default=1)  # the ETag of edits
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"
@@ -106,6 +114,8 @@ class Scene(Base):
     end_frame_prompt: Mapped[str] = mapped_column(Text)
     video_motion_prompt: Mapped[str] = mapped_column(Text)
     transition_notes: Mapped[str] = mapped_column(Text, default="")
+    # `redo --end-frame/--start-frame --direction`: appended to that frame's prompt, once
+    frame_direction: Mapped[str | None] = mapped_column(Text)
 
     project: Mapped[Project] = relationship(back_populates="scenes")
     keyframes: Mapped[list[Keyframe]] = relationship(
@@ -133,6 +143,11 @@ class Keyframe(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # ITER-1/5: which take this is, the fingerprint of the inputs it stands for, its content
+    # hash (an input of what is drawn or animated from it). None on rows made before fingerprints.
+    take: Mapped[int] = mapped_column(Integer, default=1)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
     scene: Mapped[Scene] = relationship(back_populates="keyframes")
 
@@ -156,6 +171,10 @@ class VideoClip(Base):
     error_message: Mapped[str | None] = mapped_column(Text)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    take: Mapped[int] = mapped_column(Integer, default=1)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    direction: Mapped[str | None] = mapped_column(Text)  # appended to the prompt, this take only
 
     scene: Mapped[Scene] = relationship(back_populates="clip")
 
@@ -202,3 +221,29 @@ class ProviderCall(Base):
     request: Mapped[str] = mapped_column(Text, default="")  # which request, e.g. "veo submit"
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)  # why an attempt failed or was refused
+
+
+class Take(Base):
+    """Every keyframe and clip ever made (ITER-5): files are never overwritten or deleted (but by
+    `gc`); the scene's keyframe and clip rows point at the selected take."""
+
+    __tablename__ = "takes"
+    __table_args__ = (UniqueConstraint("project_id", "scene_index", "slot", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    scene_index: Mapped[int] = mapped_column(Integer)
+    slot: Mapped[str] = mapped_column(String(8))  # "start" | "end" | "clip"
+    number: Mapped[int] = mapped_column(Integer)
+    file_path: Mapped[str] = mapped_column(Text)
+    fingerprint: Mapped[str | None] = mapped_column(String(64))
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    provider: Mapped[str] = mapped_column(String(64))
+    cost: Mapped[float] = mapped_column(Float, default=0.0)
+    direction: Mapped[str | None] = mapped_column(Text)
+    fidelity: Mapped[float | None] = mapped_column(Float)  # dB: first/last frame vs keyframes
+    duration_seconds: Mapped[float | None] = mapped_column(Float)
+    has_audio: Mapped[bool | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -89,3 +89,20 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     if mse == 0.0:
         return math.inf
     return 10.0 * math.log10(255.0**2 / mse)
+
+
+def fidelity(clip: str | Path, start_image: str | Path, end_image: str | Path) -> float:
+    """How closely a clip's first and last frames match its keyframes: the lower PSNR (dB) of
+    the two, so a take that drifts at either end scores low. Keyframes of another size are
+    scaled to the clip's frame size first."""
+    from PIL import Image
+
+    first, last = read_frames_at(clip, [0, -1])
+    scores = []
+    for frame, image_path in ((first, start_image), (last, end_image)):
+        with Image.open(image_path) as image:
+            rgb = image.convert("RGB")
+            if rgb.size != (frame.shape[1], frame.shape[0]):
+                rgb = rgb.resize((frame.shape[1], frame.shape[0]))
+            scores.append(psnr(frame, np.asarray(rgb)))
+    return round(min(scores), 2) if not math.isinf(min(scores)) else 99.0

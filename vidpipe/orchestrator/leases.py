@@ -14,15 +14,20 @@ import os
 import socket
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import psutil
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.db.models import Project, utcnow
-from vidpipe.errors import ProjectBusyError
+from vidpipe.errors import BadInputError, ProjectBusyError, ProjectNotFoundError
+
+
+class NotRunningError(BadInputError):
+    """The project is not running."""
+
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +57,7 @@ class Lease:
     owner: str
     seconds: float
     lost: asyncio.Event
+    stop: asyncio.Event = field(default_factory=asyncio.Event)  # `vidpipe stop` asked (ITER-7)
 
 
 async def try_acquire(
@@ -106,6 +112,36 @@ async def release(session: AsyncSession, project_id: uuid.UUID, owner: str) -> N
     await session.commit()
 
 
+STOP_POLL_SECONDS = 0.5
+
+
+async def _watch_for_stop(engine: AsyncEngine, lease: Lease) -> None:
+    """A stop asked from any process (`vidpipe stop`, the API) arrives through the database."""
+    async with AsyncSession(engine) as session:
+        while not lease.stop.is_set():
+            await asyncio.sleep(STOP_POLL_SECONDS)
+            asked = await session.scalar(
+                select(Project.stop_requested_at).where(Project.id == lease.project_id)
+            )
+            await session.commit()
+            if asked is not None:
+                log.info("project %s: stop requested", lease.project_id)
+                lease.stop.set()
+
+
+async def request_stop(session: AsyncSession, project_id: uuid.UUID) -> None:
+    """Ask the lease holder to stop at its next safe point; refused when nobody runs it."""
+    project = await session.get(Project, project_id, populate_existing=True)
+    if project is None:
+        raise ProjectNotFoundError(f"no project with id {project_id}")
+    now = utcnow()
+    alive = project.lease_owner and project.lease_expires_at and project.lease_expires_at > now
+    if not alive or holder_is_dead_here(project.lease_owner or ""):
+        raise NotRunningError(f"project {project_id} is not running; nothing to stop")
+    project.stop_requested_at = now
+    await session.commit()
+
+
 async def _heartbeat(engine: AsyncEngine, lease: Lease, interval: float) -> None:
     async with AsyncSession(engine) as session:
         while True:
@@ -143,11 +179,13 @@ async def hold_lease(
             )
     lease = Lease(project_id, owner, seconds, asyncio.Event())
     beat = asyncio.create_task(_heartbeat(engine, lease, min(heartbeat, seconds / 3)))
+    watch = asyncio.create_task(_watch_for_stop(engine, lease))
     try:
         yield lease
     finally:
-        beat.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await beat
+        for task in (beat, watch):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         async with AsyncSession(engine) as session:
             await release(session, project_id, owner)

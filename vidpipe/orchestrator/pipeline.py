@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project, utcnow
 from vidpipe.db.queries import load_project
-from vidpipe.errors import BadInputError, NotResumableError
+from vidpipe.errors import BadInputError, NotResumableError, VidpipeError
 from vidpipe.orchestrator.leases import Lease, hold_lease
 from vidpipe.orchestrator.state import (
     PIPELINE_STATES,
@@ -38,11 +38,12 @@ from vidpipe.pipeline.context import (
     ledger_stats,
     settle_unanswered_attempts,
 )
-from vidpipe.pipeline.keyframes import first_unusable_position, generate_keyframes
-from vidpipe.pipeline.plan import Plan, make_plan
-from vidpipe.pipeline.stitcher import stitch_videos
+from vidpipe.pipeline.keyframes import first_stale_position, generate_keyframes
+from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
+from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
-from vidpipe.pipeline.video_gen import clip_is_done, generate_videos
+from vidpipe.pipeline.video_gen import clip_is_done, expected_clip_fingerprint, generate_videos
+from vidpipe.providers.base import ProviderSet
 from vidpipe.providers.registry import ProviderRegistry, load_registry
 from vidpipe.storage import ProjectStorage
 
@@ -58,16 +59,26 @@ STEP_FUNCTIONS: dict[str, StepFunction] = {
 }
 
 
-def completed_steps(project: Project, storage: ProjectStorage) -> dict[str, bool]:
-    """What is really done, from rows *and* files (CORE-2, CORE-4)."""
+def completed_steps(
+    project: Project, storage: ProjectStorage, providers: ProviderSet
+) -> dict[str, bool]:
+    """What is really done *and up to date*, from rows, files and fingerprints (CORE-2, ITER-1)."""
     scenes = list(project.scenes)
     has_storyboard = bool(scenes) and project.style_guide is not None
-    has_keyframes = has_storyboard and first_unusable_position(scenes, storage) is None
-    has_clips = has_keyframes and all(clip_is_done(scene, storage) for scene in scenes)
+    has_keyframes = (
+        has_storyboard and first_stale_position(project, scenes, storage, providers.image) is None
+    )
+    has_clips = has_keyframes and all(
+        clip_is_done(
+            scene, storage, expected_clip_fingerprint(project, scene, storage, providers.video)
+        )
+        for scene in scenes
+    )
     return {
         "has_storyboard": has_storyboard,
         "has_keyframes": has_keyframes,
         "has_clips": has_clips,
+        "has_output": has_clips and output_is_current(project, storage),
     }
 
 
@@ -125,22 +136,39 @@ class _LeasedRun:
         )
         run_id, storage = ctx.run_id, ctx.storage
         assert run_id is not None
-        stage = get_resume_step(project.status, completed_steps(project, storage))
+        adopt_legacy_fingerprints(project, storage, ctx.providers)
+        project.stop_requested_at = None  # a stop asked of an earlier run is spent
+        await session.commit()
+        stage = get_resume_step(project.status, completed_steps(project, storage, ctx.providers))
         clock = Stopwatch()
         try:
             async with _cancel_on_lost_lease(self.lease):
                 while stage != "complete":
+                    if _gate_before(project, stage):
+                        return await self._pause(project, stage, ctx, clock)
                     project = await self._enter(project, stage, ctx)
-                    if stage == "keyframing":
+                    if stage == "keyframing" and project.pause_after != "keyframes":
                         await self._draw_and_animate(project, ctx)
                         stage = "stitching"
+                    elif stage == "stitching" and _output_up_to_date(project, storage):
+                        stage = "complete"  # e.g. a run after a crash that came after the stitch
                     else:
                         await self._step(stage, project, ctx)
                         stage = STEP_TRANSITIONS[stage]
                     project = await load_project(session, self.project_id)
         except BaseException as exc:
             step = self.failed_step or STAGE_STEPS[stage]
+            stopped = self.lease.stop.is_set() and isinstance(exc, asyncio.CancelledError)
+            if stopped:
+                exc = StoppedByUserError(
+                    f"stopped by the user; resume to continue (vidpipe resume {self.project_id})"
+                )
             await self._record_failure(run_id, step, exc, ctx, clock)
+            if stopped:
+                current = asyncio.current_task()
+                if current is not None:
+                    current.uncancel()
+                raise exc from None
             cause = _root_cause(exc)
             if cause is not exc and isinstance(cause, Exception):
                 raise cause from exc  # callers catch BudgetExceededError, not a task group
@@ -152,6 +180,19 @@ class _LeasedRun:
         await session.commit()
         ctx.report(ProgressEvent("stage", "complete", "Complete"))
         return await load_project(session, self.project_id)
+
+    async def _pause(
+        self, project: Project, stage: str, ctx: PipelineContext, clock: Stopwatch
+    ) -> Project:
+        """Stop at a review gate (ITER-4): `paused`, resumable, nothing of `stage` called."""
+        project.status, project.paused_before, project.pause_after = "paused", stage, None
+        project.error_message = None
+        run = await self.session.get(PipelineRun, ctx.run_id)
+        assert run is not None
+        await _finish(self.session, run, "paused", None, ctx, clock)
+        await self.session.commit()
+        ctx.report(ProgressEvent("stage", "paused", f"Paused before {stage} for review"))
+        return await load_project(self.session, self.project_id)
 
     async def _step(self, stage: str, project: Project, ctx: PipelineContext) -> None:
         step = STAGE_STEPS[stage]
@@ -187,7 +228,7 @@ class _LeasedRun:
             group.create_task(self._step("video_gen", project, ctx))
 
     async def _enter(self, project: Project, stage: str, ctx: PipelineContext) -> Project:
-        project.status, project.error_message = stage, None
+        project.status, project.error_message, project.paused_before = stage, None, None
         await self.session.commit()
         ctx.report(_stage_event(stage))
         log.info("project %s: %s", project.id, stage, extra={"project_id": str(project.id)})
@@ -247,6 +288,20 @@ async def _open_run(
     return PipelineContext(settings, providers, storage, progress_callback, run.id)
 
 
+def _output_up_to_date(project: Project, storage: ProjectStorage) -> bool:
+    return project.output_fingerprint is not None and output_is_current(project, storage)
+
+
+class StoppedByUserError(VidpipeError):
+    """stopped by the user"""
+
+
+def _gate_before(project: Project, stage: str) -> bool:
+    """A review gate (`generate --pause-after`) stands before `stage`."""
+    gate = {"storyboard": "keyframing", "keyframes": "video_gen"}.get(project.pause_after or "")
+    return gate == stage
+
+
 def _stage_event(stage: str) -> ProgressEvent:
     return ProgressEvent("stage", stage, PIPELINE_STATES[stage].capitalize())
 
@@ -304,12 +359,22 @@ async def _finish(
 
 @contextlib.asynccontextmanager
 async def _cancel_on_lost_lease(lease: Lease):  # type: ignore[no-untyped-def]
-    """If the heartbeat loses the lease, another runner may own the project: stop at once."""
+    """If the heartbeat loses the lease, another runner may own the project: stop at once.
+    A stop asked by the user (ITER-7) stops the run the same way: every await is a safe point
+    (rows and files are committed atomically; submitted operations keep their ids)."""
     task = asyncio.current_task()
     assert task is not None
 
     async def watch() -> None:
-        await lease.lost.wait()
+        lost, stop = (
+            asyncio.ensure_future(lease.lost.wait()),
+            asyncio.ensure_future(lease.stop.wait()),
+        )
+        try:
+            await asyncio.wait({lost, stop}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            lost.cancel()
+            stop.cancel()
         task.cancel()
 
     watcher = asyncio.create_task(watch())
@@ -349,10 +414,17 @@ async def restitch_project(
     settings = settings or Settings()
     registry = registry or load_registry()
     project = await load_project(session, project_id)
-    if project.status != "complete":
+    providers = registry.build(
+        settings, project.storyboard_provider, project.image_provider, project.video_provider
+    )
+    storage = ProjectStorage(settings.projects_dir, project.id)
+    if project.status != "complete" and not (
+        project.status in ("stitching", "failed")
+        and completed_steps(project, storage, providers)["has_clips"]
+    ):
         raise NotResumableError(
-            f"project {project_id} is {project.status}; only a complete project can be "
-            f"re-stitched (use `vidpipe resume {project_id}`)"
+            f"project {project_id} is {project.status}; only a project whose clips are all made "
+            f"and up to date can be re-stitched (use `vidpipe resume {project_id}`)"
         )
     if crossfade is not None:
         shortest = min(
@@ -377,6 +449,7 @@ async def restitch_project(
             if crossfade is not None:
                 project.crossfade = crossfade  # committed with the new output, or rolled back
             await stitch_videos(session, project, ctx)
+            project.status, project.error_message = "complete", None
         except BaseException as exc:
             await session.rollback()
             run = await session.get(PipelineRun, run_id, populate_existing=True)

@@ -32,6 +32,9 @@ class GenerateOptions(BaseModel):
     resolution: Literal["480p", "720p", "1080p"] = "720p"
     crossfade: float = Field(default=0.0, ge=0, le=10)
     max_cost: float | None = Field(default=None, ge=0)
+    pause_after: Literal["storyboard", "keyframes"] | None = Field(
+        default=None, description="Stop for review after this stage (status `paused`)."
+    )
 
     @field_validator("prompt", "style")
     @classmethod
@@ -60,6 +63,7 @@ FLAG_NAMES = {
     "resolution": "--resolution",
     "crossfade": "--crossfade",
     "max_cost": "--max-cost",
+    "pause_after": "--pause-after",
 }
 
 
@@ -139,6 +143,7 @@ async def create_project(
         crossfade=options.crossfade,
         max_cost=options.max_cost,
         estimated_cost=estimated_cost,
+        pause_after=options.pause_after,
         storyboard_provider=settings.storyboard_provider,
         image_provider=settings.image_provider,
         video_provider=settings.video_provider,

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
-from vidpipe.db.models import PipelineRun, Project, Scene, utcnow
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.config import Settings
+from vidpipe.db.models import PipelineRun, Project, Scene, Take, utcnow
+from vidpipe.db.queries import load_project
+from vidpipe.errors import BadInputError
 from vidpipe.pipeline.keyframes import keyframe_of
 from vidpipe.providers.billing import BILLED_OUTCOMES
 from vidpipe.storage import ProjectStorage
@@ -40,9 +47,15 @@ def project_summary(project: Project, storage: ProjectStorage) -> dict[str, Any]
     }
 
 
-def project_document(project: Project, storage: ProjectStorage) -> dict[str, Any]:
-    """The full document: scenes with keyframes and clips, missing scenes, runs."""
+def project_document(
+    project: Project, storage: ProjectStorage, plan: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """The full document: scenes with keyframes and clips, missing scenes, runs. With the
+    project's plan (`Plan.as_dict()`), each scene says whether its frames or clip are stale."""
     document = project_summary(project, storage)
+    document["paused_before"] = project.paused_before
+    document["forked_from"] = str(project.forked_from) if project.forked_from else None
+    document["storyboard_version"] = project.storyboard_version
     document["style_guide"] = project.style_guide
     document["providers"] = {
         "storyboard": project.storyboard_provider,
@@ -50,6 +63,13 @@ def project_document(project: Project, storage: ProjectStorage) -> dict[str, Any
         "video": project.video_provider,
     }
     document["scenes"] = [_scene(scene, storage) for scene in project.scenes]
+    if plan is not None:
+        stale_frames = {k["scene"] for k in plan["keyframes"]}
+        stale_frames |= {k["scene"] + 1 for k in plan["keyframes"] if k["position"] == "end"}
+        for scene in document["scenes"]:
+            number = scene["index"] + 1
+            scene["stale"] = number in plan["clips"] or number in stale_frames
+        document["plan"] = plan
     document["missing_scenes"] = missing_scenes(project)
     document["runs"] = [_run(run) for run in project.runs]
     document["ledger"] = ledger_document(project)
@@ -114,6 +134,8 @@ def _scene(scene: Scene, storage: ProjectStorage) -> dict[str, Any]:
         "end_keyframe_path": _path(storage, end.file_path if end else None),
         "clip_status": clip.status if clip else None,
         "clip_path": _path(storage, clip.file_path if clip else None),
+        "clip_take": clip.take if clip else None,
+        "end_keyframe_take": end.take if end else None,
         "clip_duration": clip.duration_seconds if clip else None,
         "clip_operation_id": clip.operation_id if clip else None,
         "clip_error": clip.error_message if clip else None,
@@ -140,3 +162,44 @@ def _path(storage: ProjectStorage, relative: str | None) -> str | None:
         return str(storage.resolve(relative))
     except ValueError:
         return None
+
+
+async def takes_document(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, scene_number: int
+) -> dict[str, Any]:
+    """The takes of one scene (ITER-5), newest last, with which one each slot has selected."""
+    project = await load_project(session, project_id)
+    if not 1 <= scene_number <= len(project.scenes):
+        raise BadInputError(
+            f"invalid --scene: {scene_number}; the project has scenes 1 to {len(project.scenes)}"
+        )
+    scene = project.scenes[scene_number - 1]
+    storage = ProjectStorage(settings.projects_dir, project.id)
+    selected = {k.position: k.file_path for k in scene.keyframes if k.source == "generated"}
+    if scene.clip is not None and scene.clip.file_path:
+        selected["clip"] = scene.clip.file_path
+    rows = await session.scalars(
+        select(Take)
+        .where(Take.project_id == project.id, Take.scene_index == scene.scene_index)
+        .order_by(Take.slot, Take.number)
+    )
+    return {
+        "project_id": str(project.id),
+        "scene": scene_number,
+        "takes": [
+            {
+                "slot": take.slot,
+                "take": take.number,
+                "created_at": _iso(take.created_at),
+                "provider": take.provider,
+                "cost": take.cost,
+                "fidelity": take.fidelity,
+                "direction": take.direction,
+                "duration": take.duration_seconds,
+                "selected": selected.get(take.slot) == take.file_path,
+                "path": _path(storage, take.file_path),
+                "exists": storage.resolve(take.file_path).is_file(),
+            }
+            for take in rows
+        ],
+    }

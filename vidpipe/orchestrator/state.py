@@ -16,6 +16,7 @@ PIPELINE_STATES: dict[str, str] = {
     "stitching": "joining the clips into output/final.mp4",
     "complete": "finished",
     "failed": "stopped by an error; resumable",
+    "paused": "stopped at a review gate (--pause-after); resume continues",
 }
 
 STEP_TRANSITIONS: dict[str, str] = {
@@ -27,7 +28,7 @@ STEP_TRANSITIONS: dict[str, str] = {
 }
 
 RESUMABLE_STATES: frozenset[str] = frozenset(
-    {"pending", "failed", "storyboarding", "keyframing", "video_gen", "stitching"}
+    {"pending", "failed", "paused", "storyboarding", "keyframing", "video_gen", "stitching"}
 )
 
 # Each working status and the step name used in logs and error messages.

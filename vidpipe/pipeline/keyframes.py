@@ -3,15 +3,21 @@
 Chain position 0 is scene 0's start frame, drawn from its prompt; position k+1 is scene k's end
 frame, drawn from the image at position k and scene k's end prompt, and is also scene k+1's start
 frame (the same file, `source = inherited`). N scenes → N+1 generated images.
+
+A position is redrawn when its row or file is missing, or its fingerprint (ITER-1) differs from
+the one computed from the current prompt, style and the previous image's content: then every
+later position is redrawn too (each is drawn from the one before), as a new take.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.db.models import Keyframe, Project, Scene
+from vidpipe.db.models import Keyframe, Project, Scene, Take
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
-from vidpipe.providers.base import ImageRequest, StyleGuide, frame_size
+from vidpipe.pipeline.fingerprints import bytes_hash, file_hash, keyframe_fingerprint
+from vidpipe.pipeline.takes import REDO, next_take_number, split_direction, with_direction
+from vidpipe.providers.base import ImageRequest, Provider, StyleGuide, frame_size
 from vidpipe.storage import ProjectStorage, image_is_usable
 
 STEP = "keyframes"
@@ -33,7 +39,8 @@ def chain_keyframe(scenes: list[Scene], position: int) -> Keyframe | None:
 async def generate_keyframes(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
     scenes = list(project.scenes)
     async with ctx.db_lock:
-        first_missing = first_unusable_position(scenes, ctx.storage)
+        stale = first_stale_position(project, scenes, ctx.storage, ctx.providers.image)
+        first_missing = None if stale is None else stale[0]
         done = len(scenes) + 1 if first_missing is None else first_missing
         _restore_inherited(scenes, upto=done)
         if first_missing is not None:
@@ -59,6 +66,37 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
         if position > 0:
             ctx.scenes_ready.mark(position - 1)
     ctx.report(ProgressEvent("done", "keyframing", f"Keyframes: {total} drawn", fraction=1.0))
+
+
+def chain_slot(scenes: list[Scene], position: int) -> tuple[Scene, str, str]:
+    """(scene, slot, prompt) of a chain position."""
+    if position == 0:
+        return scenes[0], "start", scenes[0].start_frame_prompt
+    scene = scenes[position - 1]
+    return scene, "end", scene.end_frame_prompt
+
+
+def first_stale_position(
+    project: Project, scenes: list[Scene], storage: ProjectStorage, provider: Provider
+) -> tuple[int, str] | None:
+    """The first chain position to (re)draw and why; None when the chain is up to date."""
+    previous_hash: str | None = None
+    for position in range(len(scenes) + 1):
+        row = chain_keyframe(scenes, position)
+        if row is None:
+            return position, "missing"
+        path = storage.resolve(row.file_path)
+        if not image_is_usable(path):
+            return position, "file missing or unreadable"
+        if row.fingerprint == REDO:
+            return position, "redo requested"
+        _, _, prompt = chain_slot(scenes, position)
+        if row.fingerprint is not None and row.fingerprint != keyframe_fingerprint(
+            project, provider, prompt, previous_hash
+        ):
+            return position, "its prompt, style or provider changed"
+        previous_hash = row.content_hash or file_hash(path)
+    return None
 
 
 def first_unusable_position(scenes: list[Scene], storage: ProjectStorage) -> int | None:
@@ -106,16 +144,17 @@ async def _draw(
 ) -> None:
     provider = ctx.providers.image
     width, height = frame_size(project.aspect_ratio, project.resolution)
-    if position == 0:
-        scene, slot, prompt, reference = scenes[0], "start", scenes[0].start_frame_prompt, None
-    else:
-        scene, slot = scenes[position - 1], "end"
-        prompt = scene.end_frame_prompt
+    scene, slot, prompt = chain_slot(scenes, position)
+    reference, reference_hash = None, None
+    if position > 0:
         previous = chain_keyframe(scenes, position - 1)
         assert previous is not None
         reference = ctx.storage.resolve(previous.file_path)
+        reference_hash = previous.content_hash or file_hash(reference)
+    direction = split_direction(scene.frame_direction, slot)
+    cost = provider.estimate_cost(calls=1)
     request = ImageRequest(
-        prompt=prompt,
+        prompt=with_direction(prompt, direction),
         style_guide=StyleGuide.model_validate(project.style_guide),
         width=width,
         height=height,
@@ -129,10 +168,12 @@ async def _draw(
         provider,
         lambda: provider.generate_image(request),
         step=STEP,
-        cost=provider.estimate_cost(calls=1),
+        cost=cost,
         detail=f"scene {scene.scene_index} {slot} frame",
     )
-    relative = ctx.storage.keyframe_name(scene.scene_index, slot)
+    async with ctx.db_lock:
+        take = await next_take_number(session, project.id, scene.scene_index, slot)
+    relative = ctx.storage.keyframe_name(scene.scene_index, slot, take)
     ctx.storage.write_bytes(relative, png)
     async with ctx.db_lock:
         keyframe = Keyframe(
@@ -142,10 +183,29 @@ async def _draw(
             file_path=relative,
             width=width,
             height=height,
+            take=take,
+            fingerprint=keyframe_fingerprint(project, provider, prompt, reference_hash),
+            content_hash=bytes_hash(png),
         )
         scene.keyframes.append(keyframe)
         if slot == "end" and position < len(scenes):
             scenes[position].keyframes.append(_inherited(keyframe))
+        if direction is not None:
+            scene.frame_direction = None  # used by this take only
+        session.add(
+            Take(
+                project_id=project.id,
+                scene_index=scene.scene_index,
+                slot=slot,
+                number=take,
+                file_path=relative,
+                fingerprint=keyframe.fingerprint,
+                content_hash=keyframe.content_hash,
+                provider=provider.provider_id,
+                cost=cost,
+                direction=direction,
+            )
+        )
         await session.commit()
 
 
@@ -157,4 +217,7 @@ def _inherited(end_frame: Keyframe) -> Keyframe:
         file_path=end_frame.file_path,
         width=end_frame.width,
         height=end_frame.height,
+        take=end_frame.take,
+        fingerprint=end_frame.fingerprint,
+        content_hash=end_frame.content_hash,
     )

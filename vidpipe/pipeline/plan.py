@@ -6,12 +6,21 @@ plan and the run agree. One plan for the CLI and the API (ITER-3).
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from vidpipe.db.models import Project, VideoClip
-from vidpipe.pipeline.keyframes import first_unusable_position
-from vidpipe.pipeline.video_gen import SUBMITTING, UNKNOWN, clip_is_done
+from vidpipe.db.models import Keyframe, Project, Scene, VideoClip
+from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
+from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, first_stale_position
+from vidpipe.pipeline.stitcher import expected_output_fingerprint, output_is_current
+from vidpipe.pipeline.takes import REDO
+from vidpipe.pipeline.video_gen import (
+    SUBMITTING,
+    UNKNOWN,
+    clip_is_done,
+    expected_clip_fingerprint,
+)
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
 from vidpipe.storage import ProjectStorage
 
@@ -104,30 +113,93 @@ def make_plan(project: Project, storage: ProjectStorage, providers: ProviderSet)
         return _from_scratch(project, providers)
     image_cost = providers.image.estimate_cost(calls=1)
     clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
-    first = first_unusable_position(scenes, storage)
-    redrawn: set[int] = set()  # scenes whose frames are redrawn: their clips follow
-    if first is not None:
+    stale = first_stale_position(project, scenes, storage, providers.image)
+    redrawn: set[int] = set()  # scene numbers whose frames are redrawn: their clips follow
+    if stale is not None:
+        first, why = stale
         for position in range(first, len(scenes) + 1):
             scene, slot = (1, "start") if position == 0 else (position, "end")
-            reason = "missing" if position == first else "drawn from a redrawn frame"
+            reason = why if position == first else "drawn from a redrawn frame"
             plan.items.append(PlannedItem("keyframe", scene, slot, reason, image_cost))
             redrawn.update({position, position + 1} - {0})
     for scene in scenes:
         number = scene.scene_index + 1
         if number in redrawn:
             plan.items.append(PlannedItem("clip", number, None, "new keyframes", clip_cost))
-        elif _outcome_unknown(scene.clip):
+            continue
+        if clip_cost > 0 and _outcome_unknown(scene.clip):
             reason = "resubmit (outcome of the last submission unknown; may be billed twice)"
             plan.items.append(PlannedItem("clip", number, None, reason, clip_cost))
-        elif not clip_is_done(scene, storage):
-            submitted = scene.clip is not None and scene.clip.status == "submitted"
-            reason = "collect the submitted operation" if submitted else "missing"
-            plan.items.append(
-                PlannedItem("clip", number, None, reason, 0.0 if submitted else clip_cost)
-            )
-    if plan.items or not _output_usable(project, storage):
+            continue
+        expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        if clip_is_done(scene, storage, expected):
+            continue
+        reason, cost = _clip_reason(scene.clip, expected), clip_cost
+        if reason == COLLECT:
+            cost = 0.0
+        plan.items.append(PlannedItem("clip", number, None, reason, cost))
+    if plan.items or not output_is_current(project, storage):
         plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
     return plan
+
+
+COLLECT = "collect the submitted operation"
+
+
+def _clip_reason(clip: VideoClip | None, expected: str | None) -> str:
+    if clip is None:
+        return "missing"
+    if clip.fingerprint == REDO or (clip.direction and clip.status == "pending"):
+        return "redo requested"
+    if clip.fingerprint is not None and clip.fingerprint != expected:
+        return "its frames, motion prompt or options changed"
+    if clip.status == "submitted" and clip.operation_id:
+        return COLLECT
+    return "missing"
+
+
+def adopt_legacy_fingerprints(
+    project: Project, storage: ProjectStorage, providers: ProviderSet
+) -> bool:
+    """Rows made before fingerprints: record what they were made from, as they are now, so an
+    edit afterwards is measured against it (a complete project stays complete). True if any."""
+    changed = False
+    scenes = list(project.scenes)
+    if not scenes:
+        return False
+    previous_hash: str | None = None
+    for position in range(len(scenes) + 1):
+        row = chain_keyframe(scenes, position)
+        if row is None:
+            break
+        try:
+            path = storage.resolve(row.file_path)
+            content = row.content_hash or file_hash(path)
+        except (OSError, ValueError):
+            break
+        if row.fingerprint is None:
+            _, _, prompt = chain_slot(scenes, position)
+            fingerprint = keyframe_fingerprint(project, providers.image, prompt, previous_hash)
+            for twin in _rows_of_file(scenes, row.file_path):
+                twin.fingerprint, twin.content_hash = fingerprint, content
+            changed = True
+        previous_hash = content
+    for scene in scenes:
+        clip = scene.clip
+        if clip is None or clip.fingerprint is not None or clip.status != "complete":
+            continue
+        expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        if expected is not None and clip.file_path:
+            with contextlib.suppress(OSError, ValueError):
+                clip.content_hash = clip.content_hash or file_hash(storage.resolve(clip.file_path))
+            clip.fingerprint, changed = expected, True
+    if project.output_fingerprint is None and project.output_path and project.status == "complete":
+        project.output_fingerprint, changed = expected_output_fingerprint(project), True
+    return changed
+
+
+def _rows_of_file(scenes: list[Scene], file_path: str) -> list[Keyframe]:
+    return [k for scene in scenes for k in scene.keyframes if k.file_path == file_path]
 
 
 def _from_scratch(project: Project, providers: ProviderSet) -> Plan:
@@ -151,12 +223,3 @@ def _outcome_unknown(clip: VideoClip | None) -> bool:
     if clip is None:
         return False
     return clip.status == UNKNOWN or (clip.status == SUBMITTING and clip.operation_id is None)
-
-
-def _output_usable(project: Project, storage: ProjectStorage) -> bool:
-    if project.status != "complete" or not project.output_path:
-        return False
-    try:
-        return storage.resolve(project.output_path).is_file()
-    except ValueError:
-        return False

@@ -14,6 +14,8 @@ from vidpipe.db.models import Project, Scene
 from vidpipe.media.ffmpeg import find_ffmpeg
 from vidpipe.media.stitch import stitch_clips
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
+from vidpipe.pipeline.fingerprints import output_fingerprint
+from vidpipe.storage import ProjectStorage
 
 STEP = "stitch"
 
@@ -40,6 +42,30 @@ def clips_to_join(scenes: list[Scene], ctx: PipelineContext) -> list[Path]:
     return paths
 
 
+def expected_output_fingerprint(project: Project) -> str:
+    """The final video's inputs: the selected clips (by content) in order, and the crossfade."""
+    hashes = [
+        scene.clip.content_hash or scene.clip.file_path
+        if scene.clip is not None and scene.clip.status == "complete"
+        else None
+        for scene in project.scenes
+    ]
+    return output_fingerprint(project, hashes)
+
+
+def output_is_current(project: Project, storage: ProjectStorage) -> bool:
+    """A final video exists and was made from the selected clips with this crossfade."""
+    if not project.output_path:
+        return False
+    try:
+        if not storage.resolve(project.output_path).is_file():
+            return False
+    except ValueError:
+        return False
+    stored = project.output_fingerprint
+    return stored is None or stored == expected_output_fingerprint(project)
+
+
 async def stitch_videos(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
     clips = clips_to_join(list(project.scenes), ctx)
     if not clips:
@@ -54,5 +80,6 @@ async def stitch_videos(session: AsyncSession, project: Project, ctx: PipelineCo
             ffmpeg, clips, tmp, crossfade=project.crossfade, fps=project.fps, workdir=workdir
         )
     project.output_path = relative
+    project.output_fingerprint = expected_output_fingerprint(project)
     await session.commit()
     ctx.report(ProgressEvent("done", "stitching", f"Wrote {relative}", fraction=1.0))

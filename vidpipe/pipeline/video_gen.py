@@ -12,12 +12,15 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.db.models import Project, Scene, VideoClip, utcnow
+from vidpipe.db.models import Project, Scene, Take, VideoClip, utcnow
 from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
 from vidpipe.media.clipcheck import check_clip
+from vidpipe.media.frames import MediaReadError, fidelity
 from vidpipe.media.probe import is_playable_video
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
+from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash
 from vidpipe.pipeline.keyframes import keyframe_of
+from vidpipe.pipeline.takes import next_take_number, with_direction
 from vidpipe.providers.base import (
     ClipOutcome,
     ProgressFn,
@@ -35,11 +38,18 @@ SUBMITTING, UNKNOWN = "submitting", "submit_unknown"
 TERMINAL_MISSES = frozenset({ClipOutcome.RAI_FILTERED.value, ClipOutcome.TIMED_OUT.value})
 
 
-def clip_is_done(scene: Scene, storage: ProjectStorage) -> bool:
-    """Finished for this stage: a playable clip, or a miss that the stitch will skip (CORE-8)."""
+def clip_is_done(
+    scene: Scene,
+    storage: ProjectStorage,
+    expected: str | None = None,
+) -> bool:
+    """Finished for this stage: a playable clip, or a miss that the stitch will skip (CORE-8),
+    made from the current inputs (`expected`: its fingerprint now; None skips that check)."""
     clip = scene.clip
     if clip is None:
         return False
+    if expected is not None and clip.fingerprint is not None and clip.fingerprint != expected:
+        return False  # stale: its frames, motion prompt or options changed (ITER-1)
     if clip.status in TERMINAL_MISSES:
         return True
     return (
@@ -47,6 +57,21 @@ def clip_is_done(scene: Scene, storage: ProjectStorage) -> bool:
         and clip.file_path is not None
         and is_playable_video(storage.resolve(clip.file_path))
     )
+
+
+def expected_clip_fingerprint(
+    project: Project, scene: Scene, storage: ProjectStorage, provider: VideoProvider
+) -> str | None:
+    """The fingerprint a current clip of `scene` has; None while its keyframes are missing."""
+    start, end = keyframe_of(scene, "start"), keyframe_of(scene, "end")
+    if start is None or end is None:
+        return None
+    try:
+        start_hash = start.content_hash or file_hash(storage.resolve(start.file_path))
+        end_hash = end.content_hash or file_hash(storage.resolve(end.file_path))
+    except OSError:
+        return None
+    return clip_fingerprint(project, provider, scene, start_hash, end_hash)
 
 
 async def generate_videos(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
@@ -67,13 +92,15 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
     ctx.report(
         ProgressEvent("item", "video_gen", f"Animating up to {cap} scenes at once", total=total)
     )
-    await _settle_interrupted_submissions(session, scenes, provider, ctx)
+    await _settle_interrupted_submissions(session, project, provider, ctx)
     unknown: list[Scene] = []
 
     async def one(scene: Scene) -> None:
         await ctx.scenes_ready.wait(scene.scene_index)
-        if clip_is_done(scene, ctx.storage):
+        expected = expected_clip_fingerprint(project, scene, ctx.storage, provider)
+        if clip_is_done(scene, ctx.storage, expected):
             return
+        await _start_new_take_if_stale(session, scene, expected, ctx)
         if _awaits_consent(scene):
             unknown.append(scene)
             return
@@ -103,13 +130,28 @@ def _unknown_message(indexes: list[int]) -> str:
     )
 
 
+async def _start_new_take_if_stale(
+    session: AsyncSession, scene: Scene, expected: str | None, ctx: PipelineContext
+) -> None:
+    """A clip made (or being made) from other inputs: its row starts a new take; the old take's
+    file and Take row stay (ITER-5). An operation still running for old inputs is abandoned."""
+    clip = scene.clip
+    if clip is None or clip.fingerprint is None or clip.fingerprint == expected:
+        return
+    async with ctx.db_lock:
+        clip.status, clip.operation_id, clip.file_path = "pending", None, None
+        clip.error_message, clip.fingerprint = None, None
+        clip.duration_seconds = clip.has_audio = clip.submitted_at = clip.completed_at = None
+        await session.commit()
+
+
 def _awaits_consent(scene: Scene) -> bool:
     clip = scene.clip
     return clip is not None and clip.status == UNKNOWN
 
 
 async def _settle_interrupted_submissions(
-    session: AsyncSession, scenes: list[Scene], provider: VideoProvider, ctx: PipelineContext
+    session: AsyncSession, project: Project, provider: VideoProvider, ctx: PipelineContext
 ) -> None:
     """Clips a previous run left mid-submission (we hold the lease: nobody else is sending).
 
@@ -117,10 +159,15 @@ async def _settle_interrupted_submissions(
     with the same id (it never arrived, or the service lost it and nothing can be collected).
     Without one, the outcome is unknown: `submit_unknown`, re-sent only with consent.
     """
+    # A free provider (local, sim) cannot bill twice: its interrupted submissions are just re-sent.
+    billed = provider.estimate_cost(seconds=project.clip_duration) > 0
     async with ctx.db_lock:
-        for scene in scenes:
+        for scene in project.scenes:
             clip = scene.clip
             if clip is None or clip.provider != provider.provider_id:
+                continue
+            if not billed and clip.status in (SUBMITTING, UNKNOWN):
+                clip.status, clip.operation_id = "pending", None
                 continue
             if clip.status not in (SUBMITTING, "submitted") or clip.operation_id is None:
                 if clip.status == SUBMITTING:
@@ -148,7 +195,6 @@ async def _make_clip(
 ) -> None:
     provider = ctx.providers.video
     request = _request(project, scene, ctx)
-    relative = ctx.storage.clip_name(scene.scene_index)
     index = scene.scene_index
 
     def progress(fraction: float) -> None:  # called from a worker thread by some providers
@@ -163,8 +209,9 @@ async def _make_clip(
             clip = scene.clip = VideoClip(status="pending", provider=provider.provider_id)
             await session.commit()
     if clip.status not in ("submitted", "complete") or clip.operation_id is None:
-        if not await _submit(session, project, clip, request, ctx):
+        if not await _submit(session, project, scene, request, ctx):
             return
+    relative = ctx.storage.clip_name(index, clip.take)
     progress(0.0)
     assert clip.operation_id is not None
     tmp = ctx.storage.temporary_path(relative)
@@ -181,17 +228,46 @@ async def _make_clip(
         ctx.storage.publish(tmp, relative)
     finally:
         tmp.unlink(missing_ok=True)
+    path = ctx.storage.resolve(relative)
+    content_hash = await asyncio.to_thread(file_hash, path)
+    score = await asyncio.to_thread(_fidelity, path, request)
     async with ctx.db_lock:
         clip.status, clip.file_path, clip.completed_at = "complete", relative, utcnow()
         clip.duration_seconds, clip.has_audio = info.duration, info.has_audio
+        clip.content_hash = content_hash
+        session.add(
+            Take(
+                project_id=project.id,
+                scene_index=index,
+                slot="clip",
+                number=clip.take,
+                file_path=relative,
+                fingerprint=clip.fingerprint,
+                content_hash=content_hash,
+                provider=provider.provider_id,
+                cost=provider.estimate_cost(seconds=project.clip_duration),
+                direction=clip.direction,
+                fidelity=score,
+                duration_seconds=info.duration,
+                has_audio=info.has_audio,
+            )
+        )
+        clip.direction = None  # used by this take only
         await session.commit()
     ctx.report(ProgressEvent("item", "video_gen", f"Scene {index + 1} done", index, fraction=1.0))
+
+
+def _fidelity(clip: Path, request: VideoRequest) -> float | None:
+    try:
+        return fidelity(clip, request.start_image, request.end_image)
+    except (MediaReadError, OSError, ValueError):
+        return None
 
 
 async def _submit(
     session: AsyncSession,
     project: Project,
-    clip: VideoClip,
+    scene: Scene,
     request: VideoRequest,
     ctx: PipelineContext,
 ) -> bool:
@@ -202,9 +278,14 @@ async def _submit(
     answer leaves `submit_unknown` (False): never sent again here.
     """
     provider = ctx.providers.video
+    clip = scene.clip
+    assert clip is not None
     async with ctx.db_lock:
         reuse = clip.status == "pending" and clip.operation_id is not None
         chosen = clip.operation_id if reuse else provider.new_operation_id()
+        if not reuse:
+            clip.take = await next_take_number(session, project.id, scene.scene_index, "clip")
+        clip.fingerprint = expected_clip_fingerprint(project, scene, ctx.storage, provider)
         clip.operation_id, clip.status, clip.error_message = chosen, SUBMITTING, None
         await session.commit()
 
@@ -277,8 +358,9 @@ def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoReque
     if start is None or end is None:
         raise RuntimeError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
     width, height = frame_size(project.aspect_ratio, project.resolution)
+    direction = scene.clip.direction if scene.clip is not None else None
     return VideoRequest(
-        motion_prompt=scene.video_motion_prompt,
+        motion_prompt=with_direction(scene.video_motion_prompt, direction),
         start_image=ctx.storage.resolve(start.file_path),
         end_image=ctx.storage.resolve(end.file_path),
         duration=project.clip_duration,

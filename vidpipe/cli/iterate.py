@@ -1,0 +1,421 @@
+"""Commands for iterating on a video (ITER-2..8): storyboard, edit, plan, redo, takes, select,
+fork, stop, gc. Thin: parse, call the orchestrator, print."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from vidpipe.cli import views
+from vidpipe.cli.app import IdArg, JsonFlag, _confirm_plan, _run, _settings, app
+from vidpipe.cli.runtime import (
+    EXIT_BAD_INPUT,
+    EXIT_OK,
+    Invocation,
+    database,
+    execute,
+    fail,
+    print_json,
+    stderr,
+    stdout,
+)
+from vidpipe.errors import BadInputError
+
+SceneOpt = Annotated[int | None, typer.Option("--scene", help="Scene number (1-based).")]
+Description = Annotated[str | None, typer.Option("--description", help="Scene description.")]
+StartPrompt = Annotated[
+    str | None, typer.Option("--start-prompt", help="Start frame prompt (scene 1 only).")
+]
+EndPrompt = Annotated[str | None, typer.Option("--end-prompt", help="End frame prompt.")]
+Motion = Annotated[str | None, typer.Option("--motion", help="Video motion prompt.")]
+Transition = Annotated[str | None, typer.Option("--transition", help="Transition notes.")]
+Crossfade = Annotated[float | None, typer.Option("--crossfade", help="Crossfade seconds.")]
+ClipDuration = Annotated[
+    float | None, typer.Option("--clip-duration", help="Seconds per scene (all clips change).")
+]
+StyleGuideFile = Annotated[
+    Path | None, typer.Option("--style-guide-file", help="JSON: visual_style, color_palette, ...")
+]
+StoryboardFile = Annotated[
+    Path | None,
+    typer.Option("--storyboard-file", help="A whole storyboard (as `vidpipe storyboard` prints)."),
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Pay the plan's cost without asking.")]
+
+
+def _read_json(path: Path, flag: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except OSError as exc:
+        raise BadInputError(f"invalid {flag}: cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise BadInputError(
+            f"invalid {flag}: {path} is not JSON ({exc.msg}, line {exc.lineno})"
+        ) from None
+
+
+def _edits(*flags: Any) -> dict[str, Any]:
+    """The edit flags checked before anything is opened: one line and exit 2 when bad."""
+    try:
+        return _parse_edits(*flags)
+    except BadInputError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+
+
+def _parse_edits(
+    scene: int | None,
+    description: str | None,
+    start_prompt: str | None,
+    end_prompt: str | None,
+    motion: str | None,
+    transition: str | None,
+    crossfade: float | None,
+    clip_duration: float | None,
+    style_guide_file: Path | None,
+    storyboard_file: Path | None,
+) -> dict[str, Any]:
+    """The edit flags as the orchestrator's edit arguments; bad input raises BadInputError."""
+    from pydantic import ValidationError
+
+    from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit, parse_storyboard
+    from vidpipe.providers.base import StyleGuide
+
+    try:
+        scene_edit = SceneEdit(
+            scene_description=description,
+            start_frame_prompt=start_prompt,
+            end_frame_prompt=end_prompt,
+            video_motion_prompt=motion,
+            transition_notes=transition,
+        )
+        style = None
+        if style_guide_file is not None:
+            style = StyleGuide.model_validate(_read_json(style_guide_file, "--style-guide-file"))
+        project_edit = ProjectEdit(
+            crossfade=crossfade, clip_duration=clip_duration, style_guide=style
+        )
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        raise BadInputError(f"invalid {where}: {first['msg']}") from None
+    storyboard = None
+    if storyboard_file is not None:
+        storyboard = parse_storyboard(_read_json(storyboard_file, "--storyboard-file"))
+    has_scene_edit = bool(scene_edit.model_dump(exclude_none=True))
+    if has_scene_edit and scene is None:
+        raise BadInputError("name the scene to edit: --scene N")
+    if scene is not None and not has_scene_edit:
+        raise BadInputError("--scene needs a text to change (--motion, --end-prompt, ...)")
+    return {
+        "scene_number": scene,
+        "scene_edit": scene_edit if has_scene_edit else None,
+        "project_edit": project_edit if project_edit.model_dump(exclude_none=True) else None,
+        "storyboard": storyboard,
+    }
+
+
+def _editor(settings: Any, session: Any) -> Any:
+    from vidpipe.orchestrator.edits import Editor
+    from vidpipe.providers.registry import load_registry
+
+    return Editor(session, settings, load_registry())
+
+
+async def _show_plan(session: Any, settings: Any, project_id: uuid.UUID, json_output: bool) -> None:
+    from vidpipe.orchestrator.pipeline import plan_project
+
+    plan = await plan_project(session, project_id, settings=settings)
+    if json_output:
+        print_json(plan.as_dict())
+    else:
+        views.show_plan(stdout, plan.as_dict())
+
+
+@app.command()
+def storyboard(ctx: typer.Context, project: IdArg) -> None:
+    """Print a project's storyboard as JSON (edit it, then `vidpipe edit ID --storyboard-file`)."""
+    settings = _settings(ctx)
+
+    async def work(invocation: Invocation) -> int:
+        from vidpipe.db.queries import load_project, resolve_project_id
+        from vidpipe.orchestrator.edits import storyboard_document
+
+        async with database(settings, create=False) as session:
+            found = await load_project(session, await resolve_project_id(session, project))
+            print_json(storyboard_document(found))
+        return EXIT_OK
+
+    execute(work)
+
+
+@app.command()
+def edit(
+    ctx: typer.Context,
+    project: IdArg,
+    scene: SceneOpt = None,
+    description: Description = None,
+    start_prompt: StartPrompt = None,
+    end_prompt: EndPrompt = None,
+    motion: Motion = None,
+    transition: Transition = None,
+    crossfade: Crossfade = None,
+    clip_duration: ClipDuration = None,
+    style_guide_file: StyleGuideFile = None,
+    storyboard_file: StoryboardFile = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Change a scene's texts, project options or the whole storyboard; prints the new plan."""
+    settings = _settings(ctx)
+    arguments = _edits(
+        scene, description, start_prompt, end_prompt, motion, transition, crossfade,
+        clip_duration, style_guide_file, storyboard_file,
+    )  # fmt: skip
+    if not any(arguments[k] for k in ("scene_edit", "project_edit", "storyboard")):
+        raise fail("nothing to change: give --scene N with a text, or an option", EXIT_BAD_INPUT)
+
+    async def work(invocation: Invocation) -> int:
+        from vidpipe.db.queries import resolve_project_id
+
+        async with database(settings, create=False) as session:
+            project_id = await resolve_project_id(session, project)
+            invocation.project_id = str(project_id)
+            await _editor(settings, session).edit(project_id, **arguments)
+            await _show_plan(session, settings, project_id, json_output)
+        return EXIT_OK
+
+    execute(work)
+
+
+@app.command()
+def redo(
+    ctx: typer.Context,
+    project: IdArg,
+    scene: Annotated[int, typer.Option("--scene", help="Scene number (1-based).")],
+    clip: Annotated[bool, typer.Option("--clip", help="A new take of the clip.")] = False,
+    end_frame: Annotated[bool, typer.Option("--end-frame", help="A new end frame.")] = False,
+    start_frame: Annotated[
+        bool, typer.Option("--start-frame", help="A new start frame (scene 1).")
+    ] = False,
+    direction: Annotated[
+        str | None, typer.Option("--direction", help="Added to the prompt for this take only.")
+    ] = None,
+    yes: Yes = False,
+    json_output: JsonFlag = False,
+) -> None:
+    """Make a new take of a clip or keyframe (old takes are kept), then bring the project up
+    to date."""
+    settings = _settings(ctx)
+    slots = [s for s, on in (("clip", clip), ("end", end_frame), ("start", start_frame)) if on]
+    if len(slots) != 1:
+        raise fail("say what to redo: one of --clip, --end-frame, --start-frame", EXIT_BAD_INPUT)
+
+    async def work(invocation: Invocation) -> int:
+        from vidpipe.db.queries import resolve_project_id
+
+        async with database(settings, create=False) as session:
+            project_id = await resolve_project_id(session, project)
+            invocation.project_id = str(project_id)
+            await _editor(settings, session).redo(project_id, scene, slots[0], direction)
+            return await _bring_up_to_date(session, settings, project_id, yes, json_output)
+
+    execute(work)
+
+
+async def _bring_up_to_date(
+    session: Any, settings: Any, project_id: uuid.UUID, yes: bool, json_output: bool
+) -> int:
+    """resume's path: the plan, its confirmation when it costs money, the run."""
+    from vidpipe.orchestrator.pipeline import plan_project
+    from vidpipe.providers.registry import load_registry
+
+    registry = load_registry()
+    plan = await plan_project(session, project_id, settings=settings, registry=registry)
+    if plan.estimated_cost > 0 or plan.resubmissions:
+        if not json_output:
+            views.show_plan(stderr, plan.as_dict())
+        if not yes:
+            _confirm_plan(plan.estimated_cost, plan.resubmissions)
+    return await _run(session, settings, project_id, json_output, registry)
+
+
+@app.command()
+def takes(
+    ctx: typer.Context,
+    project: IdArg,
+    scene: Annotated[int, typer.Option("--scene", help="Scene number (1-based).")],
+    json_output: JsonFlag = False,
+) -> None:
+    """The takes of a scene's clip and frames: created, cost, provider, fidelity, selected."""
+    settings = _settings(ctx)
+
+    async def work(invocation: Invocation) -> int:
+        from vidpipe.db.queries import resolve_project_id
+        from vidpipe.orchestrator.report import takes_document
+
+        async with database(settings, create=False) as session:
+            project_id = await resolve_project_id(session, project)
+            document = await takes_document(session, settings, project_id, scene)
+        if json_output:
+            print_json(document)
+        else:
+            views.show_takes(stdout, document)
+        return EXIT_OK
+
+    execute(work)
+
+
+@app.command("select")
+def select_take(
+    ctx: typer.Context,
+    project: IdArg,
+    scene: Annotated[int, typer.Option("--scene", help="Scene number (1-based).")],
+    take: Annotated[int, typer.Option("--take", help="Take number (see `vidpipe takes`).")],
+    json_output: JsonFlag = False,
+) -> None:
+    """Switch a scene to another clip take and re-stitch; generates nothing."""
+    settings = _settings(ctx)
+
+    async def work(invocation: Invocation) -> int:
+        from vidpipe.db.queries import resolve_project_id
+        from vidpipe.orchestrator.pipeline import plan_project, restitch_project
+        from vidpipe.orchestrator.report import project_document
+        from vidpipe.storage import ProjectStorage
+
+        async with database(settings, create=False) as session:
+            project_id = await resolve_project_id(session, project)
+            invocation.project_id = str(project_id)
+            found = await _editor(settings, session).select(project_id, scene, take)
+            plan = await plan_project(session, project_id, settings=settings)
+            if [item.kind for item in plan.items] == ["stitch"]:
+                found = await restitch_project(session, project_id, settings=settings)
+            elif not plan.empty:
+                stderr.print(
+                    "other work is stale, so nothing was re-stitched; "
+                    f"`vidpipe resume {project_id}` brings it up to date",
+                    markup=False,
+                )
+            document = project_document(found, ProjectStorage(settings.projects_dir, found.id))
+        if json_output:
+            print_json(document)
+        else:
+            views.show_project(stdout, document)
+        return EXIT_OK
+
+    execute(work)
+
+
+@app.command()
+def fork(
+    ctx: typer.Context,
+    project: IdArg,
+    scene: SceneOpt = None,
+    description: Description = None,
+    start_prompt: StartPrompt = None,
+    end_prompt: EndPrompt = None,
+    motion: Motion = None,
+    transition: Transition = None,
+    crossfade: Crossfade = None,
+    clip_duration: ClipDuration = None,
+    style_guide_file: StyleGuideFile = None,
+    storyboard_file: StoryboardFile = None,
+    yes: Yes = False,
+    json_output: JsonFlag = False,
+) -> None:
+    """A new project sharing the original's files (hard links); the edits apply to the new one,
+    which then makes only what they made stale. The original is not changed."""
+    settings = _settings(ctx)
+    arguments = _edits(
+        scene, description, start_prompt, end_prompt, motion, transition, crossfade,
+        clip_duration, style_guide_file, storyboard_file,
+    )  # fmt: skip
+
+    async def work(invocation: Invocation) -> int:
+        from vidpipe.db.queries import resolve_project_id
+
+        async with database(settings, create=False) as session:
+            original = await resolve_project_id(session, project)
+            editor = _editor(settings, session)
+            twin = await editor.fork(original)
+            invocation.project_id = str(twin.id)
+            stderr.print(f"project {twin.id} (fork of {original})", markup=False)
+            if any(arguments[k] for k in ("scene_edit", "project_edit", "storyboard")):
+                twin = await editor.edit(twin.id, **arguments)
+            if twin.status == "complete":
+                await _show_document(session, settings, twin.id, json_output)
+                return EXIT_OK
+            return await _bring_up_to_date(session, settings, twin.id, yes, json_output)
+
+    execute(work)
+
+
+async def _show_document(
+    session: Any, settings: Any, project_id: uuid.UUID, json_output: bool
+) -> None:
+    from vidpipe.db.queries import load_project
+    from vidpipe.orchestrator.report import project_document
+    from vidpipe.storage import ProjectStorage
+
+    found = await load_project(session, project_id)
+    document = project_document(found, ProjectStorage(settings.projects_dir, project_id))
+    if json_output:
+        print_json(document)
+    else:
+        views.show_project(stdout, document)
+
+
+@app.command()
+def stop(ctx: typer.Context, project: IdArg) -> None:
+    """Ask the process running a project to stop at its next safe point (any machine)."""
+    settings = _settings(ctx)
+
+    async def work(invocation: Invocation) -> int:
+        from vidpipe.db.queries import resolve_project_id
+        from vidpipe.orchestrator.leases import request_stop
+
+        async with database(settings, create=False) as session:
+            project_id = await resolve_project_id(session, project)
+            await request_stop(session, project_id)
+        stdout.print(
+            f"stop requested: project {project_id} stops at its next safe point; "
+            f"`vidpipe resume {project_id}` continues it",
+            markup=False,
+            soft_wrap=True,
+        )
+        return EXIT_OK
+
+    execute(work)
+
+
+@app.command()
+def gc(
+    ctx: typer.Context,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only list what would be deleted.")
+    ] = False,
+    json_output: JsonFlag = False,
+) -> None:
+    """Delete artifact files that no take of any project references; prints what it freed."""
+    settings = _settings(ctx)
+
+    async def work(invocation: Invocation) -> int:
+        from vidpipe.cli.runtime import database_exists
+        from vidpipe.orchestrator.garbage import GarbageReport, collect_garbage
+
+        report = GarbageReport(deleted=not dry_run)
+        if database_exists(settings):
+            async with database(settings, create=False) as session:
+                report = await collect_garbage(session, settings, dry_run=dry_run)
+        if json_output:
+            print_json(report.as_dict())
+            return EXIT_OK
+        verb = "would free" if dry_run else "freed"
+        for path in report.files:
+            stdout.print(str(path), markup=False, soft_wrap=True)
+        stdout.print(f"{verb} {report.bytes / 1e6:.1f} MB in {len(report.files)} files")
+        return EXIT_OK
+
+    execute(work)

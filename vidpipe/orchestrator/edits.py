@@ -1,0 +1,420 @@
+"""Edits, redo, select and fork (ITER-2, 5, 6): change what a project is made from; the plan then
+says what is stale, and `resume` regenerates exactly that.
+
+Every function checks all its input before it writes anything (bad input writes nothing), and
+refuses a project that a runner holds.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.config import Settings
+from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip
+from vidpipe.db.queries import load_project
+from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.report import is_running
+from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
+from vidpipe.pipeline.stitcher import expected_output_fingerprint
+from vidpipe.pipeline.takes import REDO
+from vidpipe.pipeline.video_gen import expected_clip_fingerprint
+from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, StyleGuide
+from vidpipe.providers.registry import ProviderRegistry
+from vidpipe.storage import ProjectStorage
+
+
+class ProjectRunningError(BadInputError):
+    """The project is running; stop it first."""
+
+
+class SceneEdit(BaseModel):
+    """New texts for one scene; omitted fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scene_description: str | None = Field(default=None, min_length=1, max_length=4000)
+    start_frame_prompt: str | None = Field(default=None, min_length=1, max_length=4000)
+    end_frame_prompt: str | None = Field(default=None, min_length=1, max_length=4000)
+    video_motion_prompt: str | None = Field(default=None, min_length=1, max_length=4000)
+    transition_notes: str | None = Field(default=None, max_length=4000)
+
+
+class ProjectEdit(BaseModel):
+    """New project options; omitted fields stay as they are."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    crossfade: float | None = Field(default=None, ge=0, le=10)
+    clip_duration: float | None = Field(default=None, gt=0, le=60)
+    style_guide: StyleGuide | None = None
+
+
+# Stage a project goes back to when the plan holds work of that kind (CORE-1).
+STAGE_OF_KIND = {
+    "storyboard": "storyboarding",
+    "keyframe": "keyframing",
+    "clip": "video_gen",
+    "stitch": "stitching",
+}
+
+
+def storyboard_document(project: Project) -> dict[str, Any]:
+    """The storyboard as `vidpipe storyboard` prints it and `edit --storyboard-file` takes it."""
+    return {
+        "version": project.storyboard_version,
+        "style_guide": project.style_guide,
+        "scenes": [
+            SceneSpec(
+                scene_description=s.scene_description,
+                start_frame_prompt=s.start_frame_prompt,
+                end_frame_prompt=s.end_frame_prompt,
+                video_motion_prompt=s.video_motion_prompt,
+                transition_notes=s.transition_notes,
+            ).model_dump()
+            for s in project.scenes
+        ],
+    }
+
+
+def parse_storyboard(data: Any) -> Storyboard:
+    """A whole storyboard from a file or a request body; BadInputError says what is wrong."""
+    if isinstance(data, dict):
+        data = {k: v for k, v in data.items() if k != "version"}
+    try:
+        return Storyboard.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "top"
+        raise BadInputError(f"invalid storyboard at {where}: {first['msg']}") from None
+
+
+class Editor:
+    """Edits one project: load, refuse when running, validate, apply, move its status back."""
+
+    def __init__(
+        self,
+        session: AsyncSession,
+        settings: Settings,
+        registry: ProviderRegistry,
+    ) -> None:
+        self.session, self.settings, self.registry = session, settings, registry
+
+    async def open(self, project_id: uuid.UUID) -> tuple[Project, ProviderSet, ProjectStorage]:
+        project = await load_project(self.session, project_id)
+        if is_running(project):
+            raise ProjectRunningError(
+                f"project {project_id} is running; stop it first (vidpipe stop {project_id})"
+            )
+        if not project.scenes or project.style_guide is None:
+            raise BadInputError(f"project {project_id} has no storyboard yet; resume it first")
+        providers = self.registry.build(
+            self.settings,
+            project.storyboard_provider,
+            project.image_provider,
+            project.video_provider,
+        )
+        storage = ProjectStorage(self.settings.projects_dir, project.id)
+        adopt_legacy_fingerprints(project, storage, providers)  # measured against the old inputs
+        return project, providers, storage
+
+    async def edit(
+        self,
+        project_id: uuid.UUID,
+        *,
+        scene_number: int | None = None,
+        scene_edit: SceneEdit | None = None,
+        project_edit: ProjectEdit | None = None,
+        storyboard: Storyboard | None = None,
+        expected_version: int | None = None,
+    ) -> Project:
+        project, providers, storage = await self.open(project_id)
+        if expected_version is not None and expected_version != project.storyboard_version:
+            raise StoryboardChangedError(project.storyboard_version)
+        scenes = list(project.scenes)
+        if scene_edit is not None and scene_edit.model_dump(exclude_none=True):
+            scene = _scene(scenes, scene_number)
+            if scene_edit.start_frame_prompt is not None and scene.scene_index > 0:
+                raise BadInputError(
+                    f"scene {scene_number}'s start frame is scene {scene.scene_index}'s end "
+                    f"frame; edit that instead: --scene {scene.scene_index} --end-prompt ..."
+                )
+        if project_edit is not None:
+            _check_options(project, project_edit, providers)
+        if storyboard is not None:
+            _check_start_prompts(scenes, storyboard)
+        # everything checked: now write
+        if scene_edit is not None:
+            for name, value in scene_edit.model_dump(exclude_none=True).items():
+                setattr(_scene(scenes, scene_number), name, value)
+        if project_edit is not None:
+            if project_edit.crossfade is not None:
+                project.crossfade = project_edit.crossfade
+            if project_edit.clip_duration is not None:
+                project.clip_duration = project_edit.clip_duration
+            if project_edit.style_guide is not None:
+                project.style_guide = project_edit.style_guide.model_dump()
+        if storyboard is not None:
+            _replace_storyboard(project, storyboard)
+            await self.session.execute(  # takes of removed scenes: their files are for `gc`
+                delete(Take).where(
+                    Take.project_id == project.id, Take.scene_index >= len(storyboard.scenes)
+                )
+            )
+        return await self._settle(project, providers, storage)
+
+    async def _settle(
+        self, project: Project, providers: ProviderSet, storage: ProjectStorage
+    ) -> Project:
+        """Bump the storyboard version and move the status back to the earliest stale stage."""
+        project.storyboard_version += 1
+        await self.session.flush()
+        project = await load_project(self.session, project.id)
+        plan = make_plan(project, storage, providers)
+        if not plan.empty:
+            project.status = STAGE_OF_KIND[plan.items[0].kind]
+            project.error_message = None
+        elif project.status not in ("complete", "pending", "paused"):
+            project.status = "stitching"
+        await self.session.commit()
+        return await load_project(self.session, project.id)
+
+    async def redo(
+        self, project_id: uuid.UUID, scene_number: int, slot: str, direction: str | None
+    ) -> Project:
+        """Ask for a new take of one artifact (`clip`, `end`, or `start` of scene 1)."""
+        project, providers, storage = await self.open(project_id)
+        scene = _scene(list(project.scenes), scene_number)
+        if slot == "start" and scene.scene_index > 0:
+            raise BadInputError(
+                f"scene {scene_number}'s start frame is scene {scene.scene_index}'s end frame; "
+                f"redo that: --scene {scene.scene_index} --end-frame"
+            )
+        if slot == "clip":
+            clip = scene.clip
+            if clip is None:
+                scene.clip = clip = VideoClip(status="pending", provider=project.video_provider)
+            clip.fingerprint, clip.direction = REDO, direction
+        else:
+            keyframe = next((k for k in scene.keyframes if k.position == slot), None)
+            if keyframe is None or keyframe.source != "generated":
+                raise BadInputError(f"scene {scene_number} has no {slot} frame yet; resume it")
+            keyframe.fingerprint = REDO
+            scene.frame_direction = f"{slot}:{direction}" if direction else None
+        return await self._settle(project, providers, storage)
+
+    async def select(self, project_id: uuid.UUID, scene_number: int, number: int) -> Project:
+        """Point a scene's clip at take `number`; the caller re-stitches (nothing is generated)."""
+        project, providers, storage = await self.open(project_id)
+        scene = _scene(list(project.scenes), scene_number)
+        take = await self.session.scalar(
+            select(Take).where(
+                Take.project_id == project.id,
+                Take.scene_index == scene.scene_index,
+                Take.slot == "clip",
+                Take.number == number,
+            )
+        )
+        if take is None:
+            raise BadInputError(f"scene {scene_number} has no clip take {number}")
+        if not storage.resolve(take.file_path).is_file():
+            raise BadInputError(f"the file of take {number} ({take.file_path}) is gone")
+        clip = scene.clip
+        if clip is None:
+            scene.clip = clip = VideoClip(status="complete", provider=take.provider)
+        clip.status, clip.provider, clip.take = "complete", take.provider, take.number
+        clip.file_path, clip.content_hash = take.file_path, take.content_hash
+        clip.duration_seconds, clip.has_audio = take.duration_seconds, take.has_audio
+        clip.operation_id, clip.error_message, clip.direction = None, None, None
+        # A chosen take is accepted for the inputs of now (the user picked it).
+        clip.fingerprint = expected_clip_fingerprint(project, scene, storage, providers.video)
+        await self.session.commit()
+        return await load_project(self.session, project.id)
+
+    async def fork(self, project_id: uuid.UUID) -> Project:
+        """A new project with the same storyboard, options and artifacts; its files are hard links
+        to the original's (never copies), and the original is not changed."""
+        original, providers, storage = await self.open(project_id)
+        twin = Project(
+            **{column: getattr(original, column) for column in _FORKED_COLUMNS},
+            status=original.status,
+            forked_from=original.id,
+        )
+        self.session.add(twin)
+        await self.session.flush()
+        target = ProjectStorage(self.settings.projects_dir, twin.id)
+        target.ensure_dirs()
+        linked: set[str] = set()
+        for scene in original.scenes:
+            copy = Scene(
+                project_id=twin.id,
+                scene_index=scene.scene_index,
+                scene_description=scene.scene_description,
+                start_frame_prompt=scene.start_frame_prompt,
+                end_frame_prompt=scene.end_frame_prompt,
+                video_motion_prompt=scene.video_motion_prompt,
+                transition_notes=scene.transition_notes,
+            )
+            for keyframe in scene.keyframes:
+                copy.keyframes.append(_copy_keyframe(keyframe))
+                linked.add(keyframe.file_path)
+            if scene.clip is not None and scene.clip.status in ("complete", "rai_filtered"):
+                copy.clip = _copy_clip(scene.clip)
+                if scene.clip.file_path:
+                    linked.add(scene.clip.file_path)
+            self.session.add(copy)
+        for relative in sorted(linked):
+            _link(storage.resolve(relative), target.resolve(relative))
+        takes = await self.session.scalars(select(Take).where(Take.project_id == original.id))
+        for take in takes:
+            if take.file_path in linked:
+                self.session.add(_copy_take(take, twin.id))
+        if original.output_path and storage.resolve(original.output_path).is_file():
+            _link(storage.resolve(original.output_path), target.resolve(original.output_path))
+            twin.output_path = original.output_path
+            twin.output_fingerprint = original.output_fingerprint or (
+                expected_output_fingerprint(original)
+            )
+        await self.session.flush()
+        twin = await load_project(self.session, twin.id)
+        return await self._settle(twin, providers, target)
+
+
+class StoryboardChangedError(BadInputError):
+    """The storyboard changed since it was read (If-Match)."""
+
+    def __init__(self, version: int) -> None:
+        super().__init__(f"the storyboard changed meanwhile (now version {version}); reload it")
+        self.version = version
+
+
+_FORKED_COLUMNS = (
+    "prompt",
+    "style",
+    "aspect_ratio",
+    "resolution",
+    "clip_duration",
+    "fps",
+    "requested_scenes",
+    "crossfade",
+    "max_cost",
+    "estimated_cost",
+    "storyboard_provider",
+    "image_provider",
+    "video_provider",
+    "style_guide",
+)
+
+
+def _copy_keyframe(keyframe: Keyframe) -> Keyframe:
+    return Keyframe(
+        position=keyframe.position,
+        source=keyframe.source,
+        prompt=keyframe.prompt,
+        file_path=keyframe.file_path,
+        width=keyframe.width,
+        height=keyframe.height,
+        take=keyframe.take,
+        fingerprint=keyframe.fingerprint,
+        content_hash=keyframe.content_hash,
+    )
+
+
+def _copy_clip(clip: VideoClip) -> VideoClip:
+    return VideoClip(
+        status=clip.status,
+        provider=clip.provider,
+        file_path=clip.file_path,
+        duration_seconds=clip.duration_seconds,
+        has_audio=clip.has_audio,
+        error_message=clip.error_message,
+        submitted_at=clip.submitted_at,
+        completed_at=clip.completed_at,
+        take=clip.take,
+        fingerprint=clip.fingerprint,
+        content_hash=clip.content_hash,
+    )
+
+
+def _copy_take(take: Take, project_id: uuid.UUID) -> Take:
+    return Take(
+        project_id=project_id,
+        scene_index=take.scene_index,
+        slot=take.slot,
+        number=take.number,
+        file_path=take.file_path,
+        fingerprint=take.fingerprint,
+        content_hash=take.content_hash,
+        provider=take.provider,
+        cost=0.0,  # paid by the original
+        direction=take.direction,
+        fidelity=take.fidelity,
+        duration_seconds=take.duration_seconds,
+        has_audio=take.has_audio,
+        created_at=take.created_at,
+    )
+
+
+def _link(source: Path, target: Path) -> None:
+    """The same file under the fork's folder: a hard link (same inode), never a copy."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        os.link(source, target)
+
+
+def _scene(scenes: list[Scene], number: int | None) -> Scene:
+    if number is None:
+        raise BadInputError("name the scene to edit: --scene N")
+    if not 1 <= number <= len(scenes):
+        raise BadInputError(f"invalid --scene: {number}; the project has scenes 1 to {len(scenes)}")
+    return scenes[number - 1]
+
+
+def _check_options(project: Project, edit: ProjectEdit, providers: ProviderSet) -> None:
+    duration = edit.clip_duration if edit.clip_duration is not None else project.clip_duration
+    if edit.clip_duration is not None:
+        from vidpipe.orchestrator.projects import GenerateOptions, check_capabilities
+
+        options = GenerateOptions(
+            prompt=project.prompt,
+            aspect_ratio=project.aspect_ratio,  # type: ignore[arg-type]
+            resolution=project.resolution,  # type: ignore[arg-type]
+            clip_duration=duration,
+        )
+        check_capabilities(options, providers)
+    crossfade = edit.crossfade if edit.crossfade is not None else project.crossfade
+    if crossfade > 0 and crossfade >= duration:
+        raise BadInputError(
+            f"invalid --crossfade: {crossfade:g}s; it must be shorter than a clip ({duration:g}s)"
+        )
+
+
+def _check_start_prompts(scenes: list[Scene], storyboard: Storyboard) -> None:
+    """Only scene 1 has a start prompt of its own; the others' are their predecessor's end."""
+    for index, (scene, spec) in enumerate(zip(scenes, storyboard.scenes, strict=False)):
+        if index > 0 and spec.start_frame_prompt != scene.start_frame_prompt:
+            raise BadInputError(
+                f"scene {index + 1}'s start frame is scene {index}'s end frame; change scene "
+                f"{index}'s end_frame_prompt instead of scene {index + 1}'s start_frame_prompt"
+            )
+
+
+def _replace_storyboard(project: Project, storyboard: Storyboard) -> None:
+    """Scenes are matched by position: texts replaced, extra scenes added, missing ones removed
+    (their rows go; their files and takes stay until `gc`)."""
+    project.style_guide = storyboard.style_guide.model_dump()
+    scenes = list(project.scenes)
+    for index, spec in enumerate(storyboard.scenes):
+        if index < len(scenes):
+            for name, value in spec.model_dump().items():
+                setattr(scenes[index], name, value)
+        else:
+            project.scenes.append(Scene(scene_index=index, **spec.model_dump()))
+    for scene in scenes[len(storyboard.scenes) :]:
+        project.scenes.remove(scene)

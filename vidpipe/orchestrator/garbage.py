@@ -1,0 +1,88 @@
+"""`vidpipe gc` (ITER-8): the one place that deletes artifact files.
+
+A file under a project's keyframes/ or clips/ that no take, keyframe or clip row of that project
+points at is garbage (e.g. the takes of a deleted scene whose rows went, or a project removed from
+the database). Running projects and files being written (temporary names) are left alone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.config import Settings
+from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip
+from vidpipe.orchestrator.report import is_running
+from vidpipe.storage import CLIPS, KEYFRAMES, TEMP_MARK
+
+
+@dataclass
+class GarbageReport:
+    files: list[Path] = field(default_factory=list)
+    bytes: int = 0
+    deleted: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "files": [str(path) for path in self.files],
+            "bytes": self.bytes,
+            "deleted": self.deleted,
+        }
+
+
+async def referenced_files(session: AsyncSession) -> dict[str, set[str]]:
+    """Relative paths each project's rows point at, by project id."""
+    used: dict[str, set[str]] = defaultdict(set)
+    for project_id, path in await session.execute(select(Take.project_id, Take.file_path)):
+        used[str(project_id)].add(path)
+    keyframes = select(Scene.project_id, Keyframe.file_path).join(Keyframe.scene)
+    for project_id, path in await session.execute(keyframes):
+        used[str(project_id)].add(path)
+    clips = select(Scene.project_id, VideoClip.file_path).join(VideoClip.scene)
+    for project_id, path in await session.execute(clips):
+        if path:
+            used[str(project_id)].add(path)
+    return used
+
+
+async def collect_garbage(
+    session: AsyncSession, settings: Settings, *, dry_run: bool
+) -> GarbageReport:
+    used = await referenced_files(session)
+    projects = {str(p.id): p for p in await session.scalars(select(Project))}
+    report = GarbageReport(deleted=not dry_run)
+    root = settings.projects_dir
+    if not root.is_dir():
+        return report
+    for folder in sorted(root.iterdir()):
+        if not folder.is_dir() or not _is_uuid(folder.name):
+            continue
+        project = projects.get(folder.name)
+        if project is not None and is_running(project):
+            continue
+        for kind in (KEYFRAMES, CLIPS):
+            for path in sorted((folder / kind).glob("*")):
+                relative = f"{kind}/{path.name}"
+                if not path.is_file() or TEMP_MARK in path.name:
+                    continue
+                if relative in used.get(folder.name, set()):
+                    continue
+                report.files.append(path)
+                report.bytes += path.stat().st_size
+    if not dry_run:
+        for path in report.files:
+            path.unlink(missing_ok=True)
+    return report
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
