@@ -77,7 +77,8 @@ def test_doctor_asks_each_provider_one_free_question(
     assert "comfyui 0.3.60-fake" in checks["video provider"]["detail"]
     assert [r.kind for r in google.requests] == ["models.list"]
     assert [r.kind for r in openai.requests] == ["models"]
-    assert [r.kind for r in comfy.requests] == ["system_stats"]
+    assert [r.kind for r in comfy.requests] == ["system_stats", "object_info"]
+    assert checks["video templates"]["ok"]
 
 
 def test_doctor_names_the_setting_when_credentials_are_refused(

@@ -29,6 +29,7 @@ from vidpipe.orchestrator.projects import (
     approve_resubmissions,
     check_budget,
     check_capabilities,
+    check_provider_setup,
     create_project,
     estimate_cost,
 )
@@ -60,6 +61,7 @@ async def generate(
         check_capabilities(options, providers)
         estimate = estimate_cost(options, providers)
         check_budget(options, estimate)
+        await check_provider_setup(providers)
     except BadInputError as exc:
         raise body_error(exc) from None
     project = await create_project(session, settings, options, estimate)

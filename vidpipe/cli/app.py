@@ -119,6 +119,7 @@ def generate(
         GenerateOptions,
         check_budget,
         check_capabilities,
+        check_provider_setup,
         create_project,
         estimate_cost,
         one_line,
@@ -152,6 +153,7 @@ def generate(
         check_capabilities(options, providers)
         estimate = estimate_cost(options, providers)
         check_budget(options, estimate)
+        await check_provider_setup(providers)
         if estimate > 0 and not yes:
             _confirm_cost(estimate)
         async with database(settings, create=True) as session:

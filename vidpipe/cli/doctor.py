@@ -2,7 +2,9 @@
 
 Each configured provider is built from the settings (a missing setting is named) and, when it has
 a `health()` check, asked one free question: list models (google, openai) or GET /system_stats
-(comfyui). Nothing is generated, so nothing is paid for.
+(comfyui). Providers that run workflow templates (comfyui) also check them against the server's
+free GET /object_info: one line per unknown node type or input, option the server does not offer,
+or model file it does not have. Nothing is generated, so nothing is paid for.
 """
 
 from __future__ import annotations
@@ -81,7 +83,26 @@ async def _providers(settings: Settings) -> list[Check]:
             answers[name] = await _ask(name, health)
         ok, detail = answers[name]
         checks.append(Check(label, ok, detail))
+        if ok:
+            checks.extend(await _templates(provider, name, role))
     return checks
+
+
+async def _templates(provider: Provider, name: str, role: Role) -> list[Check]:
+    """The provider's workflow templates against what its server has (comfyui: /object_info)."""
+    check_templates = getattr(provider, "check_templates", None)
+    if check_templates is None:
+        return []
+    label = f"{role.value} templates"
+    try:
+        problems = await asyncio.wait_for(check_templates(), HEALTH_TIMEOUT)
+    except TimeoutError:
+        return [Check(label, False, f"{name}: no answer in {HEALTH_TIMEOUT:g}s")]
+    except Exception as exc:
+        return [Check(label, False, str(exc) or f"{name}: {type(exc).__name__}")]
+    if not problems:
+        return [Check(label, True, f"{name}: every node, option and model file is on the server")]
+    return [Check(label, False, problem) for problem in problems]
 
 
 async def _ask(name: str, health: Any) -> tuple[bool, str]:

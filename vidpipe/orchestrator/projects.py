@@ -118,6 +118,20 @@ def estimate_cost(options: GenerateOptions, providers: ProviderSet) -> float:
     )
 
 
+async def check_provider_setup(providers: ProviderSet) -> None:
+    """Free checks a provider offers of its own set-up (e.g. ComfyUI templates against the
+    server's /object_info), before anything is paid for: one line per problem."""
+    problems: list[str] = []
+    for provider in (providers.image, providers.video):
+        check = getattr(provider, "check_templates", None)
+        if check is not None:
+            problems += await check()
+    if problems:
+        raise BadInputError(
+            "the configured templates cannot run: " + "; ".join(dict.fromkeys(problems))
+        )
+
+
 def check_budget(options: GenerateOptions, estimate: float) -> None:
     if options.max_cost is not None and estimate > options.max_cost + 1e-9:
         raise BadInputError(

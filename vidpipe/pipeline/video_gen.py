@@ -14,7 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene, Take, VideoClip, utcnow
 from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
-from vidpipe.media.probe import MediaReadError, is_playable_video, probe
+from vidpipe.media.clipcheck import UnusableClipError, check_clip
+from vidpipe.media.probe import MediaReadError, is_playable_video
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash
 from vidpipe.pipeline.keyframes import keyframe_of
@@ -164,8 +165,8 @@ async def _settle_interrupted_submissions(
             clip = scene.clip
             if clip is None or clip.provider != provider.provider_id:
                 continue
-            if not billed and clip.status in (SUBMITTING, UNKNOWN):
-                clip.status, clip.operation_id = "pending", None
+            if not billed and clip.status in (SUBMITTING, UNKNOWN) and not clip.operation_id:
+                clip.status = "pending"  # nothing to look up, and sending again costs nothing
                 continue
             if clip.status not in (SUBMITTING, "submitted") or clip.operation_id is None:
                 if clip.status == SUBMITTING:
@@ -222,7 +223,11 @@ async def _make_clip(
         if result.outcome is not ClipOutcome.COMPLETE:
             await _mark(session, clip, result.outcome.value, result.message, ctx)
             return
-        info = probe(tmp)
+        try:
+            info = check_clip(tmp, request.duration)
+        except UnusableClipError as exc:  # waiting on it again cannot help; a new take can
+            await _forget_operation(session, clip, f"the clip is unusable: {exc}", ctx)
+            raise
         ctx.storage.publish(tmp, relative)
     finally:
         tmp.unlink(missing_ok=True)

@@ -21,7 +21,9 @@ from vidpipe.providers.base import (
     VideoResult,
 )
 from vidpipe.providers.calls import poll_schedule, price
-from vidpipe.providers.comfyui.client import ComfyUI
+from vidpipe.providers.comfyui.client import ComfyUI, new_prompt_id
+from vidpipe.providers.comfyui.objectinfo import check_against
+from vidpipe.providers.comfyui.outputs import write_clip
 from vidpipe.providers.comfyui.workflows import Template, load_template
 from vidpipe.providers.imaging import fit_png, styled
 
@@ -61,7 +63,20 @@ class ComfyUIImageProvider(ImageProvider):
     async def health(self) -> str:
         return await self.server.health()
 
-    async def generate_image(self, request: ImageRequest) -> bytes:
+    async def check_templates(self) -> list[str]:
+        """Problems of both keyframe templates against the server's /object_info (free)."""
+        info = await self.server.object_info()
+        return check_against(info, [self.text_to_image, self.image_to_image])
+
+    def new_operation_id(self) -> str | None:
+        """A prompt id for the next keyframe, to commit before `generate_image(…, id)`."""
+        return new_prompt_id()
+
+    async def generate_image(self, request: ImageRequest, operation_id: str | None = None) -> bytes:
+        """The keyframe as PNG. With `operation_id` (committed by the caller) a prompt the
+        server already has under that id — queued, running or finished, e.g. by a run that was
+        killed — is collected instead of queued again; otherwise it is queued under that id.
+        A prompt that failed on the server raises OperationFailedError: use a new id."""
         reference = request.reference_image
         template = self.image_to_image if reference is not None else self.text_to_image
         width, height = template.size(request.width, request.height)
@@ -75,17 +90,30 @@ class ComfyUIImageProvider(ImageProvider):
             "filename_prefix": f"vidpipe/scene_{request.scene_index:02d}",
         }
         what = f"comfyui keyframe (scene {request.scene_index})"
+        prompt_id = operation_id or new_prompt_id()  # a lost answer is looked up, not re-queued
         async with self.server.session() as client:
-            if reference is not None:
-                values["image"] = await self.server.upload_image(client, reference)
-            prompt_id = await self.server.queue(client, template.fill(values), what)
+            submitted_at: float | None = None
+            known = operation_id is not None and (
+                await self.server.prompt_state(client, prompt_id) != "unknown"
+            )
+            if not known:
+                if reference is not None:
+                    values["image"] = await self.server.upload_image(client, reference)
+                submitted_at = time.time()
+                await self.server.queue(
+                    client,
+                    template.fill(values),
+                    what,
+                    prompt_id=prompt_id,
+                    reads=(template.output,),
+                )
             file = await self.server.wait(
                 client,
                 prompt_id,
                 output_node=template.output,
                 schedule=poll_schedule(self.settings, "comfyui:image", self.typical_seconds),
-                what=what,
-                submitted_at=time.time(),
+                what=f"{what}, prompt {prompt_id}",
+                submitted_at=submitted_at,
                 latency_key="comfyui:image",
             )
             data = await self.server.download(client, file, what)
@@ -122,7 +150,22 @@ class ComfyUIVideoProvider(VideoProvider):
     async def health(self) -> str:
         return await self.server.health()
 
-    async def submit(self, request: VideoRequest) -> str:
+    def new_operation_id(self) -> str | None:
+        return new_prompt_id()
+
+    async def operation_state(self, operation_id: str) -> str | None:
+        async with self.server.session() as client:
+            state = await self.server.prompt_state(client, operation_id)
+        return {"queued": "pending", "running": "pending"}.get(state, state)
+
+    async def check_templates(self) -> list[str]:
+        """Problems of the video template against the server's /object_info (free)."""
+        return check_against(await self.server.object_info(), [self.template])
+
+    async def submit(self, request: VideoRequest, operation_id: str | None = None) -> str:
+        """Queue the clip under `operation_id` (vidpipe's, committed before this call) or a
+        fresh id; returns the id. A lost answer is looked up by id, never queued twice."""
+        prompt_id = operation_id or new_prompt_id()
         template = self.template
         width, height = template.size(request.width, request.height)
         prompt = request.motion_prompt
@@ -146,8 +189,10 @@ class ComfyUIVideoProvider(VideoProvider):
                     "filename_prefix": f"vidpipe/scene_{request.scene_index:02d}",
                 }
             )
-            prompt_id = await self.server.queue(client, graph, what)
-        self._submitted[prompt_id] = time.time()
+            self._submitted[prompt_id] = time.time()
+            await self.server.queue(
+                client, graph, what, prompt_id=prompt_id, reads=(template.output,)
+            )
         return prompt_id
 
     async def wait(
@@ -157,6 +202,8 @@ class ComfyUIVideoProvider(VideoProvider):
         dest: Path,
         on_progress: ProgressFn | None = None,
     ) -> VideoResult:
+        """Wait for the prompt, download its output and write it to `dest` as H.264 MP4,
+        checked (OperationFailedError with the reason when the output cannot be a clip)."""
         what = f"comfyui clip (scene {request.scene_index}, prompt {operation_id})"
         async with self.server.session() as client:
             file = await self.server.wait(
@@ -169,5 +216,14 @@ class ComfyUIVideoProvider(VideoProvider):
                 latency_key="comfyui:video",
                 on_progress=on_progress,
             )
-            dest.write_bytes(await self.server.download(client, file, what))
+            data = await self.server.download(client, file, what)
+        await write_clip(
+            data,
+            str(file["filename"]),
+            dest,
+            duration=request.duration,
+            fps=self.template.frames.fps,
+            ffmpeg=self.settings.ffmpeg,
+            what=what,
+        )
         return VideoResult(ClipOutcome.COMPLETE)
