@@ -55,3 +55,17 @@ def test_known_limits_name_no_option_that_exists() -> None:
         if says_missing:
             named = {name for name in existing if name in item}
             assert not named, f"known limit names existing {named}: {item[:80]}"
+
+
+def test_every_endpoint_is_in_the_readme_table() -> None:
+    """Each operation of /openapi.json appears as `METHOD /api/...` (with `{id}`) in the README."""
+    from vidpipe.api import create_app
+
+    spelled = {"{project_id}": "{id}", "{position}": "{start\\|end}"}
+    missing = []
+    for path, operations in create_app().openapi()["paths"].items():
+        for name, value in spelled.items():
+            path = path.replace(name, value)
+        named = [f"{method.upper()} {path}" for method in operations]
+        missing += [operation for operation in named if operation not in README]
+    assert not missing, missing

@@ -11,7 +11,7 @@ from vidpipe import __version__
 from vidpipe.api.auth import RequireToken, api_token, require_token
 from vidpipe.api.errors import install_error_handlers
 from vidpipe.api.openapi import describing_capabilities
-from vidpipe.api.routes import events, files, health, projects
+from vidpipe.api.routes import events, files, health, iterate, projects
 from vidpipe.api.schemas import UNAUTHORIZED
 from vidpipe.config import Settings
 from vidpipe.db.engine import open_database
@@ -67,5 +67,6 @@ def create_app(
     app.include_router(projects.router, **guard)
     app.include_router(files.router, **guard)
     app.include_router(events.router, **guard)
+    app.include_router(iterate.router, **guard)
     app.openapi = describing_capabilities(app, settings, registry)  # type: ignore[method-assign]
     return app
