@@ -217,6 +217,11 @@ async def test_openapi_describes_every_endpoint(
         "/api/projects/{project_id}/keyframes/{scene}/{position}",
         "/api/projects/{project_id}/clips/{scene}", "/api/projects/{project_id}/events",
         "/api/estimate",
+        "/api/projects/{project_id}/storyboard", "/api/projects/{project_id}/scenes/{scene}",
+        "/api/projects/{project_id}/scenes/{scene}/redo",
+        "/api/projects/{project_id}/scenes/{scene}/takes",
+        "/api/projects/{project_id}/scenes/{scene}/takes/{take}/select",
+        "/api/projects/{project_id}/fork", "/api/projects/{project_id}/stop",
     }  # fmt: skip
     for path, operations in paths.items():
         for operation in operations.values():

@@ -65,3 +65,17 @@ def global_options() -> list[str]:
 @pytest.mark.parametrize("option", global_options())
 def test_every_global_option_is_documented(option: str) -> None:
     assert option in README
+
+
+def test_every_endpoint_is_in_the_readme_table() -> None:
+    """Each operation of /openapi.json appears as `METHOD /api/...` (with `{id}`) in the README."""
+    from vidpipe.api import create_app
+
+    spelled = {"{project_id}": "{id}", "{position}": "{start\\|end}"}
+    missing = []
+    for path, operations in create_app().openapi()["paths"].items():
+        for name, value in spelled.items():
+            path = path.replace(name, value)
+        named = [f"{method.upper()} {path}" for method in operations]
+        missing += [operation for operation in named if operation not in README]
+    assert not missing, missing

@@ -82,7 +82,7 @@ async def resume(
             f"project {project.id} is complete; nothing to resume (re-stitch it with "
             f"POST {documents.project_url(project.id, '/stitch')})"
         )
-    _refuse_if_running(project, runner)
+    refuse_if_running(project, runner)
     if resubmit_unknown:
         await approve_resubmissions(session, project.id)
     runner.submit(project.id)
@@ -98,7 +98,7 @@ async def restitch(
     crossfade: float | None,
 ) -> dict[str, Any]:
     """Re-stitch a complete project now (CORE-9); the response is its new detail document."""
-    _refuse_if_running(project, runner)
+    refuse_if_running(project, runner)
     progress = runner.hub.reporter(project.id)
     try:
         await restitch_project(
@@ -115,7 +115,7 @@ async def restitch(
     return documents.detail(await load_project(session, project.id), settings, runner)
 
 
-def _refuse_if_running(project: Project, runner: BackgroundRunner) -> None:
+def refuse_if_running(project: Project, runner: BackgroundRunner) -> None:
     if runner.is_active(project.id) or lease_is_live(project):
         raise ProjectBusyError(
             f"project {project.id} is already running ({project.status}); "

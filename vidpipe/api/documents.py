@@ -11,8 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
-from vidpipe.db.queries import list_projects
+from vidpipe.db.queries import list_projects, load_project
+from vidpipe.errors import ProjectNotFoundError, VidpipeError
+from vidpipe.orchestrator.pipeline import plan_project
 from vidpipe.orchestrator.report import project_document, project_summary
+from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner
 from vidpipe.storage import ProjectStorage
 
@@ -37,9 +40,16 @@ def status(project: Project, settings: Settings, runner: BackgroundRunner) -> di
     return document
 
 
-def detail(project: Project, settings: Settings, runner: BackgroundRunner) -> dict[str, Any]:
-    """The full document; `project` must come with scenes, keyframes, clips and runs loaded."""
-    document = project_document(project, ProjectStorage(settings.projects_dir, project.id))
+def detail(
+    project: Project,
+    settings: Settings,
+    runner: BackgroundRunner,
+    plan: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The full document; `project` must come with scenes, keyframes, clips and runs loaded.
+    With its plan (`Plan.as_dict()`) each scene says whether it is stale."""
+    storage = ProjectStorage(settings.projects_dir, project.id)
+    document = project_document(project, storage, plan)
     document.update(status(project, settings, runner))
     for scene in document["scenes"]:
         base = project_url(project.id, f"/keyframes/{scene['index']}")
@@ -50,6 +60,25 @@ def detail(project: Project, settings: Settings, runner: BackgroundRunner) -> di
             project_url(project.id, f"/clips/{scene['index']}") if has_clip else None
         )
     return document
+
+
+async def detail_with_plan(
+    session: AsyncSession,
+    settings: Settings,
+    registry: ProviderRegistry,
+    runner: BackgroundRunner,
+    project_id: uuid.UUID,
+) -> dict[str, Any]:
+    """The full document with per-scene `stale` flags and the plan (no provider is called)."""
+    try:
+        plan: dict[str, Any] | None = (
+            await plan_project(session, project_id, settings=settings, registry=registry)
+        ).as_dict()
+    except ProjectNotFoundError:
+        raise
+    except VidpipeError:  # e.g. a provider no longer configured: the document, without a plan
+        plan = None
+    return detail(await load_project(session, project_id), settings, runner, plan)
 
 
 async def page(

@@ -6,10 +6,14 @@ request failed schema validation or a rule below it (a provider's capabilities, 
 
 from __future__ import annotations
 
+import re
+
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from vidpipe.errors import (
     BadInputError,
@@ -58,6 +62,26 @@ async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
 
 
+async def _http_error(request: Request, exc: Exception) -> Response:
+    """Starlette's 405 names only the methods of the first route of the path; a resource served
+    by several routes (GET and PATCH, from two routers) gets all its methods in `Allow`, read
+    from the OpenAPI document so that the two always agree."""
+    assert isinstance(exc, StarletteHTTPException)
+    if exc.status_code == 405:
+        allowed = _methods_of(request.app, request.url.path)
+        if allowed:
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
+    return await http_exception_handler(request, exc)
+
+
+def _methods_of(app: FastAPI, path: str) -> list[str]:
+    for template, operations in app.openapi()["paths"].items():
+        pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template))
+        if re.fullmatch(pattern, path):
+            return sorted(method.upper() for method in operations)
+    return []
+
+
 def install_error_handlers(app: FastAPI) -> None:
     # Starlette picks the handler of the most specific class, so the subclasses of
     # BadInputError below win over its generic 422.
@@ -65,3 +89,4 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(NotResumableError, _conflict)
     app.add_exception_handler(ProjectBusyError, _conflict)
     app.add_exception_handler(BadInputError, _bad_input)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -12,7 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit
 from vidpipe.orchestrator.projects import GenerateOptions
+from vidpipe.providers.base import SceneSpec, Storyboard, StyleGuide
 
 ProjectStatus = Literal[
     "pending",
@@ -189,6 +191,11 @@ class SceneDocument(_Document):
     clip_duration: float | None
     clip_operation_id: str | None
     clip_error: str | None
+    clip_take: int | None = Field(description="The selected clip take (see `.../takes`).")
+    end_keyframe_take: int | None = Field(description="The selected end frame take.")
+    stale: bool | None = Field(
+        default=None, description="Its frames or clip would be made again by a resume (ITER-1)."
+    )
     start_keyframe_url: str | None
     end_keyframe_url: str | None
     clip_url: str | None
@@ -219,8 +226,12 @@ class Providers(_Document):
 class ProjectDocument(ProjectStatusDocument):
     """The full document (`vidpipe status --json` fields): scenes, keyframes, clips, runs."""
 
+    paused_before: str | None = Field(description="The stage a review gate stopped before.")
+    forked_from: uuid.UUID | None
+    storyboard_version: int = Field(description="The storyboard's ETag (bumped by every edit).")
     style_guide: dict[str, Any] | None
     providers: Providers
+    plan: PlanDocument | None = Field(default=None, description="What a resume would make now.")
     scenes: list[SceneDocument]
     missing_scenes: list[MissingScene]
     runs: list[RunDocument]
@@ -253,3 +264,83 @@ def error(description: str, model: type[BaseModel] = Error) -> dict[str, Any]:
 NOT_FOUND = {404: error("No project has this id (ids are full UUIDs).")}
 UNREADABLE = {400: error("The body is not text (e.g. invalid UTF-8); nothing was written.")}
 UNAUTHORIZED = {401: error("Missing or wrong bearer token (only when VIDPIPE_API_TOKEN is set).")}
+PRECONDITION = {
+    412: error("If-Match names another storyboard version; reload it. Nothing written."),
+    428: error("If-Match is required: the storyboard's ETag, from GET .../storyboard."),
+}
+
+
+class StoryboardDocument(BaseModel):
+    """A project's storyboard (`vidpipe storyboard`); `version` is also its ETag."""
+
+    version: int
+    style_guide: StyleGuide | None
+    scenes: list[SceneSpec]
+
+
+class StoryboardBody(Storyboard):
+    """A whole storyboard, as GET returns it; scenes may be added or removed. `version` is
+    ignored (If-Match decides), so a fetched document can be sent back as it is."""
+
+    version: int | None = None
+
+
+class SceneEditBody(SceneEdit):
+    """New texts for one scene; omitted fields stay. Only scene 1 has its own start prompt."""
+
+
+class ProjectEditBody(ProjectEdit):
+    """New project options; omitted fields stay."""
+
+
+class EditResult(BaseModel):
+    """After an edit: the new storyboard version (also the `ETag` header) and the new plan."""
+
+    storyboard_version: int
+    plan: PlanDocument
+
+
+class RedoRequest(BaseModel):
+    """A new take of one artifact of a scene (old takes are kept), then a run like resume."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    target: Literal["clip", "end_frame", "start_frame"]
+    direction: str | None = Field(
+        default=None, max_length=4000, description="Added to the prompt for this take only."
+    )
+    resubmit_unknown: bool = False
+
+
+class TakeDocument(BaseModel):
+    slot: str
+    take: int
+    created_at: str | None
+    provider: str
+    cost: float
+    fidelity: float | None
+    direction: str | None
+    duration: float | None
+    selected: bool
+    path: str | None
+    exists: bool
+
+
+class TakesDocument(BaseModel):
+    """Every take of a scene's frames and clip (ITER-5); `selected` marks the ones in use."""
+
+    project_id: uuid.UUID
+    scene: int
+    takes: list[TakeDocument]
+
+
+class ForkRequest(BaseModel):
+    """Edits for the fork (all optional): one scene's texts, project options, or a whole
+    storyboard. The original project is never changed."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    scene: int | None = Field(default=None, ge=1, le=20, description="1-based, with `changes`.")
+    changes: SceneEdit | None = None
+    options: ProjectEdit | None = None
+    storyboard: StoryboardBody | None = None

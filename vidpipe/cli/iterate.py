@@ -339,10 +339,13 @@ def fork(
         async with database(settings, create=False) as session:
             original = await resolve_project_id(session, project)
             editor = _editor(settings, session)
+            edits = any(arguments[k] for k in ("scene_edit", "project_edit", "storyboard"))
+            if edits:  # checked on the original first: a refused edit leaves no fork behind
+                await editor.edit(original, check_only=True, **arguments)
             twin = await editor.fork(original)
             invocation.project_id = str(twin.id)
             stderr.print(f"project {twin.id} (fork of {original})", markup=False)
-            if any(arguments[k] for k in ("scene_edit", "project_edit", "storyboard")):
+            if edits:
                 twin = await editor.edit(twin.id, **arguments)
             if twin.status == "complete":
                 await _show_document(session, settings, twin.id, json_output)

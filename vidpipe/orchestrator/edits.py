@@ -133,7 +133,9 @@ class Editor:
         project_edit: ProjectEdit | None = None,
         storyboard: Storyboard | None = None,
         expected_version: int | None = None,
+        check_only: bool = False,
     ) -> Project:
+        """Apply the edits; with `check_only`, only check them (raise or return, write nothing)."""
         project, providers, storage = await self.open(project_id)
         if expected_version is not None and expected_version != project.storyboard_version:
             raise StoryboardChangedError(project.storyboard_version)
@@ -149,6 +151,9 @@ class Editor:
             _check_options(project, project_edit, providers)
         if storyboard is not None:
             _check_start_prompts(scenes, storyboard)
+        if check_only:  # open() may have adopted legacy fingerprints in memory: drop them
+            await self.session.rollback()
+            return project
         # everything checked: now write
         if scene_edit is not None:
             for name, value in scene_edit.model_dump(exclude_none=True).items():

@@ -13,6 +13,18 @@ from vidpipe.api.schemas import NOT_FOUND
 
 router = APIRouter(prefix="/api/projects/{project_id}", tags=["events"])
 
+# One event of the stream, as OpenAPI 3.1 tools read `schema` under text/event-stream (before
+# 3.2's `itemSchema`): the fields of an SSE event; `data` is one line of JSON.
+SSE_EVENT = {
+    "type": "object",
+    "required": ["event", "data"],
+    "properties": {
+        "event": {"type": "string", "enum": ["status", "progress", "end"]},
+        "data": {"type": "string", "description": "A JSON document (see the description)."},
+        "id": {"type": "string"},
+        "retry": {"type": "integer", "minimum": 0},
+    },
+}
 SHUTDOWN_GRACE = 2.0  # seconds an open stream has to end by itself when the server stops
 
 
@@ -22,7 +34,7 @@ SHUTDOWN_GRACE = 2.0  # seconds an open stream has to end by itself when the ser
     responses={
         200: {
             "description": "An event stream; it ends once nothing works on the project.",
-            "content": {"text/event-stream": {"schema": {"type": "string"}}},
+            "content": {"text/event-stream": {"schema": SSE_EVENT}},
         },
         **NOT_FOUND,
     },

@@ -29,7 +29,6 @@ from vidpipe.api.schemas import (
     StitchRequest,
     error,
 )
-from vidpipe.db.queries import load_project
 from vidpipe.orchestrator.pipeline import plan_project
 
 router = APIRouter(prefix="/api", tags=["projects"])
@@ -84,12 +83,16 @@ async def project_status(
     "/projects/{project_id}",
     response_model=ProjectDocument,
     responses=NOT_FOUND,
-    summary="Full detail: scenes, keyframes, clips, runs",
+    summary="Full detail: scenes (with `stale` flags), keyframes, clips, runs, the plan",
 )
 async def project_detail(
-    project_id: ProjectId, session: SessionDep, settings: SettingsDep, runner: RunnerDep
+    project_id: ProjectId,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
 ) -> dict[str, Any]:
-    return documents.detail(await load_project(session, project_id), settings, runner)
+    return await documents.detail_with_plan(session, settings, registry, runner, project_id)
 
 
 @router.post(

@@ -1,0 +1,133 @@
+"""Iterating through the real command line (ITER-2, 3, 7): bad edits exit 2 with one line and
+change nothing, `storyboard` round-trips through `edit --storyboard-file`, `plan --json` after a
+motion edit, and `stop` from a second process."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cli_helpers import document, spawn
+from processes import artifacts, query, wait_for
+
+pytestmark = pytest.mark.slow
+
+
+def stamps(root: Path) -> dict[str, tuple[int, int]]:
+    """Every file of the project, final output included: (inode, mtime_ns)."""
+    return {
+        str(p.relative_to(root)): (p.stat().st_ino, p.stat().st_mtime_ns)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def project(vidpipe, tmp_path: Path) -> tuple[str, Path]:
+    made = vidpipe(
+        "generate", "a red kite over green hills", "--scenes", "4", "--clip-duration", "1",
+        "--resolution", "480p", "--yes", "--json",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    project_id = document(made)["id"]
+    return project_id, tmp_path / "data" / "projects" / project_id
+
+
+def storyboard_file(tmp_path: Path, name: str, content: Any) -> str:
+    path = tmp_path / name
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return str(path)
+
+
+def test_bad_edits_exit_2_with_one_line_and_change_nothing(
+    vidpipe, project: tuple[str, Path], tmp_path: Path
+) -> None:
+    project_id, root = project
+    status_before = document(vidpipe("status", project_id, "--json"))
+    files_before = stamps(root)
+    board = document(vidpipe("storyboard", project_id))
+    missing_field = json.loads(json.dumps(board))
+    del missing_field["scenes"][1]["video_motion_prompt"]
+    many = {**board, "scenes": [board["scenes"][0]] * 21}
+    cases = {
+        "unknown scene": ["--scene", "9", "--motion", "x"],
+        "scene 3's start prompt": ["--scene", "3", "--start-prompt", "a new start"],
+        "bad JSON": ["--storyboard-file", storyboard_file(tmp_path, "bad.json", "{not json")],
+        "zero scenes": [
+            "--storyboard-file", storyboard_file(tmp_path, "zero.json", {**board, "scenes": []})
+        ],
+        "21 scenes": ["--storyboard-file", storyboard_file(tmp_path, "many.json", many)],
+        "a missing field": [
+            "--storyboard-file", storyboard_file(tmp_path, "field.json", missing_field)
+        ],
+    }  # fmt: skip
+    for case, flags in cases.items():
+        result = vidpipe("edit", project_id, *flags)
+        assert result.returncode == 2, (case, result.stderr)
+        assert len(result.stderr.strip().splitlines()) == 1, (case, result.stderr)
+        assert result.stdout == "", case
+    assert "scene 2" in vidpipe("edit", project_id, "--scene", "3", "--start-prompt", "x").stderr
+    status_after = document(vidpipe("status", project_id, "--json"))
+    assert status_after == status_before
+    assert stamps(root) == files_before
+
+
+def test_storyboard_round_trips_and_a_motion_edit_plans_one_clip(
+    vidpipe, project: tuple[str, Path], tmp_path: Path
+) -> None:
+    project_id, root = project
+    printed = vidpipe("storyboard", project_id)
+    assert printed.returncode == 0, printed.stderr
+    unchanged = vidpipe(
+        "edit", project_id, "--storyboard-file",
+        storyboard_file(tmp_path, "same.json", printed.stdout), "--json",
+    )  # fmt: skip
+    assert unchanged.returncode == 0, unchanged.stderr
+    plan = document(unchanged)
+    assert plan["items"] == [] and plan["estimated_cost"] == 0
+    assert document(vidpipe("status", project_id, "--json"))["status"] == "complete"
+
+    before = artifacts(root)
+    edited = vidpipe("edit", project_id, "--scene", "3", "--motion", "a slow dolly in")
+    assert edited.returncode == 0, edited.stderr
+    plan = document(vidpipe("plan", project_id, "--json"))
+    assert plan["clips"] == [3] and plan["keyframes"] == [] and plan["stitch"]
+    assert plan["provider_calls"] == {"storyboard": 0, "image": 0, "video": 1}
+    assert artifacts(root) == before  # planning and editing touch no file
+
+
+def test_stop_from_a_second_process_then_resume_completes(
+    vidpipe, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    db = tmp_path / "data" / "vidpipe.db"
+    run = spawn(
+        ["generate", "a slow river at dusk", "--scenes", "6", "--clip-duration", "3",
+         "--resolution", "480p", "--yes", "--json"],
+        {**cli_env, "VIDPIPE_VIDEO_CONCURRENCY": "1"},
+    )  # fmt: skip
+
+    def working() -> str | None:
+        try:
+            rows = query(db, "SELECT id, status, lease_owner FROM projects")
+        except sqlite3.OperationalError:
+            return None
+        if rows and rows[0][2] and rows[0][1] in ("keyframing", "video_gen"):
+            return str(uuid.UUID(rows[0][0]))
+        return None
+
+    project_id = wait_for(working)
+    stopped = vidpipe("stop", project_id)
+    assert stopped.returncode == 0, stopped.stderr
+    assert "stop requested" in stopped.stdout
+    out, err = run.communicate(timeout=120)
+    assert run.returncode != 0 and "stopped by the user" in err
+    (status, error) = query(db, "SELECT status, error_message FROM projects")[0]
+    assert status == "failed" and "stopped by the user" in error
+    assert vidpipe("stop", project_id).returncode == 2  # nothing runs it any more
+    resumed = vidpipe("resume", project_id, "--yes", "--json")
+    assert resumed.returncode == 0, resumed.stderr
+    assert document(resumed)["status"] == "complete"

@@ -1,0 +1,213 @@
+"""Iterating over HTTP (ITER-9): storyboard ETag/If-Match (412, 428), 409 while running, a scene
+edit → plan → resume that remakes exactly that clip, takes + select, redo, fork, stop — real local
+runs in process, asserted on the served documents, ledger rows and file identity."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx
+from api_helpers import Recorder, finished, serving, wait_until
+
+from vidpipe.config import Settings
+
+THREE = {"scenes": 3, "clip_duration": 1, "resolution": "480p"}
+
+
+def stamp(path: str) -> tuple[int, int]:
+    info = os.stat(path)
+    return info.st_ino, info.st_mtime_ns
+
+
+def sha(path: str) -> str:
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def video_calls(detail: dict[str, Any]) -> int:
+    return sum(1 for a in detail["ledger"]["attempts"] if a["role"] == "video")
+
+
+async def complete(client: httpx.AsyncClient, prompt: str = "a fox in snow") -> str:
+    accepted = await client.post("/api/generate", json={"prompt": prompt, **THREE})
+    assert accepted.status_code == 202, accepted.text
+    project_id = accepted.json()["project_id"]
+    assert (await finished(client, project_id))["status"] == "complete"
+    return project_id
+
+
+async def test_scene_edit_needs_if_match_then_resume_remakes_only_that_clip_and_select_restores(
+    sqlite_settings: Settings,
+) -> None:
+    async with serving(sqlite_settings) as (_, client):
+        project_id = await complete(client)
+        base = f"/api/projects/{project_id}"
+        got = await client.get(f"{base}/storyboard")
+        assert got.status_code == 200
+        etag, board = got.headers["etag"], got.json()
+        assert etag == f'"{board["version"]}"' and len(board["scenes"]) == 3
+        before = (await client.get(base)).json()
+        assert before["plan"]["items"] == [] and not any(s["stale"] for s in before["scenes"])
+        clips = {s["index"]: s["clip_path"] for s in before["scenes"]}
+        stamps = {index: stamp(path) for index, path in clips.items()}
+        final = sha(before["output_path"])
+        change = {"video_motion_prompt": "the camera circles the fox slowly"}
+
+        missing = await client.patch(f"{base}/scenes/2", json=change)
+        assert missing.status_code == 428, missing.text
+        stale = await client.patch(f"{base}/scenes/2", json=change, headers={"If-Match": '"99"'})
+        assert stale.status_code == 412, stale.text
+        refused = await client.patch(
+            f"{base}/scenes/2", json={"start_frame_prompt": "x"}, headers={"If-Match": etag}
+        )
+        assert refused.status_code == 422 and "end" in refused.text
+        unknown = await client.patch(f"{base}/scenes/7", json=change, headers={"If-Match": etag})
+        assert unknown.status_code == 422
+        unchanged = await client.get(f"{base}/storyboard")
+        assert unchanged.json() == board and unchanged.headers["etag"] == etag  # nothing written
+
+        edited = await client.patch(f"{base}/scenes/2", json=change, headers={"If-Match": etag})
+        assert edited.status_code == 200, edited.text
+        assert edited.headers["etag"] == f'"{board["version"] + 1}"'
+        plan = edited.json()["plan"]
+        assert plan["clips"] == [2] and plan["keyframes"] == [] and plan["stitch"]
+        assert plan["provider_calls"] == {"storyboard": 0, "image": 0, "video": 1}
+        again = await client.patch(f"{base}/scenes/2", json=change, headers={"If-Match": etag})
+        assert again.status_code == 412  # the old ETag no longer matches
+        detail = (await client.get(base)).json()
+        assert [s["stale"] for s in detail["scenes"]] == [False, True, False]
+        assert detail["status"] == "video_gen"
+        assert detail["storyboard_version"] == board["version"] + 1
+
+        assert (await client.post(f"{base}/resume")).status_code == 202
+        assert (await finished(client, project_id))["status"] == "complete"
+        after = (await client.get(base)).json()
+        assert video_calls(after) == video_calls(before) + 1
+        assert {s["index"]: stamp(s["clip_path"]) for s in after["scenes"] if s["index"] != 1} == {
+            i: stamps[i] for i in (0, 2)
+        }
+        assert after["scenes"][1]["clip_path"] != clips[1] and Path(clips[1]).is_file()
+        assert after["scenes"][1]["clip_take"] == 2 and not any(s["stale"] for s in after["scenes"])
+
+        takes = (await client.get(f"{base}/scenes/2/takes")).json()
+        clip_takes = [t for t in takes["takes"] if t["slot"] == "clip"]
+        assert [(t["take"], t["selected"]) for t in clip_takes] == [(1, False), (2, True)]
+        assert (await client.post(f"{base}/scenes/2/takes/9/select")).status_code == 422
+
+        selected = await client.post(f"{base}/scenes/2/takes/1/select")
+        assert selected.status_code == 200, selected.text
+        document = selected.json()
+        assert document["status"] == "complete" and document["scenes"][1]["clip_take"] == 1
+        assert document["plan"]["items"] == []
+        assert video_calls(document) == video_calls(after)  # nothing generated
+        assert document["scenes"][1]["clip_path"] == clips[1]  # the original take, re-stitched
+        assert (
+            document["runs"][-1]["status"] == "complete"
+            and len(document["runs"]) == len(after["runs"]) + 1
+        )
+        assert Path(document["output_path"]).stat().st_size > 0 and final
+
+
+async def test_an_edit_or_a_redo_of_a_running_project_is_409(sqlite_settings: Settings) -> None:
+    held = Recorder(hold=True)
+    async with serving(sqlite_settings, execute=held) as (_, client):
+        accepted = await client.post("/api/generate", json={"prompt": "a fox", **THREE})
+        base = f"/api/projects/{accepted.json()['project_id']}"
+        await held.started.wait()
+        patch = await client.patch(
+            f"{base}/scenes/1", json={"video_motion_prompt": "x"}, headers={"If-Match": '"1"'}
+        )
+        assert patch.status_code == 409, patch.text
+        redo = await client.post(f"{base}/scenes/1/redo", json={"target": "clip"})
+        assert redo.status_code == 409
+        assert (await client.post(f"{base}/fork")).status_code == 409
+        # queued here but holding no lease yet: there is no runner to ask
+        assert (await client.post(f"{base}/stop")).status_code == 409
+        held.release()
+
+
+async def test_redo_fork_and_stop(sqlite_settings: Settings) -> None:
+    async with serving(sqlite_settings) as (_, client):
+        project_id = await complete(client, "a lighthouse at dawn")
+        base = f"/api/projects/{project_id}"
+        original = (await client.get(base)).json()
+        final = sha(original["output_path"])
+        assert (await client.post(f"{base}/stop")).status_code == 409  # not running
+
+        redo = await client.post(
+            f"{base}/scenes/1/redo", json={"target": "clip", "direction": "slower"}
+        )
+        assert redo.status_code == 202, redo.text
+        assert (await finished(client, project_id))["status"] == "complete"
+        redone = (await client.get(base)).json()
+        assert video_calls(redone) == video_calls(original) + 1
+        takes = (await client.get(f"{base}/scenes/1/takes")).json()["takes"]
+        assert [t["direction"] for t in takes if t["slot"] == "clip"] == [None, "slower"]
+        final = sha(redone["output_path"])
+
+        total = (await client.get("/api/projects")).json()["total"]
+        bad = await client.post(
+            f"{base}/fork", json={"scene": 2, "changes": {"start_frame_prompt": "x"}}
+        )
+        assert bad.status_code == 422
+        assert (await client.get("/api/projects")).json()["total"] == total  # no fork left
+
+        forked = await client.post(
+            f"{base}/fork", json={"scene": 3, "changes": {"video_motion_prompt": "a slow pan"}}
+        )
+        assert forked.status_code == 202, forked.text
+        twin_id = forked.json()["project_id"]
+        assert twin_id != project_id
+        assert (await finished(client, twin_id))["status"] == "complete"
+        twin = (await client.get(f"/api/projects/{twin_id}")).json()
+        assert twin["forked_from"] == project_id and video_calls(twin) == 1
+        for mine, theirs in zip(twin["scenes"][:2], redone["scenes"][:2], strict=True):
+            assert stamp(mine["clip_path"])[0] == stamp(theirs["clip_path"])[0]  # hard links
+        assert sha(redone["output_path"]) == final  # the original is untouched
+
+        slow = await client.post(
+            "/api/generate",
+            json={"prompt": "a slow river", "scenes": 6, "clip_duration": 3, "resolution": "480p"},
+        )
+        slow_id = slow.json()["project_id"]
+
+        async def leased() -> bool:
+            document = (await client.get(f"/api/projects/{slow_id}/status")).json()
+            return document["running"] and document["status"] != "pending"
+
+        await wait_until(leased, timeout=60, every=0.02)
+        stopped = await client.post(f"/api/projects/{slow_id}/stop")
+        assert stopped.status_code == 202, stopped.text
+        status = await finished(client, slow_id)
+        assert status["status"] == "failed" and "stopped by the user" in status["error_message"]
+        assert (await client.post(f"/api/projects/{slow_id}/resume")).status_code == 202
+        assert (await finished(client, slow_id, timeout=180))["status"] == "complete"
+
+
+async def test_the_openapi_schema_describes_each_event_of_the_stream(
+    sqlite_settings: Settings,
+) -> None:
+    """/openapi.json's text/event-stream schema is one SSE event (`event`, `data`, `id`), the way
+    schemathesis 4 validates streams item by item; every event of a real stream conforms."""
+    import jsonschema_rs
+
+    async with serving(sqlite_settings, execute=Recorder()) as (_, client):
+        schema = (await client.get("/openapi.json")).json()
+        accepted = (await client.post("/api/generate", json={"prompt": "a fox", **THREE})).json()
+        stream = await client.get(accepted["events_url"], timeout=60)
+    described = schema["paths"]["/api/projects/{project_id}/events"]["get"]["responses"]["200"]
+    validator = jsonschema_rs.validator_for(described["content"]["text/event-stream"]["schema"])
+    events = []
+    for block in stream.text.replace("\r\n", "\n").split("\n\n"):
+        lines = [line.split(": ", 1) for line in block.splitlines() if line and line[0] != ":"]
+        if lines:
+            event: dict[str, Any] = dict(lines)
+            if "retry" in event:  # a number in SSE, as schemathesis reads it
+                event["retry"] = int(event["retry"])
+            events.append(event)
+    assert [event["event"] for event in events][-1] == "end"
+    for event in events:
+        assert validator.is_valid(event), event
+    assert not validator.is_valid("event: status")  # a bare string is no longer what it says

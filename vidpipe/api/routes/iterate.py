@@ -1,0 +1,332 @@
+"""Iterating over HTTP (ITER-9): the storyboard with ETag/If-Match, scene and option edits, redo,
+takes, select, fork, stop. Each handler calls the orchestrator (`Editor`, `plan_project`,
+`request_stop`) as the CLI does; the rules live there, not here."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Path, Response, status
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.api import actions, documents
+from vidpipe.api.deps import (
+    ProjectDep,
+    ProjectId,
+    RegistryDep,
+    RunnerDep,
+    SessionDep,
+    SettingsDep,
+)
+from vidpipe.api.schemas import (
+    NOT_FOUND,
+    PRECONDITION,
+    UNREADABLE,
+    Accepted,
+    EditResult,
+    ForkRequest,
+    ProjectDocument,
+    ProjectEditBody,
+    RedoRequest,
+    SceneEditBody,
+    StoryboardBody,
+    StoryboardDocument,
+    TakesDocument,
+    error,
+)
+from vidpipe.config import Settings
+from vidpipe.db.queries import load_project
+from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.edits import (
+    Editor,
+    ProjectRunningError,
+    StoryboardChangedError,
+    storyboard_document,
+)
+from vidpipe.orchestrator.leases import NotRunningError, request_stop
+from vidpipe.orchestrator.pipeline import plan_project
+from vidpipe.orchestrator.report import takes_document
+from vidpipe.providers.base import Storyboard
+from vidpipe.providers.registry import ProviderRegistry
+from vidpipe.runners.background import BackgroundRunner
+
+router = APIRouter(prefix="/api/projects/{project_id}", tags=["iterate"])
+
+SceneNumber = Annotated[int, Path(ge=1, le=20, description="1-based scene number, as shown.")]
+TakeNumber = Annotated[int, Path(ge=1, le=1_000_000, description="Take number (see .../takes).")]
+IfMatch = Annotated[
+    str | None,
+    Header(description='The storyboard\'s ETag (GET .../storyboard), e.g. `"3"`; required.'),
+]
+RUNNING = {409: error("The project is running (or queued here); stop it first.")}
+EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+    **UNREADABLE,
+    **NOT_FOUND,
+    **RUNNING,
+    **PRECONDITION,
+    422: {"description": "Invalid edit (e.g. scene 3's start prompt); nothing was written."},
+}
+SLOTS = {"clip": "clip", "end_frame": "end", "start_frame": "start"}
+
+
+def etag(version: int) -> str:
+    return f'"{version}"'
+
+
+def expected_version(if_match: str | None) -> int | None:
+    """The version If-Match names (None for `*`); 428 without it, 412 when it names none."""
+    if if_match is None or not if_match.strip():
+        raise HTTPException(428, "If-Match is required: send the ETag of GET .../storyboard")
+    value = if_match.strip()
+    if value == "*":
+        return None
+    value = value.removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise HTTPException(412, f"If-Match {if_match!r} names no storyboard version")
+    return int(value)
+
+
+@contextmanager
+def conflicts() -> Iterator[None]:
+    """The orchestrator's refusals that HTTP spells with their own status codes."""
+    try:
+        yield
+    except (ProjectRunningError, NotRunningError) as exc:
+        raise HTTPException(409, str(exc)) from None
+    except StoryboardChangedError as exc:
+        raise HTTPException(412, str(exc)) from None
+
+
+def editor(session: AsyncSession, settings: Settings, registry: ProviderRegistry) -> Editor:
+    return Editor(session, settings, registry)
+
+
+async def edited(
+    session: AsyncSession,
+    settings: Settings,
+    registry: ProviderRegistry,
+    runner: BackgroundRunner,
+    project_id: uuid.UUID,
+    if_match: str | None,
+    response: Response,
+    **edits: Any,
+) -> dict[str, Any]:
+    """One edit under If-Match; the answer is the new plan and the new ETag."""
+    project = await load_project(session, project_id)  # 404, then 428/412, 409, 422
+    version = expected_version(if_match)
+    actions.refuse_if_running(project, runner)
+    models = [edit for edit in edits.values() if isinstance(edit, BaseModel)]
+    if not any(model.model_dump(exclude_none=True) for model in models):
+        raise BadInputError("nothing to change: the body sets no field")
+    with conflicts():
+        project = await editor(session, settings, registry).edit(
+            project_id, expected_version=version, **edits
+        )
+    plan = await plan_project(session, project_id, settings=settings, registry=registry)
+    response.headers["ETag"] = etag(project.storyboard_version)
+    return {"storyboard_version": project.storyboard_version, "plan": plan.as_dict()}
+
+
+@router.get(
+    "/storyboard",
+    response_model=StoryboardDocument,
+    responses={**NOT_FOUND, 200: {"headers": {"ETag": {"schema": {"type": "string"}}}}},
+    summary="The storyboard (`vidpipe storyboard`); its ETag is the storyboard version",
+)
+async def get_storyboard(
+    project_id: ProjectId, session: SessionDep, response: Response
+) -> dict[str, Any]:
+    project = await load_project(session, project_id)
+    response.headers["ETag"] = etag(project.storyboard_version)
+    return storyboard_document(project)
+
+
+@router.patch(
+    "/storyboard",
+    response_model=EditResult,
+    responses=EDIT_RESPONSES,
+    summary="Replace the whole storyboard (scenes may be added or removed); needs If-Match",
+)
+async def patch_storyboard(
+    project_id: ProjectId,
+    body: StoryboardBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    storyboard = Storyboard(style_guide=body.style_guide, scenes=body.scenes)
+    return await edited(
+        session, settings, registry, runner, project_id, if_match, response, storyboard=storyboard
+    )
+
+
+@router.patch(
+    "/scenes/{scene}",
+    response_model=EditResult,
+    responses=EDIT_RESPONSES,
+    summary="Change one scene's texts; needs If-Match",
+)
+async def patch_scene(
+    project_id: ProjectId,
+    scene: SceneNumber,
+    body: SceneEditBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    return await edited(
+        session, settings, registry, runner, project_id, if_match, response,
+        scene_number=scene, scene_edit=body,
+    )  # fmt: skip
+
+
+@router.patch(
+    "",
+    response_model=EditResult,
+    responses=EDIT_RESPONSES,
+    summary="Change project options (crossfade, clip_duration, style_guide); needs If-Match",
+)
+async def patch_project(
+    project_id: ProjectId,
+    body: ProjectEditBody,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+    response: Response,
+    if_match: IfMatch = None,
+) -> dict[str, Any]:
+    return await edited(
+        session, settings, registry, runner, project_id, if_match, response, project_edit=body
+    )
+
+
+@router.post(
+    "/scenes/{scene}/redo",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses={**UNREADABLE, **NOT_FOUND, **RUNNING},
+    summary="A new take of a scene's clip or frame (old takes kept), then a background run",
+)
+async def redo(
+    project: ProjectDep,
+    scene: SceneNumber,
+    body: RedoRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+) -> dict[str, Any]:
+    actions.refuse_if_running(project, runner)
+    with conflicts():
+        marked = await editor(session, settings, registry).redo(
+            project.id, scene, SLOTS[body.target], body.direction
+        )
+    return await actions.resume(session, marked, runner, resubmit_unknown=body.resubmit_unknown)
+
+
+@router.get(
+    "/scenes/{scene}/takes",
+    response_model=TakesDocument,
+    responses=NOT_FOUND,
+    summary="The takes of a scene's frames and clip: created, cost, provider, fidelity, selected",
+)
+async def takes(
+    project_id: ProjectId, scene: SceneNumber, session: SessionDep, settings: SettingsDep
+) -> dict[str, Any]:
+    return await takes_document(session, settings, project_id, scene)
+
+
+@router.post(
+    "/scenes/{scene}/takes/{take}/select",
+    response_model=ProjectDocument,
+    responses={
+        **NOT_FOUND,
+        **RUNNING,
+        500: error("ffmpeg failed; the previous final.mp4 is kept."),
+    },
+    summary="Use another clip take; re-stitches when nothing else is stale (generates nothing)",
+)
+async def select_take(
+    project: ProjectDep,
+    scene: SceneNumber,
+    take: TakeNumber,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+) -> dict[str, Any]:
+    actions.refuse_if_running(project, runner)
+    with conflicts():
+        await editor(session, settings, registry).select(project.id, scene, take)
+    plan = await plan_project(session, project.id, settings=settings, registry=registry)
+    if [item.kind for item in plan.items] == ["stitch"]:
+        fresh = await load_project(session, project.id)
+        await actions.restitch(session, settings, registry, runner, fresh, None)
+    return await documents.detail_with_plan(session, settings, registry, runner, project.id)
+
+
+@router.post(
+    "/fork",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses={**UNREADABLE, **NOT_FOUND, **RUNNING},
+    summary="A new project sharing this one's files, with edits; runs what they made stale",
+)
+async def fork(
+    project: ProjectDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+    body: ForkRequest | None = None,
+) -> dict[str, Any]:
+    edits = _fork_edits(body or ForkRequest())
+    actions.refuse_if_running(project, runner)
+    work, original = editor(session, settings, registry), project.id
+    with conflicts():
+        if edits:  # checked on the original first: a refused edit leaves no fork behind
+            await work.edit(original, check_only=True, **edits)
+        twin = await work.fork(original)
+        if edits:
+            twin = await work.edit(twin.id, **edits)
+    if twin.status != "complete":
+        runner.submit(twin.id)
+    return actions.accepted(twin.id, None)
+
+
+def _fork_edits(body: ForkRequest) -> dict[str, Any]:
+    changes = body.changes if body.changes and body.changes.model_dump(exclude_none=True) else None
+    if (changes is None) != (body.scene is None):
+        raise BadInputError("a scene edit needs both `scene` and `changes`")
+    options = body.options if body.options and body.options.model_dump(exclude_none=True) else None
+    storyboard = None
+    if body.storyboard is not None:
+        sent = body.storyboard
+        storyboard = Storyboard(style_guide=sent.style_guide, scenes=sent.scenes)
+    edits = {"scene_number": body.scene, "scene_edit": changes, "project_edit": options}
+    edits["storyboard"] = storyboard
+    return {key: value for key, value in edits.items() if value is not None}
+
+
+@router.post(
+    "/stop",
+    status_code=status.HTTP_202_ACCEPTED,
+    response_model=Accepted,
+    responses={**NOT_FOUND, 409: error("The project is not running; nothing to stop.")},
+    summary="Ask the run holding the project to stop at its next safe point (any process)",
+)
+async def stop(project_id: ProjectId, session: SessionDep) -> dict[str, Any]:
+    with conflicts():
+        await request_stop(session, project_id)
+    return actions.accepted(project_id, None)
