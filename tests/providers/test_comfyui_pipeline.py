@@ -167,3 +167,33 @@ async def test_one_resume_after_a_comfyui_restart(
 
 def _is_clip(fake: FakeComfyUI, prompt_id: str) -> bool:
     return any(n["class_type"] == "SaveVideo" for n in fake.prompts[prompt_id]["graph"].values())
+
+
+async def test_a_keyframe_prompt_cut_short_is_collected_by_its_id_not_queued_again(
+    session: AsyncSession, settings: Settings, comfyui_fake: tuple[FakeComfyUI, str]
+) -> None:
+    """The keyframe's prompt id is committed before it is sent: a run stopped while ComfyUI
+    draws it (as by a kill) leaves the id, and the next run collects that very prompt."""
+    fake, url = comfyui_fake
+    settings = comfy_shipped(settings, url)
+    project_id = await new_project(session, settings, SMALL)
+    fake.hold.set()  # the first keyframe prompt stays running
+    run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
+    deadline = asyncio.get_running_loop().time() + 60
+    while not fake.accepted:
+        assert asyncio.get_running_loop().time() < deadline, "no keyframe was queued"
+        await asyncio.sleep(0.02)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    first = fake.accepted[0]
+    session.expire_all()
+    left = (await load_project(session, project_id)).scenes[0].pending_frame_request
+    assert left is not None and left.startswith("start:") and left.endswith(first)
+    fake.hold.clear()
+
+    project = await run_pipeline(session, project_id, settings=settings)
+    assert project.status == "complete"
+    assert fake.accepted.count(first) == 1  # collected by its id, never queued twice
+    assert len(fake.executed) == len(set(fake.executed)) == 3 + 2
+    assert all(s.pending_frame_request is None for s in project.scenes)

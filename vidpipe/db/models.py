@@ -116,6 +116,9 @@ class Scene(Base):
     transition_notes: Mapped[str] = mapped_column(Text, default="")
     # `redo --end-frame/--start-frame --direction`: appended to that frame's prompt, once
     frame_direction: Mapped[str | None] = mapped_column(Text)
+    # A keyframe request with a client-chosen id ("<slot>:<id>"), committed before it is sent so
+    # that a run killed meanwhile collects it by id instead of sending it again.
+    pending_frame_request: Mapped[str | None] = mapped_column(Text)
 
     project: Mapped[Project] = relationship(back_populates="scenes")
     keyframes: Mapped[list[Keyframe]] = relationship(

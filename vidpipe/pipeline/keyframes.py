@@ -162,11 +162,19 @@ async def _draw(
         scene_index=scene.scene_index,
         reference_image=reference,
     )
+    fingerprint = keyframe_fingerprint(project, provider, prompt, reference_hash)
+    request_id = await _request_id(session, scene, slot, fingerprint, provider, ctx)
+
+    async def draw() -> bytes:
+        if request_id is None:
+            return await provider.generate_image(request)
+        return await provider.generate_image(request, operation_id=request_id)  # type: ignore[call-arg]
+
     png = await ctx.paid(
         session,
         project,
         provider,
-        lambda: provider.generate_image(request),
+        draw,
         step=STEP,
         cost=cost,
         detail=f"scene {scene.scene_index} {slot} frame",
@@ -192,6 +200,7 @@ async def _draw(
             scenes[position].keyframes.append(_inherited(keyframe))
         if direction is not None:
             scene.frame_direction = None  # used by this take only
+        scene.pending_frame_request = None
         session.add(
             Take(
                 project_id=project.id,
@@ -207,6 +216,32 @@ async def _draw(
             )
         )
         await session.commit()
+
+
+async def _request_id(
+    session: AsyncSession,
+    scene: Scene,
+    slot: str,
+    fingerprint: str,
+    provider: Provider,
+    ctx: PipelineContext,
+) -> str | None:
+    """For providers that take client-chosen ids (ComfyUI): the id of this frame's request,
+    committed before it is sent; a run killed meanwhile left one, which is used again, so the
+    provider collects that request instead of making (and billing) it twice."""
+    choose = getattr(provider, "new_operation_id", None)
+    if choose is None:
+        return None
+    left = split_direction(scene.pending_frame_request, slot)  # "<fingerprint>|<id>"
+    if left and left.partition("|")[0] == fingerprint:  # the same request: collect it
+        return left.partition("|")[2]
+    chosen = choose()
+    if chosen is None:
+        return None
+    async with ctx.db_lock:
+        scene.pending_frame_request = f"{slot}:{fingerprint}|{chosen}"
+        await session.commit()
+    return chosen
 
 
 def _inherited(end_frame: Keyframe) -> Keyframe:

@@ -49,6 +49,7 @@ def upgrade() -> None:
         op.add_column("video_clips", column)
     op.add_column("video_clips", sa.Column("direction", sa.Text(), nullable=True))
     op.add_column("scenes", sa.Column("frame_direction", sa.Text(), nullable=True))
+    op.add_column("scenes", sa.Column("pending_frame_request", sa.Text(), nullable=True))
     takes = op.create_table(
         "takes",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -148,6 +149,7 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_takes_project_id"), table_name="takes")
     op.drop_table("takes")
     with op.batch_alter_table("scenes") as batch:
+        batch.drop_column("pending_frame_request")
         batch.drop_column("frame_direction")
     with op.batch_alter_table("video_clips") as batch:
         for name in ("direction", "content_hash", "fingerprint", "take"):
