@@ -171,3 +171,43 @@ def _wait_for(predicate: Callable[[], Any], timeout: float = 120) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
         time.sleep(0.05)
+
+
+def test_sigkill_during_a_redo_then_resume_submits_that_take_once(
+    env: dict[str, str], google_fake: tuple[FakeGoogle, str], tmp_path: Path
+) -> None:
+    """ITER-5 with a long-running video provider: a redo killed while its new take's operation
+    is polled; the resume collects that operation — the fake sees one submission for the take."""
+    fake, url = google_fake
+    env |= google_env(url)
+    made = vidpipe(
+        "generate", "a fox in the snow", "--scenes", "2", "--clip-duration", "4", "--yes",
+        "--json", env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    project_id = json.loads(made.stdout)["id"]
+    assert fake.count("predictLongRunning") == 2
+    fake.hold.set()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "vidpipe", "redo", project_id, "--scene", "1", "--clip",
+         "--direction", "more snow", "--yes"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: len(_polled(fake)) == 3)  # the new take's id committed and polled
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.communicate()
+    assert fake.count("predictLongRunning") == 3
+    redo_body = fake.of_kind("predictLongRunning")[-1].body
+    assert "more snow" in redo_body["instances"][0]["prompt"]
+
+    fake.hold.clear()
+    resumed = vidpipe("resume", project_id, "--yes", "--json", env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["status"] == "complete"
+    assert fake.count("predictLongRunning") == 3  # the take was submitted once, then collected
+    takes = json.loads(vidpipe("takes", project_id, "--scene", "1", "--json", env=env).stdout)
+    clips = [t for t in takes["takes"] if t["slot"] == "clip"]
+    assert [(t["take"], t["selected"]) for t in clips] == [(1, False), (2, True)]
+    assert clips[1]["direction"] == "more snow" and all(t["exists"] for t in clips)
