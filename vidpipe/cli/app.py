@@ -206,10 +206,7 @@ async def _run(
         code = EXIT_FAILED
     project = await load_project(session, project_id)
     document = project_document(project, storage)
-    if json_output:
-        print_json(document)
-    else:
-        views.show_project(stdout, document)
+    show_document(document, json_output)
     if code != EXIT_OK:
         stderr.print(
             f"error: project {project_id} failed: {project.error_message}\n"
@@ -242,8 +239,6 @@ def resume(
 ) -> None:
     """Bring a project up to date; a plan that costs money is shown and confirmed first."""
     from vidpipe.db.queries import resolve_project_id
-    from vidpipe.orchestrator.pipeline import plan_project
-    from vidpipe.orchestrator.projects import approve_resubmissions, set_budget
     from vidpipe.providers.registry import load_registry
 
     settings = _settings(ctx)
@@ -255,17 +250,10 @@ def resume(
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            plan = await plan_project(session, project_id, settings=settings, registry=registry)
-            if plan.estimated_cost > 0 or plan.resubmissions:  # money or risk: show, ask
-                if not json_output:
-                    views.show_plan(stderr, plan.as_dict())
-                if not yes:
-                    _confirm_plan(plan.estimated_cost, plan.resubmissions)
-            if max_cost is not None:
-                await set_budget(session, project_id, max_cost)
-            if plan.resubmissions:
-                await approve_resubmissions(session, project_id)
-            return await _run(session, settings, project_id, json_output, registry)
+            return await bring_up_to_date(
+                session, settings, registry, project_id, yes=yes, json_output=json_output,
+                max_cost=max_cost,
+            )  # fmt: skip
 
     execute(work)
 
@@ -291,6 +279,42 @@ def plan(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> N
         return EXIT_OK
 
     execute(work)
+
+
+async def bring_up_to_date(
+    session: AsyncSession,
+    settings: Settings,
+    registry: ProviderRegistry,
+    project_id: uuid.UUID,
+    *,
+    yes: bool,
+    json_output: bool,
+    max_cost: float | None = None,
+) -> int:
+    """resume's path (also redo's and fork's): the plan, its confirmation when it costs money
+    or risks paying twice (which also approves those resubmissions), the run."""
+    from vidpipe.orchestrator.pipeline import plan_project
+    from vidpipe.orchestrator.projects import approve_resubmissions, set_budget
+
+    plan = await plan_project(session, project_id, settings=settings, registry=registry)
+    if plan.estimated_cost > 0 or plan.resubmissions:  # money or risk: show, ask
+        if not json_output:
+            views.show_plan(stderr, plan.as_dict())
+        if not yes:
+            _confirm_plan(plan.estimated_cost, plan.resubmissions)
+    if max_cost is not None:
+        await set_budget(session, project_id, max_cost)
+    if plan.resubmissions:
+        await approve_resubmissions(session, project_id)
+    return await _run(session, settings, project_id, json_output, registry)
+
+
+def show_document(document: dict[str, Any], json_output: bool) -> None:
+    """A project document as JSON (--json) or as the project view."""
+    if json_output:
+        print_json(document)
+    else:
+        views.show_project(stdout, document)
 
 
 def _confirm_plan(cost: float, resubmissions: list[int]) -> None:
@@ -323,10 +347,7 @@ def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) ->
             project_id = await resolve_project_id(session, project)
             found = await load_project(session, project_id)
             document = project_document(found, ProjectStorage(settings.projects_dir, project_id))
-        if json_output:
-            print_json(document)
-        else:
-            views.show_project(stdout, document)
+        show_document(document, json_output)
         return EXIT_OK
 
     execute(work)
@@ -395,10 +416,7 @@ def stitch(
                 )
                 return EXIT_FAILED
             document = project_document(found, storage)
-        if json_output:
-            print_json(document)
-        else:
-            views.show_project(stdout, document)
+        show_document(document, json_output)
         return EXIT_OK
 
     execute(work)

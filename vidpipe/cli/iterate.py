@@ -11,7 +11,7 @@ from typing import Annotated, Any
 import typer
 
 from vidpipe.cli import views
-from vidpipe.cli.app import IdArg, JsonFlag, _confirm_plan, _run, _settings, app
+from vidpipe.cli.app import IdArg, JsonFlag, _settings, app, bring_up_to_date, show_document
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -118,6 +118,16 @@ def _parse_edits(
     }
 
 
+async def _resume(
+    session: Any, settings: Any, project_id: uuid.UUID, yes: bool, json_output: bool
+) -> int:
+    from vidpipe.providers.registry import load_registry
+
+    return await bring_up_to_date(
+        session, settings, load_registry(), project_id, yes=yes, json_output=json_output
+    )
+
+
 def _editor(settings: Any, session: Any) -> Any:
     from vidpipe.orchestrator.edits import Editor
     from vidpipe.providers.registry import load_registry
@@ -220,26 +230,9 @@ def redo(
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
             await _editor(settings, session).redo(project_id, scene, slots[0], direction)
-            return await _bring_up_to_date(session, settings, project_id, yes, json_output)
+            return await _resume(session, settings, project_id, yes, json_output)
 
     execute(work)
-
-
-async def _bring_up_to_date(
-    session: Any, settings: Any, project_id: uuid.UUID, yes: bool, json_output: bool
-) -> int:
-    """resume's path: the plan, its confirmation when it costs money, the run."""
-    from vidpipe.orchestrator.pipeline import plan_project
-    from vidpipe.providers.registry import load_registry
-
-    registry = load_registry()
-    plan = await plan_project(session, project_id, settings=settings, registry=registry)
-    if plan.estimated_cost > 0 or plan.resubmissions:
-        if not json_output:
-            views.show_plan(stderr, plan.as_dict())
-        if not yes:
-            _confirm_plan(plan.estimated_cost, plan.resubmissions)
-    return await _run(session, settings, project_id, json_output, registry)
 
 
 @app.command()
@@ -299,10 +292,7 @@ def select_take(
                     markup=False,
                 )
             document = project_document(found, ProjectStorage(settings.projects_dir, found.id))
-        if json_output:
-            print_json(document)
-        else:
-            views.show_project(stdout, document)
+        show_document(document, json_output)
         return EXIT_OK
 
     execute(work)
@@ -350,7 +340,7 @@ def fork(
             if twin.status == "complete":
                 await _show_document(session, settings, twin.id, json_output)
                 return EXIT_OK
-            return await _bring_up_to_date(session, settings, twin.id, yes, json_output)
+            return await _resume(session, settings, twin.id, yes, json_output)
 
     execute(work)
 
@@ -364,10 +354,7 @@ async def _show_document(
 
     found = await load_project(session, project_id)
     document = project_document(found, ProjectStorage(settings.projects_dir, project_id))
-    if json_output:
-        print_json(document)
-    else:
-        views.show_project(stdout, document)
+    show_document(document, json_output)
 
 
 @app.command()

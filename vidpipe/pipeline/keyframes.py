@@ -99,15 +99,6 @@ def first_stale_position(
     return None
 
 
-def first_unusable_position(scenes: list[Scene], storage: ProjectStorage) -> int | None:
-    """The first chain position without a row or without a readable file; None when all done."""
-    for position in range(len(scenes) + 1):
-        row = chain_keyframe(scenes, position)
-        if row is None or not image_is_usable(storage.resolve(row.file_path)):
-            return position
-    return None
-
-
 def _restore_inherited(scenes: list[Scene], upto: int) -> None:
     """Put back any missing `inherited` start row whose source end frame is done."""
     for position in range(1, min(upto, len(scenes))):
