@@ -49,12 +49,12 @@ def test_vertical_crossfade_with_audio(vidpipe) -> None:
     result = vidpipe(
         "generate", "a paper boat drifting down a rainy city street",
         "--scenes", "3", "--clip-duration", "2", "--aspect-ratio", "9:16",
-        "--crossfade", "0.5", "--yes", "--json",
+        "--resolution", "480p", "--crossfade", "0.5", "--yes", "--json",
         env={"VIDPIPE_LOCAL_AUDIO": "1"},
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     info = probe(Path(document(result)["output_path"]))
-    assert (info.width, info.height) == (720, 1280)
+    assert (info.width, info.height) == (480, 854)  # 9:16 at 480p, even sides
     assert info.duration == pytest.approx(5.0, abs=0.25)
     assert info.has_audio
 

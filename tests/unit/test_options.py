@@ -12,6 +12,7 @@ from vidpipe.orchestrator.projects import (
     estimate_cost,
     one_line,
 )
+from vidpipe.providers.base import frame_size
 from vidpipe.providers.registry import load_registry
 
 
@@ -101,3 +102,10 @@ def test_a_video_providers_own_refusal_is_checked_before_any_call(tmp_path) -> N
         check_capabilities(
             GenerateOptions(prompt="a", clip_duration=4, resolution="1080p"), providers
         )
+
+
+def test_frame_sizes_follow_the_aspect_ratio_and_resolution() -> None:
+    assert frame_size("16:9", "720p") == (1280, 720)
+    assert frame_size("9:16", "720p") == (720, 1280)
+    assert frame_size("1:1", "1080p") == (1080, 1080)
+    assert frame_size("9:16", "480p") == (480, 854)
