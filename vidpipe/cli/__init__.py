@@ -1,15 +1,11 @@
 """The `vidpipe` command line. Commands are thin: they parse, call below, and print.
 
-`main` sets the process's memory schedule before the command table (Typer, Rich) is imported,
-so this package itself imports nothing; `app` is loaded on first access.
+This package imports nothing at load time: `main` sets the process's memory schedule
+(vidpipe/memory.py) before the command table (Typer, Rich) is imported. The Typer app is
+`vidpipe.cli.app.app`.
 """
 
 from __future__ import annotations
-
-from typing import TYPE_CHECKING, Any
-
-if TYPE_CHECKING:
-    from vidpipe.cli.app import app
 
 
 def main() -> None:
@@ -25,12 +21,4 @@ def main() -> None:
         skip_final_collection()
 
 
-def __getattr__(name: str) -> Any:
-    if name == "app":
-        from vidpipe.cli.app import app
-
-        return app
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-__all__ = ["app", "main"]
+__all__ = ["main"]
