@@ -27,6 +27,22 @@ def test_find_ffmpeg_falls_back_to_imageio_binary(monkeypatch, tmp_path):
     assert find_ffmpeg(None) == imageio_ffmpeg.get_ffmpeg_exe()
 
 
+def test_the_bundled_ffmpeg_is_found_without_running_it(monkeypatch, tmp_path):
+    """imageio-ffmpeg would start the binary to check it: an ffmpeg start on every command."""
+    import subprocess
+
+    monkeypatch.setenv("PATH", str(tmp_path))
+
+    def no_process(*args, **kwargs):
+        raise AssertionError(f"a process was started: {args}")
+
+    monkeypatch.setattr(subprocess, "Popen", no_process)
+    imageio_ffmpeg._utils._get_ffmpeg_exe.cache_clear()  # it remembers its answer per process
+    found = find_ffmpeg(None)
+    assert Path(found).is_file() and os.access(found, os.X_OK)
+    assert Path(found).parent.name == "binaries"  # imageio-ffmpeg's own
+
+
 def test_find_ffmpeg_uses_ffmpeg_on_path(write_script, monkeypatch):
     script = write_script("ffmpeg", "exit 0\n")
     monkeypatch.setenv("PATH", str(script.parent))

@@ -432,7 +432,9 @@ def serve(
 ) -> None:
     """Serve the HTTP API; beyond loopback only with VIDPIPE_API_TOKEN set."""
     from vidpipe.api.server import serve as run_server
+    from vidpipe.memory import collect_as_usual
 
+    collect_as_usual()  # a long-running process: the usual collection schedule from here on
     overrides = {"host": host, "port": port}
     ctx.obj = {**(ctx.obj or {}), **{k: v for k, v in overrides.items() if v is not None}}
     try:

@@ -6,7 +6,6 @@ completion load this module and nothing of the database.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import sys
@@ -73,6 +72,11 @@ async def database(settings: Settings, *, create: bool) -> AsyncIterator[AsyncSe
 
 def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
     """Run a command's coroutine and turn its outcome into an exit code."""
+    import asyncio
+
+    from vidpipe.memory import collect_as_usual
+
+    collect_as_usual()  # the command has imported what it needs; its work begins
     invocation = Invocation()
     try:
         code = asyncio.run(_with_sigterm(work(invocation)))
@@ -91,6 +95,8 @@ def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
 
 async def _with_sigterm(work: Awaitable[int]) -> int:
     """SIGTERM behaves like Ctrl+C: the run is cancelled and left resumable (CORE-7)."""
+    import asyncio
+
     loop = asyncio.get_running_loop()
     task = asyncio.ensure_future(work)
     try:

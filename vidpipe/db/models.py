@@ -129,6 +129,11 @@ class Scene(Base):
     )
 
 
+def keyframe_of(scene: Scene, position: str) -> Keyframe | None:
+    """The scene's keyframe at `position` ("start" | "end"), if it has one."""
+    return next((k for k in scene.keyframes if k.position == position), None)
+
+
 class Keyframe(Base):
     """One image at one end of a scene. `inherited` rows share the previous scene's end file."""
 

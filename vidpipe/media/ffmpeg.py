@@ -36,14 +36,30 @@ def find_ffmpeg(configured: str | None = None) -> str:
     if on_path:
         return on_path
     try:
-        import imageio_ffmpeg
-
-        return imageio_ffmpeg.get_ffmpeg_exe()
+        return _bundled_ffmpeg()
     except Exception as exc:  # imageio-ffmpeg raises RuntimeError when it ships no binary
         raise FFmpegError(
             f"no ffmpeg found: none on PATH and imageio-ffmpeg has none ({exc}) — "
             f"install ffmpeg or {FIX_HINT}"
         ) from exc
+
+
+def _bundled_ffmpeg() -> str:
+    """imageio-ffmpeg's binary. Its `get_ffmpeg_exe` checks the file by running it (`-version`):
+    one more ffmpeg start on every vidpipe command. The file it would check is taken as is when
+    it is there and executable (a broken one fails the first ffmpeg call with ffmpeg's own
+    message; `vidpipe doctor` runs it); anything else is left to imageio-ffmpeg."""
+    import imageio_ffmpeg
+
+    if not os.environ.get("IMAGEIO_FFMPEG_EXE"):  # an explicit choice: imageio-ffmpeg returns it
+        with contextlib.suppress(Exception):  # its private layout changed: ask it instead
+            from imageio_ffmpeg._definitions import FNAME_PER_PLATFORM, get_platform
+            from imageio_ffmpeg._utils import _get_bin_dir
+
+            path = os.path.join(_get_bin_dir(), FNAME_PER_PLATFORM[get_platform()])
+            if os.path.isfile(path) and os.access(path, os.X_OK):
+                return path
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def _resolve_configured(configured: str) -> str:

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import PipelineRun, Project, Scene, Take, utcnow
+from vidpipe.db.models import PipelineRun, Project, Scene, Take, keyframe_of, utcnow
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError
 from vidpipe.providers.billing import BILLED_OUTCOMES
@@ -111,8 +111,6 @@ def missing_scenes(project: Project) -> list[dict[str, Any]]:
 
 
 def _scene(scene: Scene, storage: ProjectStorage) -> dict[str, Any]:
-    from vidpipe.pipeline.keyframes import keyframe_of  # only documents with scenes need it
-
     start, end, clip = keyframe_of(scene, "start"), keyframe_of(scene, "end"), scene.clip
     if clip is not None and clip.status == "complete":
         status = "complete"

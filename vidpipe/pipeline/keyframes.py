@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.db.models import Keyframe, Project, Scene, Take
+from vidpipe.db.models import Keyframe, Project, Scene, Take, keyframe_of
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.fingerprints import bytes_hash, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.takes import REDO, next_take_number, split_direction, with_direction
@@ -21,10 +21,6 @@ from vidpipe.providers.base import ImageRequest, Provider, StyleGuide, frame_siz
 from vidpipe.storage import ProjectStorage, image_is_usable
 
 STEP = "keyframes"
-
-
-def keyframe_of(scene: Scene, position: str) -> Keyframe | None:
-    return next((k for k in scene.keyframes if k.position == position), None)
 
 
 def chain_keyframe(scenes: list[Scene], position: int) -> Keyframe | None:

@@ -12,13 +12,12 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.db.models import Project, Scene, Take, VideoClip, utcnow
+from vidpipe.db.models import Project, Scene, Take, VideoClip, keyframe_of, utcnow
 from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
 from vidpipe.media.clipcheck import UnusableClipError, check_clip
 from vidpipe.media.probe import MediaReadError, is_playable_video
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash
-from vidpipe.pipeline.keyframes import keyframe_of
 from vidpipe.pipeline.takes import next_take_number, with_direction
 from vidpipe.providers.base import (
     ClipOutcome,
