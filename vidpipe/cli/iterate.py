@@ -213,15 +213,27 @@ def redo(
     direction: Annotated[
         str | None, typer.Option("--direction", help="Added to the prompt for this take only.")
     ] = None,
+    takes: Annotated[
+        int | None,
+        typer.Option(
+            "--takes", help="With --clip: K new takes (1–4); the best by fidelity is used."
+        ),
+    ] = None,
     yes: Yes = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Make a new take of a clip or keyframe (old takes are kept), then bring the project up
     to date."""
+    from vidpipe.orchestrator.edits import check_takes
+
     settings = _settings(ctx)
     slots = [s for s, on in (("clip", clip), ("end", end_frame), ("start", start_frame)) if on]
     if len(slots) != 1:
         raise fail("say what to redo: one of --clip, --end-frame, --start-frame", EXIT_BAD_INPUT)
+    try:
+        check_takes(takes, slots[0])
+    except BadInputError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
 
     async def work(invocation: Invocation) -> int:
         from vidpipe.db.queries import resolve_project_id
@@ -229,7 +241,7 @@ def redo(
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            await _editor(settings, session).redo(project_id, scene, slots[0], direction)
+            await _editor(settings, session).redo(project_id, scene, slots[0], direction, takes)
             return await _resume(session, settings, project_id, yes, json_output)
 
     execute(work)

@@ -23,7 +23,7 @@ from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.report import is_running
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
-from vidpipe.pipeline.takes import REDO
+from vidpipe.pipeline.takes import MAX_TAKES, REDO, point_clip_at
 from vidpipe.pipeline.video_gen import expected_clip_fingerprint
 from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, StyleGuide
 from vidpipe.providers.registry import ProviderRegistry
@@ -191,9 +191,16 @@ class Editor:
         return await load_project(self.session, project.id)
 
     async def redo(
-        self, project_id: uuid.UUID, scene_number: int, slot: str, direction: str | None
+        self,
+        project_id: uuid.UUID,
+        scene_number: int,
+        slot: str,
+        direction: str | None,
+        takes: int | None = None,
     ) -> Project:
-        """Ask for a new take of one artifact (`clip`, `end`, or `start` of scene 1)."""
+        """Ask for a new take of one artifact (`clip`, `end`, or `start` of scene 1); for a clip,
+        `takes` new takes of which the best by fidelity is selected."""
+        check_takes(takes, slot)
         project, providers, storage = await self.open(project_id)
         scene = _scene(list(project.scenes), scene_number)
         if slot == "start" and scene.scene_index > 0:
@@ -206,6 +213,7 @@ class Editor:
             if clip is None:
                 scene.clip = clip = VideoClip(status="pending", provider=project.video_provider)
             clip.fingerprint, clip.direction = REDO, direction
+            clip.takes_wanted, clip.round_takes = takes or 1, None
         else:
             keyframe = next((k for k in scene.keyframes if k.position == slot), None)
             if keyframe is None or keyframe.source != "generated":
@@ -233,10 +241,8 @@ class Editor:
         clip = scene.clip
         if clip is None:
             scene.clip = clip = VideoClip(status="complete", provider=take.provider)
-        clip.status, clip.provider, clip.take = "complete", take.provider, take.number
-        clip.file_path, clip.content_hash = take.file_path, take.content_hash
-        clip.duration_seconds, clip.has_audio = take.duration_seconds, take.has_audio
-        clip.operation_id, clip.error_message, clip.direction = None, None, None
+        point_clip_at(clip, take)
+        clip.direction = clip.round_takes = clip.takes_wanted = None  # a round under way ends
         # A chosen take is accepted for the inputs of now (the user picked it).
         clip.fingerprint = expected_clip_fingerprint(project, scene, storage, providers.video)
         await self.session.commit()
@@ -291,6 +297,16 @@ class Editor:
         return await self._settle(twin, providers, target)
 
 
+def check_takes(takes: int | None, slot: str = "clip") -> None:
+    """`--takes K`: K in 1..MAX_TAKES, and only for clips (fidelity is a clip's score)."""
+    if takes is None:
+        return
+    if not 1 <= takes <= MAX_TAKES:
+        raise BadInputError(f"invalid --takes: {takes}; give 1 to {MAX_TAKES}")
+    if slot != "clip" and takes != 1:
+        raise BadInputError("--takes applies to --clip only (a frame is redrawn once)")
+
+
 class StoryboardChangedError(BadInputError):
     """The storyboard changed since it was read (If-Match)."""
 
@@ -310,6 +326,7 @@ _FORKED_COLUMNS = (
     "crossfade",
     "max_cost",
     "estimated_cost",
+    "takes_per_clip",
     "storyboard_provider",
     "image_provider",
     "video_provider",

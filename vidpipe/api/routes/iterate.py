@@ -230,7 +230,7 @@ async def redo(
     actions.refuse_if_running(project, runner)
     with conflicts():
         marked = await editor(session, settings, registry).redo(
-            project.id, scene, SLOTS[body.target], body.direction
+            project.id, scene, SLOTS[body.target], body.direction, body.takes
         )
     return await actions.resume(session, marked, runner, resubmit_unknown=body.resubmit_unknown)
 
