@@ -6,7 +6,12 @@ a cancel pays only for the takes still missing and collects the one already subm
 from __future__ import annotations
 
 import asyncio
+import json
 import math
+import signal
+import subprocess
+import sys
+import time
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,7 +21,8 @@ import numpy as np
 import pytest
 from fake_google import FakeGoogle
 from PIL import Image
-from provider_env import google_settings
+from processes import user_env
+from provider_env import FAST, GOOGLE_KEY, google_settings
 from remote_projects import ledger_rows, new_project, spent, with_providers
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -188,3 +194,53 @@ async def test_a_stopped_round_collects_its_submitted_take_and_the_budget_covers
     assert fake.count("predictLongRunning") == 3  # only the missing take
     assert await spent(session, project_id) == pytest.approx(3 * TAKE_COST)
     assert await assert_best_selected(session, settings, project_id, [1, 2, 3]) == 3
+
+
+@pytest.mark.slow
+def test_sigkill_mid_round_then_resume_pays_for_no_take_twice(
+    google_fake: tuple[FakeGoogle, str], tmp_path: Path
+) -> None:
+    """`generate --takes 3` killed (SIGKILL) while take 2 is polled: `resume` collects take 2
+    and submits only take 3; `takes` lists all three, the best by fidelity selected."""
+    fake, url = google_fake
+    env = user_env(tmp_path / "data") | {f"VIDPIPE_{k.upper()}": str(v) for k, v in FAST.items()}
+    env |= {
+        "VIDPIPE_VIDEO_PROVIDER": "google",
+        "VIDPIPE_GOOGLE_VERTEXAI": "1",
+        "VIDPIPE_GOOGLE_BASE_URL": url,
+        "VIDPIPE_GOOGLE_API_KEY": GOOGLE_KEY,
+    }
+    fake.video_drift, fake.pending_from = [20.0, 0.0, 35.0], 2
+    run = subprocess.Popen(
+        [sys.executable, "-m", "vidpipe", "generate", "a fox in the snow", "--scenes", "1",
+         "--clip-duration", "4", "--takes", "3", "--yes"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+        text=True,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while not any(o.number == 2 and o.polls for o in list(fake.operations.values())):
+            assert time.monotonic() < deadline, "take 2 was never polled"
+            time.sleep(0.05)
+    finally:
+        run.send_signal(signal.SIGKILL)
+        _, said = run.communicate()
+    fake.pending_from = None
+    project_id = said.split()[1]  # "project <id>", printed before the run starts
+
+    def cli(*args: str) -> dict[str, Any]:
+        done = subprocess.run(
+            [sys.executable, "-m", "vidpipe", *args, "--json"],
+            env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        return json.loads(done.stdout)
+
+    assert cli("resume", project_id, "--yes")["status"] == "complete"
+    assert fake.count("predictLongRunning") == 3  # take 2 collected, only take 3 sent
+    clips = [t for t in cli("takes", project_id, "--scene", "1")["takes"] if t["slot"] == "clip"]
+    assert [t["take"] for t in clips] == [1, 2, 3]
+    assert [(t["take"], t["selected"], t["auto_selected"]) for t in clips if t["selected"]] == [
+        (2, True, True)
+    ]
+    assert max(clips, key=lambda t: t["fidelity"])["take"] == 2
