@@ -17,6 +17,7 @@ async def test_takes_field_on_generate_and_redo(sqlite_settings: Settings) -> No
             )
             assert refused.status_code == 422, refused.text
         assert (await client.get("/api/projects")).json()["total"] == 0  # nothing written
+        assert (await client.get("/api/estimate", params={"takes": 5})).status_code == 422
 
         accepted = await client.post(
             "/api/generate", json={"prompt": "a fox in snow", **TINY, "takes": 2.0}
