@@ -40,6 +40,11 @@ async def test_takes_field_on_generate_and_redo(sqlite_settings: Settings) -> No
             assert refused.status_code == 422, refused.text
         assert (await client.get(base)).json()["ledger"] == detail["ledger"]
         assert (await client.get(f"{base}/plan")).json()["provider_calls"]["video"] == 0
+        missing = await client.post(f"{base}/scenes/1/takes/9/select?slot=end_frame")
+        assert missing.status_code == 422 and "no end frame take 9" in missing.text
+        same = await client.post(f"{base}/scenes/1/takes/1/select?slot=end_frame")
+        assert same.status_code == 200, same.text
+        assert same.json()["status"] == "complete" and same.json()["plan"]["items"] == []
 
         redo = await client.post(f"{base}/scenes/1/redo", json={"target": "clip", "takes": 3})
         assert redo.status_code == 202, redo.text

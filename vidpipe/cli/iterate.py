@@ -279,10 +279,21 @@ def select_take(
     project: IdArg,
     scene: Annotated[int, typer.Option("--scene", help="Scene number (1-based).")],
     take: Annotated[int, typer.Option("--take", help="Take number (see `vidpipe takes`).")],
+    end_frame: Annotated[
+        bool, typer.Option("--end-frame", help="Select an end-frame take (not a clip take).")
+    ] = False,
+    start_frame: Annotated[
+        bool, typer.Option("--start-frame", help="Select a start-frame take (scene 1).")
+    ] = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Switch a scene to another clip take and re-stitch; generates nothing."""
+    """Switch a scene to another clip take and re-stitch; generates nothing. With --end-frame
+    or --start-frame, another keyframe take: what was made from it is selected again where it
+    exists, the rest becomes stale (`vidpipe plan`, then `resume`)."""
     settings = _settings(ctx)
+    if end_frame and start_frame:
+        raise fail("select one of --end-frame, --start-frame (or neither: a clip)", EXIT_BAD_INPUT)
+    slot = "end" if end_frame else "start" if start_frame else "clip"
 
     async def work(invocation: Invocation) -> int:
         from vidpipe.db.queries import resolve_project_id
@@ -293,7 +304,7 @@ def select_take(
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            found = await _editor(settings, session).select(project_id, scene, take)
+            found = await _editor(settings, session).select(project_id, scene, take, slot)
             plan = await plan_project(session, project_id, settings=settings)
             if [item.kind for item in plan.items] == ["stitch"]:
                 found = await restitch_project(session, project_id, settings=settings)
