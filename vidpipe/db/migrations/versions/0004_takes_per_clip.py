@@ -5,6 +5,8 @@ Revises: 0003
 Create Date: 2026-12-01 03:45:00
 
 Projects made before this revision make one take per clip (K = 1), as they always did.
+Downgrades are not supported (README, "Configuration"): on SQLite the batch rebuild of `projects`
+cascade-deletes its rows' children.
 """
 
 from __future__ import annotations
