@@ -252,7 +252,8 @@ async def _finish_round(
             )
             if made:
                 best = best_take(made)
-                point_clip_at(clip, best)
+                if best.number != clip.take or clip.status != "complete":
+                    point_clip_at(clip, best)  # else the row is that take (operation id kept)
                 if len(made) > 1:
                     best.auto_selected = True
         clip.round_takes = clip.takes_wanted = clip.direction = None  # direction: this round only
@@ -266,15 +267,16 @@ async def _make_take(
     provider = ctx.providers.video
     request = _request(project, scene, ctx)
     index = scene.scene_index
-
-    def progress(fraction: float) -> None:  # called from a worker thread by some providers
-        event = ProgressEvent(
-            "item", "video_gen", f"Scene {index + 1}", scene_index=index, fraction=fraction
-        )
-        ctx.report(event)
-
     clip = scene.clip
     assert clip is not None
+    wanted, made = takes_wanted(project, clip), len(clip.round_takes or [])
+    label = f"Scene {index + 1}" + (f", take {made + 1}/{wanted}" if wanted > 1 else "")
+
+    def progress(fraction: float) -> None:  # called from a worker thread by some providers
+        overall = (made + fraction) / wanted  # the scene's item spans its K takes
+        event = ProgressEvent("item", "video_gen", label, scene_index=index, fraction=overall)
+        ctx.report(event)
+
     if clip.status not in ("submitted", "complete") or clip.operation_id is None:
         if not await _submit(session, project, scene, request, ctx):
             return
@@ -325,7 +327,9 @@ async def _make_take(
         )
         clip.round_takes = [*(clip.round_takes or []), clip.take]
         await session.commit()
-    ctx.report(ProgressEvent("item", "video_gen", f"Scene {index + 1} done", index, fraction=1.0))
+    ctx.report(
+        ProgressEvent("item", "video_gen", f"{label} done", index, fraction=(made + 1) / wanted)
+    )
 
 
 def _fidelity(clip: Path, request: VideoRequest) -> float | None:
