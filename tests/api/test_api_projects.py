@@ -236,7 +236,7 @@ async def test_openapi_describes_every_endpoint(
     body = schema["components"]["schemas"]["GenerateRequest"]
     assert set(body["properties"]) == {
         "prompt", "style", "aspect_ratio", "clip_duration", "scenes", "resolution", "crossfade",
-        "max_cost", "pause_after",
+        "max_cost", "pause_after", "takes",
     }  # fmt: skip
 
 

@@ -67,11 +67,16 @@ def mp4_between(
     seconds: float,
     fps: int,
     audio: bool,
+    drift: float = 0.0,
 ) -> None:
-    """A real H.264 MP4 from the start image to the end image (a stepped crossfade)."""
-    first = np.asarray(decode_png(start).resize((width, height)), dtype=np.float32)
-    last = np.asarray(decode_png(end).resize((width, height)), dtype=np.float32)
-    steps = [(first * (1 - t) + last * t).astype(np.uint8) for t in np.linspace(0.0, 1.0, 8)]
+    """A real H.264 MP4 from the start image to the end image (a stepped crossfade); `drift`
+    is added to every pixel (a take that strays from its keyframes)."""
+    first = np.asarray(decode_png(start).resize((width, height)), dtype=np.float32) + drift
+    last = np.asarray(decode_png(end).resize((width, height)), dtype=np.float32) + drift
+    steps = [
+        np.clip(first * (1 - t) + last * t, 0, 255).astype(np.uint8)
+        for t in np.linspace(0.0, 1.0, 8)
+    ]
     frames = max(2, round(seconds * fps))
     with ClipWriter(path, width, height, fps=fps, audio=audio) as writer:
         if audio:

@@ -73,6 +73,7 @@ class Operation:
     video: Path | None = None
     rejected: str | None = None
     polls: int = 0
+    number: int = 0  # 1-based order of submission
     ready: threading.Event = field(default_factory=threading.Event)
 
 
@@ -90,6 +91,12 @@ class FakeGoogle:
         self.hold = threading.Event()  # set: operations stay pending
         self.reject_video_when: str | None = None  # a word in the motion prompt → RAI filtered
         self.hang_seconds = 3.0
+        # `--takes K` tests: per Veo submission, in order, how far its frames drift from the
+        # keyframes (added to every pixel; fidelity falls as it grows); and the submission
+        # number (1-based) from which operations stay pending until this is cleared.
+        self.video_drift: list[float] = []
+        self.pending_from: int | None = None
+        self._submitted = 0
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ test helpers
@@ -338,6 +345,10 @@ class FakeGoogle:
             f"/operations/{uuid.uuid4()}"
         )
         operation = Operation(name, model, body)
+        with self._lock:
+            self._submitted += 1
+            operation.number = self._submitted
+            drift = self.video_drift.pop(0) if self.video_drift else 0.0
         word = self.reject_video_when
         if word and word in instance.get("prompt", ""):
             operation.rejected = "The video violates Google's Responsible AI practices (fake)."
@@ -350,7 +361,7 @@ class FakeGoogle:
             def render() -> None:
                 mp4_between(
                     path, start, end, width=width, height=height, seconds=duration, fps=24,
-                    audio=bool(params.get("generateAudio")),
+                    audio=bool(params.get("generateAudio")), drift=drift,
                 )  # fmt: skip
                 operation.ready.set()
 
@@ -365,7 +376,8 @@ class FakeGoogle:
         if operation is None:
             return _error(404, "NOT_FOUND", f"operation {name} not found")
         operation.polls += 1
-        if self.hold.is_set() or operation.polls < self.polls_before_done:
+        held = self.pending_from is not None and operation.number >= self.pending_from
+        if self.hold.is_set() or held or operation.polls < self.polls_before_done:
             return JSONResponse({"name": name, "done": False})
         await asyncio.to_thread(operation.ready.wait, 30)
         if operation.rejected:

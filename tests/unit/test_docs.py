@@ -42,6 +42,12 @@ def cli_options() -> set[str]:
     return options
 
 
+@pytest.mark.parametrize("option", sorted(cli_options()))
+def test_every_command_option_is_documented(option: str) -> None:
+    """Each command's options (e.g. `--takes`) appear in the README, not only in `--help`."""
+    assert f"`{option}" in README or f" {option} " in README, option
+
+
 def test_known_limits_name_no_option_that_exists() -> None:
     """A "known limit" that was fixed is a defect: none may call an existing option missing."""
     providers = (Path(__file__).resolve().parents[2] / "docs" / "providers.md").read_text()

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit
 from vidpipe.orchestrator.projects import GenerateOptions
+from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import SceneSpec, Storyboard, StyleGuide
 
 ProjectStatus = Literal[
@@ -44,9 +45,10 @@ class GenerateRequest(GenerateOptions):
     def _whole_numbers_are_integers(cls, data: Any) -> Any:
         """JSON Schema counts 3.0 as an integer; so does this API (strict mode would not)."""
         if isinstance(data, dict):
-            scenes = data.get("scenes")
-            if isinstance(scenes, float) and scenes.is_integer():
-                data = {**data, "scenes": int(scenes)}
+            for name in ("scenes", "takes"):
+                value = data.get(name)
+                if isinstance(value, float) and value.is_integer():
+                    data = {**data, name: int(value)}
         return data
 
 
@@ -75,6 +77,7 @@ class PlannedItem(BaseModel):
     position: Literal["start", "end"] | None
     reason: str
     cost: float
+    takes: int = Field(description="Provider calls of the item (a clip: takes still to make)")
 
 
 class PlannedKeyframe(BaseModel):
@@ -309,6 +312,12 @@ class RedoRequest(BaseModel):
     direction: str | None = Field(
         default=None, max_length=4000, description="Added to the prompt for this take only."
     )
+    takes: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_TAKES,
+        description="With target `clip`: K new takes; the best by fidelity is selected.",
+    )
     resubmit_unknown: bool = False
 
 
@@ -322,6 +331,7 @@ class TakeDocument(BaseModel):
     direction: str | None
     duration: float | None
     selected: bool
+    auto_selected: bool = Field(description="Picked by fidelity out of a round of K takes.")
     path: str | None
     exists: bool
 
@@ -331,6 +341,7 @@ class TakesDocument(BaseModel):
 
     project_id: uuid.UUID
     scene: int
+    takes_per_clip: int = Field(description="K of the project's `--takes K` (1 by default).")
     takes: list[TakeDocument]
 
 

@@ -110,6 +110,10 @@ def generate(
         str | None,
         typer.Option(help="Stop for review after 'storyboard' or 'keyframes'; resume goes on."),
     ] = None,
+    takes: Annotated[
+        int,
+        typer.Option(help="Takes per clip (1–4), each paid for; the best by fidelity is used."),
+    ] = 1,
     json_output: JsonFlag = False,
 ) -> None:
     """Create a project and run it to the end (or to a review gate)."""
@@ -138,6 +142,7 @@ def generate(
             crossfade=crossfade,
             max_cost=max_cost,
             pause_after=pause_after,  # type: ignore[arg-type]
+            takes=takes,
         )
     except ValidationError as exc:
         raise fail(one_line(exc), EXIT_BAD_INPUT) from None

@@ -213,15 +213,27 @@ def redo(
     direction: Annotated[
         str | None, typer.Option("--direction", help="Added to the prompt for this take only.")
     ] = None,
+    takes: Annotated[
+        int | None,
+        typer.Option(
+            "--takes", help="With --clip: K new takes (1–4); the best by fidelity is used."
+        ),
+    ] = None,
     yes: Yes = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Make a new take of a clip or keyframe (old takes are kept), then bring the project up
     to date."""
+    from vidpipe.orchestrator.edits import check_takes
+
     settings = _settings(ctx)
     slots = [s for s, on in (("clip", clip), ("end", end_frame), ("start", start_frame)) if on]
     if len(slots) != 1:
         raise fail("say what to redo: one of --clip, --end-frame, --start-frame", EXIT_BAD_INPUT)
+    try:
+        check_takes(takes, slots[0])
+    except BadInputError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
 
     async def work(invocation: Invocation) -> int:
         from vidpipe.db.queries import resolve_project_id
@@ -229,7 +241,7 @@ def redo(
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            await _editor(settings, session).redo(project_id, scene, slots[0], direction)
+            await _editor(settings, session).redo(project_id, scene, slots[0], direction, takes)
             return await _resume(session, settings, project_id, yes, json_output)
 
     execute(work)
@@ -267,10 +279,21 @@ def select_take(
     project: IdArg,
     scene: Annotated[int, typer.Option("--scene", help="Scene number (1-based).")],
     take: Annotated[int, typer.Option("--take", help="Take number (see `vidpipe takes`).")],
+    end_frame: Annotated[
+        bool, typer.Option("--end-frame", help="Select an end-frame take (not a clip take).")
+    ] = False,
+    start_frame: Annotated[
+        bool, typer.Option("--start-frame", help="Select a start-frame take (scene 1).")
+    ] = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Switch a scene to another clip take and re-stitch; generates nothing."""
+    """Switch a scene to another clip take and re-stitch; generates nothing. With --end-frame
+    or --start-frame, another keyframe take: what was made from it is selected again where it
+    exists, the rest becomes stale (`vidpipe plan`, then `resume`)."""
     settings = _settings(ctx)
+    if end_frame and start_frame:
+        raise fail("select one of --end-frame, --start-frame (or neither: a clip)", EXIT_BAD_INPUT)
+    slot = "end" if end_frame else "start" if start_frame else "clip"
 
     async def work(invocation: Invocation) -> int:
         from vidpipe.db.queries import resolve_project_id
@@ -281,7 +304,7 @@ def select_take(
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            found = await _editor(settings, session).select(project_id, scene, take)
+            found = await _editor(settings, session).select(project_id, scene, take, slot)
             plan = await plan_project(session, project_id, settings=settings)
             if [item.kind for item in plan.items] == ["stitch"]:
                 found = await restitch_project(session, project_id, settings=settings)

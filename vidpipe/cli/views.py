@@ -75,6 +75,8 @@ def show_plan(console: Console, plan: dict[str, Any]) -> None:
         if item["position"]:
             what += f" ({item['position']} frame)"
         cost = f"${item['cost']:.2f}" if item["cost"] else "free"
+        if item.get("takes", 1) > 1:
+            what += f" ×{item['takes']} takes"
         console.print(f"  {what}: {item['reason']} — {cost}", markup=False)
 
 
@@ -88,6 +90,8 @@ def show_takes(console: Console, document: dict[str, Any]) -> None:
         mark = "*" if take["selected"] else " "
         fidelity = f"{take['fidelity']:.1f} dB" if take["fidelity"] is not None else "-"
         extra = f"  direction: {take['direction']}" if take["direction"] else ""
+        if take.get("auto_selected"):
+            extra += "  (best fidelity of its round)"
         console.print(
             f"{mark} {take['slot']:<5} take {take['take']:<3} fidelity {fidelity:<9} "
             f"${take['cost']:.2f}  {take['provider']}  {take['created_at']}{extra}",

@@ -88,6 +88,8 @@ class Project(Base):
     stop_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     forked_from: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     storyboard_version: Mapped[int] = mapped_column(Integer, default=1)  # the ETag of edits
+    # `--takes K` (ITER-5): each clip is made as K takes and the best by fidelity is selected
+    takes_per_clip: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"
@@ -183,6 +185,10 @@ class VideoClip(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     direction: Mapped[str | None] = mapped_column(Text)  # appended to the prompt, this take only
+    # A round of takes (`--takes K`): how many this round makes (None: the project's K) and the
+    # take numbers made so far (None: no round under way). The round ends by selecting the best.
+    takes_wanted: Mapped[int | None] = mapped_column(Integer)
+    round_takes: Mapped[list[int] | None] = mapped_column(JSON)
 
     scene: Mapped[Scene] = relationship(back_populates="clip")
 
@@ -252,6 +258,7 @@ class Take(Base):
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     direction: Mapped[str | None] = mapped_column(Text)
     fidelity: Mapped[float | None] = mapped_column(Float)  # dB: first/last frame vs keyframes
+    auto_selected: Mapped[bool | None] = mapped_column()  # picked by fidelity out of K takes
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     has_audio: Mapped[bool | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

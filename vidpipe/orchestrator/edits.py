@@ -21,10 +21,10 @@ from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.report import is_running
+from vidpipe.orchestrator.selection import find_take, select_clip_take, select_keyframe_take
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
-from vidpipe.pipeline.takes import REDO
-from vidpipe.pipeline.video_gen import expected_clip_fingerprint
+from vidpipe.pipeline.takes import MAX_TAKES, REDO
 from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, StyleGuide
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.storage import ProjectStorage
@@ -175,10 +175,17 @@ class Editor:
         return await self._settle(project, providers, storage)
 
     async def _settle(
-        self, project: Project, providers: ProviderSet, storage: ProjectStorage
+        self,
+        project: Project,
+        providers: ProviderSet,
+        storage: ProjectStorage,
+        *,
+        bump: bool = True,
     ) -> Project:
-        """Bump the storyboard version and move the status back to the earliest stale stage."""
-        project.storyboard_version += 1
+        """Bump the storyboard version (an edit) and move the status back to the earliest
+        stale stage."""
+        if bump:
+            project.storyboard_version += 1
         await self.session.flush()
         project = await load_project(self.session, project.id)
         plan = make_plan(project, storage, providers)
@@ -191,9 +198,16 @@ class Editor:
         return await load_project(self.session, project.id)
 
     async def redo(
-        self, project_id: uuid.UUID, scene_number: int, slot: str, direction: str | None
+        self,
+        project_id: uuid.UUID,
+        scene_number: int,
+        slot: str,
+        direction: str | None,
+        takes: int | None = None,
     ) -> Project:
-        """Ask for a new take of one artifact (`clip`, `end`, or `start` of scene 1)."""
+        """Ask for a new take of one artifact (`clip`, `end`, or `start` of scene 1); for a clip,
+        `takes` new takes of which the best by fidelity is selected."""
+        check_takes(takes, slot)
         project, providers, storage = await self.open(project_id)
         scene = _scene(list(project.scenes), scene_number)
         if slot == "start" and scene.scene_index > 0:
@@ -206,6 +220,7 @@ class Editor:
             if clip is None:
                 scene.clip = clip = VideoClip(status="pending", provider=project.video_provider)
             clip.fingerprint, clip.direction = REDO, direction
+            clip.takes_wanted, clip.round_takes = takes or 1, None
         else:
             keyframe = next((k for k in scene.keyframes if k.position == slot), None)
             if keyframe is None or keyframe.source != "generated":
@@ -214,33 +229,21 @@ class Editor:
             scene.frame_direction = f"{slot}:{direction}" if direction else None
         return await self._settle(project, providers, storage)
 
-    async def select(self, project_id: uuid.UUID, scene_number: int, number: int) -> Project:
-        """Point a scene's clip at take `number`; the caller re-stitches (nothing is generated)."""
+    async def select(
+        self, project_id: uuid.UUID, scene_number: int, number: int, slot: str = "clip"
+    ) -> Project:
+        """Point a scene's clip (or `end` / `start` frame) at take `number`. A clip: the caller
+        re-stitches (nothing is generated). A frame: what was made from it is selected again
+        where a take of it exists; the rest is stale, and the status moves back (plan shows it)."""
         project, providers, storage = await self.open(project_id)
         scene = _scene(list(project.scenes), scene_number)
-        take = await self.session.scalar(
-            select(Take).where(
-                Take.project_id == project.id,
-                Take.scene_index == scene.scene_index,
-                Take.slot == "clip",
-                Take.number == number,
-            )
-        )
-        if take is None:
-            raise BadInputError(f"scene {scene_number} has no clip take {number}")
-        if not storage.resolve(take.file_path).is_file():
-            raise BadInputError(f"the file of take {number} ({take.file_path}) is gone")
-        clip = scene.clip
-        if clip is None:
-            scene.clip = clip = VideoClip(status="complete", provider=take.provider)
-        clip.status, clip.provider, clip.take = "complete", take.provider, take.number
-        clip.file_path, clip.content_hash = take.file_path, take.content_hash
-        clip.duration_seconds, clip.has_audio = take.duration_seconds, take.has_audio
-        clip.operation_id, clip.error_message, clip.direction = None, None, None
-        # A chosen take is accepted for the inputs of now (the user picked it).
-        clip.fingerprint = expected_clip_fingerprint(project, scene, storage, providers.video)
-        await self.session.commit()
-        return await load_project(self.session, project.id)
+        take = await find_take(self.session, project, storage, scene, slot, number)
+        if slot == "clip":
+            select_clip_take(project, scene, take, storage, providers)
+            await self.session.commit()
+            return await load_project(self.session, project.id)
+        await select_keyframe_take(self.session, project, scene, take, storage, providers)
+        return await self._settle(project, providers, storage, bump=False)
 
     async def fork(self, project_id: uuid.UUID) -> Project:
         """A new project with the same storyboard, options and artifacts; its files are hard links
@@ -291,6 +294,16 @@ class Editor:
         return await self._settle(twin, providers, target)
 
 
+def check_takes(takes: int | None, slot: str = "clip") -> None:
+    """`--takes K`: K in 1..MAX_TAKES, and only for clips (fidelity is a clip's score)."""
+    if takes is None:
+        return
+    if not 1 <= takes <= MAX_TAKES:
+        raise BadInputError(f"invalid --takes: {takes}; give 1 to {MAX_TAKES}")
+    if slot != "clip" and takes != 1:
+        raise BadInputError("--takes applies to --clip only (a frame is redrawn once)")
+
+
 class StoryboardChangedError(BadInputError):
     """The storyboard changed since it was read (If-Match)."""
 
@@ -310,6 +323,7 @@ _FORKED_COLUMNS = (
     "crossfade",
     "max_cost",
     "estimated_cost",
+    "takes_per_clip",
     "storyboard_provider",
     "image_provider",
     "video_provider",

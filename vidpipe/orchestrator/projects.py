@@ -14,6 +14,7 @@ from vidpipe.db.models import Project
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError, NotResumableError, ProjectBusyError
 from vidpipe.orchestrator.report import is_running
+from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
 
 MAX_PROMPT = 4_000
@@ -34,6 +35,12 @@ class GenerateOptions(BaseModel):
     max_cost: float | None = Field(default=None, ge=0)
     pause_after: Literal["storyboard", "keyframes"] | None = Field(
         default=None, description="Stop for review after this stage (status `paused`)."
+    )
+    takes: int = Field(
+        default=1,
+        ge=1,
+        le=MAX_TAKES,
+        description="Takes per clip; the best by fidelity is selected. Each one is paid for.",
     )
 
     @field_validator("prompt", "style")
@@ -64,6 +71,7 @@ FLAG_NAMES = {
     "crossfade": "--crossfade",
     "max_cost": "--max-cost",
     "pause_after": "--pause-after",
+    "takes": "--takes",
 }
 
 
@@ -109,12 +117,12 @@ def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None
 
 
 def estimate_cost(options: GenerateOptions, providers: ProviderSet) -> float:
-    """Upper estimate in USD: one storyboard, N+1 keyframes, N clips (PROV-4)."""
+    """Upper estimate in USD: one storyboard, N+1 keyframes, N clips of K takes (PROV-4)."""
     scenes = options.scenes or DEFAULT_SCENES_FOR_ESTIMATE
     return (
         providers.storyboard.estimate_cost(calls=1)
         + providers.image.estimate_cost(calls=scenes + 1)
-        + providers.video.estimate_cost(seconds=scenes * options.clip_duration)
+        + providers.video.estimate_cost(seconds=scenes * options.clip_duration) * options.takes
     )
 
 
@@ -158,6 +166,7 @@ async def create_project(
         max_cost=options.max_cost,
         estimated_cost=estimated_cost,
         pause_after=options.pause_after,
+        takes_per_clip=options.takes,
         storyboard_provider=settings.storyboard_provider,
         image_provider=settings.image_provider,
         video_provider=settings.video_provider,

@@ -185,6 +185,7 @@ async def takes_document(
     return {
         "project_id": str(project.id),
         "scene": scene_number,
+        "takes_per_clip": project.takes_per_clip,
         "takes": [
             {
                 "slot": take.slot,
@@ -196,6 +197,7 @@ async def takes_document(
                 "direction": take.direction,
                 "duration": take.duration_seconds,
                 "selected": selected.get(take.slot) == take.file_path,
+                "auto_selected": bool(take.auto_selected),
                 "path": _path(storage, take.file_path),
                 "exists": storage.resolve(take.file_path).is_file(),
             }

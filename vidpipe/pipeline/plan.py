@@ -14,7 +14,7 @@ from vidpipe.db.models import Keyframe, Project, Scene, VideoClip
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, first_stale_position
 from vidpipe.pipeline.stitcher import expected_output_fingerprint, output_is_current
-from vidpipe.pipeline.takes import REDO
+from vidpipe.pipeline.takes import REDO, takes_wanted
 from vidpipe.pipeline.video_gen import (
     SUBMITTING,
     UNKNOWN,
@@ -34,6 +34,7 @@ class PlannedItem:
     position: str | None
     reason: str
     cost: float
+    takes: int = 1  # provider calls of the item: a clip made as K takes (`--takes K`) is K
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -42,6 +43,7 @@ class PlannedItem:
             "position": self.position,
             "reason": self.reason,
             "cost": round(self.cost, 4),
+            "takes": self.takes,
         }
 
 
@@ -86,7 +88,7 @@ class Plan:
         return {
             "storyboard": int(self.storyboard),
             "image": len(self.keyframes),
-            "video": len(self.clips),
+            "video": sum(item.takes for item in self.items if item.kind == "clip"),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -124,26 +126,45 @@ def make_plan(project: Project, storage: ProjectStorage, providers: ProviderSet)
             redrawn.update({position, position + 1} - {0})
     for scene in scenes:
         number = scene.scene_index + 1
+        wanted = takes_wanted(project, scene.clip)
         if number in redrawn:
-            plan.items.append(PlannedItem("clip", number, None, "new keyframes", clip_cost))
-            continue
-        if clip_cost > 0 and _outcome_unknown(scene.clip):
-            reason = "resubmit (outcome of the last submission unknown; may be billed twice)"
-            plan.items.append(PlannedItem("clip", number, None, reason, clip_cost))
+            plan.items.append(_clip_item(number, "new keyframes", wanted, clip_cost))
             continue
         expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        left = wanted - _made_in_round(scene.clip, expected)
+        if clip_cost > 0 and _outcome_unknown(scene.clip):
+            reason = "resubmit (outcome of the last submission unknown; may be billed twice)"
+            plan.items.append(_clip_item(number, reason, left, clip_cost))
+            continue
         if clip_is_done(scene, storage, expected):
             continue
-        reason, cost = _clip_reason(scene.clip, expected), clip_cost
-        if reason == COLLECT:
-            cost = 0.0
-        plan.items.append(PlannedItem("clip", number, None, reason, cost))
+        reason = _clip_reason(scene.clip, expected)
+        if reason == "missing" and left < wanted:
+            reason = f"{wanted - left} of {wanted} takes made"
+        collecting = reason == COLLECT
+        plan.items.append(_clip_item(number, reason, left, clip_cost, collecting=collecting))
     if plan.items or not output_is_current(project, storage):
         plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
     return plan
 
 
 COLLECT = "collect the submitted operation"
+
+
+def _clip_item(
+    number: int, reason: str, takes: int, clip_cost: float, *, collecting: bool = False
+) -> PlannedItem:
+    """A clip to make as `takes` takes; one already submitted is collected, not paid again."""
+    takes = max(takes, 1)
+    paid = takes - 1 if collecting else takes
+    return PlannedItem("clip", number, None, reason, paid * clip_cost, takes)
+
+
+def _made_in_round(clip: VideoClip | None, expected: str | None) -> int:
+    """Takes of the round under way that count toward K (made from the current inputs)."""
+    if clip is None or not clip.round_takes or clip.fingerprint != expected:
+        return 0
+    return len(clip.round_takes)
 
 
 def _clip_reason(clip: VideoClip | None, expected: str | None) -> str:
@@ -213,7 +234,7 @@ def _from_scratch(project: Project, providers: ProviderSet) -> Plan:
     for number in range(1, count + 1):
         plan.items.append(PlannedItem("keyframe", number, "end", "missing", image_cost))
     for number in range(1, count + 1):
-        plan.items.append(PlannedItem("clip", number, None, "missing", clip_cost))
+        plan.items.append(_clip_item(number, "missing", project.takes_per_clip or 1, clip_cost))
     plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
     return plan
 

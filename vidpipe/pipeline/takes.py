@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.db.models import Take
+from vidpipe.db.models import Project, Take, VideoClip
 
 REDO = "redo"  # a fingerprint that matches nothing: the artifact is made again (a new take)
 
@@ -34,3 +35,27 @@ def split_direction(text: str | None, slot: str) -> str | None:
 
 def with_direction(prompt: str, direction: str | None) -> str:
     return f"{prompt}\nDirection for this take: {direction}" if direction else prompt
+
+
+MAX_TAKES = 4  # `--takes K`: K in 1..MAX_TAKES
+
+
+def takes_wanted(project: Project, clip: VideoClip | None) -> int:
+    """How many takes a round of this clip makes: a redo's own K, else the project's."""
+    if clip is not None and clip.takes_wanted:
+        return clip.takes_wanted
+    return project.takes_per_clip or 1
+
+
+def best_take(takes: Sequence[Take]) -> Take:
+    """The take whose first/last frames match its keyframes best (highest fidelity; a take
+    without a score ranks last; on a tie the earlier take)."""
+    return max(takes, key=lambda t: (t.fidelity if t.fidelity is not None else -1e9, -t.number))
+
+
+def point_clip_at(clip: VideoClip, take: Take) -> None:
+    """Make `take` the scene's selected clip (its row's fingerprint is the caller's to set)."""
+    clip.status, clip.provider, clip.take = "complete", take.provider, take.number
+    clip.file_path, clip.content_hash = take.file_path, take.content_hash
+    clip.duration_seconds, clip.has_audio = take.duration_seconds, take.has_audio
+    clip.operation_id, clip.error_message = None, None

@@ -1,8 +1,12 @@
 """Step 3: one clip per scene, scenes in parallel under a cap.
 
-Each clip: submit → commit the operation id → wait → write to a temporary name → rename →
+Each take: submit → commit the operation id → wait → write to a temporary name → rename →
 commit `complete`. A resume finds the operation id and waits on it instead of submitting again
 (CORE-3). Content-safety rejections and time-outs mark the clip and let the other scenes go on.
+
+A clip is made in a *round* of K takes (`--takes K`, ITER-5), one after another; the round's
+take numbers are committed as each lands, so a resume counts them toward K instead of paying for
+them again; the round ends by selecting the take with the best fidelity.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene, Take, VideoClip, keyframe_of, utcnow
@@ -18,7 +23,13 @@ from vidpipe.media.clipcheck import UnusableClipError, check_clip
 from vidpipe.media.probe import MediaReadError, is_playable_video
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash
-from vidpipe.pipeline.takes import next_take_number, with_direction
+from vidpipe.pipeline.takes import (
+    best_take,
+    next_take_number,
+    point_clip_at,
+    takes_wanted,
+    with_direction,
+)
 from vidpipe.providers.base import (
     ClipOutcome,
     ProgressFn,
@@ -44,7 +55,7 @@ def clip_is_done(
     """Finished for this stage: a playable clip, or a miss that the stitch will skip (CORE-8),
     made from the current inputs (`expected`: its fingerprint now; None skips that check)."""
     clip = scene.clip
-    if clip is None:
+    if clip is None or clip.round_takes is not None:  # none yet, or a round of takes under way
         return False
     if expected is not None and clip.fingerprint is not None and clip.fingerprint != expected:
         return False  # stale: its frames, motion prompt or options changed (ITER-1)
@@ -138,7 +149,7 @@ async def _start_new_take_if_stale(
         return
     async with ctx.db_lock:
         clip.status, clip.operation_id, clip.file_path = "pending", None, None
-        clip.error_message, clip.fingerprint = None, None
+        clip.error_message, clip.fingerprint, clip.round_takes = None, None, None
         clip.duration_seconds = clip.has_audio = clip.submitted_at = clip.completed_at = None
         await session.commit()
 
@@ -191,21 +202,80 @@ def _interrupted(scene: Scene) -> str:
 async def _make_clip(
     session: AsyncSession, project: Project, scene: Scene, ctx: PipelineContext
 ) -> None:
+    """A round of K takes, then the best by fidelity is selected. Takes already made in this
+    round count toward K; a submitted take is collected, not sent again. A miss (rejection,
+    time-out) ends the round with the takes made so far; an unknown outcome leaves it open."""
     provider = ctx.providers.video
-    request = _request(project, scene, ctx)
-    index = scene.scene_index
-
-    def progress(fraction: float) -> None:  # called from a worker thread by some providers
-        event = ProgressEvent(
-            "item", "video_gen", f"Scene {index + 1}", scene_index=index, fraction=fraction
-        )
-        ctx.report(event)
-
     async with ctx.db_lock:
         clip = scene.clip
         if clip is None or clip.provider != provider.provider_id:
-            clip = scene.clip = VideoClip(status="pending", provider=provider.provider_id)
-            await session.commit()
+            wanted = clip.takes_wanted if clip is not None else None
+            clip = scene.clip = VideoClip(
+                status="pending", provider=provider.provider_id, takes_wanted=wanted
+            )
+        if clip.round_takes is None:
+            clip.round_takes = []
+        await session.commit()
+    while len(clip.round_takes or []) < takes_wanted(project, clip):
+        if clip.status == "complete":  # the round's previous take is in: start the next one
+            async with ctx.db_lock:
+                clip.status, clip.operation_id, clip.file_path = "pending", None, None
+                clip.submitted_at = clip.completed_at = None
+                await session.commit()
+        await _make_take(session, project, scene, ctx)
+        if clip.status == UNKNOWN:
+            return  # re-sent only with the user's consent; the round goes on after it
+        if clip.status != "complete":
+            break
+    await _finish_round(session, project, scene, ctx)
+
+
+async def _finish_round(
+    session: AsyncSession, project: Project, scene: Scene, ctx: PipelineContext
+) -> None:
+    """Select the round's best take (by fidelity) and close the round."""
+    clip = scene.clip
+    assert clip is not None
+    async with ctx.db_lock:
+        numbers = list(clip.round_takes or [])
+        if numbers:
+            made = list(
+                await session.scalars(
+                    select(Take).where(
+                        Take.project_id == project.id,
+                        Take.scene_index == scene.scene_index,
+                        Take.slot == "clip",
+                        Take.number.in_(numbers),
+                    )
+                )
+            )
+            if made:
+                best = best_take(made)
+                if best.number != clip.take or clip.status != "complete":
+                    point_clip_at(clip, best)  # else the row is that take (operation id kept)
+                if len(made) > 1:
+                    best.auto_selected = True
+        clip.round_takes = clip.takes_wanted = clip.direction = None  # direction: this round only
+        await session.commit()
+
+
+async def _make_take(
+    session: AsyncSession, project: Project, scene: Scene, ctx: PipelineContext
+) -> None:
+    """One take: submit (or collect the submitted one), wait, publish, record it."""
+    provider = ctx.providers.video
+    request = _request(project, scene, ctx)
+    index = scene.scene_index
+    clip = scene.clip
+    assert clip is not None
+    wanted, made = takes_wanted(project, clip), len(clip.round_takes or [])
+    label = f"Scene {index + 1}" + (f", take {made + 1}/{wanted}" if wanted > 1 else "")
+
+    def progress(fraction: float) -> None:  # called from a worker thread by some providers
+        overall = (made + fraction) / wanted  # the scene's item spans its K takes
+        event = ProgressEvent("item", "video_gen", label, scene_index=index, fraction=overall)
+        ctx.report(event)
+
     if clip.status not in ("submitted", "complete") or clip.operation_id is None:
         if not await _submit(session, project, scene, request, ctx):
             return
@@ -254,9 +324,11 @@ async def _make_clip(
                 has_audio=info.has_audio,
             )
         )
-        clip.direction = None  # used by this take only
+        clip.round_takes = [*(clip.round_takes or []), clip.take]
         await session.commit()
-    ctx.report(ProgressEvent("item", "video_gen", f"Scene {index + 1} done", index, fraction=1.0))
+    ctx.report(
+        ProgressEvent("item", "video_gen", f"{label} done", index, fraction=(made + 1) / wanted)
+    )
 
 
 def _fidelity(clip: Path, request: VideoRequest) -> float | None:

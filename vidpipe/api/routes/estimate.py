@@ -25,6 +25,7 @@ from vidpipe.orchestrator.projects import (
     check_capabilities,
     estimate_cost,
 )
+from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
 from vidpipe.providers.registry import ProviderRegistry
 
@@ -75,6 +76,7 @@ async def estimate(
     resolution: Annotated[Literal["480p", "720p", "1080p"], Query()] = "720p",
     crossfade: Annotated[float, Query(ge=0, le=10)] = 0.0,
     max_cost: Annotated[float | None, Query(ge=0)] = None,
+    takes: Annotated[int, Query(ge=1, le=MAX_TAKES, description="Takes per clip.")] = 1,
 ) -> dict[str, Any]:
     fields = {
         "prompt": PLACEHOLDER_PROMPT,
@@ -83,6 +85,7 @@ async def estimate(
         "aspect_ratio": aspect_ratio,
         "resolution": resolution,
         "max_cost": max_cost,
+        "takes": takes,
     }
     try:
         options = GenerateOptions(**fields, crossfade=crossfade)

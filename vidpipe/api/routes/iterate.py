@@ -7,9 +7,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, HTTPException, Path, Response, status
+from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -230,7 +230,7 @@ async def redo(
     actions.refuse_if_running(project, runner)
     with conflicts():
         marked = await editor(session, settings, registry).redo(
-            project.id, scene, SLOTS[body.target], body.direction
+            project.id, scene, SLOTS[body.target], body.direction, body.takes
         )
     return await actions.resume(session, marked, runner, resubmit_unknown=body.resubmit_unknown)
 
@@ -255,7 +255,8 @@ async def takes(
         **RUNNING,
         500: error("ffmpeg failed; the previous final.mp4 is kept."),
     },
-    summary="Use another clip take; re-stitches when nothing else is stale (generates nothing)",
+    summary="Use another clip (or keyframe) take; re-stitches when nothing else is stale "
+    "(generates nothing)",
 )
 async def select_take(
     project: ProjectDep,
@@ -265,10 +266,14 @@ async def select_take(
     settings: SettingsDep,
     registry: RegistryDep,
     runner: RunnerDep,
+    slot: Annotated[
+        Literal["clip", "end_frame", "start_frame"],
+        Query(description="Which take: the clip's (default) or a keyframe's."),
+    ] = "clip",
 ) -> dict[str, Any]:
     actions.refuse_if_running(project, runner)
     with conflicts():
-        await editor(session, settings, registry).select(project.id, scene, take)
+        await editor(session, settings, registry).select(project.id, scene, take, SLOTS[slot])
     plan = await plan_project(session, project.id, settings=settings, registry=registry)
     if [item.kind for item in plan.items] == ["stitch"]:
         fresh = await load_project(session, project.id)

@@ -1,0 +1,173 @@
+"""Selecting a take (ITER-5): point a scene's clip or keyframe at an older (or newer) take.
+
+A chosen take is accepted for the inputs of now (the user picked it). Choosing another keyframe
+changes the inputs of everything drawn or animated from it; where a take made from exactly those
+inputs already exists (e.g. going back after a `redo --end-frame`), it is selected again instead
+of being paid for twice; the rest is stale and `plan` shows it. Nothing is ever deleted.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip
+from vidpipe.errors import BadInputError
+from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
+from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, keyframe_of
+from vidpipe.pipeline.takes import best_take, point_clip_at, split_direction
+from vidpipe.pipeline.video_gen import expected_clip_fingerprint
+from vidpipe.providers.base import ProviderSet
+from vidpipe.storage import ProjectStorage
+
+SLOT_FLAGS = {"clip": "--clip", "end": "--end-frame", "start": "--start-frame"}
+
+
+async def find_take(
+    session: AsyncSession,
+    project: Project,
+    storage: ProjectStorage,
+    scene: Scene,
+    slot: str,
+    number: int,
+) -> Take:
+    """Take `number` of a scene's slot, whose file is still there; BadInputError otherwise."""
+    scene_number = scene.scene_index + 1
+    if slot == "start" and scene.scene_index > 0:
+        raise BadInputError(
+            f"scene {scene_number}'s start frame is scene {scene.scene_index}'s end frame; "
+            f"select that: --scene {scene.scene_index} --end-frame"
+        )
+    take = await session.scalar(
+        select(Take).where(
+            Take.project_id == project.id,
+            Take.scene_index == scene.scene_index,
+            Take.slot == slot,
+            Take.number == number,
+        )
+    )
+    what = "clip" if slot == "clip" else f"{slot} frame"
+    if take is None:
+        raise BadInputError(f"scene {scene_number} has no {what} take {number}")
+    if not storage.resolve(take.file_path).is_file():
+        raise BadInputError(f"the file of take {number} ({take.file_path}) is gone")
+    return take
+
+
+def select_clip_take(
+    project: Project,
+    scene: Scene,
+    take: Take,
+    storage: ProjectStorage,
+    providers: ProviderSet,
+) -> None:
+    clip = scene.clip
+    if clip is None:
+        scene.clip = clip = VideoClip(status="complete", provider=take.provider)
+    point_clip_at(clip, take)
+    clip.direction = clip.round_takes = clip.takes_wanted = None  # a round under way ends
+    clip.fingerprint = expected_clip_fingerprint(project, scene, storage, providers.video)
+
+
+async def select_keyframe_take(
+    session: AsyncSession,
+    project: Project,
+    scene: Scene,
+    take: Take,
+    storage: ProjectStorage,
+    providers: ProviderSet,
+) -> None:
+    """Point the keyframe (and the next scene's inherited start) at `take`, then re-select
+    what was already made from the frames now in use."""
+    scenes = list(project.scenes)
+    position = 0 if take.slot == "start" else scene.scene_index + 1
+    content = take.content_hash or file_hash(storage.resolve(take.file_path))
+    previous = chain_keyframe(scenes, position - 1) if position > 0 else None
+    previous_hash = _hash_of(previous, storage)
+    _, _, prompt = chain_slot(scenes, position)
+    fingerprint = keyframe_fingerprint(project, providers.image, prompt, previous_hash)
+    _point_keyframe(scenes, position, take, content, fingerprint)
+    if split_direction(scene.frame_direction, take.slot) is not None:
+        scene.frame_direction = None  # a pending redo of this frame is superseded
+    await _reselect_downstream(session, project, scenes, position, content, storage, providers)
+
+
+def _point_keyframe(
+    scenes: list[Scene], position: int, take: Take, content: str, fingerprint: str
+) -> None:
+    """The generated row at `position` and its inherited twin (the next scene's start)."""
+    owner, slot, prompt = chain_slot(scenes, position)
+    rows: list[Keyframe] = []
+    generated = keyframe_of(owner, slot)
+    if generated is not None:
+        rows.append(generated)
+    if slot == "end" and position < len(scenes):
+        twin = keyframe_of(scenes[position], "start")
+        if twin is not None:
+            rows.append(twin)
+    for row in rows:
+        row.file_path, row.take, row.prompt = take.file_path, take.number, prompt
+        row.content_hash, row.fingerprint = content, fingerprint
+
+
+async def _reselect_downstream(
+    session: AsyncSession,
+    project: Project,
+    scenes: list[Scene],
+    position: int,
+    content: str,
+    storage: ProjectStorage,
+    providers: ProviderSet,
+) -> None:
+    """Later frames of the chain, then clips: where the selected one no longer fits its inputs
+    but a take made from exactly those inputs exists, select that take."""
+    takes = list(await session.scalars(select(Take).where(Take.project_id == project.id)))
+    previous_hash = content
+    for later in range(position + 1, len(scenes) + 1):
+        row = chain_keyframe(scenes, later)
+        if row is None:
+            break
+        _, slot, prompt = chain_slot(scenes, later)
+        expected = keyframe_fingerprint(project, providers.image, prompt, previous_hash)
+        if row.fingerprint != expected:
+            match = _newest(takes, later - 1, slot, expected, storage)
+            if match is None:
+                break  # stale from here on: the plan redraws it
+            _point_keyframe(scenes, later, match, match.content_hash or "", expected)
+        previous_hash = _hash_of(row, storage)
+    for scene in scenes:
+        clip = scene.clip
+        expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        if clip is None or expected is None or clip.fingerprint == expected:
+            continue
+        fitting = [
+            t
+            for t in takes
+            if t.slot == "clip"
+            and t.scene_index == scene.scene_index
+            and t.fingerprint == expected
+            and storage.resolve(t.file_path).is_file()
+        ]
+        if fitting:
+            select_clip_take(project, scene, best_take(fitting), storage, providers)
+
+
+def _newest(
+    takes: list[Take], scene_index: int, slot: str, fingerprint: str, storage: ProjectStorage
+) -> Take | None:
+    fitting = [
+        t
+        for t in takes
+        if t.scene_index == scene_index
+        and t.slot == slot
+        and t.fingerprint == fingerprint
+        and t.content_hash
+        and storage.resolve(t.file_path).is_file()
+    ]
+    return max(fitting, key=lambda t: t.number, default=None)
+
+
+def _hash_of(row: Keyframe | None, storage: ProjectStorage) -> str | None:
+    if row is None:
+        return None
+    return row.content_hash or file_hash(storage.resolve(row.file_path))
