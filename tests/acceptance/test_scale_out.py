@@ -305,6 +305,7 @@ def test_queue_mode_on_sqlite_is_refused_with_one_line(tmp_path: Path) -> None:
     for args, extra in (
         (["worker"], {}),
         (["generate", "a fox", "--detach"], {"VIDPIPE_EXECUTION": "queue"}),
+        (["generate", "a fox", "--detach"], {}),  # inline mode: nobody would run it
     ):
         result = vidpipe(*args, env=env | extra)
         assert result.returncode == 2, (args, result.stderr)

@@ -520,6 +520,7 @@ def worker(
     import logging
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations: only when they fail
     try:
         asyncio.run(run_worker(settings, registry, concurrency or settings.worker_concurrency))
     except KeyboardInterrupt:
