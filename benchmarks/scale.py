@@ -118,6 +118,8 @@ async def one_run(admin_url: str, workdir: Path, workers: int, projects: int, ca
                     )
                     ids.append((await create_project(session, settings, options)).id)
                 queue = make_app(settings)
+                idle_cpu = sum(_cpu_seconds(child.pid) for child in children)
+                load = os.getloadavg()[0]
                 started = time.perf_counter()
                 async with queue.open_async():
                     for project_id in ids:
@@ -144,6 +146,7 @@ async def one_run(admin_url: str, workdir: Path, workers: int, projects: int, ca
                         "(ORDER BY total_duration_seconds) FROM pipeline_runs"
                     )
                 )
+                cpu = sum(_cpu_seconds(child.pid) for child in children) - idle_cpu
     finally:
         for child in children:
             child.terminate()
@@ -159,7 +162,16 @@ async def one_run(admin_url: str, workdir: Path, workers: int, projects: int, ca
         "cap": cap,
         "runners": runners,
         "run_seconds": run_seconds,
+        "cpu_per_project": cpu / projects,
+        "load": load,
     }
+
+
+def _cpu_seconds(pid: int) -> float:
+    import psutil
+
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system + times.children_user + times.children_system
 
 
 async def main() -> None:
@@ -191,7 +203,9 @@ async def main() -> None:
                 f"{workers} worker(s): {result['seconds']:6.1f} s, "
                 f"{result['per_minute']:5.1f} projects/min, scaling efficiency "
                 f"{efficiency:.2f} (target ≥ 0.80); median run {result['run_seconds']:.2f} s, "
-                f"peak clips {result['peak']}, {result['runners']} worker(s) ran projects"
+                f"peak clips {result['peak']}, {result['runners']} worker(s) ran projects; "
+                f"worker CPU {result['cpu_per_project']:.2f} s/project; "
+                f"load average {result['load']:.1f} at start"
             )
         capped = await one_run(args.admin_url, workdir, 4, projects, cap=3)
         verdict = "never exceeded" if capped["peak"] <= capped["cap"] else "EXCEEDED"
