@@ -19,6 +19,7 @@ from vidpipe.db.engine import create_engine, open_database
 from vidpipe.db.limits import GlobalRateLimiter, global_slot
 from vidpipe.db.migrate import upgrade_to_head
 from vidpipe.db.models import Project
+from vidpipe.orchestrator.leases import try_acquire
 from vidpipe.providers.registry import load_registry
 from vidpipe.runners.queue import QUEUE, enqueue, make_app
 
@@ -51,7 +52,7 @@ async def engine(postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
         await engine.dispose()
 
 
-async def test_jobs_for_a_deleted_or_a_complete_project_end_without_error(
+async def test_jobs_for_a_deleted_a_complete_or_a_held_project_end_without_error(
     queue_settings: Settings,
 ) -> None:
     async with open_database(queue_settings.effective_database_url) as sessions:
@@ -60,9 +61,13 @@ async def test_jobs_for_a_deleted_or_a_complete_project_end_without_error(
             async with sessions() as session:
                 done = await new_project(session, queue_settings, TINY)
                 gone = await new_project(session, queue_settings, TINY)
+                held = await new_project(session, queue_settings, TINY)
                 assert await enqueue(app, session, done)
                 assert not await enqueue(app, session, done)  # one queued job per project
                 assert await enqueue(app, session, gone)
+                assert await enqueue(app, session, held)
+                # a foreground `vidpipe resume` on another machine holds this one
+                assert await try_acquire(session, held, "elsewhere:4242:cafe", 60) is None
                 complete = await session.get(Project, done)
                 assert complete is not None and complete.queued_at is not None
                 complete.status = "complete"
@@ -77,12 +82,19 @@ async def test_jobs_for_a_deleted_or_a_complete_project_end_without_error(
                     text("SELECT args->>'project_id', status FROM procrastinate_jobs ORDER BY id")
                 )
             ).all()
-            assert jobs == [(str(done), "succeeded"), (str(gone), "succeeded")]
+            assert jobs == [
+                (str(done), "succeeded"),
+                (str(gone), "succeeded"),
+                (str(held), "succeeded"),
+            ]
             runs = await session.scalar(text("SELECT count(*) FROM pipeline_runs"))
             assert runs == 0  # nothing was run
             project = await session.get(Project, done, populate_existing=True)
             assert project is not None and project.status == "complete"
             assert project.queued_at is None
+            untouched = await session.get(Project, held, populate_existing=True)
+            assert untouched is not None and untouched.status == "pending"
+            assert untouched.lease_owner == "elsewhere:4242:cafe"
 
 
 async def test_global_slots_never_exceed_the_cap_across_holders(engine: AsyncEngine) -> None:

@@ -340,10 +340,15 @@ async def _enqueue(
 ) -> int:
     """Queue the project for a worker (SCALE-1); print its id, or its document with --json."""
     from vidpipe.db.queries import load_project
+    from vidpipe.errors import NotResumableError
     from vidpipe.orchestrator.report import project_summary
+    from vidpipe.orchestrator.state import can_resume
     from vidpipe.runners.queue import enqueue, make_app
     from vidpipe.storage import ProjectStorage
 
+    project = await load_project(session, project_id)
+    if not can_resume(project.status):  # as a foreground run would refuse it
+        raise NotResumableError(f"project {project_id} is {project.status}; nothing to resume")
     queue = make_app(settings)
     async with queue.open_async():
         await enqueue(queue, session, project_id)
