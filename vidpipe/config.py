@@ -9,12 +9,17 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
+)
+
+QUEUE_NEEDS_POSTGRES = (
+    "VIDPIPE_EXECUTION=queue needs PostgreSQL: set VIDPIPE_DATABASE_URL to a "
+    "postgresql+asyncpg:// URL (SQLite runs projects in-process: VIDPIPE_EXECUTION=inline)"
 )
 
 
@@ -129,6 +134,38 @@ class Settings(BaseSettings):
     api_max_runs: int = Field(
         default=2, ge=1, le=32, description="Projects the API server runs at once; others queue."
     )
+
+    # Scale-out (SCALE-1..4): projects run by `vidpipe worker` processes from a PostgreSQL queue
+    execution: Literal["inline", "queue"] = Field(
+        default="inline",
+        description="inline: runs in the CLI or API process; queue: in `vidpipe worker`s.",
+    )
+    worker_concurrency: int = Field(
+        default=4, ge=1, le=64, description="Projects one `vidpipe worker` runs at once."
+    )
+    worker_heartbeat_seconds: float = Field(
+        default=5.0, gt=0, description="How often a worker beats and looks for stalled jobs."
+    )
+    worker_stalled_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A worker silent this long is dead: its jobs are retried by another worker.",
+    )
+    slot_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="Lease of a global provider slot; a dead holder's slot frees after it.",
+    )
+
+    @model_validator(mode="after")
+    def _queue_needs_postgres(self) -> Settings:
+        if self.execution == "queue" and not self.uses_postgres:
+            raise ValueError(QUEUE_NEEDS_POSTGRES)
+        return self
+
+    @property
+    def uses_postgres(self) -> bool:
+        return self.effective_database_url.startswith("postgresql")
 
     @classmethod
     def settings_customise_sources(

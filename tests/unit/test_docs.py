@@ -85,3 +85,21 @@ def test_every_endpoint_is_in_the_readme_table() -> None:
         named = [f"{method.upper()} {path}" for method in operations]
         missing += [operation for operation in named if operation not in README]
     assert not missing, missing
+
+
+SCALE_OUT_SETTINGS = [
+    name for name in Settings.model_fields if name.startswith(("worker_", "slot_", "execution"))
+]
+
+
+@pytest.mark.parametrize("name", [*SCALE_OUT_SETTINGS, "database_url", "data_dir"])
+def test_the_deploy_guide_names_every_scale_out_setting(name: str) -> None:
+    deploy = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text()
+    assert f"VIDPIPE_{name.upper()}" in deploy
+
+
+def test_the_deploy_guide_shows_the_scale_out_commands() -> None:
+    deploy = (Path(__file__).resolve().parents[2] / "docs" / "deploy.md").read_text()
+    for command in ("vidpipe worker --concurrency", "vidpipe workers", "vidpipe serve", "--detach"):
+        assert command in deploy
+    assert {"execution", "worker_concurrency"} <= set(SCALE_OUT_SETTINGS)  # the filter works

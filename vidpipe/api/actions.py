@@ -35,6 +35,7 @@ from vidpipe.orchestrator.projects import (
 )
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner, lease_is_live
+from vidpipe.runners.queue import QueueRunner
 
 
 def accepted(project_id: uuid.UUID, estimate: float | None) -> dict[str, Any]:
@@ -50,7 +51,7 @@ async def generate(
     session: AsyncSession,
     settings: Settings,
     registry: ProviderRegistry,
-    runner: BackgroundRunner,
+    runner: BackgroundRunner | QueueRunner,
     options: GenerateOptions,
 ) -> dict[str, Any]:
     """Check the options against the configured providers and the budget, create, queue."""
@@ -65,14 +66,14 @@ async def generate(
     except BadInputError as exc:
         raise body_error(exc) from None
     project = await create_project(session, settings, options, estimate)
-    runner.submit(project.id)
+    await runner.enqueue(project.id)
     return accepted(project.id, estimate)
 
 
 async def resume(
     session: AsyncSession,
     project: Project,
-    runner: BackgroundRunner,
+    runner: BackgroundRunner | QueueRunner,
     *,
     resubmit_unknown: bool = False,
 ) -> dict[str, Any]:
@@ -85,7 +86,7 @@ async def resume(
     refuse_if_running(project, runner)
     if resubmit_unknown:
         await approve_resubmissions(session, project.id)
-    runner.submit(project.id)
+    await runner.enqueue(project.id)
     return accepted(project.id, None)
 
 
@@ -93,7 +94,7 @@ async def restitch(
     session: AsyncSession,
     settings: Settings,
     registry: ProviderRegistry,
-    runner: BackgroundRunner,
+    runner: BackgroundRunner | QueueRunner,
     project: Project,
     crossfade: float | None,
 ) -> dict[str, Any]:
@@ -115,7 +116,7 @@ async def restitch(
     return documents.detail(await load_project(session, project.id), settings, runner)
 
 
-def refuse_if_running(project: Project, runner: BackgroundRunner) -> None:
+def refuse_if_running(project: Project, runner: BackgroundRunner | QueueRunner) -> None:
     if runner.is_active(project.id) or lease_is_live(project):
         raise ProjectBusyError(
             f"project {project.id} is already running ({project.status}); "

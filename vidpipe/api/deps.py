@@ -18,6 +18,7 @@ from vidpipe.db.models import Project
 from vidpipe.errors import ProjectNotFoundError
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner
+from vidpipe.runners.queue import QueueRunner
 
 
 async def get_settings(request: Request) -> Settings:
@@ -28,7 +29,7 @@ async def get_registry(request: Request) -> ProviderRegistry:
     return request.app.state.registry
 
 
-async def get_runner(request: Request) -> BackgroundRunner:
+async def get_runner(request: Request) -> BackgroundRunner | QueueRunner:
     return request.app.state.runner
 
 
@@ -39,7 +40,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RegistryDep = Annotated[ProviderRegistry, Depends(get_registry)]
-RunnerDep = Annotated[BackgroundRunner, Depends(get_runner)]
+RunnerDep = Annotated[BackgroundRunner | QueueRunner, Depends(get_runner)]
 # Closed when the handler returns, before the body is sent: a file download or an event stream
 # never holds a database connection (or a SQLite read transaction) open.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

@@ -17,6 +17,7 @@ from vidpipe.orchestrator.pipeline import plan_project
 from vidpipe.orchestrator.report import project_document, project_summary
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner
+from vidpipe.runners.queue import QueueRunner
 from vidpipe.storage import ProjectStorage
 
 PREFIX = "/api/projects"
@@ -33,9 +34,11 @@ def summary(project: Project, settings: Settings) -> dict[str, Any]:
     return document
 
 
-def status(project: Project, settings: Settings, runner: BackgroundRunner) -> dict[str, Any]:
+def status(
+    project: Project, settings: Settings, runner: BackgroundRunner | QueueRunner
+) -> dict[str, Any]:
     document = summary(project, settings)
-    document["queued"] = runner.is_queued(project.id)
+    document["queued"] = document["queued"] or runner.is_queued(project.id)
     document["progress"] = runner.hub.snapshot(project.id)
     return document
 
@@ -43,7 +46,7 @@ def status(project: Project, settings: Settings, runner: BackgroundRunner) -> di
 def detail(
     project: Project,
     settings: Settings,
-    runner: BackgroundRunner,
+    runner: BackgroundRunner | QueueRunner,
     plan: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The full document; `project` must come with scenes, keyframes, clips and runs loaded.
@@ -66,7 +69,7 @@ async def detail_with_plan(
     session: AsyncSession,
     settings: Settings,
     registry: ProviderRegistry,
-    runner: BackgroundRunner,
+    runner: BackgroundRunner | QueueRunner,
     project_id: uuid.UUID,
 ) -> dict[str, Any]:
     """The full document with per-scene `stale` flags and the plan (no provider is called)."""

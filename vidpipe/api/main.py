@@ -45,6 +45,14 @@ def create_app(
         )
         async with open_database(settings.effective_database_url) as sessions:
             app.state.sessions = sessions
+            if settings.execution == "queue":  # SCALE-1: workers run projects; we enqueue
+                from vidpipe.runners.queue import QueueRunner, make_app
+
+                queue = make_app(settings)
+                async with queue.open_async():
+                    app.state.runner = QueueRunner(queue, sessions)
+                    yield
+                return
             async with background_runner(sessions, settings, registry, execute=execute) as runner:
                 app.state.runner = runner
                 yield

@@ -151,12 +151,22 @@ class Progress(BaseModel):
     scenes: list[SceneProgress]
 
 
+class Runner(BaseModel):
+    host: str
+    pid: int | None
+
+
 class ProjectSummary(_Document):
     """The light document (`vidpipe list --json` fields) plus URLs."""
 
     id: uuid.UUID
     status: ProjectStatus
     running: bool = Field(description="A live runner holds the project's lease.")
+    queued: bool = Field(
+        description="Waiting for a run: in this server for a free slot, or in the queue for a "
+        "worker (VIDPIPE_EXECUTION=queue)."
+    )
+    runner: Runner | None = Field(description="Who runs it now (host and process), if anyone.")
     prompt: str
     style: str
     aspect_ratio: str
@@ -174,7 +184,6 @@ class ProjectSummary(_Document):
 class ProjectStatusDocument(ProjectSummary):
     """For polling: the summary, whether it waits here for a slot, and live progress."""
 
-    queued: bool = Field(description="Waiting in this server for a free run slot.")
     progress: Progress | None
 
 
@@ -248,12 +257,26 @@ class ProjectList(BaseModel):
     offset: int
 
 
+class WorkerDocument(BaseModel):
+    id: str
+    host: str
+    pid: int
+    concurrency: int
+    started_at: Timestamp
+    last_heartbeat: Timestamp
+    running_projects: list[uuid.UUID]
+
+
 class Health(BaseModel):
     status: Literal["ok"]
     version: str
+    execution: Literal["inline", "queue"]
     runs_active: int = Field(description="Runs in this server, running or waiting for a slot.")
     runs_running: int
     max_runs: int
+    workers: list[WorkerDocument] = Field(
+        description="Live `vidpipe worker` processes (queue mode; empty otherwise)."
+    )
 
 
 class Error(BaseModel):

@@ -50,6 +50,13 @@ config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print only a JSON document on stdout.")]
+DetachFlag = Annotated[
+    bool,
+    typer.Option(
+        "--detach",
+        help="Queue the run for a `vidpipe worker` and print the id (VIDPIPE_EXECUTION=queue).",
+    ),
+]
 IdArg = Annotated[
     str,
     typer.Argument(
@@ -114,6 +121,7 @@ def generate(
         int,
         typer.Option(help="Takes per clip (1–4), each paid for; the best by fidelity is used."),
     ] = 1,
+    detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Create a project and run it to the end (or to a review gate)."""
@@ -131,6 +139,7 @@ def generate(
     from vidpipe.providers.registry import load_registry
 
     settings = _settings(ctx)
+    _check_detach(settings, detach)
     try:
         options = GenerateOptions(
             prompt=prompt,
@@ -164,6 +173,8 @@ def generate(
         async with database(settings, create=True) as session:
             project = await create_project(session, settings, options, estimate)
             invocation.project_id = str(project.id)
+            if detach:
+                return await _enqueue(session, settings, project.id, json_output)
             stderr.print(f"project {project.id}", markup=False, soft_wrap=True)
             return await _run(session, settings, project.id, json_output, registry)
 
@@ -240,6 +251,7 @@ def resume(
             help="Pay the plan's cost (and resubmit unknown outcomes) without asking.",
         ),
     ] = False,
+    detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Bring a project up to date; a plan that costs money is shown and confirmed first."""
@@ -247,6 +259,7 @@ def resume(
     from vidpipe.providers.registry import load_registry
 
     settings = _settings(ctx)
+    _check_detach(settings, detach)
     registry = load_registry()
     if max_cost is not None and max_cost < 0:
         raise fail("invalid --max-cost: must be 0 or more", EXIT_BAD_INPUT)
@@ -257,7 +270,7 @@ def resume(
             invocation.project_id = str(project_id)
             return await bring_up_to_date(
                 session, settings, registry, project_id, yes=yes, json_output=json_output,
-                max_cost=max_cost,
+                max_cost=max_cost, detach=detach,
             )  # fmt: skip
 
     execute(work)
@@ -295,9 +308,11 @@ async def bring_up_to_date(
     yes: bool,
     json_output: bool,
     max_cost: float | None = None,
+    detach: bool = False,
 ) -> int:
     """resume's path (also redo's and fork's): the plan, its confirmation when it costs money
-    or risks paying twice (which also approves those resubmissions), the run."""
+    or risks paying twice (which also approves those resubmissions), the run (or, detached,
+    its job in the queue)."""
     from vidpipe.orchestrator.pipeline import plan_project
     from vidpipe.orchestrator.projects import approve_resubmissions, set_budget
 
@@ -311,7 +326,43 @@ async def bring_up_to_date(
         await set_budget(session, project_id, max_cost)
     if plan.resubmissions:
         await approve_resubmissions(session, project_id)
+    if detach:
+        return await _enqueue(session, settings, project_id, json_output)
     return await _run(session, settings, project_id, json_output, registry)
+
+
+def _check_detach(settings: Settings, detach: bool) -> None:
+    if detach and settings.execution != "queue":
+        raise fail(
+            "--detach needs VIDPIPE_EXECUTION=queue (PostgreSQL and `vidpipe worker`s); "
+            "without it the run happens in this process",
+            EXIT_BAD_INPUT,
+        )
+
+
+async def _enqueue(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, json_output: bool
+) -> int:
+    """Queue the project for a worker (SCALE-1); print its id, or its document with --json."""
+    from vidpipe.db.queries import load_project
+    from vidpipe.errors import NotResumableError
+    from vidpipe.orchestrator.report import project_summary
+    from vidpipe.orchestrator.state import can_resume
+    from vidpipe.runners.queue import enqueue, make_app
+    from vidpipe.storage import ProjectStorage
+
+    project = await load_project(session, project_id)
+    if not can_resume(project.status):  # as a foreground run would refuse it
+        raise NotResumableError(f"project {project_id} is {project.status}; nothing to resume")
+    queue = make_app(settings)
+    async with queue.open_async():
+        await enqueue(queue, session, project_id)
+    if json_output:
+        project = await load_project(session, project_id)
+        print_json(project_summary(project, ProjectStorage(settings.projects_dir, project_id)))
+    else:
+        stdout.print(str(project_id), markup=False, soft_wrap=True)
+    return EXIT_OK
 
 
 def show_document(document: dict[str, Any], json_output: bool) -> None:
@@ -449,6 +500,67 @@ def serve(
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
     raise typer.Exit(code)
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    concurrency: Annotated[
+        int | None,
+        typer.Option(
+            min=1, max=64, help="Projects at once (VIDPIPE_WORKER_CONCURRENCY; default 4)."
+        ),
+    ] = None,
+) -> None:
+    """Run queued projects (PostgreSQL); start any number, on any machine. SIGTERM stops it."""
+    import asyncio
+
+    from vidpipe.config import QUEUE_NEEDS_POSTGRES
+    from vidpipe.memory import collect_as_usual
+    from vidpipe.providers.registry import load_registry
+    from vidpipe.runners.worker import run_worker
+
+    settings = _settings(ctx)
+    if not settings.uses_postgres:
+        raise fail(
+            "vidpipe worker needs PostgreSQL; " + QUEUE_NEEDS_POSTGRES.partition(": ")[2],
+            EXIT_BAD_INPUT,
+        )
+    registry = load_registry()
+    registry.build(
+        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
+    )
+    import logging
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)  # migrations: only when they fail
+    collect_as_usual()  # a long-running process: the usual collection schedule from here on
+    try:
+        asyncio.run(run_worker(settings, registry, concurrency or settings.worker_concurrency))
+    except KeyboardInterrupt:
+        pass
+    raise typer.Exit(EXIT_OK)
+
+
+@app.command()
+def workers(ctx: typer.Context, json_output: JsonFlag = False) -> None:
+    """The live workers: host, pid, the projects they run, last heartbeat."""
+    from vidpipe.orchestrator.report import workers_document
+
+    settings = _settings(ctx)
+
+    async def work(invocation: Invocation) -> int:
+        found: list[dict[str, Any]] = []
+        if database_exists(settings):
+            async with database(settings, create=False) as session:
+                found = await workers_document(session, settings)
+        if json_output:
+            print_json(found)
+        else:
+            views.show_workers(stdout, found)
+        return EXIT_OK
+
+    execute(work)
 
 
 @config_app.command("show")

@@ -34,6 +34,11 @@ def show_project(console: Console, document: dict[str, Any]) -> None:
         console.print(f"output: {document['output_path']}", markup=False, soft_wrap=True)
     if document.get("error_message"):
         console.print(f"[red]error:[/] {document['error_message']}", soft_wrap=True)
+    if document.get("runner"):
+        runner = document["runner"]
+        console.print(f"run by: pid {runner['pid']} on {runner['host']}", soft_wrap=True)
+    elif document.get("queued"):
+        console.print("queued: waiting for a worker", soft_wrap=True)
     ledger = document.get("ledger")
     if ledger and (ledger["spent"] or ledger["estimated_cost"]):
         line = f"spent: ${ledger['spent']:.2f} in {ledger['billed_calls']} billed calls"
@@ -126,3 +131,17 @@ def show_checks(console: Console, checks: list[Any]) -> None:
     for check in checks:
         mark = "[green]ok[/]  " if check.ok else "[red]FAIL[/]"
         console.print(f"{mark} {check.name}: {check.detail}", soft_wrap=True)
+
+
+def show_workers(console: Console, documents: list[dict[str, Any]]) -> None:
+    if not documents:
+        console.print("no live workers")
+        return
+    for worker in documents:
+        running = ", ".join(worker["running_projects"]) or "-"
+        console.print(
+            f"{worker['host']} pid {worker['pid']}  running {len(worker['running_projects'])}/"
+            f"{worker['concurrency']}: {running}  last heartbeat {worker['last_heartbeat']}",
+            markup=False,
+            soft_wrap=True,
+        )

@@ -90,6 +90,9 @@ class Project(Base):
     storyboard_version: Mapped[int] = mapped_column(Integer, default=1)  # the ETag of edits
     # `--takes K` (ITER-5): each clip is made as K takes and the best by fidelity is selected
     takes_per_clip: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Queue mode (SCALE-4): a job for the project waits in the queue since then; cleared when a
+    # worker picks it up.
+    queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"
@@ -262,3 +265,16 @@ class Take(Base):
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     has_audio: Mapped[bool | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Worker(Base):
+    """A live `vidpipe worker` (SCALE-4): registered at start, heartbeat while it runs."""
+
+    __tablename__ = "workers"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)  # host:pid:nonce
+    host: Mapped[str] = mapped_column(String(200))
+    pid: Mapped[int] = mapped_column(Integer)
+    concurrency: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_heartbeat: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

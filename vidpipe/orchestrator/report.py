@@ -3,18 +3,53 @@
 from __future__ import annotations
 
 import uuid
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import PipelineRun, Project, Scene, Take, keyframe_of, utcnow
+from vidpipe.db.models import PipelineRun, Project, Scene, Take, Worker, keyframe_of, utcnow
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError
 from vidpipe.providers.billing import BILLED_OUTCOMES
 from vidpipe.storage import ProjectStorage
+
+
+async def workers_document(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
+    """The live `vidpipe worker`s (SCALE-4): host, pid, last heartbeat, projects they run now."""
+    now = utcnow()
+    alive_since = now - timedelta(seconds=settings.worker_stalled_seconds)
+    workers = (
+        await session.scalars(
+            select(Worker).where(Worker.last_heartbeat >= alive_since).order_by(Worker.started_at)
+        )
+    ).all()
+    leased = (
+        await session.execute(
+            select(Project.id, Project.lease_owner).where(Project.lease_expires_at > now)
+        )
+    ).all()
+    documents = []
+    for worker in workers:
+        prefix = f"{worker.host}:{worker.pid}:"
+        documents.append(
+            {
+                "id": worker.id,
+                "host": worker.host,
+                "pid": worker.pid,
+                "concurrency": worker.concurrency,
+                "started_at": _iso(worker.started_at),
+                "last_heartbeat": _iso(worker.last_heartbeat),
+                "running_projects": [
+                    str(project_id)
+                    for project_id, owner in leased
+                    if owner and owner.startswith(prefix)
+                ],
+            }
+        )
+    return documents
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -27,12 +62,24 @@ def is_running(project: Project) -> bool:
     )
 
 
+def runner_of(project: Project) -> dict[str, Any] | None:
+    """Which process runs the project now (a worker in queue mode), from its live lease."""
+    if not is_running(project) or not project.lease_owner:
+        return None
+    host, _, rest = project.lease_owner.partition(":")
+    pid = rest.partition(":")[0]
+    return {"host": host, "pid": int(pid) if pid.isdigit() else None}
+
+
 def project_summary(project: Project, storage: ProjectStorage) -> dict[str, Any]:
     """The light document: for `list` and status polling."""
+    running = is_running(project)
     return {
         "id": str(project.id),
         "status": project.status,
-        "running": is_running(project),
+        "running": running,
+        "queued": project.queued_at is not None and not running,
+        "runner": runner_of(project),
         "prompt": project.prompt,
         "style": project.style,
         "aspect_ratio": project.aspect_ratio,

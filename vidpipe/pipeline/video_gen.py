@@ -12,10 +12,11 @@ them again; the round ends by selecting the take with the best fidelity.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.db.models import Project, Scene, Take, VideoClip, keyframe_of, utcnow
 from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
@@ -113,7 +114,7 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
         if _awaits_consent(scene):
             unknown.append(scene)
             return
-        async with gate:
+        async with gate, _global_slot(session, provider, cap, ctx):
             await _make_clip(session, project, scene, ctx)
         if _awaits_consent(scene):
             unknown.append(scene)
@@ -123,6 +124,26 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
             group.create_task(one(scene))
     if unknown:
         raise SubmissionUnknownError(_unknown_message(sorted(s.scene_index for s in unknown)))
+
+
+def _global_slot(
+    session: AsyncSession, provider: VideoProvider, cap: int, ctx: PipelineContext
+) -> contextlib.AbstractAsyncContextManager[object]:
+    """In queue mode the cap holds across every worker (SCALE-3): one PostgreSQL slot per clip
+    being made, freed when it is done, or when the lease of a holder that died runs out."""
+    if ctx.settings.execution != "queue":
+        return contextlib.nullcontext()
+    from vidpipe.db.limits import global_slot
+
+    engine = session.bind
+    assert isinstance(engine, AsyncEngine)
+    return global_slot(
+        engine,
+        f"{provider.provider_id}:video",
+        cap,
+        holder=f"run:{ctx.run_id}",
+        lease_seconds=ctx.settings.slot_lease_seconds,
+    )
 
 
 class SubmissionUnknownError(RuntimeError):

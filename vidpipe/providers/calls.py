@@ -4,7 +4,8 @@
   backoff and full jitter (tenacity), honouring Retry-After (PROV-2).
 - Authentication faults fail at once with one line naming the setting to fix; never retried.
 - Requests per minute are capped per provider role (aiolimiter), shared by every project the
-  process runs; concurrent operations are capped by `Capabilities.max_concurrency`.
+  process runs; concurrent operations are capped by `Capabilities.max_concurrency`. In queue
+  mode both caps hold across every worker, through PostgreSQL (vidpipe.db.limits, SCALE-3).
 - Long-running operations are polled on the shared PROV-5 schedule (vidpipe.providers.polling):
   the first poll near the model's typical latency (learned from the operations this process has
   seen), later ones every `poll_interval_seconds`, so a finished clip is noticed within ~2 s;
@@ -21,7 +22,7 @@ import time
 import weakref
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from aiolimiter import AsyncLimiter
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
@@ -122,7 +123,7 @@ async def with_retries(
     policy: RetryPolicy,
     *,
     what: str,
-    limiter: AsyncLimiter | None = None,
+    limiter: Limiter | None = None,
     billable: bool = False,
     resend_unknown: bool = True,
 ) -> T:
@@ -174,14 +175,18 @@ async def with_retries(
 
 # ---------------------------------------------------------------- rate limits
 
-_limiters: weakref.WeakKeyDictionary[
-    asyncio.AbstractEventLoop, dict[tuple[str, float], AsyncLimiter]
-]
+
+class Limiter(Protocol):
+    async def acquire(self) -> None: ...
+
+
+_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[tuple[str, float], Limiter]]
 _limiters = weakref.WeakKeyDictionary()
 
 
-def rate_limiter(settings: Settings, key: str, default_rpm: float | None) -> AsyncLimiter | None:
-    """The process-wide requests-per-minute limiter for `key` ("provider:role"), if any."""
+def rate_limiter(settings: Settings, key: str, default_rpm: float | None) -> Limiter | None:
+    """The requests-per-minute limiter for `key` ("provider:role"), if any: this process's, or
+    in queue mode the one every worker shares through PostgreSQL (SCALE-3)."""
     rpm = settings.rate_limits.get(key, default_rpm)
     if not rpm or rpm <= 0:
         return None
@@ -189,7 +194,14 @@ def rate_limiter(settings: Settings, key: str, default_rpm: float | None) -> Asy
     per_loop = _limiters.setdefault(loop, {})
     limiter = per_loop.get((key, rpm))
     if limiter is None:
-        limiter = per_loop[(key, rpm)] = AsyncLimiter(rpm, 60)
+        if settings.execution == "queue":
+            from vidpipe.db.limits import GlobalRateLimiter, shared_engine
+
+            engine = shared_engine(settings.effective_database_url)
+            limiter = GlobalRateLimiter(engine, key, rpm)
+        else:
+            limiter = AsyncLimiter(rpm, 60)
+        per_loop[(key, rpm)] = limiter
     return limiter
 
 

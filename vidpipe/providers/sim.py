@@ -6,6 +6,10 @@ an eighth of the frame size. Video operations behave like a remote service: `sub
 once, the operation finishes after the video latency (± `VIDPIPE_SIM_JITTER`), and `wait` polls
 it on the same schedule real providers use (PROV-5), so the delay between an operation finishing
 and the pipeline noticing it can be measured (`SimVideoProvider.notice_delays`).
+
+In queue mode (many workers on one PostgreSQL) each operation is also counted in the database
+from submit to collected, with the highest count ever seen (`sim_concurrency.peak`), so a test or
+benchmark can check that the global cap (SCALE-3) was never exceeded by all workers together.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from typing import ClassVar
 import numpy as np
 from PIL import Image
 
+from vidpipe.config import Settings
 from vidpipe.errors import ProviderError
 from vidpipe.media.encode import ClipWriter
 from vidpipe.providers.base import (
@@ -75,6 +80,7 @@ class SimVideoProvider(VideoProvider):
         latency = self.settings.sim_latency.get("video", 0.0)
         jitter = self.settings.sim_jitter
         actual = latency * (1 + random.uniform(-jitter, jitter))
+        await _count_operations(self.settings, +1)
         now = time.time()
         return f"{OP_PREFIX}{request.scene_index}-{now:.6f}-{now + actual:.6f}"
 
@@ -99,9 +105,12 @@ class SimVideoProvider(VideoProvider):
                 on_progress(min(0.99, (now - submitted_at) / latency))
             return now if now >= done_at else None
 
-        noticed = await poll_until_done(
-            check, schedule, submitted_at=submitted_at, what=f"sim operation {operation_id}"
-        )
+        try:
+            noticed = await poll_until_done(
+                check, schedule, submitted_at=submitted_at, what=f"sim operation {operation_id}"
+            )
+        finally:
+            await asyncio.shield(_count_operations(self.settings, -1))
         type(self).notice_delays.append(noticed - done_at)
         template = await asyncio.to_thread(self._template, request)
         await asyncio.to_thread(shutil.copyfile, template, dest)
@@ -122,6 +131,28 @@ class SimVideoProvider(VideoProvider):
                         writer.write_frame(np.full((height, width, 3), shade, np.uint8))
                 cls._templates[key] = path
             return cls._templates[key]
+
+
+COUNT_KEY = "sim:video"
+_COUNT = """
+INSERT INTO sim_concurrency (key, running, peak)
+VALUES (:key, GREATEST(:delta, 0), GREATEST(:delta, 0))
+ON CONFLICT (key) DO UPDATE
+    SET running = sim_concurrency.running + :delta,
+        peak = GREATEST(sim_concurrency.peak, sim_concurrency.running + :delta)
+"""
+
+
+async def _count_operations(settings: Settings, delta: int) -> None:
+    """Operations running across all workers, and the peak (queue mode only)."""
+    if settings.execution != "queue":
+        return
+    from sqlalchemy import text
+
+    from vidpipe.db.limits import shared_engine
+
+    async with shared_engine(settings.effective_database_url).begin() as connection:
+        await connection.execute(text(_COUNT), {"key": COUNT_KEY, "delta": delta})
 
 
 def _parse(operation_id: str) -> tuple[float, float]:

@@ -111,6 +111,10 @@ class BackgroundRunner:
         task.add_done_callback(forget)
         return True
 
+    async def enqueue(self, project_id: uuid.UUID) -> bool:
+        """`submit`, under the name the queue runner (vidpipe.runners.queue) shares."""
+        return self.submit(project_id)
+
     def is_active(self, project_id: uuid.UUID) -> bool:
         """Running here, or waiting here for a slot."""
         return project_id in self._tasks

@@ -1,4 +1,5 @@
-"""GET /api/health: the server is up and its database answers (no token needed)."""
+"""GET /api/health: the server is up, its database answers, and which workers are live (SCALE-4);
+no token needed."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import text
 from vidpipe import __version__
 from vidpipe.api.deps import RunnerDep, SessionDep, SettingsDep
 from vidpipe.api.schemas import Health
+from vidpipe.orchestrator.report import workers_document
 
 router = APIRouter(prefix="/api", tags=["health"])
 
@@ -18,6 +20,8 @@ async def health(session: SessionDep, settings: SettingsDep, runner: RunnerDep) 
     return {
         "status": "ok",
         "version": __version__,
+        "execution": settings.execution,
+        "workers": await workers_document(session, settings),
         "runs_active": runner.active_count,
         "runs_running": runner.running_count,
         "max_runs": settings.api_max_runs,

@@ -306,7 +306,7 @@ async def fork(
         if edits:
             twin = await work.edit(twin.id, **edits)
     if twin.status != "complete":
-        runner.submit(twin.id)
+        await runner.enqueue(twin.id)
     return actions.accepted(twin.id, None)
 
 
