@@ -32,6 +32,7 @@ from vidpipe.orchestrator.projects import (
     check_provider_setup,
     create_project,
     estimate_cost,
+    reference_specs,
 )
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner, lease_is_live
@@ -62,9 +63,10 @@ async def generate(
         estimate = estimate_cost(options, providers)
         check_budget(options, estimate)
         await check_provider_setup(providers)
+        references = reference_specs(options, settings)
     except BadInputError as exc:
         raise body_error(exc) from None
-    project = await create_project(session, settings, options, estimate)
+    project = await create_project(session, settings, options, estimate, references)
     runner.submit(project.id)
     return accepted(project.id, estimate)
 

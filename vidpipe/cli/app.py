@@ -110,6 +110,14 @@ def generate(
         str | None,
         typer.Option(help="Stop for review after 'storyboard' or 'keyframes'; resume goes on."),
     ] = None,
+    reference: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reference",
+            help="A character or object to keep the same: NAME=PATH[::description] "
+            "(PNG, JPEG or WebP; repeatable).",
+        ),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Create a project and run it to the end (or to a review gate)."""
@@ -123,6 +131,7 @@ def generate(
         create_project,
         estimate_cost,
         one_line,
+        reference_specs,
     )
     from vidpipe.providers.registry import load_registry
 
@@ -144,6 +153,9 @@ def generate(
     registry = load_registry()
 
     async def work(invocation: Invocation) -> int:
+        from vidpipe.orchestrator.references import parse_option
+
+        references = reference_specs(options, settings, [parse_option(r) for r in reference or []])
         providers = registry.build(
             settings,
             settings.storyboard_provider,
@@ -154,10 +166,17 @@ def generate(
         estimate = estimate_cost(options, providers)
         check_budget(options, estimate)
         await check_provider_setup(providers)
+        if references and not providers.image.capabilities.supports_references:
+            stderr.print(
+                f"warning: the {providers.image.provider_id} image provider takes no reference "
+                "images; keyframes are drawn from the prompts alone",
+                markup=False,
+                soft_wrap=True,
+            )
         if estimate > 0 and not yes:
             _confirm_cost(estimate)
         async with database(settings, create=True) as session:
-            project = await create_project(session, settings, options, estimate)
+            project = await create_project(session, settings, options, estimate, references)
             invocation.project_id = str(project.id)
             stderr.print(f"project {project.id}", markup=False, soft_wrap=True)
             return await _run(session, settings, project.id, json_output, registry)

@@ -4,6 +4,7 @@ is written, against the chosen providers' capabilities (CLI-5, API-7)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -13,10 +14,31 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Project
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError, NotResumableError, ProjectBusyError
+from vidpipe.orchestrator.references import (
+    ReferenceSpec,
+    UploadPool,
+    attach,
+    check_description,
+    check_name,
+    check_unique,
+)
 from vidpipe.orchestrator.report import is_running
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
+from vidpipe.storage import ProjectStorage
 
 MAX_PROMPT = 4_000
+
+
+class ReferenceUse(BaseModel):
+    """An uploaded reference image (POST /api/references) named for a new project (REF-1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=40, description="Unique in the project.")
+    id: str = Field(
+        pattern=r"^[0-9a-f]{40}$", description="The id `POST /api/references` returned."
+    )
+    description: str | None = Field(default=None, max_length=1000)
 
 
 class GenerateOptions(BaseModel):
@@ -34,6 +56,12 @@ class GenerateOptions(BaseModel):
     max_cost: float | None = Field(default=None, ge=0)
     pause_after: Literal["storyboard", "keyframes"] | None = Field(
         default=None, description="Stop for review after this stage (status `paused`)."
+    )
+    references: list[ReferenceUse] = Field(
+        default_factory=list,
+        max_length=12,
+        description="Reference images (characters, objects) to keep the same in every scene "
+        "that shows them.",
     )
 
     @field_validator("prompt", "style")
@@ -64,6 +92,7 @@ FLAG_NAMES = {
     "crossfade": "--crossfade",
     "max_cost": "--max-cost",
     "pause_after": "--pause-after",
+    "references": "--reference",
 }
 
 
@@ -145,7 +174,9 @@ async def create_project(
     settings: Settings,
     options: GenerateOptions,
     estimated_cost: float | None = None,
+    references: Sequence[ReferenceSpec] = (),
 ) -> Project:
+    """The project row, with its reference images stored in its folder (checked beforehand)."""
     project = Project(
         prompt=options.prompt,
         style=options.style,
@@ -162,10 +193,31 @@ async def create_project(
         image_provider=settings.image_provider,
         video_provider=settings.video_provider,
         status="pending",
+        references=[],
     )
     session.add(project)
+    if references:
+        await session.flush()  # the id names the folder
+        storage = ProjectStorage(settings.projects_dir, project.id)
+        for spec in references:
+            attach(project, storage, spec)
     await session.commit()
     return project
+
+
+def reference_specs(
+    options: GenerateOptions, settings: Settings, from_files: Sequence[ReferenceSpec] = ()
+) -> list[ReferenceSpec]:
+    """The references of a new project, checked: files given on the command line and uploads
+    named in the options; names unique."""
+    pool = UploadPool(settings.data_dir)
+    specs = list(from_files)
+    for use in options.references:
+        name = check_name(use.name)
+        image = pool.get(use.id, f"reference {name}")
+        specs.append(ReferenceSpec(name, image, check_description(use.description)))
+    check_unique(specs)
+    return specs
 
 
 async def set_budget(session: AsyncSession, project_id: uuid.UUID, max_cost: float) -> None:
