@@ -51,6 +51,8 @@ def detail(
     storage = ProjectStorage(settings.projects_dir, project.id)
     document = project_document(project, storage, plan)
     document.update(status(project, settings, runner))
+    for ref in document["references"]:
+        ref["url"] = project_url(project.id, f"/references/{ref['name']}")
     for scene in document["scenes"]:
         base = project_url(project.id, f"/keyframes/{scene['index']}")
         has_clip = scene["clip_path"] and scene["clip_status"] == "complete"

@@ -88,13 +88,17 @@ def storyboard_document(project: Project) -> dict[str, Any]:
             ).model_dump()
             for s in project.scenes
         ],
+        "references": [
+            {"name": ref.name, "id": ref.content_hash, "description": ref.description}
+            for ref in project.references
+        ],
     }
 
 
 def parse_storyboard(data: Any) -> Storyboard:
     """A whole storyboard from a file or a request body; BadInputError says what is wrong."""
-    if isinstance(data, dict):
-        data = {k: v for k, v in data.items() if k != "version"}
+    if isinstance(data, dict):  # the document's version and references are not the storyboard
+        data = {k: v for k, v in data.items() if k not in ("version", "references")}
     try:
         return Storyboard.model_validate(data)
     except ValidationError as exc:

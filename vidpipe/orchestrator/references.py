@@ -11,9 +11,12 @@ from __future__ import annotations
 import io
 import os
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from vidpipe.config import Settings
 from vidpipe.db.models import Project, Reference, Scene
 from vidpipe.errors import BadInputError
 from vidpipe.pipeline.fingerprints import bytes_hash
@@ -177,6 +180,42 @@ def check_scene_names(scene_names: list[list[str]], known: set[str]) -> None:
                 f"invalid storyboard at scenes.{number - 1}.references: unknown reference "
                 f"{unknown[0]!r} (the project's references: {listed})"
             )
+
+
+def reference_changes(
+    project: Project, settings: Settings, uses: Sequence[Any]
+) -> tuple[list[ReferenceSpec], list[str]]:
+    """A whole new set of references (name, id, description) as additions and removals: a
+    name kept with its id and description is left alone, one with another id or description is
+    replaced, a new name added, a name left out removed. Ids are content hashes: the project's
+    own images, or uploads."""
+    pool = UploadPool(settings.data_dir)
+    storage = ProjectStorage(settings.projects_dir, project.id)
+    current = {ref.name: ref for ref in project.references}
+    add: list[ReferenceSpec] = []
+    remove: list[str] = []
+    for use in uses:
+        name = check_name(use.name)
+        description = check_description(use.description)
+        ref = current.get(name)
+        if ref is not None and ref.content_hash == use.id and ref.description == description:
+            continue
+        if ref is not None:
+            remove.append(name)
+        own = next((r for r in project.references if r.content_hash == use.id), None)
+        if own is not None:
+            image = read_image(storage.resolve(own.file_path), f"reference {name}")
+        else:
+            image = pool.get(use.id, f"reference {name}")
+        add.append(ReferenceSpec(name, image, description))
+    check_unique(add, {n for n in current if n not in remove and n not in _names(add)})
+    given = {check_name(use.name) for use in uses}
+    remove += [name for name in current if name not in given]
+    return add, remove
+
+
+def _names(specs: Sequence[ReferenceSpec]) -> set[str]:
+    return {spec.name for spec in specs}
 
 
 class UploadPool:
