@@ -449,7 +449,8 @@ def dominant_colours(data: bytes) -> list[str]:
              "black": (10, 10, 10), "skin": (240, 200, 170), "yellow": (230, 200, 30)}  # fmt: skip
     try:
         with Image.open(io.BytesIO(data)) as image:
-            pixels = list(image.convert("RGB").resize((32, 32)).getdata())
+            small = image.convert("RGB").resize((32, 32))
+            pixels = [small.getpixel((x, y)) for y in range(32) for x in range(32)]
     except (UnidentifiedImageError, OSError) as exc:
         raise ValueError(str(exc)) from None
     counts: dict[str, int] = {}

@@ -34,7 +34,10 @@ class ReferenceUse(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=40, description="Unique in the project.")
+    name: str = Field(
+        pattern=r"^[A-Za-z][A-Za-z0-9 _'.-]{0,39}$",
+        description="Unique in the project (letters, digits, spaces, _'.- ; a letter first).",
+    )
     id: str = Field(
         pattern=r"^[0-9a-f]{40}$", description="The id `POST /api/references` returned."
     )

@@ -17,16 +17,58 @@ _BACKGROUND_DISTANCE = 38.0  # RGB distance from the border colour that counts a
 _HEIGHT = 0.52  # a cut-out's height as a share of the picture (above the caption band)
 
 
-def composite(rgb: np.ndarray, references: tuple[ReferenceImage, ...], band: int) -> np.ndarray:
-    """`rgb` (uint8, h×w×3) with each reference's cut-out and palette strip pasted in."""
-    out = rgb.astype(np.float32)
-    h, w = out.shape[:2]
+def composite(
+    rgb: np.ndarray, references: tuple[ReferenceImage, ...], band: int, *, derived: bool = False
+) -> np.ndarray:
+    """`rgb` (uint8, h×w×3) with each reference's cut-out and palette strip pasted in.
+
+    `derived`: the picture was made from the previous keyframe by a camera move, so it may hold
+    that frame's copy of the subject, moved and scaled; that copy is found and painted over
+    (inpainted) first, so the subject stands once, in its place."""
+    h, w = rgb.shape[:2]
     scene_h = h - band
-    for index, reference in enumerate(references):
-        subject, alpha = cutout(reference)
+    cutouts = [cutout(reference) for reference in references]
+    if derived:
+        rgb = _remove_moved_copies(rgb, cutouts, scene_h)
+    out = rgb.astype(np.float32)
+    for index, (subject, alpha) in enumerate(cutouts):
         _paste(out, subject, alpha, index, len(references), scene_h)
         _palette_strip(out, palette(subject, alpha), index, min(h, w))
     return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _remove_moved_copies(
+    rgb: np.ndarray, cutouts: list[tuple[np.ndarray, np.ndarray]], scene_h: int
+) -> np.ndarray:
+    """Inpaint each subject's best masked match (a camera move scales by at most ~1.12)."""
+    hole = np.zeros(rgb.shape[:2], np.uint8)
+    scene = rgb[:scene_h].astype(np.float32)
+    for index, (subject, alpha) in enumerate(cutouts):
+        _, (base_w, base_h) = _placement(subject, index, len(cutouts), scene_h, rgb.shape[1])
+        best: tuple[float, int, int, np.ndarray] | None = None
+        for scale in (1.0, 1.04, 1.08, 1.12, 1.16):
+            size = (max(4, int(base_w * scale)), max(8, int(base_h * scale)))
+            if size[0] >= scene.shape[1] or size[1] >= scene.shape[0]:
+                continue
+            piece = cv2.resize(subject, size, interpolation=cv2.INTER_AREA)
+            mask = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+            mask3 = np.repeat((mask > 0.5).astype(np.float32)[..., None], 3, axis=2)
+            found = cv2.matchTemplate(scene, piece, cv2.TM_SQDIFF, mask=mask3)
+            cost, _, (x, y), _ = cv2.minMaxLoc(found)
+            per_pixel = cost / max(1.0, float(mask3.sum()))
+            if best is None or per_pixel < best[0]:
+                best = (per_pixel, x, y, mask)
+        if best is not None and best[0] < 45.0**2:  # a close match: that is the old copy
+            _, x, y, mask = best
+            solid = (mask > 0.05).astype(np.uint8) * 255
+            region = hole[y : y + mask.shape[0], x : x + mask.shape[1]]
+            region[:] = np.maximum(region, solid)
+            below = hole[y + mask.shape[0] : scene_h, x : x + mask.shape[1]]  # cut off by the
+            below[:] = np.maximum(below, solid[-1])  # frame's bottom: the feet go on down
+    if not hole.any():
+        return rgb
+    hole = cv2.dilate(hole, np.ones((5, 5), np.uint8))
+    return cv2.inpaint(rgb, hole, 5, cv2.INPAINT_TELEA)
 
 
 def cutout(reference: ReferenceImage) -> tuple[np.ndarray, np.ndarray]:
@@ -65,24 +107,31 @@ def palette(subject: np.ndarray, alpha: np.ndarray, count: int = 4) -> list[np.n
     return colours
 
 
-def _paste(
-    out: np.ndarray, subject: np.ndarray, alpha: np.ndarray, index: int, total: int, scene_h: int
-) -> None:
-    w = out.shape[1]
+def _placement(
+    subject: np.ndarray, index: int, total: int, scene_h: int, w: int
+) -> tuple[tuple[int, int], tuple[int, int]]:
+    """((left, top), (width, height)) of a subject's cut-out in the picture."""
     target_h = max(8, int(scene_h * _HEIGHT))
     scale = target_h / subject.shape[0]
     target_w = max(4, int(subject.shape[1] * scale))
     if target_w > w * 0.8 / total:  # wide subjects: fit the width instead
         scale = (w * 0.8 / total) / subject.shape[1]
         target_w, target_h = max(4, int(w * 0.8 / total)), max(8, int(subject.shape[0] * scale))
-    size = (target_w, target_h)
+    centre = w * (0.7 - 0.45 * index / max(1, total - 1)) if total > 1 else w * 0.68
+    left = int(np.clip(centre - target_w / 2, 0, w - target_w))
+    top = max(0, int(scene_h * 0.96) - target_h)
+    return (left, top), (target_w, target_h)
+
+
+def _paste(
+    out: np.ndarray, subject: np.ndarray, alpha: np.ndarray, index: int, total: int, scene_h: int
+) -> None:
+    (left, top), size = _placement(subject, index, total, scene_h, out.shape[1])
+    target_w, target_h = size
     piece = cv2.resize(subject, size, interpolation=cv2.INTER_AREA)
     mask = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
     mask = cv2.GaussianBlur(mask, (0, 0), max(0.6, target_h / 300))[..., None]
-    centre = w * (0.7 - 0.45 * index / max(1, total - 1)) if total > 1 else w * 0.68
-    left = int(np.clip(centre - target_w / 2, 0, w - target_w))
-    bottom = int(scene_h * 0.96)
-    top = max(0, bottom - target_h)
+    bottom = min(top + target_h, int(scene_h * 0.96))
     piece, mask = piece[: bottom - top], mask[: bottom - top]
     region = out[top:bottom, left : left + target_w]
     scene_light = region.mean(axis=(0, 1))

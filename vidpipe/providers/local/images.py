@@ -34,7 +34,8 @@ def render_png(request: ImageRequest) -> bytes:
     if request.references:
         from vidpipe.providers.local.cutout import composite
 
-        rgb = composite(rgb, request.references, caption_height(request.height))
+        derived = request.reference_image is not None
+        rgb = composite(rgb, request.references, caption_height(request.height), derived=derived)
     rgb = soften_chroma(rgb)
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format="PNG", compress_level=3)
