@@ -81,6 +81,11 @@ async def test_upload_then_generate_and_patch_with_the_id(sqlite_settings: Setti
         (reference,) = detail["references"]
         assert (reference["name"], reference["description"]) == ("Mara", "a courier")
         assert [s["references"] for s in detail["scenes"]] == [["Mara"], ["Mara"]]
+        page = await client.get(f"/projects/{project_id}")  # the web page's references block
+        assert page.status_code == 200
+        assert f'src="{reference["url"]}" alt="Reference Mara"' in page.text
+        assert "in scenes 1, 2" in page.text and "References: Mara" in page.text
+        client.cookies.clear()  # the page's session cookie would make writes need its CSRF token
         served = await client.get(reference["url"])
         assert served.status_code == 200 and served.content == png("red")
         assert served.headers["content-type"] == "image/png"
