@@ -60,10 +60,10 @@ async def generate(
     )
     try:
         check_capabilities(options, providers)
-        estimate = estimate_cost(options, providers)
+        references = reference_specs(options, settings)
+        estimate = estimate_cost(options, providers, references)
         check_budget(options, estimate)
         await check_provider_setup(providers)
-        references = reference_specs(options, settings)
     except BadInputError as exc:
         raise body_error(exc) from None
     project = await create_project(session, settings, options, estimate, references)

@@ -163,7 +163,7 @@ def generate(
             settings.video_provider,
         )
         check_capabilities(options, providers)
-        estimate = estimate_cost(options, providers)
+        estimate = estimate_cost(options, providers, references)
         check_budget(options, estimate)
         await check_provider_setup(providers)
         if references and not providers.image.capabilities.supports_references:

@@ -140,11 +140,16 @@ def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None
         raise BadInputError(problem)
 
 
-def estimate_cost(options: GenerateOptions, providers: ProviderSet) -> float:
-    """Upper estimate in USD: one storyboard, N+1 keyframes, N clips (PROV-4)."""
+def estimate_cost(
+    options: GenerateOptions, providers: ProviderSet, references: Sequence[ReferenceSpec] = ()
+) -> float:
+    """Upper estimate in USD: one storyboard (and a description of each reference given without
+    one, when the writer sees images), N+1 keyframes, N clips (PROV-4)."""
     scenes = options.scenes or DEFAULT_SCENES_FOR_ESTIMATE
+    undescribed = sum(1 for spec in references if not spec.description)
+    describe = undescribed if providers.storyboard.sees_images else 0
     return (
-        providers.storyboard.estimate_cost(calls=1)
+        providers.storyboard.estimate_cost(calls=1 + describe)
         + providers.image.estimate_cost(calls=scenes + 1)
         + providers.video.estimate_cost(seconds=scenes * options.clip_duration)
     )
