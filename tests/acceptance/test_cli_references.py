@@ -71,6 +71,7 @@ def test_every_keyframe_of_a_scene_naming_the_reference_shows_it(vidpipe, tmp_pa
     assert stored.read_bytes() == mara.read_bytes()
     assert stored.name == hashlib.sha256(mara.read_bytes()).hexdigest()[:40] + ".png"
     assert [s["references"] for s in doc["scenes"]] == [["Mara"]] * 3  # named in the idea
+    assert "reference Mara (a courier): scenes 1, 2, 3" in vidpipe("status", doc["id"]).stdout
     with_ref = [similarity(mara, k) for k in keyframes_of(doc)]
     without = [similarity(mara, k) for k in keyframes_of(plain)]
     assert len(with_ref) == 4
