@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -52,7 +53,7 @@ def detail(
     document = project_document(project, storage, plan)
     document.update(status(project, settings, runner))
     for ref in document["references"]:
-        ref["url"] = project_url(project.id, f"/references/{ref['name']}")
+        ref["url"] = project_url(project.id, f"/references/{quote(ref['name'])}")
     for scene in document["scenes"]:
         base = project_url(project.id, f"/keyframes/{scene['index']}")
         has_clip = scene["clip_path"] and scene["clip_status"] == "complete"
