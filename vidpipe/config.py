@@ -98,6 +98,11 @@ class Settings(BaseSettings):
         default="auto",
         description="auto: JSON schema, falling back to JSON mode when the server refuses schemas.",
     )
+    openai_vision: bool | None = Field(
+        default=None,
+        description="The model sees images (describes reference images given without a "
+        "description); unset: yes on api.openai.com, no elsewhere.",
+    )
     comfyui_api_key: SecretStr | None = Field(
         default=None, description="Bearer token, for a ComfyUI behind an authenticating proxy."
     )

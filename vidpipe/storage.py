@@ -16,6 +16,7 @@ from pathlib import Path
 KEYFRAMES = "keyframes"
 CLIPS = "clips"
 OUTPUT = "output"
+REFERENCES = "references"
 FINAL_NAME = "final.mp4"
 TEMP_MARK = ".part-"
 SCRATCH = ".scratch"  # work folders of tools (e.g. the stitcher); wiped at every run start
@@ -40,6 +41,11 @@ class ProjectStorage:
     @staticmethod
     def clip_name(scene_index: int, take: int = 1) -> str:
         return f"{CLIPS}/scene_{scene_index:02d}{_take_suffix(take)}.mp4"
+
+    @staticmethod
+    def reference_name(content_hash: str, extension: str) -> str:
+        """Reference images by content hash: the same picture is one file (REF-1)."""
+        return f"{REFERENCES}/{content_hash}.{extension}"
 
     @staticmethod
     def final_name() -> str:

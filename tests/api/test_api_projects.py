@@ -222,6 +222,7 @@ async def test_openapi_describes_every_endpoint(
         "/api/projects/{project_id}/scenes/{scene}/takes",
         "/api/projects/{project_id}/scenes/{scene}/takes/{take}/select",
         "/api/projects/{project_id}/fork", "/api/projects/{project_id}/stop",
+        "/api/references", "/api/projects/{project_id}/references/{name}",
     }  # fmt: skip
     for path, operations in paths.items():
         for operation in operations.values():
@@ -236,7 +237,7 @@ async def test_openapi_describes_every_endpoint(
     body = schema["components"]["schemas"]["GenerateRequest"]
     assert set(body["properties"]) == {
         "prompt", "style", "aspect_ratio", "clip_duration", "scenes", "resolution", "crossfade",
-        "max_cost", "pause_after", "takes",
+        "max_cost", "pause_after", "takes", "references",
     }  # fmt: skip
 
 

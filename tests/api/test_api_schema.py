@@ -81,11 +81,13 @@ def only_the_unstated_rule_rejects(
     ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
 ) -> None:
     """Stands in for `positive_data_acceptance` on generate: a schema-valid body may be refused
-    only for the one rule JSON Schema cannot state (crossfade shorter than clip_duration)."""
+    only for the rules JSON Schema cannot state (crossfade shorter than clip_duration; a
+    reference names an uploaded image, each name once)."""
+    unstated = ("shorter than the clip duration", "no uploaded reference", "duplicate reference")
     if case.meta is not None and case.meta.generation.mode.is_positive:
         if response.status_code == 422:
             messages = [error["msg"] for error in response.json()["detail"]]
-            assert all("shorter than the clip duration" in m for m in messages), messages
+            assert all(any(rule in m for rule in unstated) for m in messages), messages
         else:
             assert response.status_code == 202, response.text
 
@@ -98,8 +100,25 @@ def test_every_operation_conforms_to_the_openapi_description(case: schemathesis.
             excluded_checks=[positive_data_acceptance],
             additional_checks=[only_the_unstated_rule_rejects],
         )
+    elif case.operation.label == "POST /api/references":
+        case.call_and_validate(
+            excluded_checks=[positive_data_acceptance],
+            additional_checks=[only_images_are_accepted],
+        )
     else:
         case.call_and_validate()
+
+
+def only_images_are_accepted(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> None:
+    """An upload's bytes must be an image (which JSON Schema cannot say): any other file is
+    one 422 saying so; nothing else is refused."""
+    if case.meta is not None and case.meta.generation.mode.is_positive:
+        assert response.status_code in (201, 422), response.text
+        if response.status_code == 422:
+            (error,) = response.json()["detail"]
+            assert error["loc"] == ["body", "file"] and "image" in error["msg"], error
 
 
 @guarded.parametrize()

@@ -3,7 +3,8 @@
 Routes (both `v1beta/models/…` for the Gemini API and `v1beta1/[projects/P/locations/L/]
 publishers/google/models/…` for Vertex AI):
   GET  …/models                         list models (doctor)
-  POST …/{model}:generateContent        storyboard (JSON schema) or image (IMAGE modality)
+  POST …/{model}:generateContent        storyboard (JSON schema), image (IMAGE modality), or
+                                         a description of an inline image (text answer)
   POST …/{model}:predict                Imagen generate / edit
   POST …/{model}:predictLongRunning     Veo: starts an operation, returns its name
   POST …/{model}:fetchPredictOperation  Veo: the operation's state
@@ -28,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import inspect
+import io
 import json
 import re
 import threading
@@ -166,6 +168,9 @@ class FakeGoogle:
             if method == "generateContent":
                 modalities = body.get("generationConfig", {}).get("responseModalities", [])
                 kind = "generateContent:image" if "IMAGE" in modalities else "generateContent:text"
+                parts = (body.get("contents") or [{}])[0].get("parts", [])
+                if kind == "generateContent:text" and any("inlineData" in p for p in parts):
+                    kind = "generateContent:describe"  # a text answer about an image
         recorded = Recorded(kind, path, body, dict(request.headers))
         with self._lock:
             self.requests.append(recorded)
@@ -184,6 +189,7 @@ class FakeGoogle:
             "models.list": self._list_models,
             "generateContent:text": self._storyboard,
             "generateContent:image": self._image,
+            "generateContent:describe": self._describe,
             "predict": self._imagen,
             "predictLongRunning": self._submit_video,
             "fetchPredictOperation": self._fetch_operation,
@@ -269,6 +275,27 @@ class FakeGoogle:
             }
         )
 
+    def _describe(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        """A vision answer: names the image's two most common colours (so tests can tell)."""
+        parts = body["contents"][0]["parts"]
+        image = next(p["inlineData"] for p in parts if "inlineData" in p)
+        try:
+            colours = dominant_colours(b64decode(image["data"]))
+        except ValueError as exc:
+            return _error(400, "INVALID_ARGUMENT", f"inline image unreadable: {exc}")
+        answer = f"a figure in {' and '.join(colours)}"
+        return JSONResponse(
+            {
+                "candidates": [
+                    {
+                        "content": {"role": "model", "parts": [{"text": answer}]},
+                        "finishReason": "STOP",
+                    }
+                ],
+                "modelVersion": model,
+            }
+        )
+
     def _image(self, model: str, body: dict[str, Any], fault: Any) -> Response:
         parts = body["contents"][0]["parts"]
         text = " ".join(p.get("text", "") for p in parts)
@@ -302,11 +329,16 @@ class FakeGoogle:
             return JSONResponse({"predictions": [{"raiFilteredReason": "blocked by the fake"}]})
         references = instance.get("referenceImages") or []
         try:
-            if references:
-                ref = references[0]
-                if ref.get("referenceType") != "REFERENCE_TYPE_RAW":
-                    return _error(400, "INVALID_ARGUMENT", "expected a raw reference image")
-                reference = b64decode(ref["referenceImage"]["bytesBase64Encoded"])
+            raw = [r for r in references if r.get("referenceType") == "REFERENCE_TYPE_RAW"]
+            subjects = [r for r in references if r.get("referenceType") == "REFERENCE_TYPE_SUBJECT"]
+            if len(raw) + len(subjects) != len(references) or len(raw) > 1:
+                return _error(400, "INVALID_ARGUMENT", "expected raw and subject reference images")
+            for subject in subjects:  # Imagen customization: the prompt cites each one as [id]
+                b64decode(subject["referenceImage"]["bytesBase64Encoded"])
+                if f"[{subject['referenceId']}]" not in instance["prompt"]:
+                    return _error(400, "INVALID_ARGUMENT", "subject reference not cited in prompt")
+            if raw:
+                reference = b64decode(raw[0]["referenceImage"]["bytesBase64Encoded"])
                 png = png_from_reference(reference, instance["prompt"], width, height)
             else:
                 png = png_from_prompt(instance["prompt"], width, height)
@@ -421,8 +453,37 @@ def _small_size(aspect: str) -> tuple[int, int]:
     return int(w * scale) // 2 * 2, int(h * scale) // 2 * 2
 
 
+def dominant_colours(data: bytes) -> list[str]:
+    """The two most common of a few named colours in an image (ignoring white)."""
+    from PIL import Image, UnidentifiedImageError
+
+    names = {"red": (220, 30, 20), "blue": (30, 60, 200), "green": (30, 160, 60),
+             "black": (10, 10, 10), "skin": (240, 200, 170), "yellow": (230, 200, 30)}  # fmt: skip
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            small = image.convert("RGB").resize((32, 32))
+            pixels = [small.getpixel((x, y)) for y in range(32) for x in range(32)]
+    except (UnidentifiedImageError, OSError) as exc:
+        raise ValueError(str(exc)) from None
+    counts: dict[str, int] = {}
+    for pixel in pixels:
+        if min(pixel) > 235:
+            continue
+        nearest = min(names, key=lambda n: _distance(pixel, names[n]))
+        counts[nearest] = counts.get(nearest, 0) + 1
+    return sorted(counts, key=lambda n: -counts[n])[:2] or ["white"]
+
+
+def _distance(a: tuple[int, ...], b: tuple[int, ...]) -> int:
+    return sum((x - y) ** 2 for x, y in zip(a, b, strict=True))
+
+
 def storyboard_for(user_text: str) -> dict[str, Any]:
-    """A valid storyboard for the request text the provider sent (scene count honoured)."""
+    """A valid storyboard for the request text the provider sent (scene count honoured). Each
+    listed reference image appears in the first scene only."""
+    references = re.findall(r"^- ([^:\n]+): ", user_text.split("Reference images", 1)[-1], re.M)
+    if "Reference images" not in user_text:
+        references = []
     idea = re.search(r"Idea: (.*)", user_text)
     subject = idea.group(1).strip() if idea else "a scene"
     exact = re.search(r"exactly (\d+) scene", user_text)
@@ -441,6 +502,7 @@ def storyboard_for(user_text: str) -> dict[str, Any]:
                 "end_frame_prompt": frames[i + 1],
                 "video_motion_prompt": f"scene {i}: the camera drifts forward through {subject}",
                 "transition_notes": "hard cut",
+                "references": references if i == 0 else [],
             }
             for i in range(count)
         ],

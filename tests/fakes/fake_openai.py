@@ -58,9 +58,18 @@ class FakeOpenAI:
 
     async def _chat(self, request: Request) -> Response:
         body = json.loads(await request.body())
+        messages = body.get("messages", [])
+        images = [
+            part["image_url"]["url"]
+            for m in messages
+            if isinstance(m.get("content"), list)
+            for part in m["content"]
+            if part.get("type") == "image_url"
+        ]
+        kind = "describe" if images else "chat"
         with self._lock:
             self.requests.append(
-                Recorded("chat", "/v1/chat/completions", body, dict(request.headers))
+                Recorded(kind, "/v1/chat/completions", body, dict(request.headers))
             )
             fault = self.faults.pop(0) if self.faults else None
         denied = self._authorised(request)
@@ -68,7 +77,11 @@ class FakeOpenAI:
             return denied
         if isinstance(fault, int):
             return _error(fault, f"injected {fault}", None)
-        messages = body.get("messages", [])
+        if images:  # a vision request: describe the image (the fake names its data URL's type)
+            if not all(url.startswith("data:image/") and ";base64," in url for url in images):
+                return _error(400, "image_url must be a base64 data URL", None)
+            media = images[0].split(";", 1)[0].removeprefix("data:")
+            return _completion(body, f"a character drawn in a {media} image", "stop")
         roles = [m.get("role") for m in messages]
         if roles[:2] != ["system", "user"]:
             return _error(400, f"expected system + user messages, got {roles}", None)
@@ -103,22 +116,7 @@ class FakeOpenAI:
         else:
             story = storyboard_for(user)
             content = json.dumps(story if kind == "json_schema" else {"storyboard": story})
-        return JSONResponse(
-            {
-                "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
-                "object": "chat.completion",
-                "created": int(time.time()),
-                "model": body.get("model"),
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": content},
-                        "finish_reason": finish,
-                    }
-                ],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-            }
-        )
+        return _completion(body, content, finish)
 
     def temperatures(self) -> list[float]:
         return [r.body.get("temperature") for r in self.requests if r.kind == "chat"]
@@ -129,6 +127,25 @@ class FakeOpenAI:
             for r in self.requests
             if r.kind == "chat"
         ]
+
+
+def _completion(body: dict[str, Any], content: str, finish: str) -> JSONResponse:
+    return JSONResponse(
+        {
+            "id": f"chatcmpl-{uuid.uuid4().hex[:12]}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model"),
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": content},
+                    "finish_reason": finish,
+                }
+            ],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+        }
+    )
 
 
 def _error(status: int, message: str, code: str | None, param: str | None = None) -> JSONResponse:

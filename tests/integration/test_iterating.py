@@ -363,3 +363,31 @@ async def test_a_project_made_before_fingerprints_stays_complete(tmp_path: Path)
             )
             plan = await plan_project(session, project_id, settings=settings)
             assert (plan.clips, plan.keyframes) == ([2], [])
+
+
+async def test_a_fork_shares_the_reference_images(
+    sqlite: tuple[Settings, AsyncSession], tmp_path: Path
+) -> None:
+    """REF-1: a fork's reference images are the original's files (hard links, same inode)."""
+    from PIL import Image
+
+    from vidpipe.orchestrator.projects import reference_specs
+    from vidpipe.orchestrator.references import parse_option
+
+    settings, session = sqlite
+    Image.new("RGB", (40, 60), "red").save(tmp_path / "mara.png")
+    options = GenerateOptions.model_validate(
+        {"prompt": "Mara at the harbour", **FOUR, "scenes": 2, "pause_after": "storyboard"}
+    )
+    specs = reference_specs(options, settings, [parse_option(f"Mara={tmp_path / 'mara.png'}")])
+    project = await create_project(session, settings, options, None, specs)
+    await run_pipeline(session, project.id, settings=settings)
+    twin = await editor(session, settings).fork(project.id)
+
+    original = await load_project(session, project.id)
+    (mine,), (theirs,) = original.references, twin.references
+    assert (theirs.name, theirs.content_hash) == (mine.name, mine.content_hash)
+    path = ProjectStorage(settings.projects_dir, original.id).resolve(mine.file_path)
+    forked = ProjectStorage(settings.projects_dir, twin.id).resolve(theirs.file_path)
+    assert forked != path and forked.stat().st_ino == path.stat().st_ino
+    assert [s.references for s in twin.scenes] == [s.references for s in original.scenes]

@@ -273,3 +273,52 @@ def test_shipped_templates_load_and_wan_lengths_are_4n_plus_1() -> None:
 def test_no_url_is_refused(base_settings: Settings) -> None:
     with pytest.raises(BadInputError, match="set VIDPIPE_COMFYUI_URL"):
         ComfyUIVideoProvider(base_settings)
+
+
+async def test_reference_images_go_into_the_templates_reference_slot(
+    comfyui_fake: Fake, base_settings: Settings, tmp_path: Path
+) -> None:
+    """REF-3: templates that map `reference_image` (docs/comfyui/cpu_reference_*.json) make the
+    provider take references: the scene's reference is uploaded and loaded there; the shipped
+    templates have no such slot, so that provider says it takes none."""
+    fake, url = comfyui_fake
+    from vidpipe.providers.base import ReferenceImage
+
+    docs = Path(__file__).resolve().parents[2] / "docs" / "comfyui"
+    plain = ComfyUIImageProvider(comfyui_settings(base_settings, url))
+    assert not plain.capabilities.supports_references
+    settings = comfyui_settings(
+        base_settings,
+        url,
+        comfyui_text_to_image_workflow=docs / "cpu_reference_text_to_image.json",
+        comfyui_image_to_image_workflow=docs / "cpu_reference_image_to_image.json",
+    )
+    provider = ComfyUIImageProvider(settings)
+    assert provider.capabilities.supports_references
+    assert await provider.check_templates() == []
+    mara = tmp_path / "mara.png"
+    mara.write_bytes(png_from_prompt("mara", 200, 300))
+    reference = ReferenceImage("Mara", mara, "image/png", "a courier")
+    start = await provider.generate_image(
+        ImageRequest("Mara at dawn", STYLE, 854, 480, "16:9", 0, references=(reference,))
+    )
+    frame = tmp_path / "start.png"
+    frame.write_bytes(start)
+    await provider.generate_image(
+        ImageRequest(
+            "Mara at noon",
+            STYLE,
+            854,
+            480,
+            "16:9",
+            0,
+            reference_image=frame,
+            references=(reference,),
+        )
+    )
+    first, second = fake.graphs()
+    assert fake.uploads[first["4"]["inputs"]["image"]] == mara.read_bytes()
+    assert fake.uploads[second["15"]["inputs"]["image"]] == mara.read_bytes()
+    assert fake.uploads[second["10"]["inputs"]["image"]] == start
+    assert "reference 1: Mara (a courier)" in first["1"]["inputs"]["value"]
+    assert decode_png(start).size == (854, 480)

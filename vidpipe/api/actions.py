@@ -32,6 +32,7 @@ from vidpipe.orchestrator.projects import (
     check_provider_setup,
     create_project,
     estimate_cost,
+    reference_specs,
 )
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner, lease_is_live
@@ -60,12 +61,13 @@ async def generate(
     )
     try:
         check_capabilities(options, providers)
-        estimate = estimate_cost(options, providers)
+        references = reference_specs(options, settings)
+        estimate = estimate_cost(options, providers, references)
         check_budget(options, estimate)
         await check_provider_setup(providers)
     except BadInputError as exc:
         raise body_error(exc) from None
-    project = await create_project(session, settings, options, estimate)
+    project = await create_project(session, settings, options, estimate, references)
     await runner.enqueue(project.id)
     return accepted(project.id, estimate)
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Keyframe, Project, Scene, VideoClip
+from vidpipe.db.models import Keyframe, Project, Reference, Scene, VideoClip
 from vidpipe.errors import ProjectNotFoundError
 from vidpipe.storage import ProjectStorage
 
@@ -73,6 +73,18 @@ async def clip_video(
         )
     )
     return contained_file(settings, project_id, relative)
+
+
+async def reference_image(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, name: str
+) -> tuple[Path, str]:
+    await _require_project(session, project_id)
+    row = await session.scalar(
+        select(Reference).where(Reference.project_id == project_id, Reference.name == name)
+    )
+    if row is None:
+        raise HTTPException(404, f"project {project_id} has no reference named {name!r}")
+    return contained_file(settings, project_id, row.file_path), row.media_type
 
 
 async def _require_project(session: AsyncSession, project_id: uuid.UUID) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +55,8 @@ def detail(
     storage = ProjectStorage(settings.projects_dir, project.id)
     document = project_document(project, storage, plan)
     document.update(status(project, settings, runner))
+    for ref in document["references"]:
+        ref["url"] = project_url(project.id, f"/references/{quote(ref['name'])}")
     for scene in document["scenes"]:
         base = project_url(project.id, f"/keyframes/{scene['index']}")
         has_clip = scene["clip_path"] and scene["clip_status"] == "complete"

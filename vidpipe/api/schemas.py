@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit
-from vidpipe.orchestrator.projects import GenerateOptions
+from vidpipe.orchestrator.projects import GenerateOptions, ReferenceUse
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import SceneSpec, Storyboard, StyleGuide
 
@@ -195,6 +195,9 @@ class SceneDocument(_Document):
     end_frame_prompt: str
     video_motion_prompt: str
     transition_notes: str
+    references: list[str] = Field(
+        default_factory=list, description="Names of the reference images that appear in it."
+    )
     start_keyframe_path: str | None
     start_keyframe_source: str | None
     end_keyframe_path: str | None
@@ -211,6 +214,32 @@ class SceneDocument(_Document):
     start_keyframe_url: str | None
     end_keyframe_url: str | None
     clip_url: str | None
+
+
+class ReferenceDocument(_Document):
+    """A reference image of the project (REF-5)."""
+
+    name: str
+    description: str | None
+    description_source: str | None = Field(
+        description="`user`, or the provider that described the image."
+    )
+    content_hash: str
+    media_type: str
+    width: int
+    height: int
+    path: str | None
+    url: str = Field(description="The image (GET).")
+
+
+class ReferenceUpload(BaseModel):
+    """An uploaded reference image: name it in `POST /api/generate` by this id."""
+
+    id: str = Field(description="The content hash; the same image uploaded twice has one id.")
+    media_type: str
+    width: int
+    height: int
+    bytes: int
 
 
 class MissingScene(_Document):
@@ -244,6 +273,9 @@ class ProjectDocument(ProjectStatusDocument):
     style_guide: dict[str, Any] | None
     providers: Providers
     plan: PlanDocument | None = Field(default=None, description="What a resume would make now.")
+    references: list[ReferenceDocument] = Field(
+        default_factory=list, description="Reference images; each scene lists those it shows."
+    )
     scenes: list[SceneDocument]
     missing_scenes: list[MissingScene]
     runs: list[RunDocument]
@@ -302,6 +334,9 @@ class StoryboardDocument(BaseModel):
     version: int
     style_guide: StyleGuide | None
     scenes: list[SceneSpec]
+    references: list[ReferenceUse] = Field(
+        default_factory=list, description="The reference images (id: content hash)."
+    )
 
 
 class StoryboardBody(Storyboard):
@@ -309,6 +344,13 @@ class StoryboardBody(Storyboard):
     ignored (If-Match decides), so a fetched document can be sent back as it is."""
 
     version: int | None = None
+    references: list[ReferenceUse] | None = Field(
+        default=None,
+        max_length=12,
+        description="The project's reference images after the edit: a name with another id "
+        "replaces that image (an id from POST /api/references), new names are added, names left "
+        "out are removed. Omitted: the references stay as they are.",
+    )
 
 
 class SceneEditBody(SceneEdit):

@@ -121,6 +121,14 @@ def generate(
         int,
         typer.Option(help="Takes per clip (1–4), each paid for; the best by fidelity is used."),
     ] = 1,
+    reference: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--reference",
+            help="A character or object to keep the same: NAME=PATH[::description] "
+            "(PNG, JPEG or WebP; repeatable).",
+        ),
+    ] = None,
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -135,6 +143,7 @@ def generate(
         create_project,
         estimate_cost,
         one_line,
+        reference_specs,
     )
     from vidpipe.providers.registry import load_registry
 
@@ -158,6 +167,9 @@ def generate(
     registry = load_registry()
 
     async def work(invocation: Invocation) -> int:
+        from vidpipe.orchestrator.references import parse_option
+
+        references = reference_specs(options, settings, [parse_option(r) for r in reference or []])
         providers = registry.build(
             settings,
             settings.storyboard_provider,
@@ -165,13 +177,20 @@ def generate(
             settings.video_provider,
         )
         check_capabilities(options, providers)
-        estimate = estimate_cost(options, providers)
+        estimate = estimate_cost(options, providers, references)
         check_budget(options, estimate)
         await check_provider_setup(providers)
+        if references and not providers.image.capabilities.supports_references:
+            stderr.print(
+                f"warning: the {providers.image.provider_id} image provider takes no reference "
+                "images; keyframes are drawn from the prompts alone",
+                markup=False,
+                soft_wrap=True,
+            )
         if estimate > 0 and not yes:
             _confirm_cost(estimate)
         async with database(settings, create=True) as session:
-            project = await create_project(session, settings, options, estimate)
+            project = await create_project(session, settings, options, estimate, references)
             invocation.project_id = str(project.id)
             if detach:
                 return await _enqueue(session, settings, project.id, json_output)

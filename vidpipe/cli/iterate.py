@@ -118,6 +118,19 @@ def _parse_edits(
     }
 
 
+def _reference_edits(add: list[str], remove: list[str]) -> dict[str, Any]:
+    """--add-reference files read and checked, --remove-reference names; exit 2 when bad."""
+    from vidpipe.orchestrator.references import check_name, parse_option
+
+    try:
+        return {
+            "add_references": [parse_option(text, "--add-reference") for text in add],
+            "remove_references": [check_name(n, "--remove-reference name") for n in remove],
+        }
+    except BadInputError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+
+
 async def _resume(
     session: Any, settings: Any, project_id: uuid.UUID, yes: bool, json_output: bool
 ) -> int:
@@ -176,15 +189,30 @@ def edit(
     clip_duration: ClipDuration = None,
     style_guide_file: StyleGuideFile = None,
     storyboard_file: StoryboardFile = None,
+    add_reference: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--add-reference",
+            help="Add a reference image: NAME=PATH[::description] (repeatable). With "
+            "--remove-reference NAME it replaces that image.",
+        ),
+    ] = None,
+    remove_reference: Annotated[
+        list[str] | None,
+        typer.Option("--remove-reference", help="Remove a reference by name (repeatable)."),
+    ] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Change a scene's texts, project options or the whole storyboard; prints the new plan."""
+    """Change a scene's texts, project options, the whole storyboard or the reference images;
+    prints the new plan."""
     settings = _settings(ctx)
     arguments = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file,
     )  # fmt: skip
-    if not any(arguments[k] for k in ("scene_edit", "project_edit", "storyboard")):
+    arguments |= _reference_edits(add_reference or [], remove_reference or [])
+    keys = ("scene_edit", "project_edit", "storyboard", "add_references", "remove_references")
+    if not any(arguments[k] for k in keys):
         raise fail("nothing to change: give --scene N with a text, or an option", EXIT_BAD_INPUT)
 
     async def work(invocation: Invocation) -> int:

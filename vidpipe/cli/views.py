@@ -27,11 +27,21 @@ def _status(value: str | None) -> str:
     return f"[{STATUS_STYLE.get(value, 'cyan')}]{value}[/]"
 
 
+def _reference_line(reference: dict[str, Any], scenes: list[dict[str, Any]]) -> str:
+    """`reference Mara (a courier): scenes 1, 3` — where a reference appears (REF-5)."""
+    shown = [str(s["index"] + 1) for s in scenes if reference["name"] in s.get("references", [])]
+    about = f" ({reference['description']})" if reference.get("description") else ""
+    where = f"scene{'s' if len(shown) > 1 else ''} {', '.join(shown)}" if shown else "no scene"
+    return f"reference {reference['name']}{about}: {where}"
+
+
 def show_project(console: Console, document: dict[str, Any]) -> None:
     console.print(f"[bold]{document['id']}[/]  {_status(document['status'])}", soft_wrap=True)
     console.print(f"prompt: {document['prompt']}", markup=False, soft_wrap=True)
     if document.get("output_path"):
         console.print(f"output: {document['output_path']}", markup=False, soft_wrap=True)
+    for reference in document.get("references") or []:
+        console.print(_reference_line(reference, document["scenes"]), markup=False, soft_wrap=True)
     if document.get("error_message"):
         console.print(f"[red]error:[/] {document['error_message']}", soft_wrap=True)
     if document.get("runner"):

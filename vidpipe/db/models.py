@@ -103,6 +103,9 @@ class Project(Base):
     ledger: Mapped[list[ProviderCall]] = relationship(
         order_by="ProviderCall.created_at", viewonly=True
     )
+    references: Mapped[list[Reference]] = relationship(
+        back_populates="project", order_by="Reference.name", cascade="all, delete-orphan"
+    )
 
 
 class Scene(Base):
@@ -124,6 +127,8 @@ class Scene(Base):
     # A keyframe request with a client-chosen id ("<slot>:<id>"), committed before it is sent so
     # that a run killed meanwhile collects it by id instead of sending it again.
     pending_frame_request: Mapped[str | None] = mapped_column(Text)
+    # REF-2: names of the project's references that appear in this scene
+    references: Mapped[list[str] | None] = mapped_column("reference_names", JSON, default=list)
 
     project: Mapped[Project] = relationship(back_populates="scenes")
     keyframes: Mapped[list[Keyframe]] = relationship(
@@ -278,3 +283,28 @@ class Worker(Base):
     concurrency: Mapped[int] = mapped_column(Integer)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_heartbeat: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Reference(Base):
+    """A reference image of a project (REF-1): a character or object to keep the same in every
+    scene that lists it. The file sits in the project folder under its content hash."""
+
+    __tablename__ = "project_references"
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64))
+    file_path: Mapped[str] = mapped_column(Text)  # relative to the project folder
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str | None] = mapped_column(Text)
+    # "user", or the provider that described the image (REF-2)
+    description_source: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    project: Mapped[Project] = relationship(back_populates="references")

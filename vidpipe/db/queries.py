@@ -18,6 +18,7 @@ _FULL = (
     selectinload(Project.scenes).selectinload(Scene.clip),
     selectinload(Project.runs),
     selectinload(Project.ledger),
+    selectinload(Project.references),
 )
 
 

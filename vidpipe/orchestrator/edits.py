@@ -17,9 +17,16 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip
+from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.references import (
+    ReferenceSpec,
+    attach,
+    check_scene_names,
+    check_unique,
+    drop_from_scenes,
+)
 from vidpipe.orchestrator.report import is_running
 from vidpipe.orchestrator.selection import find_take, select_clip_take, select_keyframe_take
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
@@ -77,16 +84,21 @@ def storyboard_document(project: Project) -> dict[str, Any]:
                 end_frame_prompt=s.end_frame_prompt,
                 video_motion_prompt=s.video_motion_prompt,
                 transition_notes=s.transition_notes,
+                references=list(s.references or []),
             ).model_dump()
             for s in project.scenes
+        ],
+        "references": [
+            {"name": ref.name, "id": ref.content_hash, "description": ref.description}
+            for ref in project.references
         ],
     }
 
 
 def parse_storyboard(data: Any) -> Storyboard:
     """A whole storyboard from a file or a request body; BadInputError says what is wrong."""
-    if isinstance(data, dict):
-        data = {k: v for k, v in data.items() if k != "version"}
+    if isinstance(data, dict):  # the document's version and references are not the storyboard
+        data = {k: v for k, v in data.items() if k not in ("version", "references")}
     try:
         return Storyboard.model_validate(data)
     except ValidationError as exc:
@@ -134,8 +146,13 @@ class Editor:
         storyboard: Storyboard | None = None,
         expected_version: int | None = None,
         check_only: bool = False,
+        add_references: list[ReferenceSpec] | None = None,
+        remove_references: list[str] | None = None,
     ) -> Project:
-        """Apply the edits; with `check_only`, only check them (raise or return, write nothing)."""
+        """Apply the edits; with `check_only`, only check them (raise or return, write nothing).
+
+        References: removals first, then additions, so `--remove-reference Mara --add-reference
+        Mara=new.png` replaces the image (the scenes listing Mara keep her, and go stale)."""
         project, providers, storage = await self.open(project_id)
         if expected_version is not None and expected_version != project.storyboard_version:
             raise StoryboardChangedError(project.storyboard_version)
@@ -149,8 +166,10 @@ class Editor:
                 )
         if project_edit is not None:
             _check_options(project, project_edit, providers)
+        names = _check_reference_edits(project, add_references or [], remove_references or [])
         if storyboard is not None:
             _check_start_prompts(scenes, storyboard)
+            check_scene_names([spec.references for spec in storyboard.scenes], names)
         if check_only:  # open() may have adopted legacy fingerprints in memory: drop them
             await self.session.rollback()
             return project
@@ -165,6 +184,7 @@ class Editor:
                 project.clip_duration = project_edit.clip_duration
             if project_edit.style_guide is not None:
                 project.style_guide = project_edit.style_guide.model_dump()
+        _apply_reference_edits(project, storage, add_references or [], remove_references or [])
         if storyboard is not None:
             _replace_storyboard(project, storyboard)
             await self.session.execute(  # takes of removed scenes: their files are for `gc`
@@ -253,12 +273,13 @@ class Editor:
             **{column: getattr(original, column) for column in _FORKED_COLUMNS},
             status=original.status,
             forked_from=original.id,
+            references=[_copy_reference(ref) for ref in original.references],
         )
         self.session.add(twin)
         await self.session.flush()
         target = ProjectStorage(self.settings.projects_dir, twin.id)
         target.ensure_dirs()
-        linked: set[str] = set()
+        linked: set[str] = {ref.file_path for ref in original.references}
         for scene in original.scenes:
             copy = Scene(
                 project_id=twin.id,
@@ -268,6 +289,7 @@ class Editor:
                 end_frame_prompt=scene.end_frame_prompt,
                 video_motion_prompt=scene.video_motion_prompt,
                 transition_notes=scene.transition_notes,
+                references=list(scene.references or []),
             )
             for keyframe in scene.keyframes:
                 copy.keyframes.append(_copy_keyframe(keyframe))
@@ -329,6 +351,57 @@ _FORKED_COLUMNS = (
     "video_provider",
     "style_guide",
 )
+
+
+def _copy_reference(ref: Reference) -> Reference:
+    return Reference(
+        name=ref.name,
+        file_path=ref.file_path,
+        content_hash=ref.content_hash,
+        media_type=ref.media_type,
+        width=ref.width,
+        height=ref.height,
+        description=ref.description,
+        description_source=ref.description_source,
+    )
+
+
+def _check_reference_edits(
+    project: Project, add: list[ReferenceSpec], remove: list[str]
+) -> set[str]:
+    """The names the project will have after the edits; refuses unknown removals and
+    duplicate additions (nothing written)."""
+    names = {ref.name for ref in project.references}
+    for name in remove:
+        if name not in names:
+            listed = ", ".join(sorted(names)) or "none"
+            raise BadInputError(
+                f"invalid --remove-reference: no reference named {name!r} (the project's: {listed})"
+            )
+    kept = names - set(remove)
+    check_unique(add, kept)
+    return kept | {spec.name for spec in add}
+
+
+def _apply_reference_edits(
+    project: Project, storage: ProjectStorage, add: list[ReferenceSpec], remove: list[str]
+) -> None:
+    if not add and not remove:
+        return
+    readded = {spec.name: spec for spec in add}
+    for ref in [r for r in project.references if r.name in remove]:
+        spec = readded.pop(ref.name, None)
+        if spec is None:
+            project.references.remove(ref)  # its file stays: forks may share it
+        else:  # replaced: the same row takes the new image (one row per name, always)
+            fresh = attach(project, storage, spec)
+            project.references.remove(fresh)
+            for column in ("file_path", "content_hash", "media_type", "width", "height"):
+                setattr(ref, column, getattr(fresh, column))
+            ref.description, ref.description_source = fresh.description, fresh.description_source
+    drop_from_scenes(list(project.scenes), set(remove) - {spec.name for spec in add})
+    for spec in readded.values():
+        attach(project, storage, spec)
 
 
 def _copy_keyframe(keyframe: Keyframe) -> Keyframe:

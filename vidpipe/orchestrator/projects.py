@@ -4,6 +4,7 @@ is written, against the chosen providers' capabilities (CLI-5, API-7)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -13,11 +14,35 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Project
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError, NotResumableError, ProjectBusyError
+from vidpipe.orchestrator.references import (
+    ReferenceSpec,
+    UploadPool,
+    attach,
+    check_description,
+    check_name,
+    check_unique,
+)
 from vidpipe.orchestrator.report import is_running
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
+from vidpipe.storage import ProjectStorage
 
 MAX_PROMPT = 4_000
+
+
+class ReferenceUse(BaseModel):
+    """An uploaded reference image (POST /api/references) named for a new project (REF-1)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        pattern=r"^[A-Za-z][A-Za-z0-9 _'.-]{0,39}$",
+        description="Unique in the project (letters, digits, spaces, _'.- ; a letter first).",
+    )
+    id: str = Field(
+        pattern=r"^[0-9a-f]{40}$", description="The id `POST /api/references` returned."
+    )
+    description: str | None = Field(default=None, max_length=1000)
 
 
 class GenerateOptions(BaseModel):
@@ -41,6 +66,12 @@ class GenerateOptions(BaseModel):
         ge=1,
         le=MAX_TAKES,
         description="Takes per clip; the best by fidelity is selected. Each one is paid for.",
+    )
+    references: list[ReferenceUse] = Field(
+        default_factory=list,
+        max_length=12,
+        description="Reference images (characters, objects) to keep the same in every scene "
+        "that shows them.",
     )
 
     @field_validator("prompt", "style")
@@ -72,6 +103,7 @@ FLAG_NAMES = {
     "max_cost": "--max-cost",
     "pause_after": "--pause-after",
     "takes": "--takes",
+    "references": "--reference",
 }
 
 
@@ -116,11 +148,16 @@ def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None
         raise BadInputError(problem)
 
 
-def estimate_cost(options: GenerateOptions, providers: ProviderSet) -> float:
-    """Upper estimate in USD: one storyboard, N+1 keyframes, N clips of K takes (PROV-4)."""
+def estimate_cost(
+    options: GenerateOptions, providers: ProviderSet, references: Sequence[ReferenceSpec] = ()
+) -> float:
+    """Upper estimate in USD: one storyboard (and a description of each reference given without
+    one, when the writer sees images), N+1 keyframes, N clips of K takes (PROV-4)."""
     scenes = options.scenes or DEFAULT_SCENES_FOR_ESTIMATE
+    undescribed = sum(1 for spec in references if not spec.description)
+    describe = undescribed if providers.storyboard.sees_images else 0
     return (
-        providers.storyboard.estimate_cost(calls=1)
+        providers.storyboard.estimate_cost(calls=1 + describe)
         + providers.image.estimate_cost(calls=scenes + 1)
         + providers.video.estimate_cost(seconds=scenes * options.clip_duration) * options.takes
     )
@@ -153,7 +190,9 @@ async def create_project(
     settings: Settings,
     options: GenerateOptions,
     estimated_cost: float | None = None,
+    references: Sequence[ReferenceSpec] = (),
 ) -> Project:
+    """The project row, with its reference images stored in its folder (checked beforehand)."""
     project = Project(
         prompt=options.prompt,
         style=options.style,
@@ -171,10 +210,31 @@ async def create_project(
         image_provider=settings.image_provider,
         video_provider=settings.video_provider,
         status="pending",
+        references=[],
     )
     session.add(project)
+    if references:
+        await session.flush()  # the id names the folder
+        storage = ProjectStorage(settings.projects_dir, project.id)
+        for spec in references:
+            attach(project, storage, spec)
     await session.commit()
     return project
+
+
+def reference_specs(
+    options: GenerateOptions, settings: Settings, from_files: Sequence[ReferenceSpec] = ()
+) -> list[ReferenceSpec]:
+    """The references of a new project, checked: files given on the command line and uploads
+    named in the options; names unique."""
+    pool = UploadPool(settings.data_dir)
+    specs = list(from_files)
+    for use in options.references:
+        name = check_name(use.name)
+        image = pool.get(use.id, f"reference {name}")
+        specs.append(ReferenceSpec(name, image, check_description(use.description)))
+    check_unique(specs)
+    return specs
 
 
 async def set_budget(session: AsyncSession, project_id: uuid.UUID, max_cost: float) -> None:

@@ -10,7 +10,16 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import PipelineRun, Project, Scene, Take, Worker, keyframe_of, utcnow
+from vidpipe.db.models import (
+    PipelineRun,
+    Project,
+    Reference,
+    Scene,
+    Take,
+    Worker,
+    keyframe_of,
+    utcnow,
+)
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError
 from vidpipe.providers.billing import BILLED_OUTCOMES
@@ -108,6 +117,7 @@ def project_document(
         "image": project.image_provider,
         "video": project.video_provider,
     }
+    document["references"] = [reference_document(ref, storage) for ref in project.references]
     document["scenes"] = [_scene(scene, storage) for scene in project.scenes]
     if plan is not None:
         stale_frames = {k["scene"] for k in plan["keyframes"]}
@@ -147,6 +157,20 @@ def ledger_document(project: Project) -> dict[str, Any]:
     }
 
 
+def reference_document(ref: Reference, storage: ProjectStorage) -> dict[str, Any]:
+    """A reference image (REF-5): its name, description, where it is and its content hash."""
+    return {
+        "name": ref.name,
+        "description": ref.description,
+        "description_source": ref.description_source,
+        "content_hash": ref.content_hash,
+        "media_type": ref.media_type,
+        "width": ref.width,
+        "height": ref.height,
+        "path": _path(storage, ref.file_path),
+    }
+
+
 def missing_scenes(project: Project) -> list[dict[str, Any]]:
     """Scenes whose clip was rejected or timed out, and why (CORE-8)."""
     return [
@@ -175,6 +199,7 @@ def _scene(scene: Scene, storage: ProjectStorage) -> dict[str, Any]:
         "end_frame_prompt": scene.end_frame_prompt,
         "video_motion_prompt": scene.video_motion_prompt,
         "transition_notes": scene.transition_notes,
+        "references": list(scene.references or []),
         "start_keyframe_path": _path(storage, start.file_path if start else None),
         "start_keyframe_source": start.source if start else None,
         "end_keyframe_path": _path(storage, end.file_path if end else None),

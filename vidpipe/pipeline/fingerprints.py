@@ -52,9 +52,15 @@ def provider_identity(provider: Provider) -> dict[str, Any]:
 
 
 def keyframe_fingerprint(
-    project: Project, provider: Provider, prompt: str, reference_hash: str | None
+    project: Project,
+    provider: Provider,
+    prompt: str,
+    reference_hash: str | None,
+    references: tuple[tuple[str, str, str | None], ...] = (),
 ) -> str:
-    """A keyframe: drawn from `prompt` (and, for end frames, the image with `reference_hash`)."""
+    """A keyframe: drawn from `prompt` (and, for end frames, the image with `reference_hash`),
+    showing `references` (name, content hash, description) when its scenes list any (REF-4).
+    Without references the fingerprint is what it was before references existed."""
     return digest(
         "keyframe",
         provider_identity(provider),
@@ -63,6 +69,7 @@ def keyframe_fingerprint(
         frame_size(project.aspect_ratio, project.resolution),
         project.aspect_ratio,
         project.style_guide,
+        *([[list(item) for item in references]] if references else []),
     )
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vidpipe.db.models import Keyframe, Project, Scene, Take, keyframe_of
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.fingerprints import bytes_hash, file_hash, keyframe_fingerprint
+from vidpipe.pipeline.references import reference_images, reference_inputs
 from vidpipe.pipeline.takes import REDO, next_take_number, split_direction, with_direction
 from vidpipe.providers.base import ImageRequest, Provider, StyleGuide, frame_size
 from vidpipe.storage import ProjectStorage, image_is_usable
@@ -87,10 +88,11 @@ def first_stale_position(
         if row.fingerprint == REDO:
             return position, "redo requested"
         _, _, prompt = chain_slot(scenes, position)
+        references = reference_inputs(project, scenes, position, provider)
         if row.fingerprint is not None and row.fingerprint != keyframe_fingerprint(
-            project, provider, prompt, previous_hash
+            project, provider, prompt, previous_hash, references
         ):
-            return position, "its prompt, style or provider changed"
+            return position, "its prompt, references, style or provider changed"
         previous_hash = row.content_hash or file_hash(path)
     return None
 
@@ -139,6 +141,7 @@ async def _draw(
         reference = ctx.storage.resolve(previous.file_path)
         reference_hash = previous.content_hash or file_hash(reference)
     direction = split_direction(scene.frame_direction, slot)
+    references = reference_inputs(project, scenes, position, provider)
     cost = provider.estimate_cost(calls=1)
     request = ImageRequest(
         prompt=with_direction(prompt, direction),
@@ -148,8 +151,9 @@ async def _draw(
         aspect_ratio=project.aspect_ratio,
         scene_index=scene.scene_index,
         reference_image=reference,
+        references=reference_images(project, scenes, position, ctx.storage) if references else (),
     )
-    fingerprint = keyframe_fingerprint(project, provider, prompt, reference_hash)
+    fingerprint = keyframe_fingerprint(project, provider, prompt, reference_hash, references)
     request_id = await _request_id(session, scene, slot, fingerprint, provider, ctx)
 
     async def draw() -> bytes:
@@ -179,7 +183,7 @@ async def _draw(
             width=width,
             height=height,
             take=take,
-            fingerprint=keyframe_fingerprint(project, provider, prompt, reference_hash),
+            fingerprint=fingerprint,
             content_hash=bytes_hash(png),
         )
         scene.keyframes.append(keyframe)

@@ -13,6 +13,7 @@ from typing import Any
 from vidpipe.db.models import Keyframe, Project, Scene, VideoClip
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, first_stale_position
+from vidpipe.pipeline.references import reference_inputs
 from vidpipe.pipeline.stitcher import expected_output_fingerprint, output_is_current
 from vidpipe.pipeline.takes import REDO, takes_wanted
 from vidpipe.pipeline.video_gen import (
@@ -200,7 +201,10 @@ def adopt_legacy_fingerprints(
             break
         if row.fingerprint is None:
             _, _, prompt = chain_slot(scenes, position)
-            fingerprint = keyframe_fingerprint(project, providers.image, prompt, previous_hash)
+            references = reference_inputs(project, scenes, position, providers.image)
+            fingerprint = keyframe_fingerprint(
+                project, providers.image, prompt, previous_hash, references
+            )
             for twin in _rows_of_file(scenes, row.file_path):
                 twin.fingerprint, twin.content_hash = fingerprint, content
             changed = True

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
+from vidpipe.pipeline.references import describe_missing, notes
 from vidpipe.providers.base import Storyboard, StoryboardRequest
 
 STEP = "storyboard"
@@ -17,6 +18,7 @@ async def generate_storyboard(
     if project.scenes and project.style_guide:
         return  # already written; a storyboard is never paid for twice
     provider = ctx.providers.storyboard
+    await describe_missing(session, project, ctx)
     ctx.report(ProgressEvent("item", "storyboarding", "Writing the storyboard...", total=1))
     request = StoryboardRequest(
         prompt=project.prompt,
@@ -24,6 +26,7 @@ async def generate_storyboard(
         aspect_ratio=project.aspect_ratio,
         clip_duration=project.clip_duration,
         scene_count=project.requested_scenes,
+        references=notes(project),
     )
     storyboard = await ctx.paid(
         session,
@@ -35,6 +38,7 @@ async def generate_storyboard(
         detail="storyboard",
     )
     _check_scene_count(storyboard, project.requested_scenes)
+    _check_reference_names(storyboard, {ref.name for ref in project.references})
     _store(project, storyboard)
     await session.commit()
     ctx.report(
@@ -49,6 +53,13 @@ def _check_scene_count(storyboard: Storyboard, requested: int | None) -> None:
         raise ValueError(
             f"the storyboard has {len(storyboard.scenes)} scenes, {requested} were asked for"
         )
+
+
+def _check_reference_names(storyboard: Storyboard, known: set[str]) -> None:
+    for number, scene in enumerate(storyboard.scenes, start=1):
+        unknown = sorted(set(scene.references) - known)
+        if unknown:
+            raise ValueError(f"the storyboard's scene {number} lists unknown references {unknown}")
 
 
 def _store(project: Project, storyboard: Storyboard) -> None:

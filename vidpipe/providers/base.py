@@ -62,6 +62,11 @@ class SceneSpec(BaseModel):
     end_frame_prompt: str
     video_motion_prompt: str
     transition_notes: str
+    references: list[str] = Field(
+        default_factory=list,
+        description="Names of the reference images (characters, objects) that appear in this "
+        "scene; only names from the reference list.",
+    )
 
 
 class Storyboard(BaseModel):
@@ -72,20 +77,40 @@ class Storyboard(BaseModel):
 
 
 @dataclass(frozen=True)
+class ReferenceNote:
+    """What a storyboard writer knows of a reference image: its name and description (REF-2)."""
+
+    name: str
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class StoryboardRequest:
     prompt: str
     style: str
     aspect_ratio: str
     clip_duration: float
     scene_count: int | None  # None: the writer chooses (3–5)
+    references: tuple[ReferenceNote, ...] = ()
 
 
 # ---------------------------------------------------------------- images
 
 
 @dataclass(frozen=True)
+class ReferenceImage:
+    """A character or object to show in a keyframe (REF-3): the stored, validated image."""
+
+    name: str
+    path: Path
+    media_type: str  # image/png | image/jpeg | image/webp
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class ImageRequest:
-    """One keyframe. `reference_image` set means image-conditioned (an end frame)."""
+    """One keyframe. `reference_image` set means image-conditioned (an end frame); `references`
+    are the scene's characters and objects, sent only to providers that take them."""
 
     prompt: str
     style_guide: StyleGuide
@@ -94,6 +119,7 @@ class ImageRequest:
     aspect_ratio: str
     scene_index: int
     reference_image: Path | None = None
+    references: tuple[ReferenceImage, ...] = ()
 
 
 # ---------------------------------------------------------------- video
@@ -143,6 +169,8 @@ class Capabilities:
     # For providers that render on this machine: how many pixels per frame may be in flight at
     # once across concurrent clips (bounds memory: each encoder holds frames of its own size).
     max_concurrent_pixels: int | None = None
+    # Image providers: keyframe requests may carry reference images (REF-3).
+    supports_references: bool = False
 
     def concurrency_for(self, width: int, height: int) -> int:
         """Clips of this size that may run at once."""
@@ -176,9 +204,16 @@ class Provider(ABC):
 
 class StoryboardProvider(Provider):
     role: ClassVar[Role] = Role.STORYBOARD
+    # True when the writer's model sees images: it then describes references given without a
+    # description (REF-2), one billed call each.
+    sees_images: ClassVar[bool] = False
 
     @abstractmethod
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard: ...
+
+    async def describe_image(self, image: ReferenceImage) -> str:
+        """One or two sentences on what the image shows (only when `sees_images`)."""
+        raise NotImplementedError(f"{self.provider_id} cannot see images")
 
 
 class ImageProvider(Provider):

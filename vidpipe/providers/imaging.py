@@ -7,7 +7,14 @@ import io
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from vidpipe.errors import ProviderError
-from vidpipe.providers.base import StyleGuide
+from vidpipe.providers.base import ReferenceImage, StyleGuide
+
+DESCRIBE_PROMPT = (
+    "This image is a reference for a character or object in a short video. In one or two "
+    "sentences, describe its lasting looks so an illustrator could draw it again: kind, build, "
+    "face or shape, hair, clothes, colours, distinctive marks. No story, no background, no "
+    "preamble."
+)
 
 
 def fit_png(data: bytes, width: int, height: int, *, source: str) -> bytes:
@@ -38,4 +45,23 @@ def end_frame_instruction(prompt: str, style: StyleGuide) -> str:
         "This image is the first frame of a shot. Draw the last frame of the same shot: "
         "the same characters, places, palette, lighting and lens, changed only as described.\n"
         + styled(prompt, style)
+    )
+
+
+def with_references(
+    text: str, references: tuple[ReferenceImage, ...], first: int, label: str = "input image {n}"
+) -> str:
+    """`text` plus what the reference images (input images `first`, `first`+1, ...) are: keep
+    each character or object looking exactly as in its image (REF-3)."""
+    if not references:
+        return text
+    lines = [
+        f"- {label.format(n=first + k)}: {ref.name}"
+        + (f" ({ref.description})" if ref.description else "")
+        for k, ref in enumerate(references)
+    ]
+    return (
+        text + "\nReference images: show these characters and objects exactly as they look in "
+        "their reference image (face, hair, clothes, colours, shape); do not copy the "
+        "reference's background or pose.\n" + "\n".join(lines)
     )

@@ -9,6 +9,7 @@ remembered for the endpoint and model. VIDPIPE_OPENAI_JSON_MODE forces either mo
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any, ClassVar
 
@@ -18,7 +19,12 @@ from pydantic import BaseModel, ConfigDict
 
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError, ContentFilteredError, ProviderError
-from vidpipe.providers.base import Storyboard, StoryboardProvider, StoryboardRequest
+from vidpipe.providers.base import (
+    ReferenceImage,
+    Storyboard,
+    StoryboardProvider,
+    StoryboardRequest,
+)
 from vidpipe.providers.calls import (
     RetryPolicy,
     TransientError,
@@ -29,6 +35,7 @@ from vidpipe.providers.calls import (
     retry_after_seconds,
     with_retries,
 )
+from vidpipe.providers.imaging import DESCRIBE_PROMPT
 from vidpipe.providers.screenplay import (
     SYSTEM_PROMPT,
     storyboard_schema,
@@ -81,6 +88,8 @@ class OpenAIStoryboardProvider(StoryboardProvider):
             settings, (self.options.model, "openai:storyboard"), default
         )
         self._policy = RetryPolicy.from_settings(settings)
+        vision = settings.openai_vision
+        self.sees_images = hosted if vision is None else vision  # type: ignore[misc]
 
     def _client(self) -> openai.AsyncOpenAI:
         key = self.settings.openai_api_key
@@ -134,6 +143,42 @@ class OpenAIStoryboardProvider(StoryboardProvider):
                 return await self._complete(client, user, temperature, None)
 
         return await write_with_retries(self.options.model, request, attempt)
+
+    async def describe_image(self, image: ReferenceImage) -> str:
+        """The looks of a reference image in a sentence or two (a vision model), for REF-2."""
+        url = f"data:{image.media_type};base64,{base64.b64encode(image.path.read_bytes()).decode()}"
+        content: list[dict[str, Any]] = [
+            {"type": "text", "text": DESCRIBE_PROMPT},
+            {"type": "image_url", "image_url": {"url": url}},
+        ]
+
+        async def once() -> str | None:
+            async with self._client() as client:
+                try:
+                    completion = await client.chat.completions.create(
+                        model=self.options.model,
+                        messages=[{"role": "user", "content": content}],  # type: ignore[list-item,misc]
+                        temperature=0.2,
+                    )
+                except openai.APIStatusError as exc:
+                    raise _translate(exc, False) from exc
+                except (openai.APITimeoutError, openai.APIConnectionError) as exc:
+                    raise TransientError(
+                        f"{self.options.model}: {type(exc).__name__}: {exc}"
+                    ) from exc
+            return completion.choices[0].message.content if completion.choices else None
+
+        limiter = rate_limiter(self.settings, "openai:storyboard", self.requests_per_minute)
+        text = await with_retries(
+            once,
+            self._policy,
+            what=f"{self.options.model} describe",
+            limiter=limiter,
+            billable=True,
+        )
+        if not text or not text.strip():
+            raise ProviderError(f"{self.options.model} returned no description of {image.name}")
+        return text.strip()
 
     async def _complete(
         self,

@@ -35,6 +35,9 @@ Rules:
   present tense), transition_notes (how it hands over to the next scene).
 - start_frame_prompt of scene k+1 must describe the same picture as end_frame_prompt of scene k.
 - Keep characters, places and colours consistent from scene to scene.
+- If reference images are listed, give every scene a `references` list naming exactly the
+  references that appear in it (only listed names; an empty list when none appear), and describe
+  each one in the frame prompts of its scenes as its description says.
 - Answer with JSON only, matching the schema; no prose, no markdown fences.
 """
 
@@ -49,8 +52,19 @@ def user_prompt(request: StoryboardRequest) -> str:
         f"Style: {request.style}\n"
         f"Aspect ratio: {request.aspect_ratio}\n"
         f"Each clip lasts {request.clip_duration:g} seconds.\n"
-        f"Write {count}."
+        f"Write {count}." + reference_lines(request)
     )
+
+
+def reference_lines(request: StoryboardRequest) -> str:
+    """The character bible: each reference's name and description (REF-2)."""
+    if not request.references:
+        return ""
+    lines = [
+        f"- {note.name}: {note.description or '(no description; use the name)'}"
+        for note in request.references
+    ]
+    return "\nReference images (name: description):\n" + "\n".join(lines)
 
 
 def storyboard_schema(scene_count: int | None) -> dict[str, Any]:
@@ -67,7 +81,8 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     if isinstance(node, dict):
         if "$ref" in node:
             return _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
-        out = {k: _inline(v, defs) for k, v in node.items() if k not in ("$defs", "title")}
+        dropped = ("$defs", "title", "default")  # strict servers refuse defaults
+        out = {k: _inline(v, defs) for k, v in node.items() if k not in dropped}
         if out.get("type") == "object":
             out["additionalProperties"] = False
             out["required"] = list(out.get("properties", {}))
@@ -81,7 +96,9 @@ class InvalidStoryboard(ProviderError):
     """The model's answer is not a valid storyboard."""
 
 
-def parse_storyboard(text: str | None, scene_count: int | None) -> Storyboard:
+def parse_storyboard(
+    text: str | None, scene_count: int | None, known_references: frozenset[str] = frozenset()
+) -> Storyboard:
     """Validate an answer; raise InvalidStoryboard saying what is wrong."""
     if not text or not text.strip():
         raise InvalidStoryboard("empty answer")
@@ -100,6 +117,10 @@ def parse_storyboard(text: str | None, scene_count: int | None) -> Storyboard:
         raise InvalidStoryboard(f"schema mismatch at {where or 'top'}: {first['msg']}") from None
     if scene_count is not None and len(storyboard.scenes) != scene_count:
         raise InvalidStoryboard(f"{len(storyboard.scenes)} scenes, {scene_count} were asked for")
+    for number, scene in enumerate(storyboard.scenes, start=1):
+        unknown = sorted(set(scene.references) - known_references)
+        if unknown:
+            raise InvalidStoryboard(f"scene {number} names unknown references {unknown}")
     return storyboard
 
 
@@ -118,7 +139,8 @@ async def write_with_retries(
     problems: list[str] = []
     for temperature in TEMPERATURES:
         try:
-            return parse_storyboard(await attempt(temperature), request.scene_count)
+            known = frozenset(note.name for note in request.references)
+            return parse_storyboard(await attempt(temperature), request.scene_count, known)
         except InvalidStoryboard as exc:
             problems.append(f"t={temperature:g}: {exc}")
     raise ProviderError(

@@ -85,3 +85,20 @@ async def clip(
 ) -> FileResponse:
     path = await artifacts.clip_video(session, settings, project_id, scene)
     return FileResponse(path, media_type="video/mp4")
+
+
+@router.get(
+    "/references/{name}",
+    response_class=FileResponse,
+    responses=file_responses("image/png", "image/jpeg", "image/webp"),
+    summary="A reference image of the project, by name",
+)
+async def reference(
+    project_id: ProjectId,
+    name: Annotated[str, Path(min_length=1, max_length=40, description="The reference's name.")],
+    session: SessionDep,
+    settings: SettingsDep,
+    range: RangeHeader = None,
+) -> FileResponse:
+    path, media_type = await artifacts.reference_image(session, settings, project_id, name)
+    return FileResponse(path, media_type=media_type)

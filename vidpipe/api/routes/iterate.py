@@ -49,6 +49,7 @@ from vidpipe.orchestrator.edits import (
 )
 from vidpipe.orchestrator.leases import NotRunningError, request_stop
 from vidpipe.orchestrator.pipeline import plan_project
+from vidpipe.orchestrator.references import ReferenceSpec, reference_changes
 from vidpipe.orchestrator.report import takes_document
 from vidpipe.providers.base import Storyboard
 from vidpipe.providers.registry import ProviderRegistry
@@ -162,8 +163,22 @@ async def patch_storyboard(
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
     storyboard = Storyboard(style_guide=body.style_guide, scenes=body.scenes)
+    add: list[ReferenceSpec] = []
+    remove: list[str] = []
+    if body.references is not None:
+        project = await load_project(session, project_id)
+        add, remove = reference_changes(project, settings, body.references)
     return await edited(
-        session, settings, registry, runner, project_id, if_match, response, storyboard=storyboard
+        session,
+        settings,
+        registry,
+        runner,
+        project_id,
+        if_match,
+        response,
+        storyboard=storyboard,
+        add_references=add,
+        remove_references=remove,
     )
 
 

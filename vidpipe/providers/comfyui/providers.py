@@ -24,8 +24,8 @@ from vidpipe.providers.calls import poll_schedule, price
 from vidpipe.providers.comfyui.client import ComfyUI, new_prompt_id
 from vidpipe.providers.comfyui.objectinfo import check_against
 from vidpipe.providers.comfyui.outputs import write_clip
-from vidpipe.providers.comfyui.workflows import Template, load_template
-from vidpipe.providers.imaging import fit_png, styled
+from vidpipe.providers.comfyui.workflows import REFERENCE_SLOT, Template, load_template
+from vidpipe.providers.imaging import fit_png, styled, with_references
 
 NEGATIVE = "blurry, low quality, distorted, deformed, watermark, text, caption, logo"
 
@@ -59,6 +59,10 @@ class ComfyUIImageProvider(ImageProvider):
         self.text_to_image = load_template("text_to_image", self.options.text_to_image_workflow)
         self.image_to_image = load_template("image_to_image", self.options.image_to_image_workflow)
         self.price_per_call = price(settings, ("comfyui:image",), 0.0)  # type: ignore[misc]
+        # REF-3: references go in through the templates' `reference_image` slot (e.g. the image
+        # of an IP-Adapter or reference-latent node); both templates need it to take them.
+        takes = all(REFERENCE_SLOT in t.inputs for t in (self.text_to_image, self.image_to_image))
+        self.capabilities = Capabilities(supports_references=takes)  # type: ignore[misc]
 
     async def health(self) -> str:
         return await self.server.health()
@@ -81,6 +85,8 @@ class ComfyUIImageProvider(ImageProvider):
         template = self.image_to_image if reference is not None else self.text_to_image
         width, height = template.size(request.width, request.height)
         prompt = styled(request.prompt, request.style_guide)
+        if request.references:
+            prompt = with_references(prompt, request.references[:1], 1, label="reference {n}")
         values: dict[str, object] = {
             "prompt": prompt,
             "negative_prompt": NEGATIVE,
@@ -99,6 +105,9 @@ class ComfyUIImageProvider(ImageProvider):
             if not known:
                 if reference is not None:
                     values["image"] = await self.server.upload_image(client, reference)
+                if request.references and REFERENCE_SLOT in template.inputs:
+                    path = request.references[0].path  # the slot takes one image: the first
+                    values[REFERENCE_SLOT] = await self.server.upload_image(client, path)
                 submitted_at = time.time()
                 await self.server.queue(
                     client,

@@ -13,7 +13,9 @@ A template file is JSON:
 
 A mapping value may also be a list of [node, input] pairs (one value, several places). Values
 vidpipe fills: prompt, negative_prompt, width, height, seed, filename_prefix, and image (image
-to image) or start_image, end_image, length, fps (video). Unmapped optional values are skipped;
+to image) or start_image, end_image, length, fps (video), and `reference_image` (keyframes: the
+uploaded reference image of the scene, for an IP-Adapter or reference-latent LoadImage node;
+map it in both keyframe templates to take references). Unmapped optional values are skipped;
 the required ones for each kind must be mapped. Export your own graph from ComfyUI with "Save
 (API Format)", add the mapping, and point VIDPIPE_COMFYUI_*_WORKFLOW at the file.
 """
@@ -29,6 +31,7 @@ from typing import Any
 
 from vidpipe.errors import BadInputError
 
+REFERENCE_SLOT = "reference_image"  # keyframe templates: where a scene's reference image goes
 SHIPPED = {
     "text_to_image": "text_to_image.json",
     "image_to_image": "image_to_image.json",

@@ -8,12 +8,14 @@ Start frames come from the prompt. End frames are conditioned on the start image
 
 from __future__ import annotations
 
+from typing import Any
+
 from google.genai import types
 from pydantic import BaseModel, ConfigDict
 
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError, ContentFilteredError, ProviderError
-from vidpipe.providers.base import ImageProvider, ImageRequest
+from vidpipe.providers.base import Capabilities, ImageProvider, ImageRequest
 from vidpipe.providers.calls import price
 from vidpipe.providers.google.client import GoogleClientMixin
 from vidpipe.providers.google.models import (
@@ -22,7 +24,7 @@ from vidpipe.providers.google.models import (
     IMAGEN_ASPECT_RATIOS,
     is_imagen,
 )
-from vidpipe.providers.imaging import end_frame_instruction, fit_png, styled
+from vidpipe.providers.imaging import end_frame_instruction, fit_png, styled, with_references
 
 SAFETY_FINISH = {
     "SAFETY",
@@ -36,6 +38,10 @@ SAFETY_FINISH = {
 
 class GoogleImageProvider(GoogleClientMixin, ImageProvider):
     """Gemini image models or Imagen, per VIDPIPE_GOOGLE_IMAGE_MODEL."""
+
+    # Gemini: reference images as extra input images; Imagen: subject references on the edit
+    # model (imagen-3.0-capability-001), the start frame then drawn by that model too.
+    capabilities = Capabilities(supports_references=True)
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -79,6 +85,12 @@ class GoogleImageProvider(GoogleClientMixin, ImageProvider):
             text = end_frame_instruction(request.prompt, request.style_guide)
         else:
             text = styled(request.prompt, request.style_guide)
+        # the scene's reference images follow the frame, as extra input images (REF-3)
+        text = with_references(text, request.references, first=len(contents) + 1)
+        for ref in request.references:
+            contents.append(
+                types.Part.from_bytes(data=ref.path.read_bytes(), mime_type=ref.media_type)
+            )
         contents.append(types.Part.from_text(text=text))
         config = types.GenerateContentConfig(
             response_modalities=["IMAGE"],
@@ -99,7 +111,7 @@ class GoogleImageProvider(GoogleClientMixin, ImageProvider):
     async def _imagen(self, request: ImageRequest) -> bytes:
         aspect = request.aspect_ratio if request.aspect_ratio in IMAGEN_ASPECT_RATIOS else None
         async with self._aio() as aio:
-            if request.reference_image is None:
+            if request.reference_image is None and not request.references:
                 generated = await self._call(
                     f"{self.options.model} keyframe",
                     lambda: aio.models.generate_images(
@@ -117,18 +129,14 @@ class GoogleImageProvider(GoogleClientMixin, ImageProvider):
                 images = generated.generated_images or []
                 model = self.options.model
             else:
-                reference = types.RawReferenceImage(
-                    reference_id=1,
-                    reference_image=types.Image(
-                        image_bytes=request.reference_image.read_bytes(), mime_type="image/png"
-                    ),
-                )
+                references, prompt = _edit_references(request)
+                what = "end frame" if request.reference_image is not None else "keyframe"
                 edited = await self._call(
-                    f"{self.options.edit_model} end frame",
+                    f"{self.options.edit_model} {what}",
                     lambda: aio.models.edit_image(
                         model=self.options.edit_model,
-                        prompt=end_frame_instruction(request.prompt, request.style_guide),
-                        reference_images=[reference],
+                        prompt=prompt,
+                        reference_images=references,
                         config=types.EditImageConfig(
                             edit_mode=types.EditMode.EDIT_MODE_DEFAULT,
                             number_of_images=1,
@@ -149,6 +157,39 @@ class GoogleImageProvider(GoogleClientMixin, ImageProvider):
             detail = "; ".join(reasons) or "no image returned (filtered)"
             raise ContentFilteredError(f"{model} refused the keyframe for content safety: {detail}")
         raise ProviderError(f"{model} returned no image")
+
+
+def _edit_references(request: ImageRequest) -> tuple[list[Any], str]:
+    """Imagen's edit call: the start frame as the raw reference [1] (end frames), then each
+    reference image as a subject reference [2], [3]... that the prompt names."""
+    references: list[Any] = []
+    if request.reference_image is not None:
+        references.append(
+            types.RawReferenceImage(
+                reference_id=1,
+                reference_image=types.Image(
+                    image_bytes=request.reference_image.read_bytes(), mime_type="image/png"
+                ),
+            )
+        )
+        prompt = end_frame_instruction(request.prompt, request.style_guide)
+    else:
+        prompt = styled(request.prompt, request.style_guide)
+    first = len(references) + 1
+    for k, ref in enumerate(request.references):
+        references.append(
+            types.SubjectReferenceImage(
+                reference_id=first + k,
+                reference_image=types.Image(
+                    image_bytes=ref.path.read_bytes(), mime_type=ref.media_type
+                ),
+                config=types.SubjectReferenceConfig(
+                    subject_type=types.SubjectReferenceType.SUBJECT_TYPE_DEFAULT,
+                    subject_description=ref.description or ref.name,
+                ),
+            )
+        )
+    return references, with_references(prompt, request.references, first, label="[{n}]")
 
 
 def _image_of(response: types.GenerateContentResponse, model: str) -> bytes:

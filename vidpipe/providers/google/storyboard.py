@@ -6,11 +6,17 @@ from google.genai import types
 from pydantic import BaseModel, ConfigDict
 
 from vidpipe.config import Settings
-from vidpipe.errors import ContentFilteredError
-from vidpipe.providers.base import Storyboard, StoryboardProvider, StoryboardRequest
+from vidpipe.errors import ContentFilteredError, ProviderError
+from vidpipe.providers.base import (
+    ReferenceImage,
+    Storyboard,
+    StoryboardProvider,
+    StoryboardRequest,
+)
 from vidpipe.providers.calls import price
 from vidpipe.providers.google.client import GoogleClientMixin
 from vidpipe.providers.google.models import DEFAULT_TEXT_PRICE, TEXT_PRICES
+from vidpipe.providers.imaging import DESCRIBE_PROMPT
 from vidpipe.providers.screenplay import (
     SYSTEM_PROMPT,
     storyboard_schema,
@@ -23,6 +29,8 @@ BLOCKING_FINISH = {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITAT
 
 class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
     """Gemini writes the storyboard as JSON that must match the storyboard schema."""
+
+    sees_images = True  # Gemini text models take images: references get described (REF-2)
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -61,6 +69,27 @@ class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
             return response.text
 
         return await write_with_retries("gemini", request, attempt)
+
+    async def describe_image(self, image: ReferenceImage) -> str:
+        """The looks of a reference image in a sentence or two, for the character bible."""
+        contents = [
+            types.Part.from_bytes(data=image.path.read_bytes(), mime_type=image.media_type),
+            types.Part.from_text(text=DESCRIBE_PROMPT),
+        ]
+        config = types.GenerateContentConfig(temperature=0.2)
+        async with self._aio() as aio:
+            response = await self._call(
+                "gemini describe reference",
+                lambda: aio.models.generate_content(
+                    model=self.options.model, contents=contents, config=config
+                ),
+                rpm=self.requests_per_minute,
+            )
+        _refuse_if_blocked(response)
+        text = (response.text or "").strip()
+        if not text:
+            raise ProviderError(f"{self.options.model} returned no description of {image.name}")
+        return text
 
 
 def _refuse_if_blocked(response: types.GenerateContentResponse) -> None:

@@ -31,6 +31,11 @@ def render_png(request: ImageRequest) -> bytes:
         rgb = derive_end_frame(reference, request)
     else:
         rgb = render_keyframe(request)
+    if request.references:
+        from vidpipe.providers.local.cutout import composite
+
+        derived = request.reference_image is not None
+        rgb = composite(rgb, request.references, caption_height(request.height), derived=derived)
     rgb = soften_chroma(rgb)
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, format="PNG", compress_level=3)

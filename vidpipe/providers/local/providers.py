@@ -36,6 +36,8 @@ class LocalImageProvider(ImageProvider):
     """Procedural keyframes: free, offline, deterministic; a 720p frame in well under 1 s."""
 
     provider_id = "local"
+    # References are pasted in as cut-outs with their palette (providers/local/cutout.py).
+    capabilities = Capabilities(supports_references=True)
 
     async def generate_image(self, request: ImageRequest) -> bytes:
         async with render_budget().hold(request.width * request.height):

@@ -7,9 +7,11 @@ renderers react to, so a storyboard from here renders into pictures that follow 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from vidpipe.providers.base import (
+    ReferenceNote,
     SceneSpec,
     Storyboard,
     StoryboardProvider,
@@ -278,7 +280,41 @@ def write_storyboard(request: StoryboardRequest) -> Storyboard:
     seed = seed_of("storyboard", prompt.lower(), request.style.lower())
     count = request.scene_count or 3 + seed % 3
     style_guide = _style_guide(prompt, request.style, seed)
-    return Storyboard(style_guide=style_guide, scenes=_scenes(prompt, style_guide, count, seed))
+    scenes = _scenes(prompt, style_guide, count, seed)
+    return Storyboard(style_guide=style_guide, scenes=_cast(scenes, prompt, request.references))
+
+
+def _cast(
+    scenes: list[SceneSpec], prompt: str, references: tuple[ReferenceNote, ...]
+) -> list[SceneSpec]:
+    """Who appears where (REF-2), by a plain rule: a reference the idea names is in every scene;
+    one it does not name makes a closing appearance in the last scene."""
+    if not references:
+        return scenes
+    named = set(re.findall(r"[\w'.-]+", prompt.casefold()))
+    cast: list[list[ReferenceNote]] = [[] for _ in scenes]
+    for note in references:
+        in_idea = all(word in named for word in note.name.casefold().split())
+        for index in range(len(scenes)) if in_idea else [len(scenes) - 1]:
+            cast[index].append(note)
+    return [
+        scene.model_copy(
+            update={
+                "references": [note.name for note in notes],
+                "scene_description": scene.scene_description
+                + "".join(f" {_appearance(note)}" for note in notes),
+            }
+        )
+        for scene, notes in zip(scenes, cast, strict=True)
+    ]
+
+
+def _appearance(note: ReferenceNote) -> str:
+    return (
+        f"{note.name} ({note.description}) is in view."
+        if note.description
+        else (f"{note.name} is in view.")
+    )
 
 
 # ------------------------------------------------------------------ style guide

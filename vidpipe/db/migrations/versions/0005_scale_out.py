@@ -1,7 +1,7 @@
 """scale-out: queued projects, live workers, global provider slots and request windows
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01 04:00:00
 
 The tables below are used only with PostgreSQL and `VIDPIPE_EXECUTION=queue` (SCALE-1..4);

@@ -1,0 +1,112 @@
+"""Which reference images a keyframe shows, and the one-time descriptions of those without one.
+
+A chain position is one image shared by two scenes (the end frame of scene k is the start frame
+of scene k+1), so it shows the references of both: every keyframe of a scene that lists a
+reference carries it (REF-3), and its fingerprint holds their content hashes (REF-4).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.db.models import Project, Reference, Scene
+from vidpipe.pipeline.context import PipelineContext, ProgressEvent
+from vidpipe.providers.base import Provider, ReferenceImage, ReferenceNote
+from vidpipe.storage import ProjectStorage
+
+STEP = "storyboard"  # descriptions are made for the storyboard writer
+
+ReferenceInput = tuple[str, str, str | None]  # name, content hash, description
+
+
+def scenes_of_position(scenes: list[Scene], position: int) -> list[Scene]:
+    """The scenes a chain position's image belongs to (one or two)."""
+    owners = [scenes[position - 1]] if position > 0 else []
+    if position < len(scenes):
+        owners.append(scenes[position])
+    return owners
+
+
+def position_references(project: Project, scenes: list[Scene], position: int) -> list[Reference]:
+    """The references a chain position shows: those its scenes list, in name order."""
+    wanted = {name for scene in scenes_of_position(scenes, position) for name in scene_names(scene)}
+    return [ref for ref in project.references if ref.name in wanted]
+
+
+def scene_names(scene: Scene) -> list[str]:
+    return list(scene.references or [])
+
+
+def reference_inputs(
+    project: Project, scenes: list[Scene], position: int, provider: Provider
+) -> tuple[ReferenceInput, ...]:
+    """What of the references goes into a keyframe's fingerprint: nothing when the image
+    provider cannot take references (replacing one then changes nothing it makes)."""
+    if not provider.capabilities.supports_references:
+        return ()
+    return tuple(
+        (ref.name, ref.content_hash, ref.description)
+        for ref in position_references(project, scenes, position)
+    )
+
+
+def reference_images(
+    project: Project, scenes: list[Scene], position: int, storage: ProjectStorage
+) -> tuple[ReferenceImage, ...]:
+    return tuple(
+        ReferenceImage(
+            name=ref.name,
+            path=storage.resolve(ref.file_path),
+            media_type=ref.media_type,
+            description=ref.description,
+        )
+        for ref in position_references(project, scenes, position)
+    )
+
+
+def notes(project: Project) -> tuple[ReferenceNote, ...]:
+    """Names and descriptions, for the storyboard writer (REF-2)."""
+    return tuple(ReferenceNote(ref.name, ref.description) for ref in project.references)
+
+
+async def describe_missing(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
+    """Describe each reference given without a description, once: a description made for the
+    same content (any project) is reused; otherwise a storyboard writer that sees images is
+    asked, as a billed call in the ledger. A writer that cannot see images gets the name only."""
+    writer = ctx.providers.storyboard
+    for ref in project.references:
+        if ref.description:
+            continue
+        known = await session.scalar(
+            select(Reference)
+            .where(
+                Reference.content_hash == ref.content_hash,
+                Reference.description.is_not(None),
+                Reference.description_source != "user",
+            )
+            .limit(1)
+        )
+        if known is not None:
+            ref.description, ref.description_source = known.description, known.description_source
+            continue
+        if not writer.sees_images:
+            continue
+        ctx.report(ProgressEvent("item", "storyboarding", f"Describing reference {ref.name}..."))
+        image = ReferenceImage(
+            name=ref.name,
+            path=ctx.storage.resolve(ref.file_path),
+            media_type=ref.media_type,
+        )
+        text = await ctx.paid(
+            session,
+            project,
+            writer,
+            lambda image=image: writer.describe_image(image),
+            step=STEP,
+            cost=writer.estimate_cost(calls=1),
+            detail=f"describe reference {ref.name}",
+        )
+        ref.description = " ".join(text.split())[:1000]
+        ref.description_source = writer.provider_id
+        await session.commit()
