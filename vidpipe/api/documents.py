@@ -14,7 +14,7 @@ from vidpipe.db.models import Project
 from vidpipe.db.queries import list_projects, load_project
 from vidpipe.errors import ProjectNotFoundError, VidpipeError
 from vidpipe.orchestrator.pipeline import plan_project
-from vidpipe.orchestrator.report import project_document, project_summary
+from vidpipe.orchestrator.report import project_document, project_summary, takes_document
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner
 from vidpipe.storage import ProjectStorage
@@ -79,6 +79,17 @@ async def detail_with_plan(
     except VidpipeError:  # e.g. a provider no longer configured: the document, without a plan
         plan = None
     return detail(await load_project(session, project_id), settings, runner, plan)
+
+
+async def takes(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, scene: int
+) -> dict[str, Any]:
+    """The takes of a scene (1-based), each with the URL of its file (None once it is gone)."""
+    document = await takes_document(session, settings, project_id, scene)
+    for take in document["takes"]:
+        tail = f"/scenes/{scene}/takes/{take['slot']}/{take['take']}/file"
+        take["url"] = project_url(project_id, tail) if take["exists"] else None
+    return document
 
 
 async def page(

@@ -324,6 +324,7 @@ class TakeDocument(BaseModel):
     selected: bool
     path: str | None
     exists: bool
+    url: str | None = Field(default=None, description="The take's file (GET), while it exists.")
 
 
 class TakesDocument(BaseModel):
