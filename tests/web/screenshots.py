@@ -4,7 +4,8 @@
 
 Starts `vidpipe serve` on local providers in a temporary folder, makes a 3-scene project from
 the New video form, and saves projects.png, new.png, new-errors.png, project.png (full page),
-project-live.png (while it runs) and login.png. Not a test: pytest does not collect it.
+project-live.png (while it runs), review.png (the review screen after an edit, full page)
+and login.png. Not a test: pytest does not collect it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,12 @@ def main(out: Path, dark: bool) -> None:
         page.wait_for_selector("#status-badge.s-complete", timeout=180_000)
         page.wait_for_timeout(800)
         page.screenshot(path=out / "project.png", full_page=True)
+        page.click("#review-link")
+        page.fill("#s2-video_motion_prompt", "the camera glides left, slower, lanterns bobbing")
+        page.click("#save-2")
+        page.wait_for_selector("#saved-2")
+        page.wait_for_load_state("networkidle")
+        page.screenshot(path=out / "review.png", full_page=True)
         page.goto("/")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=out / "projects.png")
