@@ -21,6 +21,7 @@ from vidpipe.api import documents
 from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep, get_project
 from vidpipe.api.routes import iterate
 from vidpipe.api.schemas import ForkRequest, RedoRequest
+from vidpipe.db.queries import load_project
 from vidpipe.errors import (
     BadInputError,
     NotResumableError,
@@ -88,11 +89,8 @@ async def review_page(
         )
     except ProjectNotFoundError:
         return render(request, "missing.html", {"project_id": project_id}, status_code=404)
-    takes = [
-        (await documents.takes(session, state.settings, project_id, number))["takes"]
-        for number in range(1, len(document["scenes"]) + 1)
-    ]
-    project = await get_project(project_id, session)
+    project = await load_project(session, project_id)
+    takes = await documents.all_takes(session, state.settings, project)
     if problem is not None and problem.scene is None:
         notice, status_code = problem.message, problem.status_code
     context = {
