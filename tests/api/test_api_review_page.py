@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import httpx
-from api_helpers import SMALL, Recorder, finished, serving
+from api_helpers import SMALL, Recorder, finished, serving, wait_until
 
 from vidpipe.config import Settings
 
@@ -126,3 +126,28 @@ async def test_while_a_project_runs_the_review_screen_offers_stop_and_refuses_ed
         scenes = (await client.get(f"/api/projects/{project.id}/storyboard")).json()["scenes"]
         assert scenes[0]["scene_description"] == "d"
         held.release()
+
+
+async def test_stop_from_the_page_stops_the_run_at_its_next_safe_point(
+    sqlite_settings: Settings,
+) -> None:
+    async with serving(sqlite_settings) as (_, client):
+        body = {"prompt": "a slow river", "scenes": 4, "clip_duration": 3, "resolution": "480p"}
+        project_id = (await client.post("/api/generate", json=body)).json()["project_id"]
+        base = f"/projects/{project_id}"
+        token = csrf_of(await client.get(base))
+
+        async def leased() -> bool:
+            document = (await client.get(f"/api/projects/{project_id}/status")).json()
+            return document["running"] and document["status"] != "pending"
+
+        await wait_until(leased, timeout=60, every=0.02)
+        stopped = await client.post(f"{base}/stop", data={"csrf_token": token})
+        assert stopped.status_code == 303 and stopped.headers["location"] == base
+        status = await finished(client, project_id)
+        assert status["status"] == "failed" and "stopped by the user" in status["error_message"]
+        # stopped: the project screen offers Resume, and a second stop says nothing runs it
+        page = await client.get(base)
+        assert 'id="resume"' in page.text and 'id="stop"' not in page.text
+        again = await client.post(f"{base}/stop", data={"csrf_token": token})
+        assert again.status_code == 409 and 'id="review-link"' in again.text  # the same screen

@@ -18,7 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
+from processes import wait_for  # noqa: E402
 from web_helpers import CHROMIUM, CHROMIUM_ARGS, TOKEN, serve  # noqa: E402
+
+# every video shows its first frame (not a spinner) before the picture is taken
+VIDEOS_READY = "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 2)"
 
 
 def main(out: Path, dark: bool) -> None:
@@ -49,10 +53,16 @@ def main(out: Path, dark: bool) -> None:
         page.wait_for_timeout(800)
         page.screenshot(path=out / "project.png", full_page=True)
         page.click("#review-link")
+        page.fill("#s1-direction", "slower, the boat turns toward the lanterns")
+        page.click("#redo-1")
+        page.wait_for_selector("#scene-1 .takes .take >> nth=1", timeout=180_000)
+        page.wait_for_selector("#stepper .step[data-stage=complete].done")
         page.fill("#s2-video_motion_prompt", "the camera glides left, slower, lanterns bobbing")
         page.click("#save-2")
         page.wait_for_selector("#saved-2")
         page.wait_for_load_state("networkidle")
+        wait_for(lambda: page.evaluate(VIDEOS_READY), timeout=30, every=0.2)
+        page.evaluate("window.scrollTo(0, 0)")
         page.screenshot(path=out / "review.png", full_page=True)
         page.goto("/")
         page.wait_for_load_state("networkidle")

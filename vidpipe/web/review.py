@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,7 +32,7 @@ from vidpipe.errors import (
 from vidpipe.orchestrator.edits import SceneEdit
 from vidpipe.runners.background import lease_is_live
 from vidpipe.web import views
-from vidpipe.web.routes import render
+from vidpipe.web.routes import back, render, screen_url
 from vidpipe.web.security import read_form
 
 router = APIRouter(include_in_schema=False)
@@ -52,22 +53,17 @@ def review_url(project_id: uuid.UUID | str, scene: int | None = None, note: str 
     return f"/projects/{project_id}/review{query}" + (f"#scene-{scene}" if scene else "")
 
 
+@dataclass
 class Problem:
-    """What the page shows after a refused form: where (a scene's form or the whole page), the
-    message, field errors, and the texts the person typed (kept, never saved)."""
+    """What the page shows after a refused form: where (a scene's form, or the whole page when
+    `scene` is None), the message, field errors, and the texts typed (kept, never saved)."""
 
-    def __init__(
-        self,
-        status_code: int,
-        message: str,
-        *,
-        scene: int | None = None,
-        fields: dict[str, str] | None = None,
-        typed: dict[str, str] | None = None,
-        conflict: bool = False,
-    ) -> None:
-        self.status_code, self.message, self.scene = status_code, message, scene
-        self.fields, self.typed, self.conflict = fields or {}, typed or {}, conflict
+    status_code: int
+    message: str
+    scene: int | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    typed: dict[str, str] = field(default_factory=dict)
+    conflict: bool = False
 
 
 async def review_page(
@@ -140,8 +136,8 @@ async def attempt(
     except ProjectNotFoundError:
         return await review_page(request, session, project_id)  # the "no such project" page
     except ValidationError as exc:
-        fields = {str(e["loc"][0]): e["msg"] for e in exc.errors() if e.get("loc")}
-        problem = Problem(422, "Not saved: see the fields below.", scene=scene, fields=fields)
+        found = {str(e["loc"][0]): e["msg"] for e in exc.errors() if e.get("loc")}
+        problem = Problem(422, "Not saved: see the fields below.", scene=scene, fields=found)
     except HTTPException as exc:  # 409 running / not running, 412 changed meanwhile, 500 ffmpeg
         conflict = exc.status_code == 412
         message = CHANGED if conflict else str(exc.detail)
@@ -280,12 +276,9 @@ async def stop_project(request: Request, project_id: uuid.UUID, session: Session
     """Ask the run holding the project to stop at its next safe point (POST .../stop)."""
     form = await read_form(request)
 
-    async def stop() -> str:
+    try:
         await iterate.stop(project_id, session)
-        return (
-            review_url(project_id)
-            if form.get("screen") == "review"
-            else (f"/projects/{project_id}")
-        )
-
-    return await attempt(request, session, project_id, stop)
+    except HTTPException as exc:  # 409: nothing runs it (any more)
+        notice = str(exc.detail)
+        return await back(request, session, project_id, form, notice=notice, status_code=409)
+    return RedirectResponse(screen_url(project_id, form), status_code=303)
