@@ -151,3 +151,28 @@ async def test_stop_from_the_page_stops_the_run_at_its_next_safe_point(
         assert 'id="resume"' in page.text and 'id="stop"' not in page.text
         again = await client.post(f"{base}/stop", data={"csrf_token": token})
         assert again.status_code == 409 and 'id="review-link"' in again.text  # the same screen
+
+
+async def test_every_form_of_the_page_refuses_a_post_without_the_csrf_token(
+    sqlite_settings: Settings, recorder: Recorder
+) -> None:
+    """Enumerated from the page's routers, so a form added later is covered too (WEB-6)."""
+    from fastapi.routing import APIRoute
+
+    from vidpipe.web import review, routes
+
+    posts = [
+        route.path
+        for route in (*routes.router.routes, *review.router.routes)
+        if isinstance(route, APIRoute) and "POST" in route.methods
+    ]
+    assert {"/projects/{project_id}/scenes/{scene}/edit", "/projects/{project_id}/stop"} <= set(
+        posts
+    )
+    async with serving(sqlite_settings, execute=recorder) as (_, client):
+        await client.get("/")  # the browser has its CSRF cookie, but the form lacks the field
+        values = {"project_id": "0b5e8f6a-6f0e-4a55-9a3c-2a7a3cf0e001", "scene": 1, "take": 1}
+        for path in posts:
+            response = await client.post(path.format(**values), data={"version": "1"})
+            assert response.status_code == 403, path
+        assert recorder.calls == []
