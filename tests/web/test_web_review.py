@@ -46,6 +46,13 @@ def clip_files(document: dict[str, Any]) -> dict[int, tuple[str, str, int]]:
     }
 
 
+def finish(page: object) -> None:
+    """Wait for the run the page follows to end and for the page's last refresh to land (the
+    script drops `data-events` after it), so nothing it shows is replaced afterwards."""
+    page.wait_for_selector("#stepper .step[data-stage=complete].done", timeout=120_000)  # type: ignore[attr-defined]
+    page.wait_for_selector("#live:not([data-events])", timeout=30_000)  # type: ignore[attr-defined]
+
+
 def test_edit_a_scene_in_place_see_the_plan_resume_and_only_that_clip_changes(
     web: Watched, server: Server, project: str
 ) -> None:
@@ -78,7 +85,7 @@ def test_edit_a_scene_in_place_see_the_plan_resume_and_only_that_clip_changes(
 
     page.click("#resume")
     page.wait_for_url(re.compile(rf"/projects/{project}/review$"))
-    page.wait_for_selector("#stepper .step[data-stage=complete].done", timeout=120_000)
+    finish(page)
     page.wait_for_selector("#plan-summary:has-text('Up to date')")
     after = detail(server, project)
     assert after["status"] == "complete"
@@ -104,7 +111,7 @@ def test_redo_with_direction_then_select_the_older_take_and_the_final_changes(
     page.fill("#s1-direction", "faster, the lantern spins")
     page.click("#redo-1")
     page.wait_for_url(re.compile(rf"/projects/{project}/review\?redone=1"))
-    page.wait_for_selector("#stepper .step[data-stage=complete].done", timeout=120_000)
+    finish(page)
     page.wait_for_selector("#scene-1 .takes .take >> nth=1")
     redone = detail(server, project)
     assert redone["status"] == "complete" and redone["scenes"][0]["clip_take"] == 2
@@ -126,8 +133,11 @@ def test_redo_with_direction_then_select_the_older_take_and_the_final_changes(
     found += serious(page)
     assert found == []
 
-    page.click("button[aria-label='Use take 1 of scene 1']")
+    final_src = page.locator("#final").get_attribute("src")
+    page.click("#scene-1 button:has-text('Use take 1')")
     page.wait_for_selector("#scene-1 .take.selected:has-text('Take 1')")
+    # the page asks for the new final, not the one the browser has cached
+    assert page.locator("#final").get_attribute("src") != final_src
     selected = detail(server, project)
     scene = selected["scenes"][0]
     assert scene["clip_take"] == 1 and scene["clip_path"] == original
