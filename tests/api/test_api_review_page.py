@@ -55,7 +55,7 @@ async def test_review_forms_refuse_with_the_apis_status_and_write_nothing_then_f
         refused = await client.post(f"{base}/scenes/2/takes/9/select", data={"csrf_token": token})
         assert refused.status_code == 422 and "has no clip take 9" in refused.text
         bad = await client.post(f"{base}/scenes/1/redo", data={"csrf_token": token, "target": "x"})
-        assert bad.status_code == 422
+        assert bad.status_code == 422 and re.search(r'id="problem-1"[^>]*>target: ', bad.text)
         idle = await client.post(f"{base}/stop", data={"csrf_token": token, "screen": "review"})
         assert idle.status_code == 409 and "not running" in idle.text.lower()
         assert await storyboard(client, project_id) == (etag, board)  # nothing written

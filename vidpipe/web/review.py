@@ -137,7 +137,11 @@ async def attempt(
         return await review_page(request, session, project_id)  # the "no such project" page
     except ValidationError as exc:
         found = {str(e["loc"][0]): e["msg"] for e in exc.errors() if e.get("loc")}
-        problem = Problem(422, "Not saved: see the fields below.", scene=scene, fields=found)
+        shown = {name for name, _ in TEXTS}
+        message = "Not saved: see the fields below."
+        if not set(found) <= shown:  # e.g. the redo form's target: said in the message
+            message = "; ".join(f"{name}: {msg}" for name, msg in found.items())
+        problem = Problem(422, message, scene=scene, fields=found)
     except HTTPException as exc:  # 409 running / not running, 412 changed meanwhile, 500 ffmpeg
         conflict = exc.status_code == 412
         message = CHANGED if conflict else str(exc.detail)
