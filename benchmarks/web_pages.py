@@ -7,8 +7,9 @@ Starts `python -m vidpipe serve` (local providers) on a free loopback port with 
 directory, makes one real 5-scene project through the API, then adds projects straight into the
 database until there are --projects, each with a first keyframe (hard links to the real one), so
 every card has its thumbnail. Measures:
-  1. weight   the project screen's HTML plus every stylesheet and script it links, uncompressed
-              (limit 150 KB; images and video are media, not page weight);
+  1. weight   the project screen's and the review screen's HTML plus every stylesheet and
+              script they link, uncompressed (limit 150 KB; images and video are media, not page
+              weight), and the server's time for each (the review screen computes the plan);
   2. server   time to the last byte of GET / (one page of 24) and GET /?limit=500 (all at once);
   3. browser  with Debian's Chromium, when it and Playwright are installed: navigation start to
               the `load` event of both, thumbnails in view included (limit 1 s).
@@ -198,13 +199,18 @@ def main() -> None:
                         in ("complete", "failed")
                     )
                 )
-                sizes = page_weight(client, f"/projects/{project_id}")
-                total = sum(sizes.values())
-                print(f"\nproject screen (5 scenes, complete): {total / 1024:.1f} KB "
-                      f"(limit {WEIGHT_LIMIT // 1024} KB) "
-                      f"{'OK' if total <= WEIGHT_LIMIT else 'OVER'}")  # fmt: skip
-                for name, size in sizes.items():
-                    print(f"  {name:<24} {size / 1024:7.1f} KB")
+                for screen, tail in (("project", ""), ("review", "/review")):
+                    path = f"/projects/{project_id}{tail}"
+                    sizes = page_weight(client, path)
+                    total = sum(sizes.values())
+                    print(f"\n{screen} screen (5 scenes, complete): {total / 1024:.1f} KB "
+                          f"(limit {WEIGHT_LIMIT // 1024} KB) "
+                          f"{'OK' if total <= WEIGHT_LIMIT else 'OVER'}")  # fmt: skip
+                    for name, size in sizes.items():
+                        print(f"  {name:<24} {size / 1024:7.1f} KB")
+                    seconds = server_times(client, path, args.repeats)
+                    print(f"  server  GET {tail or '/'}: {seconds * 1000:.1f} ms "
+                          f"(median of {args.repeats})")  # fmt: skip
 
                 asyncio.run(add_projects(data_dir, project_id, args.projects - 1))
                 total_projects = client.get("/api/projects?limit=1").json()["total"]

@@ -94,6 +94,14 @@ async def test_scene_edit_needs_if_match_then_resume_remakes_only_that_clip_and_
         takes = (await client.get(f"{base}/scenes/2/takes")).json()
         clip_takes = [t for t in takes["takes"] if t["slot"] == "clip"]
         assert [(t["take"], t["selected"]) for t in clip_takes] == [(1, False), (2, True)]
+        # every take's file is served (to compare them), the old one too, with Range
+        old = await client.get(clip_takes[0]["url"])
+        assert old.status_code == 200 and old.headers["content-type"] == "video/mp4"
+        assert hashlib.sha256(old.content).hexdigest() == sha(clips[1])
+        part = await client.get(clip_takes[1]["url"], headers={"Range": "bytes=0-9"})
+        assert part.status_code == 206 and len(part.content) == 10
+        assert (await client.get(f"{base}/scenes/2/takes/clip/9/file")).status_code == 404
+        assert (await client.get(f"{base}/scenes/2/takes/other/1/file")).status_code == 422
         assert (await client.post(f"{base}/scenes/2/takes/9/select")).status_code == 422
 
         selected = await client.post(f"{base}/scenes/2/takes/1/select")

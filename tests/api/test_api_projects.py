@@ -221,6 +221,7 @@ async def test_openapi_describes_every_endpoint(
         "/api/projects/{project_id}/scenes/{scene}/redo",
         "/api/projects/{project_id}/scenes/{scene}/takes",
         "/api/projects/{project_id}/scenes/{scene}/takes/{take}/select",
+        "/api/projects/{project_id}/scenes/{scene}/takes/{slot}/{take}/file",
         "/api/projects/{project_id}/fork", "/api/projects/{project_id}/stop",
         "/api/references", "/api/projects/{project_id}/references/{name}",
     }  # fmt: skip

@@ -4,7 +4,8 @@
 
 Starts `vidpipe serve` on local providers in a temporary folder, makes a 3-scene project from
 the New video form, and saves projects.png, new.png, new-errors.png, project.png (full page),
-project-live.png (while it runs) and login.png. Not a test: pytest does not collect it.
+project-live.png (while it runs), review.png (the review screen after an edit, full page)
+and login.png. Not a test: pytest does not collect it.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "support"))
 
 from playwright.sync_api import sync_playwright  # noqa: E402
+from processes import wait_for  # noqa: E402
 from web_helpers import CHROMIUM, CHROMIUM_ARGS, TOKEN, serve  # noqa: E402
+
+# every video shows its first frame (not a spinner) before the picture is taken
+VIDEOS_READY = "() => [...document.querySelectorAll('video')].every(v => v.readyState >= 2)"
 
 
 def main(out: Path, dark: bool) -> None:
@@ -47,6 +52,18 @@ def main(out: Path, dark: bool) -> None:
         page.wait_for_selector("#status-badge.s-complete", timeout=180_000)
         page.wait_for_timeout(800)
         page.screenshot(path=out / "project.png", full_page=True)
+        page.click("#review-link")
+        page.fill("#s1-direction", "slower, the boat turns toward the lanterns")
+        page.click("#redo-1")
+        page.wait_for_selector("#scene-1 .takes .take >> nth=1", timeout=180_000)
+        page.wait_for_selector("#stepper .step[data-stage=complete].done")
+        page.fill("#s2-video_motion_prompt", "the camera glides left, slower, lanterns bobbing")
+        page.click("#save-2")
+        page.wait_for_selector("#saved-2")
+        page.wait_for_load_state("networkidle")
+        wait_for(lambda: page.evaluate(VIDEOS_READY), timeout=30, every=0.2)
+        page.evaluate("window.scrollTo(0, 0)")
+        page.screenshot(path=out / "review.png", full_page=True)
         page.goto("/")
         page.wait_for_load_state("networkidle")
         page.screenshot(path=out / "projects.png")

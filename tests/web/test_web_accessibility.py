@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from web_helpers import Server, Watched
+from web_helpers import Server, Watched, serious
 
 pytestmark = pytest.mark.slow
 
-axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
-
-
-def serious(page: object) -> list[str]:
-    results = axe_playwright.Axe().run(page)
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+pytest.importorskip("axe_playwright_python.sync_playwright")
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -26,7 +17,8 @@ def test_no_serious_or_critical_violations_on_any_screen(
     page = web.page
     page.emulate_media(color_scheme=scheme)
     found = {}
-    for path in ("/", "/new", f"/projects/{complete_project}", "/?status=failed"):
+    project = f"/projects/{complete_project}"
+    for path in ("/", "/new", project, f"{project}/review", "/?status=failed"):
         page.goto(path)
         page.wait_for_load_state("networkidle")
         found[path] = serious(page)

@@ -164,11 +164,12 @@ class Watched:
     requests: list[str] = field(default_factory=list)
     refused: list[str] = field(default_factory=list)  # "status URL" of every 4xx/5xx answer
 
-    def check(self, *, expected_status: int | None = None) -> None:
+    def check(self, *, expected_status: int | tuple[int, ...] | None = None) -> None:
         """No console error (but the browser's note of an `expected_status` answer, which is
         the point of a test of refusals) and no request beyond the server."""
-        note = f"the server responded with a status of {expected_status}"
-        errors = [e for e in self.console_errors if not (expected_status and note in e)]
+        expected = (expected_status,) if isinstance(expected_status, int) else expected_status
+        notes = [f"the server responded with a status of {code}" for code in expected or ()]
+        errors = [e for e in self.console_errors if not any(note in e for note in notes)]
         assert errors == [], (errors, self.refused)
         strangers = [
             url
@@ -217,3 +218,14 @@ def web(browser: object, server: Server) -> Iterator[Watched]:
 @pytest.fixture
 def locked_web(browser: object, locked_server: Server) -> Iterator[Watched]:
     yield from watched_page(browser, locked_server.base)
+
+
+def serious(page: object) -> list[str]:
+    """An axe-core scan of the page: its serious and critical violations."""
+    axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
+    results = axe_playwright.Axe().run(page)
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results.response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

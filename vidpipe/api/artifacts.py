@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Keyframe, Project, Reference, Scene, VideoClip
+from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.errors import ProjectNotFoundError
 from vidpipe.storage import ProjectStorage
 
@@ -85,6 +85,27 @@ async def reference_image(
     if row is None:
         raise HTTPException(404, f"project {project_id} has no reference named {name!r}")
     return contained_file(settings, project_id, row.file_path), row.media_type
+
+
+async def take_file(
+    session: AsyncSession,
+    settings: Settings,
+    project_id: uuid.UUID,
+    scene_index: int,
+    slot: str,
+    number: int,
+) -> Path:
+    """Any take of a scene's frame or clip (ITER-5), selected or not: what its row points at."""
+    await _require_project(session, project_id)
+    relative = await session.scalar(
+        select(Take.file_path).where(
+            Take.project_id == project_id,
+            Take.scene_index == scene_index,
+            Take.slot == slot,
+            Take.number == number,
+        )
+    )
+    return contained_file(settings, project_id, relative)
 
 
 async def _require_project(session: AsyncSession, project_id: uuid.UUID) -> None:

@@ -15,7 +15,12 @@ from vidpipe.db.models import Project
 from vidpipe.db.queries import list_projects, load_project
 from vidpipe.errors import ProjectNotFoundError, VidpipeError
 from vidpipe.orchestrator.pipeline import plan_project
-from vidpipe.orchestrator.report import project_document, project_summary
+from vidpipe.orchestrator.report import (
+    project_document,
+    project_summary,
+    scene_takes,
+    takes_document,
+)
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner
 from vidpipe.runners.queue import QueueRunner
@@ -85,6 +90,31 @@ async def detail_with_plan(
     except VidpipeError:  # e.g. a provider no longer configured: the document, without a plan
         plan = None
     return detail(await load_project(session, project_id), settings, runner, plan)
+
+
+async def takes(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, scene: int
+) -> dict[str, Any]:
+    """The takes of a scene (1-based), each with the URL of its file (None once it is gone)."""
+    document = await takes_document(session, settings, project_id, scene)
+    with_urls(project_id, scene, document["takes"])
+    return document
+
+
+async def all_takes(
+    session: AsyncSession, settings: Settings, project: Project
+) -> list[list[dict[str, Any]]]:
+    """The takes of every scene of a loaded project (one query), with their URLs."""
+    found = await scene_takes(session, settings, project)
+    for number, takes_of_scene in enumerate(found, start=1):
+        with_urls(project.id, number, takes_of_scene)
+    return found
+
+
+def with_urls(project_id: uuid.UUID, scene: int, takes_of_scene: list[dict[str, Any]]) -> None:
+    for take in takes_of_scene:
+        tail = f"/scenes/{scene}/takes/{take['slot']}/{take['take']}/file"
+        take["url"] = project_url(project_id, tail) if take["exists"] else None
 
 
 async def page(

@@ -399,6 +399,7 @@ class TakeDocument(BaseModel):
     auto_selected: bool = Field(description="Picked by fidelity out of a round of K takes.")
     path: str | None
     exists: bool
+    url: str | None = Field(default=None, description="The take's file (GET), while it exists.")
 
 
 class TakesDocument(BaseModel):

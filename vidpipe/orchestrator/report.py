@@ -244,35 +244,49 @@ async def takes_document(
         raise BadInputError(
             f"invalid --scene: {scene_number}; the project has scenes 1 to {len(project.scenes)}"
         )
-    scene = project.scenes[scene_number - 1]
-    storage = ProjectStorage(settings.projects_dir, project.id)
-    selected = {k.position: k.file_path for k in scene.keyframes if k.source == "generated"}
-    if scene.clip is not None and scene.clip.file_path:
-        selected["clip"] = scene.clip.file_path
-    rows = await session.scalars(
-        select(Take)
-        .where(Take.project_id == project.id, Take.scene_index == scene.scene_index)
-        .order_by(Take.slot, Take.number)
-    )
+    takes = await scene_takes(session, settings, project, scene_number - 1)
     return {
         "project_id": str(project.id),
         "scene": scene_number,
         "takes_per_clip": project.takes_per_clip,
-        "takes": [
-            {
-                "slot": take.slot,
-                "take": take.number,
-                "created_at": _iso(take.created_at),
-                "provider": take.provider,
-                "cost": take.cost,
-                "fidelity": take.fidelity,
-                "direction": take.direction,
-                "duration": take.duration_seconds,
-                "selected": selected.get(take.slot) == take.file_path,
-                "auto_selected": bool(take.auto_selected),
-                "path": _path(storage, take.file_path),
-                "exists": storage.resolve(take.file_path).is_file(),
-            }
-            for take in rows
-        ],
+        "takes": takes[0],
     }
+
+
+async def scene_takes(
+    session: AsyncSession, settings: Settings, project: Project, scene_index: int | None = None
+) -> list[list[dict[str, Any]]]:
+    """The takes of each scene of a loaded project (or of one scene), in one query."""
+    storage = ProjectStorage(settings.projects_dir, project.id)
+    scenes = list(project.scenes) if scene_index is None else [project.scenes[scene_index]]
+    query = select(Take).where(Take.project_id == project.id)
+    if scene_index is not None:
+        query = query.where(Take.scene_index == scene_index)
+    rows = await session.scalars(query.order_by(Take.scene_index, Take.slot, Take.number))
+    found: dict[int, list[Take]] = {}
+    for take in rows:
+        found.setdefault(take.scene_index, []).append(take)
+    return [_takes(scene, found.get(scene.scene_index, []), storage) for scene in scenes]
+
+
+def _takes(scene: Scene, rows: list[Take], storage: ProjectStorage) -> list[dict[str, Any]]:
+    selected = {k.position: k.file_path for k in scene.keyframes if k.source == "generated"}
+    if scene.clip is not None and scene.clip.file_path:
+        selected["clip"] = scene.clip.file_path
+    return [
+        {
+            "slot": take.slot,
+            "take": take.number,
+            "created_at": _iso(take.created_at),
+            "provider": take.provider,
+            "cost": take.cost,
+            "fidelity": take.fidelity,
+            "direction": take.direction,
+            "duration": take.duration_seconds,
+            "selected": selected.get(take.slot) == take.file_path,
+            "auto_selected": bool(take.auto_selected),
+            "path": _path(storage, take.file_path),
+            "exists": storage.resolve(take.file_path).is_file(),
+        }
+        for take in rows
+    ]

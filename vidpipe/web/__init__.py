@@ -15,10 +15,12 @@ STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
+    from vidpipe.web.review import router as review
     from vidpipe.web.routes import refused, router
     from vidpipe.web.security import FormRefused, GuardBrowserWrites
 
     app.include_router(router)
+    app.include_router(review)
     app.add_exception_handler(FormRefused, refused)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(GuardBrowserWrites)

@@ -1,4 +1,5 @@
-"""The page's routes (WEB-1..4, WEB-6): server-rendered screens over the API's own functions.
+"""The page's routes (WEB-1..4, WEB-6): server-rendered screens over the API's own functions
+(the review screen of WEB-5 is review.py).
 
 Every screen is a JSON document of the API (documents.page, documents.detail, the estimate)
 rendered by a template; every form calls what the API's write endpoint calls (actions.generate,
@@ -290,6 +291,27 @@ async def project_screen(
     return await project_page(request, session, project_id)
 
 
+def screen_url(project_id: uuid.UUID, form: dict[str, str]) -> str:
+    """Where a form goes back to: the screen it was posted from (project, or review: WEB-5)."""
+    tail = "/review" if form.get("screen") == "review" else ""
+    return f"/projects/{project_id}{tail}"
+
+
+async def back(
+    request: Request,
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    form: dict[str, str],
+    **shown: Any,
+) -> HTMLResponse:
+    """A refused form's screen, with what to show (notice, errors, status_code)."""
+    if form.get("screen") == "review":
+        from vidpipe.web.review import review_page  # it builds on this module
+
+        return await review_page(request, session, project_id, **shown)
+    return await project_page(request, session, project_id, **shown)
+
+
 @router.post("/projects/{project_id}/resume", response_class=HTMLResponse)
 async def project_resume(
     request: Request, project_id: uuid.UUID, session: SessionDep, runner: RunnerDep
@@ -303,8 +325,8 @@ async def project_resume(
     except ProjectNotFoundError:
         raise HTTPException(404, f"no project with id {project_id}") from None
     except (NotResumableError, ProjectBusyError) as exc:
-        return await project_page(request, session, project_id, notice=str(exc), status_code=409)
-    return RedirectResponse(f"/projects/{project_id}", status_code=303)
+        return await back(request, session, project_id, form, notice=str(exc), status_code=409)
+    return RedirectResponse(screen_url(project_id, form), status_code=303)
 
 
 @router.post("/projects/{project_id}/stitch", response_class=HTMLResponse)
@@ -323,18 +345,18 @@ async def project_stitch(
         await actions.restitch(session, settings, registry, runner, project, crossfade)
     except ValueError:
         errors = {"crossfade": "must be a number of seconds"}
-        return await project_page(request, session, project_id, errors=errors, status_code=422)
+        return await back(request, session, project_id, form, errors=errors, status_code=422)
     except ProjectNotFoundError:
         raise HTTPException(404, f"no project with id {project_id}") from None
     except RequestValidationError as exc:
         errors = field_errors(list(exc.errors()))
-        return await project_page(request, session, project_id, errors=errors, status_code=422)
+        return await back(request, session, project_id, form, errors=errors, status_code=422)
     except (NotResumableError, ProjectBusyError) as exc:
-        return await project_page(request, session, project_id, notice=str(exc), status_code=409)
+        return await back(request, session, project_id, form, notice=str(exc), status_code=409)
     except HTTPException as exc:
         notice = str(exc.detail)
-        return await project_page(request, session, project_id, notice=notice, status_code=500)
-    return RedirectResponse(f"/projects/{project_id}", status_code=303)
+        return await back(request, session, project_id, form, notice=notice, status_code=500)
+    return RedirectResponse(screen_url(project_id, form), status_code=303)
 
 
 # ---- Token (WEB-6) ----------------------------------------------------------------------------

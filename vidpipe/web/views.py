@@ -146,3 +146,47 @@ def money(value: float | None) -> str:
     if value is None:
         return "–"
     return "$0" if value == 0 else f"${value:,.2f}" if value >= 0.01 else f"${value:.4f}"
+
+
+# ---- Review and fix (WEB-5) -------------------------------------------------------------------
+
+
+def review_scenes(
+    document: dict[str, Any], takes: list[list[dict[str, Any]]]
+) -> list[dict[str, Any]]:
+    """Each scene with its takes by slot (oldest first), for side-by-side comparison."""
+    scenes = []
+    for scene, scene_takes in zip(document["scenes"], takes, strict=True):
+        by_slot: dict[str, list[dict[str, Any]]] = {"clip": [], "start": [], "end": []}
+        for take in scene_takes:
+            by_slot.setdefault(take["slot"], []).append(take)
+        scenes.append(
+            {
+                **scene,
+                "number": scene["index"] + 1,
+                "clip_takes": by_slot["clip"],
+                "frame_takes": [t for slot in ("start", "end") for t in by_slot[slot]],
+            }
+        )
+    return scenes
+
+
+def budget(document: dict[str, Any]) -> dict[str, Any]:
+    """Spent so far, what the plan would add, and the budget it must fit (the whole ledger)."""
+    ledger, plan = document.get("ledger") or {}, document.get("plan") or {}
+    spent, planned = ledger.get("spent") or 0.0, plan.get("estimated_cost") or 0.0
+    limit = ledger.get("max_cost")
+    return {
+        "spent": spent,
+        "planned": planned,
+        "total": spent + planned,
+        "max_cost": limit,
+        "over": limit is not None and spent + planned > limit,
+    }
+
+
+def crossfade_max(document: dict[str, Any]) -> float:
+    """The slider's end: just under the shortest clip (a crossfade must be shorter), ≤ 10 s."""
+    durations = [s["clip_duration"] for s in document["scenes"] if s.get("clip_duration")]
+    shortest = min(durations or [document["clip_duration"]])
+    return max(0.0, min(10.0, int(shortest * 20 - 1e-6) / 20))

@@ -9,6 +9,7 @@ from fastapi.responses import FileResponse
 
 from vidpipe.api import artifacts
 from vidpipe.api.deps import ProjectId, SessionDep, SettingsDep
+from vidpipe.api.routes.iterate import SceneNumber, TakeNumber
 from vidpipe.api.schemas import NOT_FOUND
 
 router = APIRouter(prefix="/api/projects/{project_id}", tags=["files"])
@@ -102,3 +103,22 @@ async def reference(
 ) -> FileResponse:
     path, media_type = await artifacts.reference_image(session, settings, project_id, name)
     return FileResponse(path, media_type=media_type)
+
+
+@router.get(
+    "/scenes/{scene}/takes/{slot}/{take}/file",
+    response_class=FileResponse,
+    responses=file_responses("video/mp4", "image/png", "image/jpeg", "image/webp"),
+    summary="Any take of a scene's clip or frame, selected or not (to compare them)",
+)
+async def take(
+    project_id: ProjectId,
+    scene: SceneNumber,
+    slot: Literal["clip", "start", "end"],
+    take: TakeNumber,
+    session: SessionDep,
+    settings: SettingsDep,
+    range: RangeHeader = None,
+) -> FileResponse:
+    path = await artifacts.take_file(session, settings, project_id, scene - 1, slot, take)
+    return FileResponse(path, media_type="video/mp4" if slot == "clip" else None)

@@ -50,7 +50,6 @@ from vidpipe.orchestrator.edits import (
 from vidpipe.orchestrator.leases import NotRunningError, request_stop
 from vidpipe.orchestrator.pipeline import plan_project
 from vidpipe.orchestrator.references import ReferenceSpec, reference_changes
-from vidpipe.orchestrator.report import takes_document
 from vidpipe.providers.base import Storyboard
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner
@@ -254,12 +253,12 @@ async def redo(
     "/scenes/{scene}/takes",
     response_model=TakesDocument,
     responses=NOT_FOUND,
-    summary="The takes of a scene's frames and clip: created, cost, provider, fidelity, selected",
+    summary="The takes of a scene's frames and clip: cost, provider, fidelity, selected, file URL",
 )
 async def takes(
     project_id: ProjectId, scene: SceneNumber, session: SessionDep, settings: SettingsDep
 ) -> dict[str, Any]:
-    return await takes_document(session, settings, project_id, scene)
+    return await documents.takes(session, settings, project_id, scene)
 
 
 @router.post(

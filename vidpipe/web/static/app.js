@@ -1,6 +1,19 @@
 // vidpipe's page script: a plain ES module, no build step. Every screen works without it; it
-// adds the live cost estimate (New video), the status filter's auto-submit (Projects) and live
-// progress from the Server-Sent Events stream (Project).
+// adds the live cost estimate (New video), the status filter's auto-submit (Projects), live
+// progress from the Server-Sent Events stream (Project, Review) and, on the review screen,
+// forms that save in place and the crossfade slider's read-out.
+
+// Replace the parts of the page that the server renders anew, from its own HTML: the page never
+// computes what it shows.
+const swapIn = (fresh) => {
+  for (const id of ["project-body", "status-badge", "stepper"]) {
+    const now = document.getElementById(id);
+    const next = fresh.getElementById(id);
+    if (now && next && now.innerHTML !== next.innerHTML) {
+      now.replaceWith(document.importNode(next, true));
+    }
+  }
+};
 
 // ---- Projects: filtering applies on change --------------------------------------------------
 for (const form of document.querySelectorAll("form[data-autosubmit]")) {
@@ -102,14 +115,7 @@ if (live?.dataset.events) {
     lastRefresh = Date.now();
     const response = await fetch(location.pathname, { headers: { Accept: "text/html" } });
     if (!response.ok) return;
-    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
-    for (const id of ["project-body", "status-badge", "stepper"]) {
-      const now = document.getElementById(id);
-      const next = fresh.getElementById(id);
-      if (now && next && now.innerHTML !== next.innerHTML) {
-        now.replaceWith(document.importNode(next, true));
-      }
-    }
+    swapIn(new DOMParser().parseFromString(await response.text(), "text/html"));
     live.dataset.status = status;
   };
   const refreshSoon = (wait) => {
@@ -156,3 +162,48 @@ if (live?.dataset.events) {
   });
   // a dropped connection is retried by EventSource itself; nothing to do on "error"
 }
+
+// ---- Review: the crossfade slider says its value ---------------------------------------------
+const sayValue = (range) => {
+  const output = document.getElementById(range.dataset.output);
+  if (output) output.value = `${Number(range.value)} s`;
+};
+document.addEventListener("input", (event) => {
+  if (event.target.matches?.("input[type=range][data-output]")) sayValue(event.target);
+});
+
+// ---- Review: forms that save in place --------------------------------------------------------
+// The form is posted as it would be without script (same fields, CSRF token included); the
+// screen the server answers with (after its redirect, or its 4xx page with the message next to
+// the form) replaces the changed parts, and focus goes to the message it carries. A form that
+// leads to another page (a fork) goes there.
+document.addEventListener("submit", async (event) => {
+  const form = event.target;
+  if (!form.matches("form[data-swap]") || event.defaultPrevented) return;
+  event.preventDefault();
+  const body = new URLSearchParams(new FormData(form, event.submitter));
+  for (const button of form.querySelectorAll("button")) button.disabled = true;
+  let response;
+  try {
+    response = await fetch(form.getAttribute("action"), { method: "POST", body, headers: { Accept: "text/html" } });
+  } catch {
+    form.submit(); // the network failed before anything was sent: post it the plain way
+    return;
+  }
+  const landed = new URL(response.url);
+  if (response.redirected && landed.pathname !== location.pathname) {
+    location.assign(landed.href); // e.g. a fork: the new project
+    return;
+  }
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  if (!fresh.getElementById("project-body")) {
+    document.body.replaceWith(document.importNode(fresh.body, true));
+    return; // another screen (e.g. a refused form's page): shown as it is
+  }
+  swapIn(fresh);
+  const message = document.querySelector("[data-focus]");
+  if (message) {
+    message.focus();
+    message.scrollIntoView({ block: "nearest" });
+  }
+});

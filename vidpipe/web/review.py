@@ -1,0 +1,288 @@
+"""The review-and-fix screen (WEB-5): the plan and its cost, scene edits under If-Match, redo,
+takes side by side, select, stop and fork.
+
+Each form calls the very function its JSON endpoint runs (vidpipe.api.routes.iterate: `edited`,
+`redo`, `select_take`, `fork`, `stop`), so the page adds no rule: what the API refuses with a
+status the page shows next to the form it came from, with the same status code. Resume and
+re-stitch post to the project screen's own handlers (routes.py) with `screen=review`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from fastapi import APIRouter, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.api import documents
+from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep, get_project
+from vidpipe.api.routes import iterate
+from vidpipe.api.schemas import ForkRequest, RedoRequest
+from vidpipe.db.queries import load_project
+from vidpipe.errors import (
+    BadInputError,
+    NotResumableError,
+    ProjectBusyError,
+    ProjectNotFoundError,
+)
+from vidpipe.orchestrator.edits import SceneEdit
+from vidpipe.runners.background import lease_is_live
+from vidpipe.web import views
+from vidpipe.web.routes import back, render, screen_url
+from vidpipe.web.security import read_form
+
+router = APIRouter(include_in_schema=False)
+
+# The scene texts a person edits, in the order the form shows them (SceneEdit's fields).
+TEXTS = (
+    ("scene_description", "Description"),
+    ("start_frame_prompt", "Start frame prompt"),
+    ("end_frame_prompt", "End frame prompt"),
+    ("video_motion_prompt", "Motion"),
+    ("transition_notes", "Transition"),
+)
+TARGETS = (("clip", "Clip"), ("end_frame", "End frame"), ("start_frame", "Start frame"))
+
+
+def review_url(project_id: uuid.UUID | str, scene: int | None = None, note: str = "") -> str:
+    query = f"?{note}={scene}" if note and scene else ""
+    return f"/projects/{project_id}/review{query}" + (f"#scene-{scene}" if scene else "")
+
+
+@dataclass
+class Problem:
+    """What the page shows after a refused form: where (a scene's form, or the whole page when
+    `scene` is None), the message, field errors, and the texts typed (kept, never saved)."""
+
+    status_code: int
+    message: str
+    scene: int | None = None
+    fields: dict[str, str] = field(default_factory=dict)
+    typed: dict[str, str] = field(default_factory=dict)
+    conflict: bool = False
+
+
+async def review_page(
+    request: Request,
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    *,
+    problem: Problem | None = None,
+    notice: str | None = None,
+    errors: dict[str, str] | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The screen: the detail document with its plan (GET /api/projects/{id}) and every scene's
+    takes (GET .../scenes/{n}/takes), arranged by views.review_scenes."""
+    state = request.app.state
+    try:
+        document = await documents.detail_with_plan(
+            session, state.settings, state.registry, state.runner, project_id
+        )
+    except ProjectNotFoundError:
+        return render(request, "missing.html", {"project_id": project_id}, status_code=404)
+    project = await load_project(session, project_id)
+    takes = await documents.all_takes(session, state.settings, project)
+    if problem is not None and problem.scene is None:
+        notice, status_code = problem.message, problem.status_code
+    context = {
+        "p": document,
+        "working": state.runner.is_active(project_id) or lease_is_live(project),
+        "stepper": views.stepper(document),
+        "plan": document.get("plan"),
+        "budget": views.budget(document),
+        "scenes": views.review_scenes(document, takes),
+        "texts": TEXTS,
+        "targets": TARGETS,
+        "problem": problem,
+        "notice": notice,
+        "errors": errors or {},
+        "saved": _scene_number(request.query_params.get("saved")),
+        "redone": _scene_number(request.query_params.get("redone")),
+        "crossfade_max": views.crossfade_max(document),
+    }
+    code = problem.status_code if problem is not None else status_code
+    return render(request, "review.html", context, status_code=code)
+
+
+def _scene_number(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@router.get("/projects/{project_id}/review", response_class=HTMLResponse)
+async def review_screen(
+    request: Request, project_id: uuid.UUID, session: SessionDep
+) -> HTMLResponse:
+    return await review_page(request, session, project_id)
+
+
+async def attempt(
+    request: Request,
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    action: Callable[[], Awaitable[str]],
+    *,
+    scene: int | None = None,
+    typed: dict[str, str] | None = None,
+) -> Response:
+    """Run one action (it returns where to go next); a refusal is shown on the review screen,
+    next to the scene's forms when it is about a scene, with the status the API would answer."""
+    try:
+        return RedirectResponse(await action(), status_code=303)
+    except ProjectNotFoundError:
+        return await review_page(request, session, project_id)  # the "no such project" page
+    except ValidationError as exc:
+        found = {str(e["loc"][0]): e["msg"] for e in exc.errors() if e.get("loc")}
+        shown = {name for name, _ in TEXTS}
+        message = "Not saved: see the fields below."
+        if not set(found) <= shown:  # e.g. the redo form's target: said in the message
+            message = "; ".join(f"{name}: {msg}" for name, msg in found.items())
+        problem = Problem(422, message, scene=scene, fields=found)
+    except HTTPException as exc:  # 409 running / not running, 412 changed meanwhile, 500 ffmpeg
+        conflict = exc.status_code == 412
+        message = CHANGED if conflict else str(exc.detail)
+        problem = Problem(exc.status_code, message, scene=scene, conflict=conflict)
+    except (NotResumableError, ProjectBusyError) as exc:
+        problem = Problem(409, str(exc), scene=scene)
+    except BadInputError as exc:
+        problem = Problem(422, str(exc), scene=scene)
+    await session.rollback()  # nothing half-done stays in the session the page is read with
+    problem.typed = typed or {}
+    if problem.status_code == 409:
+        problem.scene = None  # about the project (running), not the scene
+    return await review_page(request, session, project_id, problem=problem)
+
+
+CHANGED = (
+    "This storyboard was changed elsewhere since you opened the page, so nothing was saved. "
+    "Reload to see the current texts (copy yours first if you want to keep them)."
+)
+
+
+def typed_texts(form: dict[str, str], scene: int) -> dict[str, str]:
+    """The texts of a scene's form, newlines as the API stores them (browsers send CRLF); a
+    blank transition stays unset, and only scene 1 has a start prompt of its own."""
+    typed = {}
+    for name, _ in TEXTS:
+        if name not in form or (name == "start_frame_prompt" and scene != 1):
+            continue
+        typed[name] = form[name].replace("\r\n", "\n")
+    if not typed.get("transition_notes", "").strip():
+        typed.pop("transition_notes", None)
+    return typed
+
+
+@router.post("/projects/{project_id}/scenes/{scene}/edit", response_class=HTMLResponse)
+async def edit_scene(
+    request: Request,
+    project_id: uuid.UUID,
+    scene: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+) -> Response:
+    """Save a scene's texts (PATCH .../scenes/{n} with If-Match: the version the form was
+    rendered with), or fork with them (POST .../fork with the scene's changes)."""
+    form = await read_form(request)
+    typed = typed_texts(form, scene)
+
+    async def save() -> str:
+        changes = SceneEdit(**typed)  # type: ignore[arg-type]
+        if form.get("mode") == "fork":
+            original = await get_project(project_id, session)
+            body = ForkRequest(scene=scene, changes=changes)
+            accepted = await iterate.fork(original, session, settings, registry, runner, body)
+            return f"/projects/{accepted['project_id']}"
+        if_match = iterate.etag(int(form["version"])) if form.get("version", "").isdigit() else None
+        await iterate.edited(
+            session, settings, registry, runner, project_id, if_match, Response(),
+            scene_number=scene, scene_edit=changes,
+        )  # fmt: skip
+        return review_url(project_id, scene, "saved")
+
+    return await attempt(request, session, project_id, save, scene=scene, typed=typed)
+
+
+@router.post("/projects/{project_id}/scenes/{scene}/redo", response_class=HTMLResponse)
+async def redo_scene(
+    request: Request,
+    project_id: uuid.UUID,
+    scene: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+) -> Response:
+    """A new take of the scene's clip or frame with optional direction, then a background run."""
+    form = await read_form(request)
+
+    async def redo() -> str:
+        direction = form.get("direction", "").strip() or None
+        body = RedoRequest(target=form.get("target", ""), direction=direction)  # type: ignore[arg-type]
+        project = await get_project(project_id, session)
+        await iterate.redo(project, scene, body, session, settings, registry, runner)
+        return review_url(project_id, scene, "redone")
+
+    return await attempt(request, session, project_id, redo, scene=scene)
+
+
+@router.post(
+    "/projects/{project_id}/scenes/{scene}/takes/{take}/select", response_class=HTMLResponse
+)
+async def select_take(
+    request: Request,
+    project_id: uuid.UUID,
+    scene: int,
+    take: int,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+) -> Response:
+    """Use another clip take; the API's handler re-stitches when nothing else is stale."""
+    await read_form(request)
+
+    async def select() -> str:
+        project = await get_project(project_id, session)
+        await iterate.select_take(project, scene, take, session, settings, registry, runner)
+        return review_url(project_id, scene)
+
+    return await attempt(request, session, project_id, select, scene=scene)
+
+
+@router.post("/projects/{project_id}/fork", response_class=HTMLResponse)
+async def fork_project(
+    request: Request,
+    project_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
+) -> Response:
+    """A new project sharing this one's files, unchanged; the browser goes to it."""
+    await read_form(request)
+
+    async def fork() -> str:
+        project = await get_project(project_id, session)
+        accepted = await iterate.fork(project, session, settings, registry, runner, None)
+        return f"/projects/{accepted['project_id']}"
+
+    return await attempt(request, session, project_id, fork)
+
+
+@router.post("/projects/{project_id}/stop", response_class=HTMLResponse)
+async def stop_project(request: Request, project_id: uuid.UUID, session: SessionDep) -> Response:
+    """Ask the run holding the project to stop at its next safe point (POST .../stop)."""
+    form = await read_form(request)
+
+    try:
+        await iterate.stop(project_id, session)
+    except HTTPException as exc:  # 409: nothing runs it (any more)
+        notice = str(exc.detail)
+        return await back(request, session, project_id, form, notice=notice, status_code=409)
+    return RedirectResponse(screen_url(project_id, form), status_code=303)
