@@ -67,7 +67,12 @@ def render(
     response = templates.TemplateResponse(
         request,
         template,
-        {"csrf": csrf, "locked": api_token(settings) is not None, **context},
+        {
+            "csrf": csrf,
+            "locked": api_token(settings) is not None,
+            "queue_mode": settings.execution == "queue",
+            **context,
+        },
         status_code=status_code,
         headers=SECURITY_HEADERS,
     )
@@ -250,6 +255,14 @@ async def new_submit(
 # ---- Project (WEB-4) --------------------------------------------------------------------------
 
 
+def is_working(request: Request, project: Any, document: dict[str, Any]) -> bool:
+    """What the event stream calls busy: a run here (or waiting for a slot), a live lease
+    elsewhere, or waiting in the queue for a worker (SCALE-4). A project left mid-way by a dead
+    runner is not, and offers Resume."""
+    runner = request.app.state.runner
+    return bool(runner.is_active(project.id) or lease_is_live(project) or document["queued"])
+
+
 async def project_page(
     request: Request,
     session: AsyncSession,
@@ -268,9 +281,7 @@ async def project_page(
     document = documents.detail(project, settings, runner)
     context = {
         "p": document,
-        # what the event stream calls busy: a run here (or waiting for a slot), or a live lease
-        # elsewhere; a project left mid-way by a dead runner is not, and offers Resume
-        "working": runner.is_active(project.id) or lease_is_live(project),
+        "working": is_working(request, project, document),
         "stepper": views.stepper(document),
         "stage": views.current_stage(document),
         "chain": views.chain(document),
