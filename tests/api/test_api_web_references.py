@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import re
+import uuid
 from pathlib import Path
 
 from api_helpers import Recorder, serving
@@ -14,7 +15,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Project
+from vidpipe.db.models import Project, Scene
 from vidpipe.web.reference_rows import MAX_ROWS
 from vidpipe.web.security import MAX_FORM_FILES
 
@@ -143,3 +144,31 @@ async def test_the_form_uploads_references_refuses_bad_ones_inline_and_generates
             ("Rex", None),
         ]
         assert held.calls and str(held.calls[-1]) == project_id
+
+        # REF-5: scenes as the storyboard writer names their references (rows set by hand here;
+        # the browser test runs the real pipeline)
+        async with app.state.sessions() as session:
+            for index, names in enumerate((["Mara", "Rex"], [])):
+                session.add(
+                    Scene(
+                        project_id=uuid.UUID(project_id), scene_index=index, references=names,
+                        scene_description=f"scene {index}", start_frame_prompt="s",
+                        end_frame_prompt="e", video_motion_prompt="m",
+                    )
+                )  # fmt: skip
+            await session.commit()
+        review = (await client.get(f"/projects/{project_id}/review")).text
+        first, second = re.findall(
+            r'<li class="panel review-scene".*?(?=<li class="panel |</ol>)', review, re.S
+        )
+        chips = re.findall(r'<li><img src="([^"]+)"[^>]*> <span><strong>([^<]+)</strong>', first)
+        assert chips == [
+            (f"/api/projects/{project_id}/references/Mara", "Mara"),
+            (f"/api/projects/{project_id}/references/Rex", "Rex"),
+        ]
+        assert "a red-haired courier" in first
+        assert "No reference image in this scene." in second and "<strong>Mara" not in second
+        image = await client.get(chips[0][0])
+        assert image.status_code == 200 and image.content == png("red")
+        page = (await client.get(f"/projects/{project_id}")).text
+        assert "in scene 1" in page  # the project screen's References block
