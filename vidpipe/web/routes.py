@@ -28,7 +28,7 @@ from vidpipe.api.auth import SESSION_COOKIE, api_token, carries, session_value
 from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep
 from vidpipe.api.routes.estimate import assess
 from vidpipe.config import Settings
-from vidpipe.db.models import Keyframe, Scene
+from vidpipe.db.models import Keyframe, Project, Scene
 from vidpipe.db.queries import load_project
 from vidpipe.errors import NotResumableError, ProjectBusyError, ProjectNotFoundError
 from vidpipe.orchestrator.projects import GenerateOptions
@@ -278,7 +278,7 @@ async def new_submit(
 # ---- Project (WEB-4) --------------------------------------------------------------------------
 
 
-def is_working(request: Request, project: Any, document: dict[str, Any]) -> bool:
+def is_working(request: Request, project: Project, document: dict[str, Any]) -> bool:
     """What the event stream calls busy: a run here (or waiting for a slot), a live lease
     elsewhere, or waiting in the queue for a worker (SCALE-4). A project left mid-way by a dead
     runner is not, and offers Resume."""
