@@ -359,8 +359,17 @@ def test_the_api_relays_a_workers_live_progress_over_its_event_stream(
         mid_run_status: dict[str, Any] = {}
         for name, data in sse(client, events_url):
             seen.append((name, data))
-            if not late and name == "progress" and data["stage"] == "video_gen":
-                # mid-clip (each takes 2 s): a client arriving now starts from where the run is
+            if (
+                not late
+                and name == "progress"
+                and (data["kind"], data["stage"])
+                == (
+                    "stage",
+                    "video_gen",
+                )
+            ):
+                # keyframes drawn, clips (2 s each) under way: a client arriving now starts from
+                # where the run stands
                 late = [event for event, _ in zip(sse(client, events_url), range(2), strict=False)]
                 mid_run_status = client.get(events_url.replace("/events", "/status")).json()
     names = [name for name, _ in seen]
