@@ -33,18 +33,22 @@ from vidpipe.orchestrator.projects import (
     create_project,
     estimate_cost,
     reference_specs,
+    reference_warnings,
 )
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import BackgroundRunner, lease_is_live
 from vidpipe.runners.queue import QueueRunner
 
 
-def accepted(project_id: uuid.UUID, estimate: float | None) -> dict[str, Any]:
+def accepted(
+    project_id: uuid.UUID, estimate: float | None, warnings: list[str] | None = None
+) -> dict[str, Any]:
     return {
         "project_id": project_id,
         "status_url": documents.project_url(project_id, "/status"),
         "events_url": documents.project_url(project_id, "/events"),
         "estimated_cost": estimate,
+        "warnings": warnings or [],
     }
 
 
@@ -69,7 +73,7 @@ async def generate(
         raise body_error(exc) from None
     project = await create_project(session, settings, options, estimate, references)
     await runner.enqueue(project.id)
-    return accepted(project.id, estimate)
+    return accepted(project.id, estimate, reference_warnings(references, providers))
 
 
 async def resume(

@@ -2,13 +2,14 @@
 
 Three event types, each with one JSON `data` line:
 
-- `status`: the status document (as `GET .../status`) whenever status, lease or error changes;
-  the first event of every stream.
+- `status`: the status document (as `GET .../status`) whenever status, lease, runner, queued or
+  error changes; the first event of every stream.
 - `progress`: the run (here, or a worker's in queue mode) reported progress: `stage`,
   `message`, `scene`, `fraction`, `stage_fraction`, `overall_fraction`, `eta_seconds`,
   `elapsed_seconds`.
-- `end`: the status document once nothing works on the project any more (complete, failed, or
-  left waiting for a resume); the stream closes after it.
+- `end`: the status document once nothing works on the project any more and it does not wait in
+  the queue for a worker (complete, failed, or left waiting for a resume); the stream closes
+  after it.
 
 Runs in this server publish their progress as it happens; in queue mode the workers' runs do too
 (relayed through PostgreSQL, at most a few `progress` events a second per project, every stage
@@ -35,7 +36,7 @@ from vidpipe.db.models import Project
 from vidpipe.runners.background import BackgroundRunner, lease_is_live
 
 POLL_SECONDS = 1.0
-CHANGES = ("status", "running", "queued", "error_message", "output_path")
+CHANGES = ("status", "running", "queued", "runner", "error_message", "output_path")
 
 
 async def project_events(
@@ -59,7 +60,7 @@ async def project_events(
                 if project is None:  # deleted under the stream
                     return
                 document = documents.status(project, settings, runner)
-                # queued for a worker (queue mode) counts: its run is about to start
+                # waiting in the queue for a worker counts: the stream follows it (SCALE-4)
                 busy = runner.is_active(project_id) or lease_is_live(project) or document["queued"]
             key = tuple(document[name] for name in CHANGES)
             if key != last:

@@ -89,7 +89,12 @@ class PlannedKeyframe(BaseModel):
 class PlanDocument(BaseModel):
     """What a resume would generate now and its cost; no provider was called (ITER-3)."""
 
-    storyboard: bool
+    storyboard: bool = Field(description="The storyboard itself would be written")
+    descriptions: list[str] = Field(
+        default_factory=list,
+        description="Reference images the storyboard writer would describe first (one billed "
+        "storyboard call each, an item of kind `storyboard`)",
+    )
     keyframes: list[PlannedKeyframe]
     clips: list[int] = Field(description="1-based scene numbers whose clip would be made")
     resubmit_unknown: list[int] = Field(
@@ -131,6 +136,11 @@ class Accepted(BaseModel):
     events_url: str
     estimated_cost: float | None = Field(
         description="Upper estimate in USD of a new project (null for a resume)."
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Warnings: what the run goes on without, one sentence each, as the CLI "
+        "prints them (e.g. reference images given while the image provider takes none).",
     )
 
 

@@ -144,6 +144,7 @@ def generate(
         estimate_cost,
         one_line,
         reference_specs,
+        reference_warnings,
     )
     from vidpipe.providers.registry import load_registry
 
@@ -180,13 +181,8 @@ def generate(
         estimate = estimate_cost(options, providers, references)
         check_budget(options, estimate)
         await check_provider_setup(providers)
-        if references and not providers.image.capabilities.supports_references:
-            stderr.print(
-                f"warning: the {providers.image.provider_id} image provider takes no reference "
-                "images; keyframes are drawn from the prompts alone",
-                markup=False,
-                soft_wrap=True,
-            )
+        for warning in reference_warnings(references, providers):
+            stderr.print(f"warning: {warning}", markup=False, soft_wrap=True)
         if estimate > 0 and not yes:
             _confirm_cost(estimate)
         async with database(settings, create=True) as session:

@@ -45,6 +45,18 @@ StoryboardFile = Annotated[
     typer.Option("--storyboard-file", help="A whole storyboard (as `vidpipe storyboard` prints)."),
 ]
 Yes = Annotated[bool, typer.Option("--yes", "-y", help="Pay the plan's cost without asking.")]
+SceneReferences = Annotated[
+    str | None,
+    typer.Option(
+        "--references",
+        help="With --scene: the reference images in that scene, by name (e.g. Mara,Bo; "
+        "'' for none).",
+    ),
+]
+Takes = Annotated[
+    int | None,
+    typer.Option("--takes", help="Takes per clip (1–4) for clips made from now on."),
+]
 
 
 def _read_json(path: Path, flag: str) -> Any:
@@ -77,6 +89,8 @@ def _parse_edits(
     clip_duration: float | None,
     style_guide_file: Path | None,
     storyboard_file: Path | None,
+    references: str | None = None,
+    takes: int | None = None,
 ) -> dict[str, Any]:
     """The edit flags as the orchestrator's edit arguments; bad input raises BadInputError."""
     from pydantic import ValidationError
@@ -91,16 +105,18 @@ def _parse_edits(
             end_frame_prompt=end_prompt,
             video_motion_prompt=motion,
             transition_notes=transition,
+            references=_names(references),
         )
         style = None
         if style_guide_file is not None:
             style = StyleGuide.model_validate(_read_json(style_guide_file, "--style-guide-file"))
         project_edit = ProjectEdit(
-            crossfade=crossfade, clip_duration=clip_duration, style_guide=style
+            crossfade=crossfade, clip_duration=clip_duration, style_guide=style, takes=takes
         )
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
+        where = {"takes": "--takes", "references": "--references"}.get(where, where)
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
     if storyboard_file is not None:
@@ -109,13 +125,22 @@ def _parse_edits(
     if has_scene_edit and scene is None:
         raise BadInputError("name the scene to edit: --scene N")
     if scene is not None and not has_scene_edit:
-        raise BadInputError("--scene needs a text to change (--motion, --end-prompt, ...)")
+        raise BadInputError(
+            "--scene needs a text to change (--motion, --end-prompt, ...) or --references"
+        )
     return {
         "scene_number": scene,
         "scene_edit": scene_edit if has_scene_edit else None,
         "project_edit": project_edit if project_edit.model_dump(exclude_none=True) else None,
         "storyboard": storyboard,
     }
+
+
+def _names(text: str | None) -> list[str] | None:
+    """`--references Mara,Bo` as a list of names ('' is none)."""
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
 
 
 def _reference_edits(add: list[str], remove: list[str]) -> dict[str, Any]:
@@ -189,6 +214,8 @@ def edit(
     clip_duration: ClipDuration = None,
     style_guide_file: StyleGuideFile = None,
     storyboard_file: StoryboardFile = None,
+    references: SceneReferences = None,
+    takes: Takes = None,
     add_reference: Annotated[
         list[str] | None,
         typer.Option(
@@ -203,12 +230,12 @@ def edit(
     ] = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Change a scene's texts, project options, the whole storyboard or the reference images;
-    prints the new plan."""
+    """Change a scene's texts or references, project options, the whole storyboard or the
+    reference images; prints the new plan."""
     settings = _settings(ctx)
     arguments = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
-        clip_duration, style_guide_file, storyboard_file,
+        clip_duration, style_guide_file, storyboard_file, references, takes,
     )  # fmt: skip
     arguments |= _reference_edits(add_reference or [], remove_reference or [])
     keys = ("scene_edit", "project_edit", "storyboard", "add_references", "remove_references")
@@ -363,6 +390,8 @@ def fork(
     clip_duration: ClipDuration = None,
     style_guide_file: StyleGuideFile = None,
     storyboard_file: StoryboardFile = None,
+    references: SceneReferences = None,
+    takes: Takes = None,
     yes: Yes = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -371,7 +400,7 @@ def fork(
     settings = _settings(ctx)
     arguments = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
-        clip_duration, style_guide_file, storyboard_file,
+        clip_duration, style_guide_file, storyboard_file, references, takes,
     )  # fmt: skip
 
     async def work(invocation: Invocation) -> int:
@@ -439,7 +468,8 @@ def gc(
     ] = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Delete artifact files that no take of any project references; prints what it freed."""
+    """Delete artifact files that no take of any project references, and uploaded reference
+    images no project uses that are older than a day; prints what it freed."""
     settings = _settings(ctx)
 
     async def work(invocation: Invocation) -> int:
@@ -456,7 +486,8 @@ def gc(
         verb = "would free" if dry_run else "freed"
         for path in report.files:
             stdout.print(str(path), markup=False, soft_wrap=True)
-        stdout.print(f"{verb} {report.bytes / 1e6:.1f} MB in {len(report.files)} files")
+        uploads = f" ({report.uploads} unused uploaded reference images)" if report.uploads else ""
+        stdout.print(f"{verb} {report.bytes / 1e6:.1f} MB in {len(report.files)} files{uploads}")
         return EXIT_OK
 
     execute(work)

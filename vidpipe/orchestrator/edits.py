@@ -30,6 +30,7 @@ from vidpipe.orchestrator.references import (
 from vidpipe.orchestrator.report import is_running
 from vidpipe.orchestrator.selection import find_take, select_clip_take, select_keyframe_take
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
+from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
 from vidpipe.pipeline.takes import MAX_TAKES, REDO
 from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, StyleGuide
@@ -51,6 +52,12 @@ class SceneEdit(BaseModel):
     end_frame_prompt: str | None = Field(default=None, min_length=1, max_length=4000)
     video_motion_prompt: str | None = Field(default=None, min_length=1, max_length=4000)
     transition_notes: str | None = Field(default=None, max_length=4000)
+    references: list[str] | None = Field(
+        default=None,
+        max_length=12,
+        description="The names of the project's reference images that appear in the scene "
+        "(the whole list; [] for none).",
+    )
 
 
 class ProjectEdit(BaseModel):
@@ -61,6 +68,13 @@ class ProjectEdit(BaseModel):
     crossfade: float | None = Field(default=None, ge=0, le=10)
     clip_duration: float | None = Field(default=None, gt=0, le=60)
     style_guide: StyleGuide | None = None
+    takes: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_TAKES,
+        description="Takes per clip for clips made from now on (each paid for; the best by "
+        "fidelity is selected). Clips already made are kept.",
+    )
 
 
 # Stage a project goes back to when the plan holds work of that kind (CORE-1).
@@ -170,6 +184,8 @@ class Editor:
         if storyboard is not None:
             _check_start_prompts(scenes, storyboard)
             check_scene_names([spec.references for spec in storyboard.scenes], names)
+        if scene_edit is not None and scene_edit.references is not None:
+            scene_edit = _checked_scene_references(scene_edit, names)
         if check_only:  # open() may have adopted legacy fingerprints in memory: drop them
             await self.session.rollback()
             return project
@@ -184,6 +200,8 @@ class Editor:
                 project.clip_duration = project_edit.clip_duration
             if project_edit.style_guide is not None:
                 project.style_guide = project_edit.style_guide.model_dump()
+            if project_edit.takes is not None:
+                project.takes_per_clip = project_edit.takes  # for clips made from now on
         _apply_reference_edits(project, storage, add_references or [], remove_references or [])
         if storyboard is not None:
             _replace_storyboard(project, storyboard)
@@ -208,7 +226,9 @@ class Editor:
             project.storyboard_version += 1
         await self.session.flush()
         project = await load_project(self.session, project.id)
-        plan = make_plan(project, storage, providers)
+        await adopt_cached_descriptions(self.session, project)  # free; only new images are paid
+        describe = [r.name for r in await to_describe(self.session, project, providers.storyboard)]
+        plan = make_plan(project, storage, providers, describe)
         if not plan.empty:
             project.status = STAGE_OF_KIND[plan.items[0].kind]
             project.error_message = None
@@ -485,6 +505,19 @@ def _check_options(project: Project, edit: ProjectEdit, providers: ProviderSet) 
         raise BadInputError(
             f"invalid --crossfade: {crossfade:g}s; it must be shorter than a clip ({duration:g}s)"
         )
+
+
+def _checked_scene_references(edit: SceneEdit, known: set[str]) -> SceneEdit:
+    """A scene's new reference list: names the project has (after this edit's additions and
+    removals), each once, in the order given."""
+    names = list(dict.fromkeys(name.strip() for name in edit.references or []))
+    unknown = [name for name in names if name not in known]
+    if unknown:
+        listed = ", ".join(sorted(known)) or "none"
+        raise BadInputError(
+            f"invalid --references: no reference named {unknown[0]!r} (the project's: {listed})"
+        )
+    return edit.model_copy(update={"references": names})
 
 
 def _check_start_prompts(scenes: list[Scene], storyboard: Storyboard) -> None:

@@ -3,10 +3,15 @@
 A file under a project's keyframes/ or clips/ that no take, keyframe or clip row of that project
 points at is garbage (e.g. the takes of a deleted scene whose rows went, or a project removed from
 the database). Running projects and files being written (temporary names) are left alone.
+
+So is an uploaded reference image (`POST /api/references`, in `<data_dir>/uploads/references/`)
+that no project uses (no reference of any project has its content hash) once it is older than a
+day: younger ones may be about to be named in a `generate` or a storyboard edit.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,9 +21,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip
+from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
+from vidpipe.orchestrator.references import UploadPool
 from vidpipe.orchestrator.report import is_running
 from vidpipe.storage import CLIPS, KEYFRAMES, TEMP_MARK
+
+UPLOAD_GRACE_SECONDS = 24 * 3600  # an upload unused for a day is garbage
 
 
 @dataclass
@@ -26,12 +34,18 @@ class GarbageReport:
     files: list[Path] = field(default_factory=list)
     bytes: int = 0
     deleted: bool = False
+    uploads: int = 0  # of `files`: uploaded reference images no project uses
+
+    def add(self, path: Path) -> None:
+        self.files.append(path)
+        self.bytes += path.stat().st_size
 
     def as_dict(self) -> dict[str, object]:
         return {
             "files": [str(path) for path in self.files],
             "bytes": self.bytes,
             "deleted": self.deleted,
+            "uploads": self.uploads,
         }
 
 
@@ -57,9 +71,7 @@ async def collect_garbage(
     projects = {str(p.id): p for p in await session.scalars(select(Project))}
     report = GarbageReport(deleted=not dry_run)
     root = settings.projects_dir
-    if not root.is_dir():
-        return report
-    for folder in sorted(root.iterdir()):
+    for folder in sorted(root.iterdir()) if root.is_dir() else []:
         if not folder.is_dir() or not _is_uuid(folder.name):
             continue
         project = projects.get(folder.name)
@@ -72,12 +84,30 @@ async def collect_garbage(
                     continue
                 if relative in used.get(folder.name, set()):
                     continue
-                report.files.append(path)
-                report.bytes += path.stat().st_size
+                report.add(path)
+    await _unused_uploads(session, settings, report)
     if not dry_run:
         for path in report.files:
             path.unlink(missing_ok=True)
     return report
+
+
+async def _unused_uploads(session: AsyncSession, settings: Settings, report: GarbageReport) -> None:
+    """Uploaded reference images no project uses, older than a day. A project keeps its own
+    copy (`references/<hash>.<ext>` in its folder), so an upload is used while any reference
+    row has its content hash: such a file is never deleted, however old."""
+    pool = UploadPool(settings.data_dir).root
+    if not pool.is_dir():
+        return
+    used = set(await session.scalars(select(Reference.content_hash)))
+    cutoff = time.time() - UPLOAD_GRACE_SECONDS
+    for path in sorted(pool.iterdir()):
+        if not path.is_file() or path.name.split(".")[0] in used:
+            continue
+        if path.stat().st_mtime > cutoff:
+            continue
+        report.add(path)
+        report.uploads += 1
 
 
 def _is_uuid(text: str) -> bool:

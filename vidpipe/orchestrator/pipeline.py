@@ -40,6 +40,7 @@ from vidpipe.pipeline.context import (
 )
 from vidpipe.pipeline.keyframes import first_stale_position, generate_keyframes
 from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
+from vidpipe.pipeline.references import to_describe
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
 from vidpipe.pipeline.video_gen import clip_is_done, expected_clip_fingerprint, generate_videos
@@ -60,13 +61,19 @@ STEP_FUNCTIONS: dict[str, StepFunction] = {
 
 
 def completed_steps(
-    project: Project, storage: ProjectStorage, providers: ProviderSet
+    project: Project,
+    storage: ProjectStorage,
+    providers: ProviderSet,
+    *,
+    descriptions_due: bool = False,
 ) -> dict[str, bool]:
-    """What is really done *and up to date*, from rows, files and fingerprints (CORE-2, ITER-1)."""
+    """What is really done *and up to date*, from rows, files and fingerprints (CORE-2, ITER-1).
+    A reference still to be described (`descriptions_due`) is storyboard work: the run goes
+    back to the storyboard stage for it, before any keyframe needs it (REF-2)."""
     scenes = list(project.scenes)
-    has_storyboard = bool(scenes) and project.style_guide is not None
+    written = bool(scenes) and project.style_guide is not None
     has_keyframes = (
-        has_storyboard and first_stale_position(project, scenes, storage, providers.image) is None
+        written and first_stale_position(project, scenes, storage, providers.image) is None
     )
     has_clips = has_keyframes and all(
         clip_is_done(
@@ -75,7 +82,7 @@ def completed_steps(
         for scene in scenes
     )
     return {
-        "has_storyboard": has_storyboard,
+        "has_storyboard": written and not descriptions_due,
         "has_keyframes": has_keyframes,
         "has_clips": has_clips,
         "has_output": has_clips and output_is_current(project, storage),
@@ -139,7 +146,9 @@ class _LeasedRun:
         adopt_legacy_fingerprints(project, storage, ctx.providers)
         project.stop_requested_at = None  # a stop asked of an earlier run is spent
         await session.commit()
-        stage = get_resume_step(project.status, completed_steps(project, storage, ctx.providers))
+        due = bool(await to_describe(session, project, ctx.providers.storyboard))
+        done = completed_steps(project, storage, ctx.providers, descriptions_due=due)
+        stage = get_resume_step(project.status, done)
         clock = Stopwatch()
         try:
             async with _cancel_on_lost_lease(self.lease):
@@ -398,7 +407,9 @@ async def plan_project(
     providers = registry.build(
         settings, project.storyboard_provider, project.image_provider, project.video_provider
     )
-    return make_plan(project, ProjectStorage(settings.projects_dir, project.id), providers)
+    describe = [ref.name for ref in await to_describe(session, project, providers.storyboard)]
+    storage = ProjectStorage(settings.projects_dir, project.id)
+    return make_plan(project, storage, providers, describe)
 
 
 async def restitch_project(

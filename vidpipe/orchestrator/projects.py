@@ -163,6 +163,18 @@ def estimate_cost(
     )
 
 
+def reference_warnings(references: Sequence[ReferenceSpec], providers: ProviderSet) -> list[str]:
+    """What `generate` warns of, once, and then goes on (REF-3): the CLI prints it, the API
+    returns it in the 202 body's `warnings`."""
+    image = providers.image
+    if references and not image.capabilities.supports_references:
+        return [
+            f"the {image.provider_id} image provider takes no reference images; keyframes are "
+            "drawn from the prompts alone"
+        ]
+    return []
+
+
 async def check_provider_setup(providers: ProviderSet) -> None:
     """Free checks a provider offers of its own set-up (e.g. ComfyUI templates against the
     server's /object_info), before anything is paid for: one line per problem."""

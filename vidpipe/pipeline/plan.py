@@ -7,6 +7,7 @@ plan and the run agree. One plan for the CLI and the API (ITER-3).
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,7 +55,17 @@ class Plan:
 
     @property
     def storyboard(self) -> bool:
-        return any(item.kind == "storyboard" for item in self.items)
+        """The storyboard itself is written (not only references described)."""
+        return any(item.kind == "storyboard" and item.reason == "missing" for item in self.items)
+
+    @property
+    def descriptions(self) -> list[str]:
+        """Names of the reference images the storyboard writer describes first (REF-2)."""
+        return [
+            item.reason.removeprefix(DESCRIBE)
+            for item in self.items
+            if item.kind == "storyboard" and item.reason.startswith(DESCRIBE)
+        ]
 
     @property
     def keyframes(self) -> list[PlannedItem]:
@@ -87,7 +98,7 @@ class Plan:
 
     def provider_calls(self) -> dict[str, int]:
         return {
-            "storyboard": int(self.storyboard),
+            "storyboard": sum(1 for item in self.items if item.kind == "storyboard"),
             "image": len(self.keyframes),
             "video": sum(item.takes for item in self.items if item.kind == "clip"),
         }
@@ -95,6 +106,7 @@ class Plan:
     def as_dict(self) -> dict[str, Any]:
         return {
             "storyboard": self.storyboard,
+            "descriptions": self.descriptions,
             "keyframes": [
                 {"scene": item.scene, "position": item.position, "reason": item.reason}
                 for item in self.keyframes
@@ -108,12 +120,18 @@ class Plan:
         }
 
 
-def make_plan(project: Project, storage: ProjectStorage, providers: ProviderSet) -> Plan:
-    """What a resume of `project` would make now, in dependency order, with its cost."""
+def make_plan(
+    project: Project,
+    storage: ProjectStorage,
+    providers: ProviderSet,
+    describe: Sequence[str] = (),
+) -> Plan:
+    """What a resume of `project` would make now, in dependency order, with its cost.
+    `describe`: the references the writer is paid to describe first (`to_describe`)."""
     plan = Plan()
     scenes = list(project.scenes)
     if not scenes or project.style_guide is None:
-        return _from_scratch(project, providers)
+        return _from_scratch(project, providers, describe)
     image_cost = providers.image.estimate_cost(calls=1)
     clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
     stale = first_stale_position(project, scenes, storage, providers.image)
@@ -146,7 +164,17 @@ def make_plan(project: Project, storage: ProjectStorage, providers: ProviderSet)
         plan.items.append(_clip_item(number, reason, left, clip_cost, collecting=collecting))
     if plan.items or not output_is_current(project, storage):
         plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
+    plan.items[:0] = _descriptions(describe, providers)  # a description changes no video
     return plan
+
+
+DESCRIBE = "describe reference "
+
+
+def _descriptions(names: Sequence[str], providers: ProviderSet) -> list[PlannedItem]:
+    """One storyboard call per reference to describe, each with its cost."""
+    cost = providers.storyboard.estimate_cost(calls=1)
+    return [PlannedItem("storyboard", None, None, f"{DESCRIBE}{name}", cost) for name in names]
 
 
 COLLECT = "collect the submitted operation"
@@ -227,11 +255,12 @@ def _rows_of_file(scenes: list[Scene], file_path: str) -> list[Keyframe]:
     return [k for scene in scenes for k in scene.keyframes if k.file_path == file_path]
 
 
-def _from_scratch(project: Project, providers: ProviderSet) -> Plan:
+def _from_scratch(project: Project, providers: ProviderSet, describe: Sequence[str]) -> Plan:
     """No storyboard yet: everything, for the requested (or the writer's largest) scene count."""
     count = project.requested_scenes or DEFAULT_SCENES_FOR_ESTIMATE
-    plan = Plan([PlannedItem("storyboard", None, None, "missing", 0.0)])
-    plan.items[0].cost = providers.storyboard.estimate_cost(calls=1)
+    plan = Plan(_descriptions(describe, providers))
+    storyboard_cost = providers.storyboard.estimate_cost(calls=1)
+    plan.items.append(PlannedItem("storyboard", None, None, "missing", storyboard_cost))
     image_cost = providers.image.estimate_cost(calls=1)
     clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
     plan.items.append(PlannedItem("keyframe", 1, "start", "missing", image_cost))

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Reference, Scene
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
-from vidpipe.providers.base import Provider, ReferenceImage, ReferenceNote
+from vidpipe.providers.base import Provider, ReferenceImage, ReferenceNote, StoryboardProvider
 from vidpipe.storage import ProjectStorage
 
 STEP = "storyboard"  # descriptions are made for the storyboard writer
@@ -70,28 +70,54 @@ def notes(project: Project) -> tuple[ReferenceNote, ...]:
     return tuple(ReferenceNote(ref.name, ref.description) for ref in project.references)
 
 
+async def cached_description(session: AsyncSession, ref: Reference) -> Reference | None:
+    """A reference of any project with the same content, described by a writer (not a user)."""
+    return await session.scalar(
+        select(Reference)
+        .where(
+            Reference.content_hash == ref.content_hash,
+            Reference.description.is_not(None),
+            Reference.description_source != "user",
+        )
+        .limit(1)
+    )
+
+
+async def adopt_cached_descriptions(session: AsyncSession, project: Project) -> None:
+    """Give each reference without a description the one made for the same image before (free:
+    no provider call), so only images never seen are paid for."""
+    for ref in project.references:
+        if not ref.description:
+            known = await cached_description(session, ref)
+            if known is not None:
+                ref.description, ref.description_source = (
+                    known.description,
+                    known.description_source,
+                )
+
+
+async def to_describe(
+    session: AsyncSession, project: Project, writer: StoryboardProvider
+) -> list[Reference]:
+    """The references the next run pays a description for: no description, none made for the
+    same image before, and a writer that sees images. `plan` lists them; a run describes them
+    before any keyframe is drawn, even when the storyboard is already written (REF-2)."""
+    if not writer.sees_images:
+        return []
+    return [
+        ref
+        for ref in project.references
+        if not ref.description and await cached_description(session, ref) is None
+    ]
+
+
 async def describe_missing(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
     """Describe each reference given without a description, once: a description made for the
     same content (any project) is reused; otherwise a storyboard writer that sees images is
     asked, as a billed call in the ledger. A writer that cannot see images gets the name only."""
     writer = ctx.providers.storyboard
-    for ref in project.references:
-        if ref.description:
-            continue
-        known = await session.scalar(
-            select(Reference)
-            .where(
-                Reference.content_hash == ref.content_hash,
-                Reference.description.is_not(None),
-                Reference.description_source != "user",
-            )
-            .limit(1)
-        )
-        if known is not None:
-            ref.description, ref.description_source = known.description, known.description_source
-            continue
-        if not writer.sees_images:
-            continue
+    await adopt_cached_descriptions(session, project)
+    for ref in await to_describe(session, project, writer):
         ctx.report(ProgressEvent("item", "storyboarding", f"Describing reference {ref.name}..."))
         image = ReferenceImage(
             name=ref.name,

@@ -1,4 +1,5 @@
-"""Step 1: the storyboard (style guide + scenes), written once and stored in one commit."""
+"""Step 1: the storyboard (style guide + scenes), written once and stored in one commit; the
+descriptions of reference images given without one come first (REF-2)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ STEP = "storyboard"
 async def generate_storyboard(
     session: AsyncSession, project: Project, ctx: PipelineContext
 ) -> None:
+    await describe_missing(session, project, ctx)  # also references added after it was written
     if project.scenes and project.style_guide:
         return  # already written; a storyboard is never paid for twice
     provider = ctx.providers.storyboard
-    await describe_missing(session, project, ctx)
     ctx.report(ProgressEvent("item", "storyboarding", "Writing the storyboard...", total=1))
     request = StoryboardRequest(
         prompt=project.prompt,

@@ -30,9 +30,8 @@ from vidpipe.errors import (
     ProjectNotFoundError,
 )
 from vidpipe.orchestrator.edits import SceneEdit
-from vidpipe.runners.background import lease_is_live
 from vidpipe.web import views
-from vidpipe.web.routes import back, render, screen_url
+from vidpipe.web.routes import back, is_working, render, screen_url
 from vidpipe.web.security import read_form
 
 router = APIRouter(include_in_schema=False)
@@ -91,7 +90,7 @@ async def review_page(
         notice, status_code = problem.message, problem.status_code
     context = {
         "p": document,
-        "working": state.runner.is_active(project_id) or lease_is_live(project),
+        "working": is_working(request, project, document),
         "stepper": views.stepper(document),
         "plan": document.get("plan"),
         "budget": views.budget(document),

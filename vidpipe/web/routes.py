@@ -10,6 +10,7 @@ JavaScript; app.js only adds the live estimate and live progress.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -27,7 +28,7 @@ from vidpipe.api.auth import SESSION_COOKIE, api_token, carries, session_value
 from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep
 from vidpipe.api.routes.estimate import assess
 from vidpipe.config import Settings
-from vidpipe.db.models import Keyframe, Scene
+from vidpipe.db.models import Keyframe, Project, Scene
 from vidpipe.db.queries import load_project
 from vidpipe.errors import NotResumableError, ProjectBusyError, ProjectNotFoundError
 from vidpipe.orchestrator.projects import GenerateOptions
@@ -35,7 +36,14 @@ from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import lease_is_live
 from vidpipe.web import views
-from vidpipe.web.security import FormRefused, csrf_token_for, read_form, set_csrf_cookie
+from vidpipe.web.reference_rows import MAX_ROWS, Row, place_errors, read_rows
+from vidpipe.web.security import (
+    FormRefused,
+    csrf_token_for,
+    read_form,
+    read_form_with_files,
+    set_csrf_cookie,
+)
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
@@ -67,7 +75,12 @@ def render(
     response = templates.TemplateResponse(
         request,
         template,
-        {"csrf": csrf, "locked": api_token(settings) is not None, **context},
+        {
+            "csrf": csrf,
+            "locked": api_token(settings) is not None,
+            "queue_mode": settings.execution == "queue",
+            **context,
+        },
         status_code=status_code,
         headers=SECURITY_HEADERS,
     )
@@ -153,6 +166,7 @@ def form_context(
     registry: ProviderRegistry,
     values: dict[str, str],
     errors: dict[str, str],
+    rows: list[Row] | None = None,
 ) -> dict[str, Any]:
     """The form, its choices (what the configured video provider takes) and the estimate."""
     providers = registry.build(
@@ -178,6 +192,8 @@ def form_context(
             "video": providers.video.provider_id,
         },
         "estimate": estimate,
+        # the filled reference rows, then one blank (up to the most a project takes)
+        "rows": [*(rows or []), Row()][:MAX_ROWS],
     }
 
 
@@ -194,12 +210,15 @@ DEFAULTS = {
 }
 
 
-def parse_options(values: dict[str, str], *, estimate_only: bool = False) -> GenerateOptions:
-    """The form's strings as GenerateOptions (the API's one definition of the options); for the
-    estimate alone a blank prompt is fine (it does not change the price)."""
+def parse_options(
+    values: dict[str, str], *, estimate_only: bool = False, rows: Sequence[Row] = ()
+) -> GenerateOptions:
+    """The form's strings (and reference rows) as GenerateOptions (the API's one definition of
+    the options); for the estimate alone a blank prompt is fine (it does not change the price)."""
     data: dict[str, Any] = {
         name: values.get(name, "") for name in (*FIELDS, "max_cost", "pause_after")
     }
+    data["references"] = [row.use() for row in rows]
     for name in OPTIONAL:
         if not data[name].strip():
             data[name] = None
@@ -235,19 +254,36 @@ async def new_submit(
     registry: RegistryDep,
     runner: RunnerDep,
 ) -> Response:
-    form = await read_form(request)
-    values = {name: form.get(name, DEFAULTS[name]) for name in DEFAULTS}
+    async with read_form_with_files(request) as (form, files):
+        values = {name: form.get(name, DEFAULTS[name]) for name in DEFAULTS}
+        # each chosen image is checked and stored as POST /api/references does it
+        rows = await read_rows(settings, form, files)
+    refused = any(row.errors for row in rows)
+    if form.get("add_reference") and not refused:  # "Add another reference": the form again
+        return render(request, "new.html", form_context(settings, registry, values, {}, rows))
     try:
-        options = parse_options(values)
+        options = parse_options(values, rows=[] if refused else rows)
+        if refused:  # the other fields were checked too; nothing is created
+            return render(
+                request, "new.html", form_context(settings, registry, values, {}, rows), 422
+            )
         accepted = await actions.generate(session, settings, registry, runner, options)
     except (ValidationError, RequestValidationError) as exc:
-        errors = field_errors(list(exc.errors()))
-        context = form_context(settings, registry, values, errors)
+        errors = field_errors(place_errors(rows, list(exc.errors())))
+        context = form_context(settings, registry, values, errors, rows)
         return render(request, "new.html", context, status_code=422)
     return RedirectResponse(f"/projects/{accepted['project_id']}", status_code=303)
 
 
 # ---- Project (WEB-4) --------------------------------------------------------------------------
+
+
+def is_working(request: Request, project: Project, document: dict[str, Any]) -> bool:
+    """What the event stream calls busy: a run here (or waiting for a slot), a live lease
+    elsewhere, or waiting in the queue for a worker (SCALE-4). A project left mid-way by a dead
+    runner is not, and offers Resume."""
+    runner = request.app.state.runner
+    return bool(runner.is_active(project.id) or lease_is_live(project) or document["queued"])
 
 
 async def project_page(
@@ -268,9 +304,7 @@ async def project_page(
     document = documents.detail(project, settings, runner)
     context = {
         "p": document,
-        # what the event stream calls busy: a run here (or waiting for a slot), or a live lease
-        # elsewhere; a project left mid-way by a dead runner is not, and offers Resume
-        "working": runner.is_active(project.id) or lease_is_live(project),
+        "working": is_working(request, project, document),
         "stepper": views.stepper(document),
         "stage": views.current_stage(document),
         "chain": views.chain(document),

@@ -14,10 +14,13 @@ API clients (curl, scripts) send no cookies and no Origin; they keep using the A
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import parse_qs
 
 from fastapi import Request
-from starlette.datastructures import Headers
+from starlette.datastructures import Headers, UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import cookie_parser
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -29,6 +32,7 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM_BYTES = 64 * 1024  # the largest form is a 4,000-character prompt
+MAX_FORM_FILES = 12  # the New video form's reference images (GenerateOptions.references)
 CROSS_SITE = "cross-site request refused: this server only accepts writes from its own pages"
 NO_TOKEN = "missing or wrong CSRF token: reload the page and try again"
 
@@ -74,6 +78,37 @@ async def read_form(request: Request) -> dict[str, str]:
     if not matches(csrf_cookie(request), form.get(CSRF_FIELD)):
         raise FormRefused(403, NO_TOKEN)
     return form
+
+
+@asynccontextmanager
+async def read_form_with_files(
+    request: Request,
+) -> AsyncIterator[tuple[dict[str, str], dict[str, UploadFile]]]:
+    """A form that may carry files (multipart: New video with reference images), after its CSRF
+    token is checked; its files are only spooled (by Starlette) until then, and closed after.
+    A urlencoded form (no files) is read as read_form reads it."""
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        yield await read_form(request), {}
+        return
+    try:
+        form = await request.form(
+            max_files=MAX_FORM_FILES, max_fields=60, max_part_size=MAX_FORM_BYTES
+        )
+    except StarletteHTTPException:
+        raise FormRefused(400, "The form could not be read.") from None
+    try:
+        fields: dict[str, str] = {}
+        files: dict[str, UploadFile] = {}
+        for name, value in form.multi_items():
+            if isinstance(value, UploadFile):
+                files[name] = value
+            else:
+                fields[name] = value
+        if not matches(csrf_cookie(request), fields.get(CSRF_FIELD)):
+            raise FormRefused(403, NO_TOKEN)
+        yield fields, files
+    finally:
+        await form.close()
 
 
 class GuardBrowserWrites:

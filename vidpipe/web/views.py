@@ -154,7 +154,9 @@ def money(value: float | None) -> str:
 def review_scenes(
     document: dict[str, Any], takes: list[list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
-    """Each scene with its takes by slot (oldest first), for side-by-side comparison."""
+    """Each scene with its takes by slot (oldest first), for side-by-side comparison, and the
+    reference images it shows (REF-5: the project's reference documents, by the scene's names)."""
+    references = {ref["name"]: ref for ref in document.get("references") or []}
     scenes = []
     for scene, scene_takes in zip(document["scenes"], takes, strict=True):
         by_slot: dict[str, list[dict[str, Any]]] = {"clip": [], "start": [], "end": []}
@@ -166,6 +168,9 @@ def review_scenes(
                 "number": scene["index"] + 1,
                 "clip_takes": by_slot["clip"],
                 "frame_takes": [t for slot in ("start", "end") for t in by_slot[slot]],
+                "reference_images": [
+                    references[name] for name in scene.get("references") or [] if name in references
+                ],
             }
         )
     return scenes

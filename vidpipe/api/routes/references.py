@@ -9,6 +9,7 @@ from fastapi import APIRouter, File, UploadFile, status
 from vidpipe.api.deps import SettingsDep
 from vidpipe.api.errors import field_error
 from vidpipe.api.schemas import UNREADABLE, ReferenceUpload
+from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.references import MAX_BYTES, UploadPool
 
@@ -29,11 +30,17 @@ async def upload_reference(
     file: Annotated[UploadFile, File(description="The image; its type is read from its bytes.")],
     settings: SettingsDep,
 ) -> dict[str, Any]:
+    return await receive(settings, file)
+
+
+async def receive(settings: Settings, file: UploadFile, field: str = "file") -> dict[str, Any]:
+    """Check and store one upload (also the New video form's path, web/references.py); a bad
+    image is a 422 field error naming `field`, and nothing is stored."""
     data = await file.read(MAX_BYTES + 1)  # one byte more than allowed tells "too big"
     try:
         image = UploadPool(settings.data_dir).add(data, "file")
     except BadInputError as exc:
-        raise field_error("file", str(exc)) from None
+        raise field_error(field, str(exc)) from None
     return {
         "id": image.content_hash,
         "media_type": image.media_type,

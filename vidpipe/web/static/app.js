@@ -6,7 +6,7 @@
 // Replace the parts of the page that the server renders anew, from its own HTML: the page never
 // computes what it shows.
 const swapIn = (fresh) => {
-  for (const id of ["project-body", "status-badge", "stepper"]) {
+  for (const id of ["project-body", "status-badge", "stepper", "runner-line"]) {
     const now = document.getElementById(id);
     const next = fresh.getElementById(id);
     if (now && next && now.innerHTML !== next.innerHTML) {
@@ -89,6 +89,11 @@ if (live?.dataset.events) {
   const eta = document.getElementById("eta");
   const message = document.getElementById("message");
   let status = live.dataset.status;
+  // who runs it, or that it waits for one (SCALE-4): as the page shows it, and as the stream says
+  const shownHolder = () => {
+    const line = document.getElementById("runner-line");
+    return line ? JSON.stringify(JSON.parse(line.dataset.holder)) : null;
+  };
   let refreshing = null;
   let lastRefresh = 0;
 
@@ -130,9 +135,13 @@ if (live?.dataset.events) {
   const events = new EventSource(live.dataset.events);
   events.addEventListener("status", (event) => {
     const document_ = JSON.parse(event.data);
+    const holder = JSON.stringify([document_.queued, document_.runner]);
+    const moved = shownHolder() !== null && holder !== shownHolder(); // e.g. a worker took it
     if (document_.status !== status) {
       status = document_.status;
       markStage(status);
+      refreshSoon(0);
+    } else if (moved) {
       refreshSoon(0);
     }
   });
