@@ -311,3 +311,80 @@ def test_queue_mode_on_sqlite_is_refused_with_one_line(tmp_path: Path) -> None:
         assert result.returncode == 2, (args, result.stderr)
         assert result.stderr.count("\n") == 1 and "PostgreSQL" in result.stderr
     assert not (tmp_path / "data").exists()  # nothing written
+
+
+def sse(client: httpx.Client, url: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(event, data) of a Server-Sent Events stream, until it closes."""
+    with client.stream("GET", url, timeout=httpx.Timeout(10, read=60)) as response:
+        assert response.status_code == 200, response.read()
+        name = ""
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                yield name, json.loads(line.split(":", 1)[1])
+
+
+def test_the_api_relays_a_workers_live_progress_over_its_event_stream(
+    tmp_path: Path, pg_url: str
+) -> None:
+    env = queue_env(
+        tmp_path, pg_url, VIDPIPE_SIM_LATENCY='{"storyboard": 0.1, "image": 0.05, "video": 2.0}'
+    )
+    port = free_port()
+    with ExitStack() as stack:
+        api = stack.enter_context(process(["serve", "--port", str(port)], env, tmp_path / "api"))
+        one = worker(stack, env, tmp_path / "worker")
+        base = f"http://127.0.0.1:{port}"
+
+        def healthy() -> bool:
+            assert api.poll() is None, (tmp_path / "api").read_text()
+            try:
+                return httpx.get(f"{base}/api/health", timeout=1).status_code == 200
+            except httpx.TransportError:
+                return False
+
+        wait_for(healthy, timeout=60)
+        wait_for(lambda: registered(pg_url, one), timeout=60)
+        client = stack.enter_context(httpx.Client(base_url=base, timeout=10))
+        accepted = client.post(
+            "/api/generate",
+            json={"prompt": "lanterns on a canal", "scenes": 2, "clip_duration": 1,
+                  "resolution": "480p"},
+        )  # fmt: skip
+        assert accepted.status_code == 202, accepted.text
+        events_url = f"/api/projects/{accepted.json()['project_id']}/events"
+        seen: list[tuple[str, dict[str, Any]]] = []
+        late: list[tuple[str, dict[str, Any]]] = []
+        mid_run_status: dict[str, Any] = {}
+        for name, data in sse(client, events_url):
+            seen.append((name, data))
+            if (
+                not late
+                and name == "progress"
+                and (data["kind"], data["stage"])
+                == (
+                    "stage",
+                    "video_gen",
+                )
+            ):
+                # keyframes drawn, clips (2 s each) under way: a client arriving now starts from
+                # where the run stands
+                late = [event for event, _ in zip(sse(client, events_url), range(2), strict=False)]
+                mid_run_status = client.get(events_url.replace("/events", "/status")).json()
+    names = [name for name, _ in seen]
+    assert names[0] == "status" and names[-1] == "end"
+    assert seen[-1][1]["status"] == "complete"
+    progress = [data for name, data in seen if name == "progress"]
+    stages = [data["stage"] for data in progress if data["kind"] == "stage"]
+    assert stages == ["storyboarding", "keyframing", "video_gen", "stitching", "complete"]
+    clips = [d for d in progress if d["stage"] == "video_gen" and d["scene"] is not None]
+    assert {data["scene"] for data in clips} == {0, 1}  # per-scene progress from the worker
+    assert any(0 < data["fraction"] < 1 for data in clips)
+    assert any(data["eta_seconds"] is not None for data in clips)
+    assert progress[-1]["overall_fraction"] == 1.0
+    assert names.index("end") > max(i for i, name in enumerate(names) if name == "progress")
+    assert [name for name, _ in late] == ["status", "progress"]
+    assert late[1][1]["stage"] in ("video_gen", "stitching", "complete")
+    assert mid_run_status["progress"] is not None  # the status document has it too
+    assert mid_run_status["progress"]["stage"] in ("video_gen", "stitching", "complete")

@@ -68,6 +68,8 @@ async def test_jobs_for_a_deleted_a_complete_or_a_held_project_end_without_error
                 assert await enqueue(app, session, held)
                 # a foreground `vidpipe resume` on another machine holds this one
                 assert await try_acquire(session, held, "elsewhere:4242:cafe", 60) is None
+                leased = await session.get(Project, held, populate_existing=True)
+                assert leased is not None and leased.queued_at is None  # run, no longer queued
                 complete = await session.get(Project, done)
                 assert complete is not None and complete.queued_at is not None
                 complete.status = "complete"

@@ -4,14 +4,18 @@ Three event types, each with one JSON `data` line:
 
 - `status`: the status document (as `GET .../status`) whenever status, lease, runner, queued or
   error changes; the first event of every stream.
-- `progress`: a run in this server reported progress: `stage`, `message`, `scene`, `fraction`,
-  `stage_fraction`, `overall_fraction`, `eta_seconds`, `elapsed_seconds`.
+- `progress`: the run (here, or a worker's in queue mode) reported progress: `stage`,
+  `message`, `scene`, `fraction`, `stage_fraction`, `overall_fraction`, `eta_seconds`,
+  `elapsed_seconds`.
 - `end`: the status document once nothing works on the project any more and it does not wait in
   the queue for a worker (complete, failed, or left waiting for a resume); the stream closes
   after it.
 
-Runs in this server publish their progress as it happens. Runs elsewhere (a CLI `resume`, another
-server) are followed by polling the database once a second: `status` events only.
+Runs in this server publish their progress as it happens; in queue mode the workers' runs do too
+(relayed through PostgreSQL, at most a few `progress` events a second per project, every stage
+change kept). A stream opened mid-run gets the run's latest `progress` right after the first
+`status`. Runs elsewhere (a CLI `resume`, another server in inline mode) are followed by polling
+the database once a second: `status` events only.
 """
 
 from __future__ import annotations
@@ -49,6 +53,7 @@ async def project_events(
     loop = asyncio.get_running_loop()
     with runner.hub.subscribe(project_id) as queue:
         last: tuple[Any, ...] | None = None
+        caught_up = False
         while not stopping.is_set():
             async with sessions() as session:
                 project = await session.get(Project, project_id)
@@ -64,6 +69,11 @@ async def project_events(
             if not busy:
                 yield _event("end", document)
                 return
+            if not caught_up:  # a late subscriber starts from where the run stands
+                caught_up = True
+                latest = runner.hub.latest(project_id)
+                if latest is not None and queue.empty():
+                    yield _event("progress", latest)
             deadline = loop.time() + poll
             while (left := deadline - loop.time()) > 0:
                 batch = await _next_batch(queue, stopping, left)

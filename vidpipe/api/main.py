@@ -50,8 +50,9 @@ def create_app(
 
                 queue = make_app(settings)
                 async with queue.open_async():
-                    app.state.runner = QueueRunner(queue, sessions)
-                    yield
+                    app.state.runner = runner = QueueRunner(queue, sessions)
+                    async with runner.relaying():  # the workers' live progress
+                        yield
                 return
             async with background_runner(sessions, settings, registry, execute=execute) as runner:
                 app.state.runner = runner

@@ -150,7 +150,8 @@ class SceneProgress(BaseModel):
 
 
 class Progress(BaseModel):
-    """Live progress of a run in this server (null when the project is not running here)."""
+    """Live progress of a run in this server, or in queue mode of a worker's run (null when the
+    project is not running)."""
 
     stage: str
     message: str

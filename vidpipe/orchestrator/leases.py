@@ -76,7 +76,11 @@ async def try_acquire(
                 Project.lease_owner == owner,
             ),
         )
-        .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=seconds))
+        # a project being run no longer waits in the queue: one update, so there is no moment
+        # when it looks neither queued nor running (event streams would end there)
+        .values(
+            lease_owner=owner, lease_expires_at=now + timedelta(seconds=seconds), queued_at=None
+        )
         .execution_options(synchronize_session=False)
     )
     await session.commit()
@@ -90,7 +94,9 @@ async def try_acquire(
         stolen = await session.execute(
             update(Project)
             .where(Project.id == project_id, Project.lease_owner == holder)
-            .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=seconds))
+            .values(
+                lease_owner=owner, lease_expires_at=now + timedelta(seconds=seconds), queued_at=None
+            )
             .execution_options(synchronize_session=False)
         )
         await session.commit()

@@ -141,10 +141,20 @@ class RunProgress:
 
 
 class ProgressHub:
-    """Per-project fan-out of progress payloads to subscribers, on one event loop."""
+    """Per-project fan-out of progress payloads to subscribers, on one event loop.
 
-    def __init__(self) -> None:
+    Payloads come from runs in this process (`reporter`) or, in queue mode, from runs in workers
+    (`relay`, fed by vidpipe.runners.progress_relay). Either way the hub keeps each live run's
+    latest payload, so a subscriber arriving late starts from where the run stands."""
+
+    def __init__(
+        self, clock: Callable[[], float] = time.monotonic, stale_after: float | None = None
+    ) -> None:
+        self._clock = clock
+        self._stale_after = stale_after  # relayed runs silent this long are forgotten
         self._runs: dict[uuid.UUID, RunProgress] = {}
+        self._relayed: dict[uuid.UUID, tuple[float, dict[str, Any] | None]] = {}
+        self._latest: dict[uuid.UUID, dict[str, Any]] = {}
         self._subscribers: dict[uuid.UUID, set[asyncio.Queue[dict[str, Any]]]] = {}
 
     def reporter(self, project_id: uuid.UUID) -> ProgressCallback:
@@ -162,13 +172,44 @@ class ProgressHub:
 
         return report
 
+    def relay(
+        self,
+        project_id: uuid.UUID,
+        payloads: list[dict[str, Any]],
+        snapshot: dict[str, Any] | None,
+    ) -> None:
+        """Payloads of a run in another process (a worker), with its snapshot when known."""
+        _, known = self._relayed.get(project_id, (0.0, None))
+        self._relayed[project_id] = (self._clock(), snapshot or known)
+        for payload in payloads:
+            self._fan_out(project_id, payload)
+
     def finish(self, project_id: uuid.UUID) -> None:
         """The run ended; its snapshot is no longer live."""
         self._runs.pop(project_id, None)
+        self._relayed.pop(project_id, None)
+        self._latest.pop(project_id, None)
 
     def snapshot(self, project_id: uuid.UUID) -> dict[str, Any] | None:
         tracker = self._runs.get(project_id)
-        return tracker.snapshot() if tracker is not None else None
+        if tracker is not None:
+            return tracker.snapshot()
+        return self._relayed[project_id][1] if self._is_live(project_id) else None
+
+    def latest(self, project_id: uuid.UUID) -> dict[str, Any] | None:
+        """The last payload of the project's live run, for a subscriber arriving late."""
+        if project_id in self._runs or self._is_live(project_id):
+            return self._latest.get(project_id)
+        return None
+
+    def _is_live(self, project_id: uuid.UUID) -> bool:
+        relayed = self._relayed.get(project_id)
+        if relayed is None:
+            return False
+        if self._stale_after is not None and self._clock() - relayed[0] > self._stale_after:
+            self.finish(project_id)  # its worker died without saying so
+            return False
+        return True
 
     @contextlib.contextmanager
     def subscribe(self, project_id: uuid.UUID):  # type: ignore[no-untyped-def]
@@ -185,7 +226,11 @@ class ProgressHub:
                     del self._subscribers[project_id]
 
     def _publish(self, project_id: uuid.UUID, tracker: RunProgress, event: ProgressEvent) -> None:
-        payload = tracker.update(event)
+        self._fan_out(project_id, tracker.update(event), keep=self._runs.get(project_id) is tracker)
+
+    def _fan_out(self, project_id: uuid.UUID, payload: dict[str, Any], keep: bool = True) -> None:
+        if keep:  # not for a late report of a run that has finished
+            self._latest[project_id] = payload
         for queue in self._subscribers.get(project_id, ()):
             if queue.full():
                 with contextlib.suppress(asyncio.QueueEmpty):

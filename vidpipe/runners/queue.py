@@ -13,6 +13,7 @@ runs the jobs (vidpipe.runners.worker).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import uuid
 from typing import TYPE_CHECKING
@@ -26,6 +27,13 @@ from vidpipe.db.models import Project, utcnow
 from vidpipe.errors import NotResumableError, ProjectBusyError
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.progress import ProgressHub
+from vidpipe.runners.progress_relay import (
+    STALE_SECONDS,
+    Send,
+    notifier,
+    publish_progress,
+    relaying,
+)
 
 if TYPE_CHECKING:
     import procrastinate
@@ -78,7 +86,9 @@ def make_app(
     @app.task(name=TASK_NAME, queue=QUEUE, pass_context=True, retry=AfterDeathOrShutdown())
     async def bring_up_to_date(context: procrastinate.JobContext, project_id: str) -> str:
         assert sessions is not None and registry is not None, "a worker app runs jobs"
-        return await run_job(context, uuid.UUID(project_id), settings, sessions, registry)
+        return await run_job(
+            context, uuid.UUID(project_id), settings, sessions, registry, notifier(app)
+        )
 
     return app
 
@@ -115,10 +125,12 @@ async def run_job(
     settings: Settings,
     sessions: async_sessionmaker[AsyncSession],
     registry: ProviderRegistry,
+    send: Send | None = None,
 ) -> str:
     """One job: bring the project up to date. Returns what happened (kept as the job's result).
 
-    A deleted or complete project, or one another runner holds, ends the job without error; a
+    Its progress goes out through `send` (PostgreSQL notifications) to the API servers. A
+    deleted or complete project, or one another runner holds, ends the job without error; a
     failed run is recorded on the project (resumable) and ends it too. Only a stop of this
     worker (SIGTERM) or a dead runner's lease asks Procrastinate to run the job again.
     """
@@ -131,17 +143,25 @@ async def run_job(
         if project is None:
             log.info("project %s was deleted; nothing to do", project_id)
             return "deleted"
-        await mark_queued(session, project_id, False)
+        # taking the lease clears `queued` (orchestrator/leases.py); a job that runs nothing
+        # clears it below
+        hub = ProgressHub()
         try:
-            await run_pipeline(session, project_id, settings=settings, registry=registry)
+            async with _published(hub, project_id, send):
+                progress = hub.reporter(project_id)
+                await run_pipeline(
+                    session, project_id, progress, settings=settings, registry=registry
+                )
         except ProjectBusyError as exc:
             if context.job.attempts == 0:
                 log.info("project %s not run: %s", project_id, exc)
+                await mark_queued(session, project_id, False)
                 return "busy"
             await mark_queued(session, project_id, True)
             raise RunAgainLater(str(exc), after_seconds=settings.lease_seconds) from None
         except NotResumableError as exc:
             log.info("project %s: %s", project_id, exc)
+            await mark_queued(session, project_id, False)
             return "nothing to do"
         except StoppedByUserError:
             return "stopped"
@@ -155,8 +175,19 @@ async def run_job(
             raise RunAgainLater("the worker is stopping") from None
         except Exception as exc:  # recorded on the project by run_pipeline; resumable
             log.warning("project %s failed: %s: %s", project_id, type(exc).__name__, exc)
+            await mark_queued(session, project_id, False)  # if it failed before taking the lease
             return f"failed: {type(exc).__name__}"
+        finally:
+            hub.finish(project_id)
     return "complete"
+
+
+def _published(
+    hub: ProgressHub, project_id: uuid.UUID, send: Send | None
+) -> contextlib.AbstractAsyncContextManager[None]:
+    if send is None:
+        return contextlib.nullcontext()
+    return publish_progress(hub, project_id, send)
 
 
 class QueueRunner:
@@ -168,7 +199,12 @@ class QueueRunner:
     def __init__(self, app: procrastinate.App, sessions: async_sessionmaker[AsyncSession]) -> None:
         self.app = app
         self.sessions = sessions
-        self.hub = ProgressHub()  # live progress exists only in the worker; restitch uses it
+        # progress of the runs in workers, relayed (runners/progress_relay.py); restitch uses it too
+        self.hub = ProgressHub(stale_after=STALE_SECONDS)
+
+    def relaying(self) -> contextlib.AbstractAsyncContextManager[None]:
+        """Receive the workers' progress while the block runs (the API server's lifespan)."""
+        return relaying(self.app, self.hub)
 
     async def enqueue(self, project_id: uuid.UUID) -> bool:
         async with self.sessions() as session:
