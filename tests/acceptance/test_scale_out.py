@@ -368,9 +368,9 @@ def test_the_api_relays_a_workers_live_progress_over_its_event_stream(
                     "video_gen",
                 )
             ):
-                # keyframes drawn, clips (2 s each) under way: a client arriving now starts from
-                # where the run stands
-                late = [event for event, _ in zip(sse(client, events_url), range(2), strict=False)]
+                # keyframes drawn, clips (2 s each) under way: a client arriving now is given the
+                # stages it missed, then where the run stands
+                late = [event for event, _ in zip(sse(client, events_url), range(4), strict=False)]
                 mid_run_status = client.get(events_url.replace("/events", "/status")).json()
     names = [name for name, _ in seen]
     assert names[0] == "status" and names[-1] == "end"
@@ -384,7 +384,11 @@ def test_the_api_relays_a_workers_live_progress_over_its_event_stream(
     assert any(data["eta_seconds"] is not None for data in clips)
     assert progress[-1]["overall_fraction"] == 1.0
     assert names.index("end") > max(i for i, name in enumerate(names) if name == "progress")
-    assert [name for name, _ in late] == ["status", "progress"]
-    assert late[1][1]["stage"] in ("video_gen", "stitching", "complete")
+    assert [name for name, _ in late] == ["status", "progress", "progress", "progress"]
+    assert [(d["kind"], d["stage"]) for _, d in late[1:]] == [
+        ("stage", "storyboarding"),
+        ("stage", "keyframing"),
+        ("stage", "video_gen"),
+    ]
     assert mid_run_status["progress"] is not None  # the status document has it too
     assert mid_run_status["progress"]["stage"] in ("video_gen", "stitching", "complete")

@@ -122,3 +122,21 @@ async def test_the_hub_relays_a_workers_run_to_late_subscribers_until_it_ends_or
     hub.relay(project, [item(1, 0.2)], snapshot)
     hub.finish(project)  # the worker said the run ended
     assert hub.snapshot(project) is None and hub.latest(project) is None
+
+
+async def test_a_late_subscriber_is_given_the_stages_it_missed_then_where_the_run_stands() -> None:
+    hub, project = ProgressHub(), uuid.uuid4()
+    report = hub.reporter(project)
+    for name in ("storyboarding", "keyframing"):
+        report(ProgressEvent("stage", name, f"{name}…"))
+        report(ProgressEvent("item", name, "one", scene_index=0, fraction=0.5, total=2))
+    report(ProgressEvent("stage", "keyframing", "again"))  # a stage re-entered keeps its opening
+    entered = hub.stages_entered(project)
+    assert [(p["kind"], p["stage"], p["message"]) for p in entered] == [
+        ("stage", "storyboarding", "storyboarding…"),
+        ("stage", "keyframing", "keyframing…"),
+    ]
+    latest = hub.latest(project)
+    assert latest is not None and latest["message"] == "again"
+    hub.finish(project)
+    assert hub.stages_entered(project) == [] and hub.latest(project) is None

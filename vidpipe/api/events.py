@@ -69,10 +69,13 @@ async def project_events(
             if not busy:
                 yield _event("end", document)
                 return
-            if not caught_up:  # a late subscriber starts from where the run stands
+            if not caught_up:  # a late subscriber: the stages it missed, then where the run stands
                 caught_up = True
+                entered = runner.hub.stages_entered(project_id)
+                for payload in entered:
+                    yield _event("progress", payload)
                 latest = runner.hub.latest(project_id)
-                if latest is not None and queue.empty():
+                if latest is not None and queue.empty() and latest not in entered:
                     yield _event("progress", latest)
             deadline = loop.time() + poll
             while (left := deadline - loop.time()) > 0:

@@ -145,7 +145,8 @@ class ProgressHub:
 
     Payloads come from runs in this process (`reporter`) or, in queue mode, from runs in workers
     (`relay`, fed by vidpipe.runners.progress_relay). Either way the hub keeps each live run's
-    latest payload, so a subscriber arriving late starts from where the run stands."""
+    latest payload, and the payload that opened each stage, so a subscriber arriving late sees the
+    stages the run went through and starts from where it stands."""
 
     def __init__(
         self, clock: Callable[[], float] = time.monotonic, stale_after: float | None = None
@@ -155,6 +156,7 @@ class ProgressHub:
         self._runs: dict[uuid.UUID, RunProgress] = {}
         self._relayed: dict[uuid.UUID, tuple[float, dict[str, Any] | None]] = {}
         self._latest: dict[uuid.UUID, dict[str, Any]] = {}
+        self._stages: dict[uuid.UUID, dict[str, dict[str, Any]]] = {}  # stage → its opening payload
         self._subscribers: dict[uuid.UUID, set[asyncio.Queue[dict[str, Any]]]] = {}
 
     def reporter(self, project_id: uuid.UUID) -> ProgressCallback:
@@ -189,6 +191,7 @@ class ProgressHub:
         self._runs.pop(project_id, None)
         self._relayed.pop(project_id, None)
         self._latest.pop(project_id, None)
+        self._stages.pop(project_id, None)
 
     def snapshot(self, project_id: uuid.UUID) -> dict[str, Any] | None:
         tracker = self._runs.get(project_id)
@@ -201,6 +204,13 @@ class ProgressHub:
         if project_id in self._runs or self._is_live(project_id):
             return self._latest.get(project_id)
         return None
+
+    def stages_entered(self, project_id: uuid.UUID) -> list[dict[str, Any]]:
+        """The payload that opened each stage of the project's live run so far, in order: what a
+        subscriber arriving late missed of the run's course (a fast storyboard, say)."""
+        if project_id in self._runs or self._is_live(project_id):
+            return list(self._stages.get(project_id, {}).values())
+        return []
 
     def _is_live(self, project_id: uuid.UUID) -> bool:
         relayed = self._relayed.get(project_id)
@@ -231,6 +241,8 @@ class ProgressHub:
     def _fan_out(self, project_id: uuid.UUID, payload: dict[str, Any], keep: bool = True) -> None:
         if keep:  # not for a late report of a run that has finished
             self._latest[project_id] = payload
+            if payload.get("kind") == "stage":
+                self._stages.setdefault(project_id, {}).setdefault(str(payload["stage"]), payload)
         for queue in self._subscribers.get(project_id, ()):
             if queue.full():
                 with contextlib.suppress(asyncio.QueueEmpty):
