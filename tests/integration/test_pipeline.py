@@ -355,9 +355,9 @@ async def test_a_clip_starts_as_soon_as_its_keyframes_exist(
     assert project.status == "complete"
     last_keyframe = max(SlowImage.drawn_at)
     assert len(SlowImage.drawn_at) == 5
-    # scene 0's clip started right after keyframe 2 of 5, long before the chain was finished
-    assert submitted_at[0] < SlowImage.drawn_at[2] < last_keyframe
-    assert submitted_at[0] - SlowImage.drawn_at[1] < 0.25
+    # scene 0's clip started after its two keyframes and before keyframe 3 of 5 was drawn (each
+    # takes ≥ 0.3 s), long before the chain was finished; an order, not a timing bound
+    assert SlowImage.drawn_at[1] < submitted_at[0] < SlowImage.drawn_at[2] < last_keyframe
     # status named the earliest unfinished stage: keyframing, then video_gen, then stitching
     assert statuses == ["storyboarding", "keyframing", "video_gen", "stitching", "complete"]
 
