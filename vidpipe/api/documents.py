@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
 from vidpipe.db.queries import list_projects, load_project
-from vidpipe.errors import ProjectNotFoundError, VidpipeError
-from vidpipe.orchestrator.pipeline import plan_project
+from vidpipe.errors import VidpipeError
+from vidpipe.orchestrator.pipeline import plan_loaded_project
 from vidpipe.orchestrator.report import (
     project_document,
     project_summary,
@@ -81,15 +81,25 @@ async def detail_with_plan(
     project_id: uuid.UUID,
 ) -> dict[str, Any]:
     """The full document with per-scene `stale` flags and the plan (no provider is called)."""
+    return (await loaded_detail_with_plan(session, settings, registry, runner, project_id))[1]
+
+
+async def loaded_detail_with_plan(
+    session: AsyncSession,
+    settings: Settings,
+    registry: ProviderRegistry,
+    runner: BackgroundRunner | QueueRunner,
+    project_id: uuid.UUID,
+) -> tuple[Project, dict[str, Any]]:
+    """`detail_with_plan` and the project it was made from, loaded once for both."""
+    project = await load_project(session, project_id)
     try:
         plan: dict[str, Any] | None = (
-            await plan_project(session, project_id, settings=settings, registry=registry)
+            await plan_loaded_project(session, project, settings=settings, registry=registry)
         ).as_dict()
-    except ProjectNotFoundError:
-        raise
     except VidpipeError:  # e.g. a provider no longer configured: the document, without a plan
         plan = None
-    return detail(await load_project(session, project_id), settings, runner, plan)
+    return project, detail(project, settings, runner, plan)
 
 
 async def takes(

@@ -401,9 +401,20 @@ async def plan_project(
     registry: ProviderRegistry | None = None,
 ) -> Plan:
     """What `resume` would generate now and its cost, with no provider call (ITER-3)."""
+    project = await load_project(session, project_id)
+    return await plan_loaded_project(session, project, settings=settings, registry=registry)
+
+
+async def plan_loaded_project(
+    session: AsyncSession,
+    project: Project,
+    *,
+    settings: Settings | None = None,
+    registry: ProviderRegistry | None = None,
+) -> Plan:
+    """`plan_project` for a project the caller has just loaded (one load for plan and document)."""
     settings = settings or Settings()
     registry = registry or load_registry()
-    project = await load_project(session, project_id)
     providers = registry.build(
         settings, project.storyboard_provider, project.image_provider, project.video_provider
     )

@@ -22,7 +22,6 @@ from vidpipe.api import documents
 from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep, get_project
 from vidpipe.api.routes import iterate
 from vidpipe.api.schemas import ForkRequest, RedoRequest
-from vidpipe.db.queries import load_project
 from vidpipe.errors import (
     BadInputError,
     NotResumableError,
@@ -79,12 +78,11 @@ async def review_page(
     takes (GET .../scenes/{n}/takes), arranged by views.review_scenes."""
     state = request.app.state
     try:
-        document = await documents.detail_with_plan(
+        project, document = await documents.loaded_detail_with_plan(
             session, state.settings, state.registry, state.runner, project_id
         )
     except ProjectNotFoundError:
         return render(request, "missing.html", {"project_id": project_id}, status_code=404)
-    project = await load_project(session, project_id)
     takes = await documents.all_takes(session, state.settings, project)
     if problem is not None and problem.scene is None:
         notice, status_code = problem.message, problem.status_code
