@@ -11,10 +11,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip
+from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip, keyframe_of
 from vidpipe.errors import BadInputError
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
-from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, keyframe_of
+from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot
 from vidpipe.pipeline.takes import best_take, point_clip_at, split_direction
 from vidpipe.pipeline.video_gen import expected_clip_fingerprint
 from vidpipe.providers.base import ProviderSet
