@@ -1,4 +1,4 @@
-"""The three role interfaces and the value types that cross them.
+"""The role interfaces and the value types that cross them.
 
 A provider is a small class: capabilities as class attributes, one or two async methods.
 Pipeline steps talk to these interfaces only; no step knows which SDK sits behind one.
@@ -39,6 +39,7 @@ class Role(StrEnum):
     STORYBOARD = "storyboard"
     IMAGE = "image"
     VIDEO = "video"
+    NARRATION = "narration"
 
 
 # ---------------------------------------------------------------- storyboard
@@ -259,6 +260,36 @@ class VideoProvider(Provider):
         on_progress: ProgressFn | None = None,
     ) -> VideoResult:
         """Finish the operation and write the MP4 to `dest` (a temporary name)."""
+
+
+# ---------------------------------------------------------------- narration (speech)
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    """One spoken line: a narration line or one line of dialogue."""
+
+    text: str
+    voice: str  # a provider's voice name; "" = the provider's default
+    speed: float = 1.0
+    language: str = "en"
+    speaker: str | None = None  # dialogue: who speaks (a reference or character name)
+
+
+@dataclass
+class SpeechResult:
+    duration_seconds: float  # of the written audio
+    sample_rate: int
+
+
+class NarrationProvider(Provider):
+    """Text to speech. Each line is one billable call; the audio file is an artifact."""
+
+    role: ClassVar[Role] = Role.NARRATION
+
+    @abstractmethod
+    async def speak(self, request: SpeechRequest, dest: Path) -> SpeechResult:
+        """Write the line as a WAV file at `dest` (a temporary name) and describe it."""
 
 
 @dataclass
