@@ -55,6 +55,15 @@ class StyleGuide(BaseModel):
     camera_style: str
 
 
+class DialogueLine(BaseModel):
+    """One spoken line in a scene: who says it (a reference or a named character) and what."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str
+    line: str
+
+
 class SceneSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -67,6 +76,16 @@ class SceneSpec(BaseModel):
         default_factory=list,
         description="Names of the reference images (characters, objects) that appear in this "
         "scene; only names from the reference list.",
+    )
+    dialogue: list[DialogueLine] = Field(
+        default_factory=list,
+        description="Lines spoken on screen in this scene, in order; empty when nobody speaks.",
+    )
+    narration: str = Field(
+        default="", description="A voice-over line for this scene; empty for none."
+    )
+    sound: str = Field(
+        default="", description="Ambience and sound effects in words; empty for none."
     )
 
 
