@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -109,6 +109,29 @@ class Settings(BaseSettings):
     comfyui_text_to_image_workflow: Path | None = None
     comfyui_image_to_image_workflow: Path | None = None
     comfyui_video_workflow: Path | None = None
+    fal_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("fal_key", "VIDPIPE_FAL_KEY", "FAL_KEY"),
+        description="fal.ai API key (VIDPIPE_FAL_KEY, or fal's own FAL_KEY).",
+    )
+    fal_base_url: str | None = Field(
+        default=None,
+        description="One root for fal's queue, run and storage hosts (tests, proxies); "
+        "default: fal's own hosts.",
+    )
+    fal_video_model: str = Field(
+        default="fal-ai/kling-video/v4/image-to-video", description="fal video model (catalog id)."
+    )
+    fal_image_model: str = Field(
+        default="fal-ai/flux/schnell", description="fal text-to-image model for start frames."
+    )
+    fal_image_edit_model: str = Field(
+        default="fal-ai/nano-banana/edit",
+        description="fal image-edit model that draws end frames from the start image.",
+    )
+    fal_video_audio: bool = Field(
+        default=False, description="fal clips with audio, where the model can (costs more)."
+    )
     prices: dict[str, float] = Field(
         default_factory=dict,
         description='USD overrides by model or "provider:role", e.g. {"google:video": 0.4}.',

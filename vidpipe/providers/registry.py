@@ -52,6 +52,7 @@ BUILTIN_PROVIDERS: Mapping[str, BuiltIn] = {
     "google": BuiltIn("vidpipe.providers.google", ALL_ROLES),
     "openai": BuiltIn("vidpipe.providers.openai_compat", (Role.STORYBOARD,)),
     "comfyui": BuiltIn("vidpipe.providers.comfyui", (Role.IMAGE, Role.VIDEO)),
+    "fal": BuiltIn("vidpipe.providers.fal", (Role.IMAGE, Role.VIDEO)),
 }
 DEFAULT_PROVIDER_MODULES: tuple[str, ...] = tuple(b.module for b in BUILTIN_PROVIDERS.values())
 
