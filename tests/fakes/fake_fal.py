@@ -22,11 +22,12 @@ Billing is like fal's: a request is billed when it produces its output (successf
 not 4xx, not 5xx, not a failed or cancelled request, not queue time), whether or not the client
 ever fetches it. A request is processed in the background by time, so one whose submit answer was
 lost is still made and billed; `finish_all()` completes everything not held (call it before
-counting). Faults are injected per kind ("submit", "status", "result", "upload"): an HTTP status
+counting). Faults are injected per kind ("submit", "submit:video", "submit:image", "status",
+"result", "upload"): an HTTP status
 (429; 500 and 504 from fal, with `x-fal-request-id`; 502/503 "ingress" without it), "lose" (the
 request is queued, its answer comes after `hang_seconds`: lost to a client that times out), or
-"garbage". `hold_in_queue` / `hold_in_progress` keep requests there; `fail_next` makes the next
-requests end with fal's error message. `received` records each video submit's frames (content
+"garbage". `hold_in_queue` / `hold_in_progress` keep clip requests there; `fail_next` makes the next
+video requests end with fal's error message. `received` records each video submit's frames (content
 hashes) so tests can check scene k's end frame is scene k+1's start frame.
 """
 
@@ -385,6 +386,10 @@ class FakeFal:
             return JSONResponse({"detail": f"Application '{model}' not found"}, status_code=404)
         if not isinstance(body, dict):
             return JSONResponse({"detail": "body is not a JSON object"}, status_code=422)
+        if fault is None:
+            with self._lock:
+                pending = self.faults.get(f"submit:{schema.kind}") or []
+                fault = pending.pop(0) if pending else None
         if (answer := await self._fault(fault)) is not None:
             return answer
         problems = self._check(schema, body)
@@ -396,7 +401,7 @@ class FakeFal:
         request_id = str(uuid.uuid4())
         queued = QueuedRequest(request_id, model, body)
         with self._lock:
-            if self.fail_next:
+            if self.fail_next and schema.kind == "video":
                 queued.fail = self.fail_next.pop(0)
             self.queue[request_id] = queued
         if schema.kind == "video":
@@ -471,14 +476,14 @@ class FakeFal:
         if queued.state in ("COMPLETED", "CANCELLED"):
             return
         age = time.monotonic() - queued.submitted
-        if self.hold_in_queue.is_set() and not force:
+        held = MODELS[queued.model].kind == "video"  # holds keep clips, not keyframes
+        if held and self.hold_in_queue.is_set() and not force:
             return
         if not force and age < self.queue_seconds:
             return
         queued.state = "IN_PROGRESS"
-        if not force and (
-            self.hold_in_progress.is_set() or age < self.queue_seconds + self.process_seconds
-        ):
+        busy = age < self.queue_seconds + self.process_seconds
+        if not force and ((held and self.hold_in_progress.is_set()) or busy):
             return
         self._complete(queued)
 
