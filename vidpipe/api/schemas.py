@@ -104,6 +104,11 @@ class PlanDocument(BaseModel):
     provider_calls: dict[str, int]
     estimated_cost: float
     items: list[PlannedItem]
+    notes: list[str] = Field(
+        default_factory=list,
+        description="How the run will go, in words (e.g. a video model without an end frame: "
+        "each scene starts from the previous clip's last frame)",
+    )
 
 
 class LedgerAttempt(BaseModel):

@@ -93,6 +93,8 @@ def show_plan(console: Console, plan: dict[str, Any]) -> None:
         if item.get("takes", 1) > 1:
             what += f" ×{item['takes']} takes"
         console.print(f"  {what}: {item['reason']} — {cost}", markup=False)
+    for note in plan.get("notes", []):
+        console.print(f"  note: {note}", markup=False)
 
 
 def show_takes(console: Console, document: dict[str, Any]) -> None:

@@ -38,7 +38,11 @@ from vidpipe.pipeline.context import (
     ledger_stats,
     settle_unanswered_attempts,
 )
-from vidpipe.pipeline.keyframes import first_stale_position, generate_keyframes
+from vidpipe.pipeline.keyframes import (
+    drawn_positions,
+    first_stale_position,
+    generate_keyframes,
+)
 from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import to_describe
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
@@ -72,8 +76,9 @@ def completed_steps(
     back to the storyboard stage for it, before any keyframe needs it (REF-2)."""
     scenes = list(project.scenes)
     written = bool(scenes) and project.style_guide is not None
-    has_keyframes = (
-        written and first_stale_position(project, scenes, storage, providers.image) is None
+    drawn = drawn_positions(scenes, providers.video)  # 1: later frames come from the clips
+    has_keyframes = written and (
+        first_stale_position(project, scenes, storage, providers.image, upto=drawn - 1) is None
     )
     has_clips = has_keyframes and all(
         clip_is_done(

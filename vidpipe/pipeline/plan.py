@@ -13,7 +13,12 @@ from typing import Any
 
 from vidpipe.db.models import Keyframe, Project, Scene, VideoClip
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
-from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, first_stale_position
+from vidpipe.pipeline.keyframes import (
+    chain_keyframe,
+    chain_slot,
+    drawn_positions,
+    first_stale_position,
+)
 from vidpipe.pipeline.references import reference_inputs
 from vidpipe.pipeline.stitcher import expected_output_fingerprint, output_is_current
 from vidpipe.pipeline.takes import REDO, takes_wanted
@@ -52,6 +57,7 @@ class PlannedItem:
 @dataclass
 class Plan:
     items: list[PlannedItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the run will go, in words
 
     @property
     def storyboard(self) -> bool:
@@ -117,6 +123,7 @@ class Plan:
             "provider_calls": self.provider_calls(),
             "estimated_cost": self.estimated_cost,
             "items": [item.as_dict() for item in self.items],
+            "notes": self.notes,
         }
 
 
@@ -134,11 +141,17 @@ def make_plan(
         return _from_scratch(project, providers, describe)
     image_cost = providers.image.estimate_cost(calls=1)
     clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
-    stale = first_stale_position(project, scenes, storage, providers.image)
+    drawn = drawn_positions(scenes, providers.video)
+    chained = drawn == 1  # a video model without an end frame: later frames come from clips
+    if chained:
+        plan.notes.append(START_FRAME_ONLY)
+    stale = first_stale_position(project, scenes, storage, providers.image, upto=drawn - 1)
     redrawn: set[int] = set()  # scene numbers whose frames are redrawn: their clips follow
     if stale is not None:
         first, why = stale
-        for position in range(first, len(scenes) + 1):
+        if chained:
+            redrawn.update(range(1, len(scenes) + 1))
+        for position in range(first, drawn):
             scene, slot = (1, "start") if position == 0 else (position, "end")
             reason = why if position == first else "drawn from a redrawn frame"
             plan.items.append(PlannedItem("keyframe", scene, slot, reason, image_cost))
@@ -147,7 +160,8 @@ def make_plan(
         number = scene.scene_index + 1
         wanted = takes_wanted(project, scene.clip)
         if number in redrawn:
-            plan.items.append(_clip_item(number, "new keyframes", wanted, clip_cost))
+            why = "starts from the last frame of a clip made anew" if chained else "new keyframes"
+            plan.items.append(_clip_item(number, why, wanted, clip_cost))
             continue
         expected = expected_clip_fingerprint(project, scene, storage, providers.video)
         left = wanted - _made_in_round(scene.clip, expected)
@@ -162,6 +176,8 @@ def make_plan(
             reason = f"{wanted - left} of {wanted} takes made"
         collecting = reason == COLLECT
         plan.items.append(_clip_item(number, reason, left, clip_cost, collecting=collecting))
+        if chained:  # every later clip starts from this one's last frame: they follow
+            redrawn.update(range(number + 1, len(scenes) + 1))
     if plan.items or not output_is_current(project, storage):
         plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
     plan.items[:0] = _descriptions(describe, providers)  # a description changes no video
@@ -169,6 +185,11 @@ def make_plan(
 
 
 DESCRIBE = "describe reference "
+START_FRAME_ONLY = (
+    "the video model takes only a start frame: only the first keyframe is drawn, and each later "
+    "scene starts from the previous clip's real last frame (seamless cuts; scenes one after "
+    "another)"
+)
 
 
 def _descriptions(names: Sequence[str], providers: ProviderSet) -> list[PlannedItem]:
@@ -264,7 +285,9 @@ def _from_scratch(project: Project, providers: ProviderSet, describe: Sequence[s
     image_cost = providers.image.estimate_cost(calls=1)
     clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
     plan.items.append(PlannedItem("keyframe", 1, "start", "missing", image_cost))
-    for number in range(1, count + 1):
+    if not providers.video.takes_end_frame:
+        plan.notes.append(START_FRAME_ONLY)
+    for number in range(1, count + 1 if providers.video.takes_end_frame else 1):
         plan.items.append(PlannedItem("keyframe", number, "end", "missing", image_cost))
     for number in range(1, count + 1):
         plan.items.append(_clip_item(number, "missing", project.takes_per_clip or 1, clip_cost))

@@ -72,13 +72,16 @@ def clip_is_done(
 def expected_clip_fingerprint(
     project: Project, scene: Scene, storage: ProjectStorage, provider: VideoProvider
 ) -> str | None:
-    """The fingerprint a current clip of `scene` has; None while its keyframes are missing."""
+    """The fingerprint a current clip of `scene` has; None while its keyframes are missing.
+    A model without an end frame is given none: its clip depends on the start frame alone."""
     start, end = keyframe_of(scene, "start"), keyframe_of(scene, "end")
-    if start is None or end is None:
+    if start is None or (end is None and provider.takes_end_frame):
         return None
     try:
         start_hash = start.content_hash or file_hash(storage.resolve(start.file_path))
-        end_hash = end.content_hash or file_hash(storage.resolve(end.file_path))
+        end_hash = ""
+        if provider.takes_end_frame and end is not None:
+            end_hash = end.content_hash or file_hash(storage.resolve(end.file_path))
     except OSError:
         return None
     return clip_fingerprint(project, provider, scene, start_hash, end_hash)
@@ -103,6 +106,9 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
         ProgressEvent("item", "video_gen", f"Animating up to {cap} scenes at once", total=total)
     )
     await _settle_interrupted_submissions(session, project, provider, ctx)
+    if not provider.takes_end_frame:
+        await _generate_chained(session, project, ctx)
+        return
     unknown: list[Scene] = []
 
     async def one(scene: Scene) -> None:
@@ -124,6 +130,39 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
             group.create_task(one(scene))
     if unknown:
         raise SubmissionUnknownError(_unknown_message(sorted(s.scene_index for s in unknown)))
+
+
+async def _generate_chained(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
+    """A model without an end frame: scene by scene, each clip from its start frame, and the
+    next scene's start frame is this clip's real last frame (so every cut is seamless). A clip
+    made anew makes every later one stale (its start frame changed), and they follow in order."""
+    from vidpipe.pipeline.keyframes import chain_from_clip
+
+    provider = ctx.providers.video
+    width, height = frame_size(project.aspect_ratio, project.resolution)
+    cap = provider.capabilities.concurrency_for(width, height)
+    await ctx.scenes_ready.wait(0)
+    for scene in list(project.scenes):
+        expected = expected_clip_fingerprint(project, scene, ctx.storage, provider)
+        if expected is None:
+            raise RuntimeError(
+                f"scene {scene.scene_index + 1} has no start frame; resume redraws the chain"
+            )
+        if not clip_is_done(scene, ctx.storage, expected):
+            await _start_new_take_if_stale(session, scene, expected, ctx)
+            if not _awaits_consent(scene):
+                async with _global_slot(session, provider, cap, ctx):
+                    await _make_clip(session, project, scene, ctx)
+            if _awaits_consent(scene):
+                raise SubmissionUnknownError(_unknown_message([scene.scene_index]))
+        clip = scene.clip
+        assert clip is not None
+        if clip.status != "complete":
+            raise OperationFailedError(
+                f"the clip of scene {scene.scene_index + 1} is {clip.status}: the next scene "
+                "starts from its last frame, so redo it (vidpipe redo --clip) to go on"
+            )
+        await chain_from_clip(session, project, scene, ctx)
 
 
 def _global_slot(
@@ -452,6 +491,8 @@ async def _mark(
 
 def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoRequest:
     start, end = keyframe_of(scene, "start"), keyframe_of(scene, "end")
+    if start is not None and not ctx.providers.video.takes_end_frame:
+        end = start  # the model takes no end frame: nothing is sent for it
     if start is None or end is None:
         raise RuntimeError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
     width, height = frame_size(project.aspect_ratio, project.resolution)

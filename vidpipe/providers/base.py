@@ -248,6 +248,9 @@ class VideoProvider(Provider):
     """Two phases so an operation id can be committed before waiting (CORE-3)."""
 
     role: ClassVar[Role] = Role.VIDEO
+    # False for a model that takes only a start frame: the pipeline then draws only the first
+    # keyframe and starts each later scene from the previous clip's real last frame.
+    takes_end_frame: ClassVar[bool] = True
 
     def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
         """Why this provider cannot make such clips, for limits `capabilities` cannot express

@@ -158,6 +158,8 @@ class FalVideoProvider(FalMixin, VideoProvider):
         self.options = self.Options(model=self.model.id, audio=audio)
         self.queue = FalQueue(settings, role="video")
         self.capabilities = capabilities_of(self.model)  # type: ignore[misc]
+        # A start-frame-only model: the pipeline chains each scene from the last clip's end.
+        self.takes_end_frame = self.model.end_frame  # type: ignore[misc]
         unit = self.model.unit_price(with_audio=audio)
         keys = (self.model.id, "fal:video")
         if self.model.price_unit == "second":
@@ -168,12 +170,6 @@ class FalVideoProvider(FalMixin, VideoProvider):
 
     def _models(self) -> list[ModelEntry]:
         return [self.model]
-
-    @property
-    def takes_end_frame(self) -> bool:
-        """False: the clip is made from its start frame alone, and the next scene starts from
-        the clip's real last frame (the pipeline chains it)."""
-        return self.model.end_frame
 
     async def submit(self, request: VideoRequest, operation_id: str | None = None) -> str:
         """Queue the clip; `operation_id` (a request fal dropped) is not reused: fal picks ids."""
