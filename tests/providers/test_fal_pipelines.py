@@ -229,3 +229,26 @@ def _wait_for(predicate: Callable[[], Any], timeout: float = 120) -> None:
         if time.monotonic() > deadline:
             raise AssertionError("timed out waiting")
         time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_doctor_asks_fals_pricing_endpoint_and_names_the_key_when_refused(
+    fal_fake: tuple[FakeFal, str], tmp_path: Path
+) -> None:
+    fake, url = fal_fake
+    env = user_env(tmp_path / "data") | {
+        "VIDPIPE_IMAGE_PROVIDER": "fal",
+        "VIDPIPE_VIDEO_PROVIDER": "fal",
+        "VIDPIPE_FAL_BASE_URL": url,
+        "FAL_KEY": FAL_KEY,
+    }
+    result = _vidpipe("doctor", "--json", env=env)
+    checks = {c["name"]: c for c in json.loads(result.stdout)}
+    assert "credentials accepted" in checks["video provider"]["detail"]
+    assert "credentials accepted" in checks["image provider"]["detail"]
+    assert {r.kind for r in fake.requests} == {"pricing"}  # free questions only
+
+    refused = _vidpipe("doctor", "--json", env=env | {"FAL_KEY": "wrong"})
+    assert refused.returncode == 1
+    checks = {c["name"]: c for c in json.loads(refused.stdout)}
+    assert "FAL_KEY" in checks["video provider"]["detail"]
