@@ -22,7 +22,12 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from vidpipe.config import Settings
-from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderError
+from vidpipe.errors import (
+    BadInputError,
+    ContentFilteredError,
+    OperationFailedError,
+    ProviderError,
+)
 from vidpipe.providers.base import (
     ClipOutcome,
     ImageProvider,
@@ -251,7 +256,7 @@ class FalImageProvider(FalMixin, ImageProvider):
             settings.fal_image_edit_model, "image", "VIDPIPE_FAL_IMAGE_EDIT_MODEL"
         )
         if not self.edit_model.start_frame:
-            raise ProviderError(
+            raise BadInputError(
                 f"fal model {self.edit_model.id} takes no input image; check "
                 "VIDPIPE_FAL_IMAGE_EDIT_MODEL"
             )
