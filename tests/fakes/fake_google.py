@@ -50,10 +50,19 @@ from starlette.routing import Route
 # The fake's own table of what each Veo model takes (written from Google's model pages).
 VEO = {
     "veo-3.1-generate-001": {"durations": {4, 6, 8}, "res": {"720p", "1080p"}, "audio": True},
-    "veo-3.1-generate-preview": {"durations": {4, 6, 8}, "res": {"720p", "1080p"}, "audio": True},
     "veo-3.1-fast-generate-001": {"durations": {4, 6, 8}, "res": {"720p", "1080p"}, "audio": True},
     "veo-2.0-generate-001": {"durations": {5, 6, 7, 8}, "res": set(), "audio": False},
 }
+# What Google serves today (2026-12), as `models.list` names it; requests for other ids are
+# answered 404 NOT_FOUND like Google's. LEGACY ids were shut down at Google; the fake still
+# serves them so that the provider's Imagen and Veo 2 code paths stay tested.
+CURRENT = {
+    "gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.5-flash", "gemini-3.5-flash-lite",
+    "gemini-3.1-flash-lite", "gemini-2.5-flash-lite", "gemini-3.1-flash-image",
+    "gemini-3-pro-image", "veo-3.1-generate-001", "veo-3.1-fast-generate-001",
+    "gemini-omni-1.1-flash",
+}  # fmt: skip
+LEGACY = {"imagen-4.0-generate-001", "imagen-3.0-capability-001", "veo-2.0-generate-001"}
 SIZES = {("16:9", "720p"): (1280, 720), ("9:16", "720p"): (720, 1280),
          ("16:9", "1080p"): (1920, 1080), ("9:16", "1080p"): (1080, 1920)}  # fmt: skip
 
@@ -85,6 +94,7 @@ class FakeGoogle:
         self.api_key = api_key
         self.access_token = "ya29.fake-access-token"
         self.service_account = "vidpipe-test@fake-project.iam.gserviceaccount.com"
+        self.served: set[str] = CURRENT | LEGACY  # model ids this fake answers for
         self.requests: list[Recorded] = []
         self.billed_requests: list[Recorded] = []
         self.faults: dict[str, list[Any]] = defaultdict(list)
@@ -196,6 +206,13 @@ class FakeGoogle:
         }.get(kind)
         if handler is None:
             return _error(404, "NOT_FOUND", f"unsupported method {kind}")
+        if model and model not in self.served:
+            return _error(
+                404,
+                "NOT_FOUND",
+                f"models/{model} is not found for API version v1beta, or is "
+                "not supported for this method.",
+            )
         if kind in ("predict", "predictLongRunning", "fetchPredictOperation") and not vertex:
             return _error(404, "NOT_FOUND", f"{kind} is not offered on the Gemini API")
         result = handler(model, body, fault)
@@ -240,7 +257,7 @@ class FakeGoogle:
     # ------------------------------------------------------------ handlers
 
     def _list_models(self, model: str, body: dict[str, Any], fault: Any) -> Response:
-        names = ["gemini-2.5-flash", "gemini-2.5-flash-image", *VEO]
+        names = sorted(self.served)
         return JSONResponse({"models": [{"name": f"models/{n}"} for n in names]})
 
     def _storyboard(self, model: str, body: dict[str, Any], fault: Any) -> Response:

@@ -113,7 +113,7 @@ def test_over_budget_is_refused_before_any_call(
         "--yes", env=env | google_env(url),
     )  # fmt: skip
     assert result.returncode == 2
-    assert "budget exceeded: the estimate is $3.33, above --max-cost $1.00" in result.stderr
+    assert "budget exceeded: the estimate is $3.41, above --max-cost $1.00" in result.stderr
     assert fake.requests == []
     assert not (tmp_path / "data" / "projects").exists()
 

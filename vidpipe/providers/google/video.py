@@ -31,15 +31,15 @@ from vidpipe.providers.calls import (
     wait_for_operation,
 )
 from vidpipe.providers.google.client import GoogleClientMixin
-from vidpipe.providers.google.models import VEO_MODELS, VeoModel, veo_model
+from vidpipe.providers.google.models import VideoModel, video_model
 
 SAFETY_WORDS = ("responsible ai", "safety", "usage guidelines", "sensitive", "policy", "harmful")
 
 
 class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
-    """Veo: durations, aspect ratios and resolutions are the configured model's (see models.py)."""
+    """Veo: durations, aspect ratios and resolutions are the configured model's (catalog)."""
 
-    capabilities = VEO_MODELS["veo-3.1-generate-001"].capabilities()
+    capabilities = video_model("veo-3.1-generate-001").capabilities()
     requests_per_minute = 10
 
     class Options(BaseModel):
@@ -53,14 +53,13 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         self.options = self.Options(
             model=settings.google_video_model, audio=settings.google_video_audio
         )
-        try:
-            self.veo: VeoModel = veo_model(self.options.model)
-        except KeyError as exc:
-            raise BadInputError(f"{exc.args[0]}; check VIDPIPE_GOOGLE_VIDEO_MODEL") from None
-        if not settings.google_vertexai:
+        self.veo: VideoModel = video_model(self.options.model)
+        if self.veo.vertex_only and not settings.google_vertexai:
             raise BadInputError(
-                "Veo runs on Vertex AI only (google-genai 3.x): set VIDPIPE_GOOGLE_VERTEXAI=1 and "
-                "VIDPIPE_GOOGLE_PROJECT, or a Vertex AI express-mode VIDPIPE_GOOGLE_API_KEY"
+                f"{self.veo.name}: Veo runs on Vertex AI only (google-genai 3.x): set "
+                "VIDPIPE_GOOGLE_VERTEXAI=1 and VIDPIPE_GOOGLE_PROJECT, or a Vertex AI "
+                "express-mode VIDPIPE_GOOGLE_API_KEY; or use gemini-omni-1.1-flash on the "
+                "Gemini API"
             )
         self._init_client()
         self.capabilities: Capabilities = self.veo.capabilities()  # type: ignore[misc]
