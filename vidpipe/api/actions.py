@@ -32,6 +32,7 @@ from vidpipe.orchestrator.projects import (
     check_provider_setup,
     create_project,
     estimate_cost,
+    generate_providers,
     reference_specs,
     reference_warnings,
 )
@@ -60,10 +61,8 @@ async def generate(
     options: GenerateOptions,
 ) -> dict[str, Any]:
     """Check the options against the configured providers and the budget, create, queue."""
-    providers = registry.build(
-        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
-    )
     try:
+        providers = generate_providers(registry, settings, options)
         check_capabilities(options, providers)
         references = reference_specs(options, settings)
         estimate = estimate_cost(options, providers, references)

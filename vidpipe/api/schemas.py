@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit
-from vidpipe.orchestrator.projects import GenerateOptions, ReferenceUse
+from vidpipe.orchestrator.projects import MODEL_PATTERN, GenerateOptions, ReferenceUse
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import SceneSpec, Storyboard, StyleGuide
 
@@ -394,6 +394,12 @@ class RedoRequest(BaseModel):
         le=MAX_TAKES,
         description="With target `clip`: K new takes; the best by fidelity is selected.",
     )
+    model: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=MODEL_PATTERN,
+        description="With target `clip`: PROVIDER:MODEL to make the take on (GET /api/models).",
+    )
     resubmit_unknown: bool = False
 
 
@@ -402,6 +408,7 @@ class TakeDocument(BaseModel):
     take: int
     created_at: str | None
     provider: str
+    model: str = Field(description="PROVIDER:MODEL that made it (its provider, for old takes).")
     cost: float
     fidelity: float | None
     direction: str | None

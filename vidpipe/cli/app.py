@@ -129,6 +129,16 @@ def generate(
             "(PNG, JPEG or WebP; repeatable).",
         ),
     ] = None,
+    storyboard_model: Annotated[
+        str | None,
+        typer.Option(help="PROVIDER:MODEL that writes the storyboard (see `vidpipe models`)."),
+    ] = None,
+    image_model: Annotated[
+        str | None, typer.Option(help="PROVIDER:MODEL that draws the keyframes.")
+    ] = None,
+    video_model: Annotated[
+        str | None, typer.Option(help="PROVIDER:MODEL that makes the clips.")
+    ] = None,
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -142,6 +152,7 @@ def generate(
         check_provider_setup,
         create_project,
         estimate_cost,
+        generate_providers,
         one_line,
         reference_specs,
         reference_warnings,
@@ -162,6 +173,9 @@ def generate(
             max_cost=max_cost,
             pause_after=pause_after,  # type: ignore[arg-type]
             takes=takes,
+            storyboard_model=storyboard_model,
+            image_model=image_model,
+            video_model=video_model,
         )
     except ValidationError as exc:
         raise fail(one_line(exc), EXIT_BAD_INPUT) from None
@@ -171,12 +185,7 @@ def generate(
         from vidpipe.orchestrator.references import parse_option
 
         references = reference_specs(options, settings, [parse_option(r) for r in reference or []])
-        providers = registry.build(
-            settings,
-            settings.storyboard_provider,
-            settings.image_provider,
-            settings.video_provider,
-        )
+        providers = generate_providers(registry, settings, options)
         check_capabilities(options, providers)
         estimate = estimate_cost(options, providers, references)
         check_budget(options, estimate)

@@ -313,9 +313,14 @@ class NarrationProvider(Provider):
 
 @dataclass
 class ProviderSet:
-    """The providers chosen for one project."""
+    """The providers chosen for one project; `scene_video`: the video provider of a scene whose
+    clip is made on another model than the project's (`redo --clip --model`)."""
 
     storyboard: StoryboardProvider
     image: ImageProvider
     video: VideoProvider
     extra: dict[str, object] = field(default_factory=dict)
+    scene_video: dict[int, VideoProvider] = field(default_factory=dict)
+
+    def video_for(self, scene_index: int) -> VideoProvider:
+        return self.scene_video.get(scene_index, self.video)

@@ -24,6 +24,7 @@ from vidpipe.orchestrator.projects import (
     check_budget,
     check_capabilities,
     estimate_cost,
+    generate_providers,
 )
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
@@ -97,6 +98,11 @@ async def estimate(
     return assess(settings, registry, options, problems)
 
 
+def _problem(exc: BadInputError) -> dict[str, Any]:
+    error = body_error(exc).errors()[0]
+    return {**error, "loc": ["query", *error["loc"][1:]]}
+
+
 def assess(
     settings: Settings,
     registry: ProviderRegistry,
@@ -104,10 +110,18 @@ def assess(
     problems: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The estimate document: generate's own checks and estimate, refusals as `problems`."""
-    providers = registry.build(
-        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
-    )
     problems = list(problems or [])
+    try:
+        providers = generate_providers(registry, settings, options)
+    except BadInputError as exc:  # a model the catalog refuses: priced as configured, refused
+        problems.append(_problem(exc))
+        providers = generate_providers(
+            registry,
+            settings,
+            options.model_copy(
+                update={"storyboard_model": None, "image_model": None, "video_model": None}
+            ),
+        )
     total = estimate_cost(options, providers)
     for check in (
         lambda: check_capabilities(options, providers),
@@ -116,8 +130,7 @@ def assess(
         try:
             check()
         except BadInputError as exc:
-            error = body_error(exc).errors()[0]
-            problems.append({**error, "loc": ["query", *error["loc"][1:]]})
+            problems.append(_problem(exc))
     return {
         "estimated_cost": total,
         "scenes": options.scenes or DEFAULT_SCENES_FOR_ESTIMATE,

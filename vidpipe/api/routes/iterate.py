@@ -244,7 +244,7 @@ async def redo(
     actions.refuse_if_running(project, runner)
     with conflicts():
         marked = await editor(session, settings, registry).redo(
-            project.id, scene, SLOTS[body.target], body.direction, body.takes
+            project.id, scene, SLOTS[body.target], body.direction, body.takes, body.model
         )
     return await actions.resume(session, marked, runner, resubmit_unknown=body.resubmit_unknown)
 

@@ -177,7 +177,7 @@ def configured_model(settings: object, provider: str, role: str) -> str | None:
     only entry for that provider and role (providers without a model setting)."""
     name = model_setting(provider, role)
     if name is not None:
-        return str(getattr(settings, name))
+        return str(getattr(settings, name)) if settings is not None else None
     entries = load_catalog().entries(role=role, provider=provider)
     return entries[0].id if len(entries) == 1 else None
 
@@ -262,3 +262,14 @@ def catalog_price(
     if entry is None:
         return default
     return entry.unit_price(with_audio=with_audio)
+
+
+def model_key_of(provider: object) -> str:
+    """`provider:model` of the provider that made a take (as `takes` shows it)."""
+    provider_id = str(getattr(provider, "provider_id", "?"))
+    options = getattr(provider, "options", None)
+    model = getattr(options, "model", None) if options is not None else None
+    if not (isinstance(model, str) and model):
+        role = getattr(getattr(provider, "role", None), "value", "video")
+        model = configured_model(getattr(provider, "settings", None), provider_id, role)
+    return f"{provider_id}:{model}" if model else provider_id
