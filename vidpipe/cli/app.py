@@ -616,3 +616,4 @@ def doctor(ctx: typer.Context, json_output: JsonFlag = False) -> None:
 
 
 from vidpipe.cli import iterate as _iterate  # noqa: E402,F401  (registers the iterating commands)
+from vidpipe.cli import models as _models  # noqa: E402,F401  (registers `vidpipe models`)
