@@ -206,6 +206,19 @@ class GoogleClientMixin:
         where = settings.google_base_url or "Google"
         return f"google ({mode} at {where}): credentials accepted"
 
+    async def served_models(self) -> set[str]:
+        """The model ids this key can use (free: `models.list`, every page), for `doctor`."""
+        names: set[str] = set()
+        async with self._aio() as aio:
+            pager = await self._check_once(
+                "google: list models",
+                lambda: aio.models.list(config={"page_size": 100, "query_base": True}),
+            )
+            async for model in pager:
+                if model.name:
+                    names.add(model.name.rsplit("/", 1)[-1])
+        return names
+
     def _limit_key(self) -> str:
         role = getattr(self, "role", "any")
         return f"google:{getattr(role, 'value', role)}"
@@ -222,7 +235,12 @@ class GoogleClientMixin:
         (only those certainly not processed when `resend_unknown` is False), errors translated."""
 
         async def once() -> T:
-            return await self._check_once(what, call)
+            try:
+                return await self._check_once(what, call)
+            except ProviderError as exc:
+                if exc.status == 404:  # the model is not served (shut down, not offered)
+                    raise self._model_not_found(what, exc) from exc
+                raise
 
         limiter = rate_limiter(self.settings, self._limit_key(), rpm)
         return await with_retries(
@@ -232,6 +250,17 @@ class GoogleClientMixin:
             limiter=limiter,
             billable=True,
             resend_unknown=resend_unknown,
+        )
+
+    def _model_not_found(self, what: str, exc: ProviderError) -> ProviderError:
+        """One line naming the model, the setting that chose it and where to find another."""
+        role = getattr(getattr(self, "role", None), "value", "video")
+        model = getattr(getattr(self, "options", None), "model", "?")
+        setting = f"VIDPIPE_GOOGLE_{role.upper()}_MODEL"
+        return ProviderError(
+            f"{what}: Google does not serve {model} to this key (HTTP 404); choose another with "
+            f"{setting} or `--{role}-model` (vidpipe models --role {role}; vidpipe doctor)",
+            status=404,
         )
 
     async def _check_once(self, what: str, call: Callable[[], Awaitable[T]]) -> T:
