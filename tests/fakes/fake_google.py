@@ -8,6 +8,9 @@ publishers/google/models/…` for Vertex AI):
   POST …/{model}:predict                Imagen generate / edit
   POST …/{model}:predictLongRunning     Veo: starts an operation, returns its name
   POST …/{model}:fetchPredictOperation  Veo: the operation's state
+  POST /v1beta[1/…]/interactions        Gemini Omni (Interactions API): a background video
+                                         interaction from a prompt, a first and a last frame
+  GET  /v1beta[1/…]/interactions/{id}   its state; `output_video` (inline MP4) once completed
   POST /token                           OAuth token endpoint for authorized-user credentials
 
 It checks what it receives (schema and JSON mime type sent, image bytes are real PNGs, the last
@@ -167,8 +170,12 @@ class FakeGoogle:
         except json.JSONDecodeError:
             return _error(400, "INVALID_ARGUMENT", "body is not JSON")
         vertex = path.startswith("/v1beta1/")
+        interaction = re.search(r"/interactions(?:/([^/:]+))?$", path)
         if request.method == "GET" and path.rstrip("/").endswith("/models"):
             kind, model = "models.list", ""
+        elif interaction is not None:
+            kind = "interactions.get" if request.method == "GET" else "interactions.create"
+            model = str(body.get("model", "")) if kind == "interactions.create" else ""
         else:
             match = re.search(r"models/([^/:]+):(\w+)$", path)
             if not match:
@@ -203,6 +210,8 @@ class FakeGoogle:
             "predict": self._imagen,
             "predictLongRunning": self._submit_video,
             "fetchPredictOperation": self._fetch_operation,
+            "interactions.create": self._create_interaction,
+            "interactions.get": lambda _m, _b, _f: self._get_interaction(path),
         }.get(kind)
         if handler is None:
             return _error(404, "NOT_FOUND", f"unsupported method {kind}")
@@ -218,7 +227,8 @@ class FakeGoogle:
         result = handler(model, body, fault)
         if inspect.isawaitable(result):
             result = await result
-        if result.status_code < 400 and kind not in ("models.list", "fetchPredictOperation"):
+        free = ("models.list", "fetchPredictOperation", "interactions.get")
+        if result.status_code < 400 and kind not in free:
             with self._lock:
                 self.billed_requests.append(recorded)
         if fault == "slow_answer":  # done and billed; the answer comes too late
@@ -419,6 +429,92 @@ class FakeGoogle:
             self.operations[name] = operation
         return JSONResponse({"name": name})
 
+    def _create_interaction(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        """Gemini Omni: a video from the prompt between the first and the last frame (the two
+        images of the input, in that order), made in the background like Google's."""
+        limits = OMNI.get(model)
+        if limits is None:
+            return _error(400, "INVALID_ARGUMENT", f"{model} does not generate video")
+        if body.get("background") is not True:
+            return _error(400, "INVALID_ARGUMENT", "video interactions must run in background")
+        turns = body.get("input")
+        if not isinstance(turns, list):
+            return _error(400, "INVALID_ARGUMENT", "input must be a list of content parts")
+        # content parts, or turns holding them (the SDK sends [{"content": [parts]}])
+        parts = [p for t in turns for p in (t.get("content") or [] if "content" in t else [t])]
+        images = [p for p in parts if p.get("type") == "image"]
+        texts = [p.get("text", "") for p in parts if p.get("type") == "text"]
+        if len(images) != 2 or not texts:
+            return _error(400, "INVALID_ARGUMENT", "expected a prompt, a first and a last frame")
+        try:
+            start, end = (b64decode(p["data"]) for p in images)
+        except (KeyError, ValueError) as exc:
+            return _error(400, "INVALID_ARGUMENT", f"bad image data: {exc}")
+        if any(p.get("mime_type") != "image/png" for p in images):
+            return _error(400, "INVALID_ARGUMENT", "image parts need mime_type image/png")
+        video = body.get("response_format") or {}
+        if video.get("type") != "video":
+            return _error(400, "INVALID_ARGUMENT", "response_format must be a video format")
+        seconds = int(str(video.get("duration", "8s")).removesuffix("s"))
+        resolution = video.get("resolution", "720p")
+        aspect = video.get("aspect_ratio", "16:9")
+        if seconds not in limits["durations"]:
+            return _error(400, "INVALID_ARGUMENT", f"duration {seconds}s not supported")
+        if resolution not in limits["res"] or aspect not in ("16:9", "9:16"):
+            return _error(400, "INVALID_ARGUMENT", f"{resolution} {aspect} not supported")
+        task = (body.get("generation_config") or {}).get("video_config", {}).get("task")
+        if task not in (None, "image_to_video"):
+            return _error(400, "INVALID_ARGUMENT", f"task {task} cannot take two frames")
+        name = f"omni-{uuid.uuid4().hex[:16]}"
+        operation = Operation(name, model, body)
+        with self._lock:
+            self._submitted += 1
+            operation.number = self._submitted
+        short = {"360p": 360, "720p": 720, "1080p": 1080}[resolution]
+        long = short * 16 // 9 // 2 * 2
+        width, height = (long, short) if aspect == "16:9" else (short, long)
+        width, height = min(width, 640), min(height, 640)  # small files, the same aspect
+        if aspect == "16:9":
+            height = width * 9 // 16 // 2 * 2
+        else:
+            width = height * 9 // 16 // 2 * 2
+        path = self.workdir / f"{name}.mp4"
+        operation.video = path
+
+        def render() -> None:
+            mp4_between(
+                path, start, end, width=width, height=height, seconds=seconds, fps=24, audio=True
+            )
+            operation.ready.set()
+
+        threading.Thread(target=render, daemon=True).start()
+        with self._lock:
+            self.operations[name] = operation
+        return JSONResponse(
+            {"id": name, "status": "in_progress", "model": model, "object": "interaction"}
+        )
+
+    async def _get_interaction(self, path: str) -> Response:
+        name = path.rsplit("/", 1)[-1]
+        operation = self.operations.get(name)
+        if operation is None:
+            return _error(404, "NOT_FOUND", f"interaction {name} not found")
+        operation.polls += 1
+        held = self.pending_from is not None and operation.number >= self.pending_from
+        if self.hold.is_set() or held or operation.polls < self.polls_before_done:
+            return JSONResponse({"id": name, "status": "in_progress", "model": operation.model})
+        await asyncio.to_thread(operation.ready.wait, 30)
+        assert operation.video is not None
+        video = base64.b64encode(operation.video.read_bytes()).decode()
+        return JSONResponse(
+            {
+                "id": name,
+                "status": "completed",
+                "model": operation.model,
+                "output_video": {"type": "video", "data": video, "mime_type": "video/mp4"},
+            }
+        )
+
     async def _fetch_operation(self, model: str, body: dict[str, Any], fault: Any) -> Response:
         name = body.get("operationName", "")
         operation = self.operations.get(name)
@@ -444,6 +540,9 @@ class FakeGoogle:
             "videos": [{"bytesBase64Encoded": video, "mimeType": "video/mp4"}],
         }
         return JSONResponse({"name": name, "done": True, "response": response})
+
+
+OMNI = {"gemini-omni-1.1-flash": {"durations": range(3, 11), "res": {"360p", "720p", "1080p"}}}
 
 
 def field(message: dict[str, Any], name: str) -> Any:

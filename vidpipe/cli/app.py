@@ -107,7 +107,9 @@ def generate(
     scenes: Annotated[
         int | None, typer.Option(help="Number of scenes (1–20); default: the writer picks 3–5.")
     ] = None,
-    resolution: Annotated[str, typer.Option(help="480p, 720p or 1080p.")] = "720p",
+    resolution: Annotated[
+        str, typer.Option(help="360p (a draft tier, e.g. Gemini Omni), 480p, 720p or 1080p.")
+    ] = "720p",
     crossfade: Annotated[float, typer.Option(help="Crossfade seconds; 0 = hard cuts.")] = 0.0,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask to confirm costs.")] = False,
     max_cost: Annotated[

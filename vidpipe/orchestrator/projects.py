@@ -60,7 +60,7 @@ class GenerateOptions(BaseModel):
     aspect_ratio: Literal["16:9", "9:16", "1:1"] = "16:9"
     clip_duration: float = Field(default=4.0, gt=0, le=60)
     scenes: int | None = Field(default=None, ge=1, le=20)
-    resolution: Literal["480p", "720p", "1080p"] = "720p"
+    resolution: Literal["360p", "480p", "720p", "1080p"] = "720p"
     crossfade: float = Field(default=0.0, ge=0, le=10)
     max_cost: float | None = Field(default=None, ge=0)
     pause_after: Literal["storyboard", "keyframes"] | None = Field(

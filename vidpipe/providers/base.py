@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vidpipe.config import Settings
 
 ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
-RESOLUTIONS: dict[str, int] = {"480p": 480, "720p": 720, "1080p": 1080}
+RESOLUTIONS: dict[str, int] = {"360p": 360, "480p": 480, "720p": 720, "1080p": 1080}  # 360p: drafts
 DEFAULT_SCENES_FOR_ESTIMATE = 5  # the writers pick 3–5 scenes; estimates take the upper end
 
 

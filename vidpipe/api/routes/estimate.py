@@ -74,7 +74,7 @@ async def estimate(
     scenes: Annotated[int | None, Query(ge=1, le=20)] = None,
     clip_duration: Annotated[float, Query(gt=0, le=60)] = 4.0,
     aspect_ratio: Annotated[Literal["16:9", "9:16", "1:1"], Query()] = "16:9",
-    resolution: Annotated[Literal["480p", "720p", "1080p"], Query()] = "720p",
+    resolution: Annotated[Literal["360p", "480p", "720p", "1080p"], Query()] = "720p",
     crossfade: Annotated[float, Query(ge=0, le=10)] = 0.0,
     max_cost: Annotated[float | None, Query(ge=0)] = None,
     takes: Annotated[int, Query(ge=1, le=MAX_TAKES, description="Takes per clip.")] = 1,
