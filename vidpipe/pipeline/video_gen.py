@@ -231,11 +231,14 @@ async def _make_clip(
     provider = ctx.providers.video_for(scene.scene_index)
     async with ctx.db_lock:
         clip = scene.clip
-        if clip is None or clip.provider != provider.provider_id:
-            wanted = clip.takes_wanted if clip is not None else None
-            clip = scene.clip = VideoClip(
-                status="pending", provider=provider.provider_id, takes_wanted=wanted
-            )
+        if clip is None:
+            clip = scene.clip = VideoClip(status="pending", provider=provider.provider_id)
+        elif clip.provider != provider.provider_id:
+            # another provider makes this scene's clip now (a take on another model): the row
+            # starts over in place (its takes stay in the takes table)
+            clip.provider, clip.status, clip.operation_id = provider.provider_id, "pending", None
+            clip.file_path = clip.submitted_at = clip.completed_at = None
+            clip.error_message = None
         if clip.round_takes is None:
             clip.round_takes = []
         await session.commit()
