@@ -8,6 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from api_helpers import serving
 from processes import user_env
 
@@ -102,3 +103,53 @@ async def test_the_api_refuses_a_shut_down_model_with_422(sqlite_settings: Setti
     assert "google:veo-3.0-generate-001 was shut down on 2026-06-30" in error["msg"]
     assert "use google:veo-3.1-generate-001" in error["msg"]
     assert listed == [] or listed.get("projects", []) == []
+
+
+async def test_the_new_video_form_offers_models_prices_them_and_stores_the_choice(
+    sqlite_settings: Settings,
+) -> None:
+    import re
+
+    from api_helpers import Recorder
+    from sqlalchemy import select
+
+    from vidpipe.db.engine import open_database
+    from vidpipe.db.models import Project
+
+    from pydantic import SecretStr
+
+    recorder = Recorder()
+    keyed = sqlite_settings.model_copy(update={"google_api_key": SecretStr("a-gemini-key")})
+    async with serving(keyed, execute=recorder) as (_, client):
+        page = await client.get("/new")
+        assert '<option value="google:gemini-omni-1.1-flash"' in page.text
+        assert "google:veo-3.1-generate-001 · $0.4/s with audio, $0.2/s without" in page.text
+        assert "google:veo-2.0-generate-001" not in page.text  # shut down: not offered
+        query = {"scenes": 2, "clip_duration": 4, "resolution": "720p"}
+        local = (await client.get("/api/estimate", params=query)).json()
+        omni = (
+            await client.get(
+                "/api/estimate", params={**query, "video_model": "google:gemini-omni-1.1-flash"}
+            )
+        ).json()
+        assert local["estimated_cost"] == 0 and local["accepted"]
+        assert omni["estimated_cost"] == pytest.approx(2 * 4 * 0.10)  # the catalog's price
+        assert omni["providers"]["video"] == "google"
+        shut = (
+            await client.get(
+                "/api/estimate", params={**query, "video_model": "google:veo-3.0-generate-001"}
+            )
+        ).json()
+        assert not shut["accepted"]
+        assert shut["problems"][0]["loc"] == ["query", "video_model"]
+
+        token = re.search(r'name="csrf-token" content="([^"]+)"', page.text).group(1)
+        form = {"prompt": "a fox", "scenes": "1", "clip_duration": "1", "resolution": "480p"}
+        made = await client.post(
+            "/new", data={**form, "csrf_token": token, "video_model": "sim:sim-clip"}
+        )
+        assert made.status_code == 303
+    async with open_database(sqlite_settings.effective_database_url) as sessions:
+        async with sessions() as session:
+            (project,) = (await session.scalars(select(Project))).all()
+    assert (project.video_provider, project.video_model) == ("sim", "sim-clip")

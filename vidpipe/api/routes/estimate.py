@@ -20,6 +20,7 @@ from vidpipe.api.errors import body_error
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.projects import (
+    MODEL_PATTERN,
     GenerateOptions,
     check_budget,
     check_capabilities,
@@ -61,6 +62,12 @@ class Estimate(BaseModel):
     )
 
 
+ModelQuery = Annotated[
+    str | None,
+    Query(max_length=200, pattern=MODEL_PATTERN, description="PROVIDER:MODEL (GET /api/models)."),
+]
+
+
 @router.get(
     "/estimate",
     response_model=Estimate,
@@ -78,6 +85,9 @@ async def estimate(
     crossfade: Annotated[float, Query(ge=0, le=10)] = 0.0,
     max_cost: Annotated[float | None, Query(ge=0)] = None,
     takes: Annotated[int, Query(ge=1, le=MAX_TAKES, description="Takes per clip.")] = 1,
+    storyboard_model: ModelQuery = None,
+    image_model: ModelQuery = None,
+    video_model: ModelQuery = None,
 ) -> dict[str, Any]:
     fields = {
         "prompt": PLACEHOLDER_PROMPT,
@@ -87,6 +97,9 @@ async def estimate(
         "resolution": resolution,
         "max_cost": max_cost,
         "takes": takes,
+        "storyboard_model": storyboard_model,
+        "image_model": image_model,
+        "video_model": video_model,
     }
     try:
         options = GenerateOptions(**fields, crossfade=crossfade)
