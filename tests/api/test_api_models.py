@@ -111,12 +111,11 @@ async def test_the_new_video_form_offers_models_prices_them_and_stores_the_choic
     import re
 
     from api_helpers import Recorder
+    from pydantic import SecretStr
     from sqlalchemy import select
 
     from vidpipe.db.engine import open_database
     from vidpipe.db.models import Project
-
-    from pydantic import SecretStr
 
     recorder = Recorder()
     keyed = sqlite_settings.model_copy(update={"google_api_key": SecretStr("a-gemini-key")})
