@@ -23,6 +23,7 @@ from vidpipe.providers.catalog import (
     ModelChoice,
     check_model,
     configured_model,
+    load_catalog,
     model_setting,
     parse_choice,
 )
@@ -60,7 +61,15 @@ class ProjectModels:
 def check_choice(text: str, role: str, *, option: str | None = None) -> RoleModel:
     """`PROVIDER[:MODEL]` checked against the catalog for `role` (BadInputError otherwise)."""
     choice: ModelChoice = parse_choice(text)
-    check_model(choice.provider, choice.model, role, option=option or OPTION[role])
+    flag = option or OPTION[role]
+    check_model(choice.provider, choice.model, role, option=flag)
+    if choice.model is not None and model_setting(choice.provider, role) is None:
+        known = load_catalog().entries(role=role, provider=choice.provider)
+        if len(known) > 1:  # the provider could not be told which one: refuse, never ignore
+            raise BadInputError(
+                f"invalid {flag}: the {choice.provider} provider takes its {role} model from "
+                f"its settings only; write {choice.provider} alone"
+            )
     return RoleModel(choice.provider, choice.model)
 
 
