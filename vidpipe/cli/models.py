@@ -1,4 +1,5 @@
-"""`vidpipe models`: the model catalog (what `GET /api/models` serves), as a table or JSON."""
+"""`vidpipe models`: the model catalog (what `GET /api/models` serves), as a table or JSON.
+cli/app.py adds the command to the app."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from typing import Annotated
 
 import typer
 
-from vidpipe.cli.app import JsonFlag, app
 from vidpipe.cli.runtime import EXIT_BAD_INPUT, EXIT_OK, fail, print_json, stdout
+from vidpipe.cli.shared import Commands, JsonFlag
+
+commands = Commands()
 
 
-@app.command()
+@commands.command()
 def models(
     role: Annotated[str | None, typer.Option("--role", help="storyboard, image or video.")] = None,
     provider: Annotated[
