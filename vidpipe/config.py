@@ -75,7 +75,7 @@ class Settings(BaseSettings):
     # providers
     google_vertexai: bool = Field(
         default=False,
-        description="Use Vertex AI (needed for Veo and Imagen) instead of the Gemini API.",
+        description="Use Vertex AI (needed for Veo) instead of the Gemini API.",
     )
     google_project: str | None = Field(default=None, description="Vertex AI project id.")
     google_location: str = Field(default="us-central1", description="Vertex AI region.")
@@ -83,13 +83,20 @@ class Settings(BaseSettings):
         default=None,
         description="Vertex AI credentials JSON (service account, authorized user); default ADC.",
     )
-    google_storyboard_model: str = "gemini-2.5-flash"
-    google_image_model: str = "gemini-2.5-flash-image"
+    # Today's GA models (vidpipe models): see docs/models.md.
+    google_storyboard_model: str = "gemini-3.8-flash"
+    google_image_model: str = Field(
+        default="gemini-3.1-flash-image",
+        description="Draws start frames, and end frames from the start image.",
+    )
     google_image_edit_model: str = Field(
         default="imagen-3.0-capability-001",
-        description="Imagen model that draws end frames from the start image (Imagen only).",
+        description="End frames when the image model is an Imagen model (all shut down).",
     )
-    google_video_model: str = "veo-3.1-generate-001"
+    google_video_model: str = Field(
+        default="veo-3.1-generate-001",
+        description="Veo (Vertex AI) or gemini-omni-1.1-flash (both modes).",
+    )
     google_video_audio: bool = Field(
         default=True, description="Veo clips with audio, where the model can."
     )

@@ -10,12 +10,13 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit
-from vidpipe.orchestrator.projects import GenerateOptions, ReferenceUse
+from vidpipe.orchestrator.projects import MODEL_PATTERN, GenerateOptions, ReferenceUse
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import SceneSpec, Storyboard, StyleGuide
+from vidpipe.providers.catalog import ModelEntry
 
 ProjectStatus = Literal[
     "pending",
@@ -405,6 +406,12 @@ class RedoRequest(BaseModel):
         le=MAX_TAKES,
         description="With target `clip`: K new takes; the best by fidelity is selected.",
     )
+    model: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=MODEL_PATTERN,
+        description="With target `clip`: PROVIDER:MODEL to make the take on (GET /api/models).",
+    )
     resubmit_unknown: bool = False
 
 
@@ -413,6 +420,7 @@ class TakeDocument(BaseModel):
     take: int
     created_at: str | None
     provider: str
+    model: str = Field(description="PROVIDER:MODEL that made it (its provider, for old takes).")
     cost: float
     fidelity: float | None
     direction: str | None
@@ -443,3 +451,17 @@ class ForkRequest(BaseModel):
     changes: SceneEdit | None = None
     options: ProjectEdit | None = None
     storyboard: StoryboardBody | None = None
+
+
+CatalogModelDocument = create_model(  # a ModelEntry, and `key`: the PROVIDER:MODEL users type
+    "CatalogModelDocument",
+    __config__=ConfigDict(extra="forbid"),
+    key=(str, ...),
+    **{name: (field.annotation, field) for name, field in ModelEntry.model_fields.items()},
+)
+
+
+class ModelsDocument(BaseModel):
+    """The model catalog: every model vidpipe can drive, as `vidpipe models --json` prints it."""
+
+    models: list[CatalogModelDocument]  # type: ignore[valid-type]

@@ -47,14 +47,15 @@ async def check_generate(
         check_capabilities,
         check_provider_setup,
         estimate_cost,
+        generate_providers,
         reference_specs,
         reference_warnings,
     )
 
     references = reference_specs(options, settings, list(extra_references))
-    providers = registry.build(
-        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
-    )
+    # the models chosen for this video (or the configured ones), refused when shut down,
+    # unknown or of another role
+    providers = generate_providers(registry, settings, options)
     check_capabilities(options, providers)
     estimate = estimate_cost(options, providers, references)
     check_budget(options, estimate)

@@ -69,6 +69,17 @@ Takes = Annotated[
     int | None,
     typer.Option("--takes", help="Takes per clip (1–4) for clips made from now on."),
 ]
+StoryboardModel = Annotated[
+    str | None,
+    typer.Option("--storyboard-model", help="PROVIDER:MODEL that writes the storyboard."),
+]
+ImageModel = Annotated[
+    str | None, typer.Option("--image-model", help="PROVIDER:MODEL that draws the keyframes.")
+]
+VideoModel = Annotated[
+    str | None,
+    typer.Option("--video-model", help="PROVIDER:MODEL that makes the clips (all go stale)."),
+]
 
 
 def _read_json(path: Path, flag: str) -> Any:
@@ -103,6 +114,7 @@ def _parse_edits(
     storyboard_file: Path | None,
     references: str | None = None,
     takes: int | None = None,
+    models: tuple[str | None, str | None, str | None] = (None, None, None),
 ) -> Edits:
     """The edit flags as the one edit object; bad input raises BadInputError."""
     from pydantic import ValidationError
@@ -123,12 +135,20 @@ def _parse_edits(
         if style_guide_file is not None:
             style = StyleGuide.model_validate(_read_json(style_guide_file, "--style-guide-file"))
         project_edit = ProjectEdit(
-            crossfade=crossfade, clip_duration=clip_duration, style_guide=style, takes=takes
+            crossfade=crossfade,
+            clip_duration=clip_duration,
+            style_guide=style,
+            takes=takes,
+            storyboard_model=models[0],
+            image_model=models[1],
+            video_model=models[2],
         )
+        project_edit.models()  # shut-down, unknown or role-mismatched ids: refused here
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         where = {"takes": "--takes", "references": "--references"}.get(where, where)
+        where = where if not where.endswith("_model") else "--" + where.replace("_", "-")
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
     if storyboard_file is not None:
@@ -219,6 +239,9 @@ def edit(
     storyboard_file: StoryboardFile = None,
     references: SceneReferences = None,
     takes: Takes = None,
+    storyboard_model: StoryboardModel = None,
+    image_model: ImageModel = None,
+    video_model: VideoModel = None,
     add_reference: Annotated[
         list[str] | None,
         typer.Option(
@@ -239,6 +262,7 @@ def edit(
     edits = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file, references, takes,
+        (storyboard_model, image_model, video_model),
     )  # fmt: skip
     _reference_edits(edits, add_reference or [], remove_reference or [])
     if edits.empty:
@@ -278,12 +302,16 @@ def redo(
             "--takes", help="With --clip: K new takes (1–4); the best by fidelity is used."
         ),
     ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="With --clip: PROVIDER:MODEL to make the take on."),
+    ] = None,
     yes: Yes = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Make a new take of a clip or keyframe (old takes are kept), then bring the project up
     to date."""
-    from vidpipe.orchestrator.edits import check_takes
+    from vidpipe.orchestrator.edits import check_redo_model, check_takes
 
     settings = settings_of(ctx)
     slots = [s for s, on in (("clip", clip), ("end", end_frame), ("start", start_frame)) if on]
@@ -291,6 +319,7 @@ def redo(
         raise fail("say what to redo: one of --clip, --end-frame, --start-frame", EXIT_BAD_INPUT)
     try:
         check_takes(takes, slots[0])
+        check_redo_model(model, slots[0])
     except BadInputError as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
 
@@ -304,7 +333,7 @@ def redo(
             invocation.project_id = str(project_id)
             await iterate.redo(
                 session, settings, load_registry(), None, project_id, scene, slots[0], direction,
-                takes,
+                takes, model=model,
             )  # fmt: skip
             return await _resume(session, settings, project_id, yes, json_output)
 
@@ -405,6 +434,9 @@ def fork(
     storyboard_file: StoryboardFile = None,
     references: SceneReferences = None,
     takes: Takes = None,
+    storyboard_model: StoryboardModel = None,
+    image_model: ImageModel = None,
+    video_model: VideoModel = None,
     yes: Yes = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -414,6 +446,7 @@ def fork(
     edits = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file, references, takes,
+        (storyboard_model, image_model, video_model),
     )  # fmt: skip
 
     async def work(invocation: Invocation) -> int:

@@ -93,6 +93,11 @@ class Project(Base):
     # Queue mode (SCALE-4): a job for the project waits in the queue since then; cleared when a
     # worker picks it up.
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The model of each role when the user chose one (`generate --video-model P:M`); None: the
+    # provider's configured model (VIDPIPE_GOOGLE_VIDEO_MODEL...).
+    storyboard_model: Mapped[str | None] = mapped_column(String(128))
+    image_model: Mapped[str | None] = mapped_column(String(128))
+    video_model: Mapped[str | None] = mapped_column(String(128))
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"
@@ -134,6 +139,9 @@ class Scene(Base):
     dialogue: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=list)
     narration: Mapped[str] = mapped_column(Text, default="", server_default="")
     sound: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # `redo --scene N --clip --model P:M`: the scene's clip is made on this video model
+    # ("provider:model") instead of the project's; None: the project's.
+    video_model: Mapped[str | None] = mapped_column(String(200))
 
     project: Mapped[Project] = relationship(back_populates="scenes")
     keyframes: Mapped[list[Keyframe]] = relationship(
@@ -268,6 +276,7 @@ class Take(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     provider: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(200))  # "provider:model" that made it
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     direction: Mapped[str | None] = mapped_column(Text)
     fidelity: Mapped[float | None] = mapped_column(Float)  # dB: first/last frame vs keyframes

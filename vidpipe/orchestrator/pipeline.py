@@ -22,6 +22,7 @@ from vidpipe.db.models import PipelineRun, Project, utcnow
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError, NotResumableError, VidpipeError
 from vidpipe.orchestrator.leases import Lease, hold_lease
+from vidpipe.orchestrator.models import build_project_providers
 from vidpipe.orchestrator.state import (
     PIPELINE_STATES,
     STAGE_STEPS,
@@ -82,7 +83,11 @@ def completed_steps(
     )
     has_clips = has_keyframes and all(
         clip_is_done(
-            scene, storage, expected_clip_fingerprint(project, scene, storage, providers.video)
+            scene,
+            storage,
+            expected_clip_fingerprint(
+                project, scene, storage, providers.video_for(scene.scene_index)
+            ),
         )
         for scene in scenes
     )
@@ -293,9 +298,7 @@ async def _open_run(
     storage.ensure_dirs()
     storage.remove_temporaries()
     await _close_abandoned_runs(session, project.id)
-    providers = registry.build(
-        settings, project.storyboard_provider, project.image_provider, project.video_provider
-    )
+    providers = build_project_providers(registry, settings, project)
     run = PipelineRun(project_id=project.id, runner=lease.owner, status="running", log={})
     session.add(run)
     await session.commit()
@@ -420,9 +423,7 @@ async def plan_loaded_project(
     """`plan_project` for a project the caller has just loaded (one load for plan and document)."""
     settings = settings or Settings()
     registry = registry or load_registry()
-    providers = registry.build(
-        settings, project.storyboard_provider, project.image_provider, project.video_provider
-    )
+    providers = build_project_providers(registry, settings, project)
     describe = [ref.name for ref in await to_describe(session, project, providers.storyboard)]
     storage = ProjectStorage(settings.projects_dir, project.id)
     return make_plan(project, storage, providers, describe)
@@ -441,9 +442,7 @@ async def restitch_project(
     settings = settings or Settings()
     registry = registry or load_registry()
     project = await load_project(session, project_id)
-    providers = registry.build(
-        settings, project.storyboard_provider, project.image_provider, project.video_provider
-    )
+    providers = build_project_providers(registry, settings, project)
     storage = ProjectStorage(settings.projects_dir, project.id)
     if project.status != "complete" and not (
         project.status in ("stitching", "failed")

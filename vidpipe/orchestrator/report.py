@@ -279,6 +279,7 @@ def _takes(scene: Scene, rows: list[Take], storage: ProjectStorage) -> list[dict
             "take": take.number,
             "created_at": _iso(take.created_at),
             "provider": take.provider,
+            "model": take.model or take.provider,
             "cost": take.cost,
             "fidelity": take.fidelity,
             "direction": take.direction,

@@ -23,6 +23,7 @@ from vidpipe.pipeline.fingerprints import bytes_hash, digest, file_hash, keyfram
 from vidpipe.pipeline.references import reference_images, reference_inputs
 from vidpipe.pipeline.takes import REDO, next_take_number, split_direction, with_direction
 from vidpipe.providers.base import ImageRequest, Provider, StyleGuide, VideoProvider, frame_size
+from vidpipe.providers.catalog import model_key_of
 from vidpipe.storage import ProjectStorage, image_is_usable
 
 STEP = "keyframes"
@@ -223,6 +224,7 @@ async def _draw(
                 fingerprint=keyframe.fingerprint,
                 content_hash=keyframe.content_hash,
                 provider=provider.provider_id,
+                model=model_key_of(provider),
                 cost=cost,
                 direction=direction,
             )

@@ -140,7 +140,6 @@ def make_plan(
     if not scenes or project.style_guide is None:
         return _from_scratch(project, providers, describe)
     image_cost = providers.image.estimate_cost(calls=1)
-    clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
     drawn = drawn_positions(scenes, providers.video)
     chained = drawn == 1  # a video model without an end frame: later frames come from clips
     if chained:
@@ -159,11 +158,13 @@ def make_plan(
     for scene in scenes:
         number = scene.scene_index + 1
         wanted = takes_wanted(project, scene.clip)
+        video = providers.video_for(scene.scene_index)  # a scene may have its own model
+        clip_cost = video.estimate_cost(seconds=project.clip_duration)
         if number in redrawn:
             why = "starts from the last frame of a clip made anew" if chained else "new keyframes"
             plan.items.append(_clip_item(number, why, wanted, clip_cost))
             continue
-        expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        expected = expected_clip_fingerprint(project, scene, storage, video)
         left = wanted - _made_in_round(scene.clip, expected)
         if clip_cost > 0 and _outcome_unknown(scene.clip):
             reason = "resubmit (outcome of the last submission unknown; may be billed twice)"
@@ -262,7 +263,8 @@ def adopt_legacy_fingerprints(
         clip = scene.clip
         if clip is None or clip.fingerprint is not None or clip.status != "complete":
             continue
-        expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        video = providers.video_for(scene.scene_index)
+        expected = expected_clip_fingerprint(project, scene, storage, video)
         if expected is not None and clip.file_path:
             with contextlib.suppress(OSError, ValueError):
                 clip.content_hash = clip.content_hash or file_hash(storage.resolve(clip.file_path))

@@ -41,6 +41,7 @@ from vidpipe.providers.base import (
     frame_size,
 )
 from vidpipe.providers.billing import Outcome, outcome_of
+from vidpipe.providers.catalog import model_key_of
 from vidpipe.storage import ProjectStorage
 
 STEP = "video_gen"
@@ -113,7 +114,8 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
 
     async def one(scene: Scene) -> None:
         await ctx.scenes_ready.wait(scene.scene_index)
-        expected = expected_clip_fingerprint(project, scene, ctx.storage, provider)
+        video = ctx.providers.video_for(scene.scene_index)
+        expected = expected_clip_fingerprint(project, scene, ctx.storage, video)
         if clip_is_done(scene, ctx.storage, expected):
             return
         await _start_new_take_if_stale(session, scene, expected, ctx)
@@ -265,14 +267,17 @@ async def _make_clip(
     """A round of K takes, then the best by fidelity is selected. Takes already made in this
     round count toward K; a submitted take is collected, not sent again. A miss (rejection,
     time-out) ends the round with the takes made so far; an unknown outcome leaves it open."""
-    provider = ctx.providers.video
+    provider = ctx.providers.video_for(scene.scene_index)
     async with ctx.db_lock:
         clip = scene.clip
-        if clip is None or clip.provider != provider.provider_id:
-            wanted = clip.takes_wanted if clip is not None else None
-            clip = scene.clip = VideoClip(
-                status="pending", provider=provider.provider_id, takes_wanted=wanted
-            )
+        if clip is None:
+            clip = scene.clip = VideoClip(status="pending", provider=provider.provider_id)
+        elif clip.provider != provider.provider_id:
+            # another provider makes this scene's clip now (a take on another model): the row
+            # starts over in place (its takes stay in the takes table)
+            clip.provider, clip.status, clip.operation_id = provider.provider_id, "pending", None
+            clip.file_path = clip.submitted_at = clip.completed_at = None
+            clip.error_message = None
         if clip.round_takes is None:
             clip.round_takes = []
         await session.commit()
@@ -323,7 +328,7 @@ async def _make_take(
     session: AsyncSession, project: Project, scene: Scene, ctx: PipelineContext
 ) -> None:
     """One take: submit (or collect the submitted one), wait, publish, record it."""
-    provider = ctx.providers.video
+    provider = ctx.providers.video_for(scene.scene_index)
     request = _request(project, scene, ctx)
     index = scene.scene_index
     clip = scene.clip
@@ -377,6 +382,7 @@ async def _make_take(
                 fingerprint=clip.fingerprint,
                 content_hash=content_hash,
                 provider=provider.provider_id,
+                model=model_key_of(provider),
                 cost=provider.estimate_cost(seconds=project.clip_duration),
                 direction=clip.direction,
                 fidelity=score,
@@ -413,7 +419,7 @@ async def _submit(
     the ledger row before each attempt, so a crash in between is found by the next run. A lost
     answer leaves `submit_unknown` (False): never sent again here.
     """
-    provider = ctx.providers.video
+    provider = ctx.providers.video_for(scene.scene_index)
     clip = scene.clip
     assert clip is not None
     async with ctx.db_lock:

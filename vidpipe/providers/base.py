@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vidpipe.config import Settings
 
 ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
-RESOLUTIONS: dict[str, int] = {"480p": 480, "720p": 720, "1080p": 1080}
+RESOLUTIONS: dict[str, int] = {"360p": 360, "480p": 480, "720p": 720, "1080p": 1080}  # 360p: drafts
 DEFAULT_SCENES_FOR_ESTIMATE = 5  # the writers pick 3–5 scenes; estimates take the upper end
 
 
@@ -316,9 +316,14 @@ class NarrationProvider(Provider):
 
 @dataclass
 class ProviderSet:
-    """The providers chosen for one project."""
+    """The providers chosen for one project; `scene_video`: the video provider of a scene whose
+    clip is made on another model than the project's (`redo --clip --model`)."""
 
     storyboard: StoryboardProvider
     image: ImageProvider
     video: VideoProvider
     extra: dict[str, object] = field(default_factory=dict)
+    scene_video: dict[int, VideoProvider] = field(default_factory=dict)
+
+    def video_for(self, scene_index: int) -> VideoProvider:
+        return self.scene_video.get(scene_index, self.video)

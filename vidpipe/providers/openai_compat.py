@@ -30,11 +30,11 @@ from vidpipe.providers.calls import (
     TransientError,
     auth_error,
     is_transient_status,
-    price,
     rate_limiter,
     retry_after_seconds,
     with_retries,
 )
+from vidpipe.providers.catalog import catalog_price
 from vidpipe.providers.imaging import DESCRIBE_PROMPT
 from vidpipe.providers.screenplay import (
     SYSTEM_PROMPT,
@@ -43,14 +43,7 @@ from vidpipe.providers.screenplay import (
     write_with_retries,
 )
 
-# USD per storyboard call (~2k input + ~3k output tokens at list prices, checked 2026-11-24).
-PRICES: dict[str, float] = {
-    "gpt-4o-mini": 0.002,  # $0.15 in / $0.60 out per million tokens
-    "gpt-4o": 0.035,  # $2.50 / $10
-    "gpt-4.1": 0.028,  # $2 / $8
-    "gpt-4.1-mini": 0.006,  # $0.40 / $1.60
-    "gpt-4.1-nano": 0.0015,  # $0.10 / $0.40
-}
+# USD per storyboard call: the model catalog (catalog/openai.toml) has api.openai.com's models.
 DEFAULT_PRICE_OPENAI = 0.01  # an unknown model on api.openai.com
 # Endpoints not on api.openai.com (Ollama, vLLM, LM Studio) cost nothing unless `prices` says so.
 
@@ -83,9 +76,12 @@ class OpenAIStoryboardProvider(StoryboardProvider):
         hosted = self.options.base_url is None or "api.openai.com" in self.options.base_url
         if hosted and not settings.openai_api_key:
             raise BadInputError("the openai provider needs an API key: set VIDPIPE_OPENAI_API_KEY")
-        default = PRICES.get(self.options.model, DEFAULT_PRICE_OPENAI if hosted else 0.0)
-        self.price_per_call = price(  # type: ignore[misc]
-            settings, (self.options.model, "openai:storyboard"), default
+        self.price_per_call = catalog_price(  # type: ignore[misc]
+            settings,
+            "openai",
+            "storyboard",
+            self.options.model,
+            DEFAULT_PRICE_OPENAI if hosted else 0.0,
         )
         self._policy = RetryPolicy.from_settings(settings)
         vision = settings.openai_vision
