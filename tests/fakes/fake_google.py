@@ -257,9 +257,8 @@ class FakeGoogle:
             return JSONResponse(
                 {"promptFeedback": {"blockReason": "SAFETY", "blockReasonMessage": "unsafe"}}
             )
-        answer = (
-            "{'style_guide': oops" if fault == "malformed" else json.dumps(storyboard_for(text))
-        )
+        story = storyboard_for(text, sound=has_sound_fields(schema))
+        answer = "{'style_guide': oops" if fault == "malformed" else json.dumps(story)
         finish = "STOP"
         if fault == "max_tokens":  # cut off at the output limit: billed, and not valid JSON
             answer, finish = answer[: len(answer) // 2], "MAX_TOKENS"
@@ -478,9 +477,11 @@ def _distance(a: tuple[int, ...], b: tuple[int, ...]) -> int:
     return sum((x - y) ** 2 for x, y in zip(a, b, strict=True))
 
 
-def storyboard_for(user_text: str) -> dict[str, Any]:
+def storyboard_for(user_text: str, sound: bool = False) -> dict[str, Any]:
     """A valid storyboard for the request text the provider sent (scene count honoured). Each
-    listed reference image appears in the first scene only."""
+    listed reference image appears in the first scene only. With `sound` (the schema sent has
+    the sound fields) every scene has a narration line and a sound, and the first scene a line
+    of dialogue spoken by its first reference (or "Ada")."""
     references = re.findall(r"^- ([^:\n]+): ", user_text.split("Reference images", 1)[-1], re.M)
     if "Reference images" not in user_text:
         references = []
@@ -503,7 +504,23 @@ def storyboard_for(user_text: str) -> dict[str, Any]:
                 "video_motion_prompt": f"scene {i}: the camera drifts forward through {subject}",
                 "transition_notes": "hard cut",
                 "references": references if i == 0 else [],
+                **(_sound_fields(i, references) if sound else {}),
             }
             for i in range(count)
         ],
     }
+
+
+def _sound_fields(i: int, references: list[str]) -> dict[str, Any]:
+    speaker = references[0] if references else "Ada"
+    return {
+        "narration": f"narration of scene {i}",
+        "dialogue": [{"speaker": speaker, "line": f"line {i}"}] if i == 0 else [],
+        "sound": f"Ambient noise: wind, scene {i}",
+    }
+
+
+def has_sound_fields(schema: dict[str, Any]) -> bool:
+    """The storyboard schema asks for the sound fields of each scene."""
+    item = schema.get("properties", {}).get("scenes", {}).get("items", {})
+    return {"narration", "dialogue", "sound"} <= set(item.get("properties", {}))

@@ -14,7 +14,7 @@ import time
 import uuid
 from typing import Any
 
-from fake_google import Recorded, storyboard_for
+from fake_google import Recorded, has_sound_fields, storyboard_for
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -102,6 +102,9 @@ class FakeOpenAI:
                 "scenes",
             }:
                 return _error(400, "json_schema must be strict and describe a storyboard", None)
+            problem = strict_problem(schema)
+            if problem:
+                return _error(400, f"Invalid schema for response_format: {problem}", None)
         elif kind == "json_object":
             if "JSON" not in " ".join(m.get("content", "") for m in messages):
                 return _error(400, "'messages' must contain the word 'json'", None)
@@ -114,7 +117,11 @@ class FakeOpenAI:
         elif fault == "filtered":
             content, finish = "", "content_filter"
         else:
-            story = storyboard_for(user)
+            if kind == "json_schema":
+                sound = has_sound_fields(response_format["json_schema"]["schema"])
+            else:  # JSON mode: the schema is in the instructions
+                sound = '"narration"' in messages[0].get("content", "")
+            story = storyboard_for(user, sound=sound)
             content = json.dumps(story if kind == "json_schema" else {"storyboard": story})
         return _completion(body, content, finish)
 
@@ -127,6 +134,29 @@ class FakeOpenAI:
             for r in self.requests
             if r.kind == "chat"
         ]
+
+
+def strict_problem(node: Any, where: str = "schema") -> str | None:
+    """What OpenAI's strict mode refuses: an object not closed or with a property left out of
+    `required`, or a default value anywhere."""
+    if isinstance(node, dict):
+        if "default" in node:
+            return f"{where}: 'default' is not permitted"
+        if node.get("type") == "object":
+            if node.get("additionalProperties") is not False:
+                return f"{where}: 'additionalProperties' is required to be false"
+            if set(node.get("required", [])) != set(node.get("properties", {})):
+                return f"{where}: 'required' must list every property"
+        for key, value in node.items():
+            found = strict_problem(value, f"{where}.{key}")
+            if found:
+                return found
+    if isinstance(node, list):
+        for index, value in enumerate(node):
+            found = strict_problem(value, f"{where}[{index}]")
+            if found:
+                return found
+    return None
 
 
 def _completion(body: dict[str, Any], content: str, finish: str) -> JSONResponse:

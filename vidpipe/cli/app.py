@@ -129,6 +129,13 @@ def generate(
             "(PNG, JPEG or WebP; repeatable).",
         ),
     ] = None,
+    narration: Annotated[
+        bool, typer.Option("--narration", help="Give each scene a voice-over line.")
+    ] = False,
+    dialogue: Annotated[
+        bool,
+        typer.Option("--dialogue", help="Give scenes spoken lines for the characters."),
+    ] = False,
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -162,6 +169,8 @@ def generate(
             max_cost=max_cost,
             pause_after=pause_after,  # type: ignore[arg-type]
             takes=takes,
+            narration=narration,
+            dialogue=dialogue,
         )
     except ValidationError as exc:
         raise fail(one_line(exc), EXIT_BAD_INPUT) from None

@@ -57,6 +57,21 @@ Takes = Annotated[
     int | None,
     typer.Option("--takes", help="Takes per clip (1–4) for clips made from now on."),
 ]
+Narration = Annotated[
+    str | None, typer.Option("--narration", help="With --scene: its voice-over line ('' none).")
+]
+Dialogue = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dialogue",
+        help="With --scene: a spoken line, 'Speaker: line' (repeatable, in order; the whole "
+        "list; '' for none).",
+    ),
+]
+Sound = Annotated[
+    str | None,
+    typer.Option("--sound", help="With --scene: ambience and effects in words ('' for none)."),
+]
 
 
 def _read_json(path: Path, flag: str) -> Any:
@@ -91,11 +106,19 @@ def _parse_edits(
     storyboard_file: Path | None,
     references: str | None = None,
     takes: int | None = None,
+    narration: str | None = None,
+    dialogue: list[str] | None = None,
+    sound: str | None = None,
 ) -> dict[str, Any]:
     """The edit flags as the orchestrator's edit arguments; bad input raises BadInputError."""
     from pydantic import ValidationError
 
-    from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit, parse_storyboard
+    from vidpipe.orchestrator.edits import (
+        ProjectEdit,
+        SceneEdit,
+        dialogue_option,
+        parse_storyboard,
+    )
     from vidpipe.providers.base import StyleGuide
 
     try:
@@ -106,6 +129,9 @@ def _parse_edits(
             video_motion_prompt=motion,
             transition_notes=transition,
             references=_names(references),
+            narration=narration.strip() if narration is not None else None,
+            dialogue=dialogue_option(dialogue),
+            sound=sound.strip() if sound is not None else None,
         )
         style = None
         if style_guide_file is not None:
@@ -116,7 +142,9 @@ def _parse_edits(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        where = {"takes": "--takes", "references": "--references"}.get(where, where)
+        flags = {"takes": "--takes", "references": "--references"}
+        flags |= {"narration": "--narration", "dialogue": "--dialogue", "sound": "--sound"}
+        where = flags.get(where.split(".")[0], where)
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
     if storyboard_file is not None:
@@ -126,7 +154,8 @@ def _parse_edits(
         raise BadInputError("name the scene to edit: --scene N")
     if scene is not None and not has_scene_edit:
         raise BadInputError(
-            "--scene needs a text to change (--motion, --end-prompt, ...) or --references"
+            "--scene needs a text to change (--motion, --end-prompt, --narration, ...) or "
+            "--references"
         )
     return {
         "scene_number": scene,
@@ -216,6 +245,9 @@ def edit(
     storyboard_file: StoryboardFile = None,
     references: SceneReferences = None,
     takes: Takes = None,
+    narration: Narration = None,
+    dialogue: Dialogue = None,
+    sound: Sound = None,
     add_reference: Annotated[
         list[str] | None,
         typer.Option(
@@ -236,6 +268,7 @@ def edit(
     arguments = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file, references, takes,
+        narration, dialogue, sound,
     )  # fmt: skip
     arguments |= _reference_edits(add_reference or [], remove_reference or [])
     keys = ("scene_edit", "project_edit", "storyboard", "add_references", "remove_references")
@@ -392,6 +425,9 @@ def fork(
     storyboard_file: StoryboardFile = None,
     references: SceneReferences = None,
     takes: Takes = None,
+    narration: Narration = None,
+    dialogue: Dialogue = None,
+    sound: Sound = None,
     yes: Yes = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -401,6 +437,7 @@ def fork(
     arguments = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file, references, takes,
+        narration, dialogue, sound,
     )  # fmt: skip
 
     async def work(invocation: Invocation) -> int:

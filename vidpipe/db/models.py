@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -93,6 +95,10 @@ class Project(Base):
     # Queue mode (SCALE-4): a job for the project waits in the queue since then; cleared when a
     # worker picks it up.
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # `generate --narration/--dialogue`: the storyboard writer fills those fields of each scene
+    # (vidpipe.pipeline.sound_fields also reads the prompt).
+    wants_narration: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    wants_dialogue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"

@@ -73,6 +73,16 @@ class GenerateOptions(BaseModel):
         description="Reference images (characters, objects) to keep the same in every scene "
         "that shows them.",
     )
+    narration: bool = Field(
+        default=False,
+        description="The storyboard gives each scene a voice-over line (also when the prompt "
+        "asks for narration or a voice-over).",
+    )
+    dialogue: bool = Field(
+        default=False,
+        description="The storyboard gives scenes spoken lines for the references or the "
+        "characters the prompt names (also when the prompt asks for dialogue).",
+    )
 
     @field_validator("prompt", "style")
     @classmethod
@@ -104,6 +114,8 @@ FLAG_NAMES = {
     "pause_after": "--pause-after",
     "takes": "--takes",
     "references": "--reference",
+    "narration": "--narration",
+    "dialogue": "--dialogue",
 }
 
 
@@ -218,6 +230,8 @@ async def create_project(
         estimated_cost=estimated_cost,
         pause_after=options.pause_after,
         takes_per_clip=options.takes,
+        wants_narration=options.narration,
+        wants_dialogue=options.dialogue,
         storyboard_provider=settings.storyboard_provider,
         image_provider=settings.image_provider,
         video_provider=settings.video_provider,

@@ -112,6 +112,15 @@ class StoryboardRequest:
     clip_duration: float
     scene_count: int | None  # None: the writer chooses (3–5)
     references: tuple[ReferenceNote, ...] = ()
+    # What the writer fills of each scene's sound (vidpipe.pipeline.sound_fields decides):
+    # a voice-over line, spoken lines, ambience and effects. None asked: the fields stay out.
+    narration: bool = False
+    dialogue: bool = False
+    sound: bool = False
+
+    @property
+    def wants_sound(self) -> bool:
+        return self.narration or self.dialogue or self.sound
 
 
 # ---------------------------------------------------------------- images
@@ -163,6 +172,10 @@ class VideoRequest:
     fps: int
     scene_index: int
     style_guide: StyleGuide | None = None
+    # Only for a model that makes its own audio: what is said on screen and heard around it,
+    # which the provider writes into its prompt in the form its model's guide recommends.
+    dialogue: tuple[DialogueLine, ...] = ()
+    sound: str = ""
 
 
 @dataclass
@@ -279,6 +292,11 @@ class VideoProvider(Provider):
         on_progress: ProgressFn | None = None,
     ) -> VideoResult:
         """Finish the operation and write the MP4 to `dest` (a temporary name)."""
+
+    def makes_audio(self) -> bool:
+        """True when the clips come with the model's own sound (Veo 3.x with audio on): the
+        scene's dialogue and sound then go into the clip's prompt."""
+        return self.capabilities.supports_audio
 
 
 # ---------------------------------------------------------------- narration (speech)
