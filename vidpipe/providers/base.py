@@ -323,6 +323,12 @@ class NarrationProvider(Provider):
     """Text to speech. Each line is one billable call; the audio file is an artifact."""
 
     role: ClassVar[Role] = Role.NARRATION
+    # Remote voices bill by the text's length (characters or tokens): the estimate of a line.
+    price_per_character: ClassVar[float] = 0.0
+
+    def estimate_speech(self, text: str) -> float:
+        """USD for speaking `text` once (one call)."""
+        return self.price_per_call + len(text) * self.price_per_character
 
     @abstractmethod
     async def speak(self, request: SpeechRequest, dest: Path) -> SpeechResult:

@@ -294,4 +294,6 @@ def _message_of(exc: openai.APIStatusError) -> str:
     return str(exc.message)
 
 
-PROVIDERS = [OpenAIStoryboardProvider]
+from vidpipe.providers.openai_speech import OpenAISpeechProvider  # noqa: E402
+
+PROVIDERS = [OpenAIStoryboardProvider, OpenAISpeechProvider]
