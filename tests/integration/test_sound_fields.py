@@ -71,6 +71,13 @@ async def test_narration_and_dialogue_are_written_stored_and_printed(
     # the document goes back in unchanged (edit --storyboard-file)
     assert parse_storyboard(document).scenes[0].dialogue[0].speaker in ("Mara", "Bo")
 
+    twin = await Editor(session, settings, load_registry()).fork(project_id)
+    assert twin.wants_narration and twin.wants_dialogue
+    assert [(s.narration, s.dialogue, s.sound) for s in twin.scenes] == [
+        (s.narration, s.dialogue, s.sound) for s in project.scenes
+    ]
+    assert (await plan_project(session, twin.id, settings=settings)).empty
+
 
 async def test_without_asking_the_scenes_have_no_sound(
     session: AsyncSession, settings: Settings

@@ -295,7 +295,17 @@ class VideoProvider(Provider):
 
     def makes_audio(self) -> bool:
         """True when the clips come with the model's own sound (Veo 3.x with audio on): the
-        scene's dialogue and sound then go into the clip's prompt."""
+        scene's dialogue and sound then go into the clip's prompt. The model catalog says so
+        (`native_audio`) for a provider whose options name a catalogued model (an `audio`
+        option set to false turns it off); otherwise the provider's capabilities do."""
+        options = getattr(self, "options", None)
+        model = getattr(options, "model", None)
+        if isinstance(model, str):
+            from vidpipe.providers.catalog import load_catalog
+
+            entry = load_catalog().find(self.provider_id, model)
+            if entry is not None:
+                return entry.native_audio and getattr(options, "audio", True) is not False
         return self.capabilities.supports_audio
 
 
