@@ -100,11 +100,19 @@ class Settings(BaseSettings):
     google_video_audio: bool = Field(
         default=True, description="Veo clips with audio, where the model can."
     )
+    google_speech_model: str = Field(
+        default="gemini-3.8-flash-lite-tts", description="Gemini speech (narration) model."
+    )
+    google_voice: str = Field(default="Kore", description="Gemini prebuilt voice for narration.")
     openai_model: str = "gpt-4o-mini"
     openai_json_mode: Literal["auto", "json_schema", "json_object"] = Field(
         default="auto",
         description="auto: JSON schema, falling back to JSON mode when the server refuses schemas.",
     )
+    openai_speech_model: str = Field(
+        default="gpt-4o-mini-tts", description="Speech (narration) model at /v1/audio/speech."
+    )
+    openai_voice: str = Field(default="alloy", description="Voice for narration.")
     openai_vision: bool | None = Field(
         default=None,
         description="The model sees images (describes reference images given without a "

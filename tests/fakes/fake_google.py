@@ -22,6 +22,11 @@ limit: finishReason MAX_TOKENS and truncated JSON), "slow_answer" (the request i
 and billed, but answered only after `hang_seconds`: a lost answer when the client times out),
 "blocked" (content-safety rejection).
 
+Speech (`generateContent` with responseModalities AUDIO, a `-tts` model): checks the prebuilt
+voice and the text, answers 16-bit mono PCM at 24 kHz inline (`audio/L16;codec=pcm;rate=24000`)
+with usage metadata, and bills tokens like Gemini: text in at ~4 characters a token, audio out at
+25 tokens a second (`billed_tokens`).
+
 Billing is like Google's: every request the fake carries out is billed (`billed(kind)`), whether
 or not its answer reaches the client; requests refused with 4xx, 429, 503 or an injected error
 are not.
@@ -66,6 +71,8 @@ CURRENT = {
     "gemini-omni-1.1-flash",
 }  # fmt: skip
 LEGACY = {"imagen-4.0-generate-001", "imagen-3.0-capability-001", "veo-2.0-generate-001"}
+
+GEMINI_VOICES = {"Kore", "Puck", "Charon", "Zephyr", "Fenrir", "Leda", "Aoede", "Orus"}
 SIZES = {("16:9", "720p"): (1280, 720), ("9:16", "720p"): (720, 1280),
          ("16:9", "1080p"): (1920, 1080), ("9:16", "1080p"): (1080, 1920)}  # fmt: skip
 
@@ -111,6 +118,7 @@ class FakeGoogle:
         # number (1-based) from which operations stay pending until this is cleared.
         self.video_drift: list[float] = []
         self.pending_from: int | None = None
+        self.billed_tokens = {"text": 0, "audio": 0}
         self._submitted = 0
         self._lock = threading.Lock()
 
@@ -185,6 +193,8 @@ class FakeGoogle:
             if method == "generateContent":
                 modalities = body.get("generationConfig", {}).get("responseModalities", [])
                 kind = "generateContent:image" if "IMAGE" in modalities else "generateContent:text"
+                if "AUDIO" in modalities:
+                    kind = "generateContent:speech"
                 parts = (body.get("contents") or [{}])[0].get("parts", [])
                 if kind == "generateContent:text" and any("inlineData" in p for p in parts):
                     kind = "generateContent:describe"  # a text answer about an image
@@ -207,6 +217,7 @@ class FakeGoogle:
             "generateContent:text": self._storyboard,
             "generateContent:image": self._image,
             "generateContent:describe": self._describe,
+            "generateContent:speech": self._speech,
             "predict": self._imagen,
             "predictLongRunning": self._submit_video,
             "fetchPredictOperation": self._fetch_operation,
@@ -284,9 +295,8 @@ class FakeGoogle:
             return JSONResponse(
                 {"promptFeedback": {"blockReason": "SAFETY", "blockReasonMessage": "unsafe"}}
             )
-        answer = (
-            "{'style_guide': oops" if fault == "malformed" else json.dumps(storyboard_for(text))
-        )
+        story = storyboard_for(text, sound=has_sound_fields(schema))
+        answer = "{'style_guide': oops" if fault == "malformed" else json.dumps(story)
         finish = "STOP"
         if fault == "max_tokens":  # cut off at the output limit: billed, and not valid JSON
             answer, finish = answer[: len(answer) // 2], "MAX_TOKENS"
@@ -298,6 +308,47 @@ class FakeGoogle:
                         "finishReason": finish,
                     }
                 ],
+                "modelVersion": model,
+            }
+        )
+
+    def _speech(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        """Gemini TTS: the text read in a prebuilt voice, as PCM (a tone as long as the words)."""
+        from fake_openai import tone_pcm
+
+        if not model.endswith("-tts"):
+            return _error(400, "INVALID_ARGUMENT", f"{model} does not produce audio")
+        config = body.get("generationConfig", {})
+        voice: Any = config  # Google's JSON parsers take camelCase and snake_case alike
+        for name in ("speechConfig", "voiceConfig", "prebuiltVoiceConfig", "voiceName"):
+            voice = field(voice, name) if isinstance(voice, dict) else None
+        if voice not in GEMINI_VOICES:
+            return _error(400, "INVALID_ARGUMENT", f"unknown voice {voice!r}")
+        text = " ".join(p.get("text", "") for p in body["contents"][0]["parts"]).strip()
+        if not text:
+            return _error(400, "INVALID_ARGUMENT", "no text to speak")
+        seconds = max(0.3, len(text.split()) / 2.5)
+        text_tokens, audio_tokens = -(-len(text) // 4), int(seconds * 25)
+        with self._lock:
+            self.billed_tokens["text"] += text_tokens
+            self.billed_tokens["audio"] += audio_tokens
+        data = {
+            "mimeType": "audio/L16;codec=pcm;rate=24000",
+            "data": base64.b64encode(tone_pcm(seconds)).decode(),
+        }
+        return JSONResponse(
+            {
+                "candidates": [
+                    {
+                        "content": {"role": "model", "parts": [{"inlineData": data}]},
+                        "finishReason": "STOP",
+                    }
+                ],
+                "usageMetadata": {
+                    "promptTokenCount": text_tokens,
+                    "candidatesTokenCount": audio_tokens,
+                    "totalTokenCount": text_tokens + audio_tokens,
+                },
                 "modelVersion": model,
             }
         )
@@ -594,9 +645,11 @@ def _distance(a: tuple[int, ...], b: tuple[int, ...]) -> int:
     return sum((x - y) ** 2 for x, y in zip(a, b, strict=True))
 
 
-def storyboard_for(user_text: str) -> dict[str, Any]:
+def storyboard_for(user_text: str, sound: bool = False) -> dict[str, Any]:
     """A valid storyboard for the request text the provider sent (scene count honoured). Each
-    listed reference image appears in the first scene only."""
+    listed reference image appears in the first scene only. With `sound` (the schema sent has
+    the sound fields) every scene has a narration line and a sound, and the first scene a line
+    of dialogue spoken by its first reference (or "Ada")."""
     references = re.findall(r"^- ([^:\n]+): ", user_text.split("Reference images", 1)[-1], re.M)
     if "Reference images" not in user_text:
         references = []
@@ -619,7 +672,23 @@ def storyboard_for(user_text: str) -> dict[str, Any]:
                 "video_motion_prompt": f"scene {i}: the camera drifts forward through {subject}",
                 "transition_notes": "hard cut",
                 "references": references if i == 0 else [],
+                **(_sound_fields(i, references) if sound else {}),
             }
             for i in range(count)
         ],
     }
+
+
+def _sound_fields(i: int, references: list[str]) -> dict[str, Any]:
+    speaker = references[0] if references else "Ada"
+    return {
+        "narration": f"narration of scene {i}",
+        "dialogue": [{"speaker": speaker, "line": f"line {i}"}] if i == 0 else [],
+        "sound": f"Ambient noise: wind, scene {i}",
+    }
+
+
+def has_sound_fields(schema: dict[str, Any]) -> bool:
+    """The storyboard schema asks for the sound fields of each scene."""
+    item = schema.get("properties", {}).get("scenes", {}).get("items", {})
+    return {"narration", "dialogue", "sound"} <= set(item.get("properties", {}))

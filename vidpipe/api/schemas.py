@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit
 from vidpipe.orchestrator.projects import MODEL_PATTERN, GenerateOptions, ReferenceUse
 from vidpipe.pipeline.takes import MAX_TAKES
-from vidpipe.providers.base import SceneSpec, Storyboard, StyleGuide
+from vidpipe.providers.base import DialogueLine, SceneSpec, Storyboard, StyleGuide
 from vidpipe.providers.catalog import ModelEntry
 
 ProjectStatus = Literal[
@@ -215,6 +215,11 @@ class SceneDocument(_Document):
     references: list[str] = Field(
         default_factory=list, description="Names of the reference images that appear in it."
     )
+    dialogue: list[DialogueLine] = Field(
+        default_factory=list, description="Lines spoken on screen, in order."
+    )
+    narration: str = Field(default="", description="Its voice-over line; empty for none.")
+    sound: str = Field(default="", description="Ambience and effects in words; empty for none.")
     start_keyframe_path: str | None
     start_keyframe_source: str | None
     end_keyframe_path: str | None

@@ -118,6 +118,13 @@ def generate(
     video_model: Annotated[
         str | None, typer.Option(help="PROVIDER:MODEL that makes the clips.")
     ] = None,
+    narration: Annotated[
+        bool, typer.Option("--narration", help="Give each scene a voice-over line.")
+    ] = False,
+    dialogue: Annotated[
+        bool,
+        typer.Option("--dialogue", help="Give scenes spoken lines for the characters."),
+    ] = False,
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -144,6 +151,8 @@ def generate(
             storyboard_model=storyboard_model,
             image_model=image_model,
             video_model=video_model,
+            narration=narration,
+            dialogue=dialogue,
         )
     except ValidationError as exc:
         raise fail(one_line(exc), EXIT_BAD_INPUT) from None

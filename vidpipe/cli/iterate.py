@@ -80,6 +80,21 @@ VideoModel = Annotated[
     str | None,
     typer.Option("--video-model", help="PROVIDER:MODEL that makes the clips (all go stale)."),
 ]
+Narration = Annotated[
+    str | None, typer.Option("--narration", help="With --scene: its voice-over line ('' none).")
+]
+Dialogue = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dialogue",
+        help="With --scene: a spoken line, 'Speaker: line' (repeatable, in order; the whole "
+        "list; '' for none).",
+    ),
+]
+Sound = Annotated[
+    str | None,
+    typer.Option("--sound", help="With --scene: ambience and effects in words ('' for none)."),
+]
 
 
 def _read_json(path: Path, flag: str) -> Any:
@@ -115,11 +130,19 @@ def _parse_edits(
     references: str | None = None,
     takes: int | None = None,
     models: tuple[str | None, str | None, str | None] = (None, None, None),
+    narration: str | None = None,
+    dialogue: list[str] | None = None,
+    sound: str | None = None,
 ) -> Edits:
     """The edit flags as the one edit object; bad input raises BadInputError."""
     from pydantic import ValidationError
 
-    from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit, parse_storyboard
+    from vidpipe.orchestrator.edits import (
+        ProjectEdit,
+        SceneEdit,
+        dialogue_option,
+        parse_storyboard,
+    )
     from vidpipe.providers.base import StyleGuide
 
     try:
@@ -130,6 +153,9 @@ def _parse_edits(
             video_motion_prompt=motion,
             transition_notes=transition,
             references=_names(references),
+            narration=narration.strip() if narration is not None else None,
+            dialogue=dialogue_option(dialogue),
+            sound=sound.strip() if sound is not None else None,
         )
         style = None
         if style_guide_file is not None:
@@ -147,7 +173,9 @@ def _parse_edits(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        where = {"takes": "--takes", "references": "--references"}.get(where, where)
+        flags = {"takes": "--takes", "references": "--references"}
+        flags |= {"narration": "--narration", "dialogue": "--dialogue", "sound": "--sound"}
+        where = flags.get(where.split(".")[0], where)
         where = where if not where.endswith("_model") else "--" + where.replace("_", "-")
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
@@ -158,7 +186,8 @@ def _parse_edits(
         raise BadInputError("name the scene to edit: --scene N")
     if scene is not None and not has_scene_edit:
         raise BadInputError(
-            "--scene needs a text to change (--motion, --end-prompt, ...) or --references"
+            "--scene needs a text to change (--motion, --end-prompt, --narration, ...) or "
+            "--references"
         )
     from vidpipe.app.iterate import Edits
 
@@ -242,6 +271,9 @@ def edit(
     storyboard_model: StoryboardModel = None,
     image_model: ImageModel = None,
     video_model: VideoModel = None,
+    narration: Narration = None,
+    dialogue: Dialogue = None,
+    sound: Sound = None,
     add_reference: Annotated[
         list[str] | None,
         typer.Option(
@@ -263,6 +295,7 @@ def edit(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file, references, takes,
         (storyboard_model, image_model, video_model),
+        narration, dialogue, sound,
     )  # fmt: skip
     _reference_edits(edits, add_reference or [], remove_reference or [])
     if edits.empty:
@@ -437,6 +470,9 @@ def fork(
     storyboard_model: StoryboardModel = None,
     image_model: ImageModel = None,
     video_model: VideoModel = None,
+    narration: Narration = None,
+    dialogue: Dialogue = None,
+    sound: Sound = None,
     yes: Yes = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -447,6 +483,7 @@ def fork(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file, references, takes,
         (storyboard_model, image_model, video_model),
+        narration, dialogue, sound,
     )  # fmt: skip
 
     async def work(invocation: Invocation) -> int:

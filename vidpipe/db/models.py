@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -98,6 +100,10 @@ class Project(Base):
     storyboard_model: Mapped[str | None] = mapped_column(String(128))
     image_model: Mapped[str | None] = mapped_column(String(128))
     video_model: Mapped[str | None] = mapped_column(String(128))
+    # `generate --narration/--dialogue`: the storyboard writer fills those fields of each scene
+    # (vidpipe.pipeline.sound_fields also reads the prompt).
+    wants_narration: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    wants_dialogue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"

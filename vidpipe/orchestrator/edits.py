@@ -49,6 +49,35 @@ class ProjectRunningError(BadInputError):
     """The project is running; stop it first."""
 
 
+class SpokenLine(BaseModel):
+    """One line of dialogue in an edit: who says it and what (same limits as scene texts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str = Field(min_length=1, max_length=100)
+    line: str = Field(min_length=1, max_length=4000)
+
+
+def dialogue_option(texts: list[str] | None, flag: str = "--dialogue") -> list[SpokenLine] | None:
+    """`--dialogue 'Speaker: line'` (repeatable) as spoken lines; one empty `--dialogue ''`
+    removes the scene's dialogue. BadInputError names the flag and the text."""
+    if texts is None:
+        return None
+    if len(texts) == 1 and not texts[0].strip():
+        return []
+    lines: list[SpokenLine] = []
+    for text in texts:
+        speaker, colon, line = text.partition(":")
+        if not colon or not speaker.strip() or not line.strip():
+            raise BadInputError(f"invalid {flag}: {text!r}; write it as 'Speaker: line'")
+        try:
+            lines.append(SpokenLine(speaker=speaker.strip(), line=line.strip()))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise BadInputError(f"invalid {flag}: {first['loc'][0]}: {first['msg']}") from None
+    return lines
+
+
 class SceneEdit(BaseModel):
     """New texts for one scene; omitted fields stay as they are."""
 
@@ -64,6 +93,23 @@ class SceneEdit(BaseModel):
         max_length=12,
         description="The names of the project's reference images that appear in the scene "
         "(the whole list; [] for none).",
+    )
+    narration: str | None = Field(
+        default=None,
+        max_length=4000,
+        description='The scene\'s voice-over line ("" for none). Spoken separately: no clip '
+        "is made again for it.",
+    )
+    dialogue: list[SpokenLine] | None = Field(
+        default=None,
+        max_length=20,
+        description="The lines spoken on screen, in order (the whole list; [] for none). A "
+        "model that makes audio gets them in the clip's prompt.",
+    )
+    sound: str | None = Field(
+        default=None,
+        max_length=4000,
+        description='Ambience and effects in words ("" for none); for models that make audio.',
     )
 
 
@@ -125,6 +171,9 @@ def storyboard_document(project: Project) -> dict[str, Any]:
                 video_motion_prompt=s.video_motion_prompt,
                 transition_notes=s.transition_notes,
                 references=list(s.references or []),
+                dialogue=list(s.dialogue or []),
+                narration=s.narration or "",
+                sound=s.sound or "",
             ).model_dump()
             for s in project.scenes
         ],
@@ -366,6 +415,9 @@ class Editor:
                 transition_notes=scene.transition_notes,
                 references=list(scene.references or []),
                 video_model=scene.video_model,
+                dialogue=list(scene.dialogue or []),
+                narration=scene.narration,
+                sound=scene.sound,
             )
             for keyframe in scene.keyframes:
                 copy.keyframes.append(_copy_keyframe(keyframe))
@@ -442,6 +494,8 @@ _FORKED_COLUMNS = (
     "image_model",
     "video_model",
     "style_guide",
+    "wants_narration",
+    "wants_dialogue",
 )
 
 

@@ -97,6 +97,16 @@ class GenerateOptions(BaseModel):
         pattern=MODEL_PATTERN,
         description="PROVIDER:MODEL that makes the clips.",
     )
+    narration: bool = Field(
+        default=False,
+        description="The storyboard gives each scene a voice-over line (also when the prompt "
+        "asks for narration or a voice-over).",
+    )
+    dialogue: bool = Field(
+        default=False,
+        description="The storyboard gives scenes spoken lines for the references or the "
+        "characters the prompt names (also when the prompt asks for dialogue).",
+    )
 
     @field_validator("prompt", "style")
     @classmethod
@@ -131,6 +141,8 @@ FLAG_NAMES = {
     "storyboard_model": "--storyboard-model",
     "image_model": "--image-model",
     "video_model": "--video-model",
+    "narration": "--narration",
+    "dialogue": "--dialogue",
 }
 
 
@@ -271,6 +283,8 @@ async def create_project(
         storyboard_model=models.storyboard.model,
         image_model=models.image.model,
         video_model=models.video.model,
+        wants_narration=options.narration,
+        wants_dialogue=options.dialogue,
         status="pending",
         references=[],
     )

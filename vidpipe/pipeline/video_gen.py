@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from pathlib import Path
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from vidpipe.media.clipcheck import UnusableClipError, check_clip
 from vidpipe.media.probe import MediaReadError, is_playable_video
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash
+from vidpipe.pipeline.sound_fields import clip_sound, ignored_sound_warning
 from vidpipe.pipeline.takes import (
     best_take,
     next_take_number,
@@ -43,6 +45,8 @@ from vidpipe.providers.base import (
 from vidpipe.providers.billing import Outcome, outcome_of
 from vidpipe.providers.catalog import model_key_of
 from vidpipe.storage import ProjectStorage
+
+log = logging.getLogger(__name__)
 
 STEP = "video_gen"
 SUBMITTING, UNKNOWN = "submitting", "submit_unknown"
@@ -107,6 +111,7 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
         ProgressEvent("item", "video_gen", f"Animating up to {cap} scenes at once", total=total)
     )
     await _settle_interrupted_submissions(session, project, provider, ctx)
+    _warn_of_ignored_sound(project, provider, ctx)
     if not provider.takes_end_frame:
         await _generate_chained(session, project, ctx)
         return
@@ -165,6 +170,14 @@ async def _generate_chained(session: AsyncSession, project: Project, ctx: Pipeli
                 "starts from its last frame, so redo it (vidpipe redo --clip) to go on"
             )
         await chain_from_clip(session, project, scene, ctx)
+
+
+def _warn_of_ignored_sound(project: Project, provider: VideoProvider, ctx: PipelineContext) -> None:
+    """Once per run: the scenes' sound texts that this video model cannot make."""
+    warning = ignored_sound_warning(project, provider)
+    if warning is not None:
+        log.warning("warning: %s", warning)
+        ctx.report(ProgressEvent("item", "video_gen", f"warning: {warning}"))
 
 
 def _global_slot(
@@ -503,6 +516,7 @@ def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoReque
         raise RuntimeError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
     width, height = frame_size(project.aspect_ratio, project.resolution)
     direction = scene.clip.direction if scene.clip is not None else None
+    dialogue, sound = clip_sound(scene, ctx.providers.video)
     return VideoRequest(
         motion_prompt=with_direction(scene.video_motion_prompt, direction),
         start_image=ctx.storage.resolve(start.file_path),
@@ -514,4 +528,6 @@ def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoReque
         fps=project.fps,
         scene_index=scene.scene_index,
         style_guide=StyleGuide.model_validate(project.style_guide),
+        dialogue=dialogue,
+        sound=sound,
     )

@@ -37,8 +37,8 @@ from vidpipe.providers.calls import (
 from vidpipe.providers.catalog import catalog_price
 from vidpipe.providers.imaging import DESCRIBE_PROMPT
 from vidpipe.providers.screenplay import (
-    SYSTEM_PROMPT,
     storyboard_schema,
+    system_prompt,
     user_prompt,
     write_with_retries,
 )
@@ -121,14 +121,15 @@ class OpenAIStoryboardProvider(StoryboardProvider):
         return self._endpoint() not in _SCHEMA_REFUSED
 
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
-        schema = storyboard_schema(request.scene_count)
+        schema = storyboard_schema(request.scene_count, sound=request.wants_sound)
         user = user_prompt(request)
+        instructions = system_prompt(request)
 
         async def attempt(temperature: float) -> str | None:
             async with self._client() as client:
                 if self._use_schema():
                     try:
-                        return await self._complete(client, user, temperature, schema)
+                        return await self._complete(client, instructions, user, temperature, schema)
                     except SchemaRefused:
                         if self.options.json_mode == "json_schema":
                             raise ProviderError(
@@ -136,7 +137,9 @@ class OpenAIStoryboardProvider(StoryboardProvider):
                                 "VIDPIPE_OPENAI_JSON_MODE=auto or json_object"
                             ) from None
                         _SCHEMA_REFUSED.add(self._endpoint())
-                return await self._complete(client, user, temperature, None)
+                return await self._complete(
+                    client, instructions, user, temperature, None, sound=request.wants_sound
+                )
 
         return await write_with_retries(self.options.model, request, attempt)
 
@@ -179,23 +182,28 @@ class OpenAIStoryboardProvider(StoryboardProvider):
     async def _complete(
         self,
         client: openai.AsyncOpenAI,
+        instructions: str,
         user: str,
         temperature: float,
         schema: dict[str, Any] | None,
+        *,
+        sound: bool = False,
     ) -> str | None:
         if schema is not None:
             response_format: Any = {
                 "type": "json_schema",
                 "json_schema": {"name": "storyboard", "strict": True, "schema": schema},
             }
-            system = SYSTEM_PROMPT
+            system = instructions
         else:
             response_format = {"type": "json_object"}
             # JSON mode only promises *some* JSON object: the schema goes into the instructions
             system = (
-                SYSTEM_PROMPT
+                instructions
                 + "\nThe JSON object must follow this JSON schema exactly:\n"
-                + json.dumps(storyboard_schema(None)["properties"], separators=(",", ":"))
+                + json.dumps(
+                    storyboard_schema(None, sound=sound)["properties"], separators=(",", ":")
+                )
             )
 
         async def once() -> str | None:
@@ -282,4 +290,6 @@ def _message_of(exc: openai.APIStatusError) -> str:
     return str(exc.message)
 
 
-PROVIDERS = [OpenAIStoryboardProvider]
+from vidpipe.providers.openai_speech import OpenAISpeechProvider  # noqa: E402
+
+PROVIDERS = [OpenAIStoryboardProvider, OpenAISpeechProvider]

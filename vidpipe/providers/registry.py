@@ -49,8 +49,8 @@ class BuiltIn:
 BUILTIN_PROVIDERS: Mapping[str, BuiltIn] = {
     "local": BuiltIn("vidpipe.providers.local", ALL_ROLES),
     "sim": BuiltIn("vidpipe.providers.sim", ALL_ROLES),
-    "google": BuiltIn("vidpipe.providers.google", ALL_ROLES),
-    "openai": BuiltIn("vidpipe.providers.openai_compat", (Role.STORYBOARD,)),
+    "google": BuiltIn("vidpipe.providers.google", (*ALL_ROLES, Role.NARRATION)),
+    "openai": BuiltIn("vidpipe.providers.openai_compat", (Role.STORYBOARD, Role.NARRATION)),
     "comfyui": BuiltIn("vidpipe.providers.comfyui", (Role.IMAGE, Role.VIDEO)),
     "fal": BuiltIn("vidpipe.providers.fal", (Role.IMAGE, Role.VIDEO)),
 }

@@ -18,8 +18,8 @@ from vidpipe.providers.google.client import GoogleClientMixin
 from vidpipe.providers.google.models import DEFAULT_TEXT_PRICE
 from vidpipe.providers.imaging import DESCRIBE_PROMPT
 from vidpipe.providers.screenplay import (
-    SYSTEM_PROMPT,
     storyboard_schema,
+    system_prompt,
     user_prompt,
     write_with_retries,
 )
@@ -47,12 +47,13 @@ class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
         )
 
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
-        schema = storyboard_schema(request.scene_count)
+        schema = storyboard_schema(request.scene_count, sound=request.wants_sound)
         prompt = user_prompt(request)
+        instructions = system_prompt(request)
 
         async def attempt(temperature: float) -> str | None:
             config = types.GenerateContentConfig(
-                system_instruction=SYSTEM_PROMPT,
+                system_instruction=instructions,
                 response_mime_type="application/json",
                 response_json_schema=schema,
                 temperature=temperature,

@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError, ContentFilteredError, OperationFailedError, ProviderError
+from vidpipe.providers.audio_prompt import with_audio
 from vidpipe.providers.base import (
     Capabilities,
     ClipOutcome,
@@ -72,6 +73,10 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
             self.veo.price(with_audio=self.options.audio),
         )
         self._submitted: dict[str, float] = {}  # operation name → time.time() of its submission
+
+    def makes_audio(self) -> bool:
+        """Veo 3.x with VIDPIPE_GOOGLE_VIDEO_AUDIO on: dialogue and sound go into the prompt."""
+        return self.veo.audio and self.options.audio
 
     def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
         """Why the model cannot make such clips (combinations too), or None."""
@@ -267,7 +272,7 @@ def _motion_prompt(request: VideoRequest) -> str:
     style = request.style_guide
     if style is not None:
         prompt += f"\nVisual style: {style.visual_style}. Camera: {style.camera_style}."
-    return prompt
+    return with_audio(prompt, request.dialogue, request.sound)
 
 
 def _video_of(operation: types.GenerateVideosOperation, what: str) -> bytes:
