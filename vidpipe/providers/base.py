@@ -318,4 +318,5 @@ class ProviderSet:
     storyboard: StoryboardProvider
     image: ImageProvider
     video: VideoProvider
+    narration: NarrationProvider | None = None  # built when the project speaks lines
     extra: dict[str, object] = field(default_factory=dict)
