@@ -71,7 +71,9 @@ async def generate(
         await check_provider_setup(providers)
     except BadInputError as exc:
         raise body_error(exc) from None
-    project = await create_project(session, settings, options, estimate, references)
+    project = await create_project(
+        session, settings, options, estimate, references, providers=providers
+    )
     await runner.enqueue(project.id)
     return accepted(project.id, estimate, reference_warnings(references, providers))
 

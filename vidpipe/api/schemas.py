@@ -72,7 +72,7 @@ class ResumeRequest(BaseModel):
 
 
 class PlannedItem(BaseModel):
-    kind: Literal["storyboard", "keyframe", "clip", "stitch"]
+    kind: Literal["storyboard", "keyframe", "clip", "narration", "stitch"]
     scene: int | None = Field(description="1-based scene number")
     position: Literal["start", "end"] | None
     reason: str
@@ -104,6 +104,9 @@ class PlanDocument(BaseModel):
     provider_calls: dict[str, int]
     estimated_cost: float
     items: list[PlannedItem]
+    warnings: list[str] = Field(
+        default_factory=list, description="E.g. a scene whose spoken lines run past its end"
+    )
 
 
 class LedgerAttempt(BaseModel):

@@ -103,7 +103,13 @@ def generate(
     prompt: Annotated[str, typer.Argument(help="What the video is about.")],
     style: Annotated[str, typer.Option(help="Visual style.")] = "cinematic",
     aspect_ratio: Annotated[str, typer.Option(help="16:9, 9:16 or 1:1.")] = "16:9",
-    clip_duration: Annotated[float, typer.Option(help="Seconds per scene.")] = 4.0,
+    clip_duration: Annotated[
+        str,
+        typer.Option(
+            help="Seconds per scene, or 'auto': each scene as long as its spoken lines need "
+            "(at least 4 s)."
+        ),
+    ] = "4",
     scenes: Annotated[
         int | None, typer.Option(help="Number of scenes (1–20); default: the writer picks 3–5.")
     ] = None,
@@ -129,6 +135,15 @@ def generate(
             "(PNG, JPEG or WebP; repeatable).",
         ),
     ] = None,
+    subtitles: Annotated[
+        str, typer.Option(help="Subtitles of the spoken lines: off, soft (a track) or burn.")
+    ] = "off",
+    music: Annotated[
+        Path | None, typer.Option(help="A music bed (any audio ffmpeg reads), ducked under speech.")
+    ] = None,
+    loudness: Annotated[
+        float, typer.Option(help="Loudness target of the mix in LUFS (integrated).")
+    ] = -14.0,
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -146,16 +161,25 @@ def generate(
         reference_specs,
         reference_warnings,
     )
+    from vidpipe.orchestrator.sound import check_music, clip_duration_option
     from vidpipe.providers.registry import load_registry
 
     settings = _settings(ctx)
     _check_detach(settings, detach)
     try:
+        seconds, auto = clip_duration_option(clip_duration)
+        music_file = check_music(music) if music is not None else None
+    except BadInputError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    try:
         options = GenerateOptions(
             prompt=prompt,
             style=style,
             aspect_ratio=aspect_ratio,  # type: ignore[arg-type]
-            clip_duration=clip_duration,
+            clip_duration=seconds,
+            clip_duration_auto=auto,
+            subtitles=subtitles,  # type: ignore[arg-type]
+            loudness=loudness,
             scenes=scenes,
             resolution=resolution,  # type: ignore[arg-type]
             crossfade=crossfade,
@@ -186,7 +210,10 @@ def generate(
         if estimate > 0 and not yes:
             _confirm_cost(estimate)
         async with database(settings, create=True) as session:
-            project = await create_project(session, settings, options, estimate, references)
+            project = await create_project(
+                session, settings, options, estimate, references,
+                providers=providers, music=music_file,
+            )  # fmt: skip
             invocation.project_id = str(project.id)
             if detach:
                 return await _enqueue(session, settings, project.id, json_output)

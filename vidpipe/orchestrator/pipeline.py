@@ -41,6 +41,7 @@ from vidpipe.pipeline.context import (
 from vidpipe.pipeline.keyframes import first_stale_position, generate_keyframes
 from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import to_describe
+from vidpipe.pipeline.sound import narration_provider
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
 from vidpipe.pipeline.video_gen import clip_is_done, expected_clip_fingerprint, generate_videos
@@ -289,7 +290,11 @@ async def _open_run(
     storage.remove_temporaries()
     await _close_abandoned_runs(session, project.id)
     providers = registry.build(
-        settings, project.storyboard_provider, project.image_provider, project.video_provider
+        settings,
+        project.storyboard_provider,
+        project.image_provider,
+        project.video_provider,
+        narration_provider(project),
     )
     run = PipelineRun(project_id=project.id, runner=lease.owner, status="running", log={})
     session.add(run)
@@ -416,7 +421,11 @@ async def plan_loaded_project(
     settings = settings or Settings()
     registry = registry or load_registry()
     providers = registry.build(
-        settings, project.storyboard_provider, project.image_provider, project.video_provider
+        settings,
+        project.storyboard_provider,
+        project.image_provider,
+        project.video_provider,
+        narration_provider(project),
     )
     describe = [ref.name for ref in await to_describe(session, project, providers.storyboard)]
     storage = ProjectStorage(settings.projects_dir, project.id)
@@ -437,7 +446,11 @@ async def restitch_project(
     registry = registry or load_registry()
     project = await load_project(session, project_id)
     providers = registry.build(
-        settings, project.storyboard_provider, project.image_provider, project.video_provider
+        settings,
+        project.storyboard_provider,
+        project.image_provider,
+        project.video_provider,
+        narration_provider(project),
     )
     storage = ProjectStorage(settings.projects_dir, project.id)
     if project.status != "complete" and not (

@@ -15,6 +15,7 @@ from vidpipe.db.models import Keyframe, Project, Scene, VideoClip
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, first_stale_position
 from vidpipe.pipeline.references import reference_inputs
+from vidpipe.pipeline.sound import line_overruns, planned_lines
 from vidpipe.pipeline.stitcher import expected_output_fingerprint, output_is_current
 from vidpipe.pipeline.takes import REDO, takes_wanted
 from vidpipe.pipeline.video_gen import (
@@ -31,7 +32,7 @@ from vidpipe.storage import ProjectStorage
 class PlannedItem:
     """One artifact to make, with why and what it costs (scene numbers are 1-based)."""
 
-    kind: str  # "storyboard" | "keyframe" | "clip" | "stitch"
+    kind: str  # "storyboard" | "keyframe" | "clip" | "narration" | "stitch"
     scene: int | None
     position: str | None
     reason: str
@@ -52,6 +53,7 @@ class PlannedItem:
 @dataclass
 class Plan:
     items: list[PlannedItem] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # e.g. lines longer than their scene
 
     @property
     def storyboard(self) -> bool:
@@ -101,6 +103,7 @@ class Plan:
             "storyboard": sum(1 for item in self.items if item.kind == "storyboard"),
             "image": len(self.keyframes),
             "video": sum(item.takes for item in self.items if item.kind == "clip"),
+            "narration": sum(1 for item in self.items if item.kind == "narration"),
         }
 
     def as_dict(self) -> dict[str, Any]:
@@ -117,6 +120,7 @@ class Plan:
             "provider_calls": self.provider_calls(),
             "estimated_cost": self.estimated_cost,
             "items": [item.as_dict() for item in self.items],
+            "warnings": self.warnings,
         }
 
 
@@ -162,6 +166,7 @@ def make_plan(
             reason = f"{wanted - left} of {wanted} takes made"
         collecting = reason == COLLECT
         plan.items.append(_clip_item(number, reason, left, clip_cost, collecting=collecting))
+    _plan_sound(plan, project, storage, providers)
     if plan.items or not output_is_current(project, storage):
         plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
     plan.items[:0] = _descriptions(describe, providers)  # a description changes no video
@@ -169,6 +174,23 @@ def make_plan(
 
 
 DESCRIBE = "describe reference "
+
+
+def _plan_sound(
+    plan: Plan, project: Project, storage: ProjectStorage, providers: ProviderSet
+) -> None:
+    """Lines to speak (one call each) and lines longer than their scene."""
+    narrator = providers.narration
+    cost = narrator.estimate_cost(calls=1) if narrator is not None else 0.0
+    for spec in planned_lines(project, storage, narrator):
+        what = "narration" if spec.line_index == 0 else f"dialogue line {spec.line_index}"
+        plan.items.append(
+            PlannedItem("narration", spec.scene_index + 1, None, f"speak the {what}", cost)
+        )
+    for scene_index, seconds in sorted(line_overruns(project).items()):
+        plan.warnings.append(
+            f"scene {scene_index + 1}: its spoken lines run {seconds:g} s past the scene's end"
+        )
 
 
 def _descriptions(names: Sequence[str], providers: ProviderSet) -> list[PlannedItem]:

@@ -21,6 +21,7 @@ from vidpipe.media.ffmpeg import ffmpeg_report, run_ffmpeg
 from vidpipe.media.sound.subtitles import BurnStyle
 
 RATE = codec.AUDIO_RATE
+AAC_MARGIN_DB = 1.0  # resampling and AAC can add to the true peak: aim that much lower
 FORMAT = f"aresample={RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
 MIX_BITRATE = "192k"
 
@@ -160,7 +161,8 @@ async def premix(
         graph += f";{ducked}anullsink"
     graph += (
         f";{mix}asplit=2[out][probe];[probe]loudnorm=I={settings.loudness:g}:"
-        f"TP={settings.true_peak:g}:LRA={settings.loudness_range:g}:print_format=json[measured]"
+        f"TP={settings.true_peak - AAC_MARGIN_DB:g}:LRA={settings.loudness_range:g}:"
+        "print_format=json[measured]"
     )
     args = [*_inputs(picture, lines, music), "-filter_complex", graph]
     args += ["-map", "[out]", "-c:a", "pcm_f32le", "-f", "wav", str(dest)]
@@ -179,17 +181,34 @@ def _loudnorm_json(report: str) -> dict[str, float]:
 
 async def normalise(
     ffmpeg: str, premixed: Path, measured: dict[str, float], dest: Path, settings: MixSettings
-) -> None:
-    """Bring the premix to the loudness target (linear gain, true-peak limited) as AAC."""
-    chain = f"aresample={RATE}"
-    if math.isfinite(measured.get("input_i", -math.inf)) and measured["input_i"] > -70:
-        chain = (
-            f"loudnorm=I={settings.loudness:g}:TP={settings.true_peak:g}:"
-            f"LRA={settings.loudness_range:g}:measured_I={measured['input_i']:.2f}:"
-            f"measured_TP={measured['input_tp']:.2f}:measured_LRA={measured['input_lra']:.2f}:"
-            f"measured_thresh={measured['input_thresh']:.2f}:"
-            f"offset={measured.get('target_offset', 0.0):.2f}:linear=true,{chain}"
-        )
+) -> Loudness:
+    """Bring the premix to the loudness target (true-peak limited) as AAC; return the result's
+    measured loudness. Resampling and AAC can push peaks up a little past the limiter: when the
+    result is still above the true-peak ceiling, it is encoded once more that much quieter."""
+    chain = _loudnorm_chain(measured, settings)
+    await _encode(ffmpeg, premixed, chain, dest)
+    loudness = await measure_loudness(ffmpeg, dest)
+    if loudness.true_peak > settings.true_peak:
+        trim = loudness.true_peak - settings.true_peak + 0.2
+        await _encode(ffmpeg, premixed, f"{chain},volume=-{trim:.2f}dB", dest)
+        loudness = await measure_loudness(ffmpeg, dest)
+    return loudness
+
+
+def _loudnorm_chain(measured: dict[str, float], settings: MixSettings) -> str:
+    resample = f"aresample={RATE}"
+    if not (math.isfinite(measured.get("input_i", -math.inf)) and measured["input_i"] > -70):
+        return resample  # silence: nothing to bring up
+    return (
+        f"loudnorm=I={settings.loudness:g}:TP={settings.true_peak - AAC_MARGIN_DB:g}:"
+        f"LRA={settings.loudness_range:g}:measured_I={measured['input_i']:.2f}:"
+        f"measured_TP={measured['input_tp']:.2f}:measured_LRA={measured['input_lra']:.2f}:"
+        f"measured_thresh={measured['input_thresh']:.2f}:"
+        f"offset={measured.get('target_offset', 0.0):.2f}:linear=true,{resample}"
+    )
+
+
+async def _encode(ffmpeg: str, premixed: Path, chain: str, dest: Path) -> None:
     args = ["-i", str(premixed), "-af", chain, "-c:a", "aac", "-b:a", MIX_BITRATE]
     args += ["-ar", str(RATE), "-ac", "2", "-f", "mp4", str(dest)]
     await run_ffmpeg(ffmpeg, args)
