@@ -158,3 +158,51 @@ def _levels(path: Path, windows: list[tuple[float, float]]) -> list[float]:
         chunk = mono[int(start * rate) : int(end * rate)]
         levels.append(float(20 * np.log10(np.sqrt(np.mean(chunk**2)) + 1e-12)))
     return levels
+
+
+LONG = "Far out at sea, the keeper watches the waves roll in, one after another, until dawn."
+
+
+def _narrated_project(vidpipe, db: Path, *flags: str) -> str:  # type: ignore[no-untyped-def]
+    made = vidpipe(
+        "generate", "a lighthouse at night", "--scenes", "2", "--resolution", "480p",
+        "--pause-after", "storyboard", "--yes", "--json", *flags,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    project = document(made)["id"]
+    sql(db, "update scenes set narration = ? where scene_index = 0", LONG)
+    done = vidpipe("resume", project, "--json")
+    assert done.returncode == 0, done.stderr
+    return project
+
+
+def test_a_line_longer_than_its_scene_is_reported_and_auto_sizes_the_scene(
+    vidpipe,  # type: ignore[no-untyped-def]
+    cli_env,
+) -> None:
+    db = Path(cli_env["VIDPIPE_DATA_DIR"]) / "vidpipe.db"
+    fixed = _narrated_project(vidpipe, db, "--clip-duration", "2")
+    (line,) = sql(db, "select duration_seconds from audio_artifacts where kind = 'line'")
+    assert line[0] > 3.0
+    plan = json.loads(vidpipe("plan", fixed, "--json").stdout)
+    (warning,) = plan["warnings"]
+    assert warning.startswith("scene 1: its spoken lines run")
+    assert float(warning.split("run ")[1].split(" s")[0]) == pytest.approx(line[0] - 2.0, abs=0.05)
+
+    auto = _narrated_project(vidpipe, db, "--clip-duration", "auto")
+    durations = sql(
+        db,
+        "select s.scene_index, s.clip_duration from scenes s where s.project_id = ? "
+        "order by s.scene_index",
+        auto.replace("-", ""),
+    )
+    (spoken,) = sql(
+        db,
+        "select duration_seconds from audio_artifacts where kind = 'line' and project_id = ?",
+        auto.replace("-", ""),
+    )
+    assert durations[0][1] >= spoken[0] and durations[0][1] == int(durations[0][1])
+    assert durations[1][1] == 4.0  # no lines: the shortest scene
+    clips = Path(cli_env["VIDPIPE_DATA_DIR"]) / "projects" / auto / "clips"
+    assert probe(clips / "scene_00.mp4").duration == pytest.approx(durations[0][1], abs=0.05)
+    assert json.loads(vidpipe("plan", auto, "--json").stdout)["warnings"] == []

@@ -154,6 +154,12 @@ class Scene(Base):
     )
 
 
+def clip_seconds(project: Project, scene: Scene) -> float:
+    """How long the scene's clip is to be: its own length (`--clip-duration auto`) or the
+    project's."""
+    return scene.clip_duration or project.clip_duration
+
+
 def keyframe_of(scene: Scene, position: str) -> Keyframe | None:
     """The scene's keyframe at `position` ("start" | "end"), if it has one."""
     return next((k for k in scene.keyframes if k.position == position), None)

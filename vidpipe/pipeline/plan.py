@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vidpipe.db.models import Keyframe, Project, Scene, VideoClip
+from vidpipe.db.models import Keyframe, Project, Scene, VideoClip, clip_seconds
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, first_stale_position
 from vidpipe.pipeline.references import reference_inputs
@@ -99,12 +99,15 @@ class Plan:
         return not self.items
 
     def provider_calls(self) -> dict[str, int]:
-        return {
+        """Calls per role; `narration` only when lines are to be spoken (the shape of a plan
+        without sound is what it was before sound existed)."""
+        calls = {
             "storyboard": sum(1 for item in self.items if item.kind == "storyboard"),
             "image": len(self.keyframes),
             "video": sum(item.takes for item in self.items if item.kind == "clip"),
-            "narration": sum(1 for item in self.items if item.kind == "narration"),
         }
+        spoken = sum(1 for item in self.items if item.kind == "narration")
+        return calls | {"narration": spoken} if spoken else calls
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -137,7 +140,6 @@ def make_plan(
     if not scenes or project.style_guide is None:
         return _from_scratch(project, providers, describe)
     image_cost = providers.image.estimate_cost(calls=1)
-    clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
     stale = first_stale_position(project, scenes, storage, providers.image)
     redrawn: set[int] = set()  # scene numbers whose frames are redrawn: their clips follow
     if stale is not None:
@@ -149,6 +151,7 @@ def make_plan(
             redrawn.update({position, position + 1} - {0})
     for scene in scenes:
         number = scene.scene_index + 1
+        clip_cost = providers.video.estimate_cost(seconds=clip_seconds(project, scene))
         wanted = takes_wanted(project, scene.clip)
         if number in redrawn:
             plan.items.append(_clip_item(number, "new keyframes", wanted, clip_cost))

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -231,8 +232,11 @@ async def speak_lines(
         await session.commit()
         return []
     narrator = ctx.providers.narration
-    if narrator is None:
-        raise RuntimeError(f"no narration provider built for {options.narration_provider!r}")
+    if narrator is None:  # the run began before the storyboard had lines (a first run)
+        from vidpipe.providers.registry import load_registry
+
+        narrator = load_registry().narrator(ctx.settings, options.narration_provider)
+        ctx.providers.narration = narrator
     rows: list[AudioArtifact] = []
     for number, spec in enumerate(specs, 1):
         fingerprint = line_fingerprint(narrator, spec, options)
@@ -410,6 +414,42 @@ async def _write_sidecars(
     cues = cues_from(placements, duration)
     storage.write_bytes(names["vtt"], to_vtt(cues).encode())
     return storage.write_bytes(names["srt"], to_srt(cues).encode())
+
+
+# ---------------------------------------------------------------- --clip-duration auto
+
+AUTO_PAD = 0.4  # seconds of picture after a scene's last line
+
+
+async def size_scenes_to_lines(
+    session: AsyncSession, project: Project, ctx: PipelineContext
+) -> None:
+    """`--clip-duration auto`: speak the lines before any clip is made, and give each scene a
+    clip long enough for them (at least the project's clip duration; rounded up to a duration
+    the video model takes, at most its longest: a longer line is reported as an overrun)."""
+    options = sound_options(project)
+    if not options.auto_duration or not wanted_lines(project, options):
+        return
+    await speak_lines(session, project, ctx, options)
+    capabilities = ctx.providers.video.capabilities
+    scenes = list(project.scenes)
+    for position, scene in enumerate(scenes):
+        target = project.clip_duration
+        needed = needed_seconds(project, scene)
+        if needed is not None:
+            joins = project.crossfade if position < len(scenes) - 1 else 0.0
+            target = max(target, needed + joins + AUTO_PAD)
+        scene.clip_duration = fit_duration(target, capabilities)
+    await session.commit()
+
+
+def fit_duration(seconds: float, capabilities: Any) -> float:
+    """The shortest duration the video model takes that is at least `seconds`."""
+    if capabilities.durations:
+        allowed = sorted(capabilities.durations)
+        return next((d for d in allowed if d >= seconds - 1e-6), allowed[-1])
+    whole = float(math.ceil(seconds - 1e-6))
+    return min(max(whole, capabilities.min_duration), capabilities.max_duration)
 
 
 # ---------------------------------------------------------------- planning

@@ -92,7 +92,7 @@ def _premix_graph(
                 f"{''.join(voices)}amix=inputs={len(voices)}:normalize=0:duration=longest,"
                 f"apad,atrim=0:{d}[speech]"
             )
-        parts.append("[speech]asplit=2[voice][key]")
+        parts.append("[speech]asplit=2[voice][key]" if music else "[speech]anull[voice]")
         mixed.append("[voice]")
     ducked: str | None = None
     if music:
