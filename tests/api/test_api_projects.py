@@ -238,7 +238,8 @@ async def test_openapi_describes_every_endpoint(
     body = schema["components"]["schemas"]["GenerateRequest"]
     assert set(body["properties"]) == {
         "prompt", "style", "aspect_ratio", "clip_duration", "scenes", "resolution", "crossfade",
-        "max_cost", "pause_after", "takes", "references",
+        "max_cost", "pause_after", "takes", "references", "subtitles", "loudness",
+        "clip_duration_auto",
     }  # fmt: skip
 
 

@@ -1,17 +1,18 @@
 """The mix: the clips' own audio, the spoken lines at their places and a music bed ducked under
 speech, normalised to a loudness target; then the mux of picture, mix and subtitles.
 
-Two ffmpeg passes. The first builds the mix and measures it (loudnorm's analysis) in one go; the
-second applies loudnorm in linear mode with those measurements (a plain gain, so speech and music
-keep their balance) with true-peak limiting, and encodes AAC. The result is measured again with
-the EBU R128 scanner (ebur128), which is what the project reports.
+Two ffmpeg passes. The first builds the mix and measures its integrated loudness (ebur128) in one
+go; the second applies the gain that brings it to the target (a plain gain, so speech and music
+keep their balance) under a peak limiter, and encodes AAC. The result is measured again with the
+EBU R128 scanner (integrated loudness, true peak), which is what the project reports.
 """
 
 from __future__ import annotations
 
-import json
+import asyncio
 import math
 import re
+import wave
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -21,9 +22,8 @@ from vidpipe.media.ffmpeg import ffmpeg_report, run_ffmpeg
 from vidpipe.media.sound.subtitles import BurnStyle
 
 RATE = codec.AUDIO_RATE
-AAC_MARGIN_DB = 1.0  # resampling and AAC can add to the true peak: aim that much lower
+AAC_MARGIN_DB = 1.0  # AAC can add to the true peak: the limiter aims that much lower
 FORMAT = f"aresample={RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
-MIX_BITRATE = "192k"
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,6 @@ class MixSettings:
 
     loudness: float = -14.0  # LUFS, integrated
     true_peak: float = -1.0  # dBTP
-    loudness_range: float = 11.0  # LU, loudnorm's target range
     music_gain_db: float = -8.0  # the bed under the clips' sound, before ducking
     duck_threshold: float = 0.02  # linear level of speech that starts ducking (about -34 dBFS)
     duck_ratio: float = 12.0
@@ -140,8 +139,63 @@ async def premix(
     settings: MixSettings,
     stem: str | None = None,
 ) -> dict[str, float] | None:
-    """Write the unnormalised mix (float WAV) to `dest` and return loudnorm's measurements of
-    it. `stem="music"` writes the ducked music alone instead (to measure the ducking)."""
+    """Write the unnormalised mix (float WAV) to `dest` and return its integrated loudness
+    (`input_i`, LUFS, by ebur128 in the same pass). `stem="music"` writes the ducked music alone
+    instead (to measure the ducking)."""
+    bus = dest.with_name(f"{dest.stem}-speech.wav")
+    try:
+        if len(lines) > 1 and await asyncio.to_thread(_speech_bus, lines, duration, bus):
+            lines = [LineInput(bus, 0.0)]
+        return await _premix(ffmpeg, dest, duration, picture, lines, music, settings, stem)
+    finally:
+        bus.unlink(missing_ok=True)
+
+
+def _speech_bus(lines: list[LineInput], duration: float, dest: Path) -> bool:
+    """All lines laid at their places in one WAV at their own rate, when they share one format
+    (16-bit PCM, the same rate and channels): ffmpeg then resamples one stream instead of one
+    per line, about half of the mix's time for 20 lines. False when they do not."""
+    import numpy as np
+
+    formats, samples = set(), []
+    try:
+        for line in lines:
+            with wave.open(str(line.path)) as audio:
+                formats.add((audio.getframerate(), audio.getnchannels(), audio.getsampwidth()))
+                samples.append(np.frombuffer(audio.readframes(audio.getnframes()), "<i2"))
+    except (wave.Error, EOFError, OSError):
+        return False
+    if len(formats) != 1:
+        return False
+    ((rate, channels, width),) = formats
+    if width != 2:
+        return False
+    total = int(math.ceil(duration * rate)) * channels
+    bus = np.zeros(total, dtype=np.int32)
+    for line, data in zip(lines, samples, strict=True):
+        start = int(round(line.start * rate)) * channels
+        if start >= total:
+            continue
+        piece = data[: total - start]
+        bus[start : start + len(piece)] += piece
+    with wave.open(str(dest), "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.clip(bus, -32768, 32767).astype("<i2").tobytes())
+    return True
+
+
+async def _premix(
+    ffmpeg: str,
+    dest: Path,
+    duration: float,
+    picture: Path | None,
+    lines: list[LineInput],
+    music: Path | None,
+    settings: MixSettings,
+    stem: str | None,
+) -> dict[str, float] | None:
     graph, mix, ducked = _premix_graph(
         duration=duration,
         clip_audio=picture is not None,
@@ -159,33 +213,30 @@ async def premix(
         return None
     if ducked is not None:
         graph += f";{ducked}anullsink"
-    graph += (
-        f";{mix}asplit=2[out][probe];[probe]loudnorm=I={settings.loudness:g}:"
-        f"TP={settings.true_peak - AAC_MARGIN_DB:g}:LRA={settings.loudness_range:g}:"
-        "print_format=json[measured]"
-    )
+    graph += f";{mix}asplit=2[out][probe];[probe]ebur128=framelog=quiet[measured]"
     args = [*_inputs(picture, lines, music), "-filter_complex", graph]
     args += ["-map", "[out]", "-c:a", "pcm_f32le", "-f", "wav", str(dest)]
     args += ["-map", "[measured]", "-f", "null", "-"]
     report = await ffmpeg_report(ffmpeg, args)
-    return _loudnorm_json(report)
-
-
-def _loudnorm_json(report: str) -> dict[str, float]:
-    start, end = report.rfind("{"), report.rfind("}")
-    if start < 0 or end < start:
-        raise FFmpegError("ffmpeg's loudnorm printed no measurements")
-    raw = json.loads(report[start : end + 1])
-    return {key: float(value) for key, value in raw.items() if key.startswith(("input", "target"))}
+    found = _I.search(report[report.rfind("Summary:") :])
+    if found is None:
+        raise FFmpegError("ffmpeg's ebur128 printed no integrated loudness for the mix")
+    return {"input_i": float(found.group(1))}
 
 
 async def normalise(
     ffmpeg: str, premixed: Path, measured: dict[str, float], dest: Path, settings: MixSettings
 ) -> Loudness:
-    """Bring the premix to the loudness target (true-peak limited) as AAC; return the result's
-    measured loudness. Resampling and AAC can push peaks up a little past the limiter: when the
-    result is still above the true-peak ceiling, it is encoded once more that much quieter."""
-    chain = _loudnorm_chain(measured, settings)
+    """Bring the premix to the loudness target as AAC; return the result's measured loudness.
+
+    A plain gain (the premix's integrated loudness was measured in its own pass), then a peak
+    limiter below the true-peak ceiling (resampling and AAC can push peaks a little past it).
+    When the result is still above the ceiling it is encoded once more that much quieter. This
+    is several times faster than loudnorm, which resamples to 192 kHz."""
+    integrated = measured.get("input_i", -math.inf)
+    gain = settings.loudness - integrated if math.isfinite(integrated) and integrated > -70 else 0
+    ceiling = 10 ** ((settings.true_peak - AAC_MARGIN_DB) / 20)
+    chain = f"volume={gain:.2f}dB,alimiter=limit={ceiling:.4f}:level=false:attack=5:release=50"
     await _encode(ffmpeg, premixed, chain, dest)
     loudness = await measure_loudness(ffmpeg, dest)
     if loudness.true_peak > settings.true_peak:
@@ -195,21 +246,12 @@ async def normalise(
     return loudness
 
 
-def _loudnorm_chain(measured: dict[str, float], settings: MixSettings) -> str:
-    resample = f"aresample={RATE}"
-    if not (math.isfinite(measured.get("input_i", -math.inf)) and measured["input_i"] > -70):
-        return resample  # silence: nothing to bring up
-    return (
-        f"loudnorm=I={settings.loudness:g}:TP={settings.true_peak - AAC_MARGIN_DB:g}:"
-        f"LRA={settings.loudness_range:g}:measured_I={measured['input_i']:.2f}:"
-        f"measured_TP={measured['input_tp']:.2f}:measured_LRA={measured['input_lra']:.2f}:"
-        f"measured_thresh={measured['input_thresh']:.2f}:"
-        f"offset={measured.get('target_offset', 0.0):.2f}:linear=true,{resample}"
-    )
-
-
 async def _encode(ffmpeg: str, premixed: Path, chain: str, dest: Path) -> None:
-    args = ["-i", str(premixed), "-af", chain, "-c:a", "aac", "-b:a", MIX_BITRATE]
+    """AAC at the clips' bitrate with the fast coder. The samples go through 16 bits first: the
+    float premix carries near-zero (denormal) values from fades and the compressor that make the
+    encoder several times slower, and 16 bits is what AAC keeps anyway."""
+    args = ["-i", str(premixed), "-af", f"{chain},aformat=sample_fmts=s16"]
+    args += ["-c:a", "aac", "-aac_coder", "fast", "-b:a", str(codec.AUDIO_BITRATE)]
     args += ["-ar", str(RATE), "-ac", "2", "-f", "mp4", str(dest)]
     await run_ffmpeg(ffmpeg, args)
 
