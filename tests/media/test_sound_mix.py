@@ -98,3 +98,28 @@ async def test_soft_subtitles_are_muxed_with_the_cue_times(
     (cue,) = parse_srt(back.read_text())
     assert cue.start == pytest.approx(0.5, abs=0.05) and cue.end == pytest.approx(1.75, abs=0.05)
     assert cue.text == "Hello there."
+
+
+async def test_burnt_in_subtitles_draw_at_the_bottom_only_while_the_cue_lasts(
+    ffmpeg: str,
+    make_clip,  # type: ignore[no-untyped-def]
+    tmp_path: Path,
+) -> None:
+    from vidpipe.media.frames import read_frame
+    from vidpipe.media.probe import probe
+
+    picture = make_clip(duration=2.0, audio=False, color="navy", size=(320, 240))
+    srt = tmp_path / "subs.srt"
+    srt.write_text(to_srt(cues_from([Placement(SpokenLine(0, 0, 0.8, "HELLO WORLD"), 0.2)], 2.0)))
+    final = tmp_path / "burnt.mp4"
+    await mux_final(ffmpeg, picture, final, audio=None, subtitles=srt, mode="burn")
+    assert probe(final).duration == pytest.approx(2.0, abs=0.05)
+    before, during, after = (read_frame(final, n) for n in (0, 12, 36))  # 0 s, 0.5 s, 1.5 s
+    original = read_frame(picture, 12)
+
+    def changed(frame, rows: slice) -> float:  # type: ignore[no-untyped-def]
+        return float(np.abs(frame[rows].astype(int) - original[rows].astype(int)).mean())
+
+    assert changed(during, slice(170, 240)) > 2  # text in the bottom band
+    assert changed(during, slice(0, 120)) < 1  # nothing at the top
+    assert changed(before, slice(170, 240)) < 1 and changed(after, slice(170, 240)) < 1
