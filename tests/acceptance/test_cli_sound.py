@@ -143,6 +143,24 @@ def test_narration_music_and_soft_subtitles(vidpipe, cli_env, tmp_path: Path) ->
     cues = subtitle_cues(Path(document(again)["output_path"]), tmp_path / "again.srt")
     assert cues[1].text == "He climbs, lamp in hand."
 
+    # another music bed: a re-mix only (no line spoken, no clip or keyframe touched)
+    other = tmp_path / "other.wav"
+    subprocess.run(
+        [ffmpeg, "-v", "error", "-y", "-f", "lavfi", "-i", "sine=f=330:d=3", str(other)],
+        check=True,
+    )
+    assert vidpipe("edit", project, "--music", "no-such.mp3").returncode == 2
+    edited = vidpipe("edit", project, "--music", str(other), "--json")
+    assert edited.returncode == 0, edited.stderr
+    (stitch,) = json.loads(edited.stdout)["items"]
+    assert stitch["reason"].startswith("mix the sound")
+    remixed = vidpipe("resume", project, "--json")
+    assert remixed.returncode == 0, remixed.stderr
+    assert len(sql(db, "select id from provider_calls where role = 'narration'")) == calls + 1
+    assert artifacts(folder) == before
+    assert {p.name: p.stat().st_ino for p in (folder / "output").glob("picture-*")} == pictures
+    assert len(list((folder / "audio").glob("mix-*"))) == 3
+
 
 def _levels(path: Path, windows: list[tuple[float, float]]) -> list[float]:
     import wave

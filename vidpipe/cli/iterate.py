@@ -91,6 +91,8 @@ def _parse_edits(
     storyboard_file: Path | None,
     references: str | None = None,
     takes: int | None = None,
+    subtitles: str | None = None,
+    loudness: float | None = None,
 ) -> dict[str, Any]:
     """The edit flags as the orchestrator's edit arguments; bad input raises BadInputError."""
     from pydantic import ValidationError
@@ -111,12 +113,18 @@ def _parse_edits(
         if style_guide_file is not None:
             style = StyleGuide.model_validate(_read_json(style_guide_file, "--style-guide-file"))
         project_edit = ProjectEdit(
-            crossfade=crossfade, clip_duration=clip_duration, style_guide=style, takes=takes
+            crossfade=crossfade,
+            clip_duration=clip_duration,
+            style_guide=style,
+            takes=takes,
+            subtitles=subtitles,  # type: ignore[arg-type]
+            loudness=loudness,
         )
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        where = {"takes": "--takes", "references": "--references"}.get(where, where)
+        flags = {"takes": "--takes", "references": "--references", "subtitles": "--subtitles"}
+        where = (flags | {"loudness": "--loudness"}).get(where, where)
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
     if storyboard_file is not None:
@@ -134,6 +142,18 @@ def _parse_edits(
         "project_edit": project_edit if project_edit.model_dump(exclude_none=True) else None,
         "storyboard": storyboard,
     }
+
+
+def _music(path: Path | None) -> Any:
+    """`--music PATH` checked (readable audio) before anything is opened."""
+    if path is None:
+        return None
+    from vidpipe.orchestrator.sound import check_music
+
+    try:
+        return check_music(path)
+    except BadInputError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -216,6 +236,15 @@ def edit(
     storyboard_file: StoryboardFile = None,
     references: SceneReferences = None,
     takes: Takes = None,
+    subtitles: Annotated[
+        str | None, typer.Option(help="Subtitles: off, soft or burn (re-muxes only).")
+    ] = None,
+    music: Annotated[
+        Path | None, typer.Option(help="A new music bed (re-mixes only; clips are kept).")
+    ] = None,
+    loudness: Annotated[
+        float | None, typer.Option(help="A new loudness target in LUFS (re-mixes only).")
+    ] = None,
     add_reference: Annotated[
         list[str] | None,
         typer.Option(
@@ -235,10 +264,12 @@ def edit(
     settings = _settings(ctx)
     arguments = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
-        clip_duration, style_guide_file, storyboard_file, references, takes,
+        clip_duration, style_guide_file, storyboard_file, references, takes, subtitles, loudness,
     )  # fmt: skip
     arguments |= _reference_edits(add_reference or [], remove_reference or [])
+    arguments["music"] = _music(music)
     keys = ("scene_edit", "project_edit", "storyboard", "add_references", "remove_references")
+    keys += ("music",)
     if not any(arguments[k] for k in keys):
         raise fail("nothing to change: give --scene N with a text, or an option", EXIT_BAD_INPUT)
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, select
@@ -29,8 +29,10 @@ from vidpipe.orchestrator.references import (
 )
 from vidpipe.orchestrator.report import is_running
 from vidpipe.orchestrator.selection import find_take, select_clip_take, select_keyframe_take
+from vidpipe.orchestrator.sound import MusicFile, edit_sound
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
+from vidpipe.pipeline.sound import narration_provider
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
 from vidpipe.pipeline.takes import MAX_TAKES, REDO
 from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, StyleGuide
@@ -74,6 +76,12 @@ class ProjectEdit(BaseModel):
         le=MAX_TAKES,
         description="Takes per clip for clips made from now on (each paid for; the best by "
         "fidelity is selected). Clips already made are kept.",
+    )
+    subtitles: Literal["off", "soft", "burn"] | None = Field(
+        default=None, description="Subtitles in the MP4: off, soft (a track) or burn (re-mux)."
+    )
+    loudness: float | None = Field(
+        default=None, ge=-40, le=-5, description="Loudness target of the mix, LUFS (re-mix)."
     )
 
 
@@ -145,6 +153,7 @@ class Editor:
             project.storyboard_provider,
             project.image_provider,
             project.video_provider,
+            narration_provider(project),
         )
         storage = ProjectStorage(self.settings.projects_dir, project.id)
         adopt_legacy_fingerprints(project, storage, providers)  # measured against the old inputs
@@ -162,6 +171,7 @@ class Editor:
         check_only: bool = False,
         add_references: list[ReferenceSpec] | None = None,
         remove_references: list[str] | None = None,
+        music: MusicFile | None = None,
     ) -> Project:
         """Apply the edits; with `check_only`, only check them (raise or return, write nothing).
 
@@ -202,6 +212,7 @@ class Editor:
                 project.style_guide = project_edit.style_guide.model_dump()
             if project_edit.takes is not None:
                 project.takes_per_clip = project_edit.takes  # for clips made from now on
+        edit_sound(project, storage, project_edit, music)  # subtitles, loudness, music
         _apply_reference_edits(project, storage, add_references or [], remove_references or [])
         if storyboard is not None:
             _replace_storyboard(project, storyboard)

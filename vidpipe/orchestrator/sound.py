@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
@@ -105,3 +106,23 @@ def clip_duration_option(text: str) -> tuple[float, bool]:
         raise BadInputError(
             f"invalid --clip-duration: {text!r}; give seconds (e.g. 4) or auto"
         ) from None
+
+
+def edit_sound(
+    project: Project, storage: ProjectStorage, edit: Any, music: MusicFile | None
+) -> None:
+    """`edit --subtitles/--loudness/--music`: new sound options. The final video's fingerprint
+    holds them, so the project goes back to the stitch: a re-mix (loudness, music) or only a
+    re-mux (subtitles); no clip or keyframe is made again."""
+    options = SoundOptions.model_validate(project.sound_options or {})
+    subtitles = getattr(edit, "subtitles", None)
+    loudness = getattr(edit, "loudness", None)
+    if subtitles is None and loudness is None and music is None:
+        return
+    if subtitles is not None:
+        options.subtitles = subtitles
+    if loudness is not None:
+        options.loudness = loudness
+    project.sound_options = options.model_dump(mode="json")
+    if music is not None:
+        attach_music(project, storage, music)

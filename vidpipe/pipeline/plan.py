@@ -15,8 +15,12 @@ from vidpipe.db.models import Keyframe, Project, Scene, VideoClip, clip_seconds
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, first_stale_position
 from vidpipe.pipeline.references import reference_inputs
-from vidpipe.pipeline.sound import line_overruns, planned_lines
-from vidpipe.pipeline.stitcher import expected_output_fingerprint, output_is_current
+from vidpipe.pipeline.sound import has_sound, line_overruns, picture_name, planned_lines
+from vidpipe.pipeline.stitcher import (
+    expected_output_fingerprint,
+    output_is_current,
+    picture_fingerprint,
+)
 from vidpipe.pipeline.takes import REDO, takes_wanted
 from vidpipe.pipeline.video_gen import (
     SUBMITTING,
@@ -171,12 +175,24 @@ def make_plan(
         plan.items.append(_clip_item(number, reason, left, clip_cost, collecting=collecting))
     _plan_sound(plan, project, storage, providers)
     if plan.items or not output_is_current(project, storage):
-        plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
+        reason = "join the clips"
+        if not any(item.kind in ("keyframe", "clip") for item in plan.items) and _picture_made(
+            project, storage
+        ):
+            reason = "mix the sound and mux it (the clips are joined already)"
+        plan.items.append(PlannedItem("stitch", None, None, reason, 0.0))
     plan.items[:0] = _descriptions(describe, providers)  # a description changes no video
     return plan
 
 
 DESCRIBE = "describe reference "
+
+
+def _picture_made(project: Project, storage: ProjectStorage) -> bool:
+    """The joined clips of the current clips exist (a sound change only re-mixes)."""
+    if not has_sound(project):
+        return False
+    return storage.resolve(picture_name(picture_fingerprint(project))).is_file()
 
 
 def _plan_sound(
