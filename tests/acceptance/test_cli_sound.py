@@ -127,6 +127,8 @@ def test_narration_music_and_soft_subtitles(vidpipe, cli_env, tmp_path: Path) ->
     mix = next(a for a in status["audio"] if a["kind"] == "mix")
     assert mix["details"]["integrated_lufs"] == pytest.approx(-14.0, abs=1.0)
 
+    asyncio.run(_check_served(Path(cli_env["VIDPIPE_DATA_DIR"]), project))
+
     # one line edited: one narration call, one new mix; clips and keyframes untouched
     before = artifacts(folder)
     pictures = {p.name: p.stat().st_ino for p in (folder / "output").glob("picture-*")}
@@ -224,3 +226,30 @@ def test_a_line_longer_than_its_scene_is_reported_and_auto_sizes_the_scene(
     clips = Path(cli_env["VIDPIPE_DATA_DIR"]) / "projects" / auto / "clips"
     assert probe(clips / "scene_00.mp4").duration == pytest.approx(durations[0][1], abs=0.05)
     assert json.loads(vidpipe("plan", auto, "--json").stdout)["warnings"] == []
+
+
+async def _check_served(data_dir: Path, project: str) -> None:
+    """The API serves the lines and the subtitles; the page plays the lines and gives the
+    player the subtitles as a <track>."""
+    import httpx
+
+    from vidpipe.api.main import create_app
+    from vidpipe.config import Settings
+
+    app = create_app(Settings(data_dir=data_dir))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://vidpipe.test") as client:
+            vtt = await client.get(f"/api/projects/{project}/subtitles.vtt")
+            assert vtt.status_code == 200 and vtt.headers["content-type"].startswith("text/vtt")
+            assert vtt.text.startswith("WEBVTT") and LINES[0] in vtt.text
+            line = await client.get(f"/api/projects/{project}/lines/0/0")
+            assert line.status_code == 200 and line.content[:4] == b"RIFF"
+            missing = await client.get(f"/api/projects/{project}/lines/0/7")
+            assert missing.status_code == 404
+            detail = (await client.get(f"/api/projects/{project}")).json()
+            assert detail["subtitles_url"].endswith("/subtitles.vtt")
+            page = await client.get(f"/projects/{project}")
+            assert page.status_code == 200
+            assert '<track kind="subtitles"' in page.text
+            assert page.text.count("<audio controls") == 3

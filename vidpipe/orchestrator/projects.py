@@ -120,7 +120,6 @@ FLAG_NAMES = {
     "references": "--reference",
     "subtitles": "--subtitles",
     "loudness": "--loudness",
-    "clip_duration_auto": "--clip-duration",
 }
 
 
