@@ -29,7 +29,7 @@ from vidpipe.orchestrator.references import (
 )
 from vidpipe.orchestrator.report import is_running
 from vidpipe.orchestrator.selection import find_take, select_clip_take, select_keyframe_take
-from vidpipe.orchestrator.sound import MusicFile, edit_sound
+from vidpipe.orchestrator.sound import MusicFile, edit_sound, fork_sound
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
 from vidpipe.pipeline.sound import narration_provider
@@ -321,6 +321,10 @@ class Editor:
                 video_motion_prompt=scene.video_motion_prompt,
                 transition_notes=scene.transition_notes,
                 references=list(scene.references or []),
+                dialogue=list(scene.dialogue or []),
+                narration=scene.narration,
+                sound=scene.sound,
+                clip_duration=scene.clip_duration,
             )
             for keyframe in scene.keyframes:
                 copy.keyframes.append(_copy_keyframe(keyframe))
@@ -330,6 +334,7 @@ class Editor:
                 if scene.clip.file_path:
                     linked.add(scene.clip.file_path)
             self.session.add(copy)
+        linked |= fork_sound(original, twin, storage, self.session)  # lines, mix, music
         for relative in sorted(linked):
             _link(storage.resolve(relative), target.resolve(relative))
         takes = await self.session.scalars(select(Take).where(Take.project_id == original.id))
@@ -381,6 +386,7 @@ _FORKED_COLUMNS = (
     "image_provider",
     "video_provider",
     "style_guide",
+    "sound_options",
 )
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Project
+from vidpipe.db.models import AudioArtifact, Project
 from vidpipe.errors import BadInputError
 from vidpipe.pipeline.fingerprints import file_hash
 from vidpipe.pipeline.sound import AUDIO, SoundOptions
 from vidpipe.providers.base import ProviderSet
-from vidpipe.storage import ProjectStorage
+from vidpipe.storage import OUTPUT, ProjectStorage
 
 MAX_MUSIC_BYTES = 200 * 1024 * 1024
 
@@ -126,3 +126,36 @@ def edit_sound(
     project.sound_options = options.model_dump(mode="json")
     if music is not None:
         attach_music(project, storage, music)
+
+
+def fork_sound(original: Project, twin: Project, storage: ProjectStorage, session: Any) -> set[str]:
+    """A fork keeps the original's spoken lines, mix, music and joined picture: their rows are
+    copied and their files (returned, relative) linked, so it speaks nothing again."""
+    files: set[str] = set()
+    for row in original.audio:
+        session.add(
+            AudioArtifact(
+                project_id=twin.id,
+                **{column: getattr(row, column) for column in _AUDIO_COLUMNS},
+            )
+        )
+        files.add(row.file_path)
+    options = SoundOptions.model_validate(original.sound_options or {})
+    if options.music:
+        files.add(options.music)
+    pictures = storage.root / OUTPUT
+    files |= {f"{OUTPUT}/{p.name}" for p in pictures.glob("picture-*.mp4") if p.is_file()}
+    return {name for name in files if _is_file(storage, name)}
+
+
+_AUDIO_COLUMNS = (
+    "kind", "scene_index", "line_index", "speaker", "text", "provider", "voice", "speed",
+    "fingerprint", "file_path", "content_hash", "duration_seconds", "start_seconds", "details",
+)  # fmt: skip
+
+
+def _is_file(storage: ProjectStorage, relative: str) -> bool:
+    try:
+        return storage.resolve(relative).is_file()
+    except ValueError:
+        return False
