@@ -107,6 +107,9 @@ def storyboard_document(project: Project) -> dict[str, Any]:
                 video_motion_prompt=s.video_motion_prompt,
                 transition_notes=s.transition_notes,
                 references=list(s.references or []),
+                dialogue=list(s.dialogue or []),
+                narration=s.narration or "",
+                sound=s.sound or "",
             ).model_dump()
             for s in project.scenes
         ],

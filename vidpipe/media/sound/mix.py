@@ -22,6 +22,7 @@ from vidpipe.media.ffmpeg import ffmpeg_report, run_ffmpeg
 from vidpipe.media.sound.subtitles import BurnStyle
 
 RATE = codec.AUDIO_RATE
+LOUDNESS_TOLERANCE = 0.4  # LU off target after the limiter: one more pass with the difference
 AAC_MARGIN_DB = 1.0  # AAC can add to the true peak: the limiter aims that much lower
 FORMAT = f"aresample={RATE},aformat=sample_fmts=fltp:channel_layouts=stereo"
 
@@ -230,20 +231,30 @@ async def normalise(
     """Bring the premix to the loudness target as AAC; return the result's measured loudness.
 
     A plain gain (the premix's integrated loudness was measured in its own pass), then a peak
-    limiter below the true-peak ceiling (resampling and AAC can push peaks a little past it).
-    When the result is still above the ceiling it is encoded once more that much quieter. This
-    is several times faster than loudnorm, which resamples to 192 kHz."""
+    limiter below the true-peak ceiling (AAC can push peaks a little past it). When the result
+    is off target (the limiter took loudness away from a peaky mix) or above the ceiling, it is
+    encoded once more with the gain and ceiling corrected by what was measured. Several times
+    faster than loudnorm, which resamples to 192 kHz."""
     integrated = measured.get("input_i", -math.inf)
     gain = settings.loudness - integrated if math.isfinite(integrated) and integrated > -70 else 0
-    ceiling = 10 ** ((settings.true_peak - AAC_MARGIN_DB) / 20)
-    chain = f"volume={gain:.2f}dB,alimiter=limit={ceiling:.4f}:level=false:attack=5:release=50"
-    await _encode(ffmpeg, premixed, chain, dest)
+    ceiling = settings.true_peak - AAC_MARGIN_DB
+    await _encode(ffmpeg, premixed, _gain_chain(gain, ceiling), dest)
     loudness = await measure_loudness(ffmpeg, dest)
-    if loudness.true_peak > settings.true_peak:
-        trim = loudness.true_peak - settings.true_peak + 0.2
-        await _encode(ffmpeg, premixed, f"{chain},volume=-{trim:.2f}dB", dest)
+    over = loudness.true_peak - settings.true_peak
+    short = settings.loudness - loudness.integrated  # the limiter takes some loudness away
+    if over > 0 or (gain and abs(short) > LOUDNESS_TOLERANCE):
+        if abs(short) > LOUDNESS_TOLERANCE:
+            gain += short
+        if over > 0:
+            ceiling -= over + 0.2
+        await _encode(ffmpeg, premixed, _gain_chain(gain, ceiling), dest)
         loudness = await measure_loudness(ffmpeg, dest)
     return loudness
+
+
+def _gain_chain(gain_db: float, ceiling_db: float) -> str:
+    limit = max(0.0625, 10 ** (ceiling_db / 20))  # alimiter's lowest limit
+    return f"volume={gain_db:.2f}dB,alimiter=limit={limit:.4f}:level=false:attack=5:release=50"
 
 
 async def _encode(ffmpeg: str, premixed: Path, chain: str, dest: Path) -> None:
