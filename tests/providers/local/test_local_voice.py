@@ -48,3 +48,16 @@ def test_local_and_sim_serve_narration(tmp_path: Path) -> None:
     registry = ProviderRegistry()
     assert {"local", "sim"} <= set(registry.names(Role.NARRATION))
     assert isinstance(registry.narrator(Settings(data_dir=tmp_path), "sim"), SimNarrationProvider)
+
+
+async def test_each_speaker_gets_a_voice_of_their_own(tmp_path: Path) -> None:
+    local = voice(tmp_path)
+    assert local.voice_for("", None) == "en"
+    assert local.voice_for("", "Keeper") == local.voice_for("", "Keeper") == "en+m3"
+    assert local.voice_for("", "Mara") == "en+f1"
+    assert local.voice_for("de+f2", "Mara") == "de+f2"  # a variant given by the user is kept
+    text = "Hold fast, the storm is coming."
+    plain = await local.speak(SpeechRequest(text, ""), tmp_path / "plain.wav")
+    spoken = await local.speak(SpeechRequest(text, "", speaker="Mara"), tmp_path / "mara.wav")
+    assert (tmp_path / "mara.wav").read_bytes() != (tmp_path / "plain.wav").read_bytes()
+    assert spoken.duration_seconds == pytest.approx(plain.duration_seconds, rel=0.2)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import ctypes
+import hashlib
 import threading
 import wave
 from array import array
@@ -37,10 +38,14 @@ class LocalVoiceOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     engine: str = ENGINE
+    # Each dialogue speaker gets one of these eSpeak variants (by a stable hash of the name), so
+    # two characters do not sound alike; the narrator keeps the plain voice.
+    speaker_variants: tuple[str, ...] = ("m3", "f2", "m1", "f4", "m7", "f1")
 
 
 class LocalNarrationProvider(NarrationProvider):
-    """eSpeak NG voices by name (`en`, `en-us`, `de`, `fr`...); speed scales 175 words/minute."""
+    """eSpeak NG voices by name (`en`, `en-us`, `de`, `en+f2`...); speed scales 175 words a
+    minute; dialogue speakers get a variant of the voice each."""
 
     provider_id = "local"
     default_voice = "en"
@@ -50,8 +55,17 @@ class LocalNarrationProvider(NarrationProvider):
         self.options = LocalVoiceOptions()
 
     async def speak(self, request: SpeechRequest, dest: Path) -> SpeechResult:
-        voice = request.voice or self.default_voice
+        voice = self.voice_for(request.voice, request.speaker)
         return await asyncio.to_thread(_speak, request.text, voice, request.speed, dest)
+
+    def voice_for(self, voice: str, speaker: str | None) -> str:
+        """The eSpeak voice name of a line: the narrator's plain, a speaker's with a variant."""
+        voice = voice or self.default_voice
+        if not speaker or "+" in voice:
+            return voice
+        variants = self.options.speaker_variants
+        index = int(hashlib.sha256(speaker.encode()).hexdigest(), 16) % len(variants)
+        return f"{voice}+{variants[index]}"
 
 
 class _Engine:
