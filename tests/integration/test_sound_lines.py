@@ -125,3 +125,20 @@ async def test_a_failed_call_is_in_the_ledger_and_a_file_made_before_a_crash_is_
     rows = await speak_lines(session, project, ctx, options)
     assert CountingVoice.calls == ["Hold fast!", "The light turns."]  # the first was adopted
     assert rows[0].file_path == name
+
+
+async def test_a_line_removed_from_the_storyboard_loses_its_row_not_its_file(
+    session: AsyncSession, settings: Settings
+) -> None:
+    project = await narrated_project(session, settings)
+    ctx = context(settings, project)
+    rows = await speak_lines(session, project, ctx, sound_options(project))
+    gone = ctx.storage.resolve(rows[0].file_path)
+    project.scenes[0].narration = ""
+    await session.commit()
+    project = await load_project(session, project.id)
+    rows = await speak_lines(session, project, ctx, sound_options(project))
+    assert [(r.scene_index, r.line_index) for r in rows] == [(1, 1), (2, 0)]
+    stored = list(await session.scalars(select(AudioArtifact.scene_index)))
+    assert sorted(stored) == [1, 2] and gone.is_file()  # the file is for `gc`
+    assert len(CountingVoice.calls) == 3

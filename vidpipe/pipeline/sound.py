@@ -227,7 +227,7 @@ async def speak_lines(
     wanted_keys = {(s.scene_index, s.line_index) for s in specs}
     for key, row in existing.items():
         if key not in wanted_keys:
-            await session.delete(row)  # its file stays until `gc`
+            project.audio.remove(row)  # the row goes (delete-orphan); its file stays until `gc`
     if not specs:
         await session.commit()
         return []
