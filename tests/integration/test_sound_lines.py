@@ -142,3 +142,11 @@ async def test_a_line_removed_from_the_storyboard_loses_its_row_not_its_file(
     stored = list(await session.scalars(select(AudioArtifact.scene_index)))
     assert sorted(stored) == [1, 2] and gone.is_file()  # the file is for `gc`
     assert len(CountingVoice.calls) == 3
+    from vidpipe.orchestrator.garbage import collect_garbage
+
+    music = ctx.storage.write_bytes("audio/music-abc.mp3", b"ID3")
+    project.sound_options = {**(project.sound_options or {}), "music": "audio/music-abc.mp3"}
+    await session.commit()
+    report = await collect_garbage(session, settings, dry_run=True)
+    assert report.files == [gone]  # not the lines in use, not the music bed
+    assert music.is_file()
