@@ -48,6 +48,15 @@ class Settings(BaseSettings):
     storyboard_provider: str = "local"
     image_provider: str = "local"
     video_provider: str = "local"
+    narration_provider: str = Field(
+        default="local", description="Who speaks narration and dialogue lines (text to speech)."
+    )
+    narration_voice: str = Field(
+        default="", description="The narration provider's voice name; empty: its default."
+    )
+    narration_speed: float = Field(
+        default=1.0, ge=0.5, le=2.0, description="Speaking speed; 1.0 is the voice's normal."
+    )
 
     google_base_url: str | None = None
     google_api_key: SecretStr | None = None

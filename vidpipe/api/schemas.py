@@ -73,7 +73,7 @@ class ResumeRequest(BaseModel):
 
 
 class PlannedItem(BaseModel):
-    kind: Literal["storyboard", "keyframe", "clip", "stitch"]
+    kind: Literal["storyboard", "keyframe", "clip", "narration", "stitch"]
     scene: int | None = Field(description="1-based scene number")
     position: Literal["start", "end"] | None
     reason: str
@@ -109,6 +109,9 @@ class PlanDocument(BaseModel):
         default_factory=list,
         description="How the run will go, in words (e.g. a video model without an end frame: "
         "each scene starts from the previous clip's last frame)",
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="E.g. a scene whose spoken lines run past its end"
     )
 
 

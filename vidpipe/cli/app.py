@@ -80,7 +80,13 @@ def generate(
     prompt: Annotated[str, typer.Argument(help="What the video is about.")],
     style: Annotated[str, typer.Option(help="Visual style.")] = "cinematic",
     aspect_ratio: Annotated[str, typer.Option(help="16:9, 9:16 or 1:1.")] = "16:9",
-    clip_duration: Annotated[float, typer.Option(help="Seconds per scene.")] = 4.0,
+    clip_duration: Annotated[
+        str,
+        typer.Option(
+            help="Seconds per scene, or 'auto': each scene as long as its spoken lines need "
+            "(at least 4 s)."
+        ),
+    ] = "4",
     scenes: Annotated[
         int | None, typer.Option(help="Number of scenes (1–20); default: the writer picks 3–5.")
     ] = None,
@@ -125,6 +131,15 @@ def generate(
         bool,
         typer.Option("--dialogue", help="Give scenes spoken lines for the characters."),
     ] = False,
+    subtitles: Annotated[
+        str, typer.Option(help="Subtitles of the spoken lines: off, soft (a track) or burn.")
+    ] = "off",
+    music: Annotated[
+        Path | None, typer.Option(help="A music bed (any audio ffmpeg reads), ducked under speech.")
+    ] = None,
+    loudness: Annotated[
+        float, typer.Option(help="Loudness target of the mix in LUFS (integrated).")
+    ] = -14.0,
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -132,16 +147,24 @@ def generate(
     from pydantic import ValidationError
 
     from vidpipe.orchestrator.projects import GenerateOptions, one_line
+    from vidpipe.orchestrator.sound import clip_duration_option
     from vidpipe.providers.registry import load_registry
 
     settings = settings_of(ctx)
     check_detach(settings, detach)
     try:
+        seconds, auto = clip_duration_option(clip_duration)
+    except BadInputError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    try:
         options = GenerateOptions(
             prompt=prompt,
             style=style,
             aspect_ratio=aspect_ratio,  # type: ignore[arg-type]
-            clip_duration=clip_duration,
+            clip_duration=seconds,
+            clip_duration_auto=auto,
+            subtitles=subtitles,  # type: ignore[arg-type]
+            loudness=loudness,
             scenes=scenes,
             resolution=resolution,  # type: ignore[arg-type]
             crossfade=crossfade,
@@ -163,7 +186,7 @@ def generate(
         from vidpipe.orchestrator.references import parse_option
 
         files = [parse_option(r) for r in reference or []]
-        checked = await check_generate(settings, registry, options, files)
+        checked = await check_generate(settings, registry, options, files, music=music)
         for warning in checked.warnings:
             stderr.print(f"warning: {warning}", markup=False, soft_wrap=True)
         if checked.estimate > 0 and not yes:

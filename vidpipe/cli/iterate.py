@@ -133,6 +133,8 @@ def _parse_edits(
     narration: str | None = None,
     dialogue: list[str] | None = None,
     sound: str | None = None,
+    subtitles: str | None = None,
+    loudness: float | None = None,
 ) -> Edits:
     """The edit flags as the one edit object; bad input raises BadInputError."""
     from pydantic import ValidationError
@@ -168,14 +170,16 @@ def _parse_edits(
             storyboard_model=models[0],
             image_model=models[1],
             video_model=models[2],
+            subtitles=subtitles,  # type: ignore[arg-type]
+            loudness=loudness,
         )
         project_edit.models()  # shut-down, unknown or role-mismatched ids: refused here
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        flags = {"takes": "--takes", "references": "--references"}
+        flags = {"takes": "--takes", "references": "--references", "subtitles": "--subtitles"}
         flags |= {"narration": "--narration", "dialogue": "--dialogue", "sound": "--sound"}
-        where = flags.get(where.split(".")[0], where)
+        where = (flags | {"loudness": "--loudness"}).get(where.split(".")[0], where)
         where = where if not where.endswith("_model") else "--" + where.replace("_", "-")
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
@@ -194,6 +198,18 @@ def _parse_edits(
     return Edits(
         scene_number=scene, scene_edit=scene_edit, project_edit=project_edit, storyboard=storyboard
     )
+
+
+def _music(path: Path | None) -> Any:
+    """`--music PATH` checked (readable audio) before anything is opened."""
+    if path is None:
+        return None
+    from vidpipe.orchestrator.sound import check_music
+
+    try:
+        return check_music(path)
+    except BadInputError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -274,6 +290,15 @@ def edit(
     narration: Narration = None,
     dialogue: Dialogue = None,
     sound: Sound = None,
+    subtitles: Annotated[
+        str | None, typer.Option(help="Subtitles: off, soft or burn (re-muxes only).")
+    ] = None,
+    music: Annotated[
+        Path | None, typer.Option(help="A new music bed (re-mixes only; clips are kept).")
+    ] = None,
+    loudness: Annotated[
+        float | None, typer.Option(help="A new loudness target in LUFS (re-mixes only).")
+    ] = None,
     add_reference: Annotated[
         list[str] | None,
         typer.Option(
@@ -296,8 +321,10 @@ def edit(
         clip_duration, style_guide_file, storyboard_file, references, takes,
         (storyboard_model, image_model, video_model),
         narration, dialogue, sound,
+        subtitles, loudness,
     )  # fmt: skip
     _reference_edits(edits, add_reference or [], remove_reference or [])
+    edits.music = _music(music)
     if edits.empty:
         raise fail("nothing to change: give --scene N with a text, or an option", EXIT_BAD_INPUT)
 

@@ -79,6 +79,8 @@ def show_project(console: Console, document: dict[str, Any]) -> None:
 def show_plan(console: Console, plan: dict[str, Any]) -> None:
     """What resume would make, one line each, and the total."""
     items = plan["items"]
+    for warning in plan.get("warnings", []):
+        console.print(f"warning: {warning}", markup=False, soft_wrap=True)
     if not items:
         console.print("plan: nothing to do; the project is up to date", markup=False)
         return

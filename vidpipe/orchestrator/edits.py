@@ -11,7 +11,7 @@ import os
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import delete, select
@@ -36,6 +36,7 @@ from vidpipe.orchestrator.references import (
 )
 from vidpipe.orchestrator.report import is_running
 from vidpipe.orchestrator.selection import find_take, select_clip_take, select_keyframe_take
+from vidpipe.orchestrator.sound import MusicFile, edit_sound, fork_sound
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
@@ -128,6 +129,13 @@ class ProjectEdit(BaseModel):
         description="Takes per clip for clips made from now on (each paid for; the best by "
         "fidelity is selected). Clips already made are kept.",
     )
+    subtitles: Literal["off", "soft", "burn"] | None = Field(
+        default=None, description="Subtitles in the MP4: off, soft (a track) or burn (re-mux)."
+    )
+    loudness: float | None = Field(
+        default=None, ge=-40, le=-5, description="Loudness target of the mix, LUFS (re-mix)."
+    )
+
     storyboard_model: str | None = Field(
         default=None, max_length=200, description="PROVIDER:MODEL that writes the storyboard."
     )
@@ -232,6 +240,7 @@ class Editor:
         check_only: bool = False,
         add_references: list[ReferenceSpec] | None = None,
         remove_references: list[str] | None = None,
+        music: MusicFile | None = None,
     ) -> Project:
         """Apply the edits; with `check_only`, only check them (raise or return, write nothing).
 
@@ -276,6 +285,7 @@ class Editor:
         if models:
             apply_models(project, models)
             providers = build_project_providers(self.registry, self.settings, project)
+        edit_sound(project, storage, project_edit, music)  # subtitles, loudness, music
         _apply_reference_edits(project, storage, add_references or [], remove_references or [])
         if storyboard is not None:
             _replace_storyboard(project, storyboard)
@@ -418,6 +428,7 @@ class Editor:
                 dialogue=list(scene.dialogue or []),
                 narration=scene.narration,
                 sound=scene.sound,
+                clip_duration=scene.clip_duration,
             )
             for keyframe in scene.keyframes:
                 copy.keyframes.append(_copy_keyframe(keyframe))
@@ -427,6 +438,7 @@ class Editor:
                 if scene.clip.file_path:
                     linked.add(scene.clip.file_path)
             self.session.add(copy)
+        linked |= fork_sound(original, twin, storage, self.session)  # lines, mix, music
         for relative in sorted(linked):
             _link(storage.resolve(relative), target.resolve(relative))
         takes = await self.session.scalars(select(Take).where(Take.project_id == original.id))
@@ -496,6 +508,7 @@ _FORKED_COLUMNS = (
     "style_guide",
     "wants_narration",
     "wants_dialogue",
+    "sound_options",
 )
 
 

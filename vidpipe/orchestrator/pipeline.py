@@ -46,6 +46,7 @@ from vidpipe.pipeline.keyframes import (
 )
 from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import to_describe
+from vidpipe.pipeline.sound import size_scenes_to_lines
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
 from vidpipe.pipeline.video_gen import clip_is_done, expected_clip_fingerprint, generate_videos
@@ -172,6 +173,8 @@ class _LeasedRun:
                     elif stage == "stitching" and _output_up_to_date(project, storage):
                         stage = "complete"  # e.g. a run after a crash that came after the stitch
                     else:
+                        if stage == "video_gen":  # after a review gate: clips not begun
+                            await size_scenes_to_lines(self.session, project, ctx)
                         await self._step(stage, project, ctx)
                         stage = STEP_TRANSITIONS[stage]
                     project = await load_project(session, self.project_id)
@@ -230,6 +233,7 @@ class _LeasedRun:
         Status stays `keyframing` until the last keyframe lands, then `video_gen` while the
         remaining clips finish (CORE-1: the earliest stage not yet finished).
         """
+        await size_scenes_to_lines(self.session, project, ctx)  # `--clip-duration auto`
         ctx.scenes_ready = SceneGate(open_all=False)
 
         async def keyframes_then_advance() -> None:

@@ -24,6 +24,7 @@ from vidpipe.orchestrator.references import (
     check_unique,
 )
 from vidpipe.orchestrator.report import is_running
+from vidpipe.orchestrator.sound import MusicFile, attach_music, new_sound_options
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
 from vidpipe.storage import ProjectStorage
@@ -71,6 +72,19 @@ class GenerateOptions(BaseModel):
         ge=1,
         le=MAX_TAKES,
         description="Takes per clip; the best by fidelity is selected. Each one is paid for.",
+    )
+    subtitles: Literal["off", "soft", "burn"] = Field(
+        default="off",
+        description="Subtitles of the spoken lines in the MP4: a soft track, burnt in, or none "
+        "(WebVTT and SRT files are written beside the video whenever lines are spoken).",
+    )
+    loudness: float = Field(
+        default=-14.0, ge=-40, le=-5, description="Loudness target of the mix, LUFS integrated."
+    )
+    clip_duration_auto: bool = Field(
+        default=False,
+        description="Size each scene's clip to its spoken lines (at least clip_duration, "
+        "rounded up to what the video model takes).",
     )
     references: list[ReferenceUse] = Field(
         default_factory=list,
@@ -143,6 +157,8 @@ FLAG_NAMES = {
     "video_model": "--video-model",
     "narration": "--narration",
     "dialogue": "--dialogue",
+    "subtitles": "--subtitles",
+    "loudness": "--loudness",
 }
 
 
@@ -261,8 +277,12 @@ async def create_project(
     options: GenerateOptions,
     estimated_cost: float | None = None,
     references: Sequence[ReferenceSpec] = (),
+    *,
+    providers: ProviderSet | None = None,
+    music: MusicFile | None = None,
 ) -> Project:
-    """The project row, with its reference images stored in its folder (checked beforehand)."""
+    """The project row, with its reference images and music stored in its folder (checked
+    beforehand)."""
     models = options_models(settings, options)
     project = Project(
         prompt=options.prompt,
@@ -287,13 +307,22 @@ async def create_project(
         wants_dialogue=options.dialogue,
         status="pending",
         references=[],
+        sound_options=new_sound_options(
+            settings,
+            subtitles=options.subtitles,
+            loudness=options.loudness,
+            auto_duration=options.clip_duration_auto,
+            providers=providers,
+        ).model_dump(mode="json"),
     )
     session.add(project)
-    if references:
+    if references or music is not None:
         await session.flush()  # the id names the folder
         storage = ProjectStorage(settings.projects_dir, project.id)
         for spec in references:
             attach(project, storage, spec)
+        if music is not None:
+            attach_music(project, storage, music)
     await session.commit()
     return project
 

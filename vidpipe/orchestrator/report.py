@@ -129,7 +129,31 @@ def project_document(
     document["missing_scenes"] = missing_scenes(project)
     document["runs"] = [_run(run) for run in project.runs]
     document["ledger"] = ledger_document(project)
+    document["sound"] = project.sound_options
+    document["audio"] = audio_documents(project, storage)
     return document
+
+
+def audio_documents(project: Project, storage: ProjectStorage) -> list[dict[str, Any]]:
+    """The spoken lines and the mix: files, placements, what made them, measured loudness."""
+    return [
+        {
+            "kind": row.kind,
+            "scene": row.scene_index + 1 if row.scene_index >= 0 else None,
+            "line": row.line_index,
+            "speaker": row.speaker,
+            "text": row.text,
+            "provider": row.provider,
+            "voice": row.voice,
+            "speed": row.speed,
+            "path": _path(storage, row.file_path),
+            "start_seconds": row.start_seconds,
+            "duration_seconds": row.duration_seconds,
+            "fingerprint": row.fingerprint,
+            "details": row.details,
+        }
+        for row in project.audio
+    ]
 
 
 def ledger_document(project: Project) -> dict[str, Any]:

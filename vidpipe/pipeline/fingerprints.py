@@ -16,7 +16,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from vidpipe.db.models import Project, Scene
+from vidpipe.db.models import Project, Scene, clip_seconds
 from vidpipe.pipeline.sound_fields import fingerprint_part
 from vidpipe.providers.base import Provider, VideoProvider, frame_size
 
@@ -86,7 +86,7 @@ def clip_fingerprint(
         scene.video_motion_prompt,
         start_hash,
         end_hash,
-        project.clip_duration,
+        clip_seconds(project, scene),
         frame_size(project.aspect_ratio, project.resolution),
         project.fps,
         project.style_guide,

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vidpipe.db.models import Keyframe, Project, Scene, VideoClip
+from vidpipe.db.models import Keyframe, Project, Scene, VideoClip, clip_seconds
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import (
     chain_keyframe,
@@ -20,7 +20,12 @@ from vidpipe.pipeline.keyframes import (
     first_stale_position,
 )
 from vidpipe.pipeline.references import reference_inputs
-from vidpipe.pipeline.stitcher import expected_output_fingerprint, output_is_current
+from vidpipe.pipeline.sound import has_sound, line_overruns, picture_name, planned_lines
+from vidpipe.pipeline.stitcher import (
+    expected_output_fingerprint,
+    output_is_current,
+    picture_fingerprint,
+)
 from vidpipe.pipeline.takes import REDO, takes_wanted
 from vidpipe.pipeline.video_gen import (
     SUBMITTING,
@@ -36,7 +41,7 @@ from vidpipe.storage import ProjectStorage
 class PlannedItem:
     """One artifact to make, with why and what it costs (scene numbers are 1-based)."""
 
-    kind: str  # "storyboard" | "keyframe" | "clip" | "stitch"
+    kind: str  # "storyboard" | "keyframe" | "clip" | "narration" | "stitch"
     scene: int | None
     position: str | None
     reason: str
@@ -58,6 +63,7 @@ class PlannedItem:
 class Plan:
     items: list[PlannedItem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the run will go, in words
+    warnings: list[str] = field(default_factory=list)  # e.g. lines longer than their scene
 
     @property
     def storyboard(self) -> bool:
@@ -103,11 +109,15 @@ class Plan:
         return not self.items
 
     def provider_calls(self) -> dict[str, int]:
-        return {
+        """Calls per role; `narration` only when lines are to be spoken (the shape of a plan
+        without sound is what it was before sound existed)."""
+        calls = {
             "storyboard": sum(1 for item in self.items if item.kind == "storyboard"),
             "image": len(self.keyframes),
             "video": sum(item.takes for item in self.items if item.kind == "clip"),
         }
+        spoken = sum(1 for item in self.items if item.kind == "narration")
+        return calls | {"narration": spoken} if spoken else calls
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -124,6 +134,7 @@ class Plan:
             "estimated_cost": self.estimated_cost,
             "items": [item.as_dict() for item in self.items],
             "notes": self.notes,
+            "warnings": self.warnings,
         }
 
 
@@ -157,6 +168,7 @@ def make_plan(
             redrawn.update({position, position + 1} - {0})
     for scene in scenes:
         number = scene.scene_index + 1
+        clip_cost = providers.video.estimate_cost(seconds=clip_seconds(project, scene))
         wanted = takes_wanted(project, scene.clip)
         video = providers.video_for(scene.scene_index)  # a scene may have its own model
         clip_cost = video.estimate_cost(seconds=project.clip_duration)
@@ -179,8 +191,14 @@ def make_plan(
         plan.items.append(_clip_item(number, reason, left, clip_cost, collecting=collecting))
         if chained:  # every later clip starts from this one's last frame: they follow
             redrawn.update(range(number + 1, len(scenes) + 1))
+    _plan_sound(plan, project, storage, providers)
     if plan.items or not output_is_current(project, storage):
-        plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
+        reason = "join the clips"
+        if not any(item.kind in ("keyframe", "clip") for item in plan.items) and _picture_made(
+            project, storage
+        ):
+            reason = "mix the sound and mux it (the clips are joined already)"
+        plan.items.append(PlannedItem("stitch", None, None, reason, 0.0))
     plan.items[:0] = _descriptions(describe, providers)  # a description changes no video
     return plan
 
@@ -191,6 +209,30 @@ START_FRAME_ONLY = (
     "scene starts from the previous clip's real last frame (seamless cuts; scenes one after "
     "another)"
 )
+
+
+def _picture_made(project: Project, storage: ProjectStorage) -> bool:
+    """The joined clips of the current clips exist (a sound change only re-mixes)."""
+    if not has_sound(project):
+        return False
+    return storage.resolve(picture_name(picture_fingerprint(project))).is_file()
+
+
+def _plan_sound(
+    plan: Plan, project: Project, storage: ProjectStorage, providers: ProviderSet
+) -> None:
+    """Lines to speak (one call each) and lines longer than their scene."""
+    narrator = providers.narration
+    cost = narrator.estimate_cost(calls=1) if narrator is not None else 0.0
+    for spec in planned_lines(project, storage, narrator):
+        what = "narration" if spec.line_index == 0 else f"dialogue line {spec.line_index}"
+        plan.items.append(
+            PlannedItem("narration", spec.scene_index + 1, None, f"speak the {what}", cost)
+        )
+    for scene_index, seconds in sorted(line_overruns(project).items()):
+        plan.warnings.append(
+            f"scene {scene_index + 1}: its spoken lines run {seconds:g} s past the scene's end"
+        )
 
 
 def _descriptions(names: Sequence[str], providers: ProviderSet) -> list[PlannedItem]:

@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from vidpipe.db.models import Project, Scene, Take, VideoClip, keyframe_of, utcnow
+from vidpipe.db.models import Project, Scene, Take, VideoClip, clip_seconds, keyframe_of, utcnow
 from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
 from vidpipe.media.clipcheck import UnusableClipError, check_clip
 from vidpipe.media.probe import MediaReadError, is_playable_video
@@ -396,7 +396,7 @@ async def _make_take(
                 content_hash=content_hash,
                 provider=provider.provider_id,
                 model=model_key_of(provider),
-                cost=provider.estimate_cost(seconds=project.clip_duration),
+                cost=provider.estimate_cost(seconds=clip_seconds(project, scene)),
                 direction=clip.direction,
                 fidelity=score,
                 duration_seconds=info.duration,
@@ -456,7 +456,7 @@ async def _submit(
             provider,
             send,
             step=STEP,
-            cost=provider.estimate_cost(seconds=project.clip_duration),
+            cost=provider.estimate_cost(seconds=clip_seconds(project, scene)),
             detail=f"scene {request.scene_index} clip",
         )
     except Exception as exc:
@@ -521,7 +521,7 @@ def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoReque
         motion_prompt=with_direction(scene.video_motion_prompt, direction),
         start_image=ctx.storage.resolve(start.file_path),
         end_image=ctx.storage.resolve(end.file_path),
-        duration=project.clip_duration,
+        duration=clip_seconds(project, scene),
         width=width,
         height=height,
         aspect_ratio=project.aspect_ratio,

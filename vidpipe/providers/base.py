@@ -270,6 +270,11 @@ class VideoProvider(Provider):
         (combinations, e.g. 1080p only at 8 s); None when it can. Checked before any call."""
         return None
 
+    def makes_speech(self) -> bool:
+        """True when its clips carry the scenes' dialogue, spoken by the model (native audio):
+        the narration voice then leaves dialogue lines to it."""
+        return False
+
     def new_operation_id(self) -> str | None:
         """A client-chosen id for the next submission, committed before it is sent, so a lost
         answer can be looked up instead of paid twice; None when the service chooses ids."""
@@ -356,6 +361,7 @@ class ProviderSet:
     storyboard: StoryboardProvider
     image: ImageProvider
     video: VideoProvider
+    narration: NarrationProvider | None = None  # built when the project speaks lines
     extra: dict[str, object] = field(default_factory=dict)
     scene_video: dict[int, VideoProvider] = field(default_factory=dict)
 
