@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
@@ -170,6 +171,7 @@ class Editor:
         project, providers, storage = await self.open(project_id)
         if expected_version is not None and expected_version != project.storyboard_version:
             raise StoryboardChangedError(project.storyboard_version)
+        expected = project.storyboard_version  # the write below is conditional on it
         scenes = list(project.scenes)
         if scene_edit is not None and scene_edit.model_dump(exclude_none=True):
             scene = _scene(scenes, scene_number)
@@ -210,7 +212,27 @@ class Editor:
                     Take.project_id == project.id, Take.scene_index >= len(storyboard.scenes)
                 )
             )
-        return await self._settle(project, providers, storage)
+        return await self._settle(project, providers, storage, expected=expected)
+
+    async def _claim_version(self, project: Project, expected: int) -> None:
+        """Move the storyboard version from `expected` to the next one, in the database and only
+        if it is still `expected`: of edits made against one version exactly one wins (the row
+        lock, or SQLite's one writer, orders them); the others are refused and write nothing."""
+        project_id = project.id
+        with self.session.no_autoflush:  # first write of the transaction: take the row first
+            result = await self.session.execute(
+                update(Project)
+                .where(Project.id == project_id, Project.storyboard_version == expected)
+                .values(storyboard_version=expected + 1)
+                .execution_options(synchronize_session=False)
+            )
+        if result.rowcount != 1:
+            await self.session.rollback()
+            now = await self.session.scalar(
+                select(Project.storyboard_version).where(Project.id == project_id)
+            )
+            raise StoryboardChangedError(now if now is not None else expected)
+        set_committed_value(project, "storyboard_version", expected + 1)
 
     async def _settle(
         self,
@@ -218,12 +240,13 @@ class Editor:
         providers: ProviderSet,
         storage: ProjectStorage,
         *,
+        expected: int,
         bump: bool = True,
     ) -> Project:
-        """Bump the storyboard version (an edit) and move the status back to the earliest
-        stale stage."""
+        """Bump the storyboard version (an edit; refused when another edit won meanwhile) and
+        move the status back to the earliest stale stage."""
         if bump:
-            project.storyboard_version += 1
+            await self._claim_version(project, expected)
         await self.session.flush()
         project = await load_project(self.session, project.id)
         await adopt_cached_descriptions(self.session, project)  # free; only new images are paid
@@ -249,6 +272,7 @@ class Editor:
         `takes` new takes of which the best by fidelity is selected."""
         check_takes(takes, slot)
         project, providers, storage = await self.open(project_id)
+        expected = project.storyboard_version
         scene = _scene(list(project.scenes), scene_number)
         if slot == "start" and scene.scene_index > 0:
             raise BadInputError(
@@ -267,7 +291,7 @@ class Editor:
                 raise BadInputError(f"scene {scene_number} has no {slot} frame yet; resume it")
             keyframe.fingerprint = REDO
             scene.frame_direction = f"{slot}:{direction}" if direction else None
-        return await self._settle(project, providers, storage)
+        return await self._settle(project, providers, storage, expected=expected)
 
     async def select(
         self, project_id: uuid.UUID, scene_number: int, number: int, slot: str = "clip"
@@ -283,7 +307,9 @@ class Editor:
             await self.session.commit()
             return await load_project(self.session, project.id)
         await select_keyframe_take(self.session, project, scene, take, storage, providers)
-        return await self._settle(project, providers, storage, bump=False)
+        return await self._settle(
+            project, providers, storage, expected=project.storyboard_version, bump=False
+        )
 
     async def fork(self, project_id: uuid.UUID) -> Project:
         """A new project with the same storyboard, options and artifacts; its files are hard links
@@ -333,7 +359,7 @@ class Editor:
             )
         await self.session.flush()
         twin = await load_project(self.session, twin.id)
-        return await self._settle(twin, providers, target)
+        return await self._settle(twin, providers, target, expected=twin.storyboard_version)
 
 
 def check_takes(takes: int | None, slot: str = "clip") -> None:
@@ -350,7 +376,9 @@ class StoryboardChangedError(BadInputError):
     """The storyboard changed since it was read (If-Match)."""
 
     def __init__(self, version: int) -> None:
-        super().__init__(f"the storyboard changed meanwhile (now version {version}); reload it")
+        super().__init__(
+            f"the storyboard changed elsewhere (now version {version}); reload it and edit again"
+        )
         self.version = version
 
 
