@@ -97,7 +97,8 @@ async def test_a_motion_edit_remakes_one_clip_and_select_restores_the_original(
         project_id, scene_number=3, scene_edit=SceneEdit(video_motion_prompt="a slow dolly in")
     )
     project = await load_project(session, project_id)
-    assert project.status == "video_gen"  # back to the earliest stage with stale work (CORE-1)
+    # idle and stale: out of date from the earliest stage with stale work, not "running" it
+    assert (project.status, project.stale_stage) == ("out_of_date", "video_gen")
     plan = (await plan_project(session, project_id, settings=settings)).as_dict()
     assert (plan["clips"], plan["keyframes"], plan["stitch"]) == ([3], [], True)
     assert plan["provider_calls"] == {"storyboard": 0, "image": 0, "video": 1}
@@ -248,7 +249,9 @@ async def test_stop_from_another_session_stops_the_run_and_resume_completes(
     with pytest.raises(StoppedByUserError):
         await asyncio.wait_for(run, timeout=30)
     project = await load_project(session, project_id)
-    assert project.status == "failed" and "stopped by the user" in (project.error_message or "")
+    # a stop is an outcome: `stopped` (resumable), no error, the run `stopped`
+    assert project.status == "stopped" and project.error_message is None
+    assert project.runs[-1].status == "stopped" and project.runs[-1].error is None
     assert (await run_pipeline(session, project_id, settings=settings)).status == "complete"
 
 

@@ -26,6 +26,8 @@ ProjectStatus = Literal[
     "complete",
     "failed",
     "paused",
+    "stopped",
+    "out_of_date",
 ]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
@@ -186,6 +188,15 @@ class ProjectSummary(_Document):
     crossfade: float
     output_path: str | None
     error_message: str | None
+    stale_stage: str | None = Field(
+        default=None,
+        description="For `out_of_date` (idle, changed since it was made): the earliest stage "
+        "`resume` redoes.",
+    )
+    note: str | None = Field(
+        default=None,
+        description="What a resting status means and what continues it (`stopped`, `out_of_date`).",
+    )
     created_at: Timestamp | None
     updated_at: Timestamp | None
     status_url: str

@@ -216,7 +216,7 @@ async def _run(
     """Run the pipeline with progress; print the outcome; return the exit code."""
     from vidpipe.cli.progress import make_progress
     from vidpipe.db.queries import load_project
-    from vidpipe.orchestrator.pipeline import run_pipeline
+    from vidpipe.orchestrator.pipeline import StoppedByUserError, run_pipeline
     from vidpipe.orchestrator.report import project_document
     from vidpipe.storage import ProjectStorage
 
@@ -233,12 +233,16 @@ async def _run(
         code = EXIT_OK
     except (BadInputError, ProjectBusyError):
         raise  # refused before anything ran: one line, nothing changed
+    except StoppedByUserError as stop:  # an outcome the user asked for, not an error
+        code = EXIT_INTERRUPTED
+        if progress is None:  # the progress display has said it already
+            stderr.print(str(stop), markup=False, soft_wrap=True)
     except Exception:
         code = EXIT_FAILED
     project = await load_project(session, project_id)
     document = project_document(project, storage)
     show_document(document, json_output)
-    if code != EXIT_OK:
+    if code == EXIT_FAILED:
         stderr.print(
             f"error: project {project_id} failed: {project.error_message}\n"
             f"fix the cause, then run: vidpipe resume {project_id}",
@@ -407,17 +411,15 @@ def _confirm_plan(cost: float, resubmissions: list[int]) -> None:
 @app.command()
 def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
     """One project: status, scenes, clips, runs, error."""
-    from vidpipe.db.queries import load_project, resolve_project_id
-    from vidpipe.orchestrator.report import project_document
-    from vidpipe.storage import ProjectStorage
+    from vidpipe.db.queries import resolve_project_id
+    from vidpipe.orchestrator.status import status_document
 
     settings = _settings(ctx)
 
     async def work(invocation: Invocation) -> int:
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            found = await load_project(session, project_id)
-            document = project_document(found, ProjectStorage(settings.projects_dir, project_id))
+            document = await status_document(session, project_id, settings)
         show_document(document, json_output)
         return EXIT_OK
 

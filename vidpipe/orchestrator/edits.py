@@ -87,6 +87,20 @@ STAGE_OF_KIND = {
 }
 
 
+def mark_out_of_date(project: Project, stage: str | None) -> None:
+    """After an edit: an idle project with work to redo is `out_of_date` from `stage` (never a
+    working status: nothing runs it, and no runner takes it over by itself). A project at a
+    review gate stays `paused`; one with nothing to redo keeps its status, but a stopped or failed
+    one whose outputs are all current again is `out_of_date` from the stitch (resume finishes)."""
+    project.stale_stage = stage
+    if stage is not None:
+        project.error_message = None
+        if project.status != "paused":
+            project.status = "out_of_date"
+    elif project.status not in ("complete", "pending", "paused"):
+        project.status, project.stale_stage = "out_of_date", "stitching"
+
+
 def storyboard_document(project: Project) -> dict[str, Any]:
     """The storyboard as `vidpipe storyboard` prints it and `edit --storyboard-file` takes it."""
     return {
@@ -252,11 +266,7 @@ class Editor:
         await adopt_cached_descriptions(self.session, project)  # free; only new images are paid
         describe = [r.name for r in await to_describe(self.session, project, providers.storyboard)]
         plan = make_plan(project, storage, providers, describe)
-        if not plan.empty:
-            project.status = STAGE_OF_KIND[plan.items[0].kind]
-            project.error_message = None
-        elif project.status not in ("complete", "pending", "paused"):
-            project.status = "stitching"
+        mark_out_of_date(project, STAGE_OF_KIND[plan.items[0].kind] if not plan.empty else None)
         await self.session.commit()
         return await load_project(self.session, project.id)
 

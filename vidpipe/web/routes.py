@@ -48,6 +48,7 @@ from vidpipe.web.security import (
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(when=views.when, seconds=views.seconds, money=views.money)
+templates.env.globals["stage_names"] = views.STAGE_LABELS
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 24
