@@ -114,7 +114,7 @@ class LedgerAttempt(BaseModel):
     provider: str
     detail: str
     request: str
-    status: Literal["sent", "ok", "failed", "refused", "unknown"]
+    status: Literal["sent", "ok", "failed", "refused", "unknown", "reused"]
     cost: float
     created_at: str | None
     note: str | None

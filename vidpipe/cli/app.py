@@ -212,8 +212,11 @@ async def _run(
     project_id: uuid.UUID,
     json_output: bool,
     registry: ProviderRegistry,
+    approved: list[int] | None = None,
 ) -> int:
-    """Run the pipeline with progress; print the outcome; return the exit code."""
+    """Run the pipeline with progress; print the outcome; return the exit code. `approved`:
+    scenes whose unanswered submission this run was allowed to send again (said in the output,
+    JSON too, since they may be billed twice)."""
     from vidpipe.cli.progress import make_progress
     from vidpipe.db.queries import load_project
     from vidpipe.orchestrator.pipeline import StoppedByUserError, run_pipeline
@@ -241,6 +244,15 @@ async def _run(
         code = EXIT_FAILED
     project = await load_project(session, project_id)
     document = project_document(project, storage)
+    if approved:
+        document["approved_resubmissions"] = approved
+        if not json_output:
+            stderr.print(
+                f"approved: sent again the clip of scene(s) {', '.join(map(str, approved))} "
+                "whose earlier submission got no answer (may be billed twice)",
+                markup=False,
+                soft_wrap=True,
+            )
     show_document(document, json_output)
     if code == EXIT_FAILED:
         stderr.print(
@@ -347,7 +359,9 @@ async def bring_up_to_date(
         await approve_resubmissions(session, project_id)
     if detach:
         return await _enqueue(session, settings, project_id, json_output)
-    return await _run(session, settings, project_id, json_output, registry)
+    return await _run(
+        session, settings, project_id, json_output, registry, approved=plan.resubmissions
+    )
 
 
 def _check_detach(settings: Settings, detach: bool) -> None:

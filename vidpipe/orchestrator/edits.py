@@ -32,6 +32,7 @@ from vidpipe.orchestrator.report import is_running
 from vidpipe.orchestrator.selection import find_take, select_clip_take, select_keyframe_take
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
+from vidpipe.pipeline.reuse import project_takes
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
 from vidpipe.pipeline.takes import MAX_TAKES, REDO
 from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, StyleGuide
@@ -205,6 +206,11 @@ class Editor:
         if check_only:  # open() may have adopted legacy fingerprints in memory: drop them
             await self.session.rollback()
             return project
+        raised = (
+            project_edit is not None
+            and project_edit.takes is not None
+            and project_edit.takes > (project.takes_per_clip or 1)
+        )
         # everything checked: now write
         if scene_edit is not None:
             for name, value in scene_edit.model_dump(exclude_none=True).items():
@@ -226,7 +232,9 @@ class Editor:
                     Take.project_id == project.id, Take.scene_index >= len(storyboard.scenes)
                 )
             )
-        return await self._settle(project, providers, storage, expected=expected)
+        return await self._settle(
+            project, providers, storage, expected=expected, takes_raised=raised
+        )
 
     async def _claim_version(self, project: Project, expected: int) -> None:
         """Move the storyboard version from `expected` to the next one, in the database and only
@@ -248,6 +256,21 @@ class Editor:
             raise StoryboardChangedError(now if now is not None else expected)
         set_committed_value(project, "storyboard_version", expected + 1)
 
+    async def _check_budget(self, project: Project, planned: float) -> None:
+        """A raised `--takes K` is paid for by the next resume: refuse it now (nothing written)
+        when that resume could not fit the budget, instead of failing then."""
+        from vidpipe.pipeline.context import spent_so_far
+
+        project_id, limit, wanted = project.id, project.max_cost or 0.0, project.takes_per_clip
+        spent = await spent_so_far(self.session, project_id)
+        if spent + planned > limit + 1e-9:
+            await self.session.rollback()
+            raise BadInputError(
+                f"invalid --takes: {wanted} takes per clip make the plan cost ${planned:.2f}; "
+                f"with ${spent:.2f} spent that is over the budget of ${limit:.2f}. Raise the "
+                f"budget (vidpipe resume {project_id} --max-cost N) or ask for fewer takes"
+            )
+
     async def _settle(
         self,
         project: Project,
@@ -256,6 +279,7 @@ class Editor:
         *,
         expected: int,
         bump: bool = True,
+        takes_raised: bool = False,
     ) -> Project:
         """Bump the storyboard version (an edit; refused when another edit won meanwhile) and
         move the status back to the earliest stale stage."""
@@ -265,7 +289,10 @@ class Editor:
         project = await load_project(self.session, project.id)
         await adopt_cached_descriptions(self.session, project)  # free; only new images are paid
         describe = [r.name for r in await to_describe(self.session, project, providers.storyboard)]
-        plan = make_plan(project, storage, providers, describe)
+        takes = await project_takes(self.session, project.id)
+        plan = make_plan(project, storage, providers, describe, takes)
+        if takes_raised and project.max_cost is not None:
+            await self._check_budget(project, plan.estimated_cost)
         mark_out_of_date(project, STAGE_OF_KIND[plan.items[0].kind] if not plan.empty else None)
         await self.session.commit()
         return await load_project(self.session, project.id)

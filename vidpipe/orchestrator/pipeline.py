@@ -41,6 +41,7 @@ from vidpipe.pipeline.context import (
 from vidpipe.pipeline.keyframes import first_stale_position, generate_keyframes
 from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import to_describe
+from vidpipe.pipeline.reuse import apply_reuse, project_takes
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
 from vidpipe.pipeline.video_gen import clip_is_done, expected_clip_fingerprint, generate_videos
@@ -145,7 +146,16 @@ class _LeasedRun:
         assert run_id is not None
         adopt_legacy_fingerprints(project, storage, ctx.providers)
         project.stop_requested_at = None  # a stop asked of an earlier run is spent
+        reused = await apply_reuse(session, project, storage, ctx.providers, run_id)
         await session.commit()
+        if reused:  # rows were re-pointed: read them back as they are now
+            project = await load_project(session, self.project_id)
+            log.info(
+                "project %s: reused %d identical take(s) instead of buying them again",
+                self.project_id,
+                len(reused),
+                extra={"project_id": str(self.project_id)},
+            )
         due = bool(await to_describe(session, project, ctx.providers.storyboard))
         done = completed_steps(project, storage, ctx.providers, descriptions_due=due)
         stage = get_resume_step(project.status, done)
@@ -445,7 +455,8 @@ async def plan_loaded_project(
     )
     describe = [ref.name for ref in await to_describe(session, project, providers.storyboard)]
     storage = ProjectStorage(settings.projects_dir, project.id)
-    return make_plan(project, storage, providers, describe)
+    takes = await project_takes(session, project.id)
+    return make_plan(project, storage, providers, describe, takes)
 
 
 async def restitch_project(

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.db.models import Keyframe, Project, Scene, Take, keyframe_of
-from vidpipe.pipeline.context import PipelineContext, ProgressEvent
+from vidpipe.db.models import Keyframe, Project, ProviderCall, Scene, Take, keyframe_of
+from vidpipe.pipeline.context import PipelineContext, ProgressEvent, settle_ok
 from vidpipe.pipeline.fingerprints import bytes_hash, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.references import reference_images, reference_inputs
 from vidpipe.pipeline.takes import REDO, next_take_number, split_direction, with_direction
@@ -161,6 +161,7 @@ async def _draw(
             return await provider.generate_image(request)
         return await provider.generate_image(request, operation_id=request_id)  # type: ignore[call-arg]
 
+    held: list[ProviderCall] = []  # its ledger row: settled `ok` in the commit of its rows
     png = await ctx.paid(
         session,
         project,
@@ -169,6 +170,7 @@ async def _draw(
         step=STEP,
         cost=cost,
         detail=f"scene {scene.scene_index} {slot} frame",
+        settle_with=held,
     )
     async with ctx.db_lock:
         take = await next_take_number(session, project.id, scene.scene_index, slot)
@@ -192,6 +194,7 @@ async def _draw(
         if direction is not None:
             scene.frame_direction = None  # used by this take only
         scene.pending_frame_request = None
+        settle_ok(held)  # the image, its rows and its ledger settlement: one commit
         session.add(
             Take(
                 project_id=project.id,
