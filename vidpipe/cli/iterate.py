@@ -340,9 +340,18 @@ def select_take(
     start_frame: Annotated[
         bool, typer.Option("--start-frame", help="Select a start-frame take (scene 1).")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Keep a clip take made from other frames or options; the project goes out of "
+            "date and `resume` remakes the clip.",
+        ),
+    ] = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Switch a scene to another clip take and re-stitch; generates nothing. With --end-frame
+    """Switch a scene to another clip take and re-stitch; generates nothing. A clip take made
+    from other frames or options than those in use is refused (--force keeps it). With --end-frame
     or --start-frame, another keyframe take: what was made from it is selected again where it
     exists, the rest becomes stale (`vidpipe plan`, then `resume`)."""
     settings = _settings(ctx)
@@ -359,7 +368,9 @@ def select_take(
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            found = await _editor(settings, session).select(project_id, scene, take, slot)
+            found = await _editor(settings, session).select(
+                project_id, scene, take, slot, force=force
+            )
             plan = await plan_project(session, project_id, settings=settings)
             if [item.kind for item in plan.items] == ["stitch"]:
                 found = await restitch_project(session, project_id, settings=settings)

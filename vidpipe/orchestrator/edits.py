@@ -29,7 +29,14 @@ from vidpipe.orchestrator.references import (
     drop_from_scenes,
 )
 from vidpipe.orchestrator.report import is_running
-from vidpipe.orchestrator.selection import find_take, select_clip_take, select_keyframe_take
+from vidpipe.orchestrator.selection import (
+    TakeDoesNotFitError,
+    check_clip_take,
+    find_take,
+    restore_prompt,
+    select_clip_take,
+    select_keyframe_take,
+)
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
 from vidpipe.pipeline.reuse import project_takes
@@ -331,22 +338,46 @@ class Editor:
         return await self._settle(project, providers, storage, expected=expected)
 
     async def select(
-        self, project_id: uuid.UUID, scene_number: int, number: int, slot: str = "clip"
+        self,
+        project_id: uuid.UUID,
+        scene_number: int,
+        number: int,
+        slot: str = "clip",
+        *,
+        force: bool = False,
     ) -> Project:
-        """Point a scene's clip (or `end` / `start` frame) at take `number`. A clip: the caller
-        re-stitches (nothing is generated). A frame: what was made from it is selected again
-        where a take of it exists; the rest is stale, and the status moves back (plan shows it)."""
+        """Point a scene's clip (or `end` / `start` frame) at take `number`. A clip: refused when
+        it was made from other frames or options than those in use (`force` keeps it, and the
+        project goes out of date); else the caller re-stitches (nothing is generated). A frame:
+        what was made from it is selected again where a take of it exists; the rest is stale,
+        and the status moves back (plan shows it). The prompt a take was made with comes back
+        into the storyboard (one version bump), so text and picture agree."""
         project, providers, storage = await self.open(project_id)
-        scene = _scene(list(project.scenes), scene_number)
+        expected = project.storyboard_version
+        scenes = list(project.scenes)
+        scene = _scene(scenes, scene_number)
         take = await find_take(self.session, project, storage, scene, slot, number)
         if slot == "clip":
+            takes = await project_takes(self.session, project.id)
+            try:
+                check_clip_take(project, scene, take, takes)
+                fits = True
+            except TakeDoesNotFitError:
+                if not force:
+                    raise
+                fits = False
+            bump = restore_prompt(scenes, scene, take)
             select_clip_take(project, scene, take, storage, providers)
-            await self.session.commit()
-            return await load_project(self.session, project.id)
+            if not fits:  # kept as it is: stale against the frames and options in use
+                assert scene.clip is not None
+                scene.clip.fingerprint = take.fingerprint
+            if not bump and fits:
+                await self.session.commit()
+                return await load_project(self.session, project.id)
+            return await self._settle(project, providers, storage, expected=expected, bump=bump)
+        bump = restore_prompt(scenes, scene, take)
         await select_keyframe_take(self.session, project, scene, take, storage, providers)
-        return await self._settle(
-            project, providers, storage, expected=project.storyboard_version, bump=False
-        )
+        return await self._settle(project, providers, storage, expected=expected, bump=bump)
 
     async def fork(self, project_id: uuid.UUID) -> Project:
         """A new project with the same storyboard, options and artifacts; its files are hard links
@@ -535,6 +566,8 @@ def _copy_take(take: Take, project_id: uuid.UUID) -> Take:
         duration_seconds=take.duration_seconds,
         has_audio=take.has_audio,
         created_at=take.created_at,
+        prompt=take.prompt,
+        made_from=take.made_from,
     )
 
 

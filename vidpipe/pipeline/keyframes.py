@@ -207,6 +207,7 @@ async def _draw(
                 provider=provider.provider_id,
                 cost=cost,
                 direction=direction,
+                prompt=prompt,
             )
         )
         await session.commit()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -280,6 +281,19 @@ async def _finish_round(
         await session.commit()
 
 
+def made_from(project: Project, scene: Scene) -> dict[str, Any]:
+    """What a clip take is made from, kept with it so `select` can tell whether it still fits
+    the frames and options in use."""
+    start, end = keyframe_of(scene, "start"), keyframe_of(scene, "end")
+    return {
+        "start": start.content_hash if start is not None else None,
+        "end": end.content_hash if end is not None else None,
+        "duration": project.clip_duration,
+        "size": list(frame_size(project.aspect_ratio, project.resolution)),
+        "fps": project.fps,
+    }
+
+
 async def _make_take(
     session: AsyncSession, project: Project, scene: Scene, ctx: PipelineContext
 ) -> None:
@@ -343,6 +357,8 @@ async def _make_take(
                 fidelity=score,
                 duration_seconds=info.duration,
                 has_audio=info.has_audio,
+                prompt=scene.video_motion_prompt,
+                made_from=made_from(project, scene),
             )
         )
         clip.round_takes = [*(clip.round_takes or []), clip.take]

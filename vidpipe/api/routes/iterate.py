@@ -284,10 +284,19 @@ async def select_take(
         Literal["clip", "end_frame", "start_frame"],
         Query(description="Which take: the clip's (default) or a keyframe's."),
     ] = "clip",
+    force: Annotated[
+        bool,
+        Query(
+            description="Keep a clip take made from other frames or options than those in use "
+            "(refused with 422 otherwise); the project goes out of date."
+        ),
+    ] = False,
 ) -> dict[str, Any]:
     actions.refuse_if_running(project, runner)
     with conflicts():
-        await editor(session, settings, registry).select(project.id, scene, take, SLOTS[slot])
+        await editor(session, settings, registry).select(
+            project.id, scene, take, SLOTS[slot], force=force
+        )
     plan = await plan_project(session, project.id, settings=settings, registry=registry)
     if [item.kind for item in plan.items] == ["stitch"]:
         fresh = await load_project(session, project.id)
