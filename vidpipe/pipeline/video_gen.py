@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 from pathlib import Path
 from typing import Any
 
@@ -314,6 +315,7 @@ async def _make_take(
     if clip.status not in ("submitted", "complete") or clip.operation_id is None:
         if not await _submit(session, project, scene, request, ctx):
             return
+        request = _request(project, scene, ctx)  # with the take number it was given
     relative = ctx.storage.clip_name(index, clip.take)
     progress(0.0)
     assert clip.operation_id is not None
@@ -398,6 +400,7 @@ async def _submit(
         chosen = clip.operation_id if reuse else provider.new_operation_id()
         if not reuse:
             clip.take = await next_take_number(session, project.id, scene.scene_index, "clip")
+        request = dataclasses.replace(request, take=clip.take)
         clip.fingerprint = expected_clip_fingerprint(project, scene, ctx.storage, provider)
         clip.operation_id, clip.status, clip.error_message = chosen, SUBMITTING, None
         await session.commit()
@@ -483,4 +486,5 @@ def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoReque
         fps=project.fps,
         scene_index=scene.scene_index,
         style_guide=StyleGuide.model_validate(project.style_guide),
+        take=scene.clip.take if scene.clip is not None else 1,
     )

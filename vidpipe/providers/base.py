@@ -143,6 +143,7 @@ class VideoRequest:
     fps: int
     scene_index: int
     style_guide: StyleGuide | None = None
+    take: int = 1  # which take of the scene's clip this is (a provider may vary takes by it)
 
 
 @dataclass
