@@ -14,7 +14,7 @@ import time
 import uuid
 from typing import Any
 
-from fake_google import Recorded, storyboard_for
+from fake_google import Recorded, fill_references, storyboard_for
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -25,6 +25,7 @@ class FakeOpenAI:
     def __init__(self, *, api_key: str = "sk-test-openai", schemas: bool = True) -> None:
         self.api_key = api_key
         self.schemas = schemas
+        self.stray_reference: str | None = None  # see fake_google.fill_references
         self.requests: list[Recorded] = []
         self.faults: list[Any] = []
         self._lock = threading.Lock()
@@ -114,7 +115,10 @@ class FakeOpenAI:
         elif fault == "filtered":
             content, finish = "", "content_filter"
         else:
-            story = storyboard_for(user)
+            schema = response_format.get("json_schema", {}).get("schema")
+            story = fill_references(storyboard_for(user), schema, self.stray_reference)
+            if isinstance(story, str):
+                return _error(400, story, None)
             content = json.dumps(story if kind == "json_schema" else {"storyboard": story})
         return _completion(body, content, finish)
 

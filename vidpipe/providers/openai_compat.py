@@ -125,7 +125,7 @@ class OpenAIStoryboardProvider(StoryboardProvider):
         return self._endpoint() not in _SCHEMA_REFUSED
 
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
-        schema = storyboard_schema(request.scene_count)
+        schema = storyboard_schema(request.scene_count, [n.name for n in request.references])
         user = user_prompt(request)
 
         async def attempt(temperature: float) -> str | None:

@@ -47,7 +47,7 @@ class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
         )
 
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
-        schema = storyboard_schema(request.scene_count)
+        schema = storyboard_schema(request.scene_count, [n.name for n in request.references])
         prompt = user_prompt(request)
 
         async def attempt(temperature: float) -> str | None:
