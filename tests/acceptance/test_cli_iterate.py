@@ -156,3 +156,16 @@ def test_stop_from_a_second_process_then_resume_completes(
     resumed = vidpipe("resume", project_id, "--yes", "--json")
     assert resumed.returncode == 0, resumed.stderr
     assert document(resumed)["status"] == "complete"
+
+
+def test_select_on_a_complete_project_does_not_say_it_runs_itself(
+    vidpipe, project: tuple[str, Path]
+) -> None:
+    project_id, _ = project
+    redone = vidpipe("redo", project_id, "--scene", "1", "--clip", "--yes", "--json")
+    assert redone.returncode == 0, redone.stderr
+    chosen = vidpipe("select", project_id, "--scene", "1", "--take", "1")
+    assert chosen.returncode == 0, chosen.stderr
+    assert "run by" not in chosen.stdout and "complete" in chosen.stdout
+    shown = document(vidpipe("status", project_id, "--json"))
+    assert shown["runner"] is None and shown["scenes"][0]["clip_take"] == 1

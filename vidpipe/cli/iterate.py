@@ -498,6 +498,8 @@ def gc(
         for path in report.files:
             stdout.print(str(path), markup=False, soft_wrap=True)
         uploads = f" ({report.uploads} unused uploaded reference images)" if report.uploads else ""
+        if report.shared:
+            uploads += f"; {report.shared} of them still used by a fork (hard links: no space)"
         stdout.print(f"{verb} {report.bytes / 1e6:.1f} MB in {len(report.files)} files{uploads}")
         return EXIT_OK
 

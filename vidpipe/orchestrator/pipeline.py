@@ -522,4 +522,4 @@ async def restitch_project(
         assert run is not None
         await _finish(session, run, "complete", None, ctx, clock)
         await session.commit()
-        return await load_project(session, project_id)
+    return await load_project(session, project_id)  # read after the lease is let go
