@@ -2,7 +2,7 @@
 take was made from
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-06 14:00:00
 
 `projects.stale_stage`: the earliest stage an `out_of_date` project must redo (None otherwise).
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"  # re-chained onto main's 0007 at the merge
 branch_labels = None
 depends_on = None
 
