@@ -50,6 +50,13 @@ async def test_scene_edit_needs_if_match_then_resume_remakes_only_that_clip_and_
         assert etag == f'"{board["version"]}"' and len(board["scenes"]) == 3
         before = (await client.get(base)).json()
         assert before["plan"]["items"] == [] and not any(s["stale"] for s in before["scenes"])
+        # one numbering for people: scenes 1..3 in `scene` and in the file URLs
+        assert [s["scene"] for s in before["scenes"]] == [1, 2, 3]
+        assert before["scenes"][2]["clip_url"].endswith("/clips/3")
+        assert before["scenes"][0]["start_keyframe_url"].endswith("/keyframes/1/start")
+        assert (await client.get(f"{base}/clips/3")).status_code == 200
+        assert (await client.get(f"{base}/keyframes/3/end")).status_code == 200
+        assert (await client.get(f"{base}/clips/0")).status_code == 422
         clips = {s["index"]: s["clip_path"] for s in before["scenes"]}
         stamps = {index: stamp(path) for index, path in clips.items()}
         final = sha(before["output_path"])

@@ -141,3 +141,15 @@ async def test_undoing_an_end_prompt_edit_reuses_the_whole_chain_and_its_clips(
     )
     assert [s.clip.file_path for s in project.scenes] == clips
     assert project.status == "complete"
+
+
+async def test_progress_counts_what_this_run_makes(sqlite: tuple[Settings, AsyncSession]) -> None:
+    settings, session = sqlite
+    project_id = await complete_project(session, settings)
+    await Editor(session, settings, load_registry()).edit(
+        project_id, scene_number=2, scene_edit=SceneEdit(end_frame_prompt="the kite dives")
+    )
+    said: list[str] = []
+    await run_pipeline(session, project_id, said.append, settings=settings)  # type: ignore[arg-type]
+    drawing = [str(e) for e in said if str(e).startswith(("Drawing keyframe", "Keyframes:"))]
+    assert drawing == ["Drawing keyframe 1/2", "Drawing keyframe 2/2", "Keyframes: 2 drawn"]

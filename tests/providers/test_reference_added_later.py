@@ -62,7 +62,8 @@ async def test_a_reference_added_later_is_described_once_before_its_keyframes(
         await editor.edit(project_id, scene_number=2, scene_edit=SceneEdit(references=["Mara"]))
     assert await _snapshot(session, project_id) == before  # refused: nothing written
 
-    await editor.edit(project_id, scene_number=2, scene_edit=SceneEdit(references=["Bo", "Bo"]))
+    # names are unique regardless of case, and looked up so: "bo" is the project's "Bo"
+    await editor.edit(project_id, scene_number=2, scene_edit=SceneEdit(references=["bo", "Bo"]))
     project = await load_project(session, project_id)
     assert [scene.references for scene in project.scenes] == [[], ["Bo"]]
     plan = await plan_project(session, project_id, settings=settings)

@@ -210,7 +210,8 @@ class ProjectStatusDocument(ProjectSummary):
 
 
 class SceneDocument(_Document):
-    index: int
+    index: int = Field(description="From 0, as the file names count (scene_00.mp4).")
+    scene: int = Field(description="The scene's number from 1, as URLs, the CLI and the page use.")
     status: str
     scene_description: str
     start_frame_prompt: str
@@ -265,7 +266,8 @@ class ReferenceUpload(BaseModel):
 
 
 class MissingScene(_Document):
-    index: int
+    index: int = Field(description="From 0, as the file names count.")
+    scene: int = Field(description="The scene's number from 1.")
     clip_status: str
     reason: str | None
 

@@ -488,6 +488,10 @@ def _check_reference_edits(
     """The names the project will have after the edits; refuses unknown removals and
     duplicate additions (nothing written)."""
     names = {ref.name for ref in project.references}
+    canonical = {name.casefold(): name for name in names}
+    remove[:] = [
+        canonical.get(name.casefold(), name) for name in remove
+    ]  # as the project spells it
     for name in remove:
         if name not in names:
             listed = ", ".join(sorted(names)) or "none"
@@ -608,13 +612,15 @@ def _check_options(project: Project, edit: ProjectEdit, providers: ProviderSet) 
 def _checked_scene_references(edit: SceneEdit, known: set[str]) -> SceneEdit:
     """A scene's new reference list: names the project has (after this edit's additions and
     removals), each once, in the order given."""
-    names = list(dict.fromkeys(name.strip() for name in edit.references or []))
-    unknown = [name for name in names if name not in known]
+    canonical = {name.casefold(): name for name in known}  # unique regardless of case
+    given = [name.strip() for name in edit.references or []]
+    unknown = [name for name in given if name.casefold() not in canonical]
     if unknown:
         listed = ", ".join(sorted(known)) or "none"
         raise BadInputError(
             f"invalid --references: no reference named {unknown[0]!r} (the project's: {listed})"
         )
+    names = list(dict.fromkeys(canonical[name.casefold()] for name in given))
     return edit.model_copy(update={"references": names})
 
 

@@ -198,7 +198,12 @@ def reference_document(ref: Reference, storage: ProjectStorage) -> dict[str, Any
 def missing_scenes(project: Project) -> list[dict[str, Any]]:
     """Scenes whose clip was rejected or timed out, and why (CORE-8)."""
     return [
-        {"index": s.scene_index, "clip_status": s.clip.status, "reason": s.clip.error_message}
+        {
+            "index": s.scene_index,
+            "scene": s.scene_index + 1,
+            "clip_status": s.clip.status,
+            "reason": s.clip.error_message,
+        }
         for s in project.scenes
         if s.clip is not None
         and s.clip.status in ("rai_filtered", "timed_out", "failed", "submit_unknown")
@@ -216,7 +221,8 @@ def _scene(scene: Scene, storage: ProjectStorage) -> dict[str, Any]:
     else:
         status = "pending"
     return {
-        "index": scene.scene_index,
+        "index": scene.scene_index,  # from 0, as the file names count (scene_00.mp4)
+        "scene": scene.scene_index + 1,  # from 1, as the CLI, the URLs and the page count
         "status": status,
         "scene_description": scene.scene_description,
         "start_frame_prompt": scene.start_frame_prompt,

@@ -48,12 +48,13 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
     if first_missing is None:
         return
     total = len(scenes) + 1
+    drawn = total - first_missing  # what this run makes, not the whole chain
     for position in range(first_missing, total):
         ctx.report(
             ProgressEvent(
                 "item",
                 "keyframing",
-                f"Drawing keyframe {position + 1}/{total}",
+                f"Drawing keyframe {position - first_missing + 1}/{drawn}",
                 scene_index=max(position - 1, 0),
                 fraction=position / total,
                 total=total,
@@ -62,7 +63,7 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
         await _draw(session, project, scenes, position, ctx)
         if position > 0:
             ctx.scenes_ready.mark(position - 1)
-    ctx.report(ProgressEvent("done", "keyframing", f"Keyframes: {total} drawn", fraction=1.0))
+    ctx.report(ProgressEvent("done", "keyframing", f"Keyframes: {drawn} drawn", fraction=1.0))
 
 
 def chain_slot(scenes: list[Scene], position: int) -> tuple[Scene, str, str]:

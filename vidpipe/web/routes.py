@@ -122,7 +122,7 @@ async def projects_screen(
     for project in listing["projects"]:
         has_thumb = project["id"] in thumbs
         project["thumb_url"] = (
-            documents.project_url(project["id"], "/keyframes/0/start") if has_thumb else None
+            documents.project_url(project["id"], "/keyframes/1/start") if has_thumb else None
         )
     pages = max(1, -(-listing["total"] // limit))
 
