@@ -156,7 +156,7 @@ async def test_a_submission_cut_short_by_a_stop_is_unknown_on_resume(
     assert row.status == "unknown"
 
     # `resume --yes --json` approves the resubmission: its JSON document says so
-    from vidpipe.cli.app import bring_up_to_date
+    from vidpipe.cli.shared import bring_up_to_date
     from vidpipe.providers.registry import load_registry
 
     fake.hang_seconds = 0.0
