@@ -22,6 +22,7 @@ from vidpipe.api import documents
 from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep, get_project
 from vidpipe.api.routes import iterate
 from vidpipe.api.schemas import ForkRequest, RedoRequest
+from vidpipe.api.strict import whole_number
 from vidpipe.errors import (
     BadInputError,
     NotResumableError,
@@ -107,7 +108,7 @@ async def review_page(
 
 
 def _scene_number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value)
 
 
 @router.get("/projects/{project_id}/review", response_class=HTMLResponse)
@@ -177,7 +178,7 @@ def typed_texts(form: dict[str, str], scene: int) -> dict[str, str]:
 async def edit_scene(
     request: Request,
     project_id: uuid.UUID,
-    scene: int,
+    scene: iterate.SceneNumber,
     session: SessionDep,
     settings: SettingsDep,
     registry: RegistryDep,
@@ -195,7 +196,8 @@ async def edit_scene(
             body = ForkRequest(scene=scene, changes=changes)
             accepted = await iterate.fork(original, session, settings, registry, runner, body)
             return f"/projects/{accepted['project_id']}"
-        if_match = iterate.etag(int(form["version"])) if form.get("version", "").isdigit() else None
+        version = whole_number(form.get("version"))
+        if_match = iterate.etag(version) if version is not None else None
         await iterate.edited(
             session, settings, registry, runner, project_id, if_match, Response(),
             scene_number=scene, scene_edit=changes,
@@ -209,7 +211,7 @@ async def edit_scene(
 async def redo_scene(
     request: Request,
     project_id: uuid.UUID,
-    scene: int,
+    scene: iterate.SceneNumber,
     session: SessionDep,
     settings: SettingsDep,
     registry: RegistryDep,
@@ -234,8 +236,8 @@ async def redo_scene(
 async def select_take(
     request: Request,
     project_id: uuid.UUID,
-    scene: int,
-    take: int,
+    scene: iterate.SceneNumber,
+    take: iterate.TakeNumber,
     session: SessionDep,
     settings: SettingsDep,
     registry: RegistryDep,
