@@ -233,6 +233,7 @@ def test_health_answers_within_200_ms_while_six_large_uploads_are_decoded(server
             time.sleep(0.05)
     for thread in threads:
         thread.join(timeout=120)
+    assert timings[0] < 1.0, timings  # decoded on the loop: seconds, until every decode ended
     assert results == [201] * 6
     assert len(timings) >= 3, "the uploads finished before health was asked"
     # Each answer within 200 ms but one, which may not pass 1 s: one stall of the scheduler on
@@ -342,6 +343,7 @@ def test_non_finite_numbers_and_lone_surrogates_are_refused(server: Served, paus
             ("/api/generate", '{"prompt": "a fox", "max_cost": Infinity}'),
             ("/api/generate", '{"prompt": "a fox", "max_cost": NaN}'),
             ("/api/generate", '{"prompt": "a fox", "clip_duration": -Infinity}'),
+            ("/api/generate", '{"prompt": "a fox", "max_cost": 1e999}'),
             ("/api/generate", '{"prompt": "a fox \\ud800"}'),
             (
                 "/api/generate",
@@ -617,11 +619,6 @@ def test_no_input_in_a_path_query_or_form_field_makes_a_500(server: Served) -> N
     with server.client() as client:  # a project of its own: nothing here may change `paused`
         body = {"prompt": "a fuzzed fox", **SMALL, "pause_after": "storyboard"}
         own = client.post("/api/generate", json=body).json()["project_id"]
-        wait_for(
-            lambda: client.get(f"/api/projects/{own}/status").json()["status"] == "paused",
-            timeout=120,
-            every=0.1,
-        )
     valid = {"project_id": own, "scene": "1", "take": "1", "position": "start", "slot": "clip"}
     valid |= {"name": "Mara"}
     failures: list[str] = []

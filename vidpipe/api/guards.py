@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import math
 import re
 from collections.abc import Iterable
 from typing import Any
@@ -31,6 +32,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vidpipe.config import Settings
+from vidpipe.errors import BadInputError
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
@@ -116,6 +118,13 @@ class HostAllowlist:
         await self.app(scope, receive, send)
 
 
+def proxy_networks(proxies: Iterable[str]) -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
+    try:
+        return [ipaddress.ip_network(item, strict=False) for item in proxies]
+    except ValueError as exc:
+        raise BadInputError(f"invalid VIDPIPE_TRUSTED_PROXIES: {exc}") from None
+
+
 class TrustedProxies:
     """ASGI middleware: the scheme and client address a trusted proxy reports.
 
@@ -125,7 +134,7 @@ class TrustedProxies:
 
     def __init__(self, app: ASGIApp, proxies: Iterable[str]) -> None:
         self.app = app
-        self.networks = [ipaddress.ip_network(item, strict=False) for item in proxies]
+        self.networks = proxy_networks(proxies)
 
     def trusts(self, client: Any) -> bool:
         if not client:
@@ -153,6 +162,7 @@ def install_guards(app: Starlette, settings: Settings) -> None:
     """Added last, so they run first: Host, then the proxy's scheme, then the body caps."""
     app.add_middleware(BodyLimits, settings=settings)
     proxies = split_list(settings.trusted_proxies)
+    proxy_networks(proxies)  # a bad value is refused now, before anything listens
     if proxies:
         app.add_middleware(TrustedProxies, proxies=proxies)
     app.add_middleware(HostAllowlist, settings=settings)
@@ -175,11 +185,18 @@ def _refuse_constant(name: str) -> Any:
     raise BadJson(f"{name} is not a JSON number; send a finite number")
 
 
+def _finite(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999
+        raise BadJson(f"{text[:20]} is out of range; send a finite number")
+    return number
+
+
 def check_json(body: bytes) -> str | None:
     """Why a JSON body is refused (NaN/Infinity, a lone surrogate, too deep); None when it is
     fine or is not JSON at all (the route's own parser then says what is wrong)."""
     try:
-        data = json.loads(body, parse_constant=_refuse_constant)
+        data = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite)
     except BadJson as exc:
         return str(exc)
     except RecursionError:

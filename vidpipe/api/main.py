@@ -47,7 +47,7 @@ def create_app(
         registry.build(
             settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
         )
-        await off_loop(1, warm_up)
+        await off_loop(settings.cpu_workers, warm_up)
         async with open_database(settings.effective_database_url) as sessions:
             app.state.sessions = sessions
             if settings.execution == "queue":  # SCALE-1: workers run projects; we enqueue

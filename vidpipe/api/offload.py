@@ -9,29 +9,41 @@ burst of uploads from taking every core and all memory at once: the rest wait th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any, TypeVar
 
-import anyio
-import anyio.to_thread
-
 T = TypeVar("T")
 
-_limiters: dict[int, anyio.CapacityLimiter] = {}
+# The pool's threads run at a lower priority than the event loop's (nice +10, Linux threads are
+# scheduled one by one): on a busy machine a decode waits, a request does not.
+NICENESS = 10
+
+_pools: dict[int, ThreadPoolExecutor] = {}
 
 
-def _limiter(workers: int) -> anyio.CapacityLimiter:
-    # made on first use: a CapacityLimiter belongs to the running event loop's backend
-    if workers not in _limiters:
-        _limiters[workers] = anyio.CapacityLimiter(workers)
-    return _limiters[workers]
+def _lower_priority() -> None:
+    with contextlib.suppress(AttributeError, OSError):  # not on every platform
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    if workers not in _pools:
+        _pools[workers] = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="vidpipe-cpu", initializer=_lower_priority
+        )
+    return _pools[workers]
 
 
 async def off_loop(workers: int, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """`function(*args, **kwargs)` in one of at most `workers` threads; the caller awaits it."""
     call = partial(function, *args, **kwargs)
-    return await anyio.to_thread.run_sync(call, limiter=_limiter(workers))
+    return await asyncio.get_running_loop().run_in_executor(_pool(workers), call)
 
 
 def warm_up() -> None:

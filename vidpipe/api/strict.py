@@ -14,9 +14,9 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-INTEGER = re.compile(r"[0-9]{1,9}")
+INTEGER = re.compile(r"[0-9]{1,18}")
 DECIMAL = re.compile(r"[0-9]{1,9}(\.[0-9]{1,9})?|\.[0-9]{1,9}")
-NOT_DIGITS = "must be a whole number written in plain decimal digits (at most 9)"
+NOT_DIGITS = "must be a whole number written in plain decimal digits (at most 18)"
 NOT_DECIMAL = "must be a plain decimal number, like 4 or 2.5"
 
 
@@ -32,7 +32,7 @@ DigitsInt = Annotated[int, Digits]
 
 
 # A JSON number, the only spelling the API's description promises for a query float.
-JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,15})(\.[0-9]{1,16})?([eE][-+]?[0-9]{1,3})?")
+JSON_NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,24})(\.[0-9]{1,24})?([eE][-+]?[0-9]{1,3})?")
 
 
 def _json_number_only(value: Any) -> Any:

@@ -12,13 +12,15 @@ from typing import Annotated
 
 from pydantic import Field, StringConstraints
 
-from vidpipe.providers.base import SceneSpec, Storyboard, StyleGuide
+from vidpipe.providers.base import DialogueLine, SceneSpec, Storyboard, StyleGuide
 
 MAX_TEXT = 4_000  # characters of one scene text or style line (the prompt's own limit)
 MAX_COLOURS = 16
 MAX_COLOUR = 64  # "#RRGGBB" or a CSS colour name, with room to spare
 MAX_REFERENCES = 12  # as many as a project may have
 MAX_NAME = 40  # a reference's name
+MAX_LINES = 40  # spoken lines of one scene
+MAX_SPEAKER = 80
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
@@ -38,6 +40,13 @@ class StyleGuideText(StyleGuide):
     camera_style: Text
 
 
+class DialogueText(DialogueLine):
+    """One spoken line as sent."""
+
+    speaker: Annotated[str, StringConstraints(max_length=MAX_SPEAKER)]
+    line: Text
+
+
 class SceneText(SceneSpec):
     """One scene's texts as sent: each at most MAX_TEXT characters."""
 
@@ -50,6 +59,13 @@ class SceneText(SceneSpec):
         default_factory=list,
         description="Names of the reference images that appear in this scene.",
     )
+    dialogue: list[DialogueText] = Field(
+        default_factory=list,
+        max_length=MAX_LINES,
+        description="Lines spoken on screen in this scene, in order; empty when nobody speaks.",
+    )
+    narration: Text = Field(default="", description="A voice-over line; empty for none.")
+    sound: Text = Field(default="", description="Ambience and sound effects in words.")
 
 
 class StoryboardText(Storyboard):
