@@ -14,7 +14,16 @@ from vidpipe.api.errors import install_error_handlers
 from vidpipe.api.guards import install_guards
 from vidpipe.api.offload import off_loop, warm_up
 from vidpipe.api.openapi import describing_capabilities
-from vidpipe.api.routes import estimate, events, files, health, iterate, projects, references
+from vidpipe.api.routes import (
+    estimate,
+    events,
+    files,
+    health,
+    iterate,
+    models,
+    projects,
+    references,
+)
 from vidpipe.api.schemas import UNAUTHORIZED
 from vidpipe.api.sessions import LoginThrottle, SessionStore
 from vidpipe.config import Settings
@@ -88,6 +97,7 @@ def create_app(
     app.include_router(estimate.router, **guard)
     app.include_router(iterate.router, **guard)
     app.include_router(references.router, **guard)
+    app.include_router(models.router, **guard)
     install_docs(app)
     web.install(app)  # the page at / (WEB-1..6); its routes sit behind the same token
     app.openapi = describing_capabilities(app, settings, registry)  # type: ignore[method-assign]

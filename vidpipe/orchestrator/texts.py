@@ -19,8 +19,8 @@ MAX_COLOURS = 16
 MAX_COLOUR = 64  # "#RRGGBB" or a CSS colour name, with room to spare
 MAX_REFERENCES = 12  # as many as a project may have
 MAX_NAME = 40  # a reference's name
-MAX_LINES = 40  # spoken lines of one scene
-MAX_SPEAKER = 80
+MAX_LINES = 20  # spoken lines of one scene (as a scene edit takes)
+MAX_SPEAKER = 100
 
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
 RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]

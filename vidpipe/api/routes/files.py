@@ -33,7 +33,7 @@ FILE_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
-MEDIA_TYPES |= {".webp": "image/webp", ".mp4": "video/mp4"}
+MEDIA_TYPES |= {".webp": "image/webp", ".mp4": "video/mp4", ".wav": "audio/wav"}
 
 
 def send_file(
@@ -144,3 +144,39 @@ async def take(
 ) -> FileResponse:
     path = await artifacts.take_file(session, settings, project_id, scene - 1, slot, take)
     return send_file(path, "video/mp4" if slot == "clip" else None)
+
+
+@router.get(
+    "/lines/{scene}/{line}",
+    response_class=FileResponse,
+    responses=file_responses("audio/wav"),
+    summary="A spoken line (scene's narration: line 0; dialogue: 1..n) as WAV",
+)
+async def spoken_line(
+    project_id: ProjectId,
+    scene: SceneIndex,
+    line: Annotated[int, Path(ge=0, le=1000, description="0: narration; 1..n: dialogue"), Digits],
+    session: SessionDep,
+    settings: SettingsDep,
+    range: RangeHeader = None,
+) -> FileResponse:
+    path = await artifacts.spoken_line(session, settings, project_id, scene, line)
+    return send_file(path, "audio/wav")
+
+
+@router.get(
+    "/subtitles.{kind}",
+    response_class=FileResponse,
+    responses=file_responses("text/vtt", "application/x-subrip"),
+    summary="The final video's subtitles (WebVTT or SRT), from the lines' real placements",
+)
+async def subtitles(
+    project_id: ProjectId,
+    kind: Literal["vtt", "srt"],
+    session: SessionDep,
+    settings: SettingsDep,
+    range: RangeHeader = None,
+) -> FileResponse:
+    path = await artifacts.subtitles(session, settings, project_id, kind)
+    media = "text/vtt" if kind == "vtt" else "application/x-subrip"
+    return send_file(path, media, filename=f"vidpipe-{project_id}.{kind}")
