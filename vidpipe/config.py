@@ -186,6 +186,44 @@ class Settings(BaseSettings):
     api_max_runs: int = Field(
         default=2, ge=1, le=32, description="Projects the API server runs at once; others queue."
     )
+    # HTTP server limits (docs/security.md)
+    allowed_hosts: str = Field(
+        default="",
+        description="Extra Host names the server answers to, comma-separated (a proxy's name; "
+        "`*.example.org`; `*` for any); loopback names and the bound address always.",
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Proxy addresses (IPs or networks, comma-separated) whose X-Forwarded-Proto "
+        "and X-Forwarded-For are believed.",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024, ge=1024, le=1 << 30, description="Largest JSON or form body."
+    )
+    max_upload_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        le=1 << 34,
+        description="Largest multipart body (uploads; the New video form with its images).",
+    )
+    max_upload_parts: int = Field(
+        default=80, ge=1, le=10_000, description="Most parts (files and fields) of one form."
+    )
+    session_hours: float = Field(
+        default=12.0, gt=0, le=24 * 365, description="A page login lasts this long."
+    )
+    login_attempts: int = Field(
+        default=10, ge=1, le=10_000, description="Wrong tokens a client may try per minute."
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=3600, description="A connection's request head must arrive by then."
+    )
+    keep_alive_seconds: float = Field(
+        default=5.0, gt=0, le=3600, description="An idle kept-alive connection is closed after it."
+    )
+    cpu_workers: int = Field(
+        default=2, ge=1, le=64, description="Threads for image checks, hashing and ffprobe."
+    )
 
     # Scale-out (SCALE-1..4): projects run by `vidpipe worker` processes from a PostgreSQL queue
     execution: Literal["inline", "queue"] = Field(

@@ -147,7 +147,7 @@ def test_bad_references_exit_2_with_one_line_and_write_nothing(vidpipe, tmp_path
     cases = {  # what the one line must say
         "no such file": ["--reference", f"Mara={tmp_path / 'nope.png'}"],
         "not a readable PNG, JPEG or WebP": ["--reference", f"Mara={text}"],
-        "at most 20 MB": ["--reference", f"Mara={huge}"],
+        "at most 20.0 MiB": ["--reference", f"Mara={huge}"],
         "at most 4096 px": ["--reference", f"Mara={wide}"],
         "duplicate reference name": ["--reference", f"Mara={mara}", "--reference", f"mara={mara}"],
         "expected NAME=PATH": ["--reference", "Mara"],

@@ -34,7 +34,7 @@ async def serving(
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
         async with httpx.AsyncClient(
-            transport=transport, base_url="http://vidpipe.test", headers=headers
+            transport=transport, base_url="http://localhost", headers=headers
         ) as client:
             yield app, client
 

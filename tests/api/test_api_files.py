@@ -29,8 +29,8 @@ async def asgi_get(app: FastAPI, raw_path: bytes) -> tuple[int, bytes]:
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
         "scheme": "http", "path": unquote_to_bytes(raw_path).decode("latin-1"),
         "raw_path": raw_path, "query_string": b"", "root_path": "",
-        "headers": [(b"host", b"vidpipe.test")], "client": ("127.0.0.1", 1),
-        "server": ("vidpipe.test", 80),
+        "headers": [(b"host", b"localhost")], "client": ("127.0.0.1", 1),
+        "server": ("localhost", 80),
     }  # fmt: skip
     status, body, sent, done = 0, b"", False, asyncio.Event()
 

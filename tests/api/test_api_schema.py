@@ -46,7 +46,9 @@ async def queued_only(
 
 app = create_app(
     Settings(
-        data_dir=WORKDIR / "data", database_url=f"sqlite+aiosqlite:///{WORKDIR / 'db.sqlite'}"
+        data_dir=WORKDIR / "data",
+        database_url=f"sqlite+aiosqlite:///{WORKDIR / 'db.sqlite'}",
+        allowed_hosts="testserver",  # the test client's Host
     ),
     execute=queued_only,
 )
@@ -58,6 +60,7 @@ guarded_app = create_app(
         data_dir=WORKDIR / "guarded",
         database_url=f"sqlite+aiosqlite:///{WORKDIR / 'guarded.sqlite'}",
         api_token=SecretStr("s3cret"),
+        allowed_hosts="testserver",
     ),
     execute=queued_only,
 )

@@ -6,16 +6,15 @@ open. A dependency on the routers declares the scheme in the OpenAPI document (a
 too, were the middleware ever left out).
 
 The web page (WEB-6) proves the token once at /login and then carries a session cookie instead:
-HttpOnly (no script reads it), SameSite=Strict (no other site's request carries it). Its value
-is an HMAC of the token, so it never holds the token itself and dies when the token changes. A
-request that authenticates by cookie is a browser's, so vidpipe.web.security also asks it for a
-CSRF token when it changes anything.
+HttpOnly (no script reads it), SameSite=Strict (no other site's request carries it), Secure
+under https. Its value is a random session id, new at every login, that the server forgets at
+logout or expiry (vidpipe.api.sessions); it never holds the token itself. A request that
+authenticates by cookie is a browser's, so vidpipe.web.security also asks it for a CSRF token
+when it changes anything.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
 from typing import Annotated
 from urllib.parse import quote
@@ -28,13 +27,15 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vidpipe.api.deps import SettingsDep
+from vidpipe.api.sessions import SessionStore
 from vidpipe.config import Settings
 
 OPEN_PATHS = frozenset(
-    {"/api/health", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+    {"/api/health", "/openapi.json", "/docs"}
     | {"/login", "/favicon.ico"}  # the web page's token form, and the icon browsers ask for
 )
-OPEN_PREFIXES = ("/static/",)  # the page's own CSS and scripts: no project data
+# the page's own CSS and scripts, Swagger UI's files: no project data
+OPEN_PREFIXES = ("/static/", "/docs-static/")
 SESSION_COOKIE = "vidpipe_session"
 REFUSAL = (
     "missing or wrong bearer token: send `Authorization: Bearer <token>` with the value of "
@@ -56,15 +57,13 @@ def carries(authorization: str | None, token: str) -> bool:
     )
 
 
-def session_value(token: str) -> str:
-    """The session cookie's value for a token: derived from it, never the token itself."""
-    return hmac.new(token.encode(), b"vidpipe web session v1", hashlib.sha256).hexdigest()
+def session_id(cookie_header: str | None) -> str | None:
+    return cookie_parser(cookie_header or "").get(SESSION_COOKIE) or None
 
 
-def has_session(cookie_header: str | None, token: str) -> bool:
-    """The request carries the session cookie that /login hands out for this token."""
-    given = cookie_parser(cookie_header or "").get(SESSION_COOKIE, "")
-    return secrets.compare_digest(given.encode(), session_value(token).encode())
+def has_session(cookie_header: str | None, sessions: SessionStore) -> bool:
+    """The request carries a live session cookie, one that /login handed out."""
+    return sessions.is_live(session_id(cookie_header))
 
 
 def is_page(method: str, path: str) -> bool:
@@ -76,9 +75,10 @@ class RequireToken:
     """ASGI middleware: 401 for every request but OPEN_PATHS without the right token (or the
     page's session cookie); a page asked for without it is sent to /login."""
 
-    def __init__(self, app: ASGIApp, token: str) -> None:
+    def __init__(self, app: ASGIApp, token: str, sessions: SessionStore) -> None:
         self.app = app
         self.token = token
+        self.sessions = sessions
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket") and not self._allowed(scope):
@@ -98,7 +98,7 @@ class RequireToken:
             return True
         headers = Headers(scope=scope)
         return carries(headers.get("authorization"), self.token) or has_session(
-            headers.get("cookie"), self.token
+            headers.get("cookie"), self.sessions
         )
 
 
@@ -121,7 +121,7 @@ async def require_token(
 ) -> None:
     """The same check as a dependency: declares the scheme in the OpenAPI document."""
     token = api_token(settings)
-    if token is None or has_session(request.headers.get("cookie"), token):
+    if token is None or has_session(request.headers.get("cookie"), request.app.state.web_sessions):
         return
     given = f"Bearer {credentials.credentials}" if credentials is not None else None
     if not carries(given, token):

@@ -6,10 +6,11 @@ request failed schema validation or a rule below it (a provider's capabilities, 
 
 from __future__ import annotations
 
+import math
 import re
+from typing import Any
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
@@ -56,9 +57,18 @@ def field_error(field: str | None, message: str, *, where: str = "body") -> Requ
     return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
 
 
-def body_error(exc: BadInputError) -> RequestValidationError:
-    """A rule's one-line message ("invalid --clip-duration: ...") as a field error of the body."""
+NO_SCENE = re.compile(r"invalid --scene: (-?[0-9]+); the project has scenes 1 to ([0-9]+)")
+
+
+def body_error(exc: BadInputError, *, scene_in: str = "body") -> RequestValidationError:
+    """A rule's one-line message ("invalid --clip-duration: ...") as a field error of the body;
+    a scene number the project does not have is an error of the path's `scene`."""
     message = str(exc)
+    missing = NO_SCENE.fullmatch(message)
+    if missing:
+        number, count = missing.groups()
+        text = f"the project has no scene {number}; its scenes are 1 to {count}"
+        return field_error("scene", text, where=scene_in)
     field = None
     for flag, name in FIELDS_BY_FLAG.items():
         if flag in message:
@@ -80,8 +90,8 @@ async def _refused(request: Request, exc: Exception) -> JSONResponse:
 
 async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, BadInputError)
-    errors = body_error(exc).errors()
-    return JSONResponse({"detail": jsonable_encoder(errors)}, status_code=422)
+    scene_in = "path" if "/scenes/" in request.url.path else "body"
+    return await _invalid(request, body_error(exc, scene_in=scene_in))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -104,7 +114,40 @@ def _methods_of(app: FastAPI, path: str) -> list[str]:
     return []
 
 
+MAX_ECHO = 120  # characters of a refused value a 422 repeats; never a whole large input
+
+
+def _echo(value: Any) -> Any:
+    """A refused input as a 422 may show it: short, finite, encodable, or left out."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**18:
+        return f"{str(value)[:20]}… ({len(str(value))} digits)"
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, str):
+        text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+        return text if len(text) <= MAX_ECHO else f"{text[:MAX_ECHO]}… ({len(value)} characters)"
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    return None  # a list or object: the location says which one
+
+
+async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+    """FastAPI's 422, but an input is never echoed whole (a 10 MB prompt is not sent back) and
+    a NaN or a lone surrogate in it cannot turn the refusal into a 500."""
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for error in exc.errors():
+        shown = {key: error[key] for key in ("type", "loc", "msg") if key in error}
+        shown["loc"] = [_echo(part) for part in shown.get("loc", ())]
+        shown["msg"] = _echo(str(shown.get("msg", "")))
+        if "input" in error and _echo(error["input"]) is not None:
+            shown["input"] = _echo(error["input"])
+        errors.append(shown)
+    return JSONResponse({"detail": errors}, status_code=422)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, _invalid)
     # Starlette picks the handler of the most specific class, so the subclasses of
     # BadInputError below win over its generic 422.
     for kind, code in STATUSES:

@@ -9,7 +9,10 @@ from fastapi import Depends, FastAPI
 
 from vidpipe import __version__, web
 from vidpipe.api.auth import RequireToken, api_token, require_token
+from vidpipe.api.docs import install_docs
 from vidpipe.api.errors import install_error_handlers
+from vidpipe.api.guards import install_guards
+from vidpipe.api.offload import off_loop, warm_up
 from vidpipe.api.openapi import describing_capabilities
 from vidpipe.api.routes import (
     estimate,
@@ -22,6 +25,7 @@ from vidpipe.api.routes import (
     references,
 )
 from vidpipe.api.schemas import UNAUTHORIZED
+from vidpipe.api.sessions import LoginThrottle, SessionStore
 from vidpipe.config import Settings
 from vidpipe.db.engine import open_database
 from vidpipe.providers.registry import ProviderRegistry, load_registry
@@ -52,6 +56,7 @@ def create_app(
         registry.build(
             settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
         )
+        await off_loop(settings.cpu_workers, warm_up)
         async with open_database(settings.effective_database_url) as sessions:
             app.state.sessions = sessions
             if settings.execution == "queue":  # SCALE-1: workers run projects; we enqueue
@@ -72,15 +77,19 @@ def create_app(
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from local files by install_docs
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.registry = registry
     install_error_handlers(app)
 
+    app.state.web_sessions = SessionStore(settings.session_hours * 3600)
+    app.state.login_throttle = LoginThrottle(settings.login_attempts)
     token = api_token(settings)
     guard = {"dependencies": [Depends(require_token)], "responses": UNAUTHORIZED} if token else {}
     if token:
-        app.add_middleware(RequireToken, token=token)
+        app.add_middleware(RequireToken, token=token, sessions=app.state.web_sessions)
     app.include_router(health.router)
     app.include_router(projects.router, **guard)
     app.include_router(files.router, **guard)
@@ -89,6 +98,8 @@ def create_app(
     app.include_router(iterate.router, **guard)
     app.include_router(references.router, **guard)
     app.include_router(models.router, **guard)
+    install_docs(app)
     web.install(app)  # the page at / (WEB-1..6); its routes sit behind the same token
     app.openapi = describing_capabilities(app, settings, registry)  # type: ignore[method-assign]
+    install_guards(app, settings)  # outermost: the Host check comes before anything else
     return app

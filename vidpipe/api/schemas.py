@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
 from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit
 from vidpipe.orchestrator.projects import MODEL_PATTERN, GenerateOptions, ReferenceUse
+from vidpipe.orchestrator.texts import StoryboardText
 from vidpipe.pipeline.takes import MAX_TAKES
-from vidpipe.providers.base import DialogueLine, SceneSpec, Storyboard, StyleGuide
+from vidpipe.providers.base import DialogueLine, SceneSpec, StyleGuide
 from vidpipe.providers.catalog import ModelEntry
 
 ProjectStatus = Literal[
@@ -58,7 +59,7 @@ class GenerateRequest(GenerateOptions):
 class StitchRequest(BaseModel):
     """Re-stitch options; an omitted or null crossfade keeps the project's current one."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
 
     crossfade: float | None = Field(
         default=None, ge=0, le=10, description="Crossfade seconds; 0 = hard cuts."
@@ -383,7 +384,7 @@ class StoryboardDocument(BaseModel):
     )
 
 
-class StoryboardBody(Storyboard):
+class StoryboardBody(StoryboardText):
     """A whole storyboard, as GET returns it; scenes may be added or removed. `version` is
     ignored (If-Match decides), so a fetched document can be sent back as it is."""
 
@@ -402,7 +403,18 @@ class SceneEditBody(SceneEdit):
 
 
 class ProjectEditBody(ProjectEdit):
-    """New project options; omitted fields stay."""
+    """New project options; omitted fields stay. Read strictly, as `generate` is: `"2"` is not
+    a number."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers_are_integers(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("takes"), float):
+            if data["takes"].is_integer():
+                data = {**data, "takes": int(data["takes"])}
+        return data
 
 
 class EditResult(BaseModel):
@@ -470,7 +482,7 @@ class ForkRequest(BaseModel):
 
     scene: int | None = Field(default=None, ge=1, le=20, description="1-based, with `changes`.")
     changes: SceneEdit | None = None
-    options: ProjectEdit | None = None
+    options: ProjectEditBody | None = None
     storyboard: StoryboardBody | None = None
 
 

@@ -10,6 +10,7 @@ import uvicorn
 
 from vidpipe.api.auth import api_token
 from vidpipe.api.main import create_app
+from vidpipe.api.timeouts import head_timeout_protocol
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 from vidpipe.providers.registry import load_registry
@@ -55,6 +56,11 @@ def serve(settings: Settings) -> int:
         lifespan="on",
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
+        # the app itself believes only configured proxies (vidpipe.api.guards.TrustedProxies)
+        proxy_headers=False,
+        http=head_timeout_protocol(settings.header_timeout_seconds),
+        timeout_keep_alive=settings.keep_alive_seconds,  # type: ignore[arg-type]
+        h11_max_incomplete_event_size=16 * 1024,  # a request head larger than 16 KiB is refused
     )
     # Render threads share the GIL with the event loop; a request that waits on SQLite (aiosqlite
     # threads) hands the GIL back and forth a dozen times. A 1 ms switch interval instead of 5 ms

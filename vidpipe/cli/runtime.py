@@ -7,6 +7,7 @@ completion load this module and nothing of the database.
 from __future__ import annotations
 
 import json
+import math
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -45,8 +46,20 @@ def fail(message: str, code: int) -> typer.Exit:
 
 
 def print_json(document: Any) -> None:
-    sys.stdout.write(json.dumps(document, indent=2, default=str) + "\n")
+    """Standard JSON: a non-finite number (an `inf` budget stored before they were refused)
+    prints as null, never as `Infinity`, which no JSON parser reads."""
+    sys.stdout.write(json.dumps(finite(document), indent=2, default=str, allow_nan=False) + "\n")
     sys.stdout.flush()
+
+
+def finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [finite(item) for item in value]
+    return value
 
 
 def database_exists(settings: Settings) -> bool:

@@ -45,12 +45,13 @@ from vidpipe.orchestrator.selection import (
     select_keyframe_take,
 )
 from vidpipe.orchestrator.sound import MusicFile, edit_sound, fork_sound
+from vidpipe.orchestrator.texts import Names, RequiredText, StoryboardText, StyleGuideText, Text
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
 from vidpipe.pipeline.reuse import project_takes
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
 from vidpipe.pipeline.takes import MAX_TAKES, REDO
-from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, StyleGuide
+from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.storage import ProjectStorage
 
@@ -93,14 +94,13 @@ class SceneEdit(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    scene_description: str | None = Field(default=None, min_length=1, max_length=4000)
-    start_frame_prompt: str | None = Field(default=None, min_length=1, max_length=4000)
-    end_frame_prompt: str | None = Field(default=None, min_length=1, max_length=4000)
-    video_motion_prompt: str | None = Field(default=None, min_length=1, max_length=4000)
-    transition_notes: str | None = Field(default=None, max_length=4000)
-    references: list[str] | None = Field(
+    scene_description: RequiredText | None = None
+    start_frame_prompt: RequiredText | None = None
+    end_frame_prompt: RequiredText | None = None
+    video_motion_prompt: RequiredText | None = None
+    transition_notes: Text | None = None
+    references: Names | None = Field(
         default=None,
-        max_length=12,
         description="The names of the project's reference images that appear in the scene "
         "(the whole list; [] for none).",
     )
@@ -126,11 +126,11 @@ class SceneEdit(BaseModel):
 class ProjectEdit(BaseModel):
     """New project options; omitted fields stay as they are."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     crossfade: float | None = Field(default=None, ge=0, le=10)
     clip_duration: float | None = Field(default=None, gt=0, le=60)
-    style_guide: StyleGuide | None = None
+    style_guide: StyleGuideText | None = None
     takes: int | None = Field(
         default=None,
         ge=1,
@@ -220,7 +220,7 @@ def parse_storyboard(data: Any) -> Storyboard:
     if isinstance(data, dict):  # the document's version and references are not the storyboard
         data = {k: v for k, v in data.items() if k not in ("version", "references")}
     try:
-        return Storyboard.model_validate(data)
+        return StoryboardText.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top"

@@ -54,7 +54,7 @@ class ReferenceUse(BaseModel):
 class GenerateOptions(BaseModel):
     """Everything `generate` takes. Field names are the API's JSON keys."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     prompt: str = Field(max_length=MAX_PROMPT)
     style: str = Field(default="cinematic", max_length=64)

@@ -1,7 +1,7 @@
 """Reference images (REF-1): checked by content, stored by content hash, named once per project.
 
 Every check runs before anything is written: a missing file, a text file named `.png`, an image
-over 20 MB or 4096 px a side, or a name used twice is one line of BadInputError and no row, no
+over 20 MiB or 4096 px a side, or a name used twice is one line of BadInputError and no row, no
 file. The CLI reads files (`NAME=PATH[::description]`); the API uploads them to a pool first
 (`POST /api/references`, its id is the content hash) and names them when a project is made.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +23,8 @@ from vidpipe.errors import BadInputError
 from vidpipe.pipeline.fingerprints import bytes_hash
 from vidpipe.storage import ProjectStorage
 
-MAX_BYTES = 20 * 1024 * 1024
+MIB = 1024 * 1024
+MAX_BYTES = 20 * MIB
 MAX_SIDE = 4096
 MAX_DESCRIPTION = 1000
 # Pillow's format name → (media type, file extension): decided by content, never by file name
@@ -63,8 +65,8 @@ def check_image(data: bytes, label: str) -> CheckedImage:
 
     if len(data) > MAX_BYTES:
         raise BadInputError(
-            f"{label}: {len(data) / 1e6:.1f} MB; reference images may be at most "
-            f"{MAX_BYTES // (1024 * 1024)} MB"
+            f"{label}: {len(data) / MIB:.1f} MiB; reference images may be at most "
+            f"{MAX_BYTES / MIB:.1f} MiB"
         )
     if not data:
         raise BadInputError(f"{label}: the file is empty, not an image")
@@ -86,6 +88,23 @@ def check_image(data: bytes, label: str) -> CheckedImage:
     return CheckedImage(data, media_type, extension, width, height, bytes_hash(data))
 
 
+def _header(data: bytes, content_hash: str) -> CheckedImage | None:
+    """An image that was fully checked when it was stored (its name is its content hash), known
+    by its header alone: a project with twelve references does not decode twelve images again
+    while a request waits. None when the header is not what a check would have passed."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            kind, (width, height) = image.format or "", image.size
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+        return None
+    if kind not in FORMATS or max(width, height) > MAX_SIDE or len(data) > MAX_BYTES:
+        return None
+    media_type, extension = FORMATS[kind]
+    return CheckedImage(data, media_type, extension, width, height, content_hash)
+
+
 def read_image(path: Path, label: str) -> CheckedImage:
     """A reference image from a file: missing, unreadable or too big is refused unread."""
     try:
@@ -94,8 +113,8 @@ def read_image(path: Path, label: str) -> CheckedImage:
             raise BadInputError(f"{label}: {path} is not a file")
         if size > MAX_BYTES:
             raise BadInputError(
-                f"{label}: {size / 1e6:.1f} MB; reference images may be at most "
-                f"{MAX_BYTES // (1024 * 1024)} MB"
+                f"{label}: {size / MIB:.1f} MiB; reference images may be at most "
+                f"{MAX_BYTES / MIB:.1f} MiB"
             )
         data = path.read_bytes()
     except FileNotFoundError:
@@ -232,7 +251,8 @@ class UploadPool:
         target = self.root / f"{image.content_hash}.{image.extension}"
         if not target.is_file():
             self.root.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.part")
+            # unique per call: the same image may be stored by two threads at once
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex}.part")
             tmp.write_bytes(image.data)
             os.replace(tmp, target)
         return image
@@ -243,5 +263,8 @@ class UploadPool:
             for extension in ("png", "jpg", "webp"):
                 path = self.root / f"{upload_id}.{extension}"
                 if path.is_file():
-                    return check_image(path.read_bytes(), label)
+                    data = path.read_bytes()
+                    if bytes_hash(data) == upload_id:  # stored as checked: read its header only
+                        return _header(data, upload_id) or check_image(data, label)
+                    return check_image(data, label)
         raise BadInputError(f"{label}: no uploaded reference with id {upload_id!r}")

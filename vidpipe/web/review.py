@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vidpipe.api import documents
 from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep
 from vidpipe.api.errors import status_of
-from vidpipe.api.routes.iterate import SLOTS
+from vidpipe.api.routes.iterate import SLOTS, SceneNumber, TakeNumber
 from vidpipe.api.schemas import RedoRequest
+from vidpipe.api.strict import whole_number
 from vidpipe.app import iterate, runs
 from vidpipe.app.iterate import Edits
 from vidpipe.errors import (
@@ -115,7 +116,7 @@ async def review_page(
 
 
 def _scene_number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return whole_number(value)
 
 
 @router.get("/projects/{project_id}/review", response_class=HTMLResponse)
@@ -191,7 +192,7 @@ def scene_changes(typed: dict[str, str]) -> dict[str, Any]:
 async def edit_scene(
     request: Request,
     project_id: uuid.UUID,
-    scene: int,
+    scene: SceneNumber,
     session: SessionDep,
     settings: SettingsDep,
     registry: RegistryDep,
@@ -207,11 +208,12 @@ async def edit_scene(
         if form.get("mode") == "fork":
             twin = await iterate.fork(session, settings, registry, runner, project_id, edits)
             return f"/projects/{twin.id}"
-        if not form.get("version", "").isdigit():  # the version the form was rendered with
+        version = whole_number(form.get("version"))  # the version the form was rendered with
+        if version is None:
             raise VersionRequiredError()
         await iterate.edit(
             session, settings, registry, runner, project_id, edits,
-            expected_version=int(form["version"]),
+            expected_version=version,
         )  # fmt: skip
         return review_url(project_id, scene, "saved")
 
@@ -222,7 +224,7 @@ async def edit_scene(
 async def redo_scene(
     request: Request,
     project_id: uuid.UUID,
-    scene: int,
+    scene: SceneNumber,
     session: SessionDep,
     settings: SettingsDep,
     registry: RegistryDep,
@@ -249,8 +251,8 @@ async def redo_scene(
 async def select_take(
     request: Request,
     project_id: uuid.UUID,
-    scene: int,
-    take: int,
+    scene: SceneNumber,
+    take: TakeNumber,
     session: SessionDep,
     settings: SettingsDep,
     registry: RegistryDep,

@@ -24,10 +24,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.api import documents
-from vidpipe.api.auth import SESSION_COOKIE, api_token, carries, session_value
+from vidpipe.api.auth import SESSION_COOKIE, api_token, carries, session_id
 from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep
 from vidpipe.api.errors import body_error
 from vidpipe.api.routes.estimate import assess
+from vidpipe.api.strict import Digits, decimal, is_decimal
 from vidpipe.app import generate as generating
 from vidpipe.app import runs
 from vidpipe.config import Settings
@@ -96,7 +97,7 @@ def render(
         status_code=status_code,
         headers=SECURITY_HEADERS,
     )
-    set_csrf_cookie(response, csrf)
+    set_csrf_cookie(response, csrf, secure=request.url.scheme == "https")
     return response
 
 
@@ -121,8 +122,8 @@ async def projects_screen(
     session: SessionDep,
     settings: SettingsDep,
     status: Annotated[str, Query()] = "",
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    limit: Annotated[int, Query(ge=1, le=500)] = PAGE_SIZE,
+    page: Annotated[int, Query(ge=1, le=1_000_000), Digits] = 1,
+    limit: Annotated[int, Query(ge=1, le=500), Digits] = PAGE_SIZE,
 ) -> HTMLResponse:
     chosen = status if status in views.STATUSES else None
     listing = await documents.page(
@@ -226,6 +227,10 @@ DEFAULTS = {
 }
 
 
+NUMBERS = ("clip_duration", "scenes", "crossfade", "max_cost")
+NOT_A_NUMBER = "not a plain decimal number"
+
+
 def model_choices() -> dict[str, list[tuple[str, str]]]:
     """Per role, the models a video can be made with (not shut down): key and a label."""
     from vidpipe.providers.catalog import load_catalog, price_text
@@ -252,6 +257,9 @@ def parse_options(
     for name in OPTIONAL:
         if not data[name].strip():
             data[name] = None
+    for name in NUMBERS:  # plain decimal only: "1_0", "nan", "inf", "1e3" are refused
+        if data[name] is not None and not is_decimal(data[name]):
+            data[name] = NOT_A_NUMBER
     if estimate_only and not data["prompt"].strip():
         data["prompt"] = "estimate"
     return GenerateOptions.model_validate(data)
@@ -404,7 +412,7 @@ async def project_stitch(
 ) -> Response:
     form = await read_form(request)
     try:
-        crossfade = float(form.get("crossfade", "") or 0)
+        crossfade = decimal(form.get("crossfade", "") or "0")
         await runs.restitch(session, settings, registry, runner, project_id, crossfade)
     except ValueError:
         errors = {"crossfade": "must be a number of seconds"}
@@ -444,20 +452,49 @@ async def login_submit(request: Request, settings: SettingsDep) -> Response:
     token, target = api_token(settings), safe_next(form.get("next"))
     if token is None:
         return RedirectResponse(target, status_code=303)
+    throttle, client = request.app.state.login_throttle, client_of(request)
+    wait = throttle.retry_after(client)
+    if wait is not None:  # too many wrong tokens: not even the right one is tried now
+        context = {"next": target, "error": f"Too many attempts; try again in {wait} s."}
+        response = render(request, "login.html", context, status_code=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     given = form.get("token", "").strip()
     if not carries(f"Bearer {given}", token):
+        throttle.failed(client)
         context = {"next": target, "error": "That is not the server's token."}
         return render(request, "login.html", context, status_code=401)
+    throttle.succeeded(client)
+    sessions = request.app.state.web_sessions
+    sessions.close(session_id(request.headers.get("cookie")))  # a new id at every login
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
-        SESSION_COOKIE, session_value(token), httponly=True, samesite="strict", path="/"
+        SESSION_COOKIE,
+        sessions.open(),
+        max_age=int(settings.session_hours * 3600),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        path="/",
     )
     return response
+
+
+def client_of(request: Request) -> str:
+    """Who is logging in, for the throttle: the peer address (a trusted proxy's client)."""
+    return request.client.host if request.client else "unknown"
 
 
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await read_form(request)
+    request.app.state.web_sessions.close(session_id(request.headers.get("cookie")))
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict")
+    response.delete_cookie(
+        SESSION_COOKIE,
+        path="/",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response

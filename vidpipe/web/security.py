@@ -47,8 +47,10 @@ def csrf_token_for(request: Request) -> str:
     return csrf_cookie(request) or secrets.token_urlsafe(32)
 
 
-def set_csrf_cookie(response: Response, token: str) -> None:
-    response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
+def set_csrf_cookie(response: Response, token: str, *, secure: bool = False) -> None:
+    response.set_cookie(
+        CSRF_COOKIE, token, httponly=True, samesite="strict", secure=secure, path="/"
+    )
 
 
 def matches(cookie: str | None, given: str | None) -> bool:

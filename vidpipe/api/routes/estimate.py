@@ -17,6 +17,7 @@ from pydantic import BaseModel, Field, ValidationError
 
 from vidpipe.api.deps import RegistryDep, SettingsDep
 from vidpipe.api.errors import body_error
+from vidpipe.api.strict import Decimal, Digits
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.projects import (
@@ -78,13 +79,13 @@ async def estimate(
     registry: RegistryDep,
     # GenerateOptions' own bounds, so the described schema matches generate's body; the rules
     # themselves (and any bound changed there) run in GenerateOptions below
-    scenes: Annotated[int | None, Query(ge=1, le=20)] = None,
-    clip_duration: Annotated[float, Query(gt=0, le=60)] = 4.0,
+    scenes: Annotated[int | None, Query(ge=1, le=20), Digits] = None,
+    clip_duration: Annotated[float, Query(gt=0, le=60), Decimal] = 4.0,
     aspect_ratio: Annotated[Literal["16:9", "9:16", "1:1"], Query()] = "16:9",
     resolution: Annotated[Literal["360p", "480p", "720p", "1080p"], Query()] = "720p",
-    crossfade: Annotated[float, Query(ge=0, le=10)] = 0.0,
-    max_cost: Annotated[float | None, Query(ge=0)] = None,
-    takes: Annotated[int, Query(ge=1, le=MAX_TAKES, description="Takes per clip.")] = 1,
+    crossfade: Annotated[float, Query(ge=0, le=10), Decimal] = 0.0,
+    max_cost: Annotated[float | None, Query(ge=0), Decimal] = None,
+    takes: Annotated[int, Query(ge=1, le=MAX_TAKES, description="Takes per clip."), Digits] = 1,
     storyboard_model: ModelQuery = None,
     image_model: ModelQuery = None,
     video_model: ModelQuery = None,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path as FilePath
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path
@@ -11,6 +12,7 @@ from vidpipe.api import artifacts
 from vidpipe.api.deps import ProjectId, SessionDep, SettingsDep
 from vidpipe.api.routes.iterate import SceneNumber, TakeNumber
 from vidpipe.api.schemas import NOT_FOUND
+from vidpipe.api.strict import Digits
 
 router = APIRouter(prefix="/api/projects/{project_id}", tags=["files"])
 
@@ -22,6 +24,26 @@ RangeHeader = Annotated[
         "served by Starlette's FileResponse.",
     ),
 ]
+# Every file is sent as what it was stored as, never sniffed into something else (a PNG with
+# HTML appended stays an image), and may run nothing if opened on its own.
+FILE_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; sandbox",
+    "Cross-Origin-Resource-Policy": "same-origin",
+}
+MEDIA_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg"}
+MEDIA_TYPES |= {".webp": "image/webp", ".mp4": "video/mp4", ".wav": "audio/wav"}
+
+
+def send_file(
+    path: FilePath, media_type: str | None = None, filename: str | None = None
+) -> FileResponse:
+    """A stored file with FILE_HEADERS; its type is the stored one (or its extension's, for
+    the kinds vidpipe writes), else plain bytes."""
+    kind = media_type or MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return FileResponse(path, media_type=kind, filename=filename, headers=FILE_HEADERS)
+
+
 BINARY = {"schema": {"type": "string", "format": "binary"}}
 TEXT = {"text/plain": {"schema": {"type": "string"}}}
 
@@ -49,7 +71,7 @@ async def download(
     project_id: ProjectId, session: SessionDep, settings: SettingsDep, range: RangeHeader = None
 ) -> FileResponse:
     path = await artifacts.final_video(session, settings, project_id)
-    return FileResponse(path, media_type="video/mp4", filename=f"vidpipe-{project_id}.mp4")
+    return send_file(path, "video/mp4", filename=f"vidpipe-{project_id}.mp4")
 
 
 @router.get(
@@ -67,7 +89,7 @@ async def keyframe(
     range: RangeHeader = None,
 ) -> FileResponse:
     path = await artifacts.keyframe_image(session, settings, project_id, scene - 1, position)
-    return FileResponse(path)
+    return send_file(path)
 
 
 @router.get(
@@ -84,7 +106,7 @@ async def clip(
     range: RangeHeader = None,
 ) -> FileResponse:
     path = await artifacts.clip_video(session, settings, project_id, scene - 1)
-    return FileResponse(path, media_type="video/mp4")
+    return send_file(path, "video/mp4")
 
 
 @router.get(
@@ -101,7 +123,7 @@ async def reference(
     range: RangeHeader = None,
 ) -> FileResponse:
     path, media_type = await artifacts.reference_image(session, settings, project_id, name)
-    return FileResponse(path, media_type=media_type)
+    return send_file(path, media_type)
 
 
 @router.get(
@@ -120,7 +142,7 @@ async def take(
     range: RangeHeader = None,
 ) -> FileResponse:
     path = await artifacts.take_file(session, settings, project_id, scene - 1, slot, take)
-    return FileResponse(path, media_type="video/mp4" if slot == "clip" else None)
+    return send_file(path, "video/mp4" if slot == "clip" else None)
 
 
 @router.get(
@@ -132,13 +154,13 @@ async def take(
 async def spoken_line(
     project_id: ProjectId,
     scene: SceneNumber,
-    line: Annotated[int, Path(ge=0, le=1000, description="0: narration; 1..n: dialogue")],
+    line: Annotated[int, Path(ge=0, le=1000, description="0: narration; 1..n: dialogue"), Digits],
     session: SessionDep,
     settings: SettingsDep,
     range: RangeHeader = None,
 ) -> FileResponse:
     path = await artifacts.spoken_line(session, settings, project_id, scene - 1, line)
-    return FileResponse(path, media_type="audio/wav")
+    return send_file(path, "audio/wav")
 
 
 @router.get(
@@ -156,4 +178,4 @@ async def subtitles(
 ) -> FileResponse:
     path = await artifacts.subtitles(session, settings, project_id, kind)
     media = "text/vtt" if kind == "vtt" else "application/x-subrip"
-    return FileResponse(path, media_type=media, filename=f"vidpipe-{project_id}.{kind}")
+    return send_file(path, media, filename=f"vidpipe-{project_id}.{kind}")

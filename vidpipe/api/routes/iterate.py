@@ -36,6 +36,7 @@ from vidpipe.api.schemas import (
     TakesDocument,
     error,
 )
+from vidpipe.api.strict import Digits, whole_number
 from vidpipe.app import iterate, runs
 from vidpipe.app.iterate import Edits
 from vidpipe.config import Settings
@@ -48,8 +49,12 @@ from vidpipe.runners.base import Runner
 
 router = APIRouter(prefix="/api/projects/{project_id}", tags=["iterate"])
 
-SceneNumber = Annotated[int, Path(ge=1, le=20, description="1-based scene number, as shown.")]
-TakeNumber = Annotated[int, Path(ge=1, le=1_000_000, description="Take number (see .../takes).")]
+SceneNumber = Annotated[
+    int, Path(ge=1, le=20, description="1-based scene number, as shown."), Digits
+]
+TakeNumber = Annotated[
+    int, Path(ge=1, le=1_000_000, description="Take number (see .../takes)."), Digits
+]
 IfMatch = Annotated[
     str | None,
     Header(description='The storyboard\'s ETag (GET .../storyboard), e.g. `"3"`; required.'),
@@ -76,10 +81,11 @@ def expected_version(if_match: str | None) -> int | None:
     value = if_match.strip()
     if value == "*":
         return None
-    value = value.removeprefix("W/").strip('"')
-    if not value.isdigit():
-        raise HTTPException(412, f"If-Match {if_match!r} names no storyboard version")
-    return int(value)
+    version = whole_number(value.removeprefix("W/").strip('"'))
+    if version is None:
+        shown = if_match if len(if_match) <= 40 else f"{if_match[:40]}…"
+        raise HTTPException(412, f"If-Match {shown!r} names no storyboard version")
+    return version
 
 
 async def edited(

@@ -29,6 +29,7 @@ from vidpipe.api.schemas import (
     StitchRequest,
     error,
 )
+from vidpipe.api.strict import Digits
 from vidpipe.app import generate as generating
 from vidpipe.app import runs
 from vidpipe.db.queries import load_project
@@ -63,8 +64,8 @@ async def generate(
 async def list_projects(
     session: SessionDep,
     settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500), Digits] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000), Digits] = 0,
     status: Annotated[ProjectStatus | None, Query(description="Only this status.")] = None,
 ) -> dict[str, Any]:
     return await documents.page(session, settings, limit=limit, offset=offset, status=status)

@@ -8,6 +8,8 @@ from fastapi import APIRouter, File, UploadFile, status
 
 from vidpipe.api.deps import SettingsDep
 from vidpipe.api.errors import field_error
+from vidpipe.api.guards import mib
+from vidpipe.api.offload import off_loop
 from vidpipe.api.schemas import UNREADABLE, ReferenceUpload
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
@@ -20,7 +22,7 @@ router = APIRouter(prefix="/api", tags=["references"])
     "/references",
     status_code=status.HTTP_201_CREATED,
     response_model=ReferenceUpload,
-    summary="Upload a reference image (PNG, JPEG or WebP; at most 20 MB and 4096 px a side)",
+    summary="Upload a reference image (PNG, JPEG or WebP; at most 20 MiB and 4096 px a side)",
     responses={
         **UNREADABLE,
         422: {"description": "Not such an image, or too big; nothing was stored."},
@@ -35,10 +37,17 @@ async def upload_reference(
 
 async def receive(settings: Settings, file: UploadFile, field: str = "file") -> dict[str, Any]:
     """Check and store one upload (also the New video form's path, web/references.py); a bad
-    image is a 422 field error naming `field`, and nothing is stored."""
+    image is a 422 field error naming `field`, and nothing is stored. The decoding and hashing
+    run off the event loop (vidpipe.api.offload)."""
+    if file.size is not None and file.size > MAX_BYTES:  # the spooled size, known before reading
+        raise field_error(field, too_big(file.size))
     data = await file.read(MAX_BYTES + 1)  # one byte more than allowed tells "too big"
+    if len(data) > MAX_BYTES:
+        raise field_error(field, too_big(None))
     try:
-        image = UploadPool(settings.data_dir).add(data, "file")
+        image = await off_loop(
+            settings.cpu_workers, UploadPool(settings.data_dir).add, data, "file"
+        )
     except BadInputError as exc:
         raise field_error(field, str(exc)) from None
     return {
@@ -48,3 +57,9 @@ async def receive(settings: Settings, file: UploadFile, field: str = "file") -> 
         "height": image.height,
         "bytes": len(image.data),
     }
+
+
+def too_big(size: int | None) -> str:
+    """The same words and unit (MiB) as the CLI's check of a file."""
+    shown = f"{mib(size)}" if size is not None else f"more than {mib(MAX_BYTES)}"
+    return f"file: {shown}; reference images may be at most {mib(MAX_BYTES)}"
