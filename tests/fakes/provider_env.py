@@ -105,5 +105,13 @@ def comfyui_settings(base: Settings, url: str, **extra: Any) -> Settings:
 
 def fal_settings(base: Settings, url: str, **extra: Any) -> Settings:
     return base.model_copy(
-        update={**FAST, "fal_base_url": url, "fal_key": SecretStr(FAL_KEY), **extra}
+        update={
+            **FAST,
+            # the fake encodes each clip while answering a poll: roomier bounds under load
+            "provider_timeout_seconds": 30.0,
+            "operation_timeout_seconds": 120.0,
+            "fal_base_url": url,
+            "fal_key": SecretStr(FAL_KEY),
+            **extra,
+        }
     )
