@@ -58,7 +58,7 @@ def test_generate_print_and_edit_sound_texts(vidpipe) -> None:
         "--json",
     )  # fmt: skip
     assert edited.returncode == 0, edited.stderr
-    assert document(edited)["items"] == []  # nothing to make again
+    assert not {i["kind"] for i in document(edited)["items"]} & {"keyframe", "clip"}
     scene = document(vidpipe("storyboard", project_id))["scenes"][1]
     assert scene["narration"] == "The last stop."
     assert scene["dialogue"] == [
