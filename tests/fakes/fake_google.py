@@ -68,7 +68,7 @@ CURRENT = {
     "gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.5-flash", "gemini-3.5-flash-lite",
     "gemini-3.1-flash-lite", "gemini-2.5-flash-lite", "gemini-3.1-flash-image",
     "gemini-3-pro-image", "veo-3.1-generate-001", "veo-3.1-fast-generate-001",
-    "gemini-omni-1.1-flash",
+    "gemini-omni-1.1-flash", "gemini-3.8-flash-tts", "gemini-3.8-flash-lite-tts",
 }  # fmt: skip
 LEGACY = {"imagen-4.0-generate-001", "imagen-3.0-capability-001", "veo-2.0-generate-001"}
 

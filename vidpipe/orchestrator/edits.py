@@ -171,6 +171,7 @@ STAGE_OF_KIND = {
     "storyboard": "storyboarding",
     "keyframe": "keyframing",
     "clip": "video_gen",
+    "narration": "stitching",  # spoken lines are made and mixed at the stitch
     "stitch": "stitching",
 }
 
