@@ -21,6 +21,8 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("complete", "Done"),
 )
 STAGE_ORDER = [stage for stage, _ in STAGES]
+# What a phone shows when five full labels do not fit side by side.
+SHORT_LABELS = {"storyboarding": "Story", "keyframing": "Frames"}
 STATUSES = tuple(PIPELINE_STATES)
 # Step names in a run's log (pipeline/context.py StepStats) and how the page names them.
 RUN_STEPS = (
@@ -65,7 +67,8 @@ def stepper(document: dict[str, Any]) -> list[dict[str, str]]:
             state = "failed" if status == "failed" else "current"
         else:
             state = "todo"
-        steps.append({"stage": name, "label": label, "state": state})
+        short = SHORT_LABELS.get(name, label)
+        steps.append({"stage": name, "label": label, "short": short, "state": state})
     return steps
 
 
