@@ -136,6 +136,11 @@ def test_redo_with_direction_then_select_the_older_take_and_the_final_changes(
     final_src = page.locator("#final").get_attribute("src")
     page.click("#scene-1 button:has-text('Use take 1')")
     page.wait_for_selector("#scene-1 .take.selected:has-text('Take 1')")
+    # in place, and the focus is on what it did
+    message = page.locator("#selected-1")
+    assert page.evaluate("document.activeElement.id") == "selected-1"
+    assert "Take 1 is now in use for scene 1" in message.inner_text()
+    assert "re-stitched" in message.inner_text()
     # the page asks for the new final, not the one the browser has cached
     assert page.locator("#final").get_attribute("src") != final_src
     selected = detail(server, project)

@@ -100,6 +100,7 @@ async def review_page(
         "errors": errors or {},
         "saved": _scene_number(request.query_params.get("saved")),
         "redone": _scene_number(request.query_params.get("redone")),
+        "selected": _scene_number(request.query_params.get("selected")),
         "crossfade_max": views.crossfade_max(document),
     }
     code = problem.status_code if problem is not None else status_code
@@ -247,7 +248,7 @@ async def select_take(
     async def select() -> str:
         project = await get_project(project_id, session)
         await iterate.select_take(project, scene, take, session, settings, registry, runner)
-        return review_url(project_id, scene)
+        return review_url(project_id, scene, "selected")
 
     return await attempt(request, session, project_id, select, scene=scene)
 

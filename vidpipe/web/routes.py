@@ -194,7 +194,21 @@ def form_context(
         "estimate": estimate,
         # the filled reference rows, then one blank (up to the most a project takes)
         "rows": [*(rows or []), Row()][:MAX_ROWS],
+        "first_error": first_error(errors, rows or []),
     }
+
+
+def first_error(errors: dict[str, str], rows: Sequence[Row]) -> str | None:
+    """The id of the first field with an error, in the form's order: a refused form puts the
+    focus there (the `autofocus` it is rendered with), so the reader starts at what to fix."""
+    for name in DEFAULTS:
+        if name in errors:
+            return name
+    for index, row in enumerate(rows):
+        for part in ("name", "file", "description"):
+            if part in row.errors:
+                return f"references-{index}-{part}"
+    return None
 
 
 DEFAULTS = {

@@ -15,6 +15,11 @@ const swapIn = (fresh) => {
   }
 };
 
+// A page that opens with a message to read first (a refusal, what an action did) puts the focus
+// on it, unless a field was rendered with `autofocus` (the first field to fix).
+const opening = document.querySelector("[data-focus]");
+if (opening && !document.querySelector("[autofocus]")) opening.focus();
+
 // ---- Projects: filtering applies on change --------------------------------------------------
 for (const form of document.querySelectorAll("form[data-autosubmit]")) {
   form.addEventListener("change", () => form.requestSubmit());
