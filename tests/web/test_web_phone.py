@@ -42,7 +42,7 @@ def test_phone_layout_stepper_tables_estimate_and_axe(
     page.wait_for_load_state("networkidle")
     # the five stage labels sit side by side without touching
     boxes = [b.bounding_box() for b in page.locator("#stepper .label").all()]
-    assert len(boxes) == 5
+    assert len(boxes) == 5 and all(box["width"] > 10 for box in boxes)  # each one shown
     for left, right in zip(boxes, boxes[1:], strict=False):
         assert left["x"] + left["width"] <= right["x"], boxes
     # the run history: one stacked block per run, each cell under the one before

@@ -342,7 +342,8 @@ async def project_screen(
 def screen_url(project_id: uuid.UUID, form: dict[str, str]) -> str:
     """Where a form goes back to: the screen it was posted from (project, or review: WEB-5)."""
     tail = "/review" if form.get("screen") == "review" else ""
-    return f"/projects/{project_id}{tail}"
+    scene = form.get("scene", "")  # the review screen's open scene stays open
+    return f"/projects/{project_id}{tail}" + (f"?scene={scene}" if tail and scene.isdigit() else "")
 
 
 async def back(
