@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vidpipe.cli import views
+from vidpipe.cli import helptext, views
 from vidpipe.cli.complete import complete_project_id
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
@@ -46,6 +46,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
 )
+helptext.install()
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
@@ -238,6 +239,16 @@ async def _run(
     project = await load_project(session, project_id)
     document = project_document(project, storage)
     show_document(document, json_output)
+    if code == EXIT_OK and project.status == "paused" and not json_output:
+        stage = {"keyframing": "keyframes", "video_gen": "clips"}.get(
+            project.paused_before or "", "the next stage"
+        )
+        stderr.print(
+            f"paused for review before {stage}: look at it (vidpipe status {project_id}, or "
+            f"the page), edit if you like, then run: vidpipe resume {project_id}",
+            markup=False,
+            soft_wrap=True,
+        )
     if code != EXIT_OK:
         stderr.print(
             f"error: project {project_id} failed: {project.error_message}\n"
@@ -269,7 +280,7 @@ def resume(
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Bring a project up to date; a plan that costs money is shown and confirmed first."""
+    """Bring a project up to date; the plan is shown first, and confirmed when it costs money."""
     from vidpipe.db.queries import resolve_project_id
     from vidpipe.providers.registry import load_registry
 
@@ -332,11 +343,10 @@ async def bring_up_to_date(
     from vidpipe.orchestrator.projects import approve_resubmissions, set_budget
 
     plan = await plan_project(session, project_id, settings=settings, registry=registry)
-    if plan.estimated_cost > 0 or plan.resubmissions:  # money or risk: show, ask
-        if not json_output:
-            views.show_plan(stderr, plan.as_dict())
-        if not yes:
-            _confirm_plan(plan.estimated_cost, plan.resubmissions)
+    if not json_output:  # always shown, a free one too: what is about to be made
+        views.show_plan(stderr, plan.as_dict())
+    if (plan.estimated_cost > 0 or plan.resubmissions) and not yes:  # money or risk: ask
+        _confirm_plan(plan.estimated_cost, plan.resubmissions)
     if max_cost is not None:
         await set_budget(session, project_id, max_cost)
     if plan.resubmissions:
@@ -607,3 +617,5 @@ def doctor(ctx: typer.Context, json_output: JsonFlag = False) -> None:
 
 
 from vidpipe.cli import iterate as _iterate  # noqa: E402,F401  (registers the iterating commands)
+
+helptext.reflow(app)
