@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from vidpipe.api import actions, documents
 from vidpipe.api.auth import SESSION_COOKIE, api_token, carries, session_value
@@ -32,6 +33,7 @@ from vidpipe.db.models import Keyframe, Project, Scene
 from vidpipe.db.queries import load_project
 from vidpipe.errors import NotResumableError, ProjectBusyError, ProjectNotFoundError
 from vidpipe.orchestrator.projects import GenerateOptions
+from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import lease_is_live
@@ -51,7 +53,10 @@ templates.env.filters.update(when=views.when, seconds=views.seconds, money=views
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 24
-FIELDS = ("prompt", "style", "aspect_ratio", "resolution", "clip_duration", "scenes", "crossfade")
+FIELDS = (
+    "prompt", "style", "aspect_ratio", "resolution", "clip_duration", "scenes", "crossfade",
+    "takes",
+)  # fmt: skip
 OPTIONAL = ("scenes", "max_cost", "pause_after")  # blank = writer picks / no budget / no gate
 # Everything the page loads comes from this server (no CDN, works offline).
 SECURITY_HEADERS = {
@@ -118,7 +123,9 @@ async def projects_screen(
     )
     ids = [uuid.UUID(p["id"]) for p in listing["projects"]]
     thumbs = await first_keyframes(session, ids)
+    parents = await fork_parents(session, ids)
     for project in listing["projects"]:
+        project["fork_of"] = parents.get(project["id"])
         has_thumb = project["id"] in thumbs
         project["thumb_url"] = (
             documents.project_url(project["id"], "/keyframes/0/start") if has_thumb else None
@@ -158,6 +165,20 @@ async def first_keyframes(session: AsyncSession, ids: list[uuid.UUID]) -> set[st
     return {str(project_id) for project_id in found}
 
 
+async def fork_parents(session: AsyncSession, ids: list[uuid.UUID]) -> dict[str, dict[str, str]]:
+    """For the forks among these projects, the project each was forked from: its id and prompt
+    (one query for the whole page; a deleted original is left out)."""
+    if not ids:
+        return {}
+    parent = aliased(Project)
+    rows = await session.execute(
+        select(Project.id, parent.id, parent.prompt)
+        .join(parent, parent.id == Project.forked_from)
+        .where(Project.id.in_(ids))
+    )
+    return {str(child): {"id": str(pid), "prompt": prompt} for child, pid, prompt in rows}
+
+
 # ---- New video (WEB-3) ------------------------------------------------------------------------
 
 
@@ -186,6 +207,7 @@ def form_context(
         "errors": errors,
         "caps": caps,
         "default_scenes": DEFAULT_SCENES_FOR_ESTIMATE,
+        "max_takes": MAX_TAKES,
         "providers": {
             "storyboard": providers.storyboard.provider_id,
             "image": providers.image.provider_id,
@@ -219,6 +241,7 @@ DEFAULTS = {
     "clip_duration": "4",
     "scenes": "",
     "crossfade": "0",
+    "takes": "1",
     "max_cost": "",
     "pause_after": "",
 }
@@ -316,8 +339,10 @@ async def project_page(
         return render(request, "missing.html", {"project_id": project_id}, status_code=404)
     runner = request.app.state.runner
     document = documents.detail(project, settings, runner)
+    parents = await fork_parents(session, [project.id])
     context = {
         "p": document,
+        "fork_of": parents.get(str(project.id)),
         "working": is_working(request, project, document),
         "stepper": views.stepper(document),
         "stage": views.current_stage(document),

@@ -36,7 +36,7 @@ const generate = document.querySelector("form[data-estimate]");
 if (generate) {
   const output = document.getElementById("estimate");
   const detail = document.getElementById("estimate-detail");
-  const priced = ["scenes", "clip_duration", "aspect_ratio", "resolution", "crossfade", "max_cost"];
+  const priced = ["scenes", "clip_duration", "aspect_ratio", "resolution", "crossfade", "max_cost", "takes"];
   const money = (usd) =>
     usd === 0 ? "$0" : usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
   let pending = null;
