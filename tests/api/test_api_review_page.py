@@ -90,7 +90,7 @@ async def test_review_forms_refuse_with_the_apis_status_and_write_nothing_then_f
         assert (await storyboard(client, project_id))[0] == f'"{int(version) + 1}"'
         page = await client.get(saved.headers["location"])
         assert 'id="saved-2"' in page.text
-        assert '<span id="plan-clips">1 (scene 2)</span>' in page.text
+        assert '<span id="plan-clips">1 clip (scene 2)</span> and the stitch' in page.text
 
 
 async def test_while_a_project_runs_the_review_screen_offers_stop_and_refuses_edits(

@@ -74,7 +74,11 @@ def test_edit_a_scene_in_place_see_the_plan_resume_and_only_that_clip_changes(
     assert page.evaluate("window.__sameDocument") is True  # saved in place
     assert page.evaluate("document.activeElement.id") == "saved-2"
     # the plan, before anything is paid: clip 2 and the stitch, at the providers' price
-    assert page.locator("#plan-clips").inner_text() == "1 (scene 2)"
+    assert page.locator("#plan-clips").inner_text() == "1 clip (scene 2)"
+    assert (
+        "would make 1 clip (scene 2) and the stitch, for $0"
+        in page.locator("#planbar").inner_text()
+    )
     assert page.locator("#plan-cost").inner_text() == "$0"
     assert page.locator("#scene-2 .badge.stale").count() == 1
     assert page.locator("#scene-1 .badge.stale").count() == 0
