@@ -319,7 +319,18 @@ document.addEventListener("keydown", (event) => {
 // leads; a follower more than a tenth of a second away is put back on its time.
 const players = (compare) => [...compare.querySelectorAll(".takes video")];
 
+// the timeline and the editors keep clear of the plan bar above them, whatever its height
+const planbarHeight = () => {
+  const bar = document.getElementById("planbar");
+  if (bar) document.documentElement.style.setProperty("--planbar", `${bar.offsetHeight}px`);
+};
+if (window.ResizeObserver) {
+  new ResizeObserver(planbarHeight).observe(document.documentElement);
+  document.addEventListener("toggle", planbarHeight, true); // "Why each step" opened or closed
+}
+
 const enhance = () => {
+  planbarHeight();
   for (const compare of document.querySelectorAll("[data-compare]")) {
     const sync = compare.querySelector(".sync");
     if (!sync || !sync.hidden) continue;
