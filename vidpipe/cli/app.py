@@ -343,9 +343,12 @@ async def bring_up_to_date(
     from vidpipe.orchestrator.projects import approve_resubmissions, set_budget
 
     plan = await plan_project(session, project_id, settings=settings, registry=registry)
-    if not json_output:  # always shown, a free one too: what is about to be made
+    costly = plan.estimated_cost > 0 or bool(plan.resubmissions)  # money or risk: ask
+    # a free plan is shown too (what is about to be made), unless another process runs the
+    # project: then the refusal that follows is the one line to read
+    if not json_output and (costly or not await _held_elsewhere(session, project_id)):
         views.show_plan(stderr, plan.as_dict())
-    if (plan.estimated_cost > 0 or plan.resubmissions) and not yes:  # money or risk: ask
+    if costly and not yes:
         _confirm_plan(plan.estimated_cost, plan.resubmissions)
     if max_cost is not None:
         await set_budget(session, project_id, max_cost)
@@ -354,6 +357,20 @@ async def bring_up_to_date(
     if detach:
         return await _enqueue(session, settings, project_id, json_output)
     return await _run(session, settings, project_id, json_output, registry)
+
+
+async def _held_elsewhere(session: AsyncSession, project_id: uuid.UUID) -> bool:
+    """Whether a live lease says another process runs the project now."""
+    from sqlalchemy import select
+
+    from vidpipe.db.models import Project, utcnow
+
+    row = (
+        await session.execute(
+            select(Project.lease_owner, Project.lease_expires_at).where(Project.id == project_id)
+        )
+    ).first()
+    return bool(row and row[0] and row[1] and row[1] > utcnow())
 
 
 def _check_detach(settings: Settings, detach: bool) -> None:
