@@ -56,3 +56,11 @@ class FFmpegError(VidpipeError):
 
 class BudgetExceededError(VidpipeError):
     """budget exceeded"""
+
+
+class StitchFailedError(VidpipeError):
+    """The stitch failed (ffmpeg or the disk); the previous output is kept."""
+
+
+class VersionRequiredError(BadInputError):
+    """If-Match is required: send the ETag of GET .../storyboard"""

@@ -17,8 +17,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Project
 from vidpipe.errors import ProjectNotFoundError
 from vidpipe.providers.registry import ProviderRegistry
-from vidpipe.runners.background import BackgroundRunner
-from vidpipe.runners.queue import QueueRunner
+from vidpipe.runners.base import Runner
 
 
 async def get_settings(request: Request) -> Settings:
@@ -29,7 +28,7 @@ async def get_registry(request: Request) -> ProviderRegistry:
     return request.app.state.registry
 
 
-async def get_runner(request: Request) -> BackgroundRunner | QueueRunner:
+async def get_runner(request: Request) -> Runner:
     return request.app.state.runner
 
 
@@ -40,7 +39,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 RegistryDep = Annotated[ProviderRegistry, Depends(get_registry)]
-RunnerDep = Annotated[BackgroundRunner | QueueRunner, Depends(get_runner)]
+RunnerDep = Annotated[Runner, Depends(get_runner)]
 # Closed when the handler returns, before the body is sent: a file download or an event stream
 # never holds a database connection (or a SQLite read transaction) open.
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]

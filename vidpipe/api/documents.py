@@ -22,8 +22,7 @@ from vidpipe.orchestrator.report import (
     takes_document,
 )
 from vidpipe.providers.registry import ProviderRegistry
-from vidpipe.runners.background import BackgroundRunner
-from vidpipe.runners.queue import QueueRunner
+from vidpipe.runners.base import Runner
 from vidpipe.storage import ProjectStorage
 
 PREFIX = "/api/projects"
@@ -33,6 +32,19 @@ def project_url(project_id: uuid.UUID | str, tail: str = "") -> str:
     return f"{PREFIX}/{project_id}{tail}"
 
 
+def accepted(
+    project_id: uuid.UUID, estimate: float | None, warnings: list[str] | None = None
+) -> dict[str, Any]:
+    """The 202 answer: where to follow a project that was handed to the runner."""
+    return {
+        "project_id": project_id,
+        "status_url": project_url(project_id, "/status"),
+        "events_url": project_url(project_id, "/events"),
+        "estimated_cost": estimate,
+        "warnings": warnings or [],
+    }
+
+
 def summary(project: Project, settings: Settings) -> dict[str, Any]:
     document = project_summary(project, ProjectStorage(settings.projects_dir, project.id))
     document["status_url"] = project_url(project.id, "/status")
@@ -40,9 +52,7 @@ def summary(project: Project, settings: Settings) -> dict[str, Any]:
     return document
 
 
-def status(
-    project: Project, settings: Settings, runner: BackgroundRunner | QueueRunner
-) -> dict[str, Any]:
+def status(project: Project, settings: Settings, runner: Runner) -> dict[str, Any]:
     document = summary(project, settings)
     document["queued"] = document["queued"] or runner.is_queued(project.id)
     document["progress"] = runner.hub.snapshot(project.id)
@@ -52,7 +62,7 @@ def status(
 def detail(
     project: Project,
     settings: Settings,
-    runner: BackgroundRunner | QueueRunner,
+    runner: Runner,
     plan: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The full document; `project` must come with scenes, keyframes, clips and runs loaded.
@@ -77,7 +87,7 @@ async def detail_with_plan(
     session: AsyncSession,
     settings: Settings,
     registry: ProviderRegistry,
-    runner: BackgroundRunner | QueueRunner,
+    runner: Runner,
     project_id: uuid.UUID,
 ) -> dict[str, Any]:
     """The full document with per-scene `stale` flags and the plan (no provider is called)."""
@@ -88,7 +98,7 @@ async def loaded_detail_with_plan(
     session: AsyncSession,
     settings: Settings,
     registry: ProviderRegistry,
-    runner: BackgroundRunner | QueueRunner,
+    runner: Runner,
     project_id: uuid.UUID,
 ) -> tuple[Project, dict[str, Any]]:
     """`detail_with_plan` and the project it was made from, loaded once for both."""

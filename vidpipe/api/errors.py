@@ -20,8 +20,33 @@ from vidpipe.errors import (
     NotResumableError,
     ProjectBusyError,
     ProjectNotFoundError,
+    StitchFailedError,
+    VersionRequiredError,
+    VidpipeError,
 )
+from vidpipe.orchestrator.edits import ProjectRunningError, StoryboardChangedError
+from vidpipe.orchestrator.leases import NotRunningError
 from vidpipe.orchestrator.projects import FLAG_NAMES
+
+# The use cases' refusals that HTTP spells with a status of their own (most specific first);
+# any other BadInputError is a 422 with a `loc`. The page answers with the same statuses.
+STATUSES: tuple[tuple[type[VidpipeError], int], ...] = (
+    (ProjectNotFoundError, 404),
+    (VersionRequiredError, 428),
+    (StoryboardChangedError, 412),
+    (ProjectRunningError, 409),
+    (NotRunningError, 409),
+    (NotResumableError, 409),
+    (ProjectBusyError, 409),
+    (StitchFailedError, 500),
+    (BadInputError, 422),
+)
+
+
+def status_of(exc: VidpipeError) -> int:
+    """The HTTP status of a use case's refusal (500 for a failure none names)."""
+    return next((code for kind, code in STATUSES if isinstance(exc, kind)), 500)
+
 
 FIELDS_BY_FLAG = {flag: field for field, flag in FLAG_NAMES.items() if flag.startswith("--")}
 
@@ -48,12 +73,9 @@ def _detail(status: int, exc: Exception) -> JSONResponse:
     return JSONResponse({"detail": str(exc)}, status_code=status)
 
 
-async def _not_found(request: Request, exc: Exception) -> JSONResponse:
-    return _detail(404, exc)
-
-
-async def _conflict(request: Request, exc: Exception) -> JSONResponse:
-    return _detail(409, exc)
+async def _refused(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, VidpipeError)
+    return _detail(status_of(exc), exc)
 
 
 async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
@@ -85,8 +107,6 @@ def _methods_of(app: FastAPI, path: str) -> list[str]:
 def install_error_handlers(app: FastAPI) -> None:
     # Starlette picks the handler of the most specific class, so the subclasses of
     # BadInputError below win over its generic 422.
-    app.add_exception_handler(ProjectNotFoundError, _not_found)
-    app.add_exception_handler(NotResumableError, _conflict)
-    app.add_exception_handler(ProjectBusyError, _conflict)
-    app.add_exception_handler(BadInputError, _bad_input)
+    for kind, code in STATUSES:
+        app.add_exception_handler(kind, _bad_input if code == 422 else _refused)
     app.add_exception_handler(StarletteHTTPException, _http_error)

@@ -33,7 +33,8 @@ from sse_starlette import ServerSentEvent
 from vidpipe.api import documents
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
-from vidpipe.runners.background import BackgroundRunner, lease_is_live
+from vidpipe.runners.background import lease_is_live
+from vidpipe.runners.base import Runner
 
 POLL_SECONDS = 1.0
 CHANGES = ("status", "running", "queued", "runner", "error_message", "output_path")
@@ -42,7 +43,7 @@ CHANGES = ("status", "running", "queued", "runner", "error_message", "output_pat
 async def project_events(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
-    runner: BackgroundRunner,
+    runner: Runner,
     project_id: uuid.UUID,
     *,
     stopping: anyio.Event | None = None,

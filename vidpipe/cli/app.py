@@ -7,14 +7,13 @@ to module level.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated, Any
 
 import typer
 
 from vidpipe.cli import helptext, views
-from vidpipe.cli.complete import complete_project_id
+from vidpipe.cli.iterate import commands as iterating
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -29,15 +28,18 @@ from vidpipe.cli.runtime import (
     stderr,
     stdout,
 )
-from vidpipe.errors import BadInputError, ProjectBusyError, VidpipeError
-
-if TYPE_CHECKING:
-    import uuid
-
-    from sqlalchemy.ext.asyncio import AsyncSession
-
-    from vidpipe.config import Settings
-    from vidpipe.providers.registry import ProviderRegistry
+from vidpipe.cli.shared import (
+    DetachFlag,
+    IdArg,
+    JsonFlag,
+    bring_up_to_date,
+    check_detach,
+    confirm_cost,
+    hand_over,
+    settings_of,
+    show_document,
+)
+from vidpipe.errors import BadInputError, StitchFailedError
 
 app = typer.Typer(
     name="vidpipe",
@@ -49,22 +51,6 @@ app = typer.Typer(
 helptext.install()
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
-
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print only a JSON document on stdout.")]
-DetachFlag = Annotated[
-    bool,
-    typer.Option(
-        "--detach",
-        help="Queue the run for a `vidpipe worker` and print the id (VIDPIPE_EXECUTION=queue).",
-    ),
-]
-IdArg = Annotated[
-    str,
-    typer.Argument(
-        help="Project id, or a unique prefix of 4+ characters.",
-        autocompletion=complete_project_id,
-    ),
-]
 
 
 @app.callback()
@@ -85,17 +71,7 @@ def root(
     ctx.obj = overrides
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    from pydantic import ValidationError
-
-    from vidpipe.config import Settings
-
-    try:
-        return Settings(**(ctx.obj or {}))
-    except ValidationError as exc:
-        from vidpipe.orchestrator.projects import one_line
-
-        raise fail(f"configuration: {one_line(exc, {})}", EXIT_BAD_INPUT) from None
+_settings = settings_of  # the name other modules knew
 
 
 @app.command()
@@ -136,21 +112,11 @@ def generate(
     """Create a project and run it to the end (or to a review gate)."""
     from pydantic import ValidationError
 
-    from vidpipe.orchestrator.projects import (
-        GenerateOptions,
-        check_budget,
-        check_capabilities,
-        check_provider_setup,
-        create_project,
-        estimate_cost,
-        one_line,
-        reference_specs,
-        reference_warnings,
-    )
+    from vidpipe.orchestrator.projects import GenerateOptions, one_line
     from vidpipe.providers.registry import load_registry
 
-    settings = _settings(ctx)
-    _check_detach(settings, detach)
+    settings = settings_of(ctx)
+    check_detach(settings, detach)
     try:
         options = GenerateOptions(
             prompt=prompt,
@@ -169,94 +135,26 @@ def generate(
     registry = load_registry()
 
     async def work(invocation: Invocation) -> int:
+        from vidpipe.app.generate import check_generate, start_generate
         from vidpipe.orchestrator.references import parse_option
 
-        references = reference_specs(options, settings, [parse_option(r) for r in reference or []])
-        providers = registry.build(
-            settings,
-            settings.storyboard_provider,
-            settings.image_provider,
-            settings.video_provider,
-        )
-        check_capabilities(options, providers)
-        estimate = estimate_cost(options, providers, references)
-        check_budget(options, estimate)
-        await check_provider_setup(providers)
-        for warning in reference_warnings(references, providers):
+        files = [parse_option(r) for r in reference or []]
+        checked = await check_generate(settings, registry, options, files)
+        for warning in checked.warnings:
             stderr.print(f"warning: {warning}", markup=False, soft_wrap=True)
-        if estimate > 0 and not yes:
-            _confirm_cost(estimate)
+        if checked.estimate > 0 and not yes:
+            confirm_cost(checked.estimate)
         async with database(settings, create=True) as session:
-            project = await create_project(session, settings, options, estimate, references)
+            project = await start_generate(session, settings, checked, None)
             invocation.project_id = str(project.id)
-            if detach:
-                return await _enqueue(session, settings, project.id, json_output)
-            stderr.print(f"project {project.id}", markup=False, soft_wrap=True)
-            return await _run(session, settings, project.id, json_output, registry)
+            if not detach:
+                stderr.print(f"project {project.id}", markup=False, soft_wrap=True)
+            return await hand_over(
+                session, settings, registry, project.id, lambda runner: runner.enqueue(project.id),
+                json_output=json_output, detach=detach,
+            )  # fmt: skip
 
     execute(work)
-
-
-def _confirm_cost(estimate: float) -> None:
-    if not sys.stdin.isatty():
-        raise fail(
-            f"this run is estimated at ${estimate:.2f}; pass --yes to confirm without a terminal",
-            EXIT_BAD_INPUT,
-        )
-    if not typer.confirm(f"Estimated cost ${estimate:.2f}. Continue?", err=True):
-        raise fail("cancelled; nothing was written", EXIT_BAD_INPUT)
-
-
-async def _run(
-    session: AsyncSession,
-    settings: Settings,
-    project_id: uuid.UUID,
-    json_output: bool,
-    registry: ProviderRegistry,
-) -> int:
-    """Run the pipeline with progress; print the outcome; return the exit code."""
-    from vidpipe.cli.progress import make_progress
-    from vidpipe.db.queries import load_project
-    from vidpipe.orchestrator.pipeline import run_pipeline
-    from vidpipe.orchestrator.report import project_document
-    from vidpipe.storage import ProjectStorage
-
-    storage = ProjectStorage(settings.projects_dir, project_id)
-    progress = make_progress(stderr, quiet=False)
-    try:
-        if progress is None:
-            await run_pipeline(session, project_id, settings=settings, registry=registry)
-        else:
-            with progress:
-                await run_pipeline(
-                    session, project_id, progress, settings=settings, registry=registry
-                )
-        code = EXIT_OK
-    except (BadInputError, ProjectBusyError):
-        raise  # refused before anything ran: one line, nothing changed
-    except Exception:
-        code = EXIT_FAILED
-    project = await load_project(session, project_id)
-    document = project_document(project, storage)
-    show_document(document, json_output)
-    if code == EXIT_OK and project.status == "paused" and not json_output:
-        stage = {"keyframing": "keyframes", "video_gen": "clips"}.get(
-            project.paused_before or "", "the next stage"
-        )
-        stderr.print(
-            f"paused for review before {stage}: look at it (vidpipe status {project_id}, or "
-            f"the page), edit if you like, then run: vidpipe resume {project_id}",
-            markup=False,
-            soft_wrap=True,
-        )
-    if code != EXIT_OK:
-        stderr.print(
-            f"error: project {project_id} failed: {project.error_message}\n"
-            f"fix the cause, then run: vidpipe resume {project_id}",
-            markup=False,
-            soft_wrap=True,
-        )
-    return code
 
 
 @app.command()
@@ -284,8 +182,8 @@ def resume(
     from vidpipe.db.queries import resolve_project_id
     from vidpipe.providers.registry import load_registry
 
-    settings = _settings(ctx)
-    _check_detach(settings, detach)
+    settings = settings_of(ctx)
+    check_detach(settings, detach)
     registry = load_registry()
     if max_cost is not None and max_cost < 0:
         raise fail("invalid --max-cost: must be 0 or more", EXIT_BAD_INPUT)
@@ -305,17 +203,17 @@ def resume(
 @app.command()
 def plan(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
     """What `resume` would generate and what it would cost; calls no provider."""
+    from vidpipe.app import runs
     from vidpipe.db.queries import resolve_project_id
-    from vidpipe.orchestrator.pipeline import plan_project
     from vidpipe.providers.registry import load_registry
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     registry = load_registry()
 
     async def work(invocation: Invocation) -> int:
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            found = await plan_project(session, project_id, settings=settings, registry=registry)
+            found = await runs.plan(session, settings, registry, project_id)
         if json_output:
             print_json(found.as_dict())
         else:
@@ -325,112 +223,6 @@ def plan(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> N
     execute(work)
 
 
-async def bring_up_to_date(
-    session: AsyncSession,
-    settings: Settings,
-    registry: ProviderRegistry,
-    project_id: uuid.UUID,
-    *,
-    yes: bool,
-    json_output: bool,
-    max_cost: float | None = None,
-    detach: bool = False,
-) -> int:
-    """resume's path (also redo's and fork's): the plan, its confirmation when it costs money
-    or risks paying twice (which also approves those resubmissions), the run (or, detached,
-    its job in the queue)."""
-    from vidpipe.orchestrator.pipeline import plan_project
-    from vidpipe.orchestrator.projects import approve_resubmissions, set_budget
-
-    plan = await plan_project(session, project_id, settings=settings, registry=registry)
-    costly = plan.estimated_cost > 0 or bool(plan.resubmissions)  # money or risk: ask
-    # a free plan is shown too (what is about to be made), unless another process runs the
-    # project: then the refusal that follows is the one line to read
-    if not json_output and (costly or not await _held_elsewhere(session, project_id)):
-        views.show_plan(stderr, plan.as_dict())
-    if costly and not yes:
-        _confirm_plan(plan.estimated_cost, plan.resubmissions)
-    if max_cost is not None:
-        await set_budget(session, project_id, max_cost)
-    if plan.resubmissions:
-        await approve_resubmissions(session, project_id)
-    if detach:
-        return await _enqueue(session, settings, project_id, json_output)
-    return await _run(session, settings, project_id, json_output, registry)
-
-
-async def _held_elsewhere(session: AsyncSession, project_id: uuid.UUID) -> bool:
-    """Whether a live lease says another process runs the project now."""
-    from sqlalchemy import select
-
-    from vidpipe.db.models import Project, utcnow
-
-    row = (
-        await session.execute(
-            select(Project.lease_owner, Project.lease_expires_at).where(Project.id == project_id)
-        )
-    ).first()
-    return bool(row and row[0] and row[1] and row[1] > utcnow())
-
-
-def _check_detach(settings: Settings, detach: bool) -> None:
-    if detach and settings.execution != "queue":
-        raise fail(
-            "--detach needs VIDPIPE_EXECUTION=queue (PostgreSQL and `vidpipe worker`s); "
-            "without it the run happens in this process",
-            EXIT_BAD_INPUT,
-        )
-
-
-async def _enqueue(
-    session: AsyncSession, settings: Settings, project_id: uuid.UUID, json_output: bool
-) -> int:
-    """Queue the project for a worker (SCALE-1); print its id, or its document with --json."""
-    from vidpipe.db.queries import load_project
-    from vidpipe.errors import NotResumableError
-    from vidpipe.orchestrator.report import project_summary
-    from vidpipe.orchestrator.state import can_resume
-    from vidpipe.runners.queue import enqueue, make_app
-    from vidpipe.storage import ProjectStorage
-
-    project = await load_project(session, project_id)
-    if not can_resume(project.status):  # as a foreground run would refuse it
-        raise NotResumableError(f"project {project_id} is {project.status}; nothing to resume")
-    queue = make_app(settings)
-    async with queue.open_async():
-        await enqueue(queue, session, project_id)
-    if json_output:
-        project = await load_project(session, project_id)
-        print_json(project_summary(project, ProjectStorage(settings.projects_dir, project_id)))
-    else:
-        stdout.print(str(project_id), markup=False, soft_wrap=True)
-    return EXIT_OK
-
-
-def show_document(document: dict[str, Any], json_output: bool) -> None:
-    """A project document as JSON (--json) or as the project view."""
-    if json_output:
-        print_json(document)
-    else:
-        views.show_project(stdout, document)
-
-
-def _confirm_plan(cost: float, resubmissions: list[int]) -> None:
-    risk = (
-        f"; scenes {', '.join(map(str, resubmissions))} may be billed twice"
-        if resubmissions
-        else ""
-    )
-    if not sys.stdin.isatty():
-        raise fail(
-            f"this resume is estimated at ${cost:.2f}{risk}; pass --yes to confirm without a "
-            "terminal",
-            EXIT_BAD_INPUT,
-        )
-    if not typer.confirm(f"Estimated cost ${cost:.2f}{risk}. Continue?", err=True):
-        raise fail("cancelled; nothing was changed", EXIT_BAD_INPUT)
-
-
 @app.command()
 def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
     """One project: status, scenes, clips, runs, error."""
@@ -438,7 +230,7 @@ def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) ->
     from vidpipe.orchestrator.report import project_document
     from vidpipe.storage import ProjectStorage
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
         async with database(settings, create=False) as session:
@@ -458,7 +250,7 @@ def list_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     from vidpipe.orchestrator.report import project_summary
     from vidpipe.storage import ProjectStorage
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
         documents: list[dict[str, Any]] = []
@@ -486,13 +278,14 @@ def stitch(
     json_output: JsonFlag = False,
 ) -> None:
     """Re-stitch a complete project (e.g. with --crossfade) without regenerating anything."""
+    from vidpipe.app import runs
     from vidpipe.db.queries import resolve_project_id
-    from vidpipe.orchestrator.pipeline import restitch_project
     from vidpipe.orchestrator.report import project_document
     from vidpipe.providers.registry import load_registry
+    from vidpipe.runners.inline import InlineRunner
     from vidpipe.storage import ProjectStorage
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     registry = load_registry()
 
     async def work(invocation: Invocation) -> int:
@@ -500,18 +293,13 @@ def stitch(
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
             storage = ProjectStorage(settings.projects_dir, project_id)
+            runner = InlineRunner(session, settings, registry)
             try:
-                found = await restitch_project(
-                    session, project_id, crossfade, settings=settings, registry=registry
+                found = await runs.restitch(
+                    session, settings, registry, runner, project_id, crossfade
                 )
-            except VidpipeError:
-                raise
-            except Exception as exc:
-                stderr.print(
-                    f"error: stitch failed: {type(exc).__name__}: {exc}",
-                    markup=False,
-                    soft_wrap=True,
-                )
+            except StitchFailedError as exc:
+                stderr.print(f"error: {exc}", markup=False, soft_wrap=True)
                 return EXIT_FAILED
             document = project_document(found, storage)
         show_document(document, json_output)
@@ -536,7 +324,7 @@ def serve(
     overrides = {"host": host, "port": port}
     ctx.obj = {**(ctx.obj or {}), **{k: v for k, v in overrides.items() if v is not None}}
     try:
-        code = run_server(_settings(ctx))
+        code = run_server(settings_of(ctx))
     except BadInputError as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
     except KeyboardInterrupt:
@@ -562,7 +350,7 @@ def worker(
     from vidpipe.providers.registry import load_registry
     from vidpipe.runners.worker import run_worker
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if not settings.uses_postgres:
         raise fail(
             "vidpipe worker needs PostgreSQL; " + QUEUE_NEEDS_POSTGRES.partition(": ")[2],
@@ -589,7 +377,7 @@ def workers(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """The live workers: host, pid, the projects they run, last heartbeat."""
     from vidpipe.orchestrator.report import workers_document
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
         found: list[dict[str, Any]] = []
@@ -608,7 +396,7 @@ def workers(ctx: typer.Context, json_output: JsonFlag = False) -> None:
 @config_app.command("show")
 def config_show(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """Effective settings, secrets masked."""
-    shown = _settings(ctx).masked()
+    shown = settings_of(ctx).masked()
     if json_output:
         print_json(shown)
     else:
@@ -620,7 +408,7 @@ def doctor(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """Check ffmpeg, the database and the provider settings."""
     from vidpipe.cli.doctor import run_checks
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
         checks = await run_checks(settings)
@@ -633,6 +421,5 @@ def doctor(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     execute(work)
 
 
-from vidpipe.cli import iterate as _iterate  # noqa: E402,F401  (registers the iterating commands)
-
+iterating.register(app)  # storyboard, edit, redo, takes, select, fork, stop, gc
 helptext.reflow(app)

@@ -1,17 +1,16 @@
-"""Commands for iterating on a video (ITER-2..8): storyboard, edit, plan, redo, takes, select,
-fork, stop, gc. Thin: parse, call the orchestrator, print."""
+"""Commands for iterating on a video (ITER-2..8): storyboard, edit, redo, takes, select, fork,
+stop, gc. Thin: parse, call a use case (vidpipe.app), print. cli/app.py adds them to the app."""
 
 from __future__ import annotations
 
 import json
 import uuid
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from vidpipe.cli import views
-from vidpipe.cli.app import IdArg, JsonFlag, _settings, app, bring_up_to_date, show_document
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -23,7 +22,20 @@ from vidpipe.cli.runtime import (
     stderr,
     stdout,
 )
+from vidpipe.cli.shared import (
+    Commands,
+    IdArg,
+    JsonFlag,
+    bring_up_to_date,
+    settings_of,
+    show_document,
+)
 from vidpipe.errors import BadInputError
+
+if TYPE_CHECKING:
+    from vidpipe.app.iterate import Edits
+
+commands = Commands()
 
 SceneOpt = Annotated[int | None, typer.Option("--scene", help="Scene number (1-based).")]
 Description = Annotated[str | None, typer.Option("--description", help="Scene description.")]
@@ -70,7 +82,7 @@ def _read_json(path: Path, flag: str) -> Any:
         ) from None
 
 
-def _edits(*flags: Any) -> dict[str, Any]:
+def _edits(*flags: Any) -> Edits:
     """The edit flags checked before anything is opened: one line and exit 2 when bad."""
     try:
         return _parse_edits(*flags)
@@ -91,8 +103,8 @@ def _parse_edits(
     storyboard_file: Path | None,
     references: str | None = None,
     takes: int | None = None,
-) -> dict[str, Any]:
-    """The edit flags as the orchestrator's edit arguments; bad input raises BadInputError."""
+) -> Edits:
+    """The edit flags as the one edit object; bad input raises BadInputError."""
     from pydantic import ValidationError
 
     from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit, parse_storyboard
@@ -128,12 +140,11 @@ def _parse_edits(
         raise BadInputError(
             "--scene needs a text to change (--motion, --end-prompt, ...) or --references"
         )
-    return {
-        "scene_number": scene,
-        "scene_edit": scene_edit if has_scene_edit else None,
-        "project_edit": project_edit if project_edit.model_dump(exclude_none=True) else None,
-        "storyboard": storyboard,
-    }
+    from vidpipe.app.iterate import Edits
+
+    return Edits(
+        scene_number=scene, scene_edit=scene_edit, project_edit=project_edit, storyboard=storyboard
+    )
 
 
 def _names(text: str | None) -> list[str] | None:
@@ -143,15 +154,13 @@ def _names(text: str | None) -> list[str] | None:
     return [name.strip() for name in text.split(",") if name.strip()]
 
 
-def _reference_edits(add: list[str], remove: list[str]) -> dict[str, Any]:
+def _reference_edits(edits: Edits, add: list[str], remove: list[str]) -> None:
     """--add-reference files read and checked, --remove-reference names; exit 2 when bad."""
     from vidpipe.orchestrator.references import check_name, parse_option
 
     try:
-        return {
-            "add_references": [parse_option(text, "--add-reference") for text in add],
-            "remove_references": [check_name(n, "--remove-reference name") for n in remove],
-        }
+        edits.add_references = [parse_option(text, "--add-reference") for text in add]
+        edits.remove_references = [check_name(n, "--remove-reference name") for n in remove]
     except BadInputError as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
 
@@ -166,27 +175,21 @@ async def _resume(
     )
 
 
-def _editor(settings: Any, session: Any) -> Any:
-    from vidpipe.orchestrator.edits import Editor
+async def _show_plan(session: Any, settings: Any, project_id: uuid.UUID, json_output: bool) -> None:
+    from vidpipe.app import runs
     from vidpipe.providers.registry import load_registry
 
-    return Editor(session, settings, load_registry())
-
-
-async def _show_plan(session: Any, settings: Any, project_id: uuid.UUID, json_output: bool) -> None:
-    from vidpipe.orchestrator.pipeline import plan_project
-
-    plan = await plan_project(session, project_id, settings=settings)
+    plan = await runs.plan(session, settings, load_registry(), project_id)
     if json_output:
         print_json(plan.as_dict())
     else:
         views.show_plan(stdout, plan.as_dict())
 
 
-@app.command()
+@commands.command()
 def storyboard(ctx: typer.Context, project: IdArg) -> None:
     """Print a project's storyboard as JSON (edit it, then `vidpipe edit ID --storyboard-file`)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
         from vidpipe.db.queries import load_project, resolve_project_id
@@ -200,7 +203,7 @@ def storyboard(ctx: typer.Context, project: IdArg) -> None:
     execute(work)
 
 
-@app.command()
+@commands.command()
 def edit(
     ctx: typer.Context,
     project: IdArg,
@@ -232,30 +235,31 @@ def edit(
 ) -> None:
     """Change a scene's texts or references, project options, the whole storyboard or the
     reference images; prints the new plan."""
-    settings = _settings(ctx)
-    arguments = _edits(
+    settings = settings_of(ctx)
+    edits = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file, references, takes,
     )  # fmt: skip
-    arguments |= _reference_edits(add_reference or [], remove_reference or [])
-    keys = ("scene_edit", "project_edit", "storyboard", "add_references", "remove_references")
-    if not any(arguments[k] for k in keys):
+    _reference_edits(edits, add_reference or [], remove_reference or [])
+    if edits.empty:
         raise fail("nothing to change: give --scene N with a text, or an option", EXIT_BAD_INPUT)
 
     async def work(invocation: Invocation) -> int:
+        from vidpipe.app import iterate
         from vidpipe.db.queries import resolve_project_id
+        from vidpipe.providers.registry import load_registry
 
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            await _editor(settings, session).edit(project_id, **arguments)
+            await iterate.edit(session, settings, load_registry(), None, project_id, edits)
             await _show_plan(session, settings, project_id, json_output)
         return EXIT_OK
 
     execute(work)
 
 
-@app.command()
+@commands.command()
 def redo(
     ctx: typer.Context,
     project: IdArg,
@@ -281,7 +285,7 @@ def redo(
     to date."""
     from vidpipe.orchestrator.edits import check_takes
 
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     slots = [s for s, on in (("clip", clip), ("end", end_frame), ("start", start_frame)) if on]
     if len(slots) != 1:
         raise fail("say what to redo: one of --clip, --end-frame, --start-frame", EXIT_BAD_INPUT)
@@ -291,18 +295,23 @@ def redo(
         raise fail(str(exc), EXIT_BAD_INPUT) from None
 
     async def work(invocation: Invocation) -> int:
+        from vidpipe.app import iterate
         from vidpipe.db.queries import resolve_project_id
+        from vidpipe.providers.registry import load_registry
 
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            await _editor(settings, session).redo(project_id, scene, slots[0], direction, takes)
+            await iterate.redo(
+                session, settings, load_registry(), None, project_id, scene, slots[0], direction,
+                takes,
+            )  # fmt: skip
             return await _resume(session, settings, project_id, yes, json_output)
 
     execute(work)
 
 
-@app.command()
+@commands.command()
 def takes(
     ctx: typer.Context,
     project: IdArg,
@@ -310,7 +319,7 @@ def takes(
     json_output: JsonFlag = False,
 ) -> None:
     """The takes of a scene's clip and frames: created, cost, provider, fidelity, selected."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
         from vidpipe.db.queries import resolve_project_id
@@ -328,7 +337,7 @@ def takes(
     execute(work)
 
 
-@app.command("select")
+@commands.command("select")
 def select_take(
     ctx: typer.Context,
     project: IdArg,
@@ -345,25 +354,29 @@ def select_take(
     """Switch a scene to another clip take and re-stitch; generates nothing. With --end-frame
     or --start-frame, another keyframe take: what was made from it is selected again where it
     exists, the rest becomes stale (`vidpipe plan`, then `resume`)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
     if end_frame and start_frame:
         raise fail("select one of --end-frame, --start-frame (or neither: a clip)", EXIT_BAD_INPUT)
     slot = "end" if end_frame else "start" if start_frame else "clip"
 
     async def work(invocation: Invocation) -> int:
+        from vidpipe.app import iterate
         from vidpipe.db.queries import resolve_project_id
-        from vidpipe.orchestrator.pipeline import plan_project, restitch_project
         from vidpipe.orchestrator.report import project_document
+        from vidpipe.providers.registry import load_registry
+        from vidpipe.runners.inline import InlineRunner
         from vidpipe.storage import ProjectStorage
 
+        registry = load_registry()
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            found = await _editor(settings, session).select(project_id, scene, take, slot)
-            plan = await plan_project(session, project_id, settings=settings)
-            if [item.kind for item in plan.items] == ["stitch"]:
-                found = await restitch_project(session, project_id, settings=settings)
-            elif not plan.empty:
+            runner = InlineRunner(session, settings, registry)
+            selected = await iterate.select(
+                session, settings, registry, runner, project_id, scene, take, slot
+            )
+            found = selected.project
+            if not selected.restitched and not selected.plan.empty:
                 stderr.print(
                     "other work is stale, so nothing was re-stitched; "
                     f"`vidpipe resume {project_id}` brings it up to date",
@@ -376,7 +389,7 @@ def select_take(
     execute(work)
 
 
-@app.command()
+@commands.command()
 def fork(
     ctx: typer.Context,
     project: IdArg,
@@ -397,26 +410,22 @@ def fork(
 ) -> None:
     """A new project sharing the original's files (hard links); the edits apply to the new one,
     which then makes only what they made stale. The original is not changed."""
-    settings = _settings(ctx)
-    arguments = _edits(
+    settings = settings_of(ctx)
+    edits = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file, references, takes,
     )  # fmt: skip
 
     async def work(invocation: Invocation) -> int:
+        from vidpipe.app import iterate
         from vidpipe.db.queries import resolve_project_id
+        from vidpipe.providers.registry import load_registry
 
         async with database(settings, create=False) as session:
             original = await resolve_project_id(session, project)
-            editor = _editor(settings, session)
-            edits = any(arguments[k] for k in ("scene_edit", "project_edit", "storyboard"))
-            if edits:  # checked on the original first: a refused edit leaves no fork behind
-                await editor.edit(original, check_only=True, **arguments)
-            twin = await editor.fork(original)
+            twin = await iterate.fork(session, settings, load_registry(), None, original, edits)
             invocation.project_id = str(twin.id)
             stderr.print(f"project {twin.id} (fork of {original})", markup=False)
-            if edits:
-                twin = await editor.edit(twin.id, **arguments)
             if twin.status == "complete":
                 await _show_document(session, settings, twin.id, json_output)
                 return EXIT_OK
@@ -437,18 +446,18 @@ async def _show_document(
     show_document(document, json_output)
 
 
-@app.command()
+@commands.command()
 def stop(ctx: typer.Context, project: IdArg) -> None:
     """Ask the process running a project to stop at its next safe point (any machine)."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
+        from vidpipe.app import runs
         from vidpipe.db.queries import resolve_project_id
-        from vidpipe.orchestrator.leases import request_stop
 
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            await request_stop(session, project_id)
+            await runs.stop(session, project_id)
         stdout.print(
             f"stop requested: project {project_id} stops at its next safe point; "
             f"`vidpipe resume {project_id}` continues it",
@@ -460,7 +469,7 @@ def stop(ctx: typer.Context, project: IdArg) -> None:
     execute(work)
 
 
-@app.command()
+@commands.command()
 def gc(
     ctx: typer.Context,
     dry_run: Annotated[
@@ -470,16 +479,17 @@ def gc(
 ) -> None:
     """Delete artifact files that no take of any project references, and uploaded reference
     images no project uses that are older than a day; prints what it freed."""
-    settings = _settings(ctx)
+    settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
+        from vidpipe.app import runs
         from vidpipe.cli.runtime import database_exists
-        from vidpipe.orchestrator.garbage import GarbageReport, collect_garbage
 
-        report = GarbageReport(deleted=not dry_run)
         if database_exists(settings):
             async with database(settings, create=False) as session:
-                report = await collect_garbage(session, settings, dry_run=dry_run)
+                report = await runs.gc(session, settings, dry_run=dry_run)
+        else:
+            report = await runs.gc(None, settings, dry_run=dry_run)
         if json_output:
             print_json(report.as_dict())
             return EXIT_OK

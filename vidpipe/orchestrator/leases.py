@@ -15,7 +15,7 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -103,10 +103,22 @@ async def try_acquire(
         if stolen.rowcount == 1:  # type: ignore[attr-defined]
             log.info("took over the lease of dead runner %s", holder)
             return None
-    expires = project.lease_expires_at
-    left = max(0.0, (expires - now).total_seconds()) if expires else 0.0
-    host, _, rest = holder.partition(":")
+    return describe_holder(holder, project.lease_expires_at)
+
+
+def describe_holder(owner: str, expires: datetime | None) -> str:
+    """Who holds a lease, in words: "pid N on HOST (lease renews, expires in Ss)"."""
+    left = max(0.0, (expires - utcnow()).total_seconds()) if expires else 0.0
+    host, _, rest = owner.partition(":")
     return f"pid {rest.partition(':')[0]} on {host} (lease renews, expires in {left:.0f}s)"
+
+
+def busy_error(project_id: uuid.UUID, owner: str, expires: datetime | None) -> ProjectBusyError:
+    """The refusal when someone else holds the project's lease."""
+    return ProjectBusyError(
+        f"project {project_id} is already being run by {describe_holder(owner, expires)}; "
+        "wait for it to finish or stop that process"
+    )
 
 
 async def release(session: AsyncSession, project_id: uuid.UUID, owner: str) -> None:

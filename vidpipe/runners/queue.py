@@ -16,6 +16,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING
 
 from sqlalchemy import update
@@ -190,13 +191,16 @@ def _published(
     return publish_progress(hub, project_id, send)
 
 
+Sessions = Callable[[], contextlib.AbstractAsyncContextManager[AsyncSession]]
+
+
 class QueueRunner:
     """What the API server holds in queue mode instead of a BackgroundRunner: it only enqueues.
 
     Same interface as BackgroundRunner, so routes don't care which mode they serve; whether a
     project waits or runs is read from the database (`queued_at`, the lease)."""
 
-    def __init__(self, app: procrastinate.App, sessions: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, app: procrastinate.App, sessions: Sessions) -> None:
         self.app = app
         self.sessions = sessions
         # progress of the runs in workers, relayed (runners/progress_relay.py); restitch uses it too
@@ -223,3 +227,12 @@ class QueueRunner:
     @property
     def running_count(self) -> int:
         return 0
+
+
+@contextlib.asynccontextmanager
+async def queue_runner_for(settings: Settings, session: AsyncSession) -> AsyncIterator[QueueRunner]:
+    """A QueueRunner for one CLI command (`--detach`): the queue's connection is open for the
+    block, and jobs are enqueued through the command's own session."""
+    app = make_app(settings)
+    async with app.open_async():
+        yield QueueRunner(app, lambda: contextlib.nullcontext(session))

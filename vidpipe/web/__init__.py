@@ -1,7 +1,7 @@
 """The web page served at / (WEB-1..6): templates, one stylesheet, one small script.
 
 `install(app)` adds the page's routes, its static files and the CSRF guard to the API's app;
-the page calls what the API calls (vidpipe.api.actions, vidpipe.api.documents).
+the page calls the use cases the API calls (vidpipe.app) and renders vidpipe.api.documents.
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The review-and-fix screen (WEB-5): the plan and its cost, scene edits under If-Match, redo,
 takes side by side, select, stop and fork.
 
-Each form calls the very function its JSON endpoint runs (vidpipe.api.routes.iterate: `edited`,
-`redo`, `select_take`, `fork`, `stop`), so the page adds no rule: what the API refuses with a
-status the page shows next to the form it came from, with the same status code. Resume and
+Each form calls the use case its JSON endpoint calls (vidpipe.app.iterate: `edit`, `redo`,
+`select`, `fork`; vidpipe.app.runs.stop), so the page adds no rule: what the API refuses with a
+status the page shows next to the form it came from, with the same status code
+(vidpipe.api.errors.status_of). Resume and
 re-stitch post to the project screen's own handlers (routes.py) with `screen=review`.
 """
 
@@ -13,22 +14,25 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from fastapi import APIRouter, HTTPException, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.api import documents
-from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep, get_project
-from vidpipe.api.routes import iterate
-from vidpipe.api.schemas import ForkRequest, RedoRequest
+from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep
+from vidpipe.api.errors import status_of
+from vidpipe.api.routes.iterate import SLOTS
+from vidpipe.api.schemas import RedoRequest
+from vidpipe.app import iterate, runs
+from vidpipe.app.iterate import Edits
 from vidpipe.errors import (
-    BadInputError,
-    NotResumableError,
-    ProjectBusyError,
     ProjectNotFoundError,
+    VersionRequiredError,
+    VidpipeError,
 )
-from vidpipe.orchestrator.edits import SceneEdit
+from vidpipe.orchestrator.edits import SceneEdit, StoryboardChangedError
+from vidpipe.orchestrator.leases import NotRunningError
 from vidpipe.web import views
 from vidpipe.web.routes import back, is_working, render, screen_url
 from vidpipe.web.security import read_form
@@ -147,14 +151,10 @@ async def attempt(
         if not set(found) <= shown:  # e.g. the redo form's target: said in the message
             message = "; ".join(f"{name}: {msg}" for name, msg in found.items())
         problem = Problem(422, message, scene=scene, fields=found)
-    except HTTPException as exc:  # 409 running / not running, 412 changed meanwhile, 500 ffmpeg
-        conflict = exc.status_code == 412
-        message = CHANGED if conflict else str(exc.detail)
-        problem = Problem(exc.status_code, message, scene=scene, conflict=conflict)
-    except (NotResumableError, ProjectBusyError) as exc:
-        problem = Problem(409, str(exc), scene=scene)
-    except BadInputError as exc:
-        problem = Problem(422, str(exc), scene=scene)
+    except VidpipeError as exc:  # 409 running, 412 changed meanwhile, 422, 500 ffmpeg, ...
+        conflict = isinstance(exc, StoryboardChangedError)
+        message = CHANGED if conflict else str(exc)
+        problem = Problem(status_of(exc), message, scene=scene, conflict=conflict)
     await session.rollback()  # nothing half-done stays in the session the page is read with
     problem.typed = typed or {}
     if problem.status_code == 409:
@@ -197,16 +197,15 @@ async def edit_scene(
     typed = typed_texts(form, scene)
 
     async def save() -> str:
-        changes = SceneEdit(**typed)  # type: ignore[arg-type]
+        edits = Edits(scene_number=scene, scene_edit=SceneEdit(**typed))  # type: ignore[arg-type]
         if form.get("mode") == "fork":
-            original = await get_project(project_id, session)
-            body = ForkRequest(scene=scene, changes=changes)
-            accepted = await iterate.fork(original, session, settings, registry, runner, body)
-            return f"/projects/{accepted['project_id']}"
-        if_match = iterate.etag(int(form["version"])) if form.get("version", "").isdigit() else None
-        await iterate.edited(
-            session, settings, registry, runner, project_id, if_match, Response(),
-            scene_number=scene, scene_edit=changes,
+            twin = await iterate.fork(session, settings, registry, runner, project_id, edits)
+            return f"/projects/{twin.id}"
+        if not form.get("version", "").isdigit():  # the version the form was rendered with
+            raise VersionRequiredError()
+        await iterate.edit(
+            session, settings, registry, runner, project_id, edits,
+            expected_version=int(form["version"]),
         )  # fmt: skip
         return review_url(project_id, scene, "saved")
 
@@ -229,8 +228,10 @@ async def redo_scene(
     async def redo() -> str:
         direction = form.get("direction", "").strip() or None
         body = RedoRequest(target=form.get("target", ""), direction=direction)  # type: ignore[arg-type]
-        project = await get_project(project_id, session)
-        await iterate.redo(project, scene, body, session, settings, registry, runner)
+        await iterate.redo(
+            session, settings, registry, runner, project_id, scene, SLOTS[body.target],
+            body.direction, body.takes, resubmit_unknown=body.resubmit_unknown,
+        )  # fmt: skip
         return review_url(project_id, scene, "redone")
 
     return await attempt(request, session, project_id, redo, scene=scene)
@@ -253,8 +254,7 @@ async def select_take(
     await read_form(request)
 
     async def select() -> str:
-        project = await get_project(project_id, session)
-        await iterate.select_take(project, scene, take, session, settings, registry, runner)
+        await iterate.select(session, settings, registry, runner, project_id, scene, take)
         return review_url(project_id, scene, "selected")
 
     return await attempt(request, session, project_id, select, scene=scene)
@@ -273,9 +273,8 @@ async def fork_project(
     await read_form(request)
 
     async def fork() -> str:
-        project = await get_project(project_id, session)
-        accepted = await iterate.fork(project, session, settings, registry, runner, None)
-        return f"/projects/{accepted['project_id']}"
+        twin = await iterate.fork(session, settings, registry, runner, project_id)
+        return f"/projects/{twin.id}"
 
     return await attempt(request, session, project_id, fork)
 
@@ -286,8 +285,8 @@ async def stop_project(request: Request, project_id: uuid.UUID, session: Session
     form = await read_form(request)
 
     try:
-        await iterate.stop(project_id, session)
-    except HTTPException as exc:  # 409: nothing runs it (any more)
-        notice = str(exc.detail)
+        await runs.stop(session, project_id)
+    except NotRunningError as exc:  # 409: nothing runs it (any more)
+        notice = str(exc)
         return await back(request, session, project_id, form, notice=notice, status_code=409)
     return RedirectResponse(screen_url(project_id, form), status_code=303)

@@ -2,8 +2,8 @@
 (the review screen of WEB-5 is review.py).
 
 Every screen is a JSON document of the API (documents.page, documents.detail, the estimate)
-rendered by a template; every form calls what the API's write endpoint calls (actions.generate,
-actions.resume, actions.restitch), so the page adds no rule of its own. Forms work without
+rendered by a template; every form calls the use case the API's write endpoint calls
+(vidpipe.app: generate, resume, restitch), so the page adds no rule of its own. Forms work without
 JavaScript; app.js only adds the live estimate and live progress.
 """
 
@@ -24,14 +24,23 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from vidpipe.api import actions, documents
+from vidpipe.api import documents
 from vidpipe.api.auth import SESSION_COOKIE, api_token, carries, session_value
 from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep
+from vidpipe.api.errors import body_error
 from vidpipe.api.routes.estimate import assess
+from vidpipe.app import generate as generating
+from vidpipe.app import runs
 from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Project, Scene
 from vidpipe.db.queries import load_project
-from vidpipe.errors import NotResumableError, ProjectBusyError, ProjectNotFoundError
+from vidpipe.errors import (
+    BadInputError,
+    NotResumableError,
+    ProjectBusyError,
+    ProjectNotFoundError,
+    StitchFailedError,
+)
 from vidpipe.orchestrator.projects import GenerateOptions
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
@@ -304,12 +313,13 @@ async def new_submit(
             return render(
                 request, "new.html", form_context(settings, registry, values, {}, rows), 422
             )
-        accepted = await actions.generate(session, settings, registry, runner, options)
-    except (ValidationError, RequestValidationError) as exc:
-        errors = field_errors(place_errors(rows, list(exc.errors())))
+        project, _ = await generating.generate(session, settings, registry, runner, options)
+    except (ValidationError, RequestValidationError, BadInputError) as exc:
+        found = body_error(exc) if isinstance(exc, BadInputError) else exc
+        errors = field_errors(place_errors(rows, list(found.errors())))
         context = form_context(settings, registry, values, errors, rows)
         return render(request, "new.html", context, status_code=422)
-    return RedirectResponse(f"/projects/{accepted['project_id']}", status_code=303)
+    return RedirectResponse(f"/projects/{project.id}", status_code=303)
 
 
 # ---- Project (WEB-4) --------------------------------------------------------------------------
@@ -394,8 +404,7 @@ async def project_resume(
     # the box next to clips whose submission got no answer: send them again (maybe billed twice)
     resubmit = form.get("resubmit_unknown") == "1"
     try:
-        project = await load_project(session, project_id)
-        await actions.resume(session, project, runner, resubmit_unknown=resubmit)
+        await runs.resume(session, project_id, runner, resubmit_unknown=resubmit)
     except ProjectNotFoundError:
         raise HTTPException(404, f"no project with id {project_id}") from None
     except (NotResumableError, ProjectBusyError) as exc:
@@ -415,21 +424,19 @@ async def project_stitch(
     form = await read_form(request)
     try:
         crossfade = float(form.get("crossfade", "") or 0)
-        project = await load_project(session, project_id)
-        await actions.restitch(session, settings, registry, runner, project, crossfade)
+        await runs.restitch(session, settings, registry, runner, project_id, crossfade)
     except ValueError:
         errors = {"crossfade": "must be a number of seconds"}
         return await back(request, session, project_id, form, errors=errors, status_code=422)
     except ProjectNotFoundError:
         raise HTTPException(404, f"no project with id {project_id}") from None
-    except RequestValidationError as exc:
-        errors = field_errors(list(exc.errors()))
-        return await back(request, session, project_id, form, errors=errors, status_code=422)
     except (NotResumableError, ProjectBusyError) as exc:
         return await back(request, session, project_id, form, notice=str(exc), status_code=409)
-    except HTTPException as exc:
-        notice = str(exc.detail)
-        return await back(request, session, project_id, form, notice=notice, status_code=500)
+    except BadInputError as exc:
+        errors = field_errors(list(body_error(exc).errors()))
+        return await back(request, session, project_id, form, errors=errors, status_code=422)
+    except StitchFailedError as exc:
+        return await back(request, session, project_id, form, notice=str(exc), status_code=500)
     return RedirectResponse(screen_url(project_id, form), status_code=303)
 
 

@@ -1,19 +1,16 @@
 """Iterating over HTTP (ITER-9): the storyboard with ETag/If-Match, scene and option edits, redo,
-takes, select, fork, stop. Each handler calls the orchestrator (`Editor`, `plan_project`,
-`request_stop`) as the CLI does; the rules live there, not here."""
+takes, select, fork, stop. Each handler parses, calls a use case (vidpipe.app) as the CLI and
+the page do, and renders; the rules live there, not here."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
-from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.api import actions, documents
+from vidpipe.api import documents
 from vidpipe.api.deps import (
     ProjectDep,
     ProjectId,
@@ -21,6 +18,7 @@ from vidpipe.api.deps import (
     RunnerDep,
     SessionDep,
     SettingsDep,
+    get_project,
 )
 from vidpipe.api.schemas import (
     NOT_FOUND,
@@ -38,21 +36,15 @@ from vidpipe.api.schemas import (
     TakesDocument,
     error,
 )
+from vidpipe.app import iterate, runs
+from vidpipe.app.iterate import Edits
 from vidpipe.config import Settings
 from vidpipe.db.queries import load_project
-from vidpipe.errors import BadInputError
-from vidpipe.orchestrator.edits import (
-    Editor,
-    ProjectRunningError,
-    StoryboardChangedError,
-    storyboard_document,
-)
-from vidpipe.orchestrator.leases import NotRunningError, request_stop
-from vidpipe.orchestrator.pipeline import plan_project
-from vidpipe.orchestrator.references import ReferenceSpec, reference_changes
+from vidpipe.errors import BadInputError, VersionRequiredError
+from vidpipe.orchestrator.edits import storyboard_document
 from vidpipe.providers.base import Storyboard
 from vidpipe.providers.registry import ProviderRegistry
-from vidpipe.runners.background import BackgroundRunner
+from vidpipe.runners.base import Runner
 
 router = APIRouter(prefix="/api/projects/{project_id}", tags=["iterate"])
 
@@ -80,7 +72,7 @@ def etag(version: int) -> str:
 def expected_version(if_match: str | None) -> int | None:
     """The version If-Match names (None for `*`); 428 without it, 412 when it names none."""
     if if_match is None or not if_match.strip():
-        raise HTTPException(428, "If-Match is required: send the ETag of GET .../storyboard")
+        raise VersionRequiredError()
     value = if_match.strip()
     if value == "*":
         return None
@@ -90,43 +82,23 @@ def expected_version(if_match: str | None) -> int | None:
     return int(value)
 
 
-@contextmanager
-def conflicts() -> Iterator[None]:
-    """The orchestrator's refusals that HTTP spells with their own status codes."""
-    try:
-        yield
-    except (ProjectRunningError, NotRunningError) as exc:
-        raise HTTPException(409, str(exc)) from None
-    except StoryboardChangedError as exc:
-        raise HTTPException(412, str(exc)) from None
-
-
-def editor(session: AsyncSession, settings: Settings, registry: ProviderRegistry) -> Editor:
-    return Editor(session, settings, registry)
-
-
 async def edited(
     session: AsyncSession,
     settings: Settings,
     registry: ProviderRegistry,
-    runner: BackgroundRunner,
+    runner: Runner,
     project_id: uuid.UUID,
     if_match: str | None,
     response: Response,
-    **edits: Any,
+    edits: Edits,
 ) -> dict[str, Any]:
     """One edit under If-Match; the answer is the new plan and the new ETag."""
-    project = await load_project(session, project_id)  # 404, then 428/412, 409, 422
+    await get_project(project_id, session)  # 404 before 428/412
     version = expected_version(if_match)
-    actions.refuse_if_running(project, runner)
-    models = [edit for edit in edits.values() if isinstance(edit, BaseModel)]
-    if not any(model.model_dump(exclude_none=True) for model in models):
-        raise BadInputError("nothing to change: the body sets no field")
-    with conflicts():
-        project = await editor(session, settings, registry).edit(
-            project_id, expected_version=version, **edits
-        )
-    plan = await plan_project(session, project_id, settings=settings, registry=registry)
+    project = await iterate.edit(
+        session, settings, registry, runner, project_id, edits, expected_version=version
+    )
+    plan = await runs.plan(session, settings, registry, project_id)
     response.headers["ETag"] = etag(project.storyboard_version)
     return {"storyboard_version": project.storyboard_version, "plan": plan.as_dict()}
 
@@ -161,24 +133,8 @@ async def patch_storyboard(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    storyboard = Storyboard(style_guide=body.style_guide, scenes=body.scenes)
-    add: list[ReferenceSpec] = []
-    remove: list[str] = []
-    if body.references is not None:
-        project = await load_project(session, project_id)
-        add, remove = reference_changes(project, settings, body.references)
-    return await edited(
-        session,
-        settings,
-        registry,
-        runner,
-        project_id,
-        if_match,
-        response,
-        storyboard=storyboard,
-        add_references=add,
-        remove_references=remove,
-    )
+    edits = storyboard_edits(body)
+    return await edited(session, settings, registry, runner, project_id, if_match, response, edits)
 
 
 @router.patch(
@@ -198,10 +154,8 @@ async def patch_scene(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    return await edited(
-        session, settings, registry, runner, project_id, if_match, response,
-        scene_number=scene, scene_edit=body,
-    )  # fmt: skip
+    edits = Edits(scene_number=scene, scene_edit=body)
+    return await edited(session, settings, registry, runner, project_id, if_match, response, edits)
 
 
 @router.patch(
@@ -220,9 +174,8 @@ async def patch_project(
     response: Response,
     if_match: IfMatch = None,
 ) -> dict[str, Any]:
-    return await edited(
-        session, settings, registry, runner, project_id, if_match, response, project_edit=body
-    )
+    edits = Edits(project_edit=body)
+    return await edited(session, settings, registry, runner, project_id, if_match, response, edits)
 
 
 @router.post(
@@ -241,12 +194,11 @@ async def redo(
     registry: RegistryDep,
     runner: RunnerDep,
 ) -> dict[str, Any]:
-    actions.refuse_if_running(project, runner)
-    with conflicts():
-        marked = await editor(session, settings, registry).redo(
-            project.id, scene, SLOTS[body.target], body.direction, body.takes
-        )
-    return await actions.resume(session, marked, runner, resubmit_unknown=body.resubmit_unknown)
+    await iterate.redo(
+        session, settings, registry, runner, project.id, scene, SLOTS[body.target],
+        body.direction, body.takes, resubmit_unknown=body.resubmit_unknown,
+    )  # fmt: skip
+    return documents.accepted(project.id, None)
 
 
 @router.get(
@@ -285,13 +237,7 @@ async def select_take(
         Query(description="Which take: the clip's (default) or a keyframe's."),
     ] = "clip",
 ) -> dict[str, Any]:
-    actions.refuse_if_running(project, runner)
-    with conflicts():
-        await editor(session, settings, registry).select(project.id, scene, take, SLOTS[slot])
-    plan = await plan_project(session, project.id, settings=settings, registry=registry)
-    if [item.kind for item in plan.items] == ["stitch"]:
-        fresh = await load_project(session, project.id)
-        await actions.restitch(session, settings, registry, runner, fresh, None)
+    await iterate.select(session, settings, registry, runner, project.id, scene, take, SLOTS[slot])
     return await documents.detail_with_plan(session, settings, registry, runner, project.id)
 
 
@@ -310,32 +256,32 @@ async def fork(
     runner: RunnerDep,
     body: ForkRequest | None = None,
 ) -> dict[str, Any]:
-    edits = _fork_edits(body or ForkRequest())
-    actions.refuse_if_running(project, runner)
-    work, original = editor(session, settings, registry), project.id
-    with conflicts():
-        if edits:  # checked on the original first: a refused edit leaves no fork behind
-            await work.edit(original, check_only=True, **edits)
-        twin = await work.fork(original)
-        if edits:
-            twin = await work.edit(twin.id, **edits)
-    if twin.status != "complete":
-        await runner.enqueue(twin.id)
-    return actions.accepted(twin.id, None)
+    twin = await iterate.fork(
+        session, settings, registry, runner, project.id, fork_edits(body or ForkRequest())
+    )
+    return documents.accepted(twin.id, None)
 
 
-def _fork_edits(body: ForkRequest) -> dict[str, Any]:
+def storyboard_edits(body: StoryboardBody) -> Edits:
+    """A whole storyboard as PATCH .../storyboard (and a fork) send it, references included."""
+    storyboard = Storyboard(style_guide=body.style_guide, scenes=body.scenes)
+    return Edits(storyboard=storyboard, references=body.references)
+
+
+def fork_edits(body: ForkRequest) -> Edits:
+    """A fork's body as the one edit object: a scene's texts, options, or a whole storyboard
+    (the same object as PATCH .../storyboard, references included)."""
     changes = body.changes if body.changes and body.changes.model_dump(exclude_none=True) else None
     if (changes is None) != (body.scene is None):
         raise BadInputError("a scene edit needs both `scene` and `changes`")
-    options = body.options if body.options and body.options.model_dump(exclude_none=True) else None
-    storyboard = None
-    if body.storyboard is not None:
-        sent = body.storyboard
-        storyboard = Storyboard(style_guide=sent.style_guide, scenes=sent.scenes)
-    edits = {"scene_number": body.scene, "scene_edit": changes, "project_edit": options}
-    edits["storyboard"] = storyboard
-    return {key: value for key, value in edits.items() if value is not None}
+    whole = storyboard_edits(body.storyboard) if body.storyboard is not None else Edits()
+    return Edits(
+        scene_number=body.scene,
+        scene_edit=changes,
+        project_edit=body.options,
+        storyboard=whole.storyboard,
+        references=whole.references,
+    )
 
 
 @router.post(
@@ -346,6 +292,5 @@ def _fork_edits(body: ForkRequest) -> dict[str, Any]:
     summary="Ask the run holding the project to stop at its next safe point (any process)",
 )
 async def stop(project_id: ProjectId, session: SessionDep) -> dict[str, Any]:
-    with conflicts():
-        await request_stop(session, project_id)
-    return actions.accepted(project_id, None)
+    await runs.stop(session, project_id)
+    return documents.accepted(project_id, None)

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Query, status
 
-from vidpipe.api import actions, documents
+from vidpipe.api import documents
 from vidpipe.api.deps import (
     ProjectDep,
     ProjectId,
@@ -29,7 +29,9 @@ from vidpipe.api.schemas import (
     StitchRequest,
     error,
 )
-from vidpipe.orchestrator.pipeline import plan_project
+from vidpipe.app import generate as generating
+from vidpipe.app import runs
+from vidpipe.db.queries import load_project
 
 router = APIRouter(prefix="/api", tags=["projects"])
 
@@ -53,7 +55,8 @@ async def generate(
     registry: RegistryDep,
     runner: RunnerDep,
 ) -> dict[str, Any]:
-    return await actions.generate(session, settings, registry, runner, options)
+    project, checked = await generating.generate(session, settings, registry, runner, options)
+    return documents.accepted(project.id, checked.estimate, checked.warnings)
 
 
 @router.get("/projects", response_model=ProjectList, summary="Projects, newest first")
@@ -113,7 +116,8 @@ async def resume(
     options: Annotated[ResumeRequest | None, Body()] = None,
 ) -> dict[str, Any]:
     resubmit = options.resubmit_unknown if options is not None else False
-    return await actions.resume(session, project, runner, resubmit_unknown=resubmit)
+    await runs.resume(session, project.id, runner, resubmit_unknown=resubmit)
+    return documents.accepted(project.id, None)
 
 
 @router.get(
@@ -125,8 +129,7 @@ async def resume(
 async def plan(
     project_id: ProjectId, session: SessionDep, settings: SettingsDep, registry: RegistryDep
 ) -> dict[str, Any]:
-    found = await plan_project(session, project_id, settings=settings, registry=registry)
-    return found.as_dict()
+    return (await runs.plan(session, settings, registry, project_id)).as_dict()
 
 
 @router.post(
@@ -150,4 +153,5 @@ async def stitch(
     options: Annotated[StitchRequest | None, Body()] = None,
 ) -> dict[str, Any]:
     crossfade = options.crossfade if options is not None else None
-    return await actions.restitch(session, settings, registry, runner, project, crossfade)
+    await runs.restitch(session, settings, registry, runner, project.id, crossfade)
+    return documents.detail(await load_project(session, project.id), settings, runner)

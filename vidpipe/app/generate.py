@@ -1,0 +1,93 @@
+"""Generate: check the options against the configured providers, the references and the budget
+before anything is written; then create the project and hand it to the runner.
+
+Two steps, because a door may ask for consent to the estimate between them (the CLI's prompt);
+`generate` does both for doors that do not ask (the API, the page).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from vidpipe.config import Settings
+    from vidpipe.db.models import Project
+    from vidpipe.orchestrator.projects import GenerateOptions
+    from vidpipe.orchestrator.references import ReferenceSpec
+    from vidpipe.providers.registry import ProviderRegistry
+    from vidpipe.runners.base import Runner
+
+
+@dataclass
+class CheckedGenerate:
+    """Options that passed every check, with what the checks found."""
+
+    options: GenerateOptions
+    references: list[ReferenceSpec]
+    estimate: float
+    warnings: list[str] = field(default_factory=list)
+
+
+async def check_generate(
+    settings: Settings,
+    registry: ProviderRegistry,
+    options: GenerateOptions,
+    extra_references: Sequence[ReferenceSpec] = (),
+) -> CheckedGenerate:
+    """Capabilities, references, estimate, budget, provider setup; writes nothing.
+
+    `extra_references` are images the door has read itself (the CLI's --reference files); the
+    options' own references (upload ids) are resolved here."""
+    from vidpipe.orchestrator.projects import (
+        check_budget,
+        check_capabilities,
+        check_provider_setup,
+        estimate_cost,
+        reference_specs,
+        reference_warnings,
+    )
+
+    references = reference_specs(options, settings, list(extra_references))
+    providers = registry.build(
+        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
+    )
+    check_capabilities(options, providers)
+    estimate = estimate_cost(options, providers, references)
+    check_budget(options, estimate)
+    await check_provider_setup(providers)
+    warnings = reference_warnings(references, providers)
+    return CheckedGenerate(options, references, estimate, warnings)
+
+
+async def start_generate(
+    session: AsyncSession, settings: Settings, checked: CheckedGenerate, runner: Runner | None
+) -> Project:
+    """Create the project and hand it to the runner (None: only create it)."""
+    from vidpipe.orchestrator.projects import create_project
+
+    project = await create_project(
+        session, settings, checked.options, checked.estimate, checked.references
+    )
+    if runner is not None:
+        await runner.enqueue(project.id)
+    return project
+
+
+async def generate(
+    session: AsyncSession,
+    settings: Settings,
+    registry: ProviderRegistry,
+    runner: Runner,
+    options: GenerateOptions,
+) -> tuple[Project, CheckedGenerate]:
+    """Check, create, run (or queue): the whole use case for doors that ask no consent."""
+    checked = await check_generate(settings, registry, options)
+    project = await start_generate(session, settings, checked, runner)
+    return project, checked
+
+
+__all__ = ["CheckedGenerate", "check_generate", "generate", "start_generate"]

@@ -1,0 +1,240 @@
+"""What the CLI's command modules share: common options, the settings, the confirmations, and
+handing a project to a runner (inline in the foreground, or the queue with --detach) with the
+outcome rendered. Command modules import this; nothing here imports a command module, so the
+command table has no import circle (cli/app.py registers cli/iterate.py's commands).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from vidpipe.cli import views
+from vidpipe.cli.complete import complete_project_id
+from vidpipe.cli.runtime import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_OK,
+    fail,
+    print_json,
+    stderr,
+    stdout,
+)
+
+if TYPE_CHECKING:
+    import uuid
+
+    from sqlalchemy.ext.asyncio import AsyncSession
+
+    from vidpipe.config import Settings
+    from vidpipe.providers.registry import ProviderRegistry
+    from vidpipe.runners.base import Runner
+
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print only a JSON document on stdout.")]
+DetachFlag = Annotated[
+    bool,
+    typer.Option(
+        "--detach",
+        help="Queue the run for a `vidpipe worker` and print the id (VIDPIPE_EXECUTION=queue).",
+    ),
+]
+IdArg = Annotated[
+    str,
+    typer.Argument(
+        help="Project id, or a unique prefix of 4+ characters.",
+        autocompletion=complete_project_id,
+    ),
+]
+
+
+@dataclass
+class Commands:
+    """Commands collected by a module and added to the Typer app by the module that owns it."""
+
+    found: list[tuple[Callable[..., Any], dict[str, Any]]] = field(default_factory=list)
+
+    def command(self, name: str | None = None, **options: Any) -> Callable[..., Any]:
+        def collect(function: Callable[..., Any]) -> Callable[..., Any]:
+            self.found.append((function, {"name": name, **options}))
+            return function
+
+        return collect
+
+    def register(self, app: typer.Typer) -> None:
+        for function, options in self.found:
+            app.command(**options)(function)
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings, with the root options (--data-dir, --database-url) over the environment."""
+    from pydantic import ValidationError
+
+    from vidpipe.config import Settings
+
+    try:
+        return Settings(**(ctx.obj or {}))
+    except ValidationError as exc:
+        from vidpipe.orchestrator.projects import one_line
+
+        raise fail(f"configuration: {one_line(exc, {})}", EXIT_BAD_INPUT) from None
+
+
+def show_document(document: dict[str, Any], json_output: bool) -> None:
+    """A project document as JSON (--json) or as the project view."""
+    if json_output:
+        print_json(document)
+    else:
+        views.show_project(stdout, document)
+
+
+def check_detach(settings: Settings, detach: bool) -> None:
+    if detach and settings.execution != "queue":
+        raise fail(
+            "--detach needs VIDPIPE_EXECUTION=queue (PostgreSQL and `vidpipe worker`s); "
+            "without it the run happens in this process",
+            EXIT_BAD_INPUT,
+        )
+
+
+def confirm_cost(estimate: float) -> None:
+    if not sys.stdin.isatty():
+        raise fail(
+            f"this run is estimated at ${estimate:.2f}; pass --yes to confirm without a terminal",
+            EXIT_BAD_INPUT,
+        )
+    if not typer.confirm(f"Estimated cost ${estimate:.2f}. Continue?", err=True):
+        raise fail("cancelled; nothing was written", EXIT_BAD_INPUT)
+
+
+def confirm_plan(cost: float, resubmissions: list[int]) -> None:
+    risk = (
+        f"; scenes {', '.join(map(str, resubmissions))} may be billed twice"
+        if resubmissions
+        else ""
+    )
+    if not sys.stdin.isatty():
+        raise fail(
+            f"this resume is estimated at ${cost:.2f}{risk}; pass --yes to confirm without a "
+            "terminal",
+            EXIT_BAD_INPUT,
+        )
+    if not typer.confirm(f"Estimated cost ${cost:.2f}{risk}. Continue?", err=True):
+        raise fail("cancelled; nothing was changed", EXIT_BAD_INPUT)
+
+
+async def hand_over(
+    session: AsyncSession,
+    settings: Settings,
+    registry: ProviderRegistry,
+    project_id: uuid.UUID,
+    hand: Callable[[Runner], Awaitable[object]],
+    *,
+    json_output: bool,
+    detach: bool = False,
+) -> int:
+    """Call `hand` (a use case that gives the project to a runner) with the CLI's runner: the
+    inline runner with a progress display, or with --detach the queue; render the outcome and
+    return the exit code."""
+    from vidpipe.db.queries import load_project
+    from vidpipe.orchestrator.report import project_document, project_summary
+    from vidpipe.storage import ProjectStorage
+
+    storage = ProjectStorage(settings.projects_dir, project_id)
+    if detach:
+        from vidpipe.runners.queue import queue_runner_for
+
+        async with queue_runner_for(settings, session) as queue:
+            await hand(queue)
+        if json_output:
+            print_json(project_summary(await load_project(session, project_id), storage))
+        else:
+            stdout.print(str(project_id), markup=False, soft_wrap=True)
+        return EXIT_OK
+    from vidpipe.cli.progress import make_progress
+    from vidpipe.runners.inline import InlineRunner
+
+    progress = make_progress(stderr, quiet=False)
+    runner = InlineRunner(session, settings, registry, progress)
+    if progress is None:
+        await hand(runner)
+    else:
+        with progress:
+            await hand(runner)
+    project = await load_project(session, project_id)
+    show_document(project_document(project, storage), json_output)
+    if not runner.failed(project_id) and project.status == "paused" and not json_output:
+        stage = {"keyframing": "keyframes", "video_gen": "clips"}.get(
+            project.paused_before or "", "the next stage"
+        )
+        stderr.print(
+            f"paused for review before {stage}: look at it (vidpipe status {project_id}, or "
+            f"the page), edit if you like, then run: vidpipe resume {project_id}",
+            markup=False,
+            soft_wrap=True,
+        )
+    if runner.failed(project_id):
+        stderr.print(
+            f"error: project {project_id} failed: {project.error_message}\n"
+            f"fix the cause, then run: vidpipe resume {project_id}",
+            markup=False,
+            soft_wrap=True,
+        )
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+async def bring_up_to_date(
+    session: AsyncSession,
+    settings: Settings,
+    registry: ProviderRegistry,
+    project_id: uuid.UUID,
+    *,
+    yes: bool,
+    json_output: bool,
+    max_cost: float | None = None,
+    detach: bool = False,
+) -> int:
+    """resume's path (also redo's and fork's): the plan, its confirmation when it costs money
+    or risks paying twice (which also approves those resubmissions), then the resume use case
+    with the CLI's runner."""
+    from vidpipe.app import runs
+
+    plan = await runs.plan(session, settings, registry, project_id)
+    costly = plan.estimated_cost > 0 or bool(plan.resubmissions)  # money or risk: ask
+    # a free plan is shown too (what is about to be made), unless another process runs the
+    # project: then the refusal that follows is the one line to read
+    if not json_output and (costly or not await held_elsewhere(session, project_id)):
+        views.show_plan(stderr, plan.as_dict())
+    if costly and not yes:
+        confirm_plan(plan.estimated_cost, plan.resubmissions)
+
+    async def resume(runner: Runner) -> object:
+        return await runs.resume(
+            session,
+            project_id,
+            runner,
+            max_cost=max_cost,
+            resubmit_unknown=bool(plan.resubmissions),
+        )
+
+    return await hand_over(
+        session, settings, registry, project_id, resume, json_output=json_output, detach=detach
+    )
+
+
+async def held_elsewhere(session: AsyncSession, project_id: uuid.UUID) -> bool:
+    """Whether a live lease says another process runs the project now."""
+    from sqlalchemy import select
+
+    from vidpipe.db.models import Project, utcnow
+
+    row = (
+        await session.execute(
+            select(Project.lease_owner, Project.lease_expires_at).where(Project.id == project_id)
+        )
+    ).first()
+    return bool(row and row[0] and row[1] and row[1] > utcnow())
