@@ -178,13 +178,21 @@ def review_scenes(
                 "duration": duration,
                 "planned": not scene.get("clip_duration"),  # no clip yet: the asked length
                 "poster_at": round(duration / 2, 2),
-                "model": model,
+                # the model that made the clip in use (a take records it), else the provider
+                "model": next(
+                    (t.get("model") for t in by_slot["clip"] if t["selected"] and t.get("model")),
+                    model,
+                ),
                 "fresh": number in fresh,
                 "clip_takes": compared(by_slot["clip"]),
                 "frame_takes": [t for slot in ("start", "end") for t in by_slot[slot]],
                 "reference_images": [
                     references[name] for name in scene.get("references") or [] if name in references
                 ],
+                # the dialogue as the scene form's text box holds it
+                "dialogue_text": "\n".join(
+                    f"{line['speaker']}: {line['line']}" for line in scene.get("dialogue") or []
+                ),
             }
         )
     return scenes
