@@ -21,6 +21,7 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("complete", "Done"),
 )
 STAGE_ORDER = [stage for stage, _ in STAGES]
+STAGE_LABELS = dict(STAGES)
 # What a phone shows when five full labels do not fit side by side.
 SHORT_LABELS = {"storyboarding": "Story", "keyframing": "Frames"}
 STATUSES = tuple(PIPELINE_STATES)
@@ -50,7 +51,9 @@ def current_stage(document: dict[str, Any]) -> str:
     status = document["status"]
     if status == "paused":  # at a review gate: the stage it stopped before
         return document.get("paused_before") or get_resume_step(status, completed_steps(document))
-    if status == "failed":
+    if status == "out_of_date":
+        return document.get("stale_stage") or "stitching"
+    if status in ("failed", "stopped"):
         return get_resume_step(status, completed_steps(document))
     return status
 
