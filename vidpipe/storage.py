@@ -132,8 +132,22 @@ def image_is_usable(path: Path) -> bool:
     from PIL import Image, UnidentifiedImageError  # here: listing projects needs no decoder
 
     try:
+        stat = path.stat()
+        known = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if known in _USABLE:
+            return True
         with Image.open(path) as image:
             image.verify()
+        if len(_USABLE) >= _USABLE_MAX:
+            _USABLE.clear()
+        _USABLE.add(known)
         return True
     except (OSError, UnidentifiedImageError, SyntaxError, ValueError):
         return False
+
+
+# Images found usable, by path, inode, size and modification time: a keyframe is never rewritten
+# in place (a new take is a new file), so a plan (made on every view of the review screen) need
+# not decode each frame again.
+_USABLE: set[tuple[str, int, int, int]] = set()
+_USABLE_MAX = 4096

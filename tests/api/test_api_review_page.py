@@ -38,7 +38,7 @@ async def test_review_forms_refuse_with_the_apis_status_and_write_nothing_then_f
         assert "Up to date" in page.text and 'id="s1-start_frame_prompt"' in page.text
         assert 'id="s2-start_frame_prompt"' not in page.text  # scene 2 starts on scene 1's end
         assert f"/api/projects/{project_id}/scenes/2/takes/clip/1/file" in page.text
-        assert '<span class="take-model muted">local:flow</span>' in page.text  # its model
+        assert '<span class="take-model">local:flow</span>' in page.text  # its model
         token = csrf_of(page)
         etag, board = await storyboard(client, project_id)
         version = etag.strip('"')
@@ -92,7 +92,8 @@ async def test_review_forms_refuse_with_the_apis_status_and_write_nothing_then_f
         assert saved.headers["location"] == f"{base}/review?saved=2#scene-2"
         assert (await storyboard(client, project_id))[0] == f'"{int(version) + 1}"'
         page = await client.get(saved.headers["location"])
-        assert 'id="saved-2"' in page.text and '<dd id="plan-clips">1 (scene 2)</dd>' in page.text
+        assert 'id="saved-2"' in page.text
+        assert '<span id="plan-clips">1 clip (scene 2)</span> and the stitch' in page.text
 
 
 async def test_while_a_project_runs_the_review_screen_offers_stop_and_refuses_edits(

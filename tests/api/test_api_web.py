@@ -5,6 +5,7 @@ nothing on bad input."""
 from __future__ import annotations
 
 import re
+import uuid
 
 import httpx
 import pytest
@@ -75,7 +76,8 @@ async def test_the_estimate_is_generates_own_figure_and_names_what_generate_woul
         # the form offers what the provider takes and shows the same figure before any typing
         page = (await client.get("/new")).text
         assert re.search(r'<select id="clip_duration"', page)
-        assert re.findall(r'<option value="(\d+)"', page) == ["4", "6", "8"]
+        durations = re.search(r'<select id="clip_duration".*?</select>', page, re.S)
+        assert re.findall(r'<option value="(\d+)"', durations.group(0)) == ["4", "6", "8"]
         assert '<output id="estimate" form="generate" aria-live="polite">$10.00</output>' in page
         assert "<dt>Clips</dt><dd>google</dd>" in page
         # and it wrote nothing
@@ -234,3 +236,41 @@ async def test_resume_from_the_page_can_send_unanswered_clips_again(
             clip = await session.scalar(select(VideoClip).where(VideoClip.scene_id == scene.id))
             assert clip is not None and clip.status == "pending"
         held.release()
+
+
+async def test_the_form_takes_takes_and_forks_say_what_they_were_forked_from(
+    sqlite_settings: Settings, recorder: Recorder
+) -> None:
+    async with serving(sqlite_settings, execute=recorder) as (app, client):
+        page = await client.get("/new")
+        assert re.search(r'<select id="takes" name="takes"', page.text)
+        form = {"prompt": "a fox on ice", "scenes": "1", "clip_duration": "1", "takes": "3"}
+        form |= {"resolution": "480p", "csrf_token": csrf_of(page)}
+        made = await client.post("/new", data=form)
+        assert made.status_code == 303
+        original = made.headers["location"].removeprefix("/projects/")
+        async with app.state.sessions() as session:
+            project = await session.get(Project, uuid.UUID(original))
+            assert project is not None and project.takes_per_clip == 3
+        too_many = await client.post("/new", data={**form, "takes": "9"})
+        assert too_many.status_code == 422 and 'id="err-takes">' in too_many.text
+        assert 'id="takes"' in too_many.text and "autofocus" in too_many.text
+
+        async with app.state.sessions() as session:  # a fork's row, as `fork` writes it
+            twin_row = Project(
+                prompt="a fox on thin ice", style="cinematic", aspect_ratio="16:9",
+                resolution="480p", clip_duration=1.0, storyboard_provider="local",
+                image_provider="local", video_provider="local",
+                forked_from=uuid.UUID(original),
+            )  # fmt: skip
+            session.add(twin_row)
+            await session.commit()
+            twin = str(twin_row.id)
+        listing = (await client.get("/")).text
+        assert re.search(rf'fork of <a href="/projects/{original}">a fox on ice</a>', listing), (
+            listing
+        )
+        assert listing.count("fork of") == 1  # the original is not a fork
+        screen = (await client.get(f"/projects/{twin}")).text
+        assert re.search(rf'id="fork-of">fork of <a href="/projects/{original}">', screen)
+        assert 'id="fork-of"' not in (await client.get(f"/projects/{original}")).text

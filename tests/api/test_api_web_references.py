@@ -159,7 +159,7 @@ async def test_the_form_uploads_references_refuses_bad_ones_inline_and_generates
             await session.commit()
         review = (await client.get(f"/projects/{project_id}/review")).text
         first, second = re.findall(
-            r'<li class="panel review-scene".*?(?=<li class="panel |</ol>)', review, re.S
+            r'<section class="panel review-scene.*?(?=<section )', review, re.S
         )
         chips = re.findall(r'<li><img src="([^"]+)"[^>]*> <span><strong>([^<]+)</strong>', first)
         assert chips == [

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
@@ -68,6 +69,22 @@ def test_is_playable_video(make_clip, tmp_path):
     truncated.write_bytes(clip.read_bytes()[: clip.stat().st_size // 2])
     assert not is_playable_video(truncated)
     assert not is_playable_video(tmp_path)  # a directory
+
+
+def test_a_playable_file_is_decoded_once_until_it_changes(make_clip, tmp_path, monkeypatch):
+    import vidpipe.media.probe as module
+
+    clip = make_clip()
+    assert is_playable_video(clip)
+    opened = []
+    real_open = module._open
+    monkeypatch.setattr(module, "_open", lambda path: opened.append(path) or real_open(path))
+    assert is_playable_video(clip) and opened == []  # the same file: remembered
+    damaged = clip.read_bytes()[:-64] + bytes(64)  # same size, other bytes, a newer mtime
+    clip.write_bytes(damaged)
+    os.utime(clip, ns=(clip.stat().st_atime_ns, clip.stat().st_mtime_ns + 1_000_000))
+    is_playable_video(clip)
+    assert opened == [clip]  # changed: looked at again
 
 
 def test_streams_match(make_clip):

@@ -115,6 +115,7 @@ def test_bad_input_shows_the_field_error_next_to_the_field_and_writes_nothing(
     assert "shorter than the clip duration" in error.inner_text()
     assert page.locator("#crossfade").get_attribute("aria-invalid") == "true"
     assert "err-crossfade" in (page.locator("#crossfade").get_attribute("aria-describedby") or "")
+    assert page.evaluate("document.activeElement.id") == "crossfade"  # the focus is on it
     # the form keeps what was typed
     assert page.locator("#prompt").input_value() == "a fox in the snow"
     # a blank prompt (spaces pass the browser's `required`) is the API's rule too
@@ -123,6 +124,7 @@ def test_bad_input_shows_the_field_error_next_to_the_field_and_writes_nothing(
     page.click("button[type=submit]")
     page.wait_for_selector("#err-prompt:not([hidden])")
     assert "must not be empty" in page.locator("#err-prompt").inner_text()
+    assert page.evaluate("document.activeElement.id") == "prompt"  # the first of the errors
     # the provider's capability: seconds per scene beyond what the local provider takes
     page.goto("/new")
     page.fill("#prompt", "a fox in the snow")
@@ -131,6 +133,7 @@ def test_bad_input_shows_the_field_error_next_to_the_field_and_writes_nothing(
     page.click("button[type=submit]")
     page.wait_for_selector("#err-clip_duration:not([hidden])")
     assert "takes 1 to 10 seconds" in page.locator("#err-clip_duration").inner_text()
+    assert page.evaluate("document.activeElement.id") == "clip_duration"
     assert server.count_projects() == before
     web.check(expected_status=422)  # the refusals themselves, and nothing else
 

@@ -78,6 +78,7 @@ def test_add_references_in_the_form_generate_and_see_where_they_appear(
     page.goto(f"/projects/{project}/review")
     chips = [page.locator(f"#scene-{n} .reference-chips strong").all_inner_texts() for n in (1, 2)]
     assert [sorted(names) for names in chips] == [["Mara"], ["Kite", "Mara"]]
+    page.click("#card-2")  # scene 2 opens beside the timeline
     page.locator("#scene-2 .reference-chips").scroll_into_view_if_needed()
     wait_js(page, loaded, "#scene-2 .reference-chips img")
     found[f"/projects/{project}/review (references)"] = serious(page)

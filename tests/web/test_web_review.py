@@ -67,13 +67,18 @@ def test_edit_a_scene_in_place_see_the_plan_resume_and_only_that_clip_changes(
     assert page.locator("#resume").count() == 0  # nothing to resume
 
     page.evaluate("window.__sameDocument = true")  # gone if anything reloads the page
+    page.click("#card-2")  # the timeline opens scene 2's editor in place
     page.fill("#s2-video_motion_prompt", "the camera drifts slowly left along the river")
     page.click("#save-2")
     page.wait_for_selector("#saved-2")
     assert page.evaluate("window.__sameDocument") is True  # saved in place
     assert page.evaluate("document.activeElement.id") == "saved-2"
     # the plan, before anything is paid: clip 2 and the stitch, at the providers' price
-    assert page.locator("#plan-clips").inner_text() == "1 (scene 2)"
+    assert page.locator("#plan-clips").inner_text() == "1 clip (scene 2)"
+    assert (
+        "would make 1 clip (scene 2) and the stitch, for $0"
+        in page.locator("#planbar").inner_text()
+    )
     assert page.locator("#plan-cost").inner_text() == "$0"
     assert page.locator("#scene-2 .badge.stale").count() == 1
     assert page.locator("#scene-1 .badge.stale").count() == 0
@@ -84,7 +89,7 @@ def test_edit_a_scene_in_place_see_the_plan_resume_and_only_that_clip_changes(
     assert page.locator("#resume").inner_text() == "Resume · $0"
 
     page.click("#resume")
-    page.wait_for_url(re.compile(rf"/projects/{project}/review$"))
+    page.wait_for_url(re.compile(rf"/projects/{project}/review\?scene=2$"))  # scene 2 stays open
     finish(page)
     page.wait_for_selector("#plan-summary:has-text('Up to date')")
     after = detail(server, project)
@@ -134,8 +139,13 @@ def test_redo_with_direction_then_select_the_older_take_and_the_final_changes(
     assert found == []
 
     final_src = page.locator("#final").get_attribute("src")
-    page.click("#scene-1 button:has-text('Use take 1')")
+    page.click("#take-1-1 button:has-text('Use this take')")
     page.wait_for_selector("#scene-1 .take.selected:has-text('Take 1')")
+    # in place, and the focus is on what it did
+    message = page.locator("#selected-1")
+    assert page.evaluate("document.activeElement.id") == "selected-1"
+    assert "Take 1 is now in use for scene 1" in message.inner_text()
+    assert "re-stitched" in message.inner_text()
     # the page asks for the new final, not the one the browser has cached
     assert page.locator("#final").get_attribute("src") != final_src
     selected = detail(server, project)
@@ -176,6 +186,7 @@ def test_a_stale_edit_says_changed_elsewhere_and_keeps_what_was_typed(
     page.wait_for_selector("#problem-1", state="detached")
     assert page.locator("#s1-scene_description").input_value() == elsewhere
     # a field error is shown next to the field, and nothing is written
+    page.click("#card-2")
     page.fill("#s2-video_motion_prompt", "")
     page.click("#save-2")
     error = page.locator("#err-s2-video_motion_prompt")

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 import typer
 
-from vidpipe.cli import views
+from vidpipe.cli import helptext, views
 from vidpipe.cli.iterate import commands as iterating
 from vidpipe.cli.models import commands as models_command
 from vidpipe.cli.runtime import (
@@ -49,6 +49,7 @@ app = typer.Typer(
     add_completion=True,
     pretty_exceptions_enable=False,
 )
+helptext.install()
 config_app = typer.Typer(help="Configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
 
@@ -225,7 +226,7 @@ def resume(
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Bring a project up to date; a plan that costs money is shown and confirmed first."""
+    """Bring a project up to date; the plan is shown first, and confirmed when it costs money."""
     from vidpipe.db.queries import resolve_project_id
     from vidpipe.providers.registry import load_registry
 
@@ -468,3 +469,4 @@ def doctor(ctx: typer.Context, json_output: JsonFlag = False) -> None:
 
 iterating.register(app)  # storyboard, edit, redo, takes, select, fork, stop, gc
 models_command.register(app)  # models
+helptext.reflow(app)

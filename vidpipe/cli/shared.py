@@ -187,6 +187,16 @@ async def hand_over(
         if progress is None:  # the progress display has said it already
             stderr.print(str(stopped), markup=False, soft_wrap=True)
         return EXIT_INTERRUPTED
+    if not runner.failed(project_id) and project.status == "paused" and not json_output:
+        stage = {"keyframing": "keyframes", "video_gen": "clips"}.get(
+            project.paused_before or "", "the next stage"
+        )
+        stderr.print(
+            f"paused for review before {stage}: look at it (vidpipe status {project_id}, or "
+            f"the page), edit if you like, then run: vidpipe resume {project_id}",
+            markup=False,
+            soft_wrap=True,
+        )
     if runner.failed(project_id):
         stderr.print(
             f"error: project {project_id} failed: {project.error_message}\n"
@@ -215,11 +225,13 @@ async def bring_up_to_date(
     from vidpipe.app import runs
 
     plan = await runs.plan(session, settings, registry, project_id)
-    if plan.estimated_cost > 0 or plan.resubmissions:  # money or risk: show, ask
-        if not json_output:
-            views.show_plan(stderr, plan.as_dict())
-        if not yes:
-            confirm_plan(plan.estimated_cost, plan.resubmissions)
+    costly = plan.estimated_cost > 0 or bool(plan.resubmissions)  # money or risk: ask
+    # a free plan is shown too (what is about to be made), unless another process runs the
+    # project: then the refusal that follows is the one line to read
+    if not json_output and (costly or not await held_elsewhere(session, project_id)):
+        views.show_plan(stderr, plan.as_dict())
+    if costly and not yes:
+        confirm_plan(plan.estimated_cost, plan.resubmissions)
 
     async def resume(runner: Runner) -> object:
         return await runs.resume(
@@ -234,3 +246,17 @@ async def bring_up_to_date(
         session, settings, registry, project_id, resume, json_output=json_output, detach=detach,
         approved=plan.resubmissions,
     )  # fmt: skip
+
+
+async def held_elsewhere(session: AsyncSession, project_id: uuid.UUID) -> bool:
+    """Whether a live lease says another process runs the project now."""
+    from sqlalchemy import select
+
+    from vidpipe.db.models import Project, utcnow
+
+    row = (
+        await session.execute(
+            select(Project.lease_owner, Project.lease_expires_at).where(Project.id == project_id)
+        )
+    ).first()
+    return bool(row and row[0] and row[1] and row[1] > utcnow())

@@ -64,18 +64,31 @@ def is_playable_video(path: str | Path) -> bool:
     """
     try:
         path = Path(path)
-        if not path.is_file() or path.stat().st_size == 0:
+        if not path.is_file() or (stat := path.stat()).st_size == 0:
             return False
+        known = (str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if known in _PLAYABLE:
+            return True
         with _open(path) as container:
             info = _describe(container)
             if not info.duration > 0:
                 return False
             container.seek(0)
             for _frame in container.decode(video=0):
+                if len(_PLAYABLE) >= _PLAYABLE_MAX:
+                    _PLAYABLE.clear()
+                _PLAYABLE.add(known)
                 return True
         return False
     except Exception:
         return False
+
+
+# Files found playable, by path, inode, size and modification time: a clip is never rewritten in
+# place (a new take is a new file), so the same file stays playable, and a plan (every view of
+# the review screen makes one) need not decode each clip again.
+_PLAYABLE: set[tuple[str, int, int, int]] = set()
+_PLAYABLE_MAX = 4096
 
 
 def streams_match(infos: list[MediaInfo]) -> bool:

@@ -95,20 +95,28 @@ async def review_page(
     takes = await documents.all_takes(session, state.settings, project)
     if problem is not None and problem.scene is None:
         notice, status_code = problem.message, problem.status_code
+    query = request.query_params
+    notes = {name: _scene_number(query.get(name)) for name in ("saved", "redone", "selected")}
+    scenes = views.review_scenes(document, takes)
+    about = problem.scene if problem is not None else None
+    asked = (
+        about or next((n for n in notes.values() if n), None) or _scene_number(query.get("scene"))
+    )
     context = {
         "p": document,
         "working": is_working(request, project, document),
         "stepper": views.stepper(document),
         "plan": document.get("plan"),
         "budget": views.budget(document),
-        "scenes": views.review_scenes(document, takes),
+        "scenes": scenes,
+        "timeline": views.timeline(document, scenes),
+        "open": views.open_scene(asked, len(scenes)),
         "texts": TEXTS,
         "targets": TARGETS,
         "problem": problem,
         "notice": notice,
         "errors": errors or {},
-        "saved": _scene_number(request.query_params.get("saved")),
-        "redone": _scene_number(request.query_params.get("redone")),
+        **notes,
         "crossfade_max": views.crossfade_max(document),
     }
     code = problem.status_code if problem is not None else status_code
@@ -263,7 +271,7 @@ async def select_take(
 
     async def select() -> str:
         await iterate.select(session, settings, registry, runner, project_id, scene, take)
-        return review_url(project_id, scene)
+        return review_url(project_id, scene, "selected")
 
     return await attempt(request, session, project_id, select, scene=scene)
 

@@ -22,6 +22,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from vidpipe.api import documents
 from vidpipe.api.auth import SESSION_COOKIE, api_token, carries, session_id
@@ -42,6 +43,7 @@ from vidpipe.errors import (
     StitchFailedError,
 )
 from vidpipe.orchestrator.projects import GenerateOptions
+from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.background import lease_is_live
@@ -62,7 +64,10 @@ templates.env.globals["stage_names"] = views.STAGE_LABELS
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 24
-FIELDS = ("prompt", "style", "aspect_ratio", "resolution", "clip_duration", "scenes", "crossfade")
+FIELDS = (
+    "prompt", "style", "aspect_ratio", "resolution", "clip_duration", "scenes", "crossfade",
+    "takes",
+)  # fmt: skip
 MODELS = ("storyboard_model", "image_model", "video_model")
 # blank = writer picks / no budget / no gate / the configured model
 OPTIONAL = ("scenes", "max_cost", "pause_after", *MODELS)
@@ -131,7 +136,9 @@ async def projects_screen(
     )
     ids = [uuid.UUID(p["id"]) for p in listing["projects"]]
     thumbs = await first_keyframes(session, ids)
+    parents = await fork_parents(session, ids)
     for project in listing["projects"]:
+        project["fork_of"] = parents.get(project["id"])
         has_thumb = project["id"] in thumbs
         project["thumb_url"] = (
             documents.project_url(project["id"], "/keyframes/1/start") if has_thumb else None
@@ -171,6 +178,20 @@ async def first_keyframes(session: AsyncSession, ids: list[uuid.UUID]) -> set[st
     return {str(project_id) for project_id in found}
 
 
+async def fork_parents(session: AsyncSession, ids: list[uuid.UUID]) -> dict[str, dict[str, str]]:
+    """For the forks among these projects, the project each was forked from: its id and prompt
+    (one query for the whole page; a deleted original is left out)."""
+    if not ids:
+        return {}
+    parent = aliased(Project)
+    rows = await session.execute(
+        select(Project.id, parent.id, parent.prompt)
+        .join(parent, parent.id == Project.forked_from)
+        .where(Project.id.in_(ids))
+    )
+    return {str(child): {"id": str(pid), "prompt": prompt} for child, pid, prompt in rows}
+
+
 # ---- New video (WEB-3) ------------------------------------------------------------------------
 
 
@@ -199,6 +220,7 @@ def form_context(
         "errors": errors,
         "caps": caps,
         "default_scenes": DEFAULT_SCENES_FOR_ESTIMATE,
+        "max_takes": MAX_TAKES,
         "providers": {
             "storyboard": providers.storyboard.provider_id,
             "image": providers.image.provider_id,
@@ -208,7 +230,21 @@ def form_context(
         "model_choices": model_choices(),
         # the filled reference rows, then one blank (up to the most a project takes)
         "rows": [*(rows or []), Row()][:MAX_ROWS],
+        "first_error": first_error(errors, rows or []),
     }
+
+
+def first_error(errors: dict[str, str], rows: Sequence[Row]) -> str | None:
+    """The id of the first field with an error, in the form's order: a refused form puts the
+    focus there (the `autofocus` it is rendered with), so the reader starts at what to fix."""
+    for name in DEFAULTS:
+        if name in errors:
+            return name
+    for index, row in enumerate(rows):
+        for part in ("name", "file", "description"):
+            if part in row.errors:
+                return f"references-{index}-{part}"
+    return None
 
 
 DEFAULTS = {
@@ -219,6 +255,7 @@ DEFAULTS = {
     "clip_duration": "4",
     "scenes": "",
     "crossfade": "0",
+    "takes": "1",
     "max_cost": "",
     "pause_after": "",
     "storyboard_model": "",
@@ -341,8 +378,10 @@ async def project_page(
         return render(request, "missing.html", {"project_id": project_id}, status_code=404)
     runner = request.app.state.runner
     document = documents.detail(project, settings, runner)
+    parents = await fork_parents(session, [project.id])
     context = {
         "p": document,
+        "fork_of": parents.get(str(project.id)),
         "working": is_working(request, project, document),
         "stepper": views.stepper(document),
         "stage": views.current_stage(document),
@@ -367,7 +406,8 @@ async def project_screen(
 def screen_url(project_id: uuid.UUID, form: dict[str, str]) -> str:
     """Where a form goes back to: the screen it was posted from (project, or review: WEB-5)."""
     tail = "/review" if form.get("screen") == "review" else ""
-    return f"/projects/{project_id}{tail}"
+    scene = form.get("scene", "")  # the review screen's open scene stays open
+    return f"/projects/{project_id}{tail}" + (f"?scene={scene}" if tail and scene.isdigit() else "")
 
 
 async def back(

@@ -7,7 +7,7 @@ orchestrator's; this module only arranges their answers for a person.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from vidpipe.orchestrator.state import PIPELINE_STATES, get_resume_step
@@ -22,6 +22,8 @@ STAGES: tuple[tuple[str, str], ...] = (
 )
 STAGE_ORDER = [stage for stage, _ in STAGES]
 STAGE_LABELS = dict(STAGES)
+# What a phone shows when five full labels do not fit side by side.
+SHORT_LABELS = {"storyboarding": "Story", "keyframing": "Frames"}
 STATUSES = tuple(PIPELINE_STATES)
 # Step names in a run's log (pipeline/context.py StepStats) and how the page names them.
 RUN_STEPS = (
@@ -68,7 +70,8 @@ def stepper(document: dict[str, Any]) -> list[dict[str, str]]:
             state = "failed" if status == "failed" else "current"
         else:
             state = "todo"
-        steps.append({"stage": name, "label": label, "state": state})
+        short = SHORT_LABELS.get(name, label)
+        steps.append({"stage": name, "label": label, "short": short, "state": state})
     return steps
 
 
@@ -158,18 +161,33 @@ def review_scenes(
     document: dict[str, Any], takes: list[list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
     """Each scene with its takes by slot (oldest first), for side-by-side comparison, and the
-    reference images it shows (REF-5: the project's reference documents, by the scene's names)."""
+    reference images it shows (REF-5: the project's reference documents, by the scene's names);
+    what its timeline card shows (duration, model, where the clip's poster frame is); and
+    whether the last resume made it ("made in this run", until the next edit)."""
     references = {ref["name"]: ref for ref in document.get("references") or []}
+    fresh = made_in_last_run(document, takes)
+    model = document["providers"]["video"]
     scenes = []
     for scene, scene_takes in zip(document["scenes"], takes, strict=True):
         by_slot: dict[str, list[dict[str, Any]]] = {"clip": [], "start": [], "end": []}
         for take in scene_takes:
             by_slot.setdefault(take["slot"], []).append(take)
+        duration = scene.get("clip_duration") or document["clip_duration"]
+        number = scene["index"] + 1
         scenes.append(
             {
                 **scene,
-                "number": scene["index"] + 1,
-                "clip_takes": by_slot["clip"],
+                "number": number,
+                "duration": duration,
+                "planned": not scene.get("clip_duration"),  # no clip yet: the asked length
+                "poster_at": round(duration / 2, 2),
+                # the model that made the clip in use (a take records it), else the provider
+                "model": next(
+                    (t.get("model") for t in by_slot["clip"] if t["selected"] and t.get("model")),
+                    model,
+                ),
+                "fresh": number in fresh,
+                "clip_takes": compared(by_slot["clip"]),
                 "frame_takes": [t for slot in ("start", "end") for t in by_slot[slot]],
                 "reference_images": [
                     references[name] for name in scene.get("references") or [] if name in references
@@ -181,6 +199,83 @@ def review_scenes(
             }
         )
     return scenes
+
+
+def compared(clip_takes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each clip take with how it differs from the one in use, from what a take stores (its
+    provider, direction and length; the texts a take was made from are not stored with it)."""
+    in_use = next((t for t in clip_takes if t["selected"]), None)
+    shown = []
+    for take in clip_takes:
+        differences = []
+        if in_use is not None and take is not in_use:
+            if take["provider"] != in_use["provider"]:
+                differences.append(f"made by {take['provider']}, not {in_use['provider']}")
+            if (take["direction"] or "") != (in_use["direction"] or ""):
+                if take["direction"] and in_use["direction"]:
+                    differences.append("another direction than the take in use")
+                elif take["direction"]:
+                    differences.append("a direction; the take in use had none")
+                else:
+                    differences.append("no direction; the take in use had one")
+            if take.get("duration") and in_use.get("duration"):
+                if abs(take["duration"] - in_use["duration"]) >= 0.05:
+                    differences.append(
+                        f"{take['duration']:.1f} s long, not {in_use['duration']:.1f} s"
+                    )
+            if not differences:
+                differences.append("same provider and direction as the take in use")
+        shown.append({**take, "differences": differences})
+    return shown
+
+
+EDITED_AFTER = timedelta(seconds=3)
+
+
+def made_in_last_run(document: dict[str, Any], takes: list[list[dict[str, Any]]]) -> set[int]:
+    """Scenes (1-based) with a take made by the latest run, when that run was a later one (a
+    resume or redo, not the first generate), it has ended, and nothing was edited since (the
+    plan is empty again): what a person looks at after a resume."""
+    runs, plan = document.get("runs") or [], document.get("plan") or {}
+    if len(runs) < 2 or plan.get("items") or document.get("running"):
+        return set()
+    latest = runs[-1]
+    if latest["status"] == "running" or not latest["started_at"] or not latest["completed_at"]:
+        return set()
+    since = datetime.fromisoformat(latest["started_at"])
+    ended = datetime.fromisoformat(latest["completed_at"])
+    # a write to the project after the run let go of it (a few seconds) is an edit or a choice
+    if document.get("updated_at") and datetime.fromisoformat(document["updated_at"]) > ended + (
+        EDITED_AFTER
+    ):
+        return set()
+    return {
+        number
+        for number, scene_takes in enumerate(takes, start=1)
+        if any(
+            take["created_at"] and datetime.fromisoformat(take["created_at"]) >= since
+            for take in scene_takes
+        )
+    }
+
+
+def timeline(document: dict[str, Any], scenes: list[dict[str, Any]]) -> dict[str, Any]:
+    """The whole video as the timeline shows it: the join between scenes (a cut, or the
+    crossfade) and the total length (the crossfades overlap neighbouring clips)."""
+    crossfade = document.get("crossfade") or 0.0
+    joins = max(0, len(scenes) - 1)
+    total = sum(scene["duration"] for scene in scenes) - crossfade * joins
+    return {
+        "join": f"crossfade {crossfade:g} s" if crossfade else "cut",
+        "total": max(0.0, total),
+        "planned": any(scene["planned"] for scene in scenes),
+    }
+
+
+def open_scene(requested: int | None, count: int) -> int:
+    """The scene whose editor is open: the one asked for (a card, or the scene an action was
+    about), else the first."""
+    return requested if requested and 1 <= requested <= count else 1
 
 
 def budget(document: dict[str, Any]) -> dict[str, Any]:

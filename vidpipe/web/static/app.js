@@ -3,6 +3,12 @@
 // progress from the Server-Sent Events stream (Project, Review) and, on the review screen,
 // forms that save in place and the crossfade slider's read-out.
 
+// The review screen's open scene, as the query that asks the server for it ("" elsewhere).
+const openQuery = () => {
+  const card = document.querySelector('.scene-card[aria-current="true"]');
+  return card ? `?scene=${card.dataset.scene}` : "";
+};
+
 // Replace the parts of the page that the server renders anew, from its own HTML: the page never
 // computes what it shows.
 const swapIn = (fresh) => {
@@ -15,6 +21,11 @@ const swapIn = (fresh) => {
   }
 };
 
+// A page that opens with a message to read first (a refusal, what an action did) puts the focus
+// on it, unless a field was rendered with `autofocus` (the first field to fix).
+const opening = document.querySelector("[data-focus]");
+if (opening && !document.querySelector("[autofocus]")) opening.focus();
+
 // ---- Projects: filtering applies on change --------------------------------------------------
 for (const form of document.querySelectorAll("form[data-autosubmit]")) {
   form.addEventListener("change", () => form.requestSubmit());
@@ -26,7 +37,7 @@ if (generate) {
   const output = document.getElementById("estimate");
   const detail = document.getElementById("estimate-detail");
   const priced = [
-    "scenes", "clip_duration", "aspect_ratio", "resolution", "crossfade", "max_cost",
+    "scenes", "clip_duration", "aspect_ratio", "resolution", "crossfade", "max_cost", "takes",
     "storyboard_model", "image_model", "video_model",
   ];
   const money = (usd) =>
@@ -121,9 +132,10 @@ if (live?.dataset.events) {
   // from the server's own HTML: the page never computes what it shows.
   const refresh = async () => {
     lastRefresh = Date.now();
-    const response = await fetch(location.pathname, { headers: { Accept: "text/html" } });
+    const response = await fetch(location.pathname + openQuery(), { headers: { Accept: "text/html" } });
     if (!response.ok) return;
     swapIn(new DOMParser().parseFromString(await response.text(), "text/html"));
+    enhance();
     live.dataset.status = status;
   };
   const refreshSoon = (wait) => {
@@ -211,9 +223,196 @@ document.addEventListener("submit", async (event) => {
     return; // another screen (e.g. a refused form's page): shown as it is
   }
   swapIn(fresh);
+  enhance();
+  keepOpenInUrl();
   const message = document.querySelector("[data-focus]");
   if (message) {
     message.focus();
     message.scrollIntoView({ block: "nearest" });
   }
 });
+
+// ---- Review: the scene timeline ---------------------------------------------------------------
+// Every scene's editor is in the page; the open one is shown beside the timeline (below it on a
+// phone). A card is a link to `?scene=N`, so without script the server opens it; with script it
+// opens in place. Arrow keys move between cards (one tab stop), Enter opens, Escape comes back.
+const cards = () => [...document.querySelectorAll(".scene-card")];
+
+const keepOpenInUrl = () => {
+  const query = openQuery();
+  if (!query) return;
+  const url = new URL(location.href);
+  for (const note of ["saved", "redone", "selected", "reloaded"]) url.searchParams.delete(note);
+  url.searchParams.set("scene", query.slice("?scene=".length));
+  url.hash = "";
+  history.replaceState(null, "", url);
+};
+
+const openScene = (number, focus = true) => {
+  const editor = document.getElementById(`scene-${number}`);
+  if (!editor?.classList.contains("editor")) return false;
+  for (const other of document.querySelectorAll(".editor")) {
+    if (other !== editor) {
+      other.hidden = true;
+      for (const video of other.querySelectorAll("video")) video.pause();
+    }
+  }
+  editor.hidden = false;
+  for (const video of editor.querySelectorAll('video[preload="none"]')) video.preload = "metadata";
+  for (const card of cards()) {
+    const mine = card.dataset.scene === String(number);
+    if (mine) card.setAttribute("aria-current", "true");
+    else card.removeAttribute("aria-current");
+    card.tabIndex = mine ? 0 : -1;
+  }
+  // Resume, Stop and Re-stitch come back to this scene
+  for (const input of document.querySelectorAll("input[data-open-scene]")) input.value = number;
+  keepOpenInUrl();
+  if (focus) {
+    const heading = editor.querySelector("h3");
+    heading.focus({ preventScroll: true });
+    const top = editor.getBoundingClientRect().top;
+    const bar = document.getElementById("planbar")?.getBoundingClientRect().bottom ?? 0;
+    if (top < bar || top > innerHeight * 0.6) editor.scrollIntoView({ block: "start" });
+  }
+  return true;
+};
+
+document.addEventListener("click", (event) => {
+  if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+  const link = event.target.closest?.("a[data-scene], a[data-card]");
+  if (!link) return;
+  if (link.dataset.card) {
+    const card = document.getElementById(`card-${link.dataset.card}`);
+    if (!card) return;
+    event.preventDefault();
+    card.focus();
+  } else if (openScene(link.dataset.scene)) {
+    event.preventDefault();
+  }
+});
+
+document.addEventListener("keydown", (event) => {
+  const card = event.target.closest?.(".scene-card");
+  if (card) {
+    const all = cards();
+    const at = all.indexOf(card);
+    const to = { ArrowDown: at + 1, ArrowRight: at + 1, ArrowUp: at - 1, ArrowLeft: at - 1, Home: 0, End: all.length - 1 }[event.key];
+    if (to === undefined) return;
+    event.preventDefault();
+    const next = all[Math.max(0, Math.min(all.length - 1, to))];
+    for (const other of all) other.tabIndex = other === next ? 0 : -1;
+    next.focus();
+    next.scrollIntoView({ block: "nearest", inline: "nearest" });
+    return;
+  }
+  if (event.key !== "Escape") return;
+  const editor = event.target.closest?.(".editor");
+  if (!editor) return;
+  const back = document.getElementById(`card-${editor.dataset.scene}`);
+  if (!back) return;
+  event.preventDefault();
+  back.focus();
+});
+
+// ---- Review: takes side by side, played and scrubbed together ---------------------------------
+// One control for all the takes of a scene: Play all / Pause, and one position. The first take
+// leads; a follower more than a tenth of a second away is put back on its time.
+const players = (compare) => [...compare.querySelectorAll(".takes video")];
+
+// the timeline and the editors keep clear of the plan bar above them, whatever its height
+const planbarHeight = () => {
+  const bar = document.getElementById("planbar");
+  if (bar) document.documentElement.style.setProperty("--planbar", `${bar.offsetHeight}px`);
+};
+if (window.ResizeObserver) {
+  new ResizeObserver(planbarHeight).observe(document.documentElement);
+  document.addEventListener("toggle", planbarHeight, true); // "Why each step" opened or closed
+}
+
+const enhance = () => {
+  planbarHeight();
+  for (const compare of document.querySelectorAll("[data-compare]")) {
+    const sync = compare.querySelector(".sync");
+    if (!sync || !sync.hidden) continue;
+    sync.hidden = false;
+    for (const video of players(compare)) {
+      video.removeAttribute("controls");
+      video.muted = true;
+    }
+  }
+};
+
+const syncOf = (element) => element.closest?.("[data-compare]");
+
+const showPosition = (compare, seconds) => {
+  const scrub = compare.querySelector(".sync-scrub");
+  const time = compare.querySelector(".sync-time");
+  if (scrub && document.activeElement !== scrub) scrub.value = String(seconds);
+  if (time) time.value = `${seconds.toFixed(1)} s`;
+};
+
+const setPlaying = (compare, playing) => {
+  const button = compare.querySelector(".sync-play");
+  if (!button) return;
+  button.textContent = playing ? "Pause all" : "Play all";
+  button.setAttribute("aria-pressed", String(playing));
+};
+
+document.addEventListener("click", (event) => {
+  const button = event.target.closest?.(".sync-play");
+  const compare = button && syncOf(button);
+  if (!compare) return;
+  const videos = players(compare);
+  const playing = button.getAttribute("aria-pressed") === "true";
+  if (playing) {
+    for (const video of videos) video.pause();
+    const at = videos[0]?.currentTime ?? 0;
+    for (const video of videos) video.currentTime = Math.min(at, video.duration || at);
+    setPlaying(compare, false);
+    return;
+  }
+  const at = videos.every((v) => v.ended) ? 0 : videos[0]?.currentTime ?? 0;
+  for (const video of videos) video.currentTime = Math.min(at, video.duration || at);
+  setPlaying(compare, true);
+  for (const video of videos) video.play().catch(() => {});
+});
+
+document.addEventListener("input", (event) => {
+  if (!event.target.matches?.(".sync-scrub")) return;
+  const compare = syncOf(event.target);
+  const at = Number(event.target.value);
+  for (const video of players(compare)) video.currentTime = Math.min(at, video.duration || at);
+  showPosition(compare, at);
+});
+
+// media events do not bubble: listen while they go down (capture)
+document.addEventListener(
+  "timeupdate",
+  (event) => {
+    const compare = syncOf(event.target);
+    if (!compare) return;
+    const [leader, ...followers] = players(compare);
+    if (event.target !== leader) return;
+    showPosition(compare, leader.currentTime);
+    if (leader.paused) return;
+    for (const video of followers) {
+      if (!video.ended && Math.abs(video.currentTime - leader.currentTime) > 0.1) {
+        video.currentTime = leader.currentTime;
+      }
+    }
+  },
+  true,
+);
+document.addEventListener(
+  "ended",
+  (event) => {
+    const compare = syncOf(event.target);
+    if (compare && players(compare).every((video) => video.ended || video.paused)) {
+      setPlaying(compare, false);
+    }
+  },
+  true,
+);
+
+enhance();
