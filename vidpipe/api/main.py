@@ -24,7 +24,7 @@ from vidpipe.api.routes import (
     projects,
     references,
 )
-from vidpipe.api.schemas import UNAUTHORIZED
+from vidpipe.api.schemas import UNAUTHORIZED, Responses
 from vidpipe.api.sessions import LoginThrottle, SessionStore
 from vidpipe.config import Settings
 from vidpipe.db.engine import open_database
@@ -87,17 +87,19 @@ def create_app(
     app.state.web_sessions = SessionStore(settings.session_hours * 3600)
     app.state.login_throttle = LoginThrottle(settings.login_attempts)
     token = api_token(settings)
-    guard = {"dependencies": [Depends(require_token)], "responses": UNAUTHORIZED} if token else {}
+    # with a token every router below needs it, and its schema says so
+    deps = [Depends(require_token)] if token else None
+    responses: Responses | None = UNAUTHORIZED if token else None
     if token:
         app.add_middleware(RequireToken, token=token, sessions=app.state.web_sessions)
     app.include_router(health.router)
-    app.include_router(projects.router, **guard)
-    app.include_router(files.router, **guard)
-    app.include_router(events.router, **guard)
-    app.include_router(estimate.router, **guard)
-    app.include_router(iterate.router, **guard)
-    app.include_router(references.router, **guard)
-    app.include_router(models.router, **guard)
+    app.include_router(projects.router, dependencies=deps, responses=responses)
+    app.include_router(files.router, dependencies=deps, responses=responses)
+    app.include_router(events.router, dependencies=deps, responses=responses)
+    app.include_router(estimate.router, dependencies=deps, responses=responses)
+    app.include_router(iterate.router, dependencies=deps, responses=responses)
+    app.include_router(references.router, dependencies=deps, responses=responses)
+    app.include_router(models.router, dependencies=deps, responses=responses)
     install_docs(app)
     web.install(app)  # the page at / (WEB-1..6); its routes sit behind the same token
     app.openapi = describing_capabilities(app, settings, registry)  # type: ignore[method-assign]

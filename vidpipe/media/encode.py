@@ -12,6 +12,7 @@ from collections import deque
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
+from typing import cast
 
 import av
 import numpy as np
@@ -53,18 +54,25 @@ class ClipWriter:
             str(self.path), mode="w", format="mp4", options={"movflags": "+faststart"}
         )
         try:
-            self._video = self._container.add_stream(
-                codec.VIDEO_CODEC, rate=fps, options=codec.x264_pyav_options()
+            # the codec names are plain strings, so the stubs cannot tell which stream kind
+            self._video = cast(
+                av.VideoStream,
+                self._container.add_stream(
+                    codec.VIDEO_CODEC, rate=fps, options=codec.x264_pyav_options()
+                ),
             )
             self._video.width = width
             self._video.height = height
             self._video.pix_fmt = codec.PIX_FMT
             self._video.codec_context.time_base = Fraction(1, fps)
             self._video.codec_context.gop_size = codec.GOP_SECONDS * fps
-            self._audio = None
+            self._audio: av.AudioStream | None = None
             if audio:
-                self._audio = self._container.add_stream(
-                    codec.AUDIO_CODEC, rate=codec.AUDIO_RATE, layout=codec.AUDIO_LAYOUT
+                self._audio = cast(
+                    av.AudioStream,
+                    self._container.add_stream(
+                        codec.AUDIO_CODEC, rate=codec.AUDIO_RATE, layout=codec.AUDIO_LAYOUT
+                    ),
                 )
                 self._audio.bit_rate = codec.AUDIO_BITRATE
         except BaseException:

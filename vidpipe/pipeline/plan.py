@@ -192,9 +192,9 @@ def make_plan(
         if chained:
             redrawn.update(range(1, len(scenes) + 1))
         for position in range(first, drawn):
-            scene, slot = (1, "start") if position == 0 else (position, "end")
+            frame_scene, slot = (1, "start") if position == 0 else (position, "end")
             reason = why if position == first else "drawn from a redrawn frame"
-            plan.items.append(PlannedItem("keyframe", scene, slot, reason, image_cost))
+            plan.items.append(PlannedItem("keyframe", frame_scene, slot, reason, image_cost))
             redrawn.update({position, position + 1} - {0})
     for scene in scenes:
         number = scene.scene_index + 1

@@ -90,7 +90,7 @@ async def estimate(
     image_model: ModelQuery = None,
     video_model: ModelQuery = None,
 ) -> dict[str, Any]:
-    fields = {
+    fields: dict[str, Any] = {
         "prompt": PLACEHOLDER_PROMPT,
         "scenes": scenes,
         "clip_duration": clip_duration,
