@@ -64,8 +64,8 @@ def create_app(
 
                 queue = make_app(settings)
                 async with queue.open_async():
-                    app.state.runner = runner = QueueRunner(queue, sessions)
-                    async with runner.relaying():  # the workers' live progress
+                    app.state.runner = queued = QueueRunner(queue, sessions)
+                    async with queued.relaying():  # the workers' live progress
                         yield
                 return
             async with background_runner(sessions, settings, registry, execute=execute) as runner:

@@ -486,15 +486,18 @@ class ForkRequest(BaseModel):
     storyboard: StoryboardBody | None = None
 
 
+_ENTRY_FIELDS: dict[str, Any] = {
+    name: (field.annotation, field) for name, field in ModelEntry.model_fields.items()
+}
 CatalogModelDocument = create_model(  # a ModelEntry, and `key`: the PROVIDER:MODEL users type
     "CatalogModelDocument",
     __config__=ConfigDict(extra="forbid"),
     key=(str, ...),
-    **{name: (field.annotation, field) for name, field in ModelEntry.model_fields.items()},
+    **_ENTRY_FIELDS,
 )
 
 
 class ModelsDocument(BaseModel):
     """The model catalog: every model vidpipe can drive, as `vidpipe models --json` prints it."""
 
-    models: list[CatalogModelDocument]  # type: ignore[valid-type]
+    models: list[CatalogModelDocument]

@@ -19,10 +19,10 @@ def head_timeout_protocol(head_seconds: float) -> type[asyncio.Protocol]:
     """uvicorn's own HTTP protocol class (httptools, else h11) with the head deadline."""
     base: Any = AutoHTTPProtocol
 
-    class HeadDeadline(base):  # type: ignore[misc, valid-type]
+    class HeadDeadline(base):
         _head_timer: asyncio.TimerHandle | None = None
 
-        def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        def connection_made(self, transport: asyncio.Transport) -> None:
             super().connection_made(transport)
             self._arm()
 

@@ -170,7 +170,7 @@ def _parse_edits(
             storyboard_model=models[0],
             image_model=models[1],
             video_model=models[2],
-            subtitles=subtitles,  # type: ignore[arg-type]
+            subtitles=subtitles,
             loudness=loudness,
         )
         project_edit.models()  # shut-down, unknown or role-mismatched ids: refused here

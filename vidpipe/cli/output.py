@@ -18,7 +18,8 @@ ELLIPSIS = "…"
 class PasteableConsole(Console):
     """A Rich console that lays out for the terminal when there is one, else never wraps."""
 
-    @property  # type: ignore[override]  # read-only here: the width follows the stream
+    # read-only here, though Rich has a setter: the width follows the stream
+    @property  # type: ignore[misc]
     def size(self) -> ConsoleDimensions:
         if self.is_terminal:
             return super().size

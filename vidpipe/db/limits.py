@@ -98,7 +98,7 @@ async def _renew(engine: AsyncEngine, held: dict[str, object], every: float) -> 
         try:
             async with engine.begin() as connection:
                 renewed = await connection.execute(_RENEW_SLOT, held)
-            if renewed.rowcount != 1:  # type: ignore[attr-defined]
+            if renewed.rowcount != 1:
                 log.error("lost provider slot %s/%s (lease expired)", held["key"], held["slot"])
                 return
         except Exception:  # a database hiccup: try again at the next beat

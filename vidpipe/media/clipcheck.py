@@ -60,7 +60,8 @@ def _decode_ends(path: Path, info: MediaInfo) -> None:
                 last = frame
             if last is None:
                 raise UnusableClipError(f"{path.name}: its last frame does not decode")
-            offset = float(stream.start_time * stream.time_base) if stream.start_time else 0.0
+            start, base = stream.start_time, stream.time_base
+            offset = float(start * base) if start and base is not None else 0.0
             end = float(last.time or 0.0) - offset + (1.0 / info.fps if info.fps else 0.0)
             if info.fps and end < info.duration - 2.0 / info.fps:
                 raise UnusableClipError(

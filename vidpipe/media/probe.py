@@ -7,6 +7,7 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TypedDict
 
 import av
 
@@ -165,11 +166,17 @@ def _header_duration(stream: av.stream.Stream | None) -> float | None:
     return float(stream.duration * stream.time_base)
 
 
+class _Measured(TypedDict):
+    video: float | None
+    audio: float | None
+    frames: int
+
+
 def _measure_by_demuxing(
     container: av.container.InputContainer,
     video: av.stream.Stream,
     audio: av.stream.Stream | None,
-) -> dict[str, float | int | None]:
+) -> _Measured:
     """Duration from packet timestamps (end of the last packet minus the first start)."""
     starts: dict[int, Fraction] = {}
     ends: dict[int, Fraction] = {}

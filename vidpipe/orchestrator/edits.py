@@ -11,10 +11,10 @@ import os
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import delete, select, update
+from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -340,7 +340,7 @@ class Editor:
                 .values(storyboard_version=expected + 1)
                 .execution_options(synchronize_session=False)
             )
-        if result.rowcount != 1:
+        if cast(CursorResult[Any], result).rowcount != 1:  # an UPDATE's result is a cursor's
             await self.session.rollback()
             now = await self.session.scalar(
                 select(Project.storyboard_version).where(Project.id == project_id)
@@ -762,8 +762,8 @@ def _check_clip_options(project: Project, video: Any) -> None:
 
     options = GenerateOptions(
         prompt=project.prompt,
-        aspect_ratio=project.aspect_ratio,  # type: ignore[arg-type]
-        resolution=project.resolution,  # type: ignore[arg-type]
+        aspect_ratio=project.aspect_ratio,
+        resolution=project.resolution,
         clip_duration=project.clip_duration,
     )
     check_capabilities(options, SimpleNamespace(video=video))  # type: ignore[arg-type]
@@ -776,8 +776,8 @@ def _check_options(project: Project, edit: ProjectEdit, providers: ProviderSet) 
 
         options = GenerateOptions(
             prompt=project.prompt,
-            aspect_ratio=project.aspect_ratio,  # type: ignore[arg-type]
-            resolution=project.resolution,  # type: ignore[arg-type]
+            aspect_ratio=project.aspect_ratio,
+            resolution=project.resolution,
             clip_duration=duration,
         )
         check_capabilities(options, providers)

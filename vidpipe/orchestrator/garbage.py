@@ -77,9 +77,9 @@ async def referenced_files(session: AsyncSession) -> dict[str, set[str]]:
     for project_id, path in await session.execute(keyframes):
         used[str(project_id)].add(path)
     clips = select(Scene.project_id, VideoClip.file_path).join(VideoClip.scene)
-    for project_id, path in await session.execute(clips):
-        if path:
-            used[str(project_id)].add(path)
+    for project_id, clip_path in await session.execute(clips):
+        if clip_path:
+            used[str(project_id)].add(clip_path)
     audio = select(AudioArtifact.project_id, AudioArtifact.file_path)
     for project_id, path in await session.execute(audio):
         used[str(project_id)].add(path)

@@ -55,7 +55,7 @@ class ProjectModels:
     video: RoleModel
 
     def of(self, role: str) -> RoleModel:
-        return getattr(self, role)  # type: ignore[no-any-return]
+        return getattr(self, role)
 
 
 def check_choice(text: str, role: str, *, option: str | None = None) -> RoleModel:

@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from sqlalchemy import update
@@ -414,7 +414,7 @@ async def _finish(
 
 
 @contextlib.asynccontextmanager
-async def _cancel_on_lost_lease(lease: Lease):  # type: ignore[no-untyped-def]
+async def _cancel_on_lost_lease(lease: Lease) -> AsyncIterator[None]:
     """If the heartbeat loses the lease, another runner may own the project: stop at once.
     A stop asked by the user (ITER-7) stops the run the same way: every await is a safe point
     (rows and files are committed atomically; submitted operations keep their ids)."""

@@ -207,7 +207,7 @@ async def _reselect_downstream(
     """Later frames of the chain, then clips: where the selected one no longer fits its inputs
     but a take made from exactly those inputs exists, select that take."""
     takes = list(await session.scalars(select(Take).where(Take.project_id == project.id)))
-    previous_hash = content
+    previous_hash: str | None = content
     for later in range(position + 1, len(scenes) + 1):
         row = chain_keyframe(scenes, later)
         if row is None:
@@ -222,17 +222,17 @@ async def _reselect_downstream(
         previous_hash = _hash_of(row, storage)
     for scene in scenes:
         clip = scene.clip
-        expected = expected_clip_fingerprint(
+        clip_expected = expected_clip_fingerprint(
             project, scene, storage, providers.video_for(scene.scene_index)
         )
-        if clip is None or expected is None or clip.fingerprint == expected:
+        if clip is None or clip_expected is None or clip.fingerprint == clip_expected:
             continue
         fitting = [
             t
             for t in takes
             if t.slot == "clip"
             and t.scene_index == scene.scene_index
-            and t.fingerprint == expected
+            and t.fingerprint == clip_expected
             and storage.resolve(t.file_path).is_file()
         ]
         if fitting:

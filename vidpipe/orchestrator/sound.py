@@ -71,7 +71,7 @@ def new_sound_options(
         voice=settings.narration_voice,
         speed=settings.narration_speed,
         voice_dialogue=not speaks,
-        subtitles=subtitles,  # type: ignore[arg-type]
+        subtitles=subtitles,
         loudness=loudness,
         auto_duration=auto_duration,
     )

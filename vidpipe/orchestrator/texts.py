@@ -59,7 +59,9 @@ class SceneText(SceneSpec):
         default_factory=list,
         description="Names of the reference images that appear in this scene.",
     )
-    dialogue: list[DialogueText] = Field(
+    # narrowing a field in a subclass is how pydantic adds the caps; mypy sees a list made
+    # invariant, which pydantic does not mind (it validates a new list)
+    dialogue: list[DialogueText] = Field(  # type: ignore[assignment]
         default_factory=list,
         max_length=MAX_LINES,
         description="Lines spoken on screen in this scene, in order; empty when nobody speaks.",
@@ -72,4 +74,4 @@ class StoryboardText(Storyboard):
     """A whole storyboard as sent, with the limits above."""
 
     style_guide: StyleGuideText
-    scenes: list[SceneText] = Field(min_length=1, max_length=20)
+    scenes: list[SceneText] = Field(min_length=1, max_length=20)  # type: ignore[assignment]

@@ -7,6 +7,8 @@ reference carries it (REF-3), and its fingerprint holds their content hashes (RE
 
 from __future__ import annotations
 
+import functools
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -128,7 +130,7 @@ async def describe_missing(session: AsyncSession, project: Project, ctx: Pipelin
             session,
             project,
             writer,
-            lambda image=image: writer.describe_image(image),
+            functools.partial(writer.describe_image, image),
             step=STEP,
             cost=writer.estimate_cost(calls=1),
             detail=f"describe reference {ref.name}",

@@ -16,7 +16,16 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.db.models import Keyframe, Project, ProviderCall, Scene, Take, keyframe_of, utcnow
+from vidpipe.db.models import (
+    Keyframe,
+    Project,
+    ProviderCall,
+    Scene,
+    Take,
+    VideoClip,
+    keyframe_of,
+    utcnow,
+)
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot
 from vidpipe.pipeline.references import reference_inputs
@@ -167,9 +176,7 @@ def _may_reuse_clip(scene: Scene) -> bool:
     return clip.status not in ("submitting", "submitted", "submit_unknown")
 
 
-def _clip_of(scene: Scene, take: Take):  # type: ignore[no-untyped-def]
-    from vidpipe.db.models import VideoClip
-
+def _clip_of(scene: Scene, take: Take) -> VideoClip:
     if scene.clip is None:
         scene.clip = VideoClip(status="complete", provider=take.provider)
     return scene.clip

@@ -225,9 +225,10 @@ async def speak_lines(
     specs = wanted_lines(project, options)
     existing = {(r.scene_index, r.line_index): r for r in project.audio if r.kind == "line"}
     wanted_keys = {(s.scene_index, s.line_index) for s in specs}
-    for key, row in existing.items():
+    for key, unwanted in existing.items():
         if key not in wanted_keys:
-            project.audio.remove(row)  # the row goes (delete-orphan); its file stays until `gc`
+            # the row goes (delete-orphan); its file stays until `gc`
+            project.audio.remove(unwanted)
     if not specs:
         await session.commit()
         return []

@@ -221,9 +221,11 @@ class Provider(ABC):
     role: ClassVar[Role]
     needs_key: ClassVar[bool] = False
     key_env_var: ClassVar[str | None] = None
-    capabilities: ClassVar[Capabilities] = Capabilities()
-    price_per_call: ClassVar[float] = 0.0
-    price_per_second: ClassVar[float] = 0.0
+    # class-level defaults that a provider may replace per instance from its settings (its model,
+    # configured prices), so they are instance attributes to the type checker, not ClassVars
+    capabilities: Capabilities = Capabilities()
+    price_per_call: float = 0.0
+    price_per_second: float = 0.0
     # True when the provider writes each billable attempt (retries, re-asks) to the ledger of the
     # billing scope itself (vidpipe.providers.billing); otherwise the pipeline records each call
     # as one attempt before making it.
@@ -240,7 +242,7 @@ class StoryboardProvider(Provider):
     role: ClassVar[Role] = Role.STORYBOARD
     # True when the writer's model sees images: it then describes references given without a
     # description (REF-2), one billed call each.
-    sees_images: ClassVar[bool] = False
+    sees_images: bool = False
 
     @abstractmethod
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard: ...
@@ -264,7 +266,7 @@ class VideoProvider(Provider):
     role: ClassVar[Role] = Role.VIDEO
     # False for a model that takes only a start frame: the pipeline then draws only the first
     # keyframe and starts each later scene from the previous clip's real last frame.
-    takes_end_frame: ClassVar[bool] = True
+    takes_end_frame: bool = True
 
     def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
         """Why this provider cannot make such clips, for limits `capabilities` cannot express
@@ -343,7 +345,7 @@ class NarrationProvider(Provider):
 
     role: ClassVar[Role] = Role.NARRATION
     # Remote voices bill by the text's length (characters or tokens): the estimate of a line.
-    price_per_character: ClassVar[float] = 0.0
+    price_per_character: float = 0.0
 
     def estimate_speech(self, text: str) -> float:
         """USD for speaking `text` once (one call)."""

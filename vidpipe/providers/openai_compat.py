@@ -56,7 +56,7 @@ class OpenAIStoryboardProvider(StoryboardProvider):
     provider_id = "openai"
     needs_key = True
     key_env_var = "VIDPIPE_OPENAI_API_KEY"
-    requests_per_minute: ClassVar[float | None] = 60
+    requests_per_minute: float | None = 60
     records_attempts: ClassVar[bool] = True
 
     class Options(BaseModel):
@@ -76,7 +76,7 @@ class OpenAIStoryboardProvider(StoryboardProvider):
         hosted = self.options.base_url is None or "api.openai.com" in self.options.base_url
         if hosted and not settings.openai_api_key:
             raise BadInputError("the openai provider needs an API key: set VIDPIPE_OPENAI_API_KEY")
-        self.price_per_call = catalog_price(  # type: ignore[misc]
+        self.price_per_call = catalog_price(
             settings,
             "openai",
             "storyboard",
@@ -85,7 +85,7 @@ class OpenAIStoryboardProvider(StoryboardProvider):
         )
         self._policy = RetryPolicy.from_settings(settings)
         vision = settings.openai_vision
-        self.sees_images = hosted if vision is None else vision  # type: ignore[misc]
+        self.sees_images = hosted if vision is None else vision
 
     def _client(self) -> openai.AsyncOpenAI:
         key = self.settings.openai_api_key

@@ -40,7 +40,7 @@ class OpenAISpeechProvider(NarrationProvider):
     provider_id = "openai"
     needs_key = True
     key_env_var = "VIDPIPE_OPENAI_API_KEY"
-    requests_per_minute: ClassVar[float | None] = 60
+    requests_per_minute: float | None = 60
     records_attempts: ClassVar[bool] = True
 
     class Options(BaseModel):
@@ -63,7 +63,7 @@ class OpenAISpeechProvider(NarrationProvider):
         default = PRICES_PER_CHARACTER.get(
             self.options.model, DEFAULT_PRICE_PER_CHARACTER if hosted else 0.0
         )
-        self.price_per_character = price(  # type: ignore[misc]
+        self.price_per_character = price(
             settings, (self.options.model, "openai:narration"), default
         )
         self._policy = RetryPolicy.from_settings(settings)

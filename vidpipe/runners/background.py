@@ -16,7 +16,7 @@ import os
 import threading
 import uuid
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -220,7 +220,7 @@ async def background_runner(
     registry: ProviderRegistry,
     *,
     execute: Execute | None = None,
-):  # type: ignore[no-untyped-def]
+) -> AsyncIterator[BackgroundRunner]:
     """A started runner for the block; stopped (runs cancelled, left resumable) on exit."""
     runner = BackgroundRunner(sessions, settings, registry, execute=execute)
     await runner.start()

@@ -13,7 +13,7 @@ import contextlib
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from vidpipe.pipeline.context import ProgressCallback, ProgressEvent
@@ -222,7 +222,7 @@ class ProgressHub:
         return True
 
     @contextlib.contextmanager
-    def subscribe(self, project_id: uuid.UUID):  # type: ignore[no-untyped-def]
+    def subscribe(self, project_id: uuid.UUID) -> Iterator[asyncio.Queue[dict[str, Any]]]:
         """A queue receiving every payload published for the project while the block runs."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(SUBSCRIBER_QUEUE)
         self._subscribers.setdefault(project_id, set()).add(queue)

@@ -46,7 +46,9 @@ Payload = dict[str, Any]
 class Throttle:
     """What to send of one run's payloads, and when: every stage change, the latest of the rest."""
 
-    def __init__(self, interval: float = THROTTLE_SECONDS, clock=time.monotonic) -> None:  # type: ignore[no-untyped-def]
+    def __init__(
+        self, interval: float = THROTTLE_SECONDS, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         self.interval = interval
         self._clock = clock
         self._pending: dict[tuple[Any, Any], Payload] = {}  # item updates waiting, by item

@@ -75,7 +75,9 @@ def make_app(
         ) -> retry.RetryDecision | None:
             if not isinstance(exception, RunAgainLater) or job.attempts >= MAX_ATTEMPTS:
                 return None
-            return retry.RetryDecision(retry_in={"seconds": exception.after_seconds})
+            # procrastinate types the seconds as int; they go to timedelta, which takes a float
+            wait = {"seconds": exception.after_seconds}
+            return retry.RetryDecision(retry_in=wait)  # type: ignore[call-overload]
 
     app = procrastinate.App(
         connector=procrastinate.PsycopgConnector(

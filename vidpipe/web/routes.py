@@ -507,8 +507,8 @@ async def login_submit(request: Request, settings: SettingsDep) -> Response:
     throttle.succeeded(client)
     sessions = request.app.state.web_sessions
     sessions.close(session_id(request.headers.get("cookie")))  # a new id at every login
-    response = RedirectResponse(target, status_code=303)
-    response.set_cookie(
+    redirect = RedirectResponse(target, status_code=303)
+    redirect.set_cookie(
         SESSION_COOKIE,
         sessions.open(),
         max_age=int(settings.session_hours * 3600),
@@ -517,7 +517,7 @@ async def login_submit(request: Request, settings: SettingsDep) -> Response:
         secure=request.url.scheme == "https",
         path="/",
     )
-    return response
+    return redirect
 
 
 def client_of(request: Request) -> str:

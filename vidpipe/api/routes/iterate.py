@@ -30,6 +30,7 @@ from vidpipe.api.schemas import (
     ProjectDocument,
     ProjectEditBody,
     RedoRequest,
+    Responses,
     SceneEditBody,
     StoryboardBody,
     StoryboardDocument,
@@ -59,8 +60,8 @@ IfMatch = Annotated[
     str | None,
     Header(description='The storyboard\'s ETag (GET .../storyboard), e.g. `"3"`; required.'),
 ]
-RUNNING = {409: error("The project is running (or queued here); stop it first.")}
-EDIT_RESPONSES: dict[int | str, dict[str, Any]] = {
+RUNNING: Responses = {409: error("The project is running (or queued here); stop it first.")}
+EDIT_RESPONSES: Responses = {
     **UNREADABLE,
     **NOT_FOUND,
     **RUNNING,

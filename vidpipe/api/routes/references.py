@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import starlette.datastructures
 from fastapi import APIRouter, File, UploadFile, status
 
 from vidpipe.api.deps import SettingsDep
@@ -35,7 +36,9 @@ async def upload_reference(
     return await receive(settings, file)
 
 
-async def receive(settings: Settings, file: UploadFile, field: str = "file") -> dict[str, Any]:
+async def receive(
+    settings: Settings, file: starlette.datastructures.UploadFile, field: str = "file"
+) -> dict[str, Any]:
     """Check and store one upload (also the New video form's path, web/references.py); a bad
     image is a 422 field error naming `field`, and nothing is stored. The decoding and hashing
     run off the event loop (vidpipe.api.offload)."""

@@ -402,8 +402,8 @@ class ComfyUI:
 
         if submitted_at is None:  # an earlier process submitted it: look at once
             schedule = dataclasses.replace(schedule, first_poll=0.0)
-        tasks = [
-            asyncio.create_task(self._listen(prompt_id, output_node, on_progress, signals)),
+        listener = asyncio.create_task(self._listen(prompt_id, output_node, on_progress, signals))
+        waiters = [
             asyncio.create_task(_on_signal(signals, check)),
             asyncio.create_task(
                 poll_until_done(
@@ -415,8 +415,9 @@ class ComfyUI:
                 )
             ),
         ]
+        tasks = [listener, *waiters]
         try:
-            done, _ = await asyncio.wait(tasks[1:], return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
             try:
                 entry = done.pop().result()
             except TransientError as exc:

@@ -58,11 +58,11 @@ class ComfyUIImageProvider(ImageProvider):
         self.server = ComfyUI(settings, role="image", default_rpm=None)
         self.text_to_image = load_template("text_to_image", self.options.text_to_image_workflow)
         self.image_to_image = load_template("image_to_image", self.options.image_to_image_workflow)
-        self.price_per_call = price(settings, ("comfyui:image",), 0.0)  # type: ignore[misc]
+        self.price_per_call = price(settings, ("comfyui:image",), 0.0)
         # REF-3: references go in through the templates' `reference_image` slot (e.g. the image
         # of an IP-Adapter or reference-latent node); both templates need it to take them.
         takes = all(REFERENCE_SLOT in t.inputs for t in (self.text_to_image, self.image_to_image))
-        self.capabilities = Capabilities(supports_references=takes)  # type: ignore[misc]
+        self.capabilities = Capabilities(supports_references=takes)
 
     async def health(self) -> str:
         return await self.server.health()
@@ -153,7 +153,7 @@ class ComfyUIVideoProvider(VideoProvider):
         )
         self.server = ComfyUI(settings, role="video", default_rpm=None)
         self.template: Template = load_template("video", self.options.video_workflow)
-        self.price_per_second = price(settings, ("comfyui:video",), 0.0)  # type: ignore[misc]
+        self.price_per_second = price(settings, ("comfyui:video",), 0.0)
         self._submitted: dict[str, float] = {}
 
     async def health(self) -> str:

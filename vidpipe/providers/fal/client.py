@@ -254,7 +254,7 @@ class FalQueue:
         what = f"fal: upload {file_name}"
 
         async def token() -> dict[str, Any]:
-            return await self._json(  # type: ignore[no-any-return]
+            return await self._json(
                 "POST",
                 f"{self.hosts.rest}/storage/auth/token",
                 what,

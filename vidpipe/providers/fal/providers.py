@@ -162,15 +162,15 @@ class FalVideoProvider(FalMixin, VideoProvider):
         audio = settings.fal_video_audio and self.model.native_audio
         self.options = self.Options(model=self.model.id, audio=audio)
         self.queue = FalQueue(settings, role="video")
-        self.capabilities = capabilities_of(self.model)  # type: ignore[misc]
+        self.capabilities = capabilities_of(self.model)
         # A start-frame-only model: the pipeline chains each scene from the last clip's end.
-        self.takes_end_frame = self.model.end_frame  # type: ignore[misc]
+        self.takes_end_frame = self.model.end_frame
         unit = self.model.unit_price(with_audio=audio)
         keys = (self.model.id, "fal:video")
         if self.model.price_unit == "second":
-            self.price_per_second = price(settings, keys, unit)  # type: ignore[misc]
+            self.price_per_second = price(settings, keys, unit)
         else:
-            self.price_per_call = price(settings, keys, unit)  # type: ignore[misc]
+            self.price_per_call = price(settings, keys, unit)
         self._submitted: dict[str, float] = {}
 
     def _models(self) -> list[ModelEntry]:
@@ -264,7 +264,7 @@ class FalImageProvider(FalMixin, ImageProvider):
         self.queue = FalQueue(settings, role="image")
         # An estimate per keyframe: the dearer of the two models.
         dearer = max(self.text_model.price, self.edit_model.price)
-        self.price_per_call = price(settings, (self.text_model.id, "fal:image"), dearer)  # type: ignore[misc]
+        self.price_per_call = price(settings, (self.text_model.id, "fal:image"), dearer)
 
     def _models(self) -> list[ModelEntry]:
         return [self.text_model, self.edit_model]

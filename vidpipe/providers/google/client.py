@@ -196,7 +196,7 @@ class GoogleClientMixin:
     provider_id: ClassVar[str] = "google"
     needs_key: ClassVar[bool] = True
     key_env_var: ClassVar[str | None] = "VIDPIPE_GOOGLE_API_KEY"
-    requests_per_minute: ClassVar[float | None] = 60
+    requests_per_minute: float | None = 60
     records_attempts: ClassVar[bool] = True
 
     def _init_client(self) -> None:

@@ -56,9 +56,7 @@ class GoogleImageProvider(GoogleClientMixin, ImageProvider):
             )
         self._init_client()
         model = self.options.model
-        self.price_per_call = catalog_price(  # type: ignore[misc]
-            settings, "google", "image", model, DEFAULT_IMAGE_PRICE
-        )
+        self.price_per_call = catalog_price(settings, "google", "image", model, DEFAULT_IMAGE_PRICE)
 
     async def generate_image(self, request: ImageRequest) -> bytes:
         if is_imagen(self.options.model):
@@ -70,7 +68,7 @@ class GoogleImageProvider(GoogleClientMixin, ImageProvider):
     # ------------------------------------------------------------ Gemini image models
 
     async def _gemini(self, request: ImageRequest) -> bytes:
-        contents: list[types.Part] = []
+        contents: list[types.PartUnion] = []
         if request.reference_image is not None:
             contents.append(
                 types.Part.from_bytes(

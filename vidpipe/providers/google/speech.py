@@ -46,7 +46,7 @@ class GoogleSpeechProvider(GoogleClientMixin, NarrationProvider):
         self.options = self.Options(model=settings.google_speech_model, voice=settings.google_voice)
         self._init_client()
         model = self.options.model
-        self.price_per_character = price(  # type: ignore[misc]
+        self.price_per_character = price(
             settings,
             (model, "google:narration"),
             PRICES_PER_CHARACTER.get(model, DEFAULT_PRICE_PER_CHARACTER),
@@ -95,8 +95,9 @@ def _pcm_of(response: types.GenerateContentResponse, model: str) -> Pcm:
     for candidate in response.candidates or []:
         for part in (candidate.content.parts if candidate.content else None) or []:
             blob = part.inline_data
-            if blob is not None and blob.data and (blob.mime_type or "").startswith("audio/"):
-                if "L16" not in blob.mime_type and "pcm" not in (blob.mime_type or ""):
+            mime_type = (blob.mime_type if blob is not None else None) or ""
+            if blob is not None and blob.data and mime_type.startswith("audio/"):
+                if "L16" not in mime_type and "pcm" not in mime_type:
                     raise ProviderError(f"{model} answered {blob.mime_type}, not 16-bit PCM")
                 data = blob.data[: len(blob.data) // 2 * 2]
                 return Pcm(data, rate_of(blob.mime_type))

@@ -42,7 +42,7 @@ class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
         self.options = self.Options(model=settings.google_storyboard_model)
         self._init_client()
         model = self.options.model
-        self.price_per_call = catalog_price(  # type: ignore[misc]
+        self.price_per_call = catalog_price(
             settings, "google", "storyboard", model, DEFAULT_TEXT_PRICE
         )
 
@@ -75,7 +75,7 @@ class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
 
     async def describe_image(self, image: ReferenceImage) -> str:
         """The looks of a reference image in a sentence or two, for the character bible."""
-        contents = [
+        contents: list[types.PartUnion] = [
             types.Part.from_bytes(data=image.path.read_bytes(), mime_type=image.media_type),
             types.Part.from_text(text=DESCRIBE_PROMPT),
         ]

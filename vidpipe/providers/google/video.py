@@ -20,7 +20,6 @@ from vidpipe.config import Settings
 from vidpipe.errors import BadInputError, ContentFilteredError, OperationFailedError, ProviderError
 from vidpipe.providers.audio_prompt import with_audio
 from vidpipe.providers.base import (
-    Capabilities,
     ClipOutcome,
     ProgressFn,
     VideoProvider,
@@ -43,7 +42,7 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
     """Veo: durations, aspect ratios and resolutions are the configured model's (catalog)."""
 
     capabilities = video_model("veo-3.1-generate-001").capabilities()
-    requests_per_minute = 10
+    requests_per_minute: float | None = 10
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")
@@ -65,9 +64,9 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
                 "Gemini API"
             )
         self._init_client()
-        self.capabilities: Capabilities = self.veo.capabilities()  # type: ignore[misc]
-        self.requests_per_minute = self.veo.requests_per_minute  # type: ignore[misc]
-        self.price_per_second = price(  # type: ignore[misc]
+        self.capabilities = self.veo.capabilities()
+        self.requests_per_minute = self.veo.requests_per_minute
+        self.price_per_second = price(
             settings,
             (self.veo.name, "google:video"),
             self.veo.price(with_audio=self.options.audio),
@@ -134,7 +133,8 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         schedule = poll_schedule(self.settings, latency_key, veo.typical_seconds)
         started = time.time()
         expected = LATENCY.typical(latency_key, veo.typical_seconds)
-        handle = types.GenerateVideosOperation(name=operation_id)
+        # `name` is a field of the SDK's Operation base, which its typing does not show
+        handle = types.GenerateVideosOperation(name=operation_id)  # type: ignore[call-arg]
 
         async with self._aio() as aio:
 
@@ -186,10 +186,12 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
                 rpm=self.requests_per_minute,
                 resend_unknown=False,  # no idempotency key: a lost answer is not re-sent
             )
-        if not interaction.id:
+        # without stream=True the SDK returns an Interaction; its stubs also allow a stream
+        interaction_id = interaction.id  # type: ignore[union-attr]
+        if not interaction_id:
             raise ProviderError(f"{model} returned an interaction without an id")
-        self._submitted[interaction.id] = time.time()
-        return str(interaction.id)
+        self._submitted[interaction_id] = time.time()
+        return str(interaction_id)
 
     async def _wait_interaction(
         self,

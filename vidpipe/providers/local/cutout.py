@@ -41,7 +41,7 @@ def _remove_moved_copies(
     rgb: np.ndarray, cutouts: list[tuple[np.ndarray, np.ndarray]], scene_h: int
 ) -> np.ndarray:
     """Inpaint each subject's best masked match (a camera move scales by at most ~1.12)."""
-    hole = np.zeros(rgb.shape[:2], np.uint8)
+    hole: np.ndarray = np.zeros(rgb.shape[:2], np.uint8)
     scene = rgb[:scene_h].astype(np.float32)
     for index, (subject, alpha) in enumerate(cutouts):
         _, (base_w, base_h) = _placement(subject, index, len(cutouts), scene_h, rgb.shape[1])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import SupportsFloat
 
 import cv2
 import numpy as np
@@ -186,7 +187,7 @@ class _Palette:
     def lightest(self) -> np.ndarray:
         return self.by_light[-1]
 
-    def most(self, score: Callable[[np.ndarray], float]) -> np.ndarray:
+    def most(self, score: Callable[[np.ndarray], SupportsFloat]) -> np.ndarray:
         return max(self.colors, key=lambda c: float(score(c)))
 
     @property

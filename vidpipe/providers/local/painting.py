@@ -220,7 +220,7 @@ def paint_clouds(
             cv2.circle(shade, (int(cx + ox), int(cy + oy + r * 0.5)), max(1, int(r * 0.8)), 255, -1)
     soft = max(1.0, sw / 160)
     a = cv2.GaussianBlur(mask, (0, 0), soft).astype(np.float32) / 255.0
-    s = cv2.GaussianBlur(shade, (0, 0), soft * 2).astype(np.float32) / 255.0
+    s: np.ndarray = cv2.GaussianBlur(shade, (0, 0), soft * 2).astype(np.float32) / 255.0
     a = cv2.resize(a, (w, h), interpolation=cv2.INTER_LINEAR) * 0.85
     s = cv2.resize(s, (w, h), interpolation=cv2.INTER_LINEAR)
     lit = np.clip(color * 1.05, 0.0, 1.0)

@@ -256,7 +256,7 @@ def static_band(start: np.ndarray, end: np.ndarray) -> int:
 
 def _global_motion(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     """The similarity transform (2×3) that takes a onto b, from ORB matches; None if unsure."""
-    orb = cv2.ORB_create(nfeatures=1500, fastThreshold=10)
+    orb = cv2.ORB.create(nfeatures=1500, fastThreshold=10)
     ka, da = orb.detectAndCompute(a, None)
     kb, db = orb.detectAndCompute(b, None)
     if da is None or db is None or len(ka) < 12 or len(kb) < 12:
@@ -264,8 +264,8 @@ def _global_motion(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     matches = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=True).match(da, db)
     if len(matches) < 12:
         return None
-    src = np.float32([ka[m.queryIdx].pt for m in matches])
-    dst = np.float32([kb[m.trainIdx].pt for m in matches])
+    src = np.array([ka[m.queryIdx].pt for m in matches], dtype=np.float32)
+    dst = np.array([kb[m.trainIdx].pt for m in matches], dtype=np.float32)
     m, inliers = cv2.estimateAffinePartial2D(
         src, dst, method=cv2.RANSAC, ransacReprojThreshold=2.0, confidence=0.995
     )
@@ -291,10 +291,11 @@ def _bidirectional_flow(
         return cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
 
     a, b = gray(start), gray(end)
-    dis = cv2.DISOpticalFlow_create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
+    dis = cv2.DISOpticalFlow.create(cv2.DISOPTICAL_FLOW_PRESET_MEDIUM)
     m = _global_motion(a, b)
     if m is None:
-        return dis.calc(a, b, None), dis.calc(b, a, None)
+        # OpenCV's stubs want an initial flow array; None (start from zero) is allowed
+        return dis.calc(a, b, None), dis.calc(b, a, None)  # type: ignore[call-overload]
     m_inv = cv2.invertAffineTransform(m)
     return _flow_via(dis, a, b, m), _flow_via(dis, b, a, m_inv)
 
@@ -305,6 +306,7 @@ def _flow_via(dis: cv2.DISOpticalFlow, a: np.ndarray, b: np.ndarray, m: np.ndarr
     flags = cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP
     m_inv = cv2.invertAffineTransform(m)
     aligned = cv2.warpAffine(a, m_inv, (w, h), flags=flags, borderMode=cv2.BORDER_REFLECT101)
-    residual = dis.calc(aligned, b, None)  # aligned(x) ≈ b(x + residual(x)), aligned(m·p) = a(p)
+    # aligned(x) ≈ b(x + residual(x)), aligned(m·p) = a(p); None: no initial flow (stub gap)
+    residual = dis.calc(aligned, b, None)  # type: ignore[call-overload]
     at_mp = cv2.warpAffine(residual, m, (w, h), flags=flags, borderMode=cv2.BORDER_REPLICATE)
     return _affine_flow(m, w, h) + at_mp
