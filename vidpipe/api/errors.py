@@ -26,7 +26,6 @@ from vidpipe.errors import (
 )
 from vidpipe.orchestrator.edits import ProjectRunningError, StoryboardChangedError
 from vidpipe.orchestrator.leases import NotRunningError
-from vidpipe.orchestrator.projects import FLAG_NAMES
 
 # The use cases' refusals that HTTP spells with a status of their own (most specific first);
 # any other BadInputError is a 422 with a `loc`. The page answers with the same statuses.
@@ -48,25 +47,14 @@ def status_of(exc: VidpipeError) -> int:
     return next((code for kind, code in STATUSES if isinstance(exc, kind)), 500)
 
 
-FIELDS_BY_FLAG = {flag: field for field, flag in FLAG_NAMES.items() if flag.startswith("--")}
-
-
 def field_error(field: str | None, message: str, *, where: str = "body") -> RequestValidationError:
     location = [where, field] if field else [where]
     return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
 
 
-def body_error(exc: BadInputError) -> RequestValidationError:
-    """A rule's one-line message ("invalid --clip-duration: ...") as a field error of the body."""
-    message = str(exc)
-    field = None
-    for flag, name in FIELDS_BY_FLAG.items():
-        if flag in message:
-            field, message = name, message.replace(flag, name)
-            break
-    if field is None and message.startswith("budget exceeded"):
-        field = "max_cost"
-    return field_error(field, message)
+def body_error(exc: VidpipeError) -> RequestValidationError:
+    """A rule's refusal as a field error of the body: its field is the `loc`."""
+    return field_error(exc.field, exc.worded())
 
 
 def _detail(status: int, exc: Exception) -> JSONResponse:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from vidpipe.cli import views
+from vidpipe.cli.flags import flagged
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -87,7 +88,7 @@ def _edits(*flags: Any) -> Edits:
     try:
         return _parse_edits(*flags)
     except BadInputError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
 
 
 def _parse_edits(
@@ -162,7 +163,7 @@ def _reference_edits(edits: Edits, add: list[str], remove: list[str]) -> None:
         edits.add_references = [parse_option(text, "--add-reference") for text in add]
         edits.remove_references = [check_name(n, "--remove-reference name") for n in remove]
     except BadInputError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
 
 
 async def _resume(
@@ -292,7 +293,7 @@ def redo(
     try:
         check_takes(takes, slots[0])
     except BadInputError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
 
     async def work(invocation: Invocation) -> int:
         from vidpipe.app import iterate

@@ -81,7 +81,9 @@ def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
     try:
         code = asyncio.run(_with_sigterm(work(invocation)))
     except BadInputError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+        from vidpipe.cli.flags import flagged
+
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
     except ProjectBusyError as exc:
         raise fail(f"refused: {exc}", EXIT_FAILED) from None
     except (KeyboardInterrupt, asyncio.CancelledError):

@@ -20,6 +20,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.references import (
     ReferenceSpec,
     attach,
@@ -27,7 +28,6 @@ from vidpipe.orchestrator.references import (
     check_unique,
     drop_from_scenes,
 )
-from vidpipe.orchestrator.report import is_running
 from vidpipe.orchestrator.selection import find_take, select_clip_take, select_keyframe_take
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
@@ -134,7 +134,7 @@ class Editor:
 
     async def open(self, project_id: uuid.UUID) -> tuple[Project, ProviderSet, ProjectStorage]:
         project = await load_project(self.session, project_id)
-        if is_running(project):
+        if is_held(project):
             raise ProjectRunningError(
                 f"project {project_id} is running; stop it first (vidpipe stop {project_id})"
             )
@@ -341,7 +341,7 @@ def check_takes(takes: int | None, slot: str = "clip") -> None:
     if takes is None:
         return
     if not 1 <= takes <= MAX_TAKES:
-        raise BadInputError(f"invalid --takes: {takes}; give 1 to {MAX_TAKES}")
+        raise BadInputError(f"{takes}; give 1 to {MAX_TAKES}", field="takes")
     if slot != "clip" and takes != 1:
         raise BadInputError("--takes applies to --clip only (a frame is redrawn once)")
 
@@ -484,7 +484,7 @@ def _scene(scenes: list[Scene], number: int | None) -> Scene:
     if number is None:
         raise BadInputError("name the scene to edit: --scene N")
     if not 1 <= number <= len(scenes):
-        raise BadInputError(f"invalid --scene: {number}; the project has scenes 1 to {len(scenes)}")
+        raise BadInputError(f"{number}; the project has scenes 1 to {len(scenes)}", field="scene")
     return scenes[number - 1]
 
 
@@ -503,7 +503,7 @@ def _check_options(project: Project, edit: ProjectEdit, providers: ProviderSet) 
     crossfade = edit.crossfade if edit.crossfade is not None else project.crossfade
     if crossfade > 0 and crossfade >= duration:
         raise BadInputError(
-            f"invalid --crossfade: {crossfade:g}s; it must be shorter than a clip ({duration:g}s)"
+            f"{crossfade:g}s; it must be shorter than a clip ({duration:g}s)", field="crossfade"
         )
 
 
