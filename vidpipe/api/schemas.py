@@ -330,10 +330,16 @@ def error(description: str, model: type[BaseModel] = Error) -> dict[str, Any]:
     return {"model": model, "description": description}
 
 
-NOT_FOUND = {404: error("No project has this id (ids are full UUIDs).")}
-UNREADABLE = {400: error("The body is not text (e.g. invalid UTF-8); nothing was written.")}
-UNAUTHORIZED = {401: error("Missing or wrong bearer token (only when VIDPIPE_API_TOKEN is set).")}
-PRECONDITION = {
+Responses = dict[int | str, dict[str, Any]]  # FastAPI's `responses=` shape
+
+NOT_FOUND: Responses = {404: error("No project has this id (ids are full UUIDs).")}
+UNREADABLE: Responses = {
+    400: error("The body is not text (e.g. invalid UTF-8); nothing was written.")
+}
+UNAUTHORIZED: Responses = {
+    401: error("Missing or wrong bearer token (only when VIDPIPE_API_TOKEN is set).")
+}
+PRECONDITION: Responses = {
     412: error("If-Match names another storyboard version; reload it. Nothing written."),
     428: error("If-Match is required: the storyboard's ETag, from GET .../storyboard."),
 }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import threading
-from typing import TextIO
+from typing import TextIO, cast
 
 from rich.console import Console
 from rich.progress import (
@@ -89,4 +89,4 @@ class RichProgress:
 def make_progress(console: Console, *, quiet: bool) -> PlainProgress | RichProgress | None:
     if console.is_terminal:
         return RichProgress(console)
-    return None if quiet else PlainProgress(console.file)
+    return None if quiet else PlainProgress(cast(TextIO, console.file))

@@ -129,6 +129,11 @@ class Scene(Base):
     pending_frame_request: Mapped[str | None] = mapped_column(Text)
     # REF-2: names of the project's references that appear in this scene
     references: Mapped[list[str] | None] = mapped_column("reference_names", JSON, default=list)
+    # Sound, all optional: spoken lines ({"speaker": ..., "line": ...}), a voice-over line, and
+    # ambience/effects in words.
+    dialogue: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=list)
+    narration: Mapped[str] = mapped_column(Text, default="", server_default="")
+    sound: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     project: Mapped[Project] = relationship(back_populates="scenes")
     keyframes: Mapped[list[Keyframe]] = relationship(

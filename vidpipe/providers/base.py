@@ -1,4 +1,4 @@
-"""The three role interfaces and the value types that cross them.
+"""The role interfaces and the value types that cross them.
 
 A provider is a small class: capabilities as class attributes, one or two async methods.
 Pipeline steps talk to these interfaces only; no step knows which SDK sits behind one.
@@ -39,6 +39,7 @@ class Role(StrEnum):
     STORYBOARD = "storyboard"
     IMAGE = "image"
     VIDEO = "video"
+    NARRATION = "narration"
 
 
 # ---------------------------------------------------------------- storyboard
@@ -54,6 +55,15 @@ class StyleGuide(BaseModel):
     camera_style: str
 
 
+class DialogueLine(BaseModel):
+    """One spoken line in a scene: who says it (a reference or a named character) and what."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str
+    line: str
+
+
 class SceneSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -66,6 +76,16 @@ class SceneSpec(BaseModel):
         default_factory=list,
         description="Names of the reference images (characters, objects) that appear in this "
         "scene; only names from the reference list.",
+    )
+    dialogue: list[DialogueLine] = Field(
+        default_factory=list,
+        description="Lines spoken on screen in this scene, in order; empty when nobody speaks.",
+    )
+    narration: str = Field(
+        default="", description="A voice-over line for this scene; empty for none."
+    )
+    sound: str = Field(
+        default="", description="Ambience and sound effects in words; empty for none."
     )
 
 
@@ -259,6 +279,36 @@ class VideoProvider(Provider):
         on_progress: ProgressFn | None = None,
     ) -> VideoResult:
         """Finish the operation and write the MP4 to `dest` (a temporary name)."""
+
+
+# ---------------------------------------------------------------- narration (speech)
+
+
+@dataclass(frozen=True)
+class SpeechRequest:
+    """One spoken line: a narration line or one line of dialogue."""
+
+    text: str
+    voice: str  # a provider's voice name; "" = the provider's default
+    speed: float = 1.0
+    language: str = "en"
+    speaker: str | None = None  # dialogue: who speaks (a reference or character name)
+
+
+@dataclass
+class SpeechResult:
+    duration_seconds: float  # of the written audio
+    sample_rate: int
+
+
+class NarrationProvider(Provider):
+    """Text to speech. Each line is one billable call; the audio file is an artifact."""
+
+    role: ClassVar[Role] = Role.NARRATION
+
+    @abstractmethod
+    async def speak(self, request: SpeechRequest, dest: Path) -> SpeechResult:
+        """Write the line as a WAV file at `dest` (a temporary name) and describe it."""
 
 
 @dataclass

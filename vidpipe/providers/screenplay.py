@@ -67,11 +67,18 @@ def reference_lines(request: StoryboardRequest) -> str:
     return "\nReference images (name: description):\n" + "\n".join(lines)
 
 
+SOUND_FIELDS = ("dialogue", "narration", "sound")
+
+
 def storyboard_schema(scene_count: int | None) -> dict[str, Any]:
     """The storyboard JSON schema, inlined and closed; scene count pinned when requested."""
     raw = Storyboard.model_json_schema()
     schema = _inline(raw, raw.get("$defs", {}))
     scenes = schema["properties"]["scenes"]
+    item = scenes["items"]
+    for sound_field in SOUND_FIELDS:  # asked for only when the user wants sound
+        item["properties"].pop(sound_field, None)
+        item["required"].remove(sound_field)
     low, high = (scene_count, scene_count) if scene_count is not None else (3, 5)
     scenes["minItems"], scenes["maxItems"] = low, high
     return schema
