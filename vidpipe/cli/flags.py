@@ -13,17 +13,22 @@ if TYPE_CHECKING:
 FLAG_NAMES = {
     "prompt": "prompt",
     "references": "--reference",
+    "add_references": "--add-reference",
+    "remove_references": "--remove-reference",
 }
+# `edit` and `fork` set a scene's references with --references (generate adds images with
+# --reference): the commands that mean it pass this to `execute`.
+SCENE_FLAGS = {"references": "--references"}
 
 
-def flag_of(field: str) -> str:
-    """The flag (or argument) that sets `field`."""
-    return FLAG_NAMES.get(field) or "--" + field.replace("_", "-")
+def flag_of(field: str, flags: dict[str, str] | None = None) -> str:
+    """The flag (or argument) that sets `field` (`flags`: a command's own spellings)."""
+    return (flags or {}).get(field) or FLAG_NAMES.get(field) or "--" + field.replace("_", "-")
 
 
-def flagged(exc: VidpipeError) -> str:
+def flagged(exc: VidpipeError, flags: dict[str, str] | None = None) -> str:
     """An error's one line, naming its field as the flag the user typed."""
-    return exc.worded(flag_of(exc.field) if exc.field else None)
+    return exc.worded(flag_of(exc.field, flags) if exc.field else None)
 
 
 def one_line(error: ValidationError, names: dict[str, str] | None = None) -> str:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from vidpipe.cli import views
-from vidpipe.cli.flags import flagged
+from vidpipe.cli.flags import SCENE_FLAGS, flagged
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -257,7 +257,7 @@ def edit(
             await _show_plan(session, settings, project_id, json_output)
         return EXIT_OK
 
-    execute(work)
+    execute(work, SCENE_FLAGS)
 
 
 @commands.command()
@@ -432,7 +432,7 @@ def fork(
                 return EXIT_OK
             return await _resume(session, settings, twin.id, yes, json_output)
 
-    execute(work)
+    execute(work, SCENE_FLAGS)
 
 
 async def _show_document(

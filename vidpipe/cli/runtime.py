@@ -70,8 +70,11 @@ async def database(settings: Settings, *, create: bool) -> AsyncIterator[AsyncSe
             yield session
 
 
-def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
-    """Run a command's coroutine and turn its outcome into an exit code."""
+def execute(
+    work: Callable[[Invocation], Awaitable[int]], flags: dict[str, str] | None = None
+) -> None:
+    """Run a command's coroutine and turn its outcome into an exit code (`flags`: how this
+    command spells the fields an error may name, when not as generate does)."""
     import asyncio
 
     from vidpipe.memory import collect_as_usual
@@ -83,7 +86,7 @@ def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
     except BadInputError as exc:
         from vidpipe.cli.flags import flagged
 
-        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
+        raise fail(flagged(exc, flags), EXIT_BAD_INPUT) from None
     except ProjectBusyError as exc:
         raise fail(f"refused: {exc}", EXIT_FAILED) from None
     except (KeyboardInterrupt, asyncio.CancelledError):

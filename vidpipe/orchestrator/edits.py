@@ -396,7 +396,8 @@ def _check_reference_edits(
         if name not in names:
             listed = ", ".join(sorted(names)) or "none"
             raise BadInputError(
-                f"invalid --remove-reference: no reference named {name!r} (the project's: {listed})"
+                f"no reference named {name!r} (the project's: {listed})",
+                field="remove_references",
             )
     kept = names - set(remove)
     check_unique(add, kept)
@@ -515,7 +516,7 @@ def _checked_scene_references(edit: SceneEdit, known: set[str]) -> SceneEdit:
     if unknown:
         listed = ", ".join(sorted(known)) or "none"
         raise BadInputError(
-            f"invalid --references: no reference named {unknown[0]!r} (the project's: {listed})"
+            f"no reference named {unknown[0]!r} (the project's: {listed})", field="references"
         )
     return edit.model_copy(update={"references": names})
 
