@@ -88,3 +88,7 @@ class StitchFailedError(VidpipeError):
 
 class VersionRequiredError(BadInputError):
     """If-Match is required: send the ETag of GET .../storyboard"""
+
+
+class PipelineError(VidpipeError):
+    """A step cannot go on with what it was given (recorded on the project; resumable)."""

@@ -20,7 +20,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.db.models import Project, Scene, Take, VideoClip, keyframe_of, utcnow
 from vidpipe.db.statuses import ClipStatus
-from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
+from vidpipe.errors import (
+    ContentFilteredError,
+    OperationFailedError,
+    PipelineError,
+    ProviderTimeoutError,
+)
 from vidpipe.media.clipcheck import UnusableClipError, check_clip
 from vidpipe.media.probe import MediaReadError, is_playable_video
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
@@ -456,7 +461,7 @@ async def _mark(
 def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoRequest:
     start, end = keyframe_of(scene, "start"), keyframe_of(scene, "end")
     if start is None or end is None:
-        raise RuntimeError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
+        raise PipelineError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
     width, height = frame_size(project.aspect_ratio, project.resolution)
     direction = scene.clip.direction if scene.clip is not None else None
     return VideoRequest(
