@@ -17,6 +17,7 @@ KEYFRAMES = "keyframes"
 CLIPS = "clips"
 OUTPUT = "output"
 REFERENCES = "references"
+AUDIO = "audio"  # spoken lines, mixes and the music bed (vidpipe.pipeline.sound)
 FINAL_NAME = "final.mp4"
 TEMP_MARK = ".part-"
 SCRATCH = ".scratch"  # work folders of tools (e.g. the stitcher); wiped at every run start

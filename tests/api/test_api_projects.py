@@ -224,6 +224,8 @@ async def test_openapi_describes_every_endpoint(
         "/api/projects/{project_id}/scenes/{scene}/takes/{slot}/{take}/file",
         "/api/projects/{project_id}/fork", "/api/projects/{project_id}/stop",
         "/api/references", "/api/projects/{project_id}/references/{name}",
+        "/api/projects/{project_id}/lines/{scene}/{line}",
+        "/api/projects/{project_id}/subtitles.{kind}",
     }  # fmt: skip
     for path, operations in paths.items():
         for operation in operations.values():
@@ -238,7 +240,8 @@ async def test_openapi_describes_every_endpoint(
     body = schema["components"]["schemas"]["GenerateRequest"]
     assert set(body["properties"]) == {
         "prompt", "style", "aspect_ratio", "clip_duration", "scenes", "resolution", "crossfade",
-        "max_cost", "pause_after", "takes", "references",
+        "max_cost", "pause_after", "takes", "references", "subtitles", "loudness",
+        "clip_duration_auto",
     }  # fmt: skip
 
 

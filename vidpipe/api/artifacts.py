@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
+from vidpipe.db.models import AudioArtifact, Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.errors import ProjectNotFoundError
 from vidpipe.storage import ProjectStorage
 
@@ -111,3 +111,27 @@ async def take_file(
 async def _require_project(session: AsyncSession, project_id: uuid.UUID) -> None:
     if await session.get(Project, project_id) is None:
         raise ProjectNotFoundError(f"no project with id {project_id}")
+
+
+async def spoken_line(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, scene: int, line: int
+) -> Path:
+    """A spoken line's WAV (a scene's narration is line 0, its dialogue lines 1..n)."""
+    await _require_project(session, project_id)
+    relative = await session.scalar(
+        select(AudioArtifact.file_path).where(
+            AudioArtifact.project_id == project_id,
+            AudioArtifact.kind == "line",
+            AudioArtifact.scene_index == scene,
+            AudioArtifact.line_index == line,
+        )
+    )
+    return contained_file(settings, project_id, relative)
+
+
+async def subtitles(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, kind: str
+) -> Path:
+    """The final video's WebVTT or SRT subtitles, written beside it when lines are spoken."""
+    await _require_project(session, project_id)
+    return contained_file(settings, project_id, f"output/final.{kind}")

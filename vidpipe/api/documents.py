@@ -80,6 +80,13 @@ def detail(
         scene["clip_url"] = (
             project_url(project.id, f"/clips/{scene['index']}") if has_clip else None
         )
+    for audio in document.get("audio", []):
+        if audio["kind"] == "line" and audio["path"]:
+            audio["url"] = project_url(project.id, f"/lines/{audio['scene'] - 1}/{audio['line']}")
+    lines = any(audio["kind"] == "line" for audio in document.get("audio", []))
+    document["subtitles_url"] = (
+        project_url(project.id, "/subtitles.vtt") if lines and project.output_path else None
+    )
     return document
 
 

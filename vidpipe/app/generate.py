@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from vidpipe.db.models import Project
     from vidpipe.orchestrator.projects import GenerateOptions
     from vidpipe.orchestrator.references import ReferenceSpec
+    from vidpipe.orchestrator.sound import MusicFile
+    from vidpipe.providers.base import ProviderSet
     from vidpipe.providers.registry import ProviderRegistry
     from vidpipe.runners.base import Runner
 
@@ -30,6 +33,8 @@ class CheckedGenerate:
     references: list[ReferenceSpec]
     estimate: float
     warnings: list[str] = field(default_factory=list)
+    providers: ProviderSet | None = None  # the project's sound options ask its video provider
+    music: MusicFile | None = None  # `--music`, checked (readable audio)
 
 
 async def check_generate(
@@ -37,30 +42,36 @@ async def check_generate(
     registry: ProviderRegistry,
     options: GenerateOptions,
     extra_references: Sequence[ReferenceSpec] = (),
+    *,
+    music: Path | None = None,
 ) -> CheckedGenerate:
-    """Capabilities, references, estimate, budget, provider setup; writes nothing.
+    """Capabilities, references, music, estimate, budget, provider setup; writes nothing.
 
     `extra_references` are images the door has read itself (the CLI's --reference files); the
-    options' own references (upload ids) are resolved here."""
+    options' own references (upload ids) are resolved here. `music`: a file on this machine
+    (the CLI's --music), checked to be audio ffmpeg reads."""
     from vidpipe.orchestrator.projects import (
         check_budget,
         check_capabilities,
         check_provider_setup,
         estimate_cost,
+        generate_providers,
         reference_specs,
         reference_warnings,
     )
+    from vidpipe.orchestrator.sound import check_music
 
+    music_file = check_music(music) if music is not None else None
     references = reference_specs(options, settings, list(extra_references))
-    providers = registry.build(
-        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
-    )
+    # the models chosen for this video (or the configured ones), refused when shut down,
+    # unknown or of another role
+    providers = generate_providers(registry, settings, options)
     check_capabilities(options, providers)
     estimate = estimate_cost(options, providers, references)
     check_budget(options, estimate)
     await check_provider_setup(providers)
     warnings = reference_warnings(references, providers)
-    return CheckedGenerate(options, references, estimate, warnings)
+    return CheckedGenerate(options, references, estimate, warnings, providers, music_file)
 
 
 async def start_generate(
@@ -70,7 +81,13 @@ async def start_generate(
     from vidpipe.orchestrator.projects import create_project
 
     project = await create_project(
-        session, settings, checked.options, checked.estimate, checked.references
+        session,
+        settings,
+        checked.options,
+        checked.estimate,
+        checked.references,
+        providers=checked.providers,
+        music=checked.music,
     )
     if runner is not None:
         await runner.enqueue(project.id)

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from vidpipe.db.models import Project
     from vidpipe.orchestrator.edits import Editor, ProjectEdit, SceneEdit
     from vidpipe.orchestrator.references import ReferenceSpec
+    from vidpipe.orchestrator.sound import MusicFile
     from vidpipe.pipeline.plan import Plan
     from vidpipe.providers.base import Storyboard
     from vidpipe.providers.registry import ProviderRegistry
@@ -49,6 +50,7 @@ class Edits:
     references: Sequence[ReferenceUseLike] | None = None
     add_references: list[ReferenceSpec] = field(default_factory=list)
     remove_references: list[str] = field(default_factory=list)
+    music: MusicFile | None = None  # a new music bed the door has checked (the CLI's --music)
 
     def __post_init__(self) -> None:
         if self.scene_edit is not None and not self.scene_edit.model_dump(exclude_none=True):
@@ -65,6 +67,7 @@ class Edits:
             or self.references is not None
             or self.add_references
             or self.remove_references
+            or self.music is not None
         )
 
     def arguments(self, project: Project, settings: Settings) -> dict[str, Any]:
@@ -82,6 +85,7 @@ class Edits:
             "storyboard": self.storyboard,
             "add_references": add,
             "remove_references": remove,
+            "music": self.music,
         }
 
 
@@ -159,14 +163,15 @@ async def redo(
     takes: int | None = None,
     *,
     resubmit_unknown: bool = False,
+    model: str | None = None,
 ) -> Project:
-    """A new take of a scene's clip or frame (`clip`, `end`, `start`); old takes are kept.
-    With a runner, the project is then resumed."""
+    """A new take of a scene's clip or frame (`clip`, `end`, `start`); old takes are kept; a
+    clip's on `model` (PROVIDER:MODEL) when given. With a runner, the project is then resumed."""
     from vidpipe.app.runs import resume
 
     await _loaded_idle(session, project_id, runner)
     marked = await _editor(session, settings, registry).redo(
-        project_id, scene, slot, direction, takes
+        project_id, scene, slot, direction, takes, model
     )
     if runner is None:
         return marked

@@ -14,6 +14,7 @@ import typer
 
 from vidpipe.cli import views
 from vidpipe.cli.iterate import commands as iterating
+from vidpipe.cli.models import commands as models_command
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -79,11 +80,19 @@ def generate(
     prompt: Annotated[str, typer.Argument(help="What the video is about.")],
     style: Annotated[str, typer.Option(help="Visual style.")] = "cinematic",
     aspect_ratio: Annotated[str, typer.Option(help="16:9, 9:16 or 1:1.")] = "16:9",
-    clip_duration: Annotated[float, typer.Option(help="Seconds per scene.")] = 4.0,
+    clip_duration: Annotated[
+        str,
+        typer.Option(
+            help="Seconds per scene, or 'auto': each scene as long as its spoken lines need "
+            "(at least 4 s)."
+        ),
+    ] = "4",
     scenes: Annotated[
         int | None, typer.Option(help="Number of scenes (1–20); default: the writer picks 3–5.")
     ] = None,
-    resolution: Annotated[str, typer.Option(help="480p, 720p or 1080p.")] = "720p",
+    resolution: Annotated[
+        str, typer.Option(help="360p (a draft tier, e.g. Gemini Omni), 480p, 720p or 1080p.")
+    ] = "720p",
     crossfade: Annotated[float, typer.Option(help="Crossfade seconds; 0 = hard cuts.")] = 0.0,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask to confirm costs.")] = False,
     max_cost: Annotated[
@@ -105,6 +114,32 @@ def generate(
             "(PNG, JPEG or WebP; repeatable).",
         ),
     ] = None,
+    storyboard_model: Annotated[
+        str | None,
+        typer.Option(help="PROVIDER:MODEL that writes the storyboard (see `vidpipe models`)."),
+    ] = None,
+    image_model: Annotated[
+        str | None, typer.Option(help="PROVIDER:MODEL that draws the keyframes.")
+    ] = None,
+    video_model: Annotated[
+        str | None, typer.Option(help="PROVIDER:MODEL that makes the clips.")
+    ] = None,
+    narration: Annotated[
+        bool, typer.Option("--narration", help="Give each scene a voice-over line.")
+    ] = False,
+    dialogue: Annotated[
+        bool,
+        typer.Option("--dialogue", help="Give scenes spoken lines for the characters."),
+    ] = False,
+    subtitles: Annotated[
+        str, typer.Option(help="Subtitles of the spoken lines: off, soft (a track) or burn.")
+    ] = "off",
+    music: Annotated[
+        Path | None, typer.Option(help="A music bed (any audio ffmpeg reads), ducked under speech.")
+    ] = None,
+    loudness: Annotated[
+        float, typer.Option(help="Loudness target of the mix in LUFS (integrated).")
+    ] = -14.0,
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -113,22 +148,35 @@ def generate(
 
     from vidpipe.cli.flags import one_line
     from vidpipe.orchestrator.projects import GenerateOptions
+    from vidpipe.orchestrator.sound import clip_duration_option
     from vidpipe.providers.registry import load_registry
 
     settings = settings_of(ctx)
     check_detach(settings, detach)
     try:
+        seconds, auto = clip_duration_option(clip_duration)
+    except BadInputError as exc:
+        raise fail(str(exc), EXIT_BAD_INPUT) from None
+    try:
         options = GenerateOptions(
             prompt=prompt,
             style=style,
             aspect_ratio=aspect_ratio,  # type: ignore[arg-type]
-            clip_duration=clip_duration,
+            clip_duration=seconds,
+            clip_duration_auto=auto,
+            subtitles=subtitles,  # type: ignore[arg-type]
+            loudness=loudness,
             scenes=scenes,
             resolution=resolution,  # type: ignore[arg-type]
             crossfade=crossfade,
             max_cost=max_cost,
             pause_after=pause_after,  # type: ignore[arg-type]
             takes=takes,
+            storyboard_model=storyboard_model,
+            image_model=image_model,
+            video_model=video_model,
+            narration=narration,
+            dialogue=dialogue,
         )
     except ValidationError as exc:
         raise fail(one_line(exc), EXIT_BAD_INPUT) from None
@@ -139,7 +187,7 @@ def generate(
         from vidpipe.orchestrator.references import parse_option
 
         files = [parse_option(r) for r in reference or []]
-        checked = await check_generate(settings, registry, options, files)
+        checked = await check_generate(settings, registry, options, files, music=music)
         for warning in checked.warnings:
             stderr.print(f"warning: {warning}", markup=False, soft_wrap=True)
         if checked.estimate > 0 and not yes:
@@ -424,3 +472,4 @@ def doctor(ctx: typer.Context, json_output: JsonFlag = False) -> None:
 
 
 iterating.register(app)  # storyboard, edit, redo, takes, select, fork, stop, gc
+models_command.register(app)  # models

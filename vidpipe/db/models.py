@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -93,6 +95,18 @@ class Project(Base):
     # Queue mode (SCALE-4): a job for the project waits in the queue since then; cleared when a
     # worker picks it up.
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The model of each role when the user chose one (`generate --video-model P:M`); None: the
+    # provider's configured model (VIDPIPE_GOOGLE_VIDEO_MODEL...).
+    storyboard_model: Mapped[str | None] = mapped_column(String(128))
+    image_model: Mapped[str | None] = mapped_column(String(128))
+    video_model: Mapped[str | None] = mapped_column(String(128))
+    # `generate --narration/--dialogue`: the storyboard writer fills those fields of each scene
+    # (vidpipe.pipeline.sound_fields also reads the prompt).
+    wants_narration: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    wants_dialogue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Sound: narration voice, subtitles, music bed, loudness (vidpipe.pipeline.sound.SoundOptions);
+    # None: none of these (the final video is the stitched clips).
+    sound_options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"
@@ -105,6 +119,10 @@ class Project(Base):
     )
     references: Mapped[list[Reference]] = relationship(
         back_populates="project", order_by="Reference.name", cascade="all, delete-orphan"
+    )
+    audio: Mapped[list[AudioArtifact]] = relationship(
+        order_by="(AudioArtifact.kind, AudioArtifact.scene_index, AudioArtifact.line_index)",
+        cascade="all, delete-orphan",
     )
 
 
@@ -134,6 +152,12 @@ class Scene(Base):
     dialogue: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=list)
     narration: Mapped[str] = mapped_column(Text, default="", server_default="")
     sound: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # `redo --scene N --clip --model P:M`: the scene's clip is made on this video model
+    # ("provider:model") instead of the project's; None: the project's.
+    video_model: Mapped[str | None] = mapped_column(String(200))
+    # `--clip-duration auto`: this scene's clip length, sized to its spoken lines; None: the
+    # project's clip_duration.
+    clip_duration: Mapped[float | None] = mapped_column(Float)
 
     project: Mapped[Project] = relationship(back_populates="scenes")
     keyframes: Mapped[list[Keyframe]] = relationship(
@@ -142,6 +166,12 @@ class Scene(Base):
     clip: Mapped[VideoClip | None] = relationship(
         back_populates="scene", cascade="all, delete-orphan", uselist=False
     )
+
+
+def clip_seconds(project: Project, scene: Scene) -> float:
+    """How long the scene's clip is to be: its own length (`--clip-duration auto`) or the
+    project's."""
+    return scene.clip_duration or project.clip_duration
 
 
 def keyframe_of(scene: Scene, position: str) -> Keyframe | None:
@@ -268,6 +298,7 @@ class Take(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     provider: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(200))  # "provider:model" that made it
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     direction: Mapped[str | None] = mapped_column(Text)
     fidelity: Mapped[float | None] = mapped_column(Float)  # dB: first/last frame vs keyframes
@@ -313,3 +344,33 @@ class Reference(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     project: Mapped[Project] = relationship(back_populates="references")
+
+
+class AudioArtifact(Base):
+    """A spoken line (`kind` "line": a scene's narration is line 0, its dialogue lines 1..n) or
+    the project's mix ("mix", scene -1): a file in the project folder, named by its fingerprint
+    (files are never overwritten), with what it was made from. The row points at the current
+    file; older ones stay until `gc`."""
+
+    __tablename__ = "audio_artifacts"
+    __table_args__ = (UniqueConstraint("project_id", "kind", "scene_index", "line_index"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    project_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("projects.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(8))  # "line" | "mix"
+    scene_index: Mapped[int] = mapped_column(Integer)
+    line_index: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str | None] = mapped_column(String(64))  # dialogue: who speaks
+    text: Mapped[str] = mapped_column(Text)
+    provider: Mapped[str] = mapped_column(String(64))
+    voice: Mapped[str] = mapped_column(String(64))
+    speed: Mapped[float] = mapped_column(Float)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    file_path: Mapped[str] = mapped_column(Text)  # relative to the project folder
+    content_hash: Mapped[str] = mapped_column(String(64))
+    duration_seconds: Mapped[float] = mapped_column(Float)
+    start_seconds: Mapped[float | None] = mapped_column(Float)  # in the final video, when mixed
+    details: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # mix: measured loudness
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,6 +19,7 @@ _FULL = (
     selectinload(Project.runs),
     selectinload(Project.ledger),
     selectinload(Project.references),
+    selectinload(Project.audio),
 )
 
 

@@ -17,6 +17,8 @@ class ProjectStatus(StrEnum):
     COMPLETE = "complete"
     FAILED = "failed"
     PAUSED = "paused"
+    STOPPED = "stopped"
+    OUT_OF_DATE = "out_of_date"
 
 
 class ClipStatus(StrEnum):

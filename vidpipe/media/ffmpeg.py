@@ -95,6 +95,18 @@ async def run_ffmpeg(ffmpeg: str, args: list[str], *, timeout: float | None = No
         )
 
 
+async def ffmpeg_report(ffmpeg: str, args: list[str], *, timeout: float | None = None) -> str:
+    """Run `ffmpeg <args>` at log level info and return what it printed (filters such as
+    loudnorm and ebur128 report their measurements there); FFmpegError unless status 0."""
+    common = ["-hide_banner", "-nostdin", "-nostats", "-y", "-loglevel", "info"]
+    returncode, output = await _execute(ffmpeg, [*common, *args], timeout=timeout)
+    if returncode != 0:
+        raise FFmpegError(
+            f"ffmpeg exited with status {returncode}: {_tail(output) or '(no error output)'}"
+        )
+    return output
+
+
 async def check_ffmpeg(ffmpeg: str, *, timeout: float = 20.0) -> str:
     """The first line of `ffmpeg -version` (e.g. for `vidpipe doctor`); FFmpegError if it fails."""
     returncode, output = await _execute(ffmpeg, ["-hide_banner", "-version"], timeout=timeout)

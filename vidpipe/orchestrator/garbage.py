@@ -1,8 +1,9 @@
 """`vidpipe gc` (ITER-8): the one place that deletes artifact files.
 
-A file under a project's keyframes/ or clips/ that no take, keyframe or clip row of that project
-points at is garbage (e.g. the takes of a deleted scene whose rows went, or a project removed from
-the database). Running projects and files being written (temporary names) are left alone.
+A file under a project's keyframes/, clips/ or audio/ that no take, keyframe, clip or audio row of
+that project points at (nor its music bed) is garbage (e.g. the takes of a deleted scene whose
+rows went, a line spoken again after an edit, or a project removed from the database). Running
+projects and files being written (temporary names) are left alone.
 
 So is an uploaded reference image (`POST /api/references`, in `<data_dir>/uploads/references/`)
 that no project uses (no reference of any project has its content hash) once it is older than a
@@ -21,10 +22,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
+from vidpipe.db.models import AudioArtifact, Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.references import UploadPool
-from vidpipe.storage import CLIPS, KEYFRAMES, TEMP_MARK
+from vidpipe.storage import AUDIO, CLIPS, KEYFRAMES, TEMP_MARK
 
 UPLOAD_GRACE_SECONDS = 24 * 3600  # an upload unused for a day is garbage
 
@@ -61,6 +62,12 @@ async def referenced_files(session: AsyncSession) -> dict[str, set[str]]:
     for project_id, path in await session.execute(clips):
         if path:
             used[str(project_id)].add(path)
+    audio = select(AudioArtifact.project_id, AudioArtifact.file_path)
+    for project_id, path in await session.execute(audio):
+        used[str(project_id)].add(path)
+    for project_id, options in await session.execute(select(Project.id, Project.sound_options)):
+        if options and options.get("music"):
+            used[str(project_id)].add(options["music"])
     return used
 
 
@@ -77,7 +84,7 @@ async def collect_garbage(
         project = projects.get(folder.name)
         if project is not None and is_held(project):
             continue
-        for kind in (KEYFRAMES, CLIPS):
+        for kind in (KEYFRAMES, CLIPS, AUDIO):
             for path in sorted((folder / kind).glob("*")):
                 relative = f"{kind}/{path.name}"
                 if not path.is_file() or TEMP_MARK in path.name:

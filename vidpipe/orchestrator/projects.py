@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -16,6 +16,7 @@ from vidpipe.db.queries import load_project
 from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.errors import BadInputError, NotResumableError, OverBudgetError, ProjectBusyError
 from vidpipe.orchestrator.leases import is_held
+from vidpipe.orchestrator.models import ProjectModels, build_providers, choose_models
 from vidpipe.orchestrator.references import (
     ReferenceSpec,
     UploadPool,
@@ -24,11 +25,16 @@ from vidpipe.orchestrator.references import (
     check_name,
     check_unique,
 )
+from vidpipe.orchestrator.sound import MusicFile, attach_music, new_sound_options
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
 from vidpipe.storage import ProjectStorage
 
+if TYPE_CHECKING:
+    from vidpipe.providers.registry import ProviderRegistry
+
 MAX_PROMPT = 4_000
+MODEL_PATTERN = r"^[a-z][a-z0-9_-]*(:[A-Za-z0-9][A-Za-z0-9._/@-]*)?$"  # PROVIDER[:MODEL]
 
 
 class ReferenceUse(BaseModel):
@@ -56,7 +62,7 @@ class GenerateOptions(BaseModel):
     aspect_ratio: Literal["16:9", "9:16", "1:1"] = "16:9"
     clip_duration: float = Field(default=4.0, gt=0, le=60)
     scenes: int | None = Field(default=None, ge=1, le=20)
-    resolution: Literal["480p", "720p", "1080p"] = "720p"
+    resolution: Literal["360p", "480p", "720p", "1080p"] = "720p"
     crossfade: float = Field(default=0.0, ge=0, le=10)
     max_cost: float | None = Field(default=None, ge=0)
     pause_after: Literal["storyboard", "keyframes"] | None = Field(
@@ -68,11 +74,53 @@ class GenerateOptions(BaseModel):
         le=MAX_TAKES,
         description="Takes per clip; the best by fidelity is selected. Each one is paid for.",
     )
+    subtitles: Literal["off", "soft", "burn"] = Field(
+        default="off",
+        description="Subtitles of the spoken lines in the MP4: a soft track, burnt in, or none "
+        "(WebVTT and SRT files are written beside the video whenever lines are spoken).",
+    )
+    loudness: float = Field(
+        default=-14.0, ge=-40, le=-5, description="Loudness target of the mix, LUFS integrated."
+    )
+    clip_duration_auto: bool = Field(
+        default=False,
+        description="Size each scene's clip to its spoken lines (at least clip_duration, "
+        "rounded up to what the video model takes).",
+    )
     references: list[ReferenceUse] = Field(
         default_factory=list,
         max_length=12,
         description="Reference images (characters, objects) to keep the same in every scene "
         "that shows them.",
+    )
+    storyboard_model: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=MODEL_PATTERN,
+        description="PROVIDER:MODEL that writes the storyboard (vidpipe models --role "
+        "storyboard); default: the configured provider and model.",
+    )
+    image_model: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=MODEL_PATTERN,
+        description="PROVIDER:MODEL that draws the keyframes.",
+    )
+    video_model: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=MODEL_PATTERN,
+        description="PROVIDER:MODEL that makes the clips.",
+    )
+    narration: bool = Field(
+        default=False,
+        description="The storyboard gives each scene a voice-over line (also when the prompt "
+        "asks for narration or a voice-over).",
+    )
+    dialogue: bool = Field(
+        default=False,
+        description="The storyboard gives scenes spoken lines for the references or the "
+        "characters the prompt names (also when the prompt asks for dialogue).",
     )
 
     @field_validator("prompt", "style")
@@ -91,6 +139,25 @@ class GenerateOptions(BaseModel):
                 f"({self.clip_duration:g}s)"
             )
         return self
+
+
+def options_models(settings: Settings, options: GenerateOptions) -> ProjectModels:
+    """The providers and models a new project uses (checked: a shut-down, unknown or
+    role-mismatched id is refused with one line)."""
+    return choose_models(
+        settings,
+        storyboard=options.storyboard_model,
+        image=options.image_model,
+        video=options.video_model,
+    )
+
+
+def generate_providers(
+    registry: ProviderRegistry, settings: Settings, options: GenerateOptions
+) -> ProviderSet:
+    """The providers `generate` checks, prices and runs with: the chosen models, or the
+    configured ones (one call for every door)."""
+    return build_providers(registry, settings, options_models(settings, options))
 
 
 def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None:
@@ -176,8 +243,13 @@ async def create_project(
     options: GenerateOptions,
     estimated_cost: float | None = None,
     references: Sequence[ReferenceSpec] = (),
+    *,
+    providers: ProviderSet | None = None,
+    music: MusicFile | None = None,
 ) -> Project:
-    """The project row, with its reference images stored in its folder (checked beforehand)."""
+    """The project row, with its reference images and music stored in its folder (checked
+    beforehand)."""
+    models = options_models(settings, options)
     project = Project(
         prompt=options.prompt,
         style=options.style,
@@ -191,18 +263,32 @@ async def create_project(
         estimated_cost=estimated_cost,
         pause_after=options.pause_after,
         takes_per_clip=options.takes,
-        storyboard_provider=settings.storyboard_provider,
-        image_provider=settings.image_provider,
-        video_provider=settings.video_provider,
+        storyboard_provider=models.storyboard.provider,
+        image_provider=models.image.provider,
+        video_provider=models.video.provider,
+        storyboard_model=models.storyboard.model,
+        image_model=models.image.model,
+        video_model=models.video.model,
+        wants_narration=options.narration,
+        wants_dialogue=options.dialogue,
         status="pending",
         references=[],
+        sound_options=new_sound_options(
+            settings,
+            subtitles=options.subtitles,
+            loudness=options.loudness,
+            auto_duration=options.clip_duration_auto,
+            providers=providers,
+        ).model_dump(mode="json"),
     )
     session.add(project)
-    if references:
+    if references or music is not None:
         await session.flush()  # the id names the folder
         storage = ProjectStorage(settings.projects_dir, project.id)
         for spec in references:
             attach(project, storage, spec)
+        if music is not None:
+            attach_music(project, storage, music)
     await session.commit()
     return project
 

@@ -127,7 +127,31 @@ def project_document(
     document["missing_scenes"] = missing_scenes(project)
     document["runs"] = [_run(run) for run in project.runs]
     document["ledger"] = ledger_document(project)
+    document["sound"] = project.sound_options
+    document["audio"] = audio_documents(project, storage)
     return document
+
+
+def audio_documents(project: Project, storage: ProjectStorage) -> list[dict[str, Any]]:
+    """The spoken lines and the mix: files, placements, what made them, measured loudness."""
+    return [
+        {
+            "kind": row.kind,
+            "scene": row.scene_index + 1 if row.scene_index >= 0 else None,
+            "line": row.line_index,
+            "speaker": row.speaker,
+            "text": row.text,
+            "provider": row.provider,
+            "voice": row.voice,
+            "speed": row.speed,
+            "path": _path(storage, row.file_path),
+            "start_seconds": row.start_seconds,
+            "duration_seconds": row.duration_seconds,
+            "fingerprint": row.fingerprint,
+            "details": row.details,
+        }
+        for row in project.audio
+    ]
 
 
 def ledger_document(project: Project) -> dict[str, Any]:
@@ -198,6 +222,9 @@ def _scene(scene: Scene, storage: ProjectStorage) -> dict[str, Any]:
         "video_motion_prompt": scene.video_motion_prompt,
         "transition_notes": scene.transition_notes,
         "references": list(scene.references or []),
+        "dialogue": list(scene.dialogue or []),
+        "narration": scene.narration or "",
+        "sound": scene.sound or "",
         "start_keyframe_path": _path(storage, start.file_path if start else None),
         "start_keyframe_source": start.source if start else None,
         "end_keyframe_path": _path(storage, end.file_path if end else None),
@@ -277,6 +304,7 @@ def _takes(scene: Scene, rows: list[Take], storage: ProjectStorage) -> list[dict
             "take": take.number,
             "created_at": _iso(take.created_at),
             "provider": take.provider,
+            "model": take.model or take.provider,
             "cost": take.cost,
             "fidelity": take.fidelity,
             "direction": take.direction,

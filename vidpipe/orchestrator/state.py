@@ -8,37 +8,47 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vidpipe.db.statuses import ProjectStatus as S
-
 PIPELINE_STATES: dict[str, str] = {
-    S.PENDING: "created, nothing run yet",
-    S.STORYBOARDING: "writing the storyboard",
-    S.KEYFRAMING: "drawing the keyframe chain",
-    S.VIDEO_GEN: "animating each scene",
-    S.STITCHING: "joining the clips into output/final.mp4",
-    S.COMPLETE: "finished",
-    S.FAILED: "stopped by an error; resumable",
-    S.PAUSED: "stopped at a review gate (--pause-after); resume continues",
+    "pending": "created, nothing run yet",
+    "storyboarding": "writing the storyboard",
+    "keyframing": "drawing the keyframe chain",
+    "video_gen": "animating each scene",
+    "stitching": "joining the clips into output/final.mp4",
+    "complete": "finished",
+    "failed": "stopped by an error; resumable",
+    "paused": "stopped at a review gate (--pause-after); resume continues",
+    "stopped": "stopped by you; resume continues",
+    "out_of_date": "changed since it was made, nothing running; resume brings it up to date",
 }
 
 STEP_TRANSITIONS: dict[str, str] = {
-    S.PENDING: S.STORYBOARDING,
-    S.STORYBOARDING: S.KEYFRAMING,
-    S.KEYFRAMING: S.VIDEO_GEN,
-    S.VIDEO_GEN: S.STITCHING,
-    S.STITCHING: S.COMPLETE,
+    "pending": "storyboarding",
+    "storyboarding": "keyframing",
+    "keyframing": "video_gen",
+    "video_gen": "stitching",
+    "stitching": "complete",
 }
 
 RESUMABLE_STATES: frozenset[str] = frozenset(
-    {S.PENDING, S.FAILED, S.PAUSED, S.STORYBOARDING, S.KEYFRAMING, S.VIDEO_GEN, S.STITCHING}
+    {
+        "pending",
+        "failed",
+        "paused",
+        "stopped",
+        "out_of_date",
+        "storyboarding",
+        "keyframing",
+        "video_gen",
+        "stitching",
+    }
 )
 
 # Each working status and the step name used in logs and error messages.
 STAGE_STEPS: dict[str, str] = {
-    S.STORYBOARDING: "storyboard",
-    S.KEYFRAMING: "keyframes",
-    S.VIDEO_GEN: "video_gen",
-    S.STITCHING: "stitch",
+    "storyboarding": "storyboard",
+    "keyframing": "keyframes",
+    "video_gen": "video_gen",
+    "stitching": "stitch",
 }
 
 COMPLETED_STEP_KEYS = ("has_storyboard", "has_keyframes", "has_clips", "has_output")

@@ -16,8 +16,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from vidpipe.db.models import Project, Scene
-from vidpipe.providers.base import Provider, frame_size
+from vidpipe.db.models import Project, Scene, clip_seconds
+from vidpipe.pipeline.sound_fields import fingerprint_part
+from vidpipe.providers.base import Provider, VideoProvider, frame_size
 
 # Provider options that say where a provider is, not what it makes.
 _LOCATION_OPTIONS = frozenset({"url", "base_url", "api_key", "timeout"})
@@ -76,17 +77,20 @@ def keyframe_fingerprint(
 def clip_fingerprint(
     project: Project, provider: Provider, scene: Scene, start_hash: str, end_hash: str
 ) -> str:
-    """A clip: its two frames, its motion prompt, duration, size, fps and style."""
+    """A clip: its two frames, its motion prompt, duration, size, fps and style; and, for a
+    model that makes audio, the scene's dialogue and sound (its prompt carries them)."""
+    sound = fingerprint_part(scene, provider) if isinstance(provider, VideoProvider) else []
     return digest(
         "clip",
         provider_identity(provider),
         scene.video_motion_prompt,
         start_hash,
         end_hash,
-        project.clip_duration,
+        clip_seconds(project, scene),
         frame_size(project.aspect_ratio, project.resolution),
         project.fps,
         project.style_guide,
+        *sound,
     )
 
 

@@ -11,11 +11,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vidpipe.db.models import Keyframe, Project, Scene, VideoClip
+from vidpipe.db.models import Keyframe, Project, Scene, VideoClip, clip_seconds
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
-from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, first_stale_position
+from vidpipe.pipeline.keyframes import (
+    chain_keyframe,
+    chain_slot,
+    drawn_positions,
+    first_stale_position,
+)
 from vidpipe.pipeline.references import reference_inputs
-from vidpipe.pipeline.stitcher import expected_output_fingerprint, output_is_current
+from vidpipe.pipeline.sound import has_sound, line_overruns, picture_name, planned_lines
+from vidpipe.pipeline.stitcher import (
+    expected_output_fingerprint,
+    output_is_current,
+    picture_fingerprint,
+)
 from vidpipe.pipeline.takes import REDO, takes_wanted
 from vidpipe.pipeline.video_gen import (
     SUBMITTING,
@@ -31,7 +41,7 @@ from vidpipe.storage import ProjectStorage
 class PlannedItem:
     """One artifact to make, with why and what it costs (scene numbers are 1-based)."""
 
-    kind: str  # "storyboard" | "keyframe" | "clip" | "stitch"
+    kind: str  # "storyboard" | "keyframe" | "clip" | "narration" | "stitch"
     scene: int | None
     position: str | None
     reason: str
@@ -52,6 +62,8 @@ class PlannedItem:
 @dataclass
 class Plan:
     items: list[PlannedItem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # how the run will go, in words
+    warnings: list[str] = field(default_factory=list)  # e.g. lines longer than their scene
 
     @property
     def storyboard(self) -> bool:
@@ -97,11 +109,15 @@ class Plan:
         return not self.items
 
     def provider_calls(self) -> dict[str, int]:
-        return {
+        """Calls per role; `narration` only when lines are to be spoken (the shape of a plan
+        without sound is what it was before sound existed)."""
+        calls = {
             "storyboard": sum(1 for item in self.items if item.kind == "storyboard"),
             "image": len(self.keyframes),
             "video": sum(item.takes for item in self.items if item.kind == "clip"),
         }
+        spoken = sum(1 for item in self.items if item.kind == "narration")
+        return calls | {"narration": spoken} if spoken else calls
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -117,6 +133,8 @@ class Plan:
             "provider_calls": self.provider_calls(),
             "estimated_cost": self.estimated_cost,
             "items": [item.as_dict() for item in self.items],
+            "notes": self.notes,
+            "warnings": self.warnings,
         }
 
 
@@ -133,23 +151,32 @@ def make_plan(
     if not scenes or project.style_guide is None:
         return _from_scratch(project, providers, describe)
     image_cost = providers.image.estimate_cost(calls=1)
-    clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
-    stale = first_stale_position(project, scenes, storage, providers.image)
+    drawn = drawn_positions(scenes, providers.video)
+    chained = drawn == 1  # a video model without an end frame: later frames come from clips
+    if chained:
+        plan.notes.append(START_FRAME_ONLY)
+    stale = first_stale_position(project, scenes, storage, providers.image, upto=drawn - 1)
     redrawn: set[int] = set()  # scene numbers whose frames are redrawn: their clips follow
     if stale is not None:
         first, why = stale
-        for position in range(first, len(scenes) + 1):
+        if chained:
+            redrawn.update(range(1, len(scenes) + 1))
+        for position in range(first, drawn):
             scene, slot = (1, "start") if position == 0 else (position, "end")
             reason = why if position == first else "drawn from a redrawn frame"
             plan.items.append(PlannedItem("keyframe", scene, slot, reason, image_cost))
             redrawn.update({position, position + 1} - {0})
     for scene in scenes:
         number = scene.scene_index + 1
+        clip_cost = providers.video.estimate_cost(seconds=clip_seconds(project, scene))
         wanted = takes_wanted(project, scene.clip)
+        video = providers.video_for(scene.scene_index)  # a scene may have its own model
+        clip_cost = video.estimate_cost(seconds=project.clip_duration)
         if number in redrawn:
-            plan.items.append(_clip_item(number, "new keyframes", wanted, clip_cost))
+            why = "starts from the last frame of a clip made anew" if chained else "new keyframes"
+            plan.items.append(_clip_item(number, why, wanted, clip_cost))
             continue
-        expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        expected = expected_clip_fingerprint(project, scene, storage, video)
         left = wanted - _made_in_round(scene.clip, expected)
         if clip_cost > 0 and _outcome_unknown(scene.clip):
             reason = "resubmit (outcome of the last submission unknown; may be billed twice)"
@@ -162,13 +189,50 @@ def make_plan(
             reason = f"{wanted - left} of {wanted} takes made"
         collecting = reason == COLLECT
         plan.items.append(_clip_item(number, reason, left, clip_cost, collecting=collecting))
+        if chained:  # every later clip starts from this one's last frame: they follow
+            redrawn.update(range(number + 1, len(scenes) + 1))
+    _plan_sound(plan, project, storage, providers)
     if plan.items or not output_is_current(project, storage):
-        plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
+        reason = "join the clips"
+        if not any(item.kind in ("keyframe", "clip") for item in plan.items) and _picture_made(
+            project, storage
+        ):
+            reason = "mix the sound and mux it (the clips are joined already)"
+        plan.items.append(PlannedItem("stitch", None, None, reason, 0.0))
     plan.items[:0] = _descriptions(describe, providers)  # a description changes no video
     return plan
 
 
 DESCRIBE = "describe reference "
+START_FRAME_ONLY = (
+    "the video model takes only a start frame: only the first keyframe is drawn, and each later "
+    "scene starts from the previous clip's real last frame (seamless cuts; scenes one after "
+    "another)"
+)
+
+
+def _picture_made(project: Project, storage: ProjectStorage) -> bool:
+    """The joined clips of the current clips exist (a sound change only re-mixes)."""
+    if not has_sound(project):
+        return False
+    return storage.resolve(picture_name(picture_fingerprint(project))).is_file()
+
+
+def _plan_sound(
+    plan: Plan, project: Project, storage: ProjectStorage, providers: ProviderSet
+) -> None:
+    """Lines to speak (one call each) and lines longer than their scene."""
+    narrator = providers.narration
+    cost = narrator.estimate_cost(calls=1) if narrator is not None else 0.0
+    for spec in planned_lines(project, storage, narrator):
+        what = "narration" if spec.line_index == 0 else f"dialogue line {spec.line_index}"
+        plan.items.append(
+            PlannedItem("narration", spec.scene_index + 1, None, f"speak the {what}", cost)
+        )
+    for scene_index, seconds in sorted(line_overruns(project).items()):
+        plan.warnings.append(
+            f"scene {scene_index + 1}: its spoken lines run {seconds:g} s past the scene's end"
+        )
 
 
 def _descriptions(names: Sequence[str], providers: ProviderSet) -> list[PlannedItem]:
@@ -241,7 +305,8 @@ def adopt_legacy_fingerprints(
         clip = scene.clip
         if clip is None or clip.fingerprint is not None or clip.status != "complete":
             continue
-        expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        video = providers.video_for(scene.scene_index)
+        expected = expected_clip_fingerprint(project, scene, storage, video)
         if expected is not None and clip.file_path:
             with contextlib.suppress(OSError, ValueError):
                 clip.content_hash = clip.content_hash or file_hash(storage.resolve(clip.file_path))
@@ -264,7 +329,9 @@ def _from_scratch(project: Project, providers: ProviderSet, describe: Sequence[s
     image_cost = providers.image.estimate_cost(calls=1)
     clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
     plan.items.append(PlannedItem("keyframe", 1, "start", "missing", image_cost))
-    for number in range(1, count + 1):
+    if not providers.video.takes_end_frame:
+        plan.notes.append(START_FRAME_ONLY)
+    for number in range(1, count + 1 if providers.video.takes_end_frame else 1):
         plan.items.append(PlannedItem("keyframe", number, "end", "missing", image_cost))
     for number in range(1, count + 1):
         plan.items.append(_clip_item(number, "missing", project.takes_per_clip or 1, clip_cost))

@@ -1,5 +1,8 @@
 """Step 4: join the finished clips in scene order into output/final.mp4.
 
+With sound (spoken lines or a music bed), the joined clips are a picture of their own, and the
+sound step (vidpipe.pipeline.sound) speaks the lines, mixes and muxes the final video from it.
+
 Hard cuts by lossless stream copy when the clips match, or crossfades; scenes whose clip was
 rejected or timed out are skipped (CORE-8). Safe to re-run on a complete project (CORE-9).
 """
@@ -15,7 +18,8 @@ from vidpipe.errors import PipelineError
 from vidpipe.media.ffmpeg import find_ffmpeg
 from vidpipe.media.stitch import stitch_clips
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
-from vidpipe.pipeline.fingerprints import output_fingerprint
+from vidpipe.pipeline.fingerprints import digest, output_fingerprint
+from vidpipe.pipeline.sound import has_sound, make_sound, picture_name, sound_fingerprint
 from vidpipe.storage import ProjectStorage
 
 STEP = "stitch"
@@ -43,8 +47,8 @@ def clips_to_join(scenes: list[Scene], ctx: PipelineContext) -> list[Path]:
     return paths
 
 
-def expected_output_fingerprint(project: Project) -> str:
-    """The final video's inputs: the selected clips (by content) in order, and the crossfade."""
+def picture_fingerprint(project: Project) -> str:
+    """The joined clips' inputs: the selected clips (by content) in order, and the crossfade."""
     hashes = [
         scene.clip.content_hash or scene.clip.file_path
         if scene.clip is not None and scene.clip.status == "complete"
@@ -52,6 +56,14 @@ def expected_output_fingerprint(project: Project) -> str:
         for scene in project.scenes
     ]
     return output_fingerprint(project, hashes)
+
+
+def expected_output_fingerprint(project: Project) -> str:
+    """The final video's inputs: the joined clips and, when it has any, its sound (lines,
+    music, subtitles, loudness). Without sound it is what it was before sound existed."""
+    picture = picture_fingerprint(project)
+    sound = sound_fingerprint(project)
+    return picture if sound is None else digest("final", picture, sound)
 
 
 def output_is_current(project: Project, storage: ProjectStorage) -> bool:
@@ -74,12 +86,25 @@ async def stitch_videos(session: AsyncSession, project: Project, ctx: PipelineCo
     ffmpeg = find_ffmpeg(ctx.settings.ffmpeg)
     mode = f"crossfade {project.crossfade:g}s" if project.crossfade > 0 else "hard cuts"
     ctx.report(ProgressEvent("item", "stitching", f"Stitching {len(clips)} clips ({mode})"))
-    relative = ctx.storage.final_name()
     workdir = ctx.storage.scratch_dir
-    with ctx.storage.atomic_path(relative) as tmp:
-        await stitch_clips(
-            ffmpeg, clips, tmp, crossfade=project.crossfade, fps=project.fps, workdir=workdir
-        )
+    if not has_sound(project):
+        relative = ctx.storage.final_name()
+        with ctx.storage.atomic_path(relative) as tmp:
+            await stitch_clips(
+                ffmpeg, clips, tmp, crossfade=project.crossfade, fps=project.fps, workdir=workdir
+            )
+    else:
+        # The joined clips are kept under their own fingerprint: a change of sound only
+        # re-mixes and re-muxes (the video stream is copied), never joins the clips again.
+        fingerprint = picture_fingerprint(project)
+        picture = ctx.storage.resolve(picture_name(fingerprint))
+        if not picture.is_file():
+            with ctx.storage.atomic_path(picture_name(fingerprint)) as tmp:
+                await stitch_clips(
+                    ffmpeg, clips, tmp, crossfade=project.crossfade, fps=project.fps,
+                    workdir=workdir,
+                )  # fmt: skip
+        relative = await make_sound(session, project, ctx, picture, fingerprint)
     project.output_path = relative
     project.output_fingerprint = expected_output_fingerprint(project)
     await session.commit()

@@ -9,6 +9,7 @@ from vidpipe.db.models import Project, Scene
 from vidpipe.errors import PipelineError
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.references import describe_missing, notes
+from vidpipe.pipeline.sound_fields import project_asks
 from vidpipe.providers.base import Storyboard, StoryboardRequest
 
 STEP = "storyboard"
@@ -22,6 +23,7 @@ async def generate_storyboard(
         return  # already written; a storyboard is never paid for twice
     provider = ctx.providers.storyboard
     ctx.report(ProgressEvent("item", "storyboarding", "Writing the storyboard...", total=1))
+    sound = project_asks(project, ctx.providers.video)
     request = StoryboardRequest(
         prompt=project.prompt,
         style=project.style,
@@ -29,6 +31,9 @@ async def generate_storyboard(
         clip_duration=project.clip_duration,
         scene_count=project.requested_scenes,
         references=notes(project),
+        narration=sound.narration,
+        dialogue=sound.dialogue,
+        sound=sound.sound,
     )
     storyboard = await ctx.paid(
         session,

@@ -22,6 +22,7 @@ from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 from vidpipe.providers.base import (
     ImageProvider,
+    NarrationProvider,
     Provider,
     ProviderSet,
     Role,
@@ -47,11 +48,12 @@ class BuiltIn:
 
 
 BUILTIN_PROVIDERS: Mapping[str, BuiltIn] = {
-    "local": BuiltIn("vidpipe.providers.local", ALL_ROLES),
-    "sim": BuiltIn("vidpipe.providers.sim", ALL_ROLES),
-    "google": BuiltIn("vidpipe.providers.google", ALL_ROLES),
-    "openai": BuiltIn("vidpipe.providers.openai_compat", (Role.STORYBOARD,)),
+    "local": BuiltIn("vidpipe.providers.local", (*ALL_ROLES, Role.NARRATION)),
+    "sim": BuiltIn("vidpipe.providers.sim", (*ALL_ROLES, Role.NARRATION)),
+    "google": BuiltIn("vidpipe.providers.google", (*ALL_ROLES, Role.NARRATION)),
+    "openai": BuiltIn("vidpipe.providers.openai_compat", (Role.STORYBOARD, Role.NARRATION)),
     "comfyui": BuiltIn("vidpipe.providers.comfyui", (Role.IMAGE, Role.VIDEO)),
+    "fal": BuiltIn("vidpipe.providers.fal", (Role.IMAGE, Role.VIDEO)),
 }
 DEFAULT_PROVIDER_MODULES: tuple[str, ...] = tuple(b.module for b in BUILTIN_PROVIDERS.values())
 
@@ -97,14 +99,26 @@ class ProviderRegistry:
             f"unknown {role.value} provider {name!r} (known: {known}); check {setting}"
         )
 
-    def build(self, settings: Settings, storyboard: str, image: str, video: str) -> ProviderSet:
+    def build(
+        self,
+        settings: Settings,
+        storyboard: str,
+        image: str,
+        video: str,
+        narration: str | None = None,
+    ) -> ProviderSet:
         return ProviderSet(
             storyboard=_instance(
                 self.get(Role.STORYBOARD, storyboard), settings, StoryboardProvider
             ),
             image=_instance(self.get(Role.IMAGE, image), settings, ImageProvider),
             video=_instance(self.get(Role.VIDEO, video), settings, VideoProvider),
+            narration=self.narrator(settings, narration) if narration else None,
         )
+
+    def narrator(self, settings: Settings, name: str) -> NarrationProvider:
+        """The narration (speech) provider called `name`."""
+        return _instance(self.get(Role.NARRATION, name), settings, NarrationProvider)
 
     def _import_builtin(self, name: str) -> None:
         with self._lock:

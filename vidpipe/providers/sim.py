@@ -1,4 +1,4 @@
-"""`sim`: a latency-simulating provider for all three roles, for benchmarks and scheduling tests.
+"""`sim`: a latency-simulating provider for all four roles, for benchmarks and scheduling tests.
 
 Each call takes a configurable time (`VIDPIPE_SIM_LATENCY`, seconds per role) and returns tiny
 real artifacts: the local screenwriter's storyboard, flat-colour PNGs, and short real MP4 clips at
@@ -36,7 +36,10 @@ from vidpipe.providers.base import (
     ClipOutcome,
     ImageProvider,
     ImageRequest,
+    NarrationProvider,
     ProgressFn,
+    SpeechRequest,
+    SpeechResult,
     Storyboard,
     StoryboardProvider,
     StoryboardRequest,
@@ -163,4 +166,31 @@ def _parse(operation_id: str) -> tuple[float, float]:
         raise ProviderError(f"not a sim video operation: {operation_id!r}") from None
 
 
-PROVIDERS = [SimStoryboardProvider, SimImageProvider, SimVideoProvider]
+class SimNarrationProvider(NarrationProvider):
+    """A line as a tone of a plausible length (0.3 s per word at speed 1), after the narration
+    latency (`VIDPIPE_SIM_LATENCY` key `narration`, default 0.1 s)."""
+
+    provider_id = "sim"
+    sample_rate: ClassVar[int] = 22050
+
+    async def speak(self, request: SpeechRequest, dest: Path) -> SpeechResult:
+        await asyncio.sleep(self.settings.sim_latency.get("narration", 0.1))
+        words = max(1, len(request.text.split()))
+        seconds = round(0.3 * words / request.speed, 3)
+        await asyncio.to_thread(_write_tone, dest, seconds, self.sample_rate)
+        return SpeechResult(duration_seconds=seconds, sample_rate=self.sample_rate)
+
+
+def _write_tone(dest: Path, seconds: float, rate: int) -> None:
+    import wave
+
+    t = np.arange(int(seconds * rate)) / rate
+    samples = (0.3 * np.sin(2 * np.pi * 220 * t) * 32767).astype("<i2")
+    with wave.open(str(dest), "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(samples.tobytes())
+
+
+PROVIDERS = [SimStoryboardProvider, SimImageProvider, SimVideoProvider, SimNarrationProvider]

@@ -27,9 +27,16 @@ def request(prompt: str, style: str = "cinematic", scenes: int | None = None) ->
 
 
 def test_registry_exports_one_provider_per_role() -> None:
-    assert PROVIDERS == [LocalStoryboardProvider, LocalImageProvider, LocalVideoProvider]
+    from vidpipe.providers.local import LocalNarrationProvider
+
+    assert PROVIDERS == [
+        LocalStoryboardProvider,
+        LocalImageProvider,
+        LocalVideoProvider,
+        LocalNarrationProvider,
+    ]
     assert {p.provider_id for p in PROVIDERS} == {"local"}
-    assert [p.role for p in PROVIDERS] == [Role.STORYBOARD, Role.IMAGE, Role.VIDEO]
+    assert [p.role for p in PROVIDERS] == [Role.STORYBOARD, Role.IMAGE, Role.VIDEO, Role.NARRATION]
     assert not any(p.needs_key for p in PROVIDERS)
 
 

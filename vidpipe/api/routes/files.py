@@ -122,3 +122,39 @@ async def take(
 ) -> FileResponse:
     path = await artifacts.take_file(session, settings, project_id, scene - 1, slot, take)
     return FileResponse(path, media_type="video/mp4" if slot == "clip" else None)
+
+
+@router.get(
+    "/lines/{scene}/{line}",
+    response_class=FileResponse,
+    responses=file_responses("audio/wav"),
+    summary="A spoken line (scene's narration: line 0; dialogue: 1..n) as WAV",
+)
+async def spoken_line(
+    project_id: ProjectId,
+    scene: SceneIndex,
+    line: Annotated[int, Path(ge=0, le=1000, description="0: narration; 1..n: dialogue")],
+    session: SessionDep,
+    settings: SettingsDep,
+    range: RangeHeader = None,
+) -> FileResponse:
+    path = await artifacts.spoken_line(session, settings, project_id, scene, line)
+    return FileResponse(path, media_type="audio/wav")
+
+
+@router.get(
+    "/subtitles.{kind}",
+    response_class=FileResponse,
+    responses=file_responses("text/vtt", "application/x-subrip"),
+    summary="The final video's subtitles (WebVTT or SRT), from the lines' real placements",
+)
+async def subtitles(
+    project_id: ProjectId,
+    kind: Literal["vtt", "srt"],
+    session: SessionDep,
+    settings: SettingsDep,
+    range: RangeHeader = None,
+) -> FileResponse:
+    path = await artifacts.subtitles(session, settings, project_id, kind)
+    media = "text/vtt" if kind == "vtt" else "application/x-subrip"
+    return FileResponse(path, media_type=media, filename=f"vidpipe-{project_id}.{kind}")

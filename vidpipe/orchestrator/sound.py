@@ -1,0 +1,161 @@
+"""A new project's sound options: the narration voice, subtitles, music bed and loudness.
+
+The music file is checked before anything is written (any audio ffmpeg can read) and copied into
+the project folder under its content hash, so the project keeps working if the user's file moves
+and a different file is a different mix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vidpipe.config import Settings
+from vidpipe.db.models import AudioArtifact, Project
+from vidpipe.errors import BadInputError
+from vidpipe.pipeline.fingerprints import file_hash
+from vidpipe.pipeline.sound import AUDIO, SoundOptions
+from vidpipe.providers.base import ProviderSet
+from vidpipe.storage import OUTPUT, ProjectStorage
+
+MAX_MUSIC_BYTES = 200 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class MusicFile:
+    path: Path
+    content_hash: str
+    duration: float
+
+
+def check_music(path: str | Path) -> MusicFile:
+    """A readable audio file, or BadInputError naming --music."""
+    import av  # here: only a generate with --music needs it
+
+    file = Path(path).expanduser()
+    if not file.is_file():
+        raise BadInputError(f"invalid --music: {path}: no such file")
+    if file.stat().st_size > MAX_MUSIC_BYTES:
+        raise BadInputError(f"invalid --music: {path}: larger than 200 MB")
+    try:
+        with av.open(str(file)) as container:
+            if not container.streams.audio:
+                raise BadInputError(f"invalid --music: {path}: it has no audio stream")
+            stream = container.streams.audio[0]
+            duration = (
+                float(stream.duration * stream.time_base)
+                if stream.duration is not None and stream.time_base is not None
+                else float(container.duration or 0) / 1_000_000
+            )
+    except av.FFmpegError as exc:
+        raise BadInputError(f"invalid --music: {path}: not audio ffmpeg can read ({exc})") from None
+    if duration <= 0:
+        raise BadInputError(f"invalid --music: {path}: it lasts no time")
+    return MusicFile(file, file_hash(file), duration)
+
+
+def new_sound_options(
+    settings: Settings,
+    *,
+    subtitles: str = "off",
+    loudness: float = -14.0,
+    auto_duration: bool = False,
+    providers: ProviderSet | None = None,
+) -> SoundOptions:
+    """The options of a new project: the configured voice, and whether dialogue is spoken by it
+    (not when the video model speaks the dialogue itself)."""
+    speaks = bool(providers is not None and providers.video.makes_speech())
+    return SoundOptions(
+        narration_provider=settings.narration_provider,
+        voice=settings.narration_voice,
+        speed=settings.narration_speed,
+        voice_dialogue=not speaks,
+        subtitles=subtitles,  # type: ignore[arg-type]
+        loudness=loudness,
+        auto_duration=auto_duration,
+    )
+
+
+def attach_music(project: Project, storage: ProjectStorage, music: MusicFile) -> None:
+    """Copy the music into the project folder and name it in the project's sound options."""
+    extension = music.path.suffix.lower().lstrip(".")[:8] or "audio"
+    relative = f"{AUDIO}/music-{music.content_hash[:16]}.{extension}"
+    target = storage.resolve(relative)
+    if not target.is_file():
+        storage.write_bytes(relative, music.path.read_bytes())
+    options = SoundOptions.model_validate(project.sound_options or {})
+    options.music, options.music_hash, options.music_name = (
+        relative,
+        music.content_hash,
+        music.path.name,
+    )
+    project.sound_options = options.model_dump(mode="json")
+
+
+AUTO_MIN_SECONDS = 4.0  # `--clip-duration auto`: the shortest scene
+
+
+def clip_duration_option(text: str) -> tuple[float, bool]:
+    """`--clip-duration`: seconds, or `auto` (each scene sized to its spoken lines)."""
+    if text.strip().lower() == "auto":
+        return AUTO_MIN_SECONDS, True
+    try:
+        return float(text), False
+    except ValueError:
+        raise BadInputError(
+            f"invalid --clip-duration: {text!r}; give seconds (e.g. 4) or auto"
+        ) from None
+
+
+def edit_sound(
+    project: Project, storage: ProjectStorage, edit: Any, music: MusicFile | None
+) -> None:
+    """`edit --subtitles/--loudness/--music`: new sound options. The final video's fingerprint
+    holds them, so the project goes back to the stitch: a re-mix (loudness, music) or only a
+    re-mux (subtitles); no clip or keyframe is made again."""
+    options = SoundOptions.model_validate(project.sound_options or {})
+    subtitles = getattr(edit, "subtitles", None)
+    loudness = getattr(edit, "loudness", None)
+    if subtitles is None and loudness is None and music is None:
+        return
+    if subtitles is not None:
+        options.subtitles = subtitles
+    if loudness is not None:
+        options.loudness = loudness
+    project.sound_options = options.model_dump(mode="json")
+    if music is not None:
+        attach_music(project, storage, music)
+
+
+def fork_sound(original: Project, twin: Project, storage: ProjectStorage, session: Any) -> set[str]:
+    """A fork keeps the original's spoken lines, mix, music and joined picture: their rows are
+    copied and their files (returned, relative) linked, so it speaks nothing again."""
+    files: set[str] = set()
+    for row in original.audio:
+        session.add(
+            AudioArtifact(
+                project_id=twin.id,
+                **{column: getattr(row, column) for column in _AUDIO_COLUMNS},
+            )
+        )
+        files.add(row.file_path)
+    options = SoundOptions.model_validate(original.sound_options or {})
+    if options.music:
+        files.add(options.music)
+    pictures = storage.root / OUTPUT
+    files |= {f"{OUTPUT}/{p.name}" for p in pictures.glob("picture-*.mp4") if p.is_file()}
+    return {name for name in files if _is_file(storage, name)}
+
+
+_AUDIO_COLUMNS = (
+    "kind", "scene_index", "line_index", "speaker", "text", "provider", "voice", "speed",
+    "fingerprint", "file_path", "content_hash", "duration_seconds", "start_seconds", "details",
+)  # fmt: skip
+
+
+def _is_file(storage: ProjectStorage, relative: str) -> bool:
+    try:
+        return storage.resolve(relative).is_file()
+    except ValueError:
+        return False
