@@ -83,8 +83,11 @@ async def database(settings: Settings, *, create: bool) -> AsyncIterator[AsyncSe
             yield session
 
 
-def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
-    """Run a command's coroutine and turn its outcome into an exit code."""
+def execute(
+    work: Callable[[Invocation], Awaitable[int]], flags: dict[str, str] | None = None
+) -> None:
+    """Run a command's coroutine and turn its outcome into an exit code (`flags`: how this
+    command spells the fields an error may name, when not as generate does)."""
     import asyncio
 
     from vidpipe.memory import collect_as_usual
@@ -94,7 +97,9 @@ def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
     try:
         code = asyncio.run(_with_sigterm(work(invocation)))
     except BadInputError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+        from vidpipe.cli.flags import flagged
+
+        raise fail(flagged(exc, flags), EXIT_BAD_INPUT) from None
     except ProjectBusyError as exc:  # refused before anything ran, like an edit of it (exit 2)
         raise fail(f"refused: {exc}", EXIT_BAD_INPUT) from None
     except (KeyboardInterrupt, asyncio.CancelledError):

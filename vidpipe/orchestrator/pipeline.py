@@ -499,8 +499,8 @@ async def restitch_project(
         )
         if crossfade < 0 or (crossfade > 0 and crossfade >= shortest):
             raise BadInputError(
-                f"invalid --crossfade: {crossfade:g}s; it must be shorter than the shortest "
-                f"clip ({shortest:g}s)"
+                f"{crossfade:g}s; it must be shorter than the shortest clip ({shortest:g}s)",
+                field="crossfade",
             )
     engine = session.bind
     assert isinstance(engine, AsyncEngine)

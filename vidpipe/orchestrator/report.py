@@ -22,6 +22,7 @@ from vidpipe.db.models import (
 )
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.leases import is_held
 from vidpipe.providers.billing import BILLED_OUTCOMES
 from vidpipe.storage import ProjectStorage
 
@@ -65,15 +66,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def is_running(project: Project) -> bool:
-    return bool(
-        project.lease_owner and project.lease_expires_at and project.lease_expires_at > utcnow()
-    )
+is_running = is_held  # the lease's own definition (orchestrator/leases.py); the old name
 
 
 def runner_of(project: Project) -> dict[str, Any] | None:
     """Which process runs the project now (a worker in queue mode), from its live lease."""
-    if not is_running(project) or not project.lease_owner:
+    if not is_held(project) or not project.lease_owner:
         return None
     host, _, rest = project.lease_owner.partition(":")
     pid = rest.partition(":")[0]
@@ -104,7 +102,7 @@ STAGE_NAMES = {
 
 def project_summary(project: Project, storage: ProjectStorage) -> dict[str, Any]:
     """The light document: for `list` and status polling."""
-    running = is_running(project)
+    running = is_held(project)
     return {
         "id": str(project.id),
         "status": project.status,
@@ -299,7 +297,7 @@ async def takes_document(
     project = await load_project(session, project_id)
     if not 1 <= scene_number <= len(project.scenes):
         raise BadInputError(
-            f"invalid --scene: {scene_number}; the project has scenes 1 to {len(project.scenes)}"
+            f"{scene_number}; the project has scenes 1 to {len(project.scenes)}", field="scene"
         )
     takes = await scene_takes(session, settings, project, scene_number - 1)
     return {

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene
+from vidpipe.errors import PipelineError
 from vidpipe.media.ffmpeg import find_ffmpeg
 from vidpipe.media.stitch import stitch_clips
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
@@ -81,7 +82,7 @@ def output_is_current(project: Project, storage: ProjectStorage) -> bool:
 async def stitch_videos(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
     clips = clips_to_join(list(project.scenes), ctx)
     if not clips:
-        raise RuntimeError("no scene produced a clip, so there is nothing to stitch")
+        raise PipelineError("no scene produced a clip, so there is nothing to stitch")
     ffmpeg = find_ffmpeg(ctx.settings.ffmpeg)
     mode = f"crossfade {project.crossfade:g}s" if project.crossfade > 0 else "hard cuts"
     ctx.report(ProgressEvent("item", "stitching", f"Stitching {len(clips)} clips ({mode})"))

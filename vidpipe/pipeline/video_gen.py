@@ -22,7 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.db.models import Project, Scene, Take, VideoClip, clip_seconds, keyframe_of, utcnow
-from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
+from vidpipe.db.statuses import ClipStatus
+from vidpipe.errors import (
+    ContentFilteredError,
+    OperationFailedError,
+    PipelineError,
+    ProviderTimeoutError,
+)
 from vidpipe.media.clipcheck import UnusableClipError, check_clip
 from vidpipe.media.probe import MediaReadError, is_playable_video
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
@@ -51,8 +57,8 @@ from vidpipe.storage import ProjectStorage
 log = logging.getLogger(__name__)
 
 STEP = "video_gen"
-SUBMITTING, UNKNOWN = "submitting", "submit_unknown"
-TERMINAL_MISSES = frozenset({ClipOutcome.RAI_FILTERED.value, ClipOutcome.TIMED_OUT.value})
+SUBMITTING, UNKNOWN = ClipStatus.SUBMITTING, ClipStatus.SUBMIT_UNKNOWN  # the old names
+TERMINAL_MISSES = frozenset({ClipStatus.RAI_FILTERED, ClipStatus.TIMED_OUT})
 
 
 def clip_is_done(
@@ -70,7 +76,7 @@ def clip_is_done(
     if clip.status in TERMINAL_MISSES:
         return True
     return (
-        clip.status == "complete"
+        clip.status == ClipStatus.COMPLETE
         and clip.file_path is not None
         and is_playable_video(storage.resolve(clip.file_path))
     )
@@ -225,7 +231,7 @@ async def _start_new_take_if_stale(
     if clip is None or clip.fingerprint is None or clip.fingerprint == expected:
         return
     async with ctx.db_lock:
-        clip.status, clip.operation_id, clip.file_path = "pending", None, None
+        clip.status, clip.operation_id, clip.file_path = ClipStatus.PENDING, None, None
         clip.error_message, clip.fingerprint, clip.round_takes = None, None, None
         clip.duration_seconds = clip.has_audio = clip.submitted_at = clip.completed_at = None
         await session.commit()
@@ -253,17 +259,18 @@ async def _settle_interrupted_submissions(
             if clip is None or clip.provider != provider.provider_id:
                 continue
             if not billed and clip.status in (SUBMITTING, UNKNOWN) and not clip.operation_id:
-                clip.status = "pending"  # nothing to look up, and sending again costs nothing
+                # nothing to look up, and sending again costs nothing
+                clip.status = ClipStatus.PENDING
                 continue
-            if clip.status not in (SUBMITTING, "submitted") or clip.operation_id is None:
+            if clip.status not in (SUBMITTING, ClipStatus.SUBMITTED) or clip.operation_id is None:
                 if clip.status == SUBMITTING:
                     clip.status, clip.error_message = UNKNOWN, _interrupted(scene)
                 continue
             state = await provider.operation_state(clip.operation_id)
             if state in ("pending", "done"):
-                clip.status = "submitted"
+                clip.status = ClipStatus.SUBMITTED
             elif state == "unknown":
-                clip.status = "pending"  # re-sent with the same id
+                clip.status = ClipStatus.PENDING  # re-sent with the same id
             elif clip.status == SUBMITTING:
                 clip.status, clip.error_message = UNKNOWN, _interrupted(scene)
         await session.commit()
@@ -297,15 +304,15 @@ async def _make_clip(
             clip.round_takes = []
         await session.commit()
     while len(clip.round_takes or []) < takes_wanted(project, clip):
-        if clip.status == "complete":  # the round's previous take is in: start the next one
+        if clip.status == ClipStatus.COMPLETE:  # the round's previous take is in: the next one
             async with ctx.db_lock:
-                clip.status, clip.operation_id, clip.file_path = "pending", None, None
+                clip.status, clip.operation_id, clip.file_path = ClipStatus.PENDING, None, None
                 clip.submitted_at = clip.completed_at = None
                 await session.commit()
         await _make_take(session, project, scene, ctx)
         if clip.status == UNKNOWN:
             return  # re-sent only with the user's consent; the round goes on after it
-        if clip.status != "complete":
+        if clip.status != ClipStatus.COMPLETE:
             break
     await _finish_round(session, project, scene, ctx)
 
@@ -331,7 +338,7 @@ async def _finish_round(
             )
             if made:
                 best = best_take(made)
-                if best.number != clip.take or clip.status != "complete":
+                if best.number != clip.take or clip.status != ClipStatus.COMPLETE:
                     point_clip_at(clip, best)  # else the row is that take (operation id kept)
                 if len(made) > 1:
                     best.auto_selected = True
@@ -369,7 +376,7 @@ async def _make_take(
         event = ProgressEvent("item", "video_gen", label, scene_index=index, fraction=overall)
         ctx.report(event)
 
-    if clip.status not in ("submitted", "complete") or clip.operation_id is None:
+    if clip.status not in (ClipStatus.SUBMITTED, ClipStatus.COMPLETE) or clip.operation_id is None:
         if not await _submit(session, project, scene, request, ctx):
             return
         request = _request(project, scene, ctx)  # with the take number it was given
@@ -398,7 +405,7 @@ async def _make_take(
     content_hash = await asyncio.to_thread(file_hash, path)
     score = await asyncio.to_thread(_fidelity, path, request)
     async with ctx.db_lock:
-        clip.status, clip.file_path, clip.completed_at = "complete", relative, utcnow()
+        clip.status, clip.file_path, clip.completed_at = ClipStatus.COMPLETE, relative, utcnow()
         clip.duration_seconds, clip.has_audio = info.duration, info.has_audio
         clip.content_hash = content_hash
         session.add(
@@ -454,7 +461,7 @@ async def _submit(
     clip = scene.clip
     assert clip is not None
     async with ctx.db_lock:
-        reuse = clip.status == "pending" and clip.operation_id is not None
+        reuse = clip.status == ClipStatus.PENDING and clip.operation_id is not None
         chosen = clip.operation_id if reuse else provider.new_operation_id()
         if not reuse:
             clip.take = await next_take_number(session, project.id, scene.scene_index, "clip")
@@ -481,14 +488,15 @@ async def _submit(
     except Exception as exc:
         unknown = outcome_of(exc) is Outcome.UNKNOWN
         async with ctx.db_lock:
-            clip.status = UNKNOWN if unknown else "pending"
+            clip.status = UNKNOWN if unknown else ClipStatus.PENDING
             clip.error_message = f"{exc}" if unknown else None
             await session.commit()
         if unknown:
             return False
         raise
     async with ctx.db_lock:
-        clip.operation_id, clip.status, clip.submitted_at = operation_id, "submitted", utcnow()
+        clip.operation_id, clip.status = operation_id, ClipStatus.SUBMITTED
+        clip.submitted_at = utcnow()
         await session.commit()  # the id is durable before the first poll (CORE-3)
     return True
 
@@ -515,7 +523,7 @@ async def _forget_operation(
     """The provider's operation failed for good: polling it again cannot help, so resume
     submits the clip afresh (and pays for it again, which the ledger shows)."""
     async with ctx.db_lock:
-        clip.status, clip.operation_id, clip.error_message = "failed", None, message
+        clip.status, clip.operation_id, clip.error_message = ClipStatus.FAILED, None, message
         await session.commit()
 
 
@@ -532,7 +540,7 @@ def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoReque
     if start is not None and not ctx.providers.video.takes_end_frame:
         end = start  # the model takes no end frame: nothing is sent for it
     if start is None or end is None:
-        raise RuntimeError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
+        raise PipelineError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
     width, height = frame_size(project.aspect_ratio, project.resolution)
     direction = scene.clip.direction if scene.clip is not None else None
     dialogue, sound = clip_sound(scene, ctx.providers.video)

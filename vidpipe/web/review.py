@@ -158,7 +158,7 @@ async def attempt(
         problem = Problem(422, message, scene=scene, fields=found)
     except VidpipeError as exc:  # 409 running, 412 changed meanwhile, 422, 500 ffmpeg, ...
         conflict = isinstance(exc, StoryboardChangedError)
-        message = CHANGED if conflict else str(exc)
+        message = CHANGED if conflict else exc.worded()
         problem = Problem(status_of(exc), message, scene=scene, conflict=conflict)
     await session.rollback()  # nothing half-done stays in the session the page is read with
     problem.typed = typed or {}

@@ -42,11 +42,11 @@ from vidpipe.errors import (
     ProjectNotFoundError,
     StitchFailedError,
 )
+from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.projects import GenerateOptions
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
 from vidpipe.providers.registry import ProviderRegistry
-from vidpipe.runners.background import lease_is_live
 from vidpipe.web import views
 from vidpipe.web.reference_rows import MAX_ROWS, Row, place_errors, read_rows
 from vidpipe.web.security import (
@@ -359,7 +359,7 @@ def is_working(request: Request, project: Project, document: dict[str, Any]) -> 
     elsewhere, or waiting in the queue for a worker (SCALE-4). A project left mid-way by a dead
     runner is not, and offers Resume."""
     runner = request.app.state.runner
-    return bool(runner.is_active(project.id) or lease_is_live(project) or document["queued"])
+    return bool(runner.is_active(project.id) or is_held(project) or document["queued"])
 
 
 async def project_page(
