@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import AliasChoices, Field, SecretStr, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     # providers
     google_vertexai: bool = Field(
         default=False,
-        description="Use Vertex AI (needed for Veo and Imagen) instead of the Gemini API.",
+        description="Use Vertex AI (needed for Veo) instead of the Gemini API.",
     )
     google_project: str | None = Field(default=None, description="Vertex AI project id.")
     google_location: str = Field(default="us-central1", description="Vertex AI region.")
@@ -92,21 +92,36 @@ class Settings(BaseSettings):
         default=None,
         description="Vertex AI credentials JSON (service account, authorized user); default ADC.",
     )
-    google_storyboard_model: str = "gemini-2.5-flash"
-    google_image_model: str = "gemini-2.5-flash-image"
+    # Today's GA models (vidpipe models): see docs/models.md.
+    google_storyboard_model: str = "gemini-3.8-flash"
+    google_image_model: str = Field(
+        default="gemini-3.1-flash-image",
+        description="Draws start frames, and end frames from the start image.",
+    )
     google_image_edit_model: str = Field(
         default="imagen-3.0-capability-001",
-        description="Imagen model that draws end frames from the start image (Imagen only).",
+        description="End frames when the image model is an Imagen model (all shut down).",
     )
-    google_video_model: str = "veo-3.1-generate-001"
+    google_video_model: str = Field(
+        default="veo-3.1-generate-001",
+        description="Veo (Vertex AI) or gemini-omni-1.1-flash (both modes).",
+    )
     google_video_audio: bool = Field(
         default=True, description="Veo clips with audio, where the model can."
     )
+    google_speech_model: str = Field(
+        default="gemini-3.8-flash-lite-tts", description="Gemini speech (narration) model."
+    )
+    google_voice: str = Field(default="Kore", description="Gemini prebuilt voice for narration.")
     openai_model: str = "gpt-4o-mini"
     openai_json_mode: Literal["auto", "json_schema", "json_object"] = Field(
         default="auto",
         description="auto: JSON schema, falling back to JSON mode when the server refuses schemas.",
     )
+    openai_speech_model: str = Field(
+        default="gpt-4o-mini-tts", description="Speech (narration) model at /v1/audio/speech."
+    )
+    openai_voice: str = Field(default="alloy", description="Voice for narration.")
     openai_vision: bool | None = Field(
         default=None,
         description="The model sees images (describes reference images given without a "
@@ -118,6 +133,29 @@ class Settings(BaseSettings):
     comfyui_text_to_image_workflow: Path | None = None
     comfyui_image_to_image_workflow: Path | None = None
     comfyui_video_workflow: Path | None = None
+    fal_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("fal_key", "VIDPIPE_FAL_KEY", "FAL_KEY"),
+        description="fal.ai API key (VIDPIPE_FAL_KEY, or fal's own FAL_KEY).",
+    )
+    fal_base_url: str | None = Field(
+        default=None,
+        description="One root for fal's queue, run and storage hosts (tests, proxies); "
+        "default: fal's own hosts.",
+    )
+    fal_video_model: str = Field(
+        default="fal-ai/kling-video/v4/image-to-video", description="fal video model (catalog id)."
+    )
+    fal_image_model: str = Field(
+        default="fal-ai/flux/schnell", description="fal text-to-image model for start frames."
+    )
+    fal_image_edit_model: str = Field(
+        default="fal-ai/nano-banana/edit",
+        description="fal image-edit model that draws end frames from the start image.",
+    )
+    fal_video_audio: bool = Field(
+        default=False, description="fal clips with audio, where the model can (costs more)."
+    )
     prices: dict[str, float] = Field(
         default_factory=dict,
         description='USD overrides by model or "provider:role", e.g. {"google:video": 0.4}.',

@@ -36,6 +36,7 @@ async def test_review_forms_refuse_with_the_apis_status_and_write_nothing_then_f
         assert "Up to date" in page.text and 'id="s1-start_frame_prompt"' in page.text
         assert 'id="s2-start_frame_prompt"' not in page.text  # scene 2 starts on scene 1's end
         assert f"/api/projects/{project_id}/scenes/2/takes/clip/1/file" in page.text
+        assert '<span class="take-model muted">local:flow</span>' in page.text  # its model
         token = csrf_of(page)
         etag, board = await storyboard(client, project_id)
         version = etag.strip('"')

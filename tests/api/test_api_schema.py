@@ -82,8 +82,15 @@ def only_the_unstated_rule_rejects(
 ) -> None:
     """Stands in for `positive_data_acceptance` on generate: a schema-valid body may be refused
     only for the rules JSON Schema cannot state (crossfade shorter than clip_duration; a
-    reference names an uploaded image, each name once)."""
-    unstated = ("shorter than the clip duration", "no uploaded reference", "duplicate reference")
+    reference names an uploaded image, each name once; a model is one the catalog has, for its
+    role, not shut down, of a known provider)."""
+    unstated = (
+        "shorter than the clip duration",
+        "no uploaded reference",
+        "duplicate reference",
+        " model ",
+        "provider",
+    )
     if case.meta is not None and case.meta.generation.mode.is_positive:
         if response.status_code == 422:
             messages = [error["msg"] for error in response.json()["detail"]]

@@ -8,6 +8,9 @@ publishers/google/models/…` for Vertex AI):
   POST …/{model}:predict                Imagen generate / edit
   POST …/{model}:predictLongRunning     Veo: starts an operation, returns its name
   POST …/{model}:fetchPredictOperation  Veo: the operation's state
+  POST /v1beta[1/…]/interactions        Gemini Omni (Interactions API): a background video
+                                         interaction from a prompt, a first and a last frame
+  GET  /v1beta[1/…]/interactions/{id}   its state; `output_video` (inline MP4) once completed
   POST /token                           OAuth token endpoint for authorized-user credentials
 
 It checks what it receives (schema and JSON mime type sent, image bytes are real PNGs, the last
@@ -18,6 +21,11 @@ Google when something is wrong. Faults are injected per request kind: HTTP statu
 limit: finishReason MAX_TOKENS and truncated JSON), "slow_answer" (the request is carried out,
 and billed, but answered only after `hang_seconds`: a lost answer when the client times out),
 "blocked" (content-safety rejection).
+
+Speech (`generateContent` with responseModalities AUDIO, a `-tts` model): checks the prebuilt
+voice and the text, answers 16-bit mono PCM at 24 kHz inline (`audio/L16;codec=pcm;rate=24000`)
+with usage metadata, and bills tokens like Gemini: text in at ~4 characters a token, audio out at
+25 tokens a second (`billed_tokens`).
 
 Billing is like Google's: every request the fake carries out is billed (`billed(kind)`), whether
 or not its answer reaches the client; requests refused with 4xx, 429, 503 or an injected error
@@ -50,10 +58,21 @@ from starlette.routing import Route
 # The fake's own table of what each Veo model takes (written from Google's model pages).
 VEO = {
     "veo-3.1-generate-001": {"durations": {4, 6, 8}, "res": {"720p", "1080p"}, "audio": True},
-    "veo-3.1-generate-preview": {"durations": {4, 6, 8}, "res": {"720p", "1080p"}, "audio": True},
     "veo-3.1-fast-generate-001": {"durations": {4, 6, 8}, "res": {"720p", "1080p"}, "audio": True},
     "veo-2.0-generate-001": {"durations": {5, 6, 7, 8}, "res": set(), "audio": False},
 }
+# What Google serves today (2026-12), as `models.list` names it; requests for other ids are
+# answered 404 NOT_FOUND like Google's. LEGACY ids were shut down at Google; the fake still
+# serves them so that the provider's Imagen and Veo 2 code paths stay tested.
+CURRENT = {
+    "gemini-3.8-flash", "gemini-3.7-flash", "gemini-3.5-flash", "gemini-3.5-flash-lite",
+    "gemini-3.1-flash-lite", "gemini-2.5-flash-lite", "gemini-3.1-flash-image",
+    "gemini-3-pro-image", "veo-3.1-generate-001", "veo-3.1-fast-generate-001",
+    "gemini-omni-1.1-flash",
+}  # fmt: skip
+LEGACY = {"imagen-4.0-generate-001", "imagen-3.0-capability-001", "veo-2.0-generate-001"}
+
+GEMINI_VOICES = {"Kore", "Puck", "Charon", "Zephyr", "Fenrir", "Leda", "Aoede", "Orus"}
 SIZES = {("16:9", "720p"): (1280, 720), ("9:16", "720p"): (720, 1280),
          ("16:9", "1080p"): (1920, 1080), ("9:16", "1080p"): (1080, 1920)}  # fmt: skip
 
@@ -85,6 +104,7 @@ class FakeGoogle:
         self.api_key = api_key
         self.access_token = "ya29.fake-access-token"
         self.service_account = "vidpipe-test@fake-project.iam.gserviceaccount.com"
+        self.served: set[str] = CURRENT | LEGACY  # model ids this fake answers for
         self.requests: list[Recorded] = []
         self.billed_requests: list[Recorded] = []
         self.faults: dict[str, list[Any]] = defaultdict(list)
@@ -98,6 +118,7 @@ class FakeGoogle:
         # number (1-based) from which operations stay pending until this is cleared.
         self.video_drift: list[float] = []
         self.pending_from: int | None = None
+        self.billed_tokens = {"text": 0, "audio": 0}
         self._submitted = 0
         self._lock = threading.Lock()
 
@@ -157,8 +178,12 @@ class FakeGoogle:
         except json.JSONDecodeError:
             return _error(400, "INVALID_ARGUMENT", "body is not JSON")
         vertex = path.startswith("/v1beta1/")
+        interaction = re.search(r"/interactions(?:/([^/:]+))?$", path)
         if request.method == "GET" and path.rstrip("/").endswith("/models"):
             kind, model = "models.list", ""
+        elif interaction is not None:
+            kind = "interactions.get" if request.method == "GET" else "interactions.create"
+            model = str(body.get("model", "")) if kind == "interactions.create" else ""
         else:
             match = re.search(r"models/([^/:]+):(\w+)$", path)
             if not match:
@@ -168,6 +193,8 @@ class FakeGoogle:
             if method == "generateContent":
                 modalities = body.get("generationConfig", {}).get("responseModalities", [])
                 kind = "generateContent:image" if "IMAGE" in modalities else "generateContent:text"
+                if "AUDIO" in modalities:
+                    kind = "generateContent:speech"
                 parts = (body.get("contents") or [{}])[0].get("parts", [])
                 if kind == "generateContent:text" and any("inlineData" in p for p in parts):
                     kind = "generateContent:describe"  # a text answer about an image
@@ -190,18 +217,29 @@ class FakeGoogle:
             "generateContent:text": self._storyboard,
             "generateContent:image": self._image,
             "generateContent:describe": self._describe,
+            "generateContent:speech": self._speech,
             "predict": self._imagen,
             "predictLongRunning": self._submit_video,
             "fetchPredictOperation": self._fetch_operation,
+            "interactions.create": self._create_interaction,
+            "interactions.get": lambda _m, _b, _f: self._get_interaction(path),
         }.get(kind)
         if handler is None:
             return _error(404, "NOT_FOUND", f"unsupported method {kind}")
+        if model and model not in self.served:
+            return _error(
+                404,
+                "NOT_FOUND",
+                f"models/{model} is not found for API version v1beta, or is "
+                "not supported for this method.",
+            )
         if kind in ("predict", "predictLongRunning", "fetchPredictOperation") and not vertex:
             return _error(404, "NOT_FOUND", f"{kind} is not offered on the Gemini API")
         result = handler(model, body, fault)
         if inspect.isawaitable(result):
             result = await result
-        if result.status_code < 400 and kind not in ("models.list", "fetchPredictOperation"):
+        free = ("models.list", "fetchPredictOperation", "interactions.get")
+        if result.status_code < 400 and kind not in free:
             with self._lock:
                 self.billed_requests.append(recorded)
         if fault == "slow_answer":  # done and billed; the answer comes too late
@@ -240,7 +278,7 @@ class FakeGoogle:
     # ------------------------------------------------------------ handlers
 
     def _list_models(self, model: str, body: dict[str, Any], fault: Any) -> Response:
-        names = ["gemini-2.5-flash", "gemini-2.5-flash-image", *VEO]
+        names = sorted(self.served)
         return JSONResponse({"models": [{"name": f"models/{n}"} for n in names]})
 
     def _storyboard(self, model: str, body: dict[str, Any], fault: Any) -> Response:
@@ -257,9 +295,8 @@ class FakeGoogle:
             return JSONResponse(
                 {"promptFeedback": {"blockReason": "SAFETY", "blockReasonMessage": "unsafe"}}
             )
-        answer = (
-            "{'style_guide': oops" if fault == "malformed" else json.dumps(storyboard_for(text))
-        )
+        story = storyboard_for(text, sound=has_sound_fields(schema))
+        answer = "{'style_guide': oops" if fault == "malformed" else json.dumps(story)
         finish = "STOP"
         if fault == "max_tokens":  # cut off at the output limit: billed, and not valid JSON
             answer, finish = answer[: len(answer) // 2], "MAX_TOKENS"
@@ -271,6 +308,47 @@ class FakeGoogle:
                         "finishReason": finish,
                     }
                 ],
+                "modelVersion": model,
+            }
+        )
+
+    def _speech(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        """Gemini TTS: the text read in a prebuilt voice, as PCM (a tone as long as the words)."""
+        from fake_openai import tone_pcm
+
+        if not model.endswith("-tts"):
+            return _error(400, "INVALID_ARGUMENT", f"{model} does not produce audio")
+        config = body.get("generationConfig", {})
+        voice: Any = config  # Google's JSON parsers take camelCase and snake_case alike
+        for name in ("speechConfig", "voiceConfig", "prebuiltVoiceConfig", "voiceName"):
+            voice = field(voice, name) if isinstance(voice, dict) else None
+        if voice not in GEMINI_VOICES:
+            return _error(400, "INVALID_ARGUMENT", f"unknown voice {voice!r}")
+        text = " ".join(p.get("text", "") for p in body["contents"][0]["parts"]).strip()
+        if not text:
+            return _error(400, "INVALID_ARGUMENT", "no text to speak")
+        seconds = max(0.3, len(text.split()) / 2.5)
+        text_tokens, audio_tokens = -(-len(text) // 4), int(seconds * 25)
+        with self._lock:
+            self.billed_tokens["text"] += text_tokens
+            self.billed_tokens["audio"] += audio_tokens
+        data = {
+            "mimeType": "audio/L16;codec=pcm;rate=24000",
+            "data": base64.b64encode(tone_pcm(seconds)).decode(),
+        }
+        return JSONResponse(
+            {
+                "candidates": [
+                    {
+                        "content": {"role": "model", "parts": [{"inlineData": data}]},
+                        "finishReason": "STOP",
+                    }
+                ],
+                "usageMetadata": {
+                    "promptTokenCount": text_tokens,
+                    "candidatesTokenCount": audio_tokens,
+                    "totalTokenCount": text_tokens + audio_tokens,
+                },
                 "modelVersion": model,
             }
         )
@@ -402,6 +480,92 @@ class FakeGoogle:
             self.operations[name] = operation
         return JSONResponse({"name": name})
 
+    def _create_interaction(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+        """Gemini Omni: a video from the prompt between the first and the last frame (the two
+        images of the input, in that order), made in the background like Google's."""
+        limits = OMNI.get(model)
+        if limits is None:
+            return _error(400, "INVALID_ARGUMENT", f"{model} does not generate video")
+        if body.get("background") is not True:
+            return _error(400, "INVALID_ARGUMENT", "video interactions must run in background")
+        turns = body.get("input")
+        if not isinstance(turns, list):
+            return _error(400, "INVALID_ARGUMENT", "input must be a list of content parts")
+        # content parts, or turns holding them (the SDK sends [{"content": [parts]}])
+        parts = [p for t in turns for p in (t.get("content") or [] if "content" in t else [t])]
+        images = [p for p in parts if p.get("type") == "image"]
+        texts = [p.get("text", "") for p in parts if p.get("type") == "text"]
+        if len(images) != 2 or not texts:
+            return _error(400, "INVALID_ARGUMENT", "expected a prompt, a first and a last frame")
+        try:
+            start, end = (b64decode(p["data"]) for p in images)
+        except (KeyError, ValueError) as exc:
+            return _error(400, "INVALID_ARGUMENT", f"bad image data: {exc}")
+        if any(p.get("mime_type") != "image/png" for p in images):
+            return _error(400, "INVALID_ARGUMENT", "image parts need mime_type image/png")
+        video = body.get("response_format") or {}
+        if video.get("type") != "video":
+            return _error(400, "INVALID_ARGUMENT", "response_format must be a video format")
+        seconds = int(str(video.get("duration", "8s")).removesuffix("s"))
+        resolution = video.get("resolution", "720p")
+        aspect = video.get("aspect_ratio", "16:9")
+        if seconds not in limits["durations"]:
+            return _error(400, "INVALID_ARGUMENT", f"duration {seconds}s not supported")
+        if resolution not in limits["res"] or aspect not in ("16:9", "9:16"):
+            return _error(400, "INVALID_ARGUMENT", f"{resolution} {aspect} not supported")
+        task = (body.get("generation_config") or {}).get("video_config", {}).get("task")
+        if task not in (None, "image_to_video"):
+            return _error(400, "INVALID_ARGUMENT", f"task {task} cannot take two frames")
+        name = f"omni-{uuid.uuid4().hex[:16]}"
+        operation = Operation(name, model, body)
+        with self._lock:
+            self._submitted += 1
+            operation.number = self._submitted
+        short = {"360p": 360, "720p": 720, "1080p": 1080}[resolution]
+        long = short * 16 // 9 // 2 * 2
+        width, height = (long, short) if aspect == "16:9" else (short, long)
+        width, height = min(width, 640), min(height, 640)  # small files, the same aspect
+        if aspect == "16:9":
+            height = width * 9 // 16 // 2 * 2
+        else:
+            width = height * 9 // 16 // 2 * 2
+        path = self.workdir / f"{name}.mp4"
+        operation.video = path
+
+        def render() -> None:
+            mp4_between(
+                path, start, end, width=width, height=height, seconds=seconds, fps=24, audio=True
+            )
+            operation.ready.set()
+
+        threading.Thread(target=render, daemon=True).start()
+        with self._lock:
+            self.operations[name] = operation
+        return JSONResponse(
+            {"id": name, "status": "in_progress", "model": model, "object": "interaction"}
+        )
+
+    async def _get_interaction(self, path: str) -> Response:
+        name = path.rsplit("/", 1)[-1]
+        operation = self.operations.get(name)
+        if operation is None:
+            return _error(404, "NOT_FOUND", f"interaction {name} not found")
+        operation.polls += 1
+        held = self.pending_from is not None and operation.number >= self.pending_from
+        if self.hold.is_set() or held or operation.polls < self.polls_before_done:
+            return JSONResponse({"id": name, "status": "in_progress", "model": operation.model})
+        await asyncio.to_thread(operation.ready.wait, 30)
+        assert operation.video is not None
+        video = base64.b64encode(operation.video.read_bytes()).decode()
+        return JSONResponse(
+            {
+                "id": name,
+                "status": "completed",
+                "model": operation.model,
+                "output_video": {"type": "video", "data": video, "mime_type": "video/mp4"},
+            }
+        )
+
     async def _fetch_operation(self, model: str, body: dict[str, Any], fault: Any) -> Response:
         name = body.get("operationName", "")
         operation = self.operations.get(name)
@@ -427,6 +591,9 @@ class FakeGoogle:
             "videos": [{"bytesBase64Encoded": video, "mimeType": "video/mp4"}],
         }
         return JSONResponse({"name": name, "done": True, "response": response})
+
+
+OMNI = {"gemini-omni-1.1-flash": {"durations": range(3, 11), "res": {"360p", "720p", "1080p"}}}
 
 
 def field(message: dict[str, Any], name: str) -> Any:
@@ -478,9 +645,11 @@ def _distance(a: tuple[int, ...], b: tuple[int, ...]) -> int:
     return sum((x - y) ** 2 for x, y in zip(a, b, strict=True))
 
 
-def storyboard_for(user_text: str) -> dict[str, Any]:
+def storyboard_for(user_text: str, sound: bool = False) -> dict[str, Any]:
     """A valid storyboard for the request text the provider sent (scene count honoured). Each
-    listed reference image appears in the first scene only."""
+    listed reference image appears in the first scene only. With `sound` (the schema sent has
+    the sound fields) every scene has a narration line and a sound, and the first scene a line
+    of dialogue spoken by its first reference (or "Ada")."""
     references = re.findall(r"^- ([^:\n]+): ", user_text.split("Reference images", 1)[-1], re.M)
     if "Reference images" not in user_text:
         references = []
@@ -503,7 +672,23 @@ def storyboard_for(user_text: str) -> dict[str, Any]:
                 "video_motion_prompt": f"scene {i}: the camera drifts forward through {subject}",
                 "transition_notes": "hard cut",
                 "references": references if i == 0 else [],
+                **(_sound_fields(i, references) if sound else {}),
             }
             for i in range(count)
         ],
     }
+
+
+def _sound_fields(i: int, references: list[str]) -> dict[str, Any]:
+    speaker = references[0] if references else "Ada"
+    return {
+        "narration": f"narration of scene {i}",
+        "dialogue": [{"speaker": speaker, "line": f"line {i}"}] if i == 0 else [],
+        "sound": f"Ambient noise: wind, scene {i}",
+    }
+
+
+def has_sound_fields(schema: dict[str, Any]) -> bool:
+    """The storyboard schema asks for the sound fields of each scene."""
+    item = schema.get("properties", {}).get("scenes", {}).get("items", {})
+    return {"narration", "dialogue", "sound"} <= set(item.get("properties", {}))

@@ -13,6 +13,7 @@ from vidpipe.config import Settings
 
 GOOGLE_KEY = "test-google-key"
 OPENAI_KEY = "sk-test-openai"
+FAL_KEY = "test-fal-key"
 
 FAST: dict[str, Any] = {
     "poll_first_seconds": 0.02,
@@ -100,3 +101,9 @@ def openai_settings(base: Settings, url: str, **extra: Any) -> Settings:
 
 def comfyui_settings(base: Settings, url: str, **extra: Any) -> Settings:
     return base.model_copy(update={**FAST, "comfyui_url": url, **extra})
+
+
+def fal_settings(base: Settings, url: str, **extra: Any) -> Settings:
+    return base.model_copy(
+        update={**FAST, "fal_base_url": url, "fal_key": SecretStr(FAL_KEY), **extra}
+    )

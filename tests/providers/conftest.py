@@ -15,10 +15,11 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fakes"))
 
 from fake_comfyui import FakeComfyUI  # noqa: E402
+from fake_fal import FakeFal  # noqa: E402
 from fake_google import FakeGoogle  # noqa: E402
 from fake_openai import FakeOpenAI  # noqa: E402
 from loopback import serve  # noqa: E402
-from provider_env import GOOGLE_KEY, OPENAI_KEY  # noqa: E402
+from provider_env import FAL_KEY, GOOGLE_KEY, OPENAI_KEY  # noqa: E402
 
 from vidpipe.config import Settings  # noqa: E402
 
@@ -49,6 +50,16 @@ def openai_fake() -> Iterator[tuple[FakeOpenAI, str]]:
 def comfyui_fake(tmp_path: Path) -> Iterator[tuple[FakeComfyUI, str]]:
     fake = FakeComfyUI(tmp_path / "fake-comfyui")
     with serve(fake.app()) as server:
+        yield fake, server.url
+
+
+@pytest.fixture
+def fal_fake(tmp_path: Path) -> Iterator[tuple[FakeFal, str]]:
+    workdir = tmp_path / "fake-fal"
+    workdir.mkdir()
+    fake = FakeFal(workdir, key=FAL_KEY)
+    with serve(fake.app()) as server:
+        fake.base_url = server.url
         yield fake, server.url
 
 

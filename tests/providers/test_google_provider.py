@@ -79,7 +79,7 @@ async def test_storyboard_by_structured_output_on_the_gemini_api(
     storyboard = await provider.write_storyboard(story_request(3))
     assert len(storyboard.scenes) == 3
     (sent,) = fake.of_kind("generateContent:text")
-    assert sent.path == "/v1/models/gemini-2.5-flash:generateContent"  # the Gemini API
+    assert sent.path == "/v1/models/gemini-3.8-flash:generateContent"  # the Gemini API
     assert sent.headers["x-goog-api-key"] == "test-google-key"
     config = sent.body["generationConfig"]
     assert config["responseMimeType"] == "application/json"
@@ -340,7 +340,7 @@ def test_veo_needs_vertex_ai_and_a_known_model(base_settings: Settings) -> None:
     keyed = base_settings.model_copy(update={"google_api_key": SecretStr("k")})
     with pytest.raises(BadInputError, match="Veo runs on Vertex AI only"):
         GoogleVideoProvider(keyed)
-    with pytest.raises(BadInputError, match="unknown Veo model 'veo-9'"):
+    with pytest.raises(BadInputError, match="unknown Google video model 'veo-9'"):
         GoogleVideoProvider(
             keyed.model_copy(update={"google_vertexai": True, "google_video_model": "veo-9"})
         )

@@ -25,7 +25,7 @@ from vidpipe.storage import ProjectStorage
 Fake = tuple[FakeGoogle, str]
 VEO = {"scenes": 2, "clip_duration": 4.0, "resolution": "720p"}
 SMALL = {"scenes": 2, "clip_duration": 1.0, "resolution": "480p"}
-STORYBOARD_PRICE = 0.008  # gemini-2.5-flash, per call
+STORYBOARD_PRICE = 0.013  # gemini-3.8-flash, per call
 
 
 def billed_rows(rows: list) -> list:
@@ -62,7 +62,7 @@ async def test_the_budget_is_checked_before_each_re_ask(
     fake, url = google_fake
     settings = with_providers(google_settings(settings, url), "google", "local", "local")
     fake.inject("generateContent:text", "max_tokens", "max_tokens")
-    project_id = await new_project(session, settings, {**SMALL, "max_cost": 0.01})
+    project_id = await new_project(session, settings, {**SMALL, "max_cost": 0.02})
 
     with pytest.raises(BudgetExceededError, match="budget exceeded"):
         await run_pipeline(session, project_id, settings=settings)

@@ -75,10 +75,41 @@ def test_doctor_asks_each_provider_one_free_question(
     assert "key accepted" in checks["storyboard provider"]["detail"]
     assert "credentials accepted" in checks["image provider"]["detail"]
     assert "comfyui 0.3.60-fake" in checks["video provider"]["detail"]
-    assert [r.kind for r in google.requests] == ["models.list"]
+    # the credentials check, then every page of the models the key can use (both free)
+    assert [r.kind for r in google.requests] == ["models.list", "models.list"]
+    assert checks["image model"]["ok"]
+    assert checks["image model"]["detail"] == "google:gemini-3.1-flash-image (served, ga)"
     assert [r.kind for r in openai.requests] == ["models"]
     assert [r.kind for r in comfy.requests] == ["system_stats", "object_info"]
     assert checks["video templates"]["ok"]
+
+
+def test_doctor_reports_a_shut_down_and_an_unserved_model_before_any_paid_call(
+    env: dict[str, str], google_fake: tuple[FakeGoogle, str]
+) -> None:
+    fake, url = google_fake
+    fake.served.discard("gemini-3-pro-image")  # not offered to this key
+    env |= google_env(url) | {
+        "VIDPIPE_GOOGLE_STORYBOARD_MODEL": "gemini-2.5-flash",
+        "VIDPIPE_GOOGLE_IMAGE_MODEL": "gemini-3-pro-image",
+    }
+    result = vidpipe("doctor", "--json", env=env)
+    assert result.returncode == 1
+    checks = {c["name"]: c for c in json.loads(result.stdout)}
+    assert not checks["storyboard model"]["ok"]
+    assert checks["storyboard model"]["detail"] == (
+        "VIDPIPE_GOOGLE_STORYBOARD_MODEL=gemini-2.5-flash: google:gemini-2.5-flash was shut down "
+        "on 2026-12-01; use google:gemini-3.5-flash-lite (vidpipe models --role storyboard)"
+    )
+    image = checks["image model"]
+    assert not image["ok"]
+    assert image["detail"].startswith(
+        "VIDPIPE_GOOGLE_IMAGE_MODEL=gemini-3-pro-image: not served for this key"
+    )
+    assert "google:gemini-3.1-flash-image" in image["detail"]  # served and close
+    assert checks["video model"]["ok"]  # veo-3.1-generate-001
+    assert {r.kind for r in fake.requests} == {"models.list"}  # nothing paid
+    assert fake.billed_requests == []
 
 
 def test_doctor_names_the_setting_when_credentials_are_refused(
@@ -113,7 +144,7 @@ def test_over_budget_is_refused_before_any_call(
         "--yes", env=env | google_env(url),
     )  # fmt: skip
     assert result.returncode == 2
-    assert "budget exceeded: the estimate is $3.33, above --max-cost $1.00" in result.stderr
+    assert "budget exceeded: the estimate is $3.41, above --max-cost $1.00" in result.stderr
     assert fake.requests == []
     assert not (tmp_path / "data" / "projects").exists()
 

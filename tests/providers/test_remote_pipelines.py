@@ -36,8 +36,8 @@ from vidpipe.storage import ProjectStorage
 
 VEO = {"scenes": 2, "clip_duration": 4.0, "resolution": "720p"}  # what Veo 3.1 takes
 SMALL = {"scenes": 2, "clip_duration": 1.0, "resolution": "480p"}
-# gemini-2.5-flash storyboard + gemini-2.5-flash-image keyframes + Veo 3.1 with audio, per second
-GOOGLE_PRICES = (0.008, 0.039, 0.40)
+# gemini-3.8-flash storyboard + gemini-3.1-flash-image keyframes + Veo 3.1 with audio, per second
+GOOGLE_PRICES = (0.013, 0.067, 0.40)
 
 
 def final_of(settings: Settings, project: Any) -> Any:
@@ -201,8 +201,8 @@ async def test_over_budget_is_refused_before_any_call(
     providers = load_registry().build(settings, "google", "google", "google")
     estimate = estimate_cost(options, providers)
     story, image, second = GOOGLE_PRICES
-    assert estimate == pytest.approx(story + 3 * image + 2 * 4 * second)  # 3.325
-    with pytest.raises(BadInputError, match="budget exceeded: the estimate is \\$3.33"):
+    assert estimate == pytest.approx(story + 3 * image + 2 * 4 * second)  # 3.414
+    with pytest.raises(BadInputError, match="budget exceeded: the estimate is \\$3.41"):
         check_budget(options, estimate)
     assert fake.requests == []
 
@@ -211,7 +211,7 @@ async def test_mid_run_overspend_stops_before_the_call_then_resumes_with_more_bu
     session: AsyncSession, settings: Settings, google_fake: tuple[FakeGoogle, str]
 ) -> None:
     """The ledger is checked before every paid call: $2 pays the storyboard, three keyframes and
-    one 4 s clip ($1.73), not the second clip. (The start-up estimate check is skipped here.)"""
+    one 4 s clip ($1.81), not the second clip. (The start-up estimate check is skipped here.)"""
     fake, url = google_fake
     settings = with_providers(google_settings(settings, url), "google", "google", "google")
     options = GenerateOptions(prompt="a fox", max_cost=2.0, **VEO)  # type: ignore[arg-type]
@@ -220,7 +220,7 @@ async def test_mid_run_overspend_stops_before_the_call_then_resumes_with_more_bu
         await run_pipeline(session, project_id, settings=settings)
     project = await load_project(session, project_id)
     assert project.status == "failed"
-    assert "BudgetExceededError: budget exceeded: spent $1.73, next call $1.60, max $2.00" in (
+    assert "BudgetExceededError: budget exceeded: spent $1.81, next call $1.60, max $2.00" in (
         project.error_message or ""
     )
     assert fake.count("predictLongRunning") == 1  # the second clip was never asked for

@@ -16,6 +16,7 @@ from vidpipe.orchestrator.projects import (
     check_capabilities,
     create_project,
     estimate_cost,
+    generate_providers,
 )
 from vidpipe.providers.registry import load_registry
 
@@ -31,9 +32,7 @@ async def new_project(
 ) -> uuid.UUID:
     """Create a project the way `generate` does: capabilities and budget checked first."""
     merged = GenerateOptions.model_validate({"prompt": "a red fox in a snowy forest", **options})
-    providers = load_registry().build(
-        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
-    )
+    providers = generate_providers(load_registry(), settings, merged)
     check_capabilities(merged, providers)
     estimate = estimate_cost(merged, providers)
     check_budget(merged, estimate)

@@ -103,3 +103,14 @@ def test_the_deploy_guide_shows_the_scale_out_commands() -> None:
     for command in ("vidpipe worker --concurrency", "vidpipe workers", "vidpipe serve", "--detach"):
         assert command in deploy
     assert {"execution", "worker_concurrency"} <= set(SCALE_OUT_SETTINGS)  # the filter works
+
+
+def test_the_models_page_is_generated_from_the_catalog() -> None:
+    """docs/models.md is `python -m vidpipe.providers.catalog`'s output for the catalog in the
+    package (every provider's TOML file, so a new file's models appear by regenerating it)."""
+    from vidpipe.providers.catalog import load_catalog, markdown
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "models.md").read_text()
+    assert page == markdown(), "docs/models.md is stale: run python -m vidpipe.providers.catalog"
+    for entry in load_catalog().entries():
+        assert f"`{entry.key}`" in page

@@ -63,7 +63,7 @@ def test_unknown_name_lists_what_fills_the_role(tmp_path: Path) -> None:
     registry = load_registry(plugins=False)
     with pytest.raises(BadInputError) as caught:
         registry.get(Role.VIDEO, "nope")
-    assert "known: comfyui, google, local, sim" in str(caught.value)
+    assert "known: comfyui, fal, google, local, sim" in str(caught.value)
     assert "VIDPIPE_VIDEO_PROVIDER" in str(caught.value)
     with pytest.raises(BadInputError, match="unknown storyboard provider 'comfyui'"):
         registry.get(Role.STORYBOARD, "comfyui")  # a built-in, but not for this role

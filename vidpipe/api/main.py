@@ -11,7 +11,16 @@ from vidpipe import __version__, web
 from vidpipe.api.auth import RequireToken, api_token, require_token
 from vidpipe.api.errors import install_error_handlers
 from vidpipe.api.openapi import describing_capabilities
-from vidpipe.api.routes import estimate, events, files, health, iterate, projects, references
+from vidpipe.api.routes import (
+    estimate,
+    events,
+    files,
+    health,
+    iterate,
+    models,
+    projects,
+    references,
+)
 from vidpipe.api.schemas import UNAUTHORIZED
 from vidpipe.config import Settings
 from vidpipe.db.engine import open_database
@@ -79,6 +88,7 @@ def create_app(
     app.include_router(estimate.router, **guard)
     app.include_router(iterate.router, **guard)
     app.include_router(references.router, **guard)
+    app.include_router(models.router, **guard)
     web.install(app)  # the page at / (WEB-1..6); its routes sit behind the same token
     app.openapi = describing_capabilities(app, settings, registry)  # type: ignore[method-assign]
     return app

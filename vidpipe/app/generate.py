@@ -55,6 +55,7 @@ async def check_generate(
         check_capabilities,
         check_provider_setup,
         estimate_cost,
+        generate_providers,
         reference_specs,
         reference_warnings,
     )
@@ -62,9 +63,9 @@ async def check_generate(
 
     music_file = check_music(music) if music is not None else None
     references = reference_specs(options, settings, list(extra_references))
-    providers = registry.build(
-        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
-    )
+    # the models chosen for this video (or the configured ones), refused when shut down,
+    # unknown or of another role
+    providers = generate_providers(registry, settings, options)
     check_capabilities(options, providers)
     estimate = estimate_cost(options, providers, references)
     check_budget(options, estimate)

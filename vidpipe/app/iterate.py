@@ -162,14 +162,15 @@ async def redo(
     takes: int | None = None,
     *,
     resubmit_unknown: bool = False,
+    model: str | None = None,
 ) -> Project:
-    """A new take of a scene's clip or frame (`clip`, `end`, `start`); old takes are kept.
-    With a runner, the project is then resumed."""
+    """A new take of a scene's clip or frame (`clip`, `end`, `start`); old takes are kept; a
+    clip's on `model` (PROVIDER:MODEL) when given. With a runner, the project is then resumed."""
     from vidpipe.app.runs import resume
 
     await _loaded_idle(session, project_id, runner)
     marked = await _editor(session, settings, registry).redo(
-        project_id, scene, slot, direction, takes
+        project_id, scene, slot, direction, takes, model
     )
     if runner is None:
         return marked

@@ -14,6 +14,7 @@ import typer
 
 from vidpipe.cli import views
 from vidpipe.cli.iterate import commands as iterating
+from vidpipe.cli.models import commands as models_command
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
@@ -89,7 +90,9 @@ def generate(
     scenes: Annotated[
         int | None, typer.Option(help="Number of scenes (1–20); default: the writer picks 3–5.")
     ] = None,
-    resolution: Annotated[str, typer.Option(help="480p, 720p or 1080p.")] = "720p",
+    resolution: Annotated[
+        str, typer.Option(help="360p (a draft tier, e.g. Gemini Omni), 480p, 720p or 1080p.")
+    ] = "720p",
     crossfade: Annotated[float, typer.Option(help="Crossfade seconds; 0 = hard cuts.")] = 0.0,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Don't ask to confirm costs.")] = False,
     max_cost: Annotated[
@@ -120,6 +123,23 @@ def generate(
     loudness: Annotated[
         float, typer.Option(help="Loudness target of the mix in LUFS (integrated).")
     ] = -14.0,
+    storyboard_model: Annotated[
+        str | None,
+        typer.Option(help="PROVIDER:MODEL that writes the storyboard (see `vidpipe models`)."),
+    ] = None,
+    image_model: Annotated[
+        str | None, typer.Option(help="PROVIDER:MODEL that draws the keyframes.")
+    ] = None,
+    video_model: Annotated[
+        str | None, typer.Option(help="PROVIDER:MODEL that makes the clips.")
+    ] = None,
+    narration: Annotated[
+        bool, typer.Option("--narration", help="Give each scene a voice-over line.")
+    ] = False,
+    dialogue: Annotated[
+        bool,
+        typer.Option("--dialogue", help="Give scenes spoken lines for the characters."),
+    ] = False,
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -151,6 +171,11 @@ def generate(
             max_cost=max_cost,
             pause_after=pause_after,  # type: ignore[arg-type]
             takes=takes,
+            storyboard_model=storyboard_model,
+            image_model=image_model,
+            video_model=video_model,
+            narration=narration,
+            dialogue=dialogue,
         )
     except ValidationError as exc:
         raise fail(one_line(exc), EXIT_BAD_INPUT) from None
@@ -444,3 +469,4 @@ def doctor(ctx: typer.Context, json_output: JsonFlag = False) -> None:
 
 
 iterating.register(app)  # storyboard, edit, redo, takes, select, fork, stop, gc
+models_command.register(app)  # models

@@ -66,6 +66,7 @@ async def _providers(settings: Settings) -> list[Check]:
         Role.VIDEO: settings.video_provider,
     }
     answers: dict[str, tuple[bool, str]] = {}  # one free call per provider, whatever its roles
+    served: dict[str, set[str] | None] = {}  # the models each provider serves this key
     checks = []
     for role, name in chosen.items():
         label = f"{role.value} provider"
@@ -85,7 +86,57 @@ async def _providers(settings: Settings) -> list[Check]:
         checks.append(Check(label, ok, detail))
         if ok:
             checks.extend(await _templates(provider, name, role))
+            checks.extend(await _models(provider, name, role, settings, served))
     return checks
+
+
+async def _models(
+    provider: Provider,
+    name: str,
+    role: Role,
+    settings: Settings,
+    served: dict[str, set[str] | None],
+) -> list[Check]:
+    """The configured model of `role`: not shut down (the catalog says when and what instead),
+    and served to this key (the provider's free model list), before any paid call."""
+    from vidpipe.providers.catalog import (
+        configured_model,
+        load_catalog,
+        model_setting,
+        shutdown_line,
+    )
+
+    listing = getattr(provider, "served_models", None)
+    model = configured_model(settings, name, role.value)
+    setting = model_setting(name, role.value)
+    if model is None or setting is None:
+        return []
+    label = f"{role.value} model"
+    where = f"VIDPIPE_{setting.upper()}={model}"
+    entry = load_catalog().find(name, model)
+    if entry is not None and entry.deprecated:
+        return [Check(label, False, f"{where}: {shutdown_line(entry)}")]
+    if listing is not None and name not in served:
+        try:
+            served[name] = await asyncio.wait_for(listing(), HEALTH_TIMEOUT)
+        except Exception:  # the provider check above already said why; no second line
+            served[name] = None
+    names = served.get(name)
+    if names is not None and model not in names:
+        close = load_catalog().closest(model, provider=name, role=role.value, live=True)
+        offered = [key for key in close if key.split(":", 1)[1] in names]
+        hint = f"; served and close: {', '.join(offered)}" if offered else ""
+        return [
+            Check(
+                label,
+                False,
+                f"{where}: not served for this key ({len(names)} models are){hint} "
+                f"(vidpipe models --role {role.value})",
+            )
+        ]
+    status = f"{entry.status}" if entry is not None else "not in the catalog"
+    served_text = "served, " if names is not None else ""
+    return [Check(label, True, f"{name}:{model} ({served_text}{status})")]
 
 
 async def _templates(provider: Provider, name: str, role: Role) -> list[Check]:

@@ -69,6 +69,32 @@ Takes = Annotated[
     int | None,
     typer.Option("--takes", help="Takes per clip (1–4) for clips made from now on."),
 ]
+StoryboardModel = Annotated[
+    str | None,
+    typer.Option("--storyboard-model", help="PROVIDER:MODEL that writes the storyboard."),
+]
+ImageModel = Annotated[
+    str | None, typer.Option("--image-model", help="PROVIDER:MODEL that draws the keyframes.")
+]
+VideoModel = Annotated[
+    str | None,
+    typer.Option("--video-model", help="PROVIDER:MODEL that makes the clips (all go stale)."),
+]
+Narration = Annotated[
+    str | None, typer.Option("--narration", help="With --scene: its voice-over line ('' none).")
+]
+Dialogue = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dialogue",
+        help="With --scene: a spoken line, 'Speaker: line' (repeatable, in order; the whole "
+        "list; '' for none).",
+    ),
+]
+Sound = Annotated[
+    str | None,
+    typer.Option("--sound", help="With --scene: ambience and effects in words ('' for none)."),
+]
 
 
 def _read_json(path: Path, flag: str) -> Any:
@@ -103,13 +129,22 @@ def _parse_edits(
     storyboard_file: Path | None,
     references: str | None = None,
     takes: int | None = None,
+    models: tuple[str | None, str | None, str | None] = (None, None, None),
+    narration: str | None = None,
+    dialogue: list[str] | None = None,
+    sound: str | None = None,
     subtitles: str | None = None,
     loudness: float | None = None,
 ) -> Edits:
     """The edit flags as the one edit object; bad input raises BadInputError."""
     from pydantic import ValidationError
 
-    from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit, parse_storyboard
+    from vidpipe.orchestrator.edits import (
+        ProjectEdit,
+        SceneEdit,
+        dialogue_option,
+        parse_storyboard,
+    )
     from vidpipe.providers.base import StyleGuide
 
     try:
@@ -120,6 +155,9 @@ def _parse_edits(
             video_motion_prompt=motion,
             transition_notes=transition,
             references=_names(references),
+            narration=narration.strip() if narration is not None else None,
+            dialogue=dialogue_option(dialogue),
+            sound=sound.strip() if sound is not None else None,
         )
         style = None
         if style_guide_file is not None:
@@ -129,14 +167,21 @@ def _parse_edits(
             clip_duration=clip_duration,
             style_guide=style,
             takes=takes,
+            storyboard_model=models[0],
+            image_model=models[1],
+            video_model=models[2],
             subtitles=subtitles,  # type: ignore[arg-type]
             loudness=loudness,
         )
+        project_edit.models()  # shut-down, unknown or role-mismatched ids: refused here
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        flags = {"takes": "--takes", "references": "--references", "subtitles": "--subtitles"}
-        where = (flags | {"loudness": "--loudness"}).get(where, where)
+        flags = {"takes": "--takes", "references": "--references"}
+        flags |= {"narration": "--narration", "dialogue": "--dialogue", "sound": "--sound"}
+        flags |= {"subtitles": "--subtitles", "loudness": "--loudness"}
+        where = flags.get(where.split(".")[0], where)
+        where = where if not where.endswith("_model") else "--" + where.replace("_", "-")
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
     if storyboard_file is not None:
@@ -146,7 +191,8 @@ def _parse_edits(
         raise BadInputError("name the scene to edit: --scene N")
     if scene is not None and not has_scene_edit:
         raise BadInputError(
-            "--scene needs a text to change (--motion, --end-prompt, ...) or --references"
+            "--scene needs a text to change (--motion, --end-prompt, --narration, ...) or "
+            "--references"
         )
     from vidpipe.app.iterate import Edits
 
@@ -239,6 +285,12 @@ def edit(
     storyboard_file: StoryboardFile = None,
     references: SceneReferences = None,
     takes: Takes = None,
+    storyboard_model: StoryboardModel = None,
+    image_model: ImageModel = None,
+    video_model: VideoModel = None,
+    narration: Narration = None,
+    dialogue: Dialogue = None,
+    sound: Sound = None,
     subtitles: Annotated[
         str | None, typer.Option(help="Subtitles: off, soft or burn (re-muxes only).")
     ] = None,
@@ -267,7 +319,9 @@ def edit(
     settings = settings_of(ctx)
     edits = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
-        clip_duration, style_guide_file, storyboard_file, references, takes, subtitles, loudness,
+        clip_duration, style_guide_file, storyboard_file, references, takes,
+        (storyboard_model, image_model, video_model),
+        narration, dialogue, sound, subtitles, loudness,
     )  # fmt: skip
     _reference_edits(edits, add_reference or [], remove_reference or [])
     edits.music = _music(music)
@@ -308,12 +362,16 @@ def redo(
             "--takes", help="With --clip: K new takes (1–4); the best by fidelity is used."
         ),
     ] = None,
+    model: Annotated[
+        str | None,
+        typer.Option("--model", help="With --clip: PROVIDER:MODEL to make the take on."),
+    ] = None,
     yes: Yes = False,
     json_output: JsonFlag = False,
 ) -> None:
     """Make a new take of a clip or keyframe (old takes are kept), then bring the project up
     to date."""
-    from vidpipe.orchestrator.edits import check_takes
+    from vidpipe.orchestrator.edits import check_redo_model, check_takes
 
     settings = settings_of(ctx)
     slots = [s for s, on in (("clip", clip), ("end", end_frame), ("start", start_frame)) if on]
@@ -321,6 +379,7 @@ def redo(
         raise fail("say what to redo: one of --clip, --end-frame, --start-frame", EXIT_BAD_INPUT)
     try:
         check_takes(takes, slots[0])
+        check_redo_model(model, slots[0])
     except BadInputError as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
 
@@ -334,7 +393,7 @@ def redo(
             invocation.project_id = str(project_id)
             await iterate.redo(
                 session, settings, load_registry(), None, project_id, scene, slots[0], direction,
-                takes,
+                takes, model=model,
             )  # fmt: skip
             return await _resume(session, settings, project_id, yes, json_output)
 
@@ -435,6 +494,12 @@ def fork(
     storyboard_file: StoryboardFile = None,
     references: SceneReferences = None,
     takes: Takes = None,
+    storyboard_model: StoryboardModel = None,
+    image_model: ImageModel = None,
+    video_model: VideoModel = None,
+    narration: Narration = None,
+    dialogue: Dialogue = None,
+    sound: Sound = None,
     yes: Yes = False,
     json_output: JsonFlag = False,
 ) -> None:
@@ -444,6 +509,8 @@ def fork(
     edits = _edits(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file, references, takes,
+        (storyboard_model, image_model, video_model),
+        narration, dialogue, sound,
     )  # fmt: skip
 
     async def work(invocation: Invocation) -> int:

@@ -95,10 +95,12 @@ def show_plan(console: Console, plan: dict[str, Any]) -> None:
         if item.get("takes", 1) > 1:
             what += f" ×{item['takes']} takes"
         console.print(f"  {what}: {item['reason']} — {cost}", markup=False)
+    for note in plan.get("notes", []):
+        console.print(f"  note: {note}", markup=False)
 
 
 def show_takes(console: Console, document: dict[str, Any]) -> None:
-    """One line per take: slot, number, selected mark, fidelity, cost, provider, created."""
+    """One line per take: slot, number, selected mark, fidelity, cost, model, created."""
     takes = document["takes"]
     if not takes:
         console.print(f"scene {document['scene']} has no takes yet", markup=False)
@@ -111,7 +113,8 @@ def show_takes(console: Console, document: dict[str, Any]) -> None:
             extra += "  (best fidelity of its round)"
         console.print(
             f"{mark} {take['slot']:<5} take {take['take']:<3} fidelity {fidelity:<9} "
-            f"${take['cost']:.2f}  {take['provider']}  {take['created_at']}{extra}",
+            f"${take['cost']:.2f}  {take.get('model') or take['provider']}  "
+            f"{take['created_at']}{extra}",
             markup=False,
             soft_wrap=True,
         )

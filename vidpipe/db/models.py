@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -96,6 +98,15 @@ class Project(Base):
     # Sound: narration voice, subtitles, music bed, loudness (vidpipe.pipeline.sound.SoundOptions);
     # None: none of these (the final video is the stitched clips).
     sound_options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # The model of each role when the user chose one (`generate --video-model P:M`); None: the
+    # provider's configured model (VIDPIPE_GOOGLE_VIDEO_MODEL...).
+    storyboard_model: Mapped[str | None] = mapped_column(String(128))
+    image_model: Mapped[str | None] = mapped_column(String(128))
+    video_model: Mapped[str | None] = mapped_column(String(128))
+    # `generate --narration/--dialogue`: the storyboard writer fills those fields of each scene
+    # (vidpipe.pipeline.sound_fields also reads the prompt).
+    wants_narration: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    wants_dialogue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"
@@ -144,6 +155,9 @@ class Scene(Base):
     # `--clip-duration auto`: this scene's clip length, sized to its spoken lines; None: the
     # project's clip_duration.
     clip_duration: Mapped[float | None] = mapped_column(Float)
+    # `redo --scene N --clip --model P:M`: the scene's clip is made on this video model
+    # ("provider:model") instead of the project's; None: the project's.
+    video_model: Mapped[str | None] = mapped_column(String(200))
 
     project: Mapped[Project] = relationship(back_populates="scenes")
     keyframes: Mapped[list[Keyframe]] = relationship(
@@ -284,6 +298,7 @@ class Take(Base):
     fingerprint: Mapped[str | None] = mapped_column(String(64))
     content_hash: Mapped[str | None] = mapped_column(String(64))
     provider: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(200))  # "provider:model" that made it
     cost: Mapped[float] = mapped_column(Float, default=0.0)
     direction: Mapped[str | None] = mapped_column(Text)
     fidelity: Mapped[float | None] = mapped_column(Float)  # dB: first/last frame vs keyframes

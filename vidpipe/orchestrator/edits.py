@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -20,6 +21,12 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.models import (
+    ROLES,
+    RoleModel,
+    build_project_providers,
+    check_choice,
+)
 from vidpipe.orchestrator.references import (
     ReferenceSpec,
     attach,
@@ -32,7 +39,6 @@ from vidpipe.orchestrator.selection import find_take, select_clip_take, select_k
 from vidpipe.orchestrator.sound import MusicFile, edit_sound, fork_sound
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
-from vidpipe.pipeline.sound import narration_provider
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
 from vidpipe.pipeline.takes import MAX_TAKES, REDO
 from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, StyleGuide
@@ -42,6 +48,35 @@ from vidpipe.storage import ProjectStorage
 
 class ProjectRunningError(BadInputError):
     """The project is running; stop it first."""
+
+
+class SpokenLine(BaseModel):
+    """One line of dialogue in an edit: who says it and what (same limits as scene texts)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    speaker: str = Field(min_length=1, max_length=100)
+    line: str = Field(min_length=1, max_length=4000)
+
+
+def dialogue_option(texts: list[str] | None, flag: str = "--dialogue") -> list[SpokenLine] | None:
+    """`--dialogue 'Speaker: line'` (repeatable) as spoken lines; one empty `--dialogue ''`
+    removes the scene's dialogue. BadInputError names the flag and the text."""
+    if texts is None:
+        return None
+    if len(texts) == 1 and not texts[0].strip():
+        return []
+    lines: list[SpokenLine] = []
+    for text in texts:
+        speaker, colon, line = text.partition(":")
+        if not colon or not speaker.strip() or not line.strip():
+            raise BadInputError(f"invalid {flag}: {text!r}; write it as 'Speaker: line'")
+        try:
+            lines.append(SpokenLine(speaker=speaker.strip(), line=line.strip()))
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise BadInputError(f"invalid {flag}: {first['loc'][0]}: {first['msg']}") from None
+    return lines
 
 
 class SceneEdit(BaseModel):
@@ -59,6 +94,23 @@ class SceneEdit(BaseModel):
         max_length=12,
         description="The names of the project's reference images that appear in the scene "
         "(the whole list; [] for none).",
+    )
+    narration: str | None = Field(
+        default=None,
+        max_length=4000,
+        description='The scene\'s voice-over line ("" for none). Spoken separately: no clip '
+        "is made again for it.",
+    )
+    dialogue: list[SpokenLine] | None = Field(
+        default=None,
+        max_length=20,
+        description="The lines spoken on screen, in order (the whole list; [] for none). A "
+        "model that makes audio gets them in the clip's prompt.",
+    )
+    sound: str | None = Field(
+        default=None,
+        max_length=4000,
+        description='Ambience and effects in words ("" for none); for models that make audio.',
     )
 
 
@@ -83,6 +135,25 @@ class ProjectEdit(BaseModel):
     loudness: float | None = Field(
         default=None, ge=-40, le=-5, description="Loudness target of the mix, LUFS (re-mix)."
     )
+    storyboard_model: str | None = Field(
+        default=None, max_length=200, description="PROVIDER:MODEL that writes the storyboard."
+    )
+    image_model: str | None = Field(
+        default=None, max_length=200, description="PROVIDER:MODEL that draws the keyframes."
+    )
+    video_model: str | None = Field(
+        default=None,
+        max_length=200,
+        description="PROVIDER:MODEL that makes the clips (every scene; the clips go stale).",
+    )
+
+    def models(self) -> dict[str, RoleModel]:
+        """The roles whose model this edit changes, each checked against the catalog."""
+        return {
+            role: check_choice(text, role)
+            for role in ROLES
+            if (text := getattr(self, f"{role}_model"))
+        }
 
 
 # Stage a project goes back to when the plan holds work of that kind (CORE-1).
@@ -151,13 +222,7 @@ class Editor:
             )
         if not project.scenes or project.style_guide is None:
             raise BadInputError(f"project {project_id} has no storyboard yet; resume it first")
-        providers = self.registry.build(
-            self.settings,
-            project.storyboard_provider,
-            project.image_provider,
-            project.video_provider,
-            narration_provider(project),
-        )
+        providers = build_project_providers(self.registry, self.settings, project)
         storage = ProjectStorage(self.settings.projects_dir, project.id)
         adopt_legacy_fingerprints(project, storage, providers)  # measured against the old inputs
         return project, providers, storage
@@ -191,8 +256,9 @@ class Editor:
                     f"scene {scene_number}'s start frame is scene {scene.scene_index}'s end "
                     f"frame; edit that instead: --scene {scene.scene_index} --end-prompt ..."
                 )
+        models = project_edit.models() if project_edit is not None else {}
         if project_edit is not None:
-            _check_options(project, project_edit, providers)
+            _check_options(project, project_edit, self._with_models(project, models, providers))
         names = _check_reference_edits(project, add_references or [], remove_references or [])
         if storyboard is not None:
             _check_start_prompts(scenes, storyboard)
@@ -216,6 +282,9 @@ class Editor:
             if project_edit.takes is not None:
                 project.takes_per_clip = project_edit.takes  # for clips made from now on
         edit_sound(project, storage, project_edit, music)  # subtitles, loudness, music
+        if models:
+            apply_models(project, models)
+            providers = build_project_providers(self.registry, self.settings, project)
         _apply_reference_edits(project, storage, add_references or [], remove_references or [])
         if storyboard is not None:
             _replace_storyboard(project, storyboard)
@@ -225,6 +294,18 @@ class Editor:
                 )
             )
         return await self._settle(project, providers, storage)
+
+    def _with_models(
+        self, project: Project, models: dict[str, RoleModel], providers: ProviderSet
+    ) -> ProviderSet:
+        """The providers the project would have with `models` (checked, nothing written)."""
+        if not models:
+            return providers
+        from vidpipe.orchestrator.models import build_providers, project_models
+
+        current = project_models(project)
+        chosen = {role: models.get(role, current.of(role)) for role in ROLES}
+        return build_providers(self.registry, self.settings, type(current)(**chosen))
 
     async def _settle(
         self,
@@ -258,10 +339,13 @@ class Editor:
         slot: str,
         direction: str | None,
         takes: int | None = None,
+        model: str | None = None,
     ) -> Project:
         """Ask for a new take of one artifact (`clip`, `end`, or `start` of scene 1); for a clip,
-        `takes` new takes of which the best by fidelity is selected."""
+        `takes` new takes of which the best by fidelity is selected, made on `model`
+        (PROVIDER:MODEL) when given, else on the model the scene's clip uses."""
         check_takes(takes, slot)
+        chosen = check_redo_model(model, slot)
         project, providers, storage = await self.open(project_id)
         scene = _scene(list(project.scenes), scene_number)
         if slot == "start" and scene.scene_index > 0:
@@ -275,6 +359,11 @@ class Editor:
                 scene.clip = clip = VideoClip(status="pending", provider=project.video_provider)
             clip.fingerprint, clip.direction = REDO, direction
             clip.takes_wanted, clip.round_takes = takes or 1, None
+            if chosen is not None:
+                own = chosen if chosen.key != _project_video_key(project) else None
+                scene.video_model = own.key if own is not None else None
+                providers = build_project_providers(self.registry, self.settings, project)
+                _check_clip_options(project, providers.video_for(scene.scene_index))
         else:
             keyframe = next((k for k in scene.keyframes if k.position == slot), None)
             if keyframe is None or keyframe.source != "generated":
@@ -293,16 +382,26 @@ class Editor:
         scene = _scene(list(project.scenes), scene_number)
         take = await find_take(self.session, project, storage, scene, slot, number)
         if slot == "clip":
+            if take.model and take.model != _model_key(providers.video_for(scene.scene_index)):
+                # a take made on another model: the scene's clip now uses that model
+                default = _model_key(providers.video)
+                scene.video_model = None if take.model == default else take.model
+                providers = build_project_providers(self.registry, self.settings, project)
             select_clip_take(project, scene, take, storage, providers)
             await self.session.commit()
             return await load_project(self.session, project.id)
         await select_keyframe_take(self.session, project, scene, take, storage, providers)
         return await self._settle(project, providers, storage, bump=False)
 
-    async def fork(self, project_id: uuid.UUID) -> Project:
+    async def fork(self, project_id: uuid.UUID, edit: ProjectEdit | None = None) -> Project:
         """A new project with the same storyboard, options and artifacts; its files are hard links
-        to the original's (never copies), and the original is not changed."""
+        to the original's (never copies), and the original is not changed. `edit`: models the
+        fork uses instead (`fork --video-model`): what they make is stale in the fork."""
+        models = edit.models() if edit is not None else {}
         original, providers, storage = await self.open(project_id)
+        if models:
+            assert edit is not None
+            _check_options(original, edit, self._with_models(original, models, providers))
         twin = Project(
             **{column: getattr(original, column) for column in _FORKED_COLUMNS},
             status=original.status,
@@ -324,6 +423,7 @@ class Editor:
                 video_motion_prompt=scene.video_motion_prompt,
                 transition_notes=scene.transition_notes,
                 references=list(scene.references or []),
+                video_model=scene.video_model,
                 dialogue=list(scene.dialogue or []),
                 narration=scene.narration,
                 sound=scene.sound,
@@ -352,7 +452,20 @@ class Editor:
             )
         await self.session.flush()
         twin = await load_project(self.session, twin.id)
+        if models:
+            apply_models(twin, models)
+            await self.session.flush()
+        providers = build_project_providers(self.registry, self.settings, twin)
         return await self._settle(twin, providers, target)
+
+
+def check_redo_model(model: str | None, slot: str) -> RoleModel | None:
+    """`redo --clip --model PROVIDER:MODEL`: a video model the catalog has, not shut down."""
+    if model is None:
+        return None
+    if slot != "clip":
+        raise BadInputError("--model is for --clip only (a clip's video model)")
+    return check_choice(model, "video", option="--model")
 
 
 def check_takes(takes: int | None, slot: str = "clip") -> None:
@@ -388,8 +501,13 @@ _FORKED_COLUMNS = (
     "storyboard_provider",
     "image_provider",
     "video_provider",
+    "storyboard_model",
+    "image_model",
+    "video_model",
     "style_guide",
     "sound_options",
+    "wants_narration",
+    "wants_dialogue",
 )
 
 
@@ -484,6 +602,7 @@ def _copy_take(take: Take, project_id: uuid.UUID) -> Take:
         fingerprint=take.fingerprint,
         content_hash=take.content_hash,
         provider=take.provider,
+        model=take.model,
         cost=0.0,  # paid by the original
         direction=take.direction,
         fidelity=take.fidelity,
@@ -508,9 +627,47 @@ def _scene(scenes: list[Scene], number: int | None) -> Scene:
     return scenes[number - 1]
 
 
+def apply_models(project: Project, models: dict[str, RoleModel]) -> None:
+    """Set the project's provider and model of each role in `models`; a new video model is
+    every scene's (their own models are dropped)."""
+    for role, chosen in models.items():
+        setattr(project, f"{role}_provider", chosen.provider)
+        setattr(project, f"{role}_model", chosen.model)
+    if "video" in models:
+        for scene in project.scenes:
+            scene.video_model = None
+
+
+def _model_key(provider: object) -> str:
+    from vidpipe.providers.catalog import model_key_of
+
+    return model_key_of(provider)
+
+
+def _project_video_key(project: Project) -> str:
+    return (
+        f"{project.video_provider}:{project.video_model}"
+        if project.video_model
+        else (project.video_provider)
+    )
+
+
+def _check_clip_options(project: Project, video: Any) -> None:
+    """The project's clips can be made on `video` (a scene's own model)."""
+    from vidpipe.orchestrator.projects import GenerateOptions, check_capabilities
+
+    options = GenerateOptions(
+        prompt=project.prompt,
+        aspect_ratio=project.aspect_ratio,  # type: ignore[arg-type]
+        resolution=project.resolution,  # type: ignore[arg-type]
+        clip_duration=project.clip_duration,
+    )
+    check_capabilities(options, SimpleNamespace(video=video))  # type: ignore[arg-type]
+
+
 def _check_options(project: Project, edit: ProjectEdit, providers: ProviderSet) -> None:
     duration = edit.clip_duration if edit.clip_duration is not None else project.clip_duration
-    if edit.clip_duration is not None:
+    if edit.clip_duration is not None or any(getattr(edit, f"{role}_model") for role in ROLES):
         from vidpipe.orchestrator.projects import GenerateOptions, check_capabilities
 
         options = GenerateOptions(

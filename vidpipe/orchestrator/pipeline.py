@@ -22,6 +22,7 @@ from vidpipe.db.models import PipelineRun, Project, utcnow
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError, NotResumableError, VidpipeError
 from vidpipe.orchestrator.leases import Lease, hold_lease
+from vidpipe.orchestrator.models import build_project_providers
 from vidpipe.orchestrator.state import (
     PIPELINE_STATES,
     STAGE_STEPS,
@@ -38,10 +39,14 @@ from vidpipe.pipeline.context import (
     ledger_stats,
     settle_unanswered_attempts,
 )
-from vidpipe.pipeline.keyframes import first_stale_position, generate_keyframes
+from vidpipe.pipeline.keyframes import (
+    drawn_positions,
+    first_stale_position,
+    generate_keyframes,
+)
 from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import to_describe
-from vidpipe.pipeline.sound import narration_provider, size_scenes_to_lines
+from vidpipe.pipeline.sound import size_scenes_to_lines
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
 from vidpipe.pipeline.video_gen import clip_is_done, expected_clip_fingerprint, generate_videos
@@ -73,12 +78,17 @@ def completed_steps(
     back to the storyboard stage for it, before any keyframe needs it (REF-2)."""
     scenes = list(project.scenes)
     written = bool(scenes) and project.style_guide is not None
-    has_keyframes = (
-        written and first_stale_position(project, scenes, storage, providers.image) is None
+    drawn = drawn_positions(scenes, providers.video)  # 1: later frames come from the clips
+    has_keyframes = written and (
+        first_stale_position(project, scenes, storage, providers.image, upto=drawn - 1) is None
     )
     has_clips = has_keyframes and all(
         clip_is_done(
-            scene, storage, expected_clip_fingerprint(project, scene, storage, providers.video)
+            scene,
+            storage,
+            expected_clip_fingerprint(
+                project, scene, storage, providers.video_for(scene.scene_index)
+            ),
         )
         for scene in scenes
     )
@@ -292,13 +302,7 @@ async def _open_run(
     storage.ensure_dirs()
     storage.remove_temporaries()
     await _close_abandoned_runs(session, project.id)
-    providers = registry.build(
-        settings,
-        project.storyboard_provider,
-        project.image_provider,
-        project.video_provider,
-        narration_provider(project),
-    )
+    providers = build_project_providers(registry, settings, project)
     run = PipelineRun(project_id=project.id, runner=lease.owner, status="running", log={})
     session.add(run)
     await session.commit()
@@ -423,13 +427,7 @@ async def plan_loaded_project(
     """`plan_project` for a project the caller has just loaded (one load for plan and document)."""
     settings = settings or Settings()
     registry = registry or load_registry()
-    providers = registry.build(
-        settings,
-        project.storyboard_provider,
-        project.image_provider,
-        project.video_provider,
-        narration_provider(project),
-    )
+    providers = build_project_providers(registry, settings, project)
     describe = [ref.name for ref in await to_describe(session, project, providers.storyboard)]
     storage = ProjectStorage(settings.projects_dir, project.id)
     return make_plan(project, storage, providers, describe)
@@ -448,13 +446,7 @@ async def restitch_project(
     settings = settings or Settings()
     registry = registry or load_registry()
     project = await load_project(session, project_id)
-    providers = registry.build(
-        settings,
-        project.storyboard_provider,
-        project.image_provider,
-        project.video_provider,
-        narration_provider(project),
-    )
+    providers = build_project_providers(registry, settings, project)
     storage = ProjectStorage(settings.projects_dir, project.id)
     if project.status != "complete" and not (
         project.status in ("stitching", "failed")

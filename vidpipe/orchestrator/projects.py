@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +14,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Project
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError, NotResumableError, ProjectBusyError
+from vidpipe.orchestrator.models import ProjectModels, build_providers, choose_models
 from vidpipe.orchestrator.references import (
     ReferenceSpec,
     UploadPool,
@@ -28,7 +29,11 @@ from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
 from vidpipe.storage import ProjectStorage
 
+if TYPE_CHECKING:
+    from vidpipe.providers.registry import ProviderRegistry
+
 MAX_PROMPT = 4_000
+MODEL_PATTERN = r"^[a-z][a-z0-9_-]*(:[A-Za-z0-9][A-Za-z0-9._/@-]*)?$"  # PROVIDER[:MODEL]
 
 
 class ReferenceUse(BaseModel):
@@ -56,7 +61,7 @@ class GenerateOptions(BaseModel):
     aspect_ratio: Literal["16:9", "9:16", "1:1"] = "16:9"
     clip_duration: float = Field(default=4.0, gt=0, le=60)
     scenes: int | None = Field(default=None, ge=1, le=20)
-    resolution: Literal["480p", "720p", "1080p"] = "720p"
+    resolution: Literal["360p", "480p", "720p", "1080p"] = "720p"
     crossfade: float = Field(default=0.0, ge=0, le=10)
     max_cost: float | None = Field(default=None, ge=0)
     pause_after: Literal["storyboard", "keyframes"] | None = Field(
@@ -86,6 +91,35 @@ class GenerateOptions(BaseModel):
         max_length=12,
         description="Reference images (characters, objects) to keep the same in every scene "
         "that shows them.",
+    )
+    storyboard_model: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=MODEL_PATTERN,
+        description="PROVIDER:MODEL that writes the storyboard (vidpipe models --role "
+        "storyboard); default: the configured provider and model.",
+    )
+    image_model: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=MODEL_PATTERN,
+        description="PROVIDER:MODEL that draws the keyframes.",
+    )
+    video_model: str | None = Field(
+        default=None,
+        max_length=200,
+        pattern=MODEL_PATTERN,
+        description="PROVIDER:MODEL that makes the clips.",
+    )
+    narration: bool = Field(
+        default=False,
+        description="The storyboard gives each scene a voice-over line (also when the prompt "
+        "asks for narration or a voice-over).",
+    )
+    dialogue: bool = Field(
+        default=False,
+        description="The storyboard gives scenes spoken lines for the references or the "
+        "characters the prompt names (also when the prompt asks for dialogue).",
     )
 
     @field_validator("prompt", "style")
@@ -120,6 +154,11 @@ FLAG_NAMES = {
     "references": "--reference",
     "subtitles": "--subtitles",
     "loudness": "--loudness",
+    "storyboard_model": "--storyboard-model",
+    "image_model": "--image-model",
+    "video_model": "--video-model",
+    "narration": "--narration",
+    "dialogue": "--dialogue",
 }
 
 
@@ -132,6 +171,25 @@ def one_line(error: ValidationError, names: dict[str, str] | None = None) -> str
     if first["type"] == "string_too_long" and field == "prompt":
         message = f"is {len(str(first['input']))} characters; the limit is {MAX_PROMPT}"
     return f"invalid {name}: {message}" if name else message
+
+
+def options_models(settings: Settings, options: GenerateOptions) -> ProjectModels:
+    """The providers and models a new project uses (checked: a shut-down, unknown or
+    role-mismatched id is refused with one line)."""
+    return choose_models(
+        settings,
+        storyboard=options.storyboard_model,
+        image=options.image_model,
+        video=options.video_model,
+    )
+
+
+def generate_providers(
+    registry: ProviderRegistry, settings: Settings, options: GenerateOptions
+) -> ProviderSet:
+    """The providers `generate` checks, prices and runs with: the chosen models, or the
+    configured ones (one call for every door)."""
+    return build_providers(registry, settings, options_models(settings, options))
 
 
 def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None:
@@ -225,6 +283,8 @@ async def create_project(
 ) -> Project:
     """The project row, with its reference images and music stored in its folder (checked
     beforehand)."""
+    """The project row, with its reference images stored in its folder (checked beforehand)."""
+    models = options_models(settings, options)
     project = Project(
         prompt=options.prompt,
         style=options.style,
@@ -238,9 +298,14 @@ async def create_project(
         estimated_cost=estimated_cost,
         pause_after=options.pause_after,
         takes_per_clip=options.takes,
-        storyboard_provider=settings.storyboard_provider,
-        image_provider=settings.image_provider,
-        video_provider=settings.video_provider,
+        storyboard_provider=models.storyboard.provider,
+        image_provider=models.image.provider,
+        video_provider=models.video.provider,
+        storyboard_model=models.storyboard.model,
+        image_model=models.image.model,
+        video_model=models.video.model,
+        wants_narration=options.narration,
+        wants_dialogue=options.dialogue,
         status="pending",
         references=[],
         sound_options=new_sound_options(

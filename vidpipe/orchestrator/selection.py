@@ -66,7 +66,9 @@ def select_clip_take(
         scene.clip = clip = VideoClip(status="complete", provider=take.provider)
     point_clip_at(clip, take)
     clip.direction = clip.round_takes = clip.takes_wanted = None  # a round under way ends
-    clip.fingerprint = expected_clip_fingerprint(project, scene, storage, providers.video)
+    clip.fingerprint = expected_clip_fingerprint(
+        project, scene, storage, providers.video_for(scene.scene_index)
+    )
 
 
 async def select_keyframe_take(
@@ -137,7 +139,9 @@ async def _reselect_downstream(
         previous_hash = _hash_of(row, storage)
     for scene in scenes:
         clip = scene.clip
-        expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        expected = expected_clip_fingerprint(
+            project, scene, storage, providers.video_for(scene.scene_index)
+        )
         if clip is None or expected is None or clip.fingerprint == expected:
             continue
         fitting = [

@@ -17,7 +17,8 @@ from typing import Any
 from pydantic import BaseModel
 
 from vidpipe.db.models import Project, Scene, clip_seconds
-from vidpipe.providers.base import Provider, frame_size
+from vidpipe.pipeline.sound_fields import fingerprint_part
+from vidpipe.providers.base import Provider, VideoProvider, frame_size
 
 # Provider options that say where a provider is, not what it makes.
 _LOCATION_OPTIONS = frozenset({"url", "base_url", "api_key", "timeout"})
@@ -76,7 +77,9 @@ def keyframe_fingerprint(
 def clip_fingerprint(
     project: Project, provider: Provider, scene: Scene, start_hash: str, end_hash: str
 ) -> str:
-    """A clip: its two frames, its motion prompt, duration, size, fps and style."""
+    """A clip: its two frames, its motion prompt, duration, size, fps and style; and, for a
+    model that makes audio, the scene's dialogue and sound (its prompt carries them)."""
+    sound = fingerprint_part(scene, provider) if isinstance(provider, VideoProvider) else []
     return digest(
         "clip",
         provider_identity(provider),
@@ -87,6 +90,7 @@ def clip_fingerprint(
         frame_size(project.aspect_ratio, project.resolution),
         project.fps,
         project.style_guide,
+        *sound,
     )
 
 

@@ -11,14 +11,19 @@ later position is redrawn too (each is drawn from the one before), as a new take
 
 from __future__ import annotations
 
+import asyncio
+import io
+from pathlib import Path
+
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Keyframe, Project, Scene, Take, keyframe_of
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
-from vidpipe.pipeline.fingerprints import bytes_hash, file_hash, keyframe_fingerprint
+from vidpipe.pipeline.fingerprints import bytes_hash, digest, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.references import reference_images, reference_inputs
 from vidpipe.pipeline.takes import REDO, next_take_number, split_direction, with_direction
-from vidpipe.providers.base import ImageRequest, Provider, StyleGuide, frame_size
+from vidpipe.providers.base import ImageRequest, Provider, StyleGuide, VideoProvider, frame_size
+from vidpipe.providers.catalog import model_key_of
 from vidpipe.storage import ProjectStorage, image_is_usable
 
 STEP = "keyframes"
@@ -33,21 +38,31 @@ def chain_keyframe(scenes: list[Scene], position: int) -> Keyframe | None:
     )
 
 
+def drawn_positions(scenes: list[Scene], video: VideoProvider) -> int:
+    """How many chain positions are drawn: all N+1, or only the first when the video model takes
+    no end frame (each later position is then the previous clip's real last frame)."""
+    return len(scenes) + 1 if video.takes_end_frame else 1
+
+
 async def generate_keyframes(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
     scenes = list(project.scenes)
+    total = drawn_positions(scenes, ctx.providers.video)
     async with ctx.db_lock:
-        stale = first_stale_position(project, scenes, ctx.storage, ctx.providers.image)
+        stale = first_stale_position(
+            project, scenes, ctx.storage, ctx.providers.image, upto=total - 1
+        )
         first_missing = None if stale is None else stale[0]
-        done = len(scenes) + 1 if first_missing is None else first_missing
+        done = total if first_missing is None else first_missing
         _restore_inherited(scenes, upto=done)
         if first_missing is not None:
             _invalidate_from(scenes, first_missing)
         await session.commit()
-    for scene_index in range(done - 1):  # scene s is ready once chain position s+1 is drawn
+    chained = not ctx.providers.video.takes_end_frame  # later start frames come from clips
+    ready = min(done, 1) if chained else done - 1
+    for scene_index in range(ready):  # scene s is ready once chain position s+1 is drawn
         ctx.scenes_ready.mark(scene_index)
     if first_missing is None:
         return
-    total = len(scenes) + 1
     for position in range(first_missing, total):
         ctx.report(
             ProgressEvent(
@@ -60,8 +75,8 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
             )
         )
         await _draw(session, project, scenes, position, ctx)
-        if position > 0:
-            ctx.scenes_ready.mark(position - 1)
+        if position > 0 or chained:
+            ctx.scenes_ready.mark(max(position - 1, 0))
     ctx.report(ProgressEvent("done", "keyframing", f"Keyframes: {total} drawn", fraction=1.0))
 
 
@@ -74,11 +89,18 @@ def chain_slot(scenes: list[Scene], position: int) -> tuple[Scene, str, str]:
 
 
 def first_stale_position(
-    project: Project, scenes: list[Scene], storage: ProjectStorage, provider: Provider
+    project: Project,
+    scenes: list[Scene],
+    storage: ProjectStorage,
+    provider: Provider,
+    *,
+    upto: int | None = None,
 ) -> tuple[int, str] | None:
-    """The first chain position to (re)draw and why; None when the chain is up to date."""
+    """The first chain position to (re)draw and why; None when the chain is up to date.
+    `upto`: the last position that is drawn (0 when later ones come from clips)."""
     previous_hash: str | None = None
-    for position in range(len(scenes) + 1):
+    last = len(scenes) if upto is None else upto
+    for position in range(last + 1):
         row = chain_keyframe(scenes, position)
         if row is None:
             return position, "missing"
@@ -202,6 +224,7 @@ async def _draw(
                 fingerprint=keyframe.fingerprint,
                 content_hash=keyframe.content_hash,
                 provider=provider.provider_id,
+                model=model_key_of(provider),
                 cost=cost,
                 direction=direction,
             )
@@ -247,3 +270,77 @@ def _inherited(end_frame: Keyframe) -> Keyframe:
         fingerprint=end_frame.fingerprint,
         content_hash=end_frame.content_hash,
     )
+
+
+async def chain_from_clip(
+    session: AsyncSession, project: Project, scene: Scene, ctx: PipelineContext
+) -> None:
+    """For a video model without an end frame: scene k's end keyframe is its clip's real last
+    frame (extracted, fingerprinted by the clip's content), and scene k+1 starts from it, so the
+    cut between them is seamless however far the clip strayed. Nothing is done when the frames
+    already come from this clip."""
+    clip = scene.clip
+    assert clip is not None and clip.file_path is not None and clip.content_hash is not None
+    fingerprint = digest("extracted", clip.content_hash)
+    current = keyframe_of(scene, "end")
+    scenes = list(project.scenes)
+    following = scenes[scene.scene_index + 1] if scene.scene_index + 1 < len(scenes) else None
+    if (
+        current is not None
+        and current.fingerprint == fingerprint
+        and image_is_usable(ctx.storage.resolve(current.file_path))
+        and (following is None or keyframe_of(following, "start") is not None)
+    ):
+        return
+    png = await asyncio.to_thread(_last_frame_png, ctx.storage.resolve(clip.file_path))
+    width, height = frame_size(project.aspect_ratio, project.resolution)
+    async with ctx.db_lock:
+        take = await next_take_number(session, project.id, scene.scene_index, "end")
+    relative = ctx.storage.keyframe_name(scene.scene_index, "end", take)
+    ctx.storage.write_bytes(relative, png)
+    async with ctx.db_lock:
+        keyframe = Keyframe(
+            position="end",
+            source="extracted",
+            prompt=scene.end_frame_prompt,
+            file_path=relative,
+            width=width,
+            height=height,
+            take=take,
+            fingerprint=fingerprint,
+            content_hash=bytes_hash(png),
+        )
+        for old in [k for k in scene.keyframes if k.position == "end"]:
+            scene.keyframes.remove(old)
+        if following is not None:
+            for old in [k for k in following.keyframes if k.position == "start"]:
+                following.keyframes.remove(old)
+        await session.flush()  # the old rows go before the new ones (one row per position)
+        scene.keyframes.append(keyframe)
+        if following is not None:
+            following.keyframes.append(_inherited(keyframe))
+        session.add(
+            Take(
+                project_id=project.id,
+                scene_index=scene.scene_index,
+                slot="end",
+                number=take,
+                file_path=relative,
+                fingerprint=fingerprint,
+                content_hash=keyframe.content_hash,
+                provider="extracted",
+                cost=0.0,
+            )
+        )
+        await session.commit()
+
+
+def _last_frame_png(clip: Path) -> bytes:
+    from PIL import Image
+
+    from vidpipe.media.frames import read_frames_at  # NumPy: loaded only when used
+
+    (last,) = read_frames_at(clip, [-1])
+    out = io.BytesIO()
+    Image.fromarray(last).save(out, format="PNG")
+    return out.getvalue()

@@ -13,7 +13,12 @@ from typing import Any
 
 from vidpipe.db.models import Keyframe, Project, Scene, VideoClip, clip_seconds
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
-from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot, first_stale_position
+from vidpipe.pipeline.keyframes import (
+    chain_keyframe,
+    chain_slot,
+    drawn_positions,
+    first_stale_position,
+)
 from vidpipe.pipeline.references import reference_inputs
 from vidpipe.pipeline.sound import has_sound, line_overruns, picture_name, planned_lines
 from vidpipe.pipeline.stitcher import (
@@ -58,6 +63,7 @@ class PlannedItem:
 class Plan:
     items: list[PlannedItem] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # e.g. lines longer than their scene
+    notes: list[str] = field(default_factory=list)  # how the run will go, in words
 
     @property
     def storyboard(self) -> bool:
@@ -128,6 +134,7 @@ class Plan:
             "estimated_cost": self.estimated_cost,
             "items": [item.as_dict() for item in self.items],
             "warnings": self.warnings,
+            "notes": self.notes,
         }
 
 
@@ -144,23 +151,31 @@ def make_plan(
     if not scenes or project.style_guide is None:
         return _from_scratch(project, providers, describe)
     image_cost = providers.image.estimate_cost(calls=1)
-    stale = first_stale_position(project, scenes, storage, providers.image)
+    drawn = drawn_positions(scenes, providers.video)
+    chained = drawn == 1  # a video model without an end frame: later frames come from clips
+    if chained:
+        plan.notes.append(START_FRAME_ONLY)
+    stale = first_stale_position(project, scenes, storage, providers.image, upto=drawn - 1)
     redrawn: set[int] = set()  # scene numbers whose frames are redrawn: their clips follow
     if stale is not None:
         first, why = stale
-        for position in range(first, len(scenes) + 1):
+        if chained:
+            redrawn.update(range(1, len(scenes) + 1))
+        for position in range(first, drawn):
             scene, slot = (1, "start") if position == 0 else (position, "end")
             reason = why if position == first else "drawn from a redrawn frame"
             plan.items.append(PlannedItem("keyframe", scene, slot, reason, image_cost))
             redrawn.update({position, position + 1} - {0})
     for scene in scenes:
         number = scene.scene_index + 1
-        clip_cost = providers.video.estimate_cost(seconds=clip_seconds(project, scene))
         wanted = takes_wanted(project, scene.clip)
+        video = providers.video_for(scene.scene_index)  # a scene may have its own model
+        clip_cost = video.estimate_cost(seconds=clip_seconds(project, scene))
         if number in redrawn:
-            plan.items.append(_clip_item(number, "new keyframes", wanted, clip_cost))
+            why = "starts from the last frame of a clip made anew" if chained else "new keyframes"
+            plan.items.append(_clip_item(number, why, wanted, clip_cost))
             continue
-        expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        expected = expected_clip_fingerprint(project, scene, storage, video)
         left = wanted - _made_in_round(scene.clip, expected)
         if clip_cost > 0 and _outcome_unknown(scene.clip):
             reason = "resubmit (outcome of the last submission unknown; may be billed twice)"
@@ -173,6 +188,8 @@ def make_plan(
             reason = f"{wanted - left} of {wanted} takes made"
         collecting = reason == COLLECT
         plan.items.append(_clip_item(number, reason, left, clip_cost, collecting=collecting))
+        if chained:  # every later clip starts from this one's last frame: they follow
+            redrawn.update(range(number + 1, len(scenes) + 1))
     _plan_sound(plan, project, storage, providers)
     if plan.items or not output_is_current(project, storage):
         reason = "join the clips"
@@ -186,6 +203,11 @@ def make_plan(
 
 
 DESCRIBE = "describe reference "
+START_FRAME_ONLY = (
+    "the video model takes only a start frame: only the first keyframe is drawn, and each later "
+    "scene starts from the previous clip's real last frame (seamless cuts; scenes one after "
+    "another)"
+)
 
 
 def _picture_made(project: Project, storage: ProjectStorage) -> bool:
@@ -282,7 +304,8 @@ def adopt_legacy_fingerprints(
         clip = scene.clip
         if clip is None or clip.fingerprint is not None or clip.status != "complete":
             continue
-        expected = expected_clip_fingerprint(project, scene, storage, providers.video)
+        video = providers.video_for(scene.scene_index)
+        expected = expected_clip_fingerprint(project, scene, storage, video)
         if expected is not None and clip.file_path:
             with contextlib.suppress(OSError, ValueError):
                 clip.content_hash = clip.content_hash or file_hash(storage.resolve(clip.file_path))
@@ -305,7 +328,9 @@ def _from_scratch(project: Project, providers: ProviderSet, describe: Sequence[s
     image_cost = providers.image.estimate_cost(calls=1)
     clip_cost = providers.video.estimate_cost(seconds=project.clip_duration)
     plan.items.append(PlannedItem("keyframe", 1, "start", "missing", image_cost))
-    for number in range(1, count + 1):
+    if not providers.video.takes_end_frame:
+        plan.notes.append(START_FRAME_ONLY)
+    for number in range(1, count + 1 if providers.video.takes_end_frame else 1):
         plan.items.append(PlannedItem("keyframe", number, "end", "missing", image_cost))
     for number in range(1, count + 1):
         plan.items.append(_clip_item(number, "missing", project.takes_per_clip or 1, clip_cost))

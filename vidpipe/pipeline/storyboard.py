@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vidpipe.db.models import Project, Scene
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.references import describe_missing, notes
+from vidpipe.pipeline.sound_fields import project_asks
 from vidpipe.providers.base import Storyboard, StoryboardRequest
 
 STEP = "storyboard"
@@ -21,6 +22,7 @@ async def generate_storyboard(
         return  # already written; a storyboard is never paid for twice
     provider = ctx.providers.storyboard
     ctx.report(ProgressEvent("item", "storyboarding", "Writing the storyboard...", total=1))
+    sound = project_asks(project, ctx.providers.video)
     request = StoryboardRequest(
         prompt=project.prompt,
         style=project.style,
@@ -28,6 +30,9 @@ async def generate_storyboard(
         clip_duration=project.clip_duration,
         scene_count=project.requested_scenes,
         references=notes(project),
+        narration=sound.narration,
+        dialogue=sound.dialogue,
+        sound=sound.sound,
     )
     storyboard = await ctx.paid(
         session,

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from pathlib import Path
 
 from sqlalchemy import select
@@ -24,6 +25,7 @@ from vidpipe.media.clipcheck import UnusableClipError, check_clip
 from vidpipe.media.probe import MediaReadError, is_playable_video
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash
+from vidpipe.pipeline.sound_fields import clip_sound, ignored_sound_warning
 from vidpipe.pipeline.takes import (
     best_take,
     next_take_number,
@@ -41,7 +43,10 @@ from vidpipe.providers.base import (
     frame_size,
 )
 from vidpipe.providers.billing import Outcome, outcome_of
+from vidpipe.providers.catalog import model_key_of
 from vidpipe.storage import ProjectStorage
+
+log = logging.getLogger(__name__)
 
 STEP = "video_gen"
 SUBMITTING, UNKNOWN = "submitting", "submit_unknown"
@@ -72,13 +77,16 @@ def clip_is_done(
 def expected_clip_fingerprint(
     project: Project, scene: Scene, storage: ProjectStorage, provider: VideoProvider
 ) -> str | None:
-    """The fingerprint a current clip of `scene` has; None while its keyframes are missing."""
+    """The fingerprint a current clip of `scene` has; None while its keyframes are missing.
+    A model without an end frame is given none: its clip depends on the start frame alone."""
     start, end = keyframe_of(scene, "start"), keyframe_of(scene, "end")
-    if start is None or end is None:
+    if start is None or (end is None and provider.takes_end_frame):
         return None
     try:
         start_hash = start.content_hash or file_hash(storage.resolve(start.file_path))
-        end_hash = end.content_hash or file_hash(storage.resolve(end.file_path))
+        end_hash = ""
+        if provider.takes_end_frame and end is not None:
+            end_hash = end.content_hash or file_hash(storage.resolve(end.file_path))
     except OSError:
         return None
     return clip_fingerprint(project, provider, scene, start_hash, end_hash)
@@ -103,11 +111,16 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
         ProgressEvent("item", "video_gen", f"Animating up to {cap} scenes at once", total=total)
     )
     await _settle_interrupted_submissions(session, project, provider, ctx)
+    _warn_of_ignored_sound(project, provider, ctx)
+    if not provider.takes_end_frame:
+        await _generate_chained(session, project, ctx)
+        return
     unknown: list[Scene] = []
 
     async def one(scene: Scene) -> None:
         await ctx.scenes_ready.wait(scene.scene_index)
-        expected = expected_clip_fingerprint(project, scene, ctx.storage, provider)
+        video = ctx.providers.video_for(scene.scene_index)
+        expected = expected_clip_fingerprint(project, scene, ctx.storage, video)
         if clip_is_done(scene, ctx.storage, expected):
             return
         await _start_new_take_if_stale(session, scene, expected, ctx)
@@ -124,6 +137,47 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
             group.create_task(one(scene))
     if unknown:
         raise SubmissionUnknownError(_unknown_message(sorted(s.scene_index for s in unknown)))
+
+
+async def _generate_chained(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
+    """A model without an end frame: scene by scene, each clip from its start frame, and the
+    next scene's start frame is this clip's real last frame (so every cut is seamless). A clip
+    made anew makes every later one stale (its start frame changed), and they follow in order."""
+    from vidpipe.pipeline.keyframes import chain_from_clip
+
+    provider = ctx.providers.video
+    width, height = frame_size(project.aspect_ratio, project.resolution)
+    cap = provider.capabilities.concurrency_for(width, height)
+    await ctx.scenes_ready.wait(0)
+    for scene in list(project.scenes):
+        expected = expected_clip_fingerprint(project, scene, ctx.storage, provider)
+        if expected is None:
+            raise RuntimeError(
+                f"scene {scene.scene_index + 1} has no start frame; resume redraws the chain"
+            )
+        if not clip_is_done(scene, ctx.storage, expected):
+            await _start_new_take_if_stale(session, scene, expected, ctx)
+            if not _awaits_consent(scene):
+                async with _global_slot(session, provider, cap, ctx):
+                    await _make_clip(session, project, scene, ctx)
+            if _awaits_consent(scene):
+                raise SubmissionUnknownError(_unknown_message([scene.scene_index]))
+        clip = scene.clip
+        assert clip is not None
+        if clip.status != "complete":
+            raise OperationFailedError(
+                f"the clip of scene {scene.scene_index + 1} is {clip.status}: the next scene "
+                "starts from its last frame, so redo it (vidpipe redo --clip) to go on"
+            )
+        await chain_from_clip(session, project, scene, ctx)
+
+
+def _warn_of_ignored_sound(project: Project, provider: VideoProvider, ctx: PipelineContext) -> None:
+    """Once per run: the scenes' sound texts that this video model cannot make."""
+    warning = ignored_sound_warning(project, provider)
+    if warning is not None:
+        log.warning("warning: %s", warning)
+        ctx.report(ProgressEvent("item", "video_gen", f"warning: {warning}"))
 
 
 def _global_slot(
@@ -226,14 +280,17 @@ async def _make_clip(
     """A round of K takes, then the best by fidelity is selected. Takes already made in this
     round count toward K; a submitted take is collected, not sent again. A miss (rejection,
     time-out) ends the round with the takes made so far; an unknown outcome leaves it open."""
-    provider = ctx.providers.video
+    provider = ctx.providers.video_for(scene.scene_index)
     async with ctx.db_lock:
         clip = scene.clip
-        if clip is None or clip.provider != provider.provider_id:
-            wanted = clip.takes_wanted if clip is not None else None
-            clip = scene.clip = VideoClip(
-                status="pending", provider=provider.provider_id, takes_wanted=wanted
-            )
+        if clip is None:
+            clip = scene.clip = VideoClip(status="pending", provider=provider.provider_id)
+        elif clip.provider != provider.provider_id:
+            # another provider makes this scene's clip now (a take on another model): the row
+            # starts over in place (its takes stay in the takes table)
+            clip.provider, clip.status, clip.operation_id = provider.provider_id, "pending", None
+            clip.file_path = clip.submitted_at = clip.completed_at = None
+            clip.error_message = None
         if clip.round_takes is None:
             clip.round_takes = []
         await session.commit()
@@ -284,7 +341,7 @@ async def _make_take(
     session: AsyncSession, project: Project, scene: Scene, ctx: PipelineContext
 ) -> None:
     """One take: submit (or collect the submitted one), wait, publish, record it."""
-    provider = ctx.providers.video
+    provider = ctx.providers.video_for(scene.scene_index)
     request = _request(project, scene, ctx)
     index = scene.scene_index
     clip = scene.clip
@@ -338,6 +395,7 @@ async def _make_take(
                 fingerprint=clip.fingerprint,
                 content_hash=content_hash,
                 provider=provider.provider_id,
+                model=model_key_of(provider),
                 cost=provider.estimate_cost(seconds=clip_seconds(project, scene)),
                 direction=clip.direction,
                 fidelity=score,
@@ -374,7 +432,7 @@ async def _submit(
     the ledger row before each attempt, so a crash in between is found by the next run. A lost
     answer leaves `submit_unknown` (False): never sent again here.
     """
-    provider = ctx.providers.video
+    provider = ctx.providers.video_for(scene.scene_index)
     clip = scene.clip
     assert clip is not None
     async with ctx.db_lock:
@@ -452,10 +510,13 @@ async def _mark(
 
 def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoRequest:
     start, end = keyframe_of(scene, "start"), keyframe_of(scene, "end")
+    if start is not None and not ctx.providers.video.takes_end_frame:
+        end = start  # the model takes no end frame: nothing is sent for it
     if start is None or end is None:
         raise RuntimeError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
     width, height = frame_size(project.aspect_ratio, project.resolution)
     direction = scene.clip.direction if scene.clip is not None else None
+    dialogue, sound = clip_sound(scene, ctx.providers.video)
     return VideoRequest(
         motion_prompt=with_direction(scene.video_motion_prompt, direction),
         start_image=ctx.storage.resolve(start.file_path),
@@ -467,4 +528,6 @@ def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoReque
         fps=project.fps,
         scene_index=scene.scene_index,
         style_guide=StyleGuide.model_validate(project.style_guide),
+        dialogue=dialogue,
+        sound=sound,
     )

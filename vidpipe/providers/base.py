@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from vidpipe.config import Settings
 
 ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
-RESOLUTIONS: dict[str, int] = {"480p": 480, "720p": 720, "1080p": 1080}
+RESOLUTIONS: dict[str, int] = {"360p": 360, "480p": 480, "720p": 720, "1080p": 1080}  # 360p: drafts
 DEFAULT_SCENES_FOR_ESTIMATE = 5  # the writers pick 3–5 scenes; estimates take the upper end
 
 
@@ -112,6 +112,15 @@ class StoryboardRequest:
     clip_duration: float
     scene_count: int | None  # None: the writer chooses (3–5)
     references: tuple[ReferenceNote, ...] = ()
+    # What the writer fills of each scene's sound (vidpipe.pipeline.sound_fields decides):
+    # a voice-over line, spoken lines, ambience and effects. None asked: the fields stay out.
+    narration: bool = False
+    dialogue: bool = False
+    sound: bool = False
+
+    @property
+    def wants_sound(self) -> bool:
+        return self.narration or self.dialogue or self.sound
 
 
 # ---------------------------------------------------------------- images
@@ -163,6 +172,10 @@ class VideoRequest:
     fps: int
     scene_index: int
     style_guide: StyleGuide | None = None
+    # Only for a model that makes its own audio: what is said on screen and heard around it,
+    # which the provider writes into its prompt in the form its model's guide recommends.
+    dialogue: tuple[DialogueLine, ...] = ()
+    sound: str = ""
 
 
 @dataclass
@@ -248,6 +261,9 @@ class VideoProvider(Provider):
     """Two phases so an operation id can be committed before waiting (CORE-3)."""
 
     role: ClassVar[Role] = Role.VIDEO
+    # False for a model that takes only a start frame: the pipeline then draws only the first
+    # keyframe and starts each later scene from the previous clip's real last frame.
+    takes_end_frame: ClassVar[bool] = True
 
     def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
         """Why this provider cannot make such clips, for limits `capabilities` cannot express
@@ -285,6 +301,21 @@ class VideoProvider(Provider):
     ) -> VideoResult:
         """Finish the operation and write the MP4 to `dest` (a temporary name)."""
 
+    def makes_audio(self) -> bool:
+        """True when the clips come with the model's own sound (Veo 3.x with audio on): the
+        scene's dialogue and sound then go into the clip's prompt. The model catalog says so
+        (`native_audio`) for a provider whose options name a catalogued model (an `audio`
+        option set to false turns it off); otherwise the provider's capabilities do."""
+        options = getattr(self, "options", None)
+        model = getattr(options, "model", None)
+        if isinstance(model, str):
+            from vidpipe.providers.catalog import load_catalog
+
+            entry = load_catalog().find(self.provider_id, model)
+            if entry is not None:
+                return entry.native_audio and getattr(options, "audio", True) is not False
+        return self.capabilities.supports_audio
+
 
 # ---------------------------------------------------------------- narration (speech)
 
@@ -310,6 +341,12 @@ class NarrationProvider(Provider):
     """Text to speech. Each line is one billable call; the audio file is an artifact."""
 
     role: ClassVar[Role] = Role.NARRATION
+    # Remote voices bill by the text's length (characters or tokens): the estimate of a line.
+    price_per_character: ClassVar[float] = 0.0
+
+    def estimate_speech(self, text: str) -> float:
+        """USD for speaking `text` once (one call)."""
+        return self.price_per_call + len(text) * self.price_per_character
 
     @abstractmethod
     async def speak(self, request: SpeechRequest, dest: Path) -> SpeechResult:
@@ -318,10 +355,15 @@ class NarrationProvider(Provider):
 
 @dataclass
 class ProviderSet:
-    """The providers chosen for one project."""
+    """The providers chosen for one project; `scene_video`: the video provider of a scene whose
+    clip is made on another model than the project's (`redo --clip --model`)."""
 
     storyboard: StoryboardProvider
     image: ImageProvider
     video: VideoProvider
     narration: NarrationProvider | None = None  # built when the project speaks lines
     extra: dict[str, object] = field(default_factory=dict)
+    scene_video: dict[int, VideoProvider] = field(default_factory=dict)
+
+    def video_for(self, scene_index: int) -> VideoProvider:
+        return self.scene_video.get(scene_index, self.video)

@@ -30,27 +30,20 @@ from vidpipe.providers.calls import (
     TransientError,
     auth_error,
     is_transient_status,
-    price,
     rate_limiter,
     retry_after_seconds,
     with_retries,
 )
+from vidpipe.providers.catalog import catalog_price
 from vidpipe.providers.imaging import DESCRIBE_PROMPT
 from vidpipe.providers.screenplay import (
-    SYSTEM_PROMPT,
     storyboard_schema,
+    system_prompt,
     user_prompt,
     write_with_retries,
 )
 
-# USD per storyboard call (~2k input + ~3k output tokens at list prices, checked 2026-11-24).
-PRICES: dict[str, float] = {
-    "gpt-4o-mini": 0.002,  # $0.15 in / $0.60 out per million tokens
-    "gpt-4o": 0.035,  # $2.50 / $10
-    "gpt-4.1": 0.028,  # $2 / $8
-    "gpt-4.1-mini": 0.006,  # $0.40 / $1.60
-    "gpt-4.1-nano": 0.0015,  # $0.10 / $0.40
-}
+# USD per storyboard call: the model catalog (catalog/openai.toml) has api.openai.com's models.
 DEFAULT_PRICE_OPENAI = 0.01  # an unknown model on api.openai.com
 # Endpoints not on api.openai.com (Ollama, vLLM, LM Studio) cost nothing unless `prices` says so.
 
@@ -83,9 +76,12 @@ class OpenAIStoryboardProvider(StoryboardProvider):
         hosted = self.options.base_url is None or "api.openai.com" in self.options.base_url
         if hosted and not settings.openai_api_key:
             raise BadInputError("the openai provider needs an API key: set VIDPIPE_OPENAI_API_KEY")
-        default = PRICES.get(self.options.model, DEFAULT_PRICE_OPENAI if hosted else 0.0)
-        self.price_per_call = price(  # type: ignore[misc]
-            settings, (self.options.model, "openai:storyboard"), default
+        self.price_per_call = catalog_price(  # type: ignore[misc]
+            settings,
+            "openai",
+            "storyboard",
+            self.options.model,
+            DEFAULT_PRICE_OPENAI if hosted else 0.0,
         )
         self._policy = RetryPolicy.from_settings(settings)
         vision = settings.openai_vision
@@ -125,14 +121,15 @@ class OpenAIStoryboardProvider(StoryboardProvider):
         return self._endpoint() not in _SCHEMA_REFUSED
 
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
-        schema = storyboard_schema(request.scene_count)
+        schema = storyboard_schema(request.scene_count, sound=request.wants_sound)
         user = user_prompt(request)
+        instructions = system_prompt(request)
 
         async def attempt(temperature: float) -> str | None:
             async with self._client() as client:
                 if self._use_schema():
                     try:
-                        return await self._complete(client, user, temperature, schema)
+                        return await self._complete(client, instructions, user, temperature, schema)
                     except SchemaRefused:
                         if self.options.json_mode == "json_schema":
                             raise ProviderError(
@@ -140,7 +137,9 @@ class OpenAIStoryboardProvider(StoryboardProvider):
                                 "VIDPIPE_OPENAI_JSON_MODE=auto or json_object"
                             ) from None
                         _SCHEMA_REFUSED.add(self._endpoint())
-                return await self._complete(client, user, temperature, None)
+                return await self._complete(
+                    client, instructions, user, temperature, None, sound=request.wants_sound
+                )
 
         return await write_with_retries(self.options.model, request, attempt)
 
@@ -183,23 +182,28 @@ class OpenAIStoryboardProvider(StoryboardProvider):
     async def _complete(
         self,
         client: openai.AsyncOpenAI,
+        instructions: str,
         user: str,
         temperature: float,
         schema: dict[str, Any] | None,
+        *,
+        sound: bool = False,
     ) -> str | None:
         if schema is not None:
             response_format: Any = {
                 "type": "json_schema",
                 "json_schema": {"name": "storyboard", "strict": True, "schema": schema},
             }
-            system = SYSTEM_PROMPT
+            system = instructions
         else:
             response_format = {"type": "json_object"}
             # JSON mode only promises *some* JSON object: the schema goes into the instructions
             system = (
-                SYSTEM_PROMPT
+                instructions
                 + "\nThe JSON object must follow this JSON schema exactly:\n"
-                + json.dumps(storyboard_schema(None)["properties"], separators=(",", ":"))
+                + json.dumps(
+                    storyboard_schema(None, sound=sound)["properties"], separators=(",", ":")
+                )
             )
 
         async def once() -> str | None:
@@ -286,4 +290,6 @@ def _message_of(exc: openai.APIStatusError) -> str:
     return str(exc.message)
 
 
-PROVIDERS = [OpenAIStoryboardProvider]
+from vidpipe.providers.openai_speech import OpenAISpeechProvider  # noqa: E402
+
+PROVIDERS = [OpenAIStoryboardProvider, OpenAISpeechProvider]

@@ -50,9 +50,10 @@ class BuiltIn:
 BUILTIN_PROVIDERS: Mapping[str, BuiltIn] = {
     "local": BuiltIn("vidpipe.providers.local", (*ALL_ROLES, Role.NARRATION)),
     "sim": BuiltIn("vidpipe.providers.sim", (*ALL_ROLES, Role.NARRATION)),
-    "google": BuiltIn("vidpipe.providers.google", ALL_ROLES),
-    "openai": BuiltIn("vidpipe.providers.openai_compat", (Role.STORYBOARD,)),
+    "google": BuiltIn("vidpipe.providers.google", (*ALL_ROLES, Role.NARRATION)),
+    "openai": BuiltIn("vidpipe.providers.openai_compat", (Role.STORYBOARD, Role.NARRATION)),
     "comfyui": BuiltIn("vidpipe.providers.comfyui", (Role.IMAGE, Role.VIDEO)),
+    "fal": BuiltIn("vidpipe.providers.fal", (Role.IMAGE, Role.VIDEO)),
 }
 DEFAULT_PROVIDER_MODULES: tuple[str, ...] = tuple(b.module for b in BUILTIN_PROVIDERS.values())
 

@@ -69,14 +69,53 @@ def reference_lines(request: StoryboardRequest) -> str:
 
 SOUND_FIELDS = ("dialogue", "narration", "sound")
 
+# Speech runs at about 2.5 words a second; a narration line should fit inside its scene.
+WORDS_PER_SECOND = 2.5
 
-def storyboard_schema(scene_count: int | None) -> dict[str, Any]:
-    """The storyboard JSON schema, inlined and closed; scene count pinned when requested."""
+
+def system_prompt(request: StoryboardRequest) -> str:
+    """The writer's instructions; with sound asked for, how to fill the three sound fields
+    (each one is always present, as strict schemas demand: empty when not asked for)."""
+    if not request.wants_sound:
+        return SYSTEM_PROMPT
+    words = max(4, int(request.clip_duration * WORDS_PER_SECOND))
+    narration = (
+        f"one voice-over line per scene, spoken over the pictures: at most {words} words so it "
+        f"fits in the scene's {request.clip_duration:g} seconds; it tells, it does not describe "
+        "the camera"
+        if request.narration
+        else 'always "" (no voice-over in this video)'
+    )
+    dialogue = (
+        "the lines spoken on screen, in order, as {speaker, line}: the speaker is a listed "
+        "reference's name or a named character (never 'narrator'); one or two short lines per "
+        "scene at most, [] where nobody speaks"
+        if request.dialogue
+        else "always [] (nobody speaks on screen)"
+    )
+    sound = (
+        "the scene's sound in one short line, effects and ambience, e.g. "
+        "'SFX: a door creaks open. Ambient noise: rain drumming on the roof.'"
+        if request.sound
+        else 'always ""'
+    )
+    return (
+        SYSTEM_PROMPT
+        + "\nSound fields, in every scene:\n"
+        + f"- narration: {narration}.\n"
+        + f"- dialogue: {dialogue}.\n"
+        + f"- sound: {sound}.\n"
+    )
+
+
+def storyboard_schema(scene_count: int | None, *, sound: bool = False) -> dict[str, Any]:
+    """The storyboard JSON schema, inlined and closed; scene count pinned when requested. The
+    sound fields are in it (required, empty allowed) only when the user asked for sound."""
     raw = Storyboard.model_json_schema()
     schema = _inline(raw, raw.get("$defs", {}))
     scenes = schema["properties"]["scenes"]
     item = scenes["items"]
-    for sound_field in SOUND_FIELDS:  # asked for only when the user wants sound
+    for sound_field in SOUND_FIELDS if not sound else ():  # only when the user wants sound
         item["properties"].pop(sound_field, None)
         item["required"].remove(sound_field)
     low, high = (scene_count, scene_count) if scene_count is not None else (3, 5)

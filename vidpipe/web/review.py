@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -31,7 +32,7 @@ from vidpipe.errors import (
     VersionRequiredError,
     VidpipeError,
 )
-from vidpipe.orchestrator.edits import SceneEdit, StoryboardChangedError
+from vidpipe.orchestrator.edits import SceneEdit, StoryboardChangedError, dialogue_option
 from vidpipe.orchestrator.leases import NotRunningError
 from vidpipe.web import views
 from vidpipe.web.routes import back, is_working, render, screen_url
@@ -46,6 +47,9 @@ TEXTS = (
     ("end_frame_prompt", "End frame prompt"),
     ("video_motion_prompt", "Motion"),
     ("transition_notes", "Transition"),
+    ("narration", "Narration"),
+    ("dialogue", "Dialogue (one “Speaker: line” a line)"),
+    ("sound", "Sound"),
 )
 TARGETS = (("clip", "Clip"), ("end_frame", "End frame"), ("start_frame", "Start frame"))
 
@@ -173,6 +177,16 @@ def typed_texts(form: dict[str, str], scene: int) -> dict[str, str]:
     return typed
 
 
+def scene_changes(typed: dict[str, str]) -> dict[str, Any]:
+    """The typed texts as SceneEdit's fields: the dialogue box holds one "Speaker: line" a
+    line (blank: nobody speaks)."""
+    changes: dict[str, Any] = dict(typed)
+    if "dialogue" in typed:
+        lines = [line for line in typed["dialogue"].splitlines() if line.strip()]
+        changes["dialogue"] = dialogue_option(lines or [""], "dialogue")
+    return changes
+
+
 @router.post("/projects/{project_id}/scenes/{scene}/edit", response_class=HTMLResponse)
 async def edit_scene(
     request: Request,
@@ -189,7 +203,7 @@ async def edit_scene(
     typed = typed_texts(form, scene)
 
     async def save() -> str:
-        edits = Edits(scene_number=scene, scene_edit=SceneEdit(**typed))  # type: ignore[arg-type]
+        edits = Edits(scene_number=scene, scene_edit=SceneEdit(**scene_changes(typed)))
         if form.get("mode") == "fork":
             twin = await iterate.fork(session, settings, registry, runner, project_id, edits)
             return f"/projects/{twin.id}"

@@ -61,7 +61,9 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 24
 FIELDS = ("prompt", "style", "aspect_ratio", "resolution", "clip_duration", "scenes", "crossfade")
-OPTIONAL = ("scenes", "max_cost", "pause_after")  # blank = writer picks / no budget / no gate
+MODELS = ("storyboard_model", "image_model", "video_model")
+# blank = writer picks / no budget / no gate / the configured model
+OPTIONAL = ("scenes", "max_cost", "pause_after", *MODELS)
 # Everything the page loads comes from this server (no CDN, works offline).
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -201,6 +203,7 @@ def form_context(
             "video": providers.video.provider_id,
         },
         "estimate": estimate,
+        "model_choices": model_choices(),
         # the filled reference rows, then one blank (up to the most a project takes)
         "rows": [*(rows or []), Row()][:MAX_ROWS],
     }
@@ -216,7 +219,24 @@ DEFAULTS = {
     "crossfade": "0",
     "max_cost": "",
     "pause_after": "",
+    "storyboard_model": "",
+    "image_model": "",
+    "video_model": "",
 }
+
+
+def model_choices() -> dict[str, list[tuple[str, str]]]:
+    """Per role, the models a video can be made with (not shut down): key and a label."""
+    from vidpipe.providers.catalog import load_catalog, price_text
+
+    return {
+        role: [
+            (e.key, f"{e.key} · {price_text(e)}")
+            for e in load_catalog().entries(role=role)
+            if not e.is_shut_down()
+        ]
+        for role in ("storyboard", "image", "video")
+    }
 
 
 def parse_options(
@@ -225,7 +245,7 @@ def parse_options(
     """The form's strings (and reference rows) as GenerateOptions (the API's one definition of
     the options); for the estimate alone a blank prompt is fine (it does not change the price)."""
     data: dict[str, Any] = {
-        name: values.get(name, "") for name in (*FIELDS, "max_cost", "pause_after")
+        name: values.get(name, "") for name in (*FIELDS, "max_cost", "pause_after", *MODELS)
     }
     data["references"] = [row.use() for row in rows]
     for name in OPTIONAL:

@@ -171,6 +171,10 @@ def review_scenes(
                 "reference_images": [
                     references[name] for name in scene.get("references") or [] if name in references
                 ],
+                # the dialogue as the scene form's text box holds it
+                "dialogue_text": "\n".join(
+                    f"{line['speaker']}: {line['line']}" for line in scene.get("dialogue") or []
+                ),
             }
         )
     return scenes

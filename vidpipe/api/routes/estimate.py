@@ -20,10 +20,12 @@ from vidpipe.api.errors import body_error
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.projects import (
+    MODEL_PATTERN,
     GenerateOptions,
     check_budget,
     check_capabilities,
     estimate_cost,
+    generate_providers,
 )
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
@@ -60,6 +62,12 @@ class Estimate(BaseModel):
     )
 
 
+ModelQuery = Annotated[
+    str | None,
+    Query(max_length=200, pattern=MODEL_PATTERN, description="PROVIDER:MODEL (GET /api/models)."),
+]
+
+
 @router.get(
     "/estimate",
     response_model=Estimate,
@@ -73,10 +81,13 @@ async def estimate(
     scenes: Annotated[int | None, Query(ge=1, le=20)] = None,
     clip_duration: Annotated[float, Query(gt=0, le=60)] = 4.0,
     aspect_ratio: Annotated[Literal["16:9", "9:16", "1:1"], Query()] = "16:9",
-    resolution: Annotated[Literal["480p", "720p", "1080p"], Query()] = "720p",
+    resolution: Annotated[Literal["360p", "480p", "720p", "1080p"], Query()] = "720p",
     crossfade: Annotated[float, Query(ge=0, le=10)] = 0.0,
     max_cost: Annotated[float | None, Query(ge=0)] = None,
     takes: Annotated[int, Query(ge=1, le=MAX_TAKES, description="Takes per clip.")] = 1,
+    storyboard_model: ModelQuery = None,
+    image_model: ModelQuery = None,
+    video_model: ModelQuery = None,
 ) -> dict[str, Any]:
     fields = {
         "prompt": PLACEHOLDER_PROMPT,
@@ -86,6 +97,9 @@ async def estimate(
         "resolution": resolution,
         "max_cost": max_cost,
         "takes": takes,
+        "storyboard_model": storyboard_model,
+        "image_model": image_model,
+        "video_model": video_model,
     }
     try:
         options = GenerateOptions(**fields, crossfade=crossfade)
@@ -97,6 +111,11 @@ async def estimate(
     return assess(settings, registry, options, problems)
 
 
+def _problem(exc: BadInputError) -> dict[str, Any]:
+    error = body_error(exc).errors()[0]
+    return {**error, "loc": ["query", *error["loc"][1:]]}
+
+
 def assess(
     settings: Settings,
     registry: ProviderRegistry,
@@ -104,10 +123,18 @@ def assess(
     problems: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The estimate document: generate's own checks and estimate, refusals as `problems`."""
-    providers = registry.build(
-        settings, settings.storyboard_provider, settings.image_provider, settings.video_provider
-    )
     problems = list(problems or [])
+    try:
+        providers = generate_providers(registry, settings, options)
+    except BadInputError as exc:  # a model the catalog refuses: priced as configured, refused
+        problems.append(_problem(exc))
+        providers = generate_providers(
+            registry,
+            settings,
+            options.model_copy(
+                update={"storyboard_model": None, "image_model": None, "video_model": None}
+            ),
+        )
     total = estimate_cost(options, providers)
     for check in (
         lambda: check_capabilities(options, providers),
@@ -116,8 +143,7 @@ def assess(
         try:
             check()
         except BadInputError as exc:
-            error = body_error(exc).errors()[0]
-            problems.append({**error, "loc": ["query", *error["loc"][1:]]})
+            problems.append(_problem(exc))
     return {
         "estimated_cost": total,
         "scenes": options.scenes or DEFAULT_SCENES_FOR_ESTIMATE,

@@ -196,7 +196,7 @@ async def redo(
 ) -> dict[str, Any]:
     await iterate.redo(
         session, settings, registry, runner, project.id, scene, SLOTS[body.target],
-        body.direction, body.takes, resubmit_unknown=body.resubmit_unknown,
+        body.direction, body.takes, resubmit_unknown=body.resubmit_unknown, model=body.model,
     )  # fmt: skip
     return documents.accepted(project.id, None)
 

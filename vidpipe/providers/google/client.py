@@ -19,6 +19,7 @@ from typing import Any, ClassVar, TypeVar
 
 from google import genai
 from google.auth import exceptions as auth_exceptions
+from google.genai import _interactions_errors as interactions_errors
 from google.genai import errors as genai_errors
 from google.genai import types
 
@@ -95,6 +96,9 @@ def make_client(
     http_options = types.HttpOptions(
         base_url=settings.google_base_url,
         timeout=int((timeout or settings.provider_timeout_seconds) * 1000),
+        # no retries inside the SDK (the Interactions client retries 4 times by default): vidpipe
+        # retries itself, and never re-sends a paid request whose outcome is unknown
+        retry_options=types.HttpRetryOptions(attempts=1),
     )
     key = settings.google_api_key.get_secret_value() if settings.google_api_key else None
     if not settings.google_vertexai:
@@ -131,21 +135,19 @@ def google_auth_load(path: str) -> Any:
 def translate(exc: BaseException, settings: Settings, what: str) -> BaseException:
     """An SDK or transport error as ProviderAuthError, TransientError or ProviderError."""
     if isinstance(exc, genai_errors.APIError):
-        status, message = exc.code, exc.message or str(exc.details)
-        if status in (401, 403) or (status == 400 and "API_KEY_INVALID" in str(exc.details)):
-            return auth_error("google", status, message, credential_setting(settings))
         headers = getattr(getattr(exc, "response", None), "headers", None) or {}
-        if is_transient_status(status):
-            return TransientError(
-                f"{what}: HTTP {status} {exc.status or ''} {message}".strip(),
-                status=status,
-                retry_after=retry_after_seconds(headers.get("retry-after")),
-            )
-        if status == 404:
-            return ProviderError(
-                f"{what}: not found (HTTP 404: {message}); check the model name", status=status
-            )
-        return ProviderError(f"{what}: HTTP {status} {exc.status or ''}: {message}", status=status)
+        message = exc.message or str(exc.details)
+        return _status_error(
+            exc.code, exc.status or "", message, str(exc.details), headers, what, settings
+        )
+    if isinstance(exc, interactions_errors.APIStatusError):  # the Interactions API client
+        headers = getattr(getattr(exc, "response", None), "headers", None) or {}
+        return _status_error(exc.status_code, "", str(exc), str(exc), headers, what, settings)
+    if isinstance(exc, interactions_errors.APITimeoutError):
+        return TransientError(f"{what}: timed out", certainly_unsent=False)
+    if isinstance(exc, interactions_errors.APIConnectionError):
+        unsent = isinstance(exc.__cause__, NOT_SENT_ERRORS)
+        return TransientError(f"{what}: {exc or 'connection failed'}", certainly_unsent=unsent)
     if isinstance(exc, auth_exceptions.RefreshError) and settings.google_credentials_file:
         where = settings.google_credentials_file
         return auth_error(
@@ -161,6 +163,30 @@ def translate(exc: BaseException, settings: Settings, what: str) -> BaseExceptio
             certainly_unsent=isinstance(exc, NOT_SENT_ERRORS),
         )
     return exc
+
+
+def _status_error(
+    status: int | None,
+    status_name: str,
+    message: str,
+    details: str,
+    headers: Any,
+    what: str,
+    settings: Settings,
+) -> BaseException:
+    if status in (401, 403) or (status == 400 and "API_KEY_INVALID" in details):
+        return auth_error("google", status, message, credential_setting(settings))
+    if is_transient_status(status):
+        return TransientError(
+            f"{what}: HTTP {status} {status_name} {message}".strip(),
+            status=status,
+            retry_after=retry_after_seconds(headers.get("retry-after")),
+        )
+    if status == 404:
+        return ProviderError(
+            f"{what}: not found (HTTP 404: {message}); check the model name", status=status
+        )
+    return ProviderError(f"{what}: HTTP {status} {status_name}: {message}", status=status)
 
 
 class GoogleClientMixin:
@@ -206,6 +232,19 @@ class GoogleClientMixin:
         where = settings.google_base_url or "Google"
         return f"google ({mode} at {where}): credentials accepted"
 
+    async def served_models(self) -> set[str]:
+        """The model ids this key can use (free: `models.list`, every page), for `doctor`."""
+        names: set[str] = set()
+        async with self._aio() as aio:
+            pager = await self._check_once(
+                "google: list models",
+                lambda: aio.models.list(config={"page_size": 100, "query_base": True}),
+            )
+            async for model in pager:
+                if model.name:
+                    names.add(model.name.rsplit("/", 1)[-1])
+        return names
+
     def _limit_key(self) -> str:
         role = getattr(self, "role", "any")
         return f"google:{getattr(role, 'value', role)}"
@@ -222,7 +261,12 @@ class GoogleClientMixin:
         (only those certainly not processed when `resend_unknown` is False), errors translated."""
 
         async def once() -> T:
-            return await self._check_once(what, call)
+            try:
+                return await self._check_once(what, call)
+            except ProviderError as exc:
+                if exc.status == 404:  # the model is not served (shut down, not offered)
+                    raise self._model_not_found(what, exc) from exc
+                raise
 
         limiter = rate_limiter(self.settings, self._limit_key(), rpm)
         return await with_retries(
@@ -232,6 +276,17 @@ class GoogleClientMixin:
             limiter=limiter,
             billable=True,
             resend_unknown=resend_unknown,
+        )
+
+    def _model_not_found(self, what: str, exc: ProviderError) -> ProviderError:
+        """One line naming the model, the setting that chose it and where to find another."""
+        role = getattr(getattr(self, "role", None), "value", "video")
+        model = getattr(getattr(self, "options", None), "model", "?")
+        setting = f"VIDPIPE_GOOGLE_{role.upper()}_MODEL"
+        return ProviderError(
+            f"{what}: Google does not serve {model} to this key (HTTP 404); choose another with "
+            f"{setting} or `--{role}-model` (vidpipe models --role {role}; vidpipe doctor)",
+            status=404,
         )
 
     async def _check_once(self, what: str, call: Callable[[], Awaitable[T]]) -> T:

@@ -16,14 +16,9 @@ from pydantic import BaseModel, ConfigDict
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError, ContentFilteredError, ProviderError
 from vidpipe.providers.base import Capabilities, ImageProvider, ImageRequest
-from vidpipe.providers.calls import price
+from vidpipe.providers.catalog import catalog_price
 from vidpipe.providers.google.client import GoogleClientMixin
-from vidpipe.providers.google.models import (
-    DEFAULT_IMAGE_PRICE,
-    IMAGE_PRICES,
-    IMAGEN_ASPECT_RATIOS,
-    is_imagen,
-)
+from vidpipe.providers.google.models import DEFAULT_IMAGE_PRICE, IMAGEN_ASPECT_RATIOS, is_imagen
 from vidpipe.providers.imaging import end_frame_instruction, fit_png, styled, with_references
 
 SAFETY_FINISH = {
@@ -57,12 +52,12 @@ class GoogleImageProvider(GoogleClientMixin, ImageProvider):
         if is_imagen(self.options.model) and not settings.google_vertexai:
             raise BadInputError(
                 f"{self.options.model} runs on Vertex AI only: set VIDPIPE_GOOGLE_VERTEXAI=1, or "
-                "VIDPIPE_GOOGLE_IMAGE_MODEL=gemini-2.5-flash-image for the Gemini API"
+                "VIDPIPE_GOOGLE_IMAGE_MODEL=gemini-3.1-flash-image for the Gemini API"
             )
         self._init_client()
         model = self.options.model
-        self.price_per_call = price(  # type: ignore[misc]
-            settings, (model, "google:image"), IMAGE_PRICES.get(model, DEFAULT_IMAGE_PRICE)
+        self.price_per_call = catalog_price(  # type: ignore[misc]
+            settings, "google", "image", model, DEFAULT_IMAGE_PRICE
         )
 
     async def generate_image(self, request: ImageRequest) -> bytes:

@@ -1,131 +1,144 @@
-"""What each Google model accepts and costs. Checked 2026-11-24; see docs/providers.md.
+"""What each Google model accepts and costs, read from the model catalog (catalog/google.toml).
 
-Sources: the Vertex AI model pages (veo/2-0-generate, veo/3-0-generate-001, veo/3-1-generate),
-the Gemini API video guide and the Vertex AI / Gemini API pricing pages. Prices are list prices
-in USD and change; override any of them with the `prices` setting (model name or "google:<role>").
+Prices are list prices in USD and change; override any of them with the `prices` setting (model
+id or "google:<role>"). Deprecated ids stay in the catalog with their capabilities, so a project
+made with one still plans and resumes; `generate` refuses them (catalog.check_model).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from vidpipe.errors import BadInputError
 from vidpipe.providers.base import Capabilities
+from vidpipe.providers.catalog import ModelEntry, load_catalog
 
-# ---------------------------------------------------------------- Veo
+IMAGEN_ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
+DEFAULT_IMAGE_PRICE = 0.067  # an image model missing from the catalog: Gemini 3.1 Flash Image's
+DEFAULT_TEXT_PRICE = 0.013  # a text model missing from the catalog: Gemini 3.8 Flash's
+
+
+def entry(model: str, role: str, setting: str) -> ModelEntry:
+    """The catalog entry of a Google model in `role`; one line naming `setting` otherwise."""
+    catalog = load_catalog()
+    found = catalog.find("google", model)
+    if found is None or found.role != role:
+        close = catalog.closest(model, provider="google", role=role, live=True)
+        hint = f" (closest: {', '.join(close)})" if close else ""
+        raise BadInputError(
+            f"unknown Google {role} model {model!r}{hint}; check {setting} (vidpipe models "
+            f"--role {role})"
+        )
+    return found
+
+
+def is_imagen(model: str) -> bool:
+    found = load_catalog().find("google", model)
+    if found is not None:
+        return found.request.get("api") == "imagen"
+    return model.startswith("imagen-")
+
+
+# ---------------------------------------------------------------- video
 
 
 @dataclass(frozen=True)
-class VeoModel:
-    name: str
-    durations: tuple[int, ...]
-    resolutions: tuple[str, ...]
-    audio: bool  # generates a soundtrack (and takes `generateAudio`)
-    last_frame: bool  # takes a last frame (first+last-frame interpolation)
-    price_with_audio: float  # USD per second of video
-    price_without_audio: float
-    typical_seconds: float  # submit → done, for the first poll
-    requests_per_minute: float  # per project, from the model page
-    sends_resolution: bool = True  # Veo 2 has one output size and no `resolution` parameter
-    full_hd_durations: tuple[int, ...] = (8,)  # 1080p only at these lengths
+class VideoModel:
+    """A Google video model as the provider uses it: Veo (generate_videos) or Gemini Omni
+    (the Interactions API)."""
+
+    entry: ModelEntry
+
+    @property
+    def name(self) -> str:
+        return self.entry.id
+
+    @property
+    def api(self) -> str:
+        return str(self.entry.request.get("api", "generate_videos"))
+
+    @property
+    def audio(self) -> bool:
+        return self.entry.native_audio
+
+    @property
+    def last_frame(self) -> bool:
+        return self.entry.end_frame
+
+    @property
+    def durations(self) -> tuple[float, ...]:
+        return self.entry.durations
+
+    @property
+    def resolutions(self) -> tuple[str, ...]:
+        return self.entry.resolutions
+
+    @property
+    def typical_seconds(self) -> float:
+        return float(self.entry.request.get("typical_seconds", 75))  # type: ignore[arg-type]
+
+    @property
+    def requests_per_minute(self) -> float:
+        return float(self.entry.request.get("requests_per_minute", 10))  # type: ignore[arg-type]
+
+    @property
+    def sends_resolution(self) -> bool:
+        return bool(self.entry.request.get("sends_resolution", True))
+
+    @property
+    def vertex_only(self) -> bool:
+        return bool(self.entry.request.get("vertex_only", False))
+
+    @property
+    def full_hd_durations(self) -> tuple[int, ...]:
+        raw = self.entry.request.get("full_hd_durations", [8])
+        return tuple(int(d) for d in raw)  # type: ignore[attr-defined]
 
     def capabilities(self) -> Capabilities:
+        durations = self.durations
         return Capabilities(
-            min_duration=min(self.durations),
-            max_duration=max(self.durations),
-            durations=tuple(float(d) for d in self.durations),
-            aspect_ratios=("16:9", "9:16"),
+            min_duration=self.entry.min_duration or min(durations),
+            max_duration=self.entry.max_duration or max(durations),
+            durations=durations or None,
+            aspect_ratios=self.entry.aspect_ratios,
             resolutions=self.resolutions,
             supports_audio=self.audio,
             max_concurrency=4,
         )
 
     def price(self, with_audio: bool) -> float:
-        return self.price_with_audio if (with_audio and self.audio) else self.price_without_audio
+        return self.entry.unit_price(with_audio=with_audio)
 
     def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
         """Why this model cannot make such a clip, or None. Covers combinations too."""
-        who = f"{self.name}"
+        who = self.name
         if not self.last_frame:
+            usable = [
+                e.id
+                for e in load_catalog().entries(role="video", provider="google")
+                if e.end_frame and not e.is_shut_down()
+            ]
             return (
                 f"{who} cannot take a last frame, which every vidpipe clip needs; use "
-                "veo-3.1-generate-001, veo-3.1-fast-generate-001 or veo-2.0-generate-001 "
-                "(VIDPIPE_GOOGLE_VIDEO_MODEL)"
+                f"{', '.join(usable)} (VIDPIPE_GOOGLE_VIDEO_MODEL)"
             )
-        if duration not in self.durations:
-            allowed = ", ".join(str(d) for d in self.durations)
+        if self.durations and duration not in self.durations:
+            allowed = ", ".join(f"{d:g}" for d in self.durations)
             return f"invalid --clip-duration: {duration:g}s; {who} takes {allowed} seconds"
-        if aspect_ratio not in ("16:9", "9:16"):
-            return f"invalid --aspect-ratio: {aspect_ratio}; {who} takes 16:9, 9:16"
+        if aspect_ratio not in self.entry.aspect_ratios:
+            allowed = ", ".join(self.entry.aspect_ratios)
+            return f"invalid --aspect-ratio: {aspect_ratio}; {who} takes {allowed}"
         if resolution not in self.resolutions:
             return f"invalid --resolution: {resolution}; {who} takes " + ", ".join(self.resolutions)
-        if resolution == "1080p" and int(duration) not in self.full_hd_durations:
+        if (
+            self.api == "generate_videos"
+            and resolution == "1080p"
+            and int(duration) not in self.full_hd_durations
+        ):
             allowed = ", ".join(str(d) for d in self.full_hd_durations)
             return f"invalid --clip-duration: {duration:g}s; {who} makes 1080p only at {allowed}s"
         return None
 
 
-_VEO_31 = {"durations": (4, 6, 8), "resolutions": ("720p", "1080p"), "audio": True}
-
-VEO_MODELS: dict[str, VeoModel] = {
-    m.name: m
-    for m in [
-        VeoModel("veo-3.1-generate-001", **_VEO_31, last_frame=True, price_with_audio=0.40,
-                 price_without_audio=0.20, typical_seconds=75, requests_per_minute=50),
-        VeoModel("veo-3.1-generate-preview", **_VEO_31, last_frame=True, price_with_audio=0.40,
-                 price_without_audio=0.20, typical_seconds=75, requests_per_minute=10),
-        VeoModel("veo-3.1-fast-generate-001", **_VEO_31, last_frame=True, price_with_audio=0.15,
-                 price_without_audio=0.10, typical_seconds=45, requests_per_minute=50),
-        VeoModel("veo-3.1-fast-generate-preview", **_VEO_31, last_frame=True,
-                 price_with_audio=0.15, price_without_audio=0.10, typical_seconds=45,
-                 requests_per_minute=10),
-        VeoModel("veo-3.0-generate-001", **_VEO_31, last_frame=False, price_with_audio=0.40,
-                 price_without_audio=0.20, typical_seconds=75, requests_per_minute=10),
-        VeoModel("veo-3.0-fast-generate-001", **_VEO_31, last_frame=False,
-                 price_with_audio=0.15, price_without_audio=0.10, typical_seconds=45,
-                 requests_per_minute=10),
-        VeoModel("veo-2.0-generate-001", durations=(5, 6, 7, 8), resolutions=("720p",),
-                 audio=False, last_frame=True, price_with_audio=0.50, price_without_audio=0.50,
-                 typical_seconds=60, requests_per_minute=10, sends_resolution=False),
-    ]
-}  # fmt: skip
-
-
-def veo_model(name: str) -> VeoModel:
-    try:
-        return VEO_MODELS[name]
-    except KeyError:
-        known = ", ".join(VEO_MODELS)
-        raise KeyError(f"unknown Veo model {name!r} (known: {known})") from None
-
-
-# ---------------------------------------------------------------- images
-
-# USD per image. Gemini image models bill output tokens (~1,290 per 1K image); Imagen per image.
-IMAGE_PRICES: dict[str, float] = {
-    "gemini-2.5-flash-image": 0.039,
-    "gemini-2.5-flash-image-preview": 0.039,
-    "gemini-3-pro-image-preview": 0.134,
-    "imagen-4.0-generate-001": 0.04,
-    "imagen-4.0-fast-generate-001": 0.02,
-    "imagen-4.0-ultra-generate-001": 0.06,
-    "imagen-3.0-generate-002": 0.04,
-    "imagen-3.0-capability-001": 0.04,
-}
-DEFAULT_IMAGE_PRICE = 0.04
-IMAGEN_ASPECT_RATIOS = ("1:1", "3:4", "4:3", "9:16", "16:9")
-
-
-def is_imagen(model: str) -> bool:
-    return model.startswith("imagen-")
-
-
-# ---------------------------------------------------------------- storyboard (text)
-
-# USD per storyboard call: ~2k input + ~3k output tokens at list prices per million tokens.
-TEXT_PRICES: dict[str, float] = {
-    "gemini-2.5-flash": 0.008,  # $0.30 in / $2.50 out
-    "gemini-2.5-flash-lite": 0.002,  # $0.10 / $0.40
-    "gemini-2.5-pro": 0.033,  # $1.25 / $10
-    "gemini-3-pro-preview": 0.040,  # $2 / $12
-}
-DEFAULT_TEXT_PRICE = 0.01
+def video_model(name: str) -> VideoModel:
+    return VideoModel(entry(name, "video", "VIDPIPE_GOOGLE_VIDEO_MODEL"))

@@ -13,13 +13,13 @@ from vidpipe.providers.base import (
     StoryboardProvider,
     StoryboardRequest,
 )
-from vidpipe.providers.calls import price
+from vidpipe.providers.catalog import catalog_price
 from vidpipe.providers.google.client import GoogleClientMixin
-from vidpipe.providers.google.models import DEFAULT_TEXT_PRICE, TEXT_PRICES
+from vidpipe.providers.google.models import DEFAULT_TEXT_PRICE
 from vidpipe.providers.imaging import DESCRIBE_PROMPT
 from vidpipe.providers.screenplay import (
-    SYSTEM_PROMPT,
     storyboard_schema,
+    system_prompt,
     user_prompt,
     write_with_retries,
 )
@@ -42,17 +42,18 @@ class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
         self.options = self.Options(model=settings.google_storyboard_model)
         self._init_client()
         model = self.options.model
-        self.price_per_call = price(  # type: ignore[misc]
-            settings, (model, "google:storyboard"), TEXT_PRICES.get(model, DEFAULT_TEXT_PRICE)
+        self.price_per_call = catalog_price(  # type: ignore[misc]
+            settings, "google", "storyboard", model, DEFAULT_TEXT_PRICE
         )
 
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
-        schema = storyboard_schema(request.scene_count)
+        schema = storyboard_schema(request.scene_count, sound=request.wants_sound)
         prompt = user_prompt(request)
+        instructions = system_prompt(request)
 
         async def attempt(temperature: float) -> str | None:
             config = types.GenerateContentConfig(
-                system_instruction=SYSTEM_PROMPT,
+                system_instruction=instructions,
                 response_mime_type="application/json",
                 response_json_schema=schema,
                 temperature=temperature,

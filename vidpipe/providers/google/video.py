@@ -8,14 +8,17 @@ inline (no output storage URI is set) and is written to `dest`.
 
 from __future__ import annotations
 
+import base64
 import time
 from pathlib import Path
+from typing import Any
 
 from google.genai import types
 from pydantic import BaseModel, ConfigDict
 
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError, ContentFilteredError, OperationFailedError, ProviderError
+from vidpipe.providers.audio_prompt import with_audio
 from vidpipe.providers.base import (
     Capabilities,
     ClipOutcome,
@@ -31,15 +34,15 @@ from vidpipe.providers.calls import (
     wait_for_operation,
 )
 from vidpipe.providers.google.client import GoogleClientMixin
-from vidpipe.providers.google.models import VEO_MODELS, VeoModel, veo_model
+from vidpipe.providers.google.models import VideoModel, video_model
 
 SAFETY_WORDS = ("responsible ai", "safety", "usage guidelines", "sensitive", "policy", "harmful")
 
 
 class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
-    """Veo: durations, aspect ratios and resolutions are the configured model's (see models.py)."""
+    """Veo: durations, aspect ratios and resolutions are the configured model's (catalog)."""
 
-    capabilities = VEO_MODELS["veo-3.1-generate-001"].capabilities()
+    capabilities = video_model("veo-3.1-generate-001").capabilities()
     requests_per_minute = 10
 
     class Options(BaseModel):
@@ -53,14 +56,13 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         self.options = self.Options(
             model=settings.google_video_model, audio=settings.google_video_audio
         )
-        try:
-            self.veo: VeoModel = veo_model(self.options.model)
-        except KeyError as exc:
-            raise BadInputError(f"{exc.args[0]}; check VIDPIPE_GOOGLE_VIDEO_MODEL") from None
-        if not settings.google_vertexai:
+        self.veo: VideoModel = video_model(self.options.model)
+        if self.veo.vertex_only and not settings.google_vertexai:
             raise BadInputError(
-                "Veo runs on Vertex AI only (google-genai 3.x): set VIDPIPE_GOOGLE_VERTEXAI=1 and "
-                "VIDPIPE_GOOGLE_PROJECT, or a Vertex AI express-mode VIDPIPE_GOOGLE_API_KEY"
+                f"{self.veo.name}: Veo runs on Vertex AI only (google-genai 3.x): set "
+                "VIDPIPE_GOOGLE_VERTEXAI=1 and VIDPIPE_GOOGLE_PROJECT, or a Vertex AI "
+                "express-mode VIDPIPE_GOOGLE_API_KEY; or use gemini-omni-1.1-flash on the "
+                "Gemini API"
             )
         self._init_client()
         self.capabilities: Capabilities = self.veo.capabilities()  # type: ignore[misc]
@@ -71,6 +73,10 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
             self.veo.price(with_audio=self.options.audio),
         )
         self._submitted: dict[str, float] = {}  # operation name → time.time() of its submission
+
+    def makes_audio(self) -> bool:
+        """Veo 3.x with VIDPIPE_GOOGLE_VIDEO_AUDIO on: dialogue and sound go into the prompt."""
+        return self.veo.audio and self.options.audio
 
     def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
         """Why the model cannot make such clips (combinations too), or None."""
@@ -83,6 +89,8 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         problem = self.refusal(request.duration, request.aspect_ratio, resolution)
         if problem:
             raise BadInputError(problem)
+        if self.veo.api == "interactions":
+            return await self._submit_interaction(request, resolution)
         veo = self.veo
         config = types.GenerateVideosConfig(
             number_of_videos=1,
@@ -117,6 +125,8 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         dest: Path,
         on_progress: ProgressFn | None = None,
     ) -> VideoResult:
+        if self.veo.api == "interactions":
+            return await self._wait_interaction(operation_id, request, dest, on_progress)
         veo = self.veo
         what = f"{veo.name} operation for scene {request.scene_index}"
         submitted_at = self._submitted.get(operation_id)
@@ -145,6 +155,108 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         dest.write_bytes(video)
         return VideoResult(ClipOutcome.COMPLETE, has_audio=veo.audio and self.options.audio)
 
+    # ------------------------------------------------------------ Gemini Omni (Interactions API)
+
+    async def _submit_interaction(self, request: VideoRequest, resolution: str) -> str:
+        """One background interaction: the motion prompt, then the first and the last frame
+        (Omni reads two images as first + last frame); its id is the operation id."""
+        model = self.veo.name
+        parts: list[dict[str, Any]] = [
+            {"type": "text", "text": _motion_prompt(request)},
+            _image_part(request.start_image),
+            _image_part(request.end_image),
+        ]
+        video_format = {
+            "type": "video",
+            "aspect_ratio": request.aspect_ratio,
+            "resolution": resolution,
+            "duration": f"{int(request.duration)}s",
+            "delivery": "inline",
+        }
+        async with self._aio(timeout=self.settings.provider_submit_timeout_seconds) as aio:
+            interaction = await self._call(
+                f"{model} submit (scene {request.scene_index})",
+                lambda: aio.interactions.create(
+                    model=model,
+                    input=parts,
+                    background=True,
+                    response_format=video_format,
+                    generation_config={"video_config": {"task": "image_to_video"}},
+                ),
+                rpm=self.requests_per_minute,
+                resend_unknown=False,  # no idempotency key: a lost answer is not re-sent
+            )
+        if not interaction.id:
+            raise ProviderError(f"{model} returned an interaction without an id")
+        self._submitted[interaction.id] = time.time()
+        return str(interaction.id)
+
+    async def _wait_interaction(
+        self,
+        interaction_id: str,
+        request: VideoRequest,
+        dest: Path,
+        on_progress: ProgressFn | None,
+    ) -> VideoResult:
+        model = self.veo
+        what = f"{model.name} interaction for scene {request.scene_index}"
+        submitted_at = self._submitted.get(interaction_id)
+        latency_key = f"google:{model.name}"
+        schedule = poll_schedule(self.settings, latency_key, model.typical_seconds)
+        started = time.time()
+        expected = LATENCY.typical(latency_key, model.typical_seconds)
+
+        async with self._aio() as aio:
+
+            async def check() -> Any:
+                found = await self._check_once(what, lambda: aio.interactions.get(interaction_id))
+                status = str(getattr(found, "status", "") or "")
+                if status in ("completed", "failed", "cancelled", "incomplete"):
+                    return found
+                if on_progress is not None:
+                    since = submitted_at if submitted_at is not None else started
+                    on_progress(min(0.95, (time.time() - since) / max(expected, 1.0)))
+                return None
+
+            finished = await wait_for_operation(
+                check, schedule, what=what, submitted_at=submitted_at, latency_key=latency_key
+            )
+        self._submitted.pop(interaction_id, None)
+        dest.write_bytes(_interaction_video(finished, what))
+        return VideoResult(ClipOutcome.COMPLETE, has_audio=True)
+
+
+def _image_part(path: Path) -> dict[str, Any]:
+    return {
+        "type": "image",
+        "data": base64.b64encode(path.read_bytes()).decode(),
+        "mime_type": "image/png",
+    }
+
+
+def _interaction_video(interaction: Any, what: str) -> bytes:
+    """The MP4 of a finished interaction; ContentFilteredError for safety rejections."""
+    status = str(getattr(interaction, "status", ""))
+    if status != "completed":
+        errors = getattr(interaction, "errors", None) or []
+        message = "; ".join(str(getattr(e, "message", e)) for e in errors) or status
+        if any(word in message.lower() for word in SAFETY_WORDS):
+            raise ContentFilteredError(f"{what} was rejected for content safety: {message}")
+        raise OperationFailedError(f"{what} ended {status}: {message}")
+    video = getattr(interaction, "output_video", None)
+    data = getattr(video, "data", None) if video is not None else None
+    if not data:
+        uri = getattr(video, "uri", None) if video is not None else None
+        if uri:
+            raise ProviderError(
+                f"{what}: the video was delivered at {uri} instead of inline; vidpipe asks "
+                "for it inline"
+            )
+        raise ProviderError(f"{what}: finished without a video")
+    if isinstance(data, bytes):
+        return data
+    return base64.b64decode(str(data))
+
 
 def _png(path: Path) -> types.Image:
     return types.Image(image_bytes=path.read_bytes(), mime_type="image/png")
@@ -160,7 +272,7 @@ def _motion_prompt(request: VideoRequest) -> str:
     style = request.style_guide
     if style is not None:
         prompt += f"\nVisual style: {style.visual_style}. Camera: {style.camera_style}."
-    return prompt
+    return with_audio(prompt, request.dialogue, request.sound)
 
 
 def _video_of(operation: types.GenerateVideosOperation, what: str) -> bytes:

@@ -57,6 +57,11 @@ class LocalVideoProvider(VideoProvider):
         max_concurrent_pixels=2 * 1280 * 720,
     )
 
+    def makes_audio(self) -> bool:
+        """Its soundtrack is a synthesized ambient bed, not sound from words: a scene's dialogue
+        and sound are not put into its clips (the scene's sound is ignored, with a warning)."""
+        return False
+
     async def submit(self, request: VideoRequest) -> str:
         return operation_id(request)
 

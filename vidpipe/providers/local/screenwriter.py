@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 
 from vidpipe.providers.base import (
+    DialogueLine,
     ReferenceNote,
     SceneSpec,
     Storyboard,
@@ -20,12 +21,14 @@ from vidpipe.providers.base import (
 )
 from vidpipe.providers.local.words import (
     COLOR_WORDS,
+    STOPWORDS,
     color_word,
     content_words,
     keyword_set,
     seed_of,
     tokens,
 )
+from vidpipe.providers.screenplay import WORDS_PER_SECOND
 
 
 @dataclass(frozen=True)
@@ -280,8 +283,10 @@ def write_storyboard(request: StoryboardRequest) -> Storyboard:
     seed = seed_of("storyboard", prompt.lower(), request.style.lower())
     count = request.scene_count or 3 + seed % 3
     style_guide = _style_guide(prompt, request.style, seed)
-    scenes = _scenes(prompt, style_guide, count, seed)
-    return Storyboard(style_guide=style_guide, scenes=_cast(scenes, prompt, request.references))
+    scenes = _cast(_scenes(prompt, style_guide, count, seed), prompt, request.references)
+    if request.wants_sound:
+        scenes = _with_sound(scenes, prompt, request)
+    return Storyboard(style_guide=style_guide, scenes=scenes)
 
 
 def _cast(
@@ -315,6 +320,130 @@ def _appearance(note: ReferenceNote) -> str:
         if note.description
         else (f"{note.name} is in view.")
     )
+
+
+# ------------------------------------------------------------------ sound
+
+
+def _with_sound(
+    scenes: list[SceneSpec], prompt: str, request: StoryboardRequest
+) -> list[SceneSpec]:
+    """The sound fields asked for: a short narration line per scene from the prompt's words,
+    spoken lines for the scene's references or the characters the prompt names, ambience."""
+    limit = max(4, int(request.clip_duration * WORDS_PER_SECOND))
+    characters = _named_characters(prompt, request.references)
+    named = {word.casefold() for name in characters for word in name.split()}
+    words = [w for w in _focus_words(prompt) if w not in named | _WEATHER] or ["moment"]
+    opening = prompt.strip().rstrip(".!?;:,")
+    out: list[SceneSpec] = []
+    for k, (scene, beat) in enumerate(zip(scenes, _beats(len(scenes)), strict=True)):
+        focus = words[k % len(words)]
+        update: dict[str, object] = {}
+        if request.narration:
+            update["narration"] = _narration_line(beat, opening, focus, characters, limit)
+        if request.dialogue:
+            speakers = list(scene.references) or characters
+            update["dialogue"] = _lines(speakers, beat, focus, k)
+        if request.sound:
+            update["sound"] = _sound_line(prompt, beat)
+        out.append(scene.model_copy(update=update))
+    return out
+
+
+_WEATHER = frozenset("rainy stormy snowy misty foggy sunny windy cloudy icy hazy".split())
+
+_NARRATION: dict[str, str] = {
+    "single": "{opening}.",
+    "establishing": "{opening}.",
+    "development": "Then we draw closer to the {focus}.",
+    "climax": "Everything turns on the {focus}.",
+    "resolution": "And then, at last, all is still.",
+}
+
+_SPOKEN: dict[str, tuple[str, ...]] = {
+    "single": ("Look at the {focus}.", "It's beautiful."),
+    "establishing": ("Look at the {focus}.", "Where are we?"),
+    "development": ("Over there, the {focus}!", "Come on, keep up."),
+    "climax": ("Hold on!", "Here it comes!"),
+    "resolution": ("We made it.", "Yes. We did."),
+}
+
+# What a place sounds like, by the things the prompt names (checked in order).
+_SOUNDS: tuple[tuple[frozenset[str], str], ...] = (
+    (frozenset({"rain", "storm", "rainy", "stormy", "drizzle"}), "rain patters steadily"),
+    (frozenset({"sea", "ocean", "wave", "waves", "beach", "shore"}), "waves wash on the shore"),
+    (frozenset({"lake", "river", "water", "stream"}), "water laps gently"),
+    (frozenset({"fire", "flame", "flames", "candle", "campfire"}), "a fire crackles"),
+    (
+        frozenset({"forest", "tree", "trees", "woods", "jungle", "garden"}),
+        "leaves rustle and birds call",
+    ),
+    (frozenset({"city", "street", "town", "traffic", "neon"}), "distant traffic hums"),
+    (frozenset({"space", "galaxy", "planet", "cosmic"}), "a low, steady hum"),
+    (frozenset({"wind", "mountain", "mountains", "sky", "cloud", "clouds"}), "wind blows softly"),
+)
+
+
+def _narration_line(beat: str, opening: str, focus: str, characters: list[str], limit: int) -> str:
+    """The beat's line; the opening one is the prompt itself when it fits in the scene."""
+    if beat in ("single", "establishing") and len(opening.split()) > limit:
+        who = " and ".join(characters) if characters else f"the {focus}"
+        line = f"It begins with {who}."
+    else:
+        line = _NARRATION[beat].format(opening=opening, focus=focus)
+    return _fit(line[:1].upper() + line[1:], limit)
+
+
+def _sound_line(prompt: str, beat: str) -> str:
+    words = keyword_set(prompt)
+    ambience = next((text for keys, text in _SOUNDS if words & keys), "a quiet room tone")
+    line = f"Ambient noise: {ambience}."
+    if beat == "climax":  # its end frame has birds scattering
+        line = f"SFX: birds scatter with a flutter of wings. {line}"
+    return line
+
+
+def _lines(speakers: list[str], beat: str, focus: str, k: int) -> list[DialogueLine]:
+    """One or two short lines; two speakers take turns, starting with a different one each
+    scene. Nobody named: nobody speaks."""
+    if not speakers:
+        return []
+    first, second = _SPOKEN[beat]
+    order = speakers[k % len(speakers) :] + speakers[: k % len(speakers)]
+    lines = [DialogueLine(speaker=order[0], line=first.format(focus=focus))]
+    if len(order) > 1:
+        lines.append(DialogueLine(speaker=order[1], line=second.format(focus=focus)))
+    return lines
+
+
+def _named_characters(prompt: str, references: tuple[ReferenceNote, ...]) -> list[str]:
+    """Who can speak: the references, else names in the prompt (capitalised words; one that
+    opens a sentence only when "and" and another name follow it, as in "Mara and Bo"), two
+    at most."""
+    if references:
+        return [note.name for note in references][:2]
+    tokens_ = re.findall(r"[\w'-]+|[.!?]", prompt)
+    names: list[str] = []
+    for i, word in enumerate(tokens_):
+        if not (word[:1].isupper() and word.isalpha() and word != "I"):
+            continue
+        opens = i == 0 or tokens_[i - 1] in (".", "!", "?")
+        follows = tokens_[i + 1 : i + 3]
+        paired = len(follows) == 2 and follows[0] == "and" and follows[1][:1].isupper()
+        if not opens or paired:
+            names.append(word)
+    return list(dict.fromkeys(names))[:2]
+
+
+def _fit(text: str, limit: int) -> str:
+    """At most `limit` words, ending on a full stop (never on a dangling little word)."""
+    words = text.split()
+    if len(words) <= limit:
+        return text
+    kept = words[:limit]
+    while len(kept) > 1 and kept[-1].lower().strip(",;:") in STOPWORDS:
+        kept.pop()
+    return " ".join(kept).rstrip(",;:.") + "."
 
 
 # ------------------------------------------------------------------ style guide

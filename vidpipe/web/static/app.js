@@ -25,7 +25,10 @@ const generate = document.querySelector("form[data-estimate]");
 if (generate) {
   const output = document.getElementById("estimate");
   const detail = document.getElementById("estimate-detail");
-  const priced = ["scenes", "clip_duration", "aspect_ratio", "resolution", "crossfade", "max_cost"];
+  const priced = [
+    "scenes", "clip_duration", "aspect_ratio", "resolution", "crossfade", "max_cost",
+    "storyboard_model", "image_model", "video_model",
+  ];
   const money = (usd) =>
     usd === 0 ? "$0" : usd >= 0.01 ? `$${usd.toFixed(2)}` : `$${usd.toFixed(4)}`;
   let pending = null;
@@ -66,7 +69,7 @@ if (generate) {
     for (const name of priced) showError(name, null);
     for (const problem of body.problems) {
       const name = problem.loc[problem.loc.length - 1];
-      if (priced.includes(name)) showError(name, problem.msg.replace(/^invalid \w+: /, ""));
+      if (priced.includes(name)) showError(name, problem.msg.replace(/^invalid [\w-]+: /, ""));
     }
     output.value = money(body.estimated_cost);
     const scenes = `${body.scenes} scene${body.scenes === 1 ? "" : "s"}`;

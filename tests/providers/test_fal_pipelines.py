@@ -1,0 +1,254 @@
+"""Whole projects on fal against the fal fake: money, crashes, lost answers, failures, chaining.
+
+- A full run: what the fake bills equals what the ledger says may have been billed, and each
+  clip's end frame is the next clip's start frame (the fake records the frames it received).
+- SIGKILL while a request is IN_QUEUE or IN_PROGRESS, then `resume`: the same request ids are
+  polled, one submission per clip.
+- A lost submit answer: never re-sent without consent; with consent, sent once more.
+- A request that fails at fal: reported with fal's message, resumable.
+- A stop while a request is queued: cancelled at fal, sent afresh by the next run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fake_fal import FakeFal
+from processes import user_env
+from provider_env import FAL_KEY, FAST, fal_settings
+from remote_projects import ledger_rows, new_project, spent, with_providers
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.config import Settings
+from vidpipe.db.models import keyframe_of
+from vidpipe.db.queries import load_project
+from vidpipe.media.probe import probe
+from vidpipe.orchestrator import run_pipeline
+from vidpipe.orchestrator.projects import approve_resubmissions
+from vidpipe.pipeline.video_gen import SubmissionUnknownError
+from vidpipe.storage import ProjectStorage
+
+KLING = {"scenes": 3, "clip_duration": 5.0, "resolution": "720p"}
+KLING_PER_SECOND, EDIT_IMAGE = 0.157, 0.039  # the catalog's prices
+
+
+def fal_project_settings(settings: Settings, url: str, **extra: Any) -> Settings:
+    return with_providers(fal_settings(settings, url, **extra), "local", "fal", "fal")
+
+
+def chained(fake: FakeFal, project: Any, settings: Settings) -> bool:
+    """The frames fal received for clip k are chain positions k and k+1 (scene k's end frame is
+    scene k+1's start frame), by content."""
+    storage = ProjectStorage(settings.projects_dir, project.id)
+    positions = [keyframe_of(project.scenes[0], "start")]
+    positions += [keyframe_of(scene, "end") for scene in project.scenes]
+    hashes = [
+        hashlib.sha256(storage.resolve(k.file_path).read_bytes()).hexdigest() for k in positions
+    ]
+    pairs = {(r["start"], r["end"]) for r in fake.received}
+    return pairs == set(zip(hashes, hashes[1:], strict=False))
+
+
+async def billed_in_ledger(session: AsyncSession, project_id: Any, role: str) -> int:
+    rows = await ledger_rows(session, project_id)
+    return sum(1 for r in rows if r.role == role and r.provider == "fal" and r.status != "refused")
+
+
+async def test_a_project_on_fal_kling_completes_chained_and_billed_as_the_ledger_says(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    fake, url = fal_fake
+    settings = fal_project_settings(settings, url)
+    project_id = await new_project(session, settings, KLING)
+    project = await run_pipeline(session, project_id, settings=settings)
+
+    assert project.status == "complete"
+    final = probe(ProjectStorage(settings.projects_dir, project_id).resolve(project.output_path))
+    assert final.duration == pytest.approx(15.0, abs=0.2)
+    assert len(fake.submissions("video")) == 3 and len(fake.submissions("image")) == 4
+    assert chained(fake, project, settings) and fake.refused == []
+    fake.finish_all()
+    assert fake.billed_of("video") == await billed_in_ledger(session, project_id, "video") == 3
+    assert fake.billed_of("image") == await billed_in_ledger(session, project_id, "image") == 4
+    # estimates use the dearer image model for every keyframe
+    assert await spent(session, project_id) == pytest.approx(4 * EDIT_IMAGE + 15 * KLING_PER_SECOND)
+
+
+async def test_a_lost_submit_answer_is_not_sent_again_without_consent(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    fake, url = fal_fake
+    fake.hang_seconds = 1.5
+    settings = fal_project_settings(settings, url, provider_submit_timeout_seconds=0.5)
+    project_id = await new_project(session, settings, {**KLING, "scenes": 2})
+    fake.inject("submit:video", "lose")  # the first clip's answer is lost
+    with pytest.raises(SubmissionUnknownError, match="may have been accepted and billed"):
+        await run_pipeline(session, project_id, settings=settings)
+    assert len(fake.submissions("video")) == 2  # both queued at fal; one answer was lost
+
+    with pytest.raises(SubmissionUnknownError):  # a resume without consent sends nothing
+        await run_pipeline(session, project_id, settings=settings)
+    assert len(fake.submissions("video")) == 2
+
+    assert len(await approve_resubmissions(session, project_id)) == 1
+    project = await run_pipeline(session, project_id, settings=settings)
+    assert project.status == "complete"
+    assert len(fake.submissions("video")) == 3  # sent once more, with consent
+    fake.finish_all()  # fal made (and billed) the request whose answer was lost, too
+    assert fake.billed_of("video") == await billed_in_ledger(session, project_id, "video") == 3
+
+
+async def test_a_request_that_fails_at_fal_is_reported_and_resumable(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    fake, url = fal_fake
+    # One clip at a time: the failure then cancels no other clip's submission mid-flight.
+    settings = fal_project_settings(settings, url, video_concurrency=1)
+    project_id = await new_project(session, settings, {**KLING, "scenes": 2})
+    fake.fail_next.append("Kling worker out of memory at 720p")
+    with pytest.raises(Exception, match="Kling worker out of memory"):
+        await run_pipeline(session, project_id, settings=settings)
+    project = await load_project(session, project_id)
+    assert project.status == "failed"
+    assert "fal" in (project.error_message or "")
+    assert "Kling worker out of memory at 720p" in (project.error_message or "")
+
+    project = await run_pipeline(session, project_id, settings=settings)
+    assert project.status == "complete"
+    assert len(fake.submissions("video")) == 3  # the failed clip was submitted afresh
+    fake.finish_all()
+    assert fake.billed_of("video") == 2  # the failed request was not billed by fal
+
+
+async def test_a_stop_while_queued_cancels_at_fal_and_the_next_run_sends_it_afresh(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    fake, url = fal_fake
+    settings = fal_project_settings(settings, url)
+    project_id = await new_project(session, settings, {**KLING, "scenes": 2})
+    fake.hold_in_queue.set()
+    run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
+    await _until(lambda: len(_polled(fake)) == 2)
+    run.cancel()  # Ctrl+C, or the stop watcher cancelling the run
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert fake.count("cancel") == 2
+    assert all(q.state == "CANCELLED" for q in fake.submissions("video"))
+    fake.hold_in_queue.clear()
+    project = await run_pipeline(session, project_id, settings=settings)
+    assert project.status == "complete"
+    assert len(fake.submissions("video")) == 4  # the two dropped ones were sent again
+    fake.finish_all()
+    assert fake.billed_of("video") == 2
+
+
+async def _until(predicate: Callable[[], Any], timeout: float = 60) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not predicate():
+        if loop.time() > deadline:
+            raise AssertionError("timed out waiting")
+        await asyncio.sleep(0.02)
+
+
+# ---------------------------------------------------------------- SIGKILL, in a subprocess
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("held", ["IN_QUEUE", "IN_PROGRESS"])
+def test_sigkill_while_a_request_is_held_then_resume_polls_the_same_request(
+    held: str, fal_fake: tuple[FakeFal, str], tmp_path: Path
+) -> None:
+    fake, url = fal_fake
+    env = user_env(tmp_path / "data")
+    env |= {f"VIDPIPE_{k.upper()}": str(v) for k, v in FAST.items()}
+    env |= {
+        "VIDPIPE_IMAGE_PROVIDER": "fal",
+        "VIDPIPE_VIDEO_PROVIDER": "fal",
+        "VIDPIPE_FAL_BASE_URL": url,
+        "FAL_KEY": FAL_KEY,
+    }
+    hold = fake.hold_in_queue if held == "IN_QUEUE" else fake.hold_in_progress
+    hold.set()
+    run = subprocess.Popen(
+        [sys.executable, "-m", "vidpipe", "generate", "a paper boat", "--scenes", "2",
+         "--clip-duration", "5", "--yes"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for(lambda: len(_polled(fake)) == 2 and _states(fake) == {held}, timeout=60)
+    finally:
+        run.send_signal(signal.SIGKILL)
+        run.communicate()
+    committed = _polled(fake)
+    assert fake.count("cancel") == 0  # a SIGKILL cancels nothing
+
+    hold.clear()
+    listed = _vidpipe("list", "--json", env=env)
+    (project,) = json.loads(listed.stdout)
+    resumed = _vidpipe("resume", project["id"], "--yes", "--json", env=env)
+    assert resumed.returncode == 0, resumed.stderr
+    assert json.loads(resumed.stdout)["status"] == "complete"
+    assert len(fake.submissions("video")) == 2  # one submission per clip
+    assert _polled(fake) == committed  # the resume polled the same request ids
+    fake.finish_all()
+    assert fake.billed_of("video") == 2
+
+
+def _polled(fake: FakeFal) -> set[str]:
+    """Ids of the clip requests whose status was asked."""
+    clips = {q.id for q in fake.submissions("video")}
+    asked = {r.path.split("/requests/")[1].split("/")[0] for r in fake.of_kind("status")}
+    return asked & clips
+
+
+def _states(fake: FakeFal) -> set[str]:
+    return {q.state for q in fake.submissions("video")}
+
+
+def _vidpipe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "vidpipe", *args],
+        env=env, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+def _wait_for(predicate: Callable[[], Any], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out waiting")
+        time.sleep(0.05)
+
+
+@pytest.mark.slow
+def test_doctor_asks_fals_pricing_endpoint_and_names_the_key_when_refused(
+    fal_fake: tuple[FakeFal, str], tmp_path: Path
+) -> None:
+    fake, url = fal_fake
+    env = user_env(tmp_path / "data") | {
+        "VIDPIPE_IMAGE_PROVIDER": "fal",
+        "VIDPIPE_VIDEO_PROVIDER": "fal",
+        "VIDPIPE_FAL_BASE_URL": url,
+        "FAL_KEY": FAL_KEY,
+    }
+    result = _vidpipe("doctor", "--json", env=env)
+    checks = {c["name"]: c for c in json.loads(result.stdout)}
+    assert "credentials accepted" in checks["video provider"]["detail"]
+    assert "credentials accepted" in checks["image provider"]["detail"]
+    assert {r.kind for r in fake.requests} == {"pricing"}  # free questions only
+
+    refused = _vidpipe("doctor", "--json", env=env | {"FAL_KEY": "wrong"})
+    assert refused.returncode == 1
+    checks = {c["name"]: c for c in json.loads(refused.stdout)}
+    assert "FAL_KEY" in checks["video provider"]["detail"]

@@ -1,0 +1,184 @@
+"""The provider and model of each role, per project and per take.
+
+A project stores the providers it was made with and, when the user chose one (`generate
+--video-model google:veo-3.1-fast-generate-001`, `edit --video-model …`), the model; a scene may
+carry its own video model (`redo --scene N --clip --model …`). Providers read their model from
+Settings, so a project's providers are built from a copy of the settings with its models set:
+the model is in each provider's options and so in every fingerprint (a new model makes exactly
+the artifacts it draws stale).
+
+Every door calls `choose_models` (generate, fork, edit) or `check_choice` (redo) in one line;
+they refuse a shut-down, unknown or role-mismatched id with one line naming the closest ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from vidpipe.config import Settings
+from vidpipe.errors import BadInputError
+from vidpipe.providers.base import ProviderSet, VideoProvider
+from vidpipe.providers.catalog import (
+    ModelChoice,
+    check_model,
+    configured_model,
+    load_catalog,
+    model_setting,
+    parse_choice,
+)
+
+if TYPE_CHECKING:
+    from vidpipe.db.models import Project, Scene
+    from vidpipe.providers.registry import ProviderRegistry
+
+ROLES = ("storyboard", "image", "video")
+OPTION = {role: f"--{role}-model" for role in ROLES}
+
+
+@dataclass(frozen=True)
+class RoleModel:
+    """One role's provider and model (None: the provider's configured model)."""
+
+    provider: str
+    model: str | None = None
+
+    @property
+    def key(self) -> str:
+        return f"{self.provider}:{self.model}" if self.model else self.provider
+
+
+@dataclass(frozen=True)
+class ProjectModels:
+    storyboard: RoleModel
+    image: RoleModel
+    video: RoleModel
+
+    def of(self, role: str) -> RoleModel:
+        return getattr(self, role)  # type: ignore[no-any-return]
+
+
+def check_choice(text: str, role: str, *, option: str | None = None) -> RoleModel:
+    """`PROVIDER[:MODEL]` checked against the catalog for `role` (BadInputError otherwise)."""
+    choice: ModelChoice = parse_choice(text)
+    flag = option or OPTION[role]
+    check_model(choice.provider, choice.model, role, option=flag)
+    if choice.model is not None and model_setting(choice.provider, role) is None:
+        known = load_catalog().entries(role=role, provider=choice.provider)
+        if len(known) > 1:  # the provider could not be told which one: refuse, never ignore
+            raise BadInputError(
+                f"invalid {flag}: the {choice.provider} provider takes its {role} model from "
+                f"its settings only; write {choice.provider} alone"
+            )
+    return RoleModel(choice.provider, choice.model)
+
+
+def check_configured(settings: Settings, provider: str, role: str) -> None:
+    """The model the settings give `provider` in `role` is not shut down (nor unknown)."""
+    model = configured_model(settings, provider, role)
+    setting = model_setting(provider, role)
+    check_model(provider, model, role, option=f"VIDPIPE_{setting.upper()}" if setting else None)
+
+
+def choose_models(
+    settings: Settings,
+    *,
+    storyboard: str | None = None,
+    image: str | None = None,
+    video: str | None = None,
+) -> ProjectModels:
+    """The providers and models of a new project: each `--<role>-model` given, else the
+    configured provider with its configured model; all checked before anything is written."""
+    given = {"storyboard": storyboard, "image": image, "video": video}
+    chosen: dict[str, RoleModel] = {}
+    for role in ROLES:
+        text = given[role]
+        if text:
+            chosen[role] = check_choice(text, role)
+            if chosen[role].model is None:
+                check_configured(settings, chosen[role].provider, role)
+        else:
+            provider = str(getattr(settings, f"{role}_provider"))
+            check_configured(settings, provider, role)
+            chosen[role] = RoleModel(provider)
+    return ProjectModels(**chosen)
+
+
+def project_models(project: Project) -> ProjectModels:
+    """What a stored project uses (columns absent on old rows: the configured models)."""
+    return ProjectModels(
+        storyboard=RoleModel(project.storyboard_provider, project.storyboard_model),
+        image=RoleModel(project.image_provider, project.image_model),
+        video=RoleModel(project.video_provider, project.video_model),
+    )
+
+
+def settings_for(
+    settings: Settings, models: ProjectModels | list[tuple[str, RoleModel]]
+) -> Settings:
+    """A copy of `settings` whose model settings name the chosen models."""
+    pairs = (
+        [(role, models.of(role)) for role in ROLES] if isinstance(models, ProjectModels) else models
+    )
+    update: dict[str, object] = {}
+    for role, chosen in pairs:
+        name = model_setting(chosen.provider, role) if chosen.model else None
+        if name is not None:
+            update[name] = chosen.model
+    return settings.model_copy(update=update) if update else settings
+
+
+def build_providers(
+    registry: ProviderRegistry, settings: Settings, models: ProjectModels
+) -> ProviderSet:
+    """The providers of a project (or of a project about to be made)."""
+    return registry.build(
+        settings_for(settings, models),
+        models.storyboard.provider,
+        models.image.provider,
+        models.video.provider,
+    )
+
+
+def build_project_providers(
+    registry: ProviderRegistry, settings: Settings, project: Project
+) -> ProviderSet:
+    """The project's providers, with the video provider of each scene that has its own model,
+    and its narration provider when it speaks lines."""
+    from vidpipe.pipeline.sound import narration_provider
+
+    models = project_models(project)
+    providers = build_providers(registry, settings, models)
+    speaker = narration_provider(project)  # only when the project speaks lines
+    if speaker is not None:
+        providers.narration = registry.narrator(settings, speaker)
+    for scene in project.scenes:
+        own = scene_video_model(scene)
+        if own is not None and own != models.video:
+            providers.scene_video[scene.scene_index] = video_provider(registry, settings, own)
+    return providers
+
+
+def video_provider(
+    registry: ProviderRegistry, settings: Settings, chosen: RoleModel
+) -> VideoProvider:
+    from vidpipe.providers.base import Role
+
+    cls = registry.get(Role.VIDEO, chosen.provider)
+    provider = cls(settings_for(settings, [("video", chosen)]))
+    assert isinstance(provider, VideoProvider)
+    return provider
+
+
+def scene_video_model(scene: Scene) -> RoleModel | None:
+    """The video model a scene's clip is made with, when it is not the project's."""
+    text = scene.video_model
+    if not text:
+        return None
+    provider, _, model = text.partition(":")
+    return RoleModel(provider, model or None)
+
+
+def refuse_unknown_role(role: str) -> None:
+    if role not in ROLES:
+        raise BadInputError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
