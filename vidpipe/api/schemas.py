@@ -105,13 +105,13 @@ class PlanDocument(BaseModel):
     provider_calls: dict[str, int]
     estimated_cost: float
     items: list[PlannedItem]
-    warnings: list[str] = Field(
-        default_factory=list, description="E.g. a scene whose spoken lines run past its end"
-    )
     notes: list[str] = Field(
         default_factory=list,
         description="How the run will go, in words (e.g. a video model without an end frame: "
         "each scene starts from the previous clip's last frame)",
+    )
+    warnings: list[str] = Field(
+        default_factory=list, description="E.g. a scene whose spoken lines run past its end"
     )
 
 

@@ -114,15 +114,6 @@ def generate(
             "(PNG, JPEG or WebP; repeatable).",
         ),
     ] = None,
-    subtitles: Annotated[
-        str, typer.Option(help="Subtitles of the spoken lines: off, soft (a track) or burn.")
-    ] = "off",
-    music: Annotated[
-        Path | None, typer.Option(help="A music bed (any audio ffmpeg reads), ducked under speech.")
-    ] = None,
-    loudness: Annotated[
-        float, typer.Option(help="Loudness target of the mix in LUFS (integrated).")
-    ] = -14.0,
     storyboard_model: Annotated[
         str | None,
         typer.Option(help="PROVIDER:MODEL that writes the storyboard (see `vidpipe models`)."),
@@ -140,6 +131,15 @@ def generate(
         bool,
         typer.Option("--dialogue", help="Give scenes spoken lines for the characters."),
     ] = False,
+    subtitles: Annotated[
+        str, typer.Option(help="Subtitles of the spoken lines: off, soft (a track) or burn.")
+    ] = "off",
+    music: Annotated[
+        Path | None, typer.Option(help="A music bed (any audio ffmpeg reads), ducked under speech.")
+    ] = None,
+    loudness: Annotated[
+        float, typer.Option(help="Loudness target of the mix in LUFS (integrated).")
+    ] = -14.0,
     detach: DetachFlag = False,
     json_output: JsonFlag = False,
 ) -> None:

@@ -177,10 +177,9 @@ def _parse_edits(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        flags = {"takes": "--takes", "references": "--references"}
+        flags = {"takes": "--takes", "references": "--references", "subtitles": "--subtitles"}
         flags |= {"narration": "--narration", "dialogue": "--dialogue", "sound": "--sound"}
-        flags |= {"subtitles": "--subtitles", "loudness": "--loudness"}
-        where = flags.get(where.split(".")[0], where)
+        where = (flags | {"loudness": "--loudness"}).get(where.split(".")[0], where)
         where = where if not where.endswith("_model") else "--" + where.replace("_", "-")
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
@@ -321,7 +320,8 @@ def edit(
         scene, description, start_prompt, end_prompt, motion, transition, crossfade,
         clip_duration, style_guide_file, storyboard_file, references, takes,
         (storyboard_model, image_model, video_model),
-        narration, dialogue, sound, subtitles, loudness,
+        narration, dialogue, sound,
+        subtitles, loudness,
     )  # fmt: skip
     _reference_edits(edits, add_reference or [], remove_reference or [])
     edits.music = _music(music)

@@ -95,9 +95,6 @@ class Project(Base):
     # Queue mode (SCALE-4): a job for the project waits in the queue since then; cleared when a
     # worker picks it up.
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Sound: narration voice, subtitles, music bed, loudness (vidpipe.pipeline.sound.SoundOptions);
-    # None: none of these (the final video is the stitched clips).
-    sound_options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # The model of each role when the user chose one (`generate --video-model P:M`); None: the
     # provider's configured model (VIDPIPE_GOOGLE_VIDEO_MODEL...).
     storyboard_model: Mapped[str | None] = mapped_column(String(128))
@@ -107,6 +104,9 @@ class Project(Base):
     # (vidpipe.pipeline.sound_fields also reads the prompt).
     wants_narration: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     wants_dialogue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Sound: narration voice, subtitles, music bed, loudness (vidpipe.pipeline.sound.SoundOptions);
+    # None: none of these (the final video is the stitched clips).
+    sound_options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"
@@ -152,12 +152,12 @@ class Scene(Base):
     dialogue: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, default=list)
     narration: Mapped[str] = mapped_column(Text, default="", server_default="")
     sound: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # `--clip-duration auto`: this scene's clip length, sized to its spoken lines; None: the
-    # project's clip_duration.
-    clip_duration: Mapped[float | None] = mapped_column(Float)
     # `redo --scene N --clip --model P:M`: the scene's clip is made on this video model
     # ("provider:model") instead of the project's; None: the project's.
     video_model: Mapped[str | None] = mapped_column(String(200))
+    # `--clip-duration auto`: this scene's clip length, sized to its spoken lines; None: the
+    # project's clip_duration.
+    clip_duration: Mapped[float | None] = mapped_column(Float)
 
     project: Mapped[Project] = relationship(back_populates="scenes")
     keyframes: Mapped[list[Keyframe]] = relationship(

@@ -135,6 +135,7 @@ class ProjectEdit(BaseModel):
     loudness: float | None = Field(
         default=None, ge=-40, le=-5, description="Loudness target of the mix, LUFS (re-mix)."
     )
+
     storyboard_model: str | None = Field(
         default=None, max_length=200, description="PROVIDER:MODEL that writes the storyboard."
     )
@@ -281,10 +282,10 @@ class Editor:
                 project.style_guide = project_edit.style_guide.model_dump()
             if project_edit.takes is not None:
                 project.takes_per_clip = project_edit.takes  # for clips made from now on
-        edit_sound(project, storage, project_edit, music)  # subtitles, loudness, music
         if models:
             apply_models(project, models)
             providers = build_project_providers(self.registry, self.settings, project)
+        edit_sound(project, storage, project_edit, music)  # subtitles, loudness, music
         _apply_reference_edits(project, storage, add_references or [], remove_references or [])
         if storyboard is not None:
             _replace_storyboard(project, storyboard)
@@ -505,9 +506,9 @@ _FORKED_COLUMNS = (
     "image_model",
     "video_model",
     "style_guide",
-    "sound_options",
     "wants_narration",
     "wants_dialogue",
+    "sound_options",
 )
 
 

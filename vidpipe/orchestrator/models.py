@@ -143,13 +143,12 @@ def build_providers(
 def build_project_providers(
     registry: ProviderRegistry, settings: Settings, project: Project
 ) -> ProviderSet:
-    """The project's providers, with the video provider of each scene that has its own model,
-    and its narration provider when it speaks lines."""
+    """The project's providers, with the video provider of each scene that has its own model."""
     from vidpipe.pipeline.sound import narration_provider
 
     models = project_models(project)
     providers = build_providers(registry, settings, models)
-    speaker = narration_provider(project)  # only when the project speaks lines
+    speaker = narration_provider(project)  # None: the project speaks no lines
     if speaker is not None:
         providers.narration = registry.narrator(settings, speaker)
     for scene in project.scenes:

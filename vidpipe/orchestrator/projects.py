@@ -152,13 +152,13 @@ FLAG_NAMES = {
     "pause_after": "--pause-after",
     "takes": "--takes",
     "references": "--reference",
-    "subtitles": "--subtitles",
-    "loudness": "--loudness",
     "storyboard_model": "--storyboard-model",
     "image_model": "--image-model",
     "video_model": "--video-model",
     "narration": "--narration",
     "dialogue": "--dialogue",
+    "subtitles": "--subtitles",
+    "loudness": "--loudness",
 }
 
 
@@ -283,7 +283,6 @@ async def create_project(
 ) -> Project:
     """The project row, with its reference images and music stored in its folder (checked
     beforehand)."""
-    """The project row, with its reference images stored in its folder (checked beforehand)."""
     models = options_models(settings, options)
     project = Project(
         prompt=options.prompt,

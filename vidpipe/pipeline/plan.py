@@ -62,8 +62,8 @@ class PlannedItem:
 @dataclass
 class Plan:
     items: list[PlannedItem] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)  # e.g. lines longer than their scene
     notes: list[str] = field(default_factory=list)  # how the run will go, in words
+    warnings: list[str] = field(default_factory=list)  # e.g. lines longer than their scene
 
     @property
     def storyboard(self) -> bool:
@@ -133,8 +133,8 @@ class Plan:
             "provider_calls": self.provider_calls(),
             "estimated_cost": self.estimated_cost,
             "items": [item.as_dict() for item in self.items],
-            "warnings": self.warnings,
             "notes": self.notes,
+            "warnings": self.warnings,
         }
 
 
@@ -168,9 +168,10 @@ def make_plan(
             redrawn.update({position, position + 1} - {0})
     for scene in scenes:
         number = scene.scene_index + 1
+        clip_cost = providers.video.estimate_cost(seconds=clip_seconds(project, scene))
         wanted = takes_wanted(project, scene.clip)
         video = providers.video_for(scene.scene_index)  # a scene may have its own model
-        clip_cost = video.estimate_cost(seconds=clip_seconds(project, scene))
+        clip_cost = video.estimate_cost(seconds=project.clip_duration)
         if number in redrawn:
             why = "starts from the last frame of a clip made anew" if chained else "new keyframes"
             plan.items.append(_clip_item(number, why, wanted, clip_cost))

@@ -1,7 +1,7 @@
 """sound mix: a project's sound options, scenes sized to their narration, audio artifacts
 
 Revision ID: 0010
-Revises: 0013
+Revises: 0009
 Create Date: 2026-12-06 14:10:00
 
 Projects made before this revision have no sound options (no narration, music or subtitles) and
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0010"
-down_revision = "0013"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

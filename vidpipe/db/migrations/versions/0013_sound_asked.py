@@ -1,7 +1,7 @@
 """sound asked: whether the storyboard writer fills narration and dialogue
 
 Revision ID: 0013
-Revises: 0009
+Revises: 0010
 Create Date: 2026-12-06 14:10:00
 
 `generate --narration/--dialogue` is kept on the project, so a storyboard written later (a queued
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0013"
-down_revision = "0009"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
