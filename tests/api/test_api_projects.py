@@ -225,7 +225,7 @@ async def test_openapi_describes_every_endpoint(
         "/api/projects/{project_id}/fork", "/api/projects/{project_id}/stop",
         "/api/references", "/api/projects/{project_id}/references/{name}",
         "/api/projects/{project_id}/lines/{scene}/{line}",
-        "/api/projects/{project_id}/subtitles.{kind}",
+        "/api/projects/{project_id}/subtitles.{kind}", "/api/models",
     }  # fmt: skip
     for path, operations in paths.items():
         for operation in operations.values():
@@ -241,7 +241,8 @@ async def test_openapi_describes_every_endpoint(
     assert set(body["properties"]) == {
         "prompt", "style", "aspect_ratio", "clip_duration", "scenes", "resolution", "crossfade",
         "max_cost", "pause_after", "takes", "references", "subtitles", "loudness",
-        "clip_duration_auto",
+        "clip_duration_auto", "storyboard_model", "image_model", "video_model", "narration",
+        "dialogue",
     }  # fmt: skip
 
 

@@ -162,6 +162,7 @@ STAGE_OF_KIND = {
     "storyboard": "storyboarding",
     "keyframe": "keyframing",
     "clip": "video_gen",
+    "narration": "stitching",  # lines are spoken in the stitch stage (before the mix)
     "stitch": "stitching",
 }
 
