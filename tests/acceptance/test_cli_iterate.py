@@ -97,6 +97,22 @@ def test_storyboard_round_trips_and_a_motion_edit_plans_one_clip(
     plan = document(vidpipe("plan", project_id, "--json"))
     assert plan["clips"] == [3] and plan["keyframes"] == [] and plan["stitch"]
     assert plan["provider_calls"] == {"storyboard": 0, "image": 0, "video": 1}
+    # idle and stale is `out_of_date` (from the clips stage), not a run in progress
+    shown = document(vidpipe("status", project_id, "--json"))
+    assert (shown["status"], shown["stale_stage"], shown["running"]) == (
+        "out_of_date",
+        "video_gen",
+        False,
+    )
+    assert [s["stale"] for s in shown["scenes"]] == [False, False, True, False]
+    text = vidpipe("status", project_id).stdout
+    assert "out_of_date" in text and "brings it up to date" in text
+    assert [line.split()[:3] for line in text.splitlines() if "stale" in line.split()] == [
+        ["3", "complete", "stale"]
+    ]
+    listed = vidpipe("list")
+    assert "out_of_date" in listed.stdout and "video_gen" not in listed.stdout
+    assert document(vidpipe("list", "--json"))[0]["status"] == "out_of_date"
     assert artifacts(root) == before  # planning and editing touch no file
 
 
@@ -124,10 +140,32 @@ def test_stop_from_a_second_process_then_resume_completes(
     assert stopped.returncode == 0, stopped.stderr
     assert "stop requested" in stopped.stdout
     out, err = run.communicate(timeout=120)
-    assert run.returncode != 0 and "stopped by the user" in err
+    # a stop is an outcome: exit 130 (like Ctrl+C), said once and plainly, no error
+    said = f"stopped by you; `vidpipe resume {project_id}` continues"
+    assert run.returncode == 130, err
+    assert err.count(said) == 1, err
+    assert "Error" not in err and "failed" not in err and "fix the cause" not in err
+    assert json.loads(out)["status"] == "stopped"
     (status, error) = query(db, "SELECT status, error_message FROM projects")[0]
-    assert status == "failed" and "stopped by the user" in error
-    assert vidpipe("stop", project_id).returncode == 2  # nothing runs it any more
+    assert status == "stopped" and error is None
+    assert query(db, "SELECT status FROM pipeline_runs") == [("stopped",)]
+    shown = vidpipe("status", project_id)
+    assert shown.returncode == 0 and said in shown.stdout and "error" not in shown.stdout
+    again = vidpipe("stop", project_id)
+    assert again.returncode == 2 and "not running" in again.stderr  # nothing runs it any more
     resumed = vidpipe("resume", project_id, "--yes", "--json")
     assert resumed.returncode == 0, resumed.stderr
     assert document(resumed)["status"] == "complete"
+
+
+def test_select_on_a_complete_project_does_not_say_it_runs_itself(
+    vidpipe, project: tuple[str, Path]
+) -> None:
+    project_id, _ = project
+    redone = vidpipe("redo", project_id, "--scene", "1", "--clip", "--yes", "--json")
+    assert redone.returncode == 0, redone.stderr
+    chosen = vidpipe("select", project_id, "--scene", "1", "--take", "1")
+    assert chosen.returncode == 0, chosen.stderr
+    assert "run by" not in chosen.stdout and "complete" in chosen.stdout
+    shown = document(vidpipe("status", project_id, "--json"))
+    assert shown["runner"] is None and shown["scenes"][0]["clip_take"] == 1

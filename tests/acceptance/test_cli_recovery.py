@@ -60,8 +60,9 @@ def test_sigkill_in_video_gen_then_resume_twice_at_once(
     wait_for(lambda: query(db, "SELECT lease_owner FROM projects")[0][0] and
              f":{first.pid}:" in query(db, "SELECT lease_owner FROM projects")[0][0])  # fmt: skip
     second = vidpipe("resume", project_id[:8])
-    assert second.returncode == 1
+    assert second.returncode == 2  # a refusal, like `edit` of a running project
     assert "refused" in second.stderr and "already being run" in second.stderr
+    assert f"vidpipe stop {project_id}" in second.stderr  # names the next command
     assert len(second.stderr.strip().splitlines()) == 1
     out, err = first.communicate(timeout=240)
     assert first.returncode == 0, err

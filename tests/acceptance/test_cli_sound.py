@@ -242,9 +242,9 @@ async def _check_served(data_dir: Path, project: str) -> None:
             vtt = await client.get(f"/api/projects/{project}/subtitles.vtt")
             assert vtt.status_code == 200 and vtt.headers["content-type"].startswith("text/vtt")
             assert vtt.text.startswith("WEBVTT") and LINES[0] in vtt.text
-            line = await client.get(f"/api/projects/{project}/lines/0/0")
+            line = await client.get(f"/api/projects/{project}/lines/1/0")
             assert line.status_code == 200 and line.content[:4] == b"RIFF"
-            missing = await client.get(f"/api/projects/{project}/lines/0/7")
+            missing = await client.get(f"/api/projects/{project}/lines/1/7")
             assert missing.status_code == 404
             detail = (await client.get(f"/api/projects/{project}")).json()
             assert detail["subtitles_url"].endswith("/subtitles.vtt")

@@ -99,7 +99,7 @@ async def finished(client: httpx.AsyncClient, project_id: str, timeout: float = 
     async def done() -> dict | None:
         document = (await client.get(f"/api/projects/{project_id}/status")).json()
         idle = not (document["running"] or document["queued"] or document["progress"])
-        ended = document["status"] in ("complete", "failed", "paused")
+        ended = document["status"] in ("complete", "failed", "paused", "stopped", "out_of_date")
         return document if idle and ended else None
 
     return await wait_until(done, timeout=timeout, every=0.1)

@@ -26,8 +26,8 @@ PROTECTED = [
     ("POST", "/api/projects/{id}/resume", None),
     ("POST", "/api/projects/{id}/stitch", {"crossfade": 0.5}),
     ("GET", "/api/projects/{id}/download", None),
-    ("GET", "/api/projects/{id}/keyframes/0/start", None),
-    ("GET", "/api/projects/{id}/clips/0", None),
+    ("GET", "/api/projects/{id}/keyframes/1/start", None),
+    ("GET", "/api/projects/{id}/clips/1", None),
     ("GET", "/api/projects/{id}/events", None),
 ]
 

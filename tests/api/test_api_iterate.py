@@ -50,6 +50,13 @@ async def test_scene_edit_needs_if_match_then_resume_remakes_only_that_clip_and_
         assert etag == f'"{board["version"]}"' and len(board["scenes"]) == 3
         before = (await client.get(base)).json()
         assert before["plan"]["items"] == [] and not any(s["stale"] for s in before["scenes"])
+        # one numbering for people: scenes 1..3 in `scene` and in the file URLs
+        assert [s["scene"] for s in before["scenes"]] == [1, 2, 3]
+        assert before["scenes"][2]["clip_url"].endswith("/clips/3")
+        assert before["scenes"][0]["start_keyframe_url"].endswith("/keyframes/1/start")
+        assert (await client.get(f"{base}/clips/3")).status_code == 200
+        assert (await client.get(f"{base}/keyframes/3/end")).status_code == 200
+        assert (await client.get(f"{base}/clips/0")).status_code == 422
         clips = {s["index"]: s["clip_path"] for s in before["scenes"]}
         stamps = {index: stamp(path) for index, path in clips.items()}
         final = sha(before["output_path"])
@@ -78,7 +85,9 @@ async def test_scene_edit_needs_if_match_then_resume_remakes_only_that_clip_and_
         assert again.status_code == 412  # the old ETag no longer matches
         detail = (await client.get(base)).json()
         assert [s["stale"] for s in detail["scenes"]] == [False, True, False]
-        assert detail["status"] == "video_gen"
+        # idle and stale is its own status, with the earliest stale stage; nothing runs it
+        assert (detail["status"], detail["stale_stage"]) == ("out_of_date", "video_gen")
+        assert not detail["running"] and "brings it up to date" in detail["note"]
         assert detail["storyboard_version"] == board["version"] + 1
 
         assert (await client.post(f"{base}/resume")).status_code == 202
@@ -189,7 +198,8 @@ async def test_redo_fork_and_stop(sqlite_settings: Settings) -> None:
         stopped = await client.post(f"/api/projects/{slow_id}/stop")
         assert stopped.status_code == 202, stopped.text
         status = await finished(client, slow_id)
-        assert status["status"] == "failed" and "stopped by the user" in status["error_message"]
+        assert status["status"] == "stopped" and status["error_message"] is None
+        assert status["note"] == f"stopped by you; `vidpipe resume {slow_id}` continues"
         assert (await client.post(f"/api/projects/{slow_id}/resume")).status_code == 202
         assert (await finished(client, slow_id, timeout=180))["status"] == "complete"
 

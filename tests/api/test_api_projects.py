@@ -175,7 +175,7 @@ async def test_unknown_ids_are_404_and_malformed_ids_422(
     async with serving(sqlite_settings, execute=recorder) as (_, client):
         for method, tail in [
             ("GET", "/status"), ("GET", ""), ("POST", "/resume"), ("POST", "/stitch"),
-            ("GET", "/download"), ("GET", "/keyframes/0/start"), ("GET", "/clips/0"),
+            ("GET", "/download"), ("GET", "/keyframes/1/start"), ("GET", "/clips/1"),
             ("GET", "/events"),
         ]:  # fmt: skip
             response = await client.request(method, f"/api/projects/{unknown}{tail}")

@@ -4,9 +4,11 @@ the form, and writes nothing; what is accepted lands in the rows (fork, re-stitc
 
 from __future__ import annotations
 
+import logging
 import re
 
 import httpx
+import pytest
 from api_helpers import SMALL, Recorder, finished, serving, wait_until
 
 from vidpipe.config import Settings
@@ -138,8 +140,9 @@ async def test_while_a_project_runs_the_review_screen_offers_stop_and_refuses_ed
 
 
 async def test_stop_from_the_page_stops_the_run_at_its_next_safe_point(
-    sqlite_settings: Settings,
+    sqlite_settings: Settings, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, logger="vidpipe")
     async with serving(sqlite_settings) as (_, client):
         body = {"prompt": "a slow river", "scenes": 4, "clip_duration": 3, "resolution": "480p"}
         project_id = (await client.post("/api/generate", json=body)).json()["project_id"]
@@ -154,10 +157,25 @@ async def test_stop_from_the_page_stops_the_run_at_its_next_safe_point(
         stopped = await client.post(f"{base}/stop", data={"csrf_token": token})
         assert stopped.status_code == 303 and stopped.headers["location"] == base
         status = await finished(client, project_id)
-        assert status["status"] == "failed" and "stopped by the user" in status["error_message"]
+        # a stop is an outcome: `stopped`, no error, said plainly; INFO in the log, never ERROR
+        assert status["status"] == "stopped" and status["error_message"] is None
+        assert status["note"] == f"stopped by you; `vidpipe resume {project_id}` continues"
+        assert status["progress"] is None  # no ETA left behind
+        stops = [r for r in caplog.records if "stopped by the user" in r.getMessage()]
+        assert stops and all(r.levelno == logging.INFO for r in stops)
+        assert not [
+            r
+            for r in caplog.records
+            if r.levelno >= logging.WARNING and project_id in r.getMessage()
+        ]
         # stopped: the project screen offers Resume, and a second stop says nothing runs it
         page = await client.get(base)
         assert 'id="resume"' in page.text and 'id="stop"' not in page.text
+        assert "Stopped by an error" not in page.text and "Error" not in page.text
+        assert (
+            'class="badge s-stopped"' in page.text and 'class="panel problems resting"' in page.text
+        )
+        assert 'id="eta" class="muted"></span>' in page.text
         again = await client.post(f"{base}/stop", data={"csrf_token": token})
         assert again.status_code == 409 and 'id="review-link"' in again.text  # the same screen
 

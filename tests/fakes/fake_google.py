@@ -110,6 +110,9 @@ class FakeGoogle:
         self.faults: dict[str, list[Any]] = defaultdict(list)
         self.operations: dict[str, Operation] = {}
         self.polls_before_done = 1
+        # a writer that fills every array it may: a name it makes up goes into `references`
+        # unless the schema's enum (or maxItems 0) rules it out, as constrained decoding does
+        self.stray_reference: str | None = None
         self.hold = threading.Event()  # set: operations stay pending
         self.reject_video_when: str | None = None  # a word in the motion prompt → RAI filtered
         self.hang_seconds = 3.0
@@ -295,7 +298,11 @@ class FakeGoogle:
             return JSONResponse(
                 {"promptFeedback": {"blockReason": "SAFETY", "blockReasonMessage": "unsafe"}}
             )
-        story = storyboard_for(text, sound=has_sound_fields(schema))
+        story = fill_references(
+            storyboard_for(text, sound=has_sound_fields(schema)), schema, self.stray_reference
+        )
+        if isinstance(story, str):
+            return _error(400, "INVALID_ARGUMENT", story)
         answer = "{'style_guide': oops" if fault == "malformed" else json.dumps(story)
         finish = "STOP"
         if fault == "max_tokens":  # cut off at the output limit: billed, and not valid JSON
@@ -643,6 +650,30 @@ def dominant_colours(data: bytes) -> list[str]:
 
 def _distance(a: tuple[int, ...], b: tuple[int, ...]) -> int:
     return sum((x - y) ** 2 for x, y in zip(a, b, strict=True))
+
+
+def fill_references(
+    story: dict[str, Any], schema: dict[str, Any] | None, stray: str | None
+) -> dict[str, Any] | str:
+    """What a constrained decoder does with a scene's `references`: only enum names, none under
+    `maxItems: 0`; an unconstrained array of strings may get a made-up `stray` name. A schema
+    whose enum is not the listed references is an error (a string answer)."""
+    if not schema:
+        if stray:
+            for scene in story["scenes"]:
+                scene["references"] = [*scene["references"], stray]
+        return story
+    field = schema["properties"]["scenes"]["items"]["properties"]["references"]
+    allowed = field.get("items", {}).get("enum")
+    listed = {name for scene in story["scenes"] for name in scene["references"]}
+    if allowed is not None and not listed <= set(allowed):
+        return f"references enum {allowed} lacks listed references {sorted(listed)}"
+    for scene in story["scenes"]:
+        if field.get("maxItems") == 0:
+            scene["references"] = []
+        elif stray and (allowed is None or stray in allowed):
+            scene["references"] = [*scene["references"], stray]
+    return story
 
 
 def storyboard_for(user_text: str, sound: bool = False) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import time
 import uuid
 from typing import Any
 
-from fake_google import Recorded, has_sound_fields, storyboard_for
+from fake_google import Recorded, fill_references, has_sound_fields, storyboard_for
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -33,6 +33,7 @@ class FakeOpenAI:
     def __init__(self, *, api_key: str = "sk-test-openai", schemas: bool = True) -> None:
         self.api_key = api_key
         self.schemas = schemas
+        self.stray_reference: str | None = None  # see fake_google.fill_references
         self.requests: list[Recorded] = []
         self.faults: list[Any] = []
         self.billed_characters = 0
@@ -131,7 +132,10 @@ class FakeOpenAI:
                 sound = has_sound_fields(response_format["json_schema"]["schema"])
             else:  # JSON mode: the schema is in the instructions
                 sound = '"narration"' in messages[0].get("content", "")
-            story = storyboard_for(user, sound=sound)
+            schema = response_format.get("json_schema", {}).get("schema")
+            story = fill_references(storyboard_for(user, sound=sound), schema, self.stray_reference)
+            if isinstance(story, str):
+                return _error(400, story, None)
             content = json.dumps(story if kind == "json_schema" else {"storyboard": story})
         return _completion(body, content, finish)
 

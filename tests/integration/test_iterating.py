@@ -97,7 +97,8 @@ async def test_a_motion_edit_remakes_one_clip_and_select_restores_the_original(
         project_id, scene_number=3, scene_edit=SceneEdit(video_motion_prompt="a slow dolly in")
     )
     project = await load_project(session, project_id)
-    assert project.status == "video_gen"  # back to the earliest stage with stale work (CORE-1)
+    # idle and stale: out of date from the earliest stage with stale work, not "running" it
+    assert (project.status, project.stale_stage) == ("out_of_date", "video_gen")
     plan = (await plan_project(session, project_id, settings=settings)).as_dict()
     assert (plan["clips"], plan["keyframes"], plan["stitch"]) == ([3], [], True)
     assert plan["provider_calls"] == {"storyboard": 0, "image": 0, "video": 1}
@@ -248,7 +249,9 @@ async def test_stop_from_another_session_stops_the_run_and_resume_completes(
     with pytest.raises(StoppedByUserError):
         await asyncio.wait_for(run, timeout=30)
     project = await load_project(session, project_id)
-    assert project.status == "failed" and "stopped by the user" in (project.error_message or "")
+    # a stop is an outcome: `stopped` (resumable), no error, the run `stopped`
+    assert project.status == "stopped" and project.error_message is None
+    assert project.runs[-1].status == "stopped" and project.runs[-1].error is None
     assert (await run_pipeline(session, project_id, settings=settings)).status == "complete"
 
 
@@ -391,3 +394,41 @@ async def test_a_fork_shares_the_reference_images(
     forked = ProjectStorage(settings.projects_dir, twin.id).resolve(theirs.file_path)
     assert forked != path and forked.stat().st_ino == path.stat().st_ino
     assert [s.references for s in twin.scenes] == [s.references for s in original.scenes]
+
+
+async def test_gc_counts_only_bytes_it_really_frees_across_forks(
+    sqlite: tuple[Settings, AsyncSession],
+) -> None:
+    """A fork shares its original's files by hard link: when the original drops a scene, gc
+    deletes the original's links but frees no byte of what the fork still uses."""
+    settings, session = sqlite
+    project_id = await complete_project(session, settings, scenes=3)
+    storage = ProjectStorage(settings.projects_dir, project_id)
+    twin = await editor(session, settings).fork(project_id)
+    board = storyboard_document(await load_project(session, project_id))
+    board["scenes"] = board["scenes"][:2]
+    await editor(session, settings).edit(project_id, storyboard=parse_storyboard(board))
+    dropped = [
+        storage.root / "clips" / "scene_02.mp4",
+        storage.root / "keyframes" / "scene_02_end.png",
+    ]
+    assert all(path.stat().st_nlink == 2 for path in dropped)  # the fork holds the other link
+
+    dry = await collect_garbage(session, settings, dry_run=True)
+    assert sorted(dry.files) == sorted(dropped)
+    assert dry.bytes == 0 and dry.as_dict()["shared"] == 2
+    done = await collect_garbage(session, settings, dry_run=False)
+    assert done.bytes == 0 and not any(path.exists() for path in dropped)
+    fork = ProjectStorage(settings.projects_dir, twin.id)
+    assert (fork.root / "clips" / "scene_02.mp4").stat().st_nlink == 1  # the fork's file stays
+
+    # the fork drops it too: now its last link goes, and gc frees exactly its bytes
+    board = storyboard_document(await load_project(session, twin.id))
+    board["scenes"] = board["scenes"][:2]
+    await editor(session, settings).edit(twin.id, storyboard=parse_storyboard(board))
+    sizes = sum(
+        (fork.root / name).stat().st_size
+        for name in ("clips/scene_02.mp4", "keyframes/scene_02_end.png")
+    )
+    last = await collect_garbage(session, settings, dry_run=False)
+    assert last.bytes == sizes and last.as_dict()["shared"] == 0

@@ -91,7 +91,7 @@ async def test_selecting_an_older_end_frame_restores_or_marks_stale_and_deletes_
     files, paid = artifacts(storage.root), await attempts(session, project_id)
     # ... so end-frame take 2 of scene 1 now has no scene-2 end frame drawn from it: stale
     project = await editor.select(project_id, 1, 2, "end")
-    assert project.status == "keyframing"  # back to the earliest stage with stale work
+    assert (project.status, project.stale_stage) == ("out_of_date", "keyframing")
     assert chosen(project)[:3] == [("1:start", 1), ("1:end", 2), ("1:clip", 2)]  # restored
     plan = (await plan_project(session, project_id, settings=settings)).as_dict()
     assert [(k["scene"], k["position"]) for k in plan["keyframes"]] == [(2, "end")]

@@ -5,6 +5,7 @@ submission is never re-sent without the user's consent."""
 from __future__ import annotations
 
 import asyncio
+import json
 
 import pytest
 from fake_google import FakeGoogle
@@ -121,7 +122,10 @@ async def test_a_lost_veo_answer_is_not_sent_again_without_consent(
 
 
 async def test_a_submission_cut_short_by_a_stop_is_unknown_on_resume(
-    session: AsyncSession, settings: Settings, google_fake: Fake
+    session: AsyncSession,
+    settings: Settings,
+    google_fake: Fake,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     """A runner that stops between sending and committing (as on SIGKILL) leaves `submitting`:
     the next run does not send that clip again on its own."""
@@ -151,6 +155,19 @@ async def test_a_submission_cut_short_by_a_stop_is_unknown_on_resume(
     (row,) = [r for r in await ledger_rows(session, project_id) if r.step == "video_gen"]
     assert row.status == "unknown"
 
+    # `resume --yes --json` approves the resubmission: its JSON document says so
+    from vidpipe.cli.shared import bring_up_to_date
+    from vidpipe.providers.registry import load_registry
+
+    fake.hang_seconds = 0.0
+    code = await bring_up_to_date(
+        session, settings, load_registry(), project_id, yes=True, json_output=True
+    )
+    printed = json.loads(capsys.readouterr().out)
+    assert code == 0 and printed["status"] == "complete"
+    assert printed["approved_resubmissions"] == [1]
+    assert fake.count("predictLongRunning") == 2  # sent again, as approved
+
 
 async def test_429_and_503_on_a_submit_are_retried_and_not_billed(
     session: AsyncSession, settings: Settings, google_fake: Fake
@@ -167,3 +184,41 @@ async def test_429_and_503_on_a_submit_are_retried_and_not_billed(
     assert sorted(r.status for r in rows) == ["ok", "ok", "refused", "refused"]
     assert len(billed_rows(rows)) == fake.billed("predictLongRunning") == 2
     assert await spent(session, project_id) == pytest.approx(2 * 4 * 0.40)
+
+
+async def test_a_received_keyframe_and_its_ledger_settlement_commit_together(
+    session: AsyncSession,
+    settings: Settings,
+    google_fake: Fake,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A run cut between receiving a paid image and keeping it (as by SIGKILL) never leaves a
+    ledger row `ok` for a frame no row holds: the settlement commits with the frame's rows."""
+    from sqlalchemy import func, select
+
+    from vidpipe.db.models import Take
+    from vidpipe.storage import ProjectStorage as Storage
+
+    fake, url = google_fake
+    settings = with_providers(google_settings(settings, url), "local", "google", "local")
+    project_id = await new_project(session, settings, SMALL)
+    write = Storage.write_bytes
+    seen: list[str] = []
+
+    def cut_at_the_second_frame(self: Storage, relative: str, data: bytes):  # type: ignore[no-untyped-def]
+        if relative.startswith("keyframes/"):
+            seen.append(relative)
+            if len(seen) == 2:
+                raise RuntimeError("killed between receiving the frame and keeping it")
+        return write(self, relative, data)
+
+    monkeypatch.setattr(Storage, "write_bytes", cut_at_the_second_frame)
+    with pytest.raises(RuntimeError, match="killed"):
+        await run_pipeline(session, project_id, settings=settings)
+    rows = [r for r in await ledger_rows(session, project_id) if r.step == "keyframes"]
+    kept = await session.scalar(
+        select(func.count()).select_from(Take).where(Take.project_id == project_id)
+    )
+    assert kept == 1
+    assert [r.status for r in rows if r.status == "ok"] == ["ok"]  # only the frame it kept
+    assert fake.billed("generateContent:image") == 2  # both were paid: one kept, one unknown

@@ -53,7 +53,8 @@ async def test_a_reference_added_later_is_described_once_before_its_keyframes(
     assert plan.estimated_cost == pytest.approx(writer.estimate_cost(calls=1))
     assert plan.estimated_cost > 0
     assert [item.kind for item in plan.items] == ["storyboard"]  # no stitch: no video changes
-    assert (await load_project(session, project_id)).status == "storyboarding"
+    edited = await load_project(session, project_id)
+    assert (edited.status, edited.stale_stage) == ("out_of_date", "storyboarding")
     assert fake.count("generateContent:describe") == 0  # an edit calls no provider
 
     before = await _snapshot(session, project_id)
@@ -61,7 +62,8 @@ async def test_a_reference_added_later_is_described_once_before_its_keyframes(
         await editor.edit(project_id, scene_number=2, scene_edit=SceneEdit(references=["Mara"]))
     assert await _snapshot(session, project_id) == before  # refused: nothing written
 
-    await editor.edit(project_id, scene_number=2, scene_edit=SceneEdit(references=["Bo", "Bo"]))
+    # names are unique regardless of case, and looked up so: "bo" is the project's "Bo"
+    await editor.edit(project_id, scene_number=2, scene_edit=SceneEdit(references=["bo", "Bo"]))
     project = await load_project(session, project_id)
     assert [scene.references for scene in project.scenes] == [[], ["Bo"]]
     plan = await plan_project(session, project_id, settings=settings)

@@ -123,3 +123,32 @@ async def test_imagen_takes_references_as_subject_references(
     assert subjects == [[image.read_bytes()], [image.read_bytes()], []]
     assert "[1]: Mara" in requests[0].body["instances"][0]["prompt"]  # start frame: subject [1]
     assert "[2]: Mara" in requests[1].body["instances"][0]["prompt"]  # end frame: raw [1]
+
+
+async def test_gemini_is_given_an_enum_of_the_names_and_a_stray_costs_no_second_storyboard(
+    session: AsyncSession,
+    settings: Settings,
+    google_fake: tuple[FakeGoogle, str],
+    tmp_path: Path,
+) -> None:
+    """Vertex fills unconstrained arrays: with the names as an enum, a made-up one cannot come
+    back, so one storyboard is paid for (before: refused and asked again, four times)."""
+    fake, url = google_fake
+    fake.stray_reference = "Ghost"
+    settings = with_providers(google_settings(settings, url), "google", "local", "local")
+    image = mara(tmp_path / "mara.png")
+    options = GenerateOptions.model_validate(
+        {"prompt": "Mara crosses the city", **SMALL, "pause_after": "storyboard"}
+    )
+    specs = reference_specs(options, settings, [parse_option(f"Mara={image}::a courier")])
+    project = await create_project(session, settings, options, None, specs)
+    project = await run_pipeline(session, project.id, settings=settings)
+    assert project.status == "paused"
+    (story,) = fake.of_kind("generateContent:text")
+    config = story.body["generationConfig"]
+    schema = config.get("responseJsonSchema") or config.get("responseSchema")
+    field = schema["properties"]["scenes"]["items"]["properties"]["references"]
+    assert field["items"]["enum"] == ["Mara"]
+    assert {n for s in project.scenes for n in s.references} == {"Mara"}
+    rows = [r for r in await ledger_rows(session, project.id) if r.step == "storyboard"]
+    assert len(rows) == 1

@@ -5,8 +5,10 @@ images (the default for a non-OpenAI endpoint) is never sent one."""
 from __future__ import annotations
 
 import base64
+import logging
 from pathlib import Path
 
+import pytest
 from fake_openai import FakeOpenAI
 from PIL import Image
 from provider_env import openai_settings
@@ -71,3 +73,56 @@ async def test_without_vision_the_writer_gets_the_name_only(
     assert (
         "- Mara: (no description; use the name)" in fake.requests[0].body["messages"][1]["content"]
     )
+
+
+async def test_the_schema_names_only_the_projects_references_and_a_stray_costs_nothing(
+    session: AsyncSession,
+    settings: Settings,
+    openai_fake: tuple[FakeOpenAI, str],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A writer that fills every array: the strict schema's enum keeps a made-up name out (one
+    paid storyboard); without a schema (JSON mode) the stray name is dropped with a warning
+    instead of paying for another storyboard."""
+    fake, url = openai_fake
+    fake.stray_reference = "Ghost"
+    image = tmp_path / "mara.png"
+    Image.new("RGB", (40, 60), "red").save(image)
+    plain = with_providers(openai_settings(settings, url), "openai", "local", "local")
+    project = await storyboard_with(session, plain, f"Mara={image}")
+    assert project.status == "paused"  # type: ignore[attr-defined]
+    (chat,) = [r for r in fake.requests if r.kind == "chat"]  # one storyboard, paid once
+    schema = chat.body["response_format"]["json_schema"]["schema"]
+    field = schema["properties"]["scenes"]["items"]["properties"]["references"]
+    assert field["items"] == {"type": "string", "enum": ["Mara"]}
+    names = {n for s in project.scenes for n in s.references}  # type: ignore[attr-defined]
+    assert names == {"Mara"}
+
+    fake.requests.clear()
+    json_mode = openai_settings(settings, url, openai_json_mode="json_object")
+    with caplog.at_level(logging.WARNING):
+        project = await storyboard_with(
+            session, with_providers(json_mode, "openai", "local", "local"), f"Mara={image}"
+        )
+    assert project.status == "paused"  # type: ignore[attr-defined]
+    assert [r.kind for r in fake.requests] == ["chat"]  # dropped, not asked again
+    names = {n for s in project.scenes for n in s.references}  # type: ignore[attr-defined]
+    assert names == {"Mara"}
+    assert any("Ghost" in r.getMessage() for r in caplog.records if r.levelno == logging.WARNING)
+
+
+async def test_without_references_the_schema_allows_none(
+    session: AsyncSession, settings: Settings, openai_fake: tuple[FakeOpenAI, str]
+) -> None:
+    fake, url = openai_fake
+    fake.stray_reference = "Ghost"
+    plain = with_providers(openai_settings(settings, url), "openai", "local", "local")
+    options = GenerateOptions.model_validate(OPTIONS)
+    project = await create_project(session, plain, options)
+    project = await run_pipeline(session, project.id, settings=plain)
+    assert project.status == "paused"
+    (chat,) = [r for r in fake.requests if r.kind == "chat"]
+    schema = chat.body["response_format"]["json_schema"]["schema"]
+    assert schema["properties"]["scenes"]["items"]["properties"]["references"]["maxItems"] == 0
+    assert all(s.references == [] for s in project.scenes)

@@ -244,3 +244,27 @@ def test_sigkill_mid_round_then_resume_pays_for_no_take_twice(
         (2, True, True)
     ]
     assert max(clips, key=lambda t: t["fidelity"])["take"] == 2
+
+
+async def test_a_raised_takes_k_is_checked_against_the_budget_at_edit_time(
+    session: AsyncSession, settings: Settings, google_fake: tuple[FakeGoogle, str]
+) -> None:
+    fake, url = google_fake
+    settings = veo(settings, url)
+    project_id = await new_project(session, settings, ONE_VEO_SCENE)
+    project = await run_pipeline(session, project_id, settings=settings)
+    assert project.status == "complete"
+    paid = await spent(session, project_id)
+    editor = Editor(session, settings, load_registry())
+    from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit
+
+    await editor.edit(project_id, scene_number=1, scene_edit=SceneEdit(video_motion_prompt="pan"))
+    await set_budget(session, project_id, paid + 2 * TAKE_COST)  # room for two more takes
+    version = (await load_project(session, project_id)).storyboard_version
+    with pytest.raises(BadInputError, match=r"invalid --takes: 3 .* over the budget"):
+        await editor.edit(project_id, project_edit=ProjectEdit(takes=3))  # 3 takes: $4.80
+    project = await load_project(session, project_id)
+    assert (project.takes_per_clip, project.storyboard_version) == (1, version)  # unwritten
+    assert fake.count("predictLongRunning") == 1  # an edit calls nothing
+    await editor.edit(project_id, project_edit=ProjectEdit(takes=2))  # fits exactly
+    assert (await load_project(session, project_id)).takes_per_clip == 2

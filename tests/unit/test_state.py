@@ -16,7 +16,7 @@ NOTHING = {"has_storyboard": False, "has_keyframes": False, "has_clips": False}
 def test_states_and_transitions_follow_the_seed() -> None:
     assert list(PIPELINE_STATES) == [
         "pending", "storyboarding", "keyframing", "video_gen", "stitching", "complete", "failed",
-        "paused",
+        "paused", "stopped", "out_of_date",
     ]  # fmt: skip
     chain, state = [], "pending"
     while state in STEP_TRANSITIONS:
@@ -24,6 +24,8 @@ def test_states_and_transitions_follow_the_seed() -> None:
         chain.append(state)
     assert chain == ["storyboarding", "keyframing", "video_gen", "stitching", "complete"]
     assert "complete" not in RESUMABLE_STATES and "failed" in RESUMABLE_STATES
+    # resting statuses: a stop the user asked for, and an idle project edited since it was made
+    assert {"stopped", "out_of_date"} <= RESUMABLE_STATES
 
 
 @pytest.mark.parametrize("status", sorted(RESUMABLE_STATES))

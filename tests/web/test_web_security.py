@@ -26,8 +26,8 @@ def test_locked_without_the_token_then_asked_once_and_kept_in_a_strict_cookie(
         "/api/projects",
         f"/api/projects/{project_id}",
         f"/api/projects/{project_id}/download",
-        f"/api/projects/{project_id}/keyframes/0/start",
-        f"/api/projects/{project_id}/clips/0",
+        f"/api/projects/{project_id}/keyframes/1/start",
+        f"/api/projects/{project_id}/clips/1",
         f"/api/projects/{project_id}/events",
         "/api/estimate",
     ):

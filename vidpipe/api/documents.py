@@ -73,16 +73,16 @@ def detail(
     for ref in document["references"]:
         ref["url"] = project_url(project.id, f"/references/{quote(ref['name'])}")
     for scene in document["scenes"]:
-        base = project_url(project.id, f"/keyframes/{scene['index']}")
+        base = project_url(project.id, f"/keyframes/{scene['scene']}")  # 1-based, as people count
         has_clip = scene["clip_path"] and scene["clip_status"] == "complete"
         scene["start_keyframe_url"] = f"{base}/start" if scene["start_keyframe_path"] else None
         scene["end_keyframe_url"] = f"{base}/end" if scene["end_keyframe_path"] else None
         scene["clip_url"] = (
-            project_url(project.id, f"/clips/{scene['index']}") if has_clip else None
+            project_url(project.id, f"/clips/{scene['scene']}") if has_clip else None
         )
     for audio in document.get("audio", []):
         if audio["kind"] == "line" and audio["path"]:
-            audio["url"] = project_url(project.id, f"/lines/{audio['scene'] - 1}/{audio['line']}")
+            audio["url"] = project_url(project.id, f"/lines/{audio['scene']}/{audio['line']}")
     lines = any(audio["kind"] == "line" for audio in document.get("audio", []))
     document["subtitles_url"] = (
         project_url(project.id, "/subtitles.vtt") if lines and project.output_path else None

@@ -27,6 +27,8 @@ ProjectStatus = Literal[
     "complete",
     "failed",
     "paused",
+    "stopped",
+    "out_of_date",
 ]
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
@@ -121,7 +123,7 @@ class LedgerAttempt(BaseModel):
     provider: str
     detail: str
     request: str
-    status: Literal["sent", "ok", "failed", "refused", "unknown"]
+    status: Literal["sent", "ok", "failed", "refused", "unknown", "reused"]
     cost: float
     created_at: str | None
     note: str | None
@@ -195,6 +197,15 @@ class ProjectSummary(_Document):
     crossfade: float
     output_path: str | None
     error_message: str | None
+    stale_stage: str | None = Field(
+        default=None,
+        description="For `out_of_date` (idle, changed since it was made): the earliest stage "
+        "`resume` redoes.",
+    )
+    note: str | None = Field(
+        default=None,
+        description="What a resting status means and what continues it (`stopped`, `out_of_date`).",
+    )
     created_at: Timestamp | None
     updated_at: Timestamp | None
     status_url: str
@@ -208,7 +219,8 @@ class ProjectStatusDocument(ProjectSummary):
 
 
 class SceneDocument(_Document):
-    index: int
+    index: int = Field(description="From 0, as the file names count (scene_00.mp4).")
+    scene: int = Field(description="The scene's number from 1, as URLs, the CLI and the page use.")
     status: str
     scene_description: str
     start_frame_prompt: str
@@ -268,7 +280,8 @@ class ReferenceUpload(BaseModel):
 
 
 class MissingScene(_Document):
-    index: int
+    index: int = Field(description="From 0, as the file names count.")
+    scene: int = Field(description="The scene's number from 1.")
     clip_status: str
     reason: str | None
 

@@ -18,8 +18,8 @@ def refuse_if_running(project: Project, runner: Runner) -> None:
 
     if runner.is_active(project.id):
         raise ProjectBusyError(
-            f"project {project.id} is already running ({project.status}); "
-            f"follow it at /api/projects/{project.id}/events"
+            f"project {project.id} is already running ({project.status}); follow it at "
+            f"/api/projects/{project.id}/events, or stop it first: vidpipe stop {project.id}"
         )
     if lease_is_live(project):
         raise busy_error(project.id, project.lease_owner or "", project.lease_expires_at)

@@ -195,13 +195,17 @@ async def select(
     scene: int,
     take: int,
     slot: str = "clip",
+    *,
+    force: bool = False,
 ) -> Selected:
     """Point a scene's clip (or frame) at another take; when the stitch is then the only stale
     thing, re-stitch now (nothing is generated). Otherwise the plan says what a resume makes."""
     from vidpipe.app.runs import plan, restitch
 
     await _loaded_idle(session, project_id, runner)
-    project = await _editor(session, settings, registry).select(project_id, scene, take, slot)
+    project = await _editor(session, settings, registry).select(
+        project_id, scene, take, slot, force=force
+    )
     found = await plan(session, settings, registry, project_id)
     if [item.kind for item in found.items] == ["stitch"]:
         project = await restitch(session, settings, registry, runner, project_id)

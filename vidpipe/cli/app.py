@@ -273,17 +273,15 @@ def plan(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> N
 @app.command()
 def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
     """One project: status, scenes, clips, runs, error."""
-    from vidpipe.db.queries import load_project, resolve_project_id
-    from vidpipe.orchestrator.report import project_document
-    from vidpipe.storage import ProjectStorage
+    from vidpipe.db.queries import resolve_project_id
+    from vidpipe.orchestrator.status import status_document
 
     settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            found = await load_project(session, project_id)
-            document = project_document(found, ProjectStorage(settings.projects_dir, project_id))
+            document = await status_document(session, project_id, settings)
         show_document(document, json_output)
         return EXIT_OK
 

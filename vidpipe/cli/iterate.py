@@ -438,9 +438,18 @@ def select_take(
     start_frame: Annotated[
         bool, typer.Option("--start-frame", help="Select a start-frame take (scene 1).")
     ] = False,
+    force: Annotated[
+        bool,
+        typer.Option(
+            "--force",
+            help="Keep a clip take made from other frames or options; the project goes out of "
+            "date and `resume` remakes the clip.",
+        ),
+    ] = False,
     json_output: JsonFlag = False,
 ) -> None:
-    """Switch a scene to another clip take and re-stitch; generates nothing. With --end-frame
+    """Switch a scene to another clip take and re-stitch; generates nothing. A clip take made
+    from other frames or options than those in use is refused (--force keeps it). With --end-frame
     or --start-frame, another keyframe take: what was made from it is selected again where it
     exists, the rest becomes stale (`vidpipe plan`, then `resume`)."""
     settings = settings_of(ctx)
@@ -462,7 +471,7 @@ def select_take(
             invocation.project_id = str(project_id)
             runner = InlineRunner(session, settings, registry)
             selected = await iterate.select(
-                session, settings, registry, runner, project_id, scene, take, slot
+                session, settings, registry, runner, project_id, scene, take, slot, force=force
             )
             found = selected.project
             if not selected.restitched and not selected.plan.empty:
@@ -594,6 +603,8 @@ def gc(
         for path in report.files:
             stdout.print(str(path), markup=False, soft_wrap=True)
         uploads = f" ({report.uploads} unused uploaded reference images)" if report.uploads else ""
+        if report.shared:
+            uploads += f"; {report.shared} of them still used by a fork (hard links: no space)"
         stdout.print(f"{verb} {report.bytes / 1e6:.1f} MB in {len(report.files)} files{uploads}")
         return EXIT_OK
 

@@ -82,8 +82,8 @@ def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
         code = asyncio.run(_with_sigterm(work(invocation)))
     except BadInputError as exc:
         raise fail(str(exc), EXIT_BAD_INPUT) from None
-    except ProjectBusyError as exc:
-        raise fail(f"refused: {exc}", EXIT_FAILED) from None
+    except ProjectBusyError as exc:  # refused before anything ran, like an edit of it (exit 2)
+        raise fail(f"refused: {exc}", EXIT_BAD_INPUT) from None
     except (KeyboardInterrupt, asyncio.CancelledError):
         where = invocation.project_id
         hint = f"; project {where} is resumable: vidpipe resume {where}" if where else ""

@@ -18,6 +18,7 @@ from vidpipe.cli.complete import complete_project_id
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_OK,
     fail,
     print_json,
@@ -135,10 +136,13 @@ async def hand_over(
     *,
     json_output: bool,
     detach: bool = False,
+    approved: list[int] | None = None,
 ) -> int:
     """Call `hand` (a use case that gives the project to a runner) with the CLI's runner: the
     inline runner with a progress display, or with --detach the queue; render the outcome and
-    return the exit code."""
+    return the exit code. A stop the user asked for is an outcome (exit 130, said once, no
+    error). `approved`: scenes whose unanswered submission this run may send again (said in
+    the output, JSON too: they may be billed twice)."""
     from vidpipe.db.queries import load_project
     from vidpipe.orchestrator.report import project_document, project_summary
     from vidpipe.storage import ProjectStorage
@@ -164,8 +168,25 @@ async def hand_over(
     else:
         with progress:
             await hand(runner)
+    from vidpipe.orchestrator.pipeline import StoppedByUserError
+
     project = await load_project(session, project_id)
-    show_document(project_document(project, storage), json_output)
+    document = project_document(project, storage)
+    if approved:
+        document["approved_resubmissions"] = approved
+        if not json_output:
+            stderr.print(
+                f"approved: sent again the clip of scene(s) {', '.join(map(str, approved))} "
+                "whose earlier submission got no answer (may be billed twice)",
+                markup=False,
+                soft_wrap=True,
+            )
+    show_document(document, json_output)
+    stopped = runner.failures.get(project_id)
+    if isinstance(stopped, StoppedByUserError):  # an outcome the user asked for, not an error
+        if progress is None:  # the progress display has said it already
+            stderr.print(str(stopped), markup=False, soft_wrap=True)
+        return EXIT_INTERRUPTED
     if runner.failed(project_id):
         stderr.print(
             f"error: project {project_id} failed: {project.error_message}\n"
@@ -210,5 +231,6 @@ async def bring_up_to_date(
         )
 
     return await hand_over(
-        session, settings, registry, project_id, resume, json_output=json_output, detach=detach
-    )
+        session, settings, registry, project_id, resume, json_output=json_output, detach=detach,
+        approved=plan.resubmissions,
+    )  # fmt: skip

@@ -17,6 +17,8 @@ STATUS_STYLE = {
     "complete": "green",
     "failed": "red",
     "pending": "dim",
+    "stopped": "default",
+    "out_of_date": "yellow",
     "rai_filtered": "yellow",
     "timed_out": "yellow",
 }
@@ -44,6 +46,8 @@ def show_project(console: Console, document: dict[str, Any]) -> None:
         console.print(_reference_line(reference, document["scenes"]), markup=False, soft_wrap=True)
     if document.get("error_message"):
         console.print(f"[red]error:[/] {document['error_message']}", soft_wrap=True)
+    if document.get("note"):
+        console.print(document["note"], markup=False, soft_wrap=True)
     if document.get("runner"):
         runner = document["runner"]
         console.print(f"run by: pid {runner['pid']} on {runner['host']}", soft_wrap=True)
@@ -63,7 +67,7 @@ def show_project(console: Console, document: dict[str, Any]) -> None:
         for scene in scenes:
             table.add_row(
                 str(scene["index"] + 1),
-                _status(scene["status"]),
+                _status(scene["status"]) + (" [yellow]stale[/]" if scene.get("stale") else ""),
                 f"{scene['clip_duration']:.2f}s" if scene.get("clip_duration") else "-",
                 shorten(scene["scene_description"], 70),
             )

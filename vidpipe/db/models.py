@@ -107,6 +107,8 @@ class Project(Base):
     # Sound: narration voice, subtitles, music bed, loudness (vidpipe.pipeline.sound.SoundOptions);
     # None: none of these (the final video is the stitched clips).
     sound_options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # `out_of_date` (idle, edited since it was made): the earliest stage `resume` must redo.
+    stale_stage: Mapped[str | None] = mapped_column(String(16))
 
     scenes: Mapped[list[Scene]] = relationship(
         back_populates="project", order_by="Scene.scene_index", cascade="all, delete-orphan"
@@ -306,6 +308,10 @@ class Take(Base):
     duration_seconds: Mapped[float | None] = mapped_column(Float)
     has_audio: Mapped[bool | None] = mapped_column()
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the take was made from: its prompt (a frame's, or a clip's motion prompt), and for a
+    # clip {"start": hash, "end": hash, "duration": s} of the frames it animates. None: older.
+    prompt: Mapped[str | None] = mapped_column(Text)
+    made_from: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class Worker(Base):

@@ -14,8 +14,9 @@ from types import SimpleNamespace
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
@@ -35,10 +36,18 @@ from vidpipe.orchestrator.references import (
     drop_from_scenes,
 )
 from vidpipe.orchestrator.report import is_running
-from vidpipe.orchestrator.selection import find_take, select_clip_take, select_keyframe_take
+from vidpipe.orchestrator.selection import (
+    TakeDoesNotFitError,
+    check_clip_take,
+    find_take,
+    restore_prompt,
+    select_clip_take,
+    select_keyframe_take,
+)
 from vidpipe.orchestrator.sound import MusicFile, edit_sound, fork_sound
 from vidpipe.pipeline.plan import adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
+from vidpipe.pipeline.reuse import project_takes
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
 from vidpipe.pipeline.takes import MAX_TAKES, REDO
 from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, StyleGuide
@@ -167,6 +176,20 @@ STAGE_OF_KIND = {
 }
 
 
+def mark_out_of_date(project: Project, stage: str | None) -> None:
+    """After an edit: an idle project with work to redo is `out_of_date` from `stage` (never a
+    working status: nothing runs it, and no runner takes it over by itself). A project at a
+    review gate stays `paused`; one with nothing to redo keeps its status, but a stopped or failed
+    one whose outputs are all current again is `out_of_date` from the stitch (resume finishes)."""
+    project.stale_stage = stage
+    if stage is not None:
+        project.error_message = None
+        if project.status != "paused":
+            project.status = "out_of_date"
+    elif project.status not in ("complete", "pending", "paused"):
+        project.status, project.stale_stage = "out_of_date", "stitching"
+
+
 def storyboard_document(project: Project) -> dict[str, Any]:
     """The storyboard as `vidpipe storyboard` prints it and `edit --storyboard-file` takes it."""
     return {
@@ -250,6 +273,7 @@ class Editor:
         project, providers, storage = await self.open(project_id)
         if expected_version is not None and expected_version != project.storyboard_version:
             raise StoryboardChangedError(project.storyboard_version)
+        expected = project.storyboard_version  # the write below is conditional on it
         scenes = list(project.scenes)
         if scene_edit is not None and scene_edit.model_dump(exclude_none=True):
             scene = _scene(scenes, scene_number)
@@ -270,6 +294,11 @@ class Editor:
         if check_only:  # open() may have adopted legacy fingerprints in memory: drop them
             await self.session.rollback()
             return project
+        raised = (
+            project_edit is not None
+            and project_edit.takes is not None
+            and project_edit.takes > (project.takes_per_clip or 1)
+        )
         # everything checked: now write
         if scene_edit is not None:
             for name, value in scene_edit.model_dump(exclude_none=True).items():
@@ -295,7 +324,44 @@ class Editor:
                     Take.project_id == project.id, Take.scene_index >= len(storyboard.scenes)
                 )
             )
-        return await self._settle(project, providers, storage)
+        return await self._settle(
+            project, providers, storage, expected=expected, takes_raised=raised
+        )
+
+    async def _claim_version(self, project: Project, expected: int) -> None:
+        """Move the storyboard version from `expected` to the next one, in the database and only
+        if it is still `expected`: of edits made against one version exactly one wins (the row
+        lock, or SQLite's one writer, orders them); the others are refused and write nothing."""
+        project_id = project.id
+        with self.session.no_autoflush:  # first write of the transaction: take the row first
+            result = await self.session.execute(
+                update(Project)
+                .where(Project.id == project_id, Project.storyboard_version == expected)
+                .values(storyboard_version=expected + 1)
+                .execution_options(synchronize_session=False)
+            )
+        if result.rowcount != 1:
+            await self.session.rollback()
+            now = await self.session.scalar(
+                select(Project.storyboard_version).where(Project.id == project_id)
+            )
+            raise StoryboardChangedError(now if now is not None else expected)
+        set_committed_value(project, "storyboard_version", expected + 1)
+
+    async def _check_budget(self, project: Project, planned: float) -> None:
+        """A raised `--takes K` is paid for by the next resume: refuse it now (nothing written)
+        when that resume could not fit the budget, instead of failing then."""
+        from vidpipe.pipeline.context import spent_so_far
+
+        project_id, limit, wanted = project.id, project.max_cost or 0.0, project.takes_per_clip
+        spent = await spent_so_far(self.session, project_id)
+        if spent + planned > limit + 1e-9:
+            await self.session.rollback()
+            raise BadInputError(
+                f"invalid --takes: {wanted} takes per clip make the plan cost ${planned:.2f}; "
+                f"with ${spent:.2f} spent that is over the budget of ${limit:.2f}. Raise the "
+                f"budget (vidpipe resume {project_id} --max-cost N) or ask for fewer takes"
+            )
 
     def _with_models(
         self, project: Project, models: dict[str, RoleModel], providers: ProviderSet
@@ -315,22 +381,23 @@ class Editor:
         providers: ProviderSet,
         storage: ProjectStorage,
         *,
+        expected: int,
         bump: bool = True,
+        takes_raised: bool = False,
     ) -> Project:
-        """Bump the storyboard version (an edit) and move the status back to the earliest
-        stale stage."""
+        """Bump the storyboard version (an edit; refused when another edit won meanwhile) and
+        move the status back to the earliest stale stage."""
         if bump:
-            project.storyboard_version += 1
+            await self._claim_version(project, expected)
         await self.session.flush()
         project = await load_project(self.session, project.id)
         await adopt_cached_descriptions(self.session, project)  # free; only new images are paid
         describe = [r.name for r in await to_describe(self.session, project, providers.storyboard)]
-        plan = make_plan(project, storage, providers, describe)
-        if not plan.empty:
-            project.status = STAGE_OF_KIND[plan.items[0].kind]
-            project.error_message = None
-        elif project.status not in ("complete", "pending", "paused"):
-            project.status = "stitching"
+        takes = await project_takes(self.session, project.id)
+        plan = make_plan(project, storage, providers, describe, takes)
+        if takes_raised and project.max_cost is not None:
+            await self._check_budget(project, plan.estimated_cost)
+        mark_out_of_date(project, STAGE_OF_KIND[plan.items[0].kind] if not plan.empty else None)
         await self.session.commit()
         return await load_project(self.session, project.id)
 
@@ -349,6 +416,7 @@ class Editor:
         check_takes(takes, slot)
         chosen = check_redo_model(model, slot)
         project, providers, storage = await self.open(project_id)
+        expected = project.storyboard_version
         scene = _scene(list(project.scenes), scene_number)
         if slot == "start" and scene.scene_index > 0:
             raise BadInputError(
@@ -372,16 +440,27 @@ class Editor:
                 raise BadInputError(f"scene {scene_number} has no {slot} frame yet; resume it")
             keyframe.fingerprint = REDO
             scene.frame_direction = f"{slot}:{direction}" if direction else None
-        return await self._settle(project, providers, storage)
+        return await self._settle(project, providers, storage, expected=expected)
 
     async def select(
-        self, project_id: uuid.UUID, scene_number: int, number: int, slot: str = "clip"
+        self,
+        project_id: uuid.UUID,
+        scene_number: int,
+        number: int,
+        slot: str = "clip",
+        *,
+        force: bool = False,
     ) -> Project:
-        """Point a scene's clip (or `end` / `start` frame) at take `number`. A clip: the caller
-        re-stitches (nothing is generated). A frame: what was made from it is selected again
-        where a take of it exists; the rest is stale, and the status moves back (plan shows it)."""
+        """Point a scene's clip (or `end` / `start` frame) at take `number`. A clip: refused when
+        it was made from other frames or options than those in use (`force` keeps it, and the
+        project goes out of date); else the caller re-stitches (nothing is generated). A frame:
+        what was made from it is selected again where a take of it exists; the rest is stale,
+        and the status moves back (plan shows it). The prompt a take was made with comes back
+        into the storyboard (one version bump), so text and picture agree."""
         project, providers, storage = await self.open(project_id)
-        scene = _scene(list(project.scenes), scene_number)
+        expected = project.storyboard_version
+        scenes = list(project.scenes)
+        scene = _scene(scenes, scene_number)
         take = await find_take(self.session, project, storage, scene, slot, number)
         if slot == "clip":
             if take.model and take.model != _model_key(providers.video_for(scene.scene_index)):
@@ -389,11 +468,26 @@ class Editor:
                 default = _model_key(providers.video)
                 scene.video_model = None if take.model == default else take.model
                 providers = build_project_providers(self.registry, self.settings, project)
+            takes = await project_takes(self.session, project.id)
+            try:
+                check_clip_take(project, scene, take, takes)
+                fits = True
+            except TakeDoesNotFitError:
+                if not force:
+                    raise
+                fits = False
+            bump = restore_prompt(scenes, scene, take)
             select_clip_take(project, scene, take, storage, providers)
-            await self.session.commit()
-            return await load_project(self.session, project.id)
+            if not fits:  # kept as it is: stale against the frames and options in use
+                assert scene.clip is not None
+                scene.clip.fingerprint = take.fingerprint
+            if not bump and fits:
+                await self.session.commit()
+                return await load_project(self.session, project.id)
+            return await self._settle(project, providers, storage, expected=expected, bump=bump)
+        bump = restore_prompt(scenes, scene, take)
         await select_keyframe_take(self.session, project, scene, take, storage, providers)
-        return await self._settle(project, providers, storage, bump=False)
+        return await self._settle(project, providers, storage, expected=expected, bump=bump)
 
     async def fork(self, project_id: uuid.UUID, edit: ProjectEdit | None = None) -> Project:
         """A new project with the same storyboard, options and artifacts; its files are hard links
@@ -458,7 +552,7 @@ class Editor:
             apply_models(twin, models)
             await self.session.flush()
         providers = build_project_providers(self.registry, self.settings, twin)
-        return await self._settle(twin, providers, target)
+        return await self._settle(twin, providers, target, expected=twin.storyboard_version)
 
 
 def check_redo_model(model: str | None, slot: str) -> RoleModel | None:
@@ -484,7 +578,9 @@ class StoryboardChangedError(BadInputError):
     """The storyboard changed since it was read (If-Match)."""
 
     def __init__(self, version: int) -> None:
-        super().__init__(f"the storyboard changed meanwhile (now version {version}); reload it")
+        super().__init__(
+            f"the storyboard changed elsewhere (now version {version}); reload it and edit again"
+        )
         self.version = version
 
 
@@ -532,6 +628,10 @@ def _check_reference_edits(
     """The names the project will have after the edits; refuses unknown removals and
     duplicate additions (nothing written)."""
     names = {ref.name for ref in project.references}
+    canonical = {name.casefold(): name for name in names}
+    remove[:] = [
+        canonical.get(name.casefold(), name) for name in remove
+    ]  # as the project spells it
     for name in remove:
         if name not in names:
             listed = ", ".join(sorted(names)) or "none"
@@ -611,6 +711,8 @@ def _copy_take(take: Take, project_id: uuid.UUID) -> Take:
         duration_seconds=take.duration_seconds,
         has_audio=take.has_audio,
         created_at=take.created_at,
+        prompt=take.prompt,
+        made_from=take.made_from,
     )
 
 
@@ -689,13 +791,15 @@ def _check_options(project: Project, edit: ProjectEdit, providers: ProviderSet) 
 def _checked_scene_references(edit: SceneEdit, known: set[str]) -> SceneEdit:
     """A scene's new reference list: names the project has (after this edit's additions and
     removals), each once, in the order given."""
-    names = list(dict.fromkeys(name.strip() for name in edit.references or []))
-    unknown = [name for name in names if name not in known]
+    canonical = {name.casefold(): name for name in known}  # unique regardless of case
+    given = [name.strip() for name in edit.references or []]
+    unknown = [name for name in given if name.casefold() not in canonical]
     if unknown:
         listed = ", ".join(sorted(known)) or "none"
         raise BadInputError(
             f"invalid --references: no reference named {unknown[0]!r} (the project's: {listed})"
         )
+    names = list(dict.fromkeys(canonical[name.casefold()] for name in given))
     return edit.model_copy(update={"references": names})
 
 

@@ -32,19 +32,37 @@ UPLOAD_GRACE_SECONDS = 24 * 3600  # an upload unused for a day is garbage
 
 @dataclass
 class GarbageReport:
+    """The files gc deletes (or would), and the bytes that frees: only files whose last link
+    goes — a fork shares its original's files by hard link, so deleting one project's link to a
+    file another project still uses frees nothing."""
+
     files: list[Path] = field(default_factory=list)
-    bytes: int = 0
     deleted: bool = False
     uploads: int = 0  # of `files`: uploaded reference images no project uses
+    _inodes: dict[tuple[int, int], list[int]] = field(default_factory=dict, repr=False)
 
     def add(self, path: Path) -> None:
         self.files.append(path)
-        self.bytes += path.stat().st_size
+        info = path.stat()
+        entry = self._inodes.setdefault((info.st_dev, info.st_ino), [info.st_nlink, 0, 0])
+        entry[1] += 1
+        entry[2] = info.st_size
+
+    @property
+    def bytes(self) -> int:
+        """Bytes freed: the size of each file all of whose links are among `files`."""
+        return sum(size for links, listed, size in self._inodes.values() if listed >= links)
+
+    @property
+    def shared(self) -> int:
+        """Of `files`: links to files another project still uses (deleting them frees nothing)."""
+        return sum(listed for links, listed, _ in self._inodes.values() if listed < links)
 
     def as_dict(self) -> dict[str, object]:
         return {
             "files": [str(path) for path in self.files],
             "bytes": self.bytes,
+            "shared": self.shared,
             "deleted": self.deleted,
             "uploads": self.uploads,
         }

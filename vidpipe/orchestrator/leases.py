@@ -117,7 +117,7 @@ def busy_error(project_id: uuid.UUID, owner: str, expires: datetime | None) -> P
     """The refusal when someone else holds the project's lease."""
     return ProjectBusyError(
         f"project {project_id} is already being run by {describe_holder(owner, expires)}; "
-        "wait for it to finish or stop that process"
+        f"wait for it to finish, or stop it first: vidpipe stop {project_id}"
     )
 
 
@@ -193,8 +193,8 @@ async def hold_lease(
         holder = await try_acquire(session, project_id, owner, seconds)
         if holder is not None:
             raise ProjectBusyError(
-                f"project {project_id} is already being run by {holder}; "
-                "wait for it to finish or stop that process"
+                f"project {project_id} is already being run by {holder}; wait for it to "
+                f"finish, or stop it first: vidpipe stop {project_id}"
             )
     lease = Lease(project_id, owner, seconds, asyncio.Event())
     beat = asyncio.create_task(_heartbeat(engine, lease, min(heartbeat, seconds / 3)))

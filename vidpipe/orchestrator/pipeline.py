@@ -2,7 +2,7 @@
 
 Every invocation is a PipelineRun row; the project's lease is held for the whole run; any failure
 (or Ctrl+C / SIGTERM) leaves `failed` with "<step> failed: <Type>: <message>" and a resumable
-project.
+project; a stop the user asked for leaves `stopped` (resumable, no error).
 """
 
 from __future__ import annotations
@@ -46,6 +46,7 @@ from vidpipe.pipeline.keyframes import (
 )
 from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import to_describe
+from vidpipe.pipeline.reuse import apply_reuse, project_takes
 from vidpipe.pipeline.sound import size_scenes_to_lines
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
@@ -156,7 +157,16 @@ class _LeasedRun:
         assert run_id is not None
         adopt_legacy_fingerprints(project, storage, ctx.providers)
         project.stop_requested_at = None  # a stop asked of an earlier run is spent
+        reused = await apply_reuse(session, project, storage, ctx.providers, run_id)
         await session.commit()
+        if reused:  # rows were re-pointed: read them back as they are now
+            project = await load_project(session, self.project_id)
+            log.info(
+                "project %s: reused %d identical take(s) instead of buying them again",
+                self.project_id,
+                len(reused),
+                extra={"project_id": str(self.project_id)},
+            )
         due = bool(await to_describe(session, project, ctx.providers.storyboard))
         done = completed_steps(project, storage, ctx.providers, descriptions_due=due)
         stage = get_resume_step(project.status, done)
@@ -180,22 +190,19 @@ class _LeasedRun:
                     project = await load_project(session, self.project_id)
         except BaseException as exc:
             step = self.failed_step or STAGE_STEPS[stage]
-            stopped = self.lease.stop.is_set() and isinstance(exc, asyncio.CancelledError)
-            if stopped:
-                exc = StoppedByUserError(
-                    f"stopped by the user; resume to continue (vidpipe resume {self.project_id})"
-                )
-            await self._record_failure(run_id, step, exc, ctx, clock)
-            if stopped:
+            if self.lease.stop.is_set() and isinstance(exc, asyncio.CancelledError):
+                stop = StoppedByUserError(stopped_message(self.project_id))
+                await self._record_stop(run_id, ctx, clock)
                 current = asyncio.current_task()
                 if current is not None:
                     current.uncancel()
-                raise exc from None
+                raise stop from None
+            await self._record_failure(run_id, step, exc, ctx, clock)
             cause = _root_cause(exc)
             if cause is not exc and isinstance(cause, Exception):
                 raise cause from exc  # callers catch BudgetExceededError, not a task group
             raise
-        project.status, project.error_message = "complete", None
+        project.status, project.error_message, project.stale_stage = "complete", None, None
         run = await session.get(PipelineRun, run_id)
         assert run is not None
         await _finish(session, run, "complete", None, ctx, clock)
@@ -252,10 +259,32 @@ class _LeasedRun:
 
     async def _enter(self, project: Project, stage: str, ctx: PipelineContext) -> Project:
         project.status, project.error_message, project.paused_before = stage, None, None
+        project.stale_stage = None
         await self.session.commit()
         ctx.report(_stage_event(stage))
         log.info("project %s: %s", project.id, stage, extra={"project_id": str(project.id)})
         return project
+
+    async def _record_stop(self, run_id: uuid.UUID, ctx: PipelineContext, clock: Stopwatch) -> None:
+        """A stop the user asked for is an outcome, not an error: `stopped` (resumable), no
+        error message, the run `stopped`; shielded like a failure so it is always recorded."""
+
+        async def save() -> None:
+            session = self.session
+            await session.rollback()
+            project = await session.get(Project, self.project_id, populate_existing=True)
+            run = await session.get(PipelineRun, run_id, populate_existing=True)
+            if project is not None:
+                project.status, project.error_message = "stopped", None
+            await settle_unanswered_attempts(session, run_id)
+            if run is not None:
+                await _finish(session, run, "stopped", None, ctx, clock)
+            await session.commit()
+
+        log.info("project %s: stopped by the user", self.project_id)
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(save())
+        ctx.report(ProgressEvent("stage", "stopped", stopped_message(self.project_id)))
 
     async def _record_failure(
         self,
@@ -314,7 +343,13 @@ def _output_up_to_date(project: Project, storage: ProjectStorage) -> bool:
 
 
 class StoppedByUserError(VidpipeError):
-    """stopped by the user"""
+    """The run stopped because the user asked it to (`vidpipe stop`, the page's Stop): the
+    project is `stopped` and resumable; callers report it as an outcome, never as an error."""
+
+
+def stopped_message(project_id: uuid.UUID | str) -> str:
+    """What every surface says of a stopped project (the CLI, the API, the page)."""
+    return f"stopped by you; `vidpipe resume {project_id}` continues"
 
 
 def _gate_before(project: Project, stage: str) -> bool:
@@ -430,7 +465,8 @@ async def plan_loaded_project(
     providers = build_project_providers(registry, settings, project)
     describe = [ref.name for ref in await to_describe(session, project, providers.storyboard)]
     storage = ProjectStorage(settings.projects_dir, project.id)
-    return make_plan(project, storage, providers, describe)
+    takes = await project_takes(session, project.id)
+    return make_plan(project, storage, providers, describe, takes)
 
 
 async def restitch_project(
@@ -449,7 +485,7 @@ async def restitch_project(
     providers = build_project_providers(registry, settings, project)
     storage = ProjectStorage(settings.projects_dir, project.id)
     if project.status != "complete" and not (
-        project.status in ("stitching", "failed")
+        project.status in ("stitching", "failed", "stopped", "out_of_date")
         and completed_steps(project, storage, providers)["has_clips"]
     ):
         raise NotResumableError(
@@ -479,7 +515,7 @@ async def restitch_project(
             if crossfade is not None:
                 project.crossfade = crossfade  # committed with the new output, or rolled back
             await stitch_videos(session, project, ctx)
-            project.status, project.error_message = "complete", None
+            project.status, project.error_message, project.stale_stage = "complete", None, None
         except BaseException as exc:
             await session.rollback()
             run = await session.get(PipelineRun, run_id, populate_existing=True)
@@ -494,4 +530,4 @@ async def restitch_project(
         assert run is not None
         await _finish(session, run, "complete", None, ctx, clock)
         await session.commit()
-        return await load_project(session, project_id)
+    return await load_project(session, project_id)  # read after the lease is let go

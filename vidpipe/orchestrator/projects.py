@@ -359,7 +359,9 @@ async def approve_resubmissions(session: AsyncSession, project_id: uuid.UUID) ->
     Returns the scene numbers (1-based). A project being run is left alone."""
     project = await load_project(session, project_id)
     if is_running(project):
-        raise ProjectBusyError(f"project {project_id} is running; stop it first")
+        raise ProjectBusyError(
+            f"project {project_id} is running; stop it first: vidpipe stop {project_id}"
+        )
     approved: list[int] = []
     for scene in project.scenes:
         clip = scene.clip

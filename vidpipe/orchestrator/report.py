@@ -80,6 +80,28 @@ def runner_of(project: Project) -> dict[str, Any] | None:
     return {"host": host, "pid": int(pid) if pid.isdigit() else None}
 
 
+def status_note(project: Project) -> str | None:
+    """One plain line that says what a resting project's status means and what continues it."""
+    if project.status == "stopped":
+        return f"stopped by you; `vidpipe resume {project.id}` continues"
+    if project.status == "out_of_date":
+        stage = project.stale_stage or "stitching"
+        return (
+            f"changed since it was made (out of date from the {STAGE_NAMES.get(stage, stage)} "
+            f"stage); `vidpipe resume {project.id}` brings it up to date"
+        )
+    return None
+
+
+# How people read a working stage's name (CLI, API notes, page).
+STAGE_NAMES = {
+    "storyboarding": "storyboard",
+    "keyframing": "keyframes",
+    "video_gen": "clips",
+    "stitching": "stitch",
+}
+
+
 def project_summary(project: Project, storage: ProjectStorage) -> dict[str, Any]:
     """The light document: for `list` and status polling."""
     running = is_running(project)
@@ -97,6 +119,8 @@ def project_summary(project: Project, storage: ProjectStorage) -> dict[str, Any]
         "crossfade": project.crossfade,
         "output_path": _path(storage, project.output_path),
         "error_message": project.error_message,
+        "stale_stage": project.stale_stage if project.status == "out_of_date" else None,
+        "note": status_note(project),
         "created_at": _iso(project.created_at),
         "updated_at": _iso(project.updated_at),
     }
@@ -198,7 +222,12 @@ def reference_document(ref: Reference, storage: ProjectStorage) -> dict[str, Any
 def missing_scenes(project: Project) -> list[dict[str, Any]]:
     """Scenes whose clip was rejected or timed out, and why (CORE-8)."""
     return [
-        {"index": s.scene_index, "clip_status": s.clip.status, "reason": s.clip.error_message}
+        {
+            "index": s.scene_index,
+            "scene": s.scene_index + 1,
+            "clip_status": s.clip.status,
+            "reason": s.clip.error_message,
+        }
         for s in project.scenes
         if s.clip is not None
         and s.clip.status in ("rai_filtered", "timed_out", "failed", "submit_unknown")
@@ -216,7 +245,8 @@ def _scene(scene: Scene, storage: ProjectStorage) -> dict[str, Any]:
     else:
         status = "pending"
     return {
-        "index": scene.scene_index,
+        "index": scene.scene_index,  # from 0, as the file names count (scene_00.mp4)
+        "scene": scene.scene_index + 1,  # from 1, as the CLI, the URLs and the page count
         "status": status,
         "scene_description": scene.scene_description,
         "start_frame_prompt": scene.start_frame_prompt,

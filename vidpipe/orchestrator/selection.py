@@ -17,7 +17,7 @@ from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot
 from vidpipe.pipeline.takes import best_take, point_clip_at, split_direction
 from vidpipe.pipeline.video_gen import expected_clip_fingerprint
-from vidpipe.providers.base import ProviderSet
+from vidpipe.providers.base import ProviderSet, frame_size
 from vidpipe.storage import ProjectStorage
 
 SLOT_FLAGS = {"clip": "--clip", "end": "--end-frame", "start": "--start-frame"}
@@ -52,6 +52,89 @@ async def find_take(
     if not storage.resolve(take.file_path).is_file():
         raise BadInputError(f"the file of take {number} ({take.file_path}) is gone")
     return take
+
+
+class TakeDoesNotFitError(BadInputError):
+    """A clip take made from other frames or options than those now in use: selecting it would
+    put a jump at a cut (or a clip of the wrong length) into a project that says it is current."""
+
+
+def check_clip_take(project: Project, scene: Scene, take: Take, takes: list[Take]) -> None:
+    """Refuse a clip take whose recorded inputs (`made_from`) differ from the frames and
+    options now in use, naming the difference and the command that would make it fit. Takes
+    made before inputs were recorded are accepted as before."""
+    made = take.made_from
+    if not made:
+        return
+    number, ref = scene.scene_index + 1, str(project.id)
+    start, end = keyframe_of(scene, "start"), keyframe_of(scene, "end")
+    tail = (
+        f"; or keep take {take.number} anyway with --force (the project then goes out of date "
+        "and `resume` remakes the clip)"
+    )
+    for position, row, label in (("end", end, "end frame"), ("start", start, "start frame")):
+        wanted = made.get(position)
+        if not wanted or row is None or row.content_hash == wanted:
+            continue
+        owner, slot = (
+            (scene.scene_index, "end")
+            if position == "end"
+            else (0, "start")
+            if scene.scene_index == 0
+            else (scene.scene_index - 1, "end")
+        )
+        source = next(
+            (
+                t
+                for t in sorted(takes, key=lambda t: -t.number)
+                if t.scene_index == owner and t.slot == slot and t.content_hash == wanted
+            ),
+            None,
+        )
+        fix = (
+            f"select that frame first: vidpipe select {ref} --scene {owner + 1} "
+            f"{SLOT_FLAGS[slot]} --take {source.number}"
+            if source is not None
+            else "that frame is gone; make a new clip instead: "
+            f"vidpipe redo {ref} --scene {number} --clip"
+        )
+        raise TakeDoesNotFitError(
+            f"clip take {take.number} of scene {number} was made from another {label} than the "
+            f"one now in use, so the cut would jump; {fix}{tail}"
+        )
+    duration = made.get("duration")
+    if duration is not None and abs(float(duration) - project.clip_duration) > 1e-6:
+        raise TakeDoesNotFitError(
+            f"clip take {take.number} of scene {number} was made {float(duration):g} s long; the "
+            f"project's clips are now {project.clip_duration:g} s. Set it back first: vidpipe "
+            f"edit {ref} --clip-duration {float(duration):g}{tail}"
+        )
+    size, fps = made.get("size"), made.get("fps")
+    now = list(frame_size(project.aspect_ratio, project.resolution))
+    if (size is not None and list(size) != now) or (fps is not None and fps != project.fps):
+        raise TakeDoesNotFitError(
+            f"clip take {take.number} of scene {number} was made at another size or frame rate "
+            f"than the project's now; make a new clip instead: vidpipe redo {ref} --scene "
+            f"{number} --clip{tail}"
+        )
+
+
+def restore_prompt(scenes: list[Scene], scene: Scene, take: Take) -> bool:
+    """Bring the prompt a take was made with back into the storyboard, so the text describes
+    what is used. True when a text changed (the caller bumps the storyboard version)."""
+    if not take.prompt:
+        return False
+    if take.slot == "clip":
+        if scene.video_motion_prompt == take.prompt:
+            return False
+        scene.video_motion_prompt = take.prompt
+        return True
+    owner = scenes[0] if take.slot == "start" else scene
+    field = "start_frame_prompt" if take.slot == "start" else "end_frame_prompt"
+    if getattr(owner, field) == take.prompt:
+        return False
+    setattr(owner, field, take.prompt)
+    return True
 
 
 def select_clip_take(

@@ -17,6 +17,8 @@ PIPELINE_STATES: dict[str, str] = {
     "complete": "finished",
     "failed": "stopped by an error; resumable",
     "paused": "stopped at a review gate (--pause-after); resume continues",
+    "stopped": "stopped by you; resume continues",
+    "out_of_date": "changed since it was made, nothing running; resume brings it up to date",
 }
 
 STEP_TRANSITIONS: dict[str, str] = {
@@ -28,7 +30,17 @@ STEP_TRANSITIONS: dict[str, str] = {
 }
 
 RESUMABLE_STATES: frozenset[str] = frozenset(
-    {"pending", "failed", "paused", "storyboarding", "keyframing", "video_gen", "stitching"}
+    {
+        "pending",
+        "failed",
+        "paused",
+        "stopped",
+        "out_of_date",
+        "storyboarding",
+        "keyframing",
+        "video_gen",
+        "stitching",
+    }
 )
 
 # Each working status and the step name used in logs and error messages.

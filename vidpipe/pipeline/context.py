@@ -118,14 +118,18 @@ class PipelineContext:
         step: str,
         cost: float,
         detail: str,
+        settle_with: list[ProviderCall] | None = None,
     ) -> T:
         """Make a provider call with every billable attempt in the ledger before it is sent.
 
         Providers that record their own attempts (retries, re-asks) do so in this scope; for the
-        others the whole call is one attempt, recorded here."""
+        others the whole call is one attempt, recorded here. With `settle_with`, a successful
+        attempt is not settled here but handed over: the caller settles it (`settle_ok`) in the
+        same commit as the rows of what it received, so no moment has it paid but not kept."""
         ledger = ProjectLedger(
             self, session, project, provider, step=step, cost=cost, detail=detail
         )
+        ledger.held = settle_with
         with billing_scope(ledger):
             if provider.records_attempts:
                 return await call()
@@ -149,6 +153,7 @@ class ProjectLedger(Ledger):
     ) -> None:
         self.ctx, self.session, self.project, self.provider = ctx, session, project, provider
         self.step, self.cost, self.detail = step, cost, detail
+        self.held: list[ProviderCall] | None = None
 
     async def open(self, what: str) -> ProviderCall:
         async with self.ctx.db_lock:
@@ -169,10 +174,19 @@ class ProjectLedger(Ledger):
         return row
 
     async def close(self, handle: ProviderCall, outcome: Outcome, note: str = "") -> None:
+        if outcome is Outcome.OK and self.held is not None:
+            self.held.append(handle)  # settled by the caller, with what it received
+            return
         async with self.ctx.db_lock:
             handle.status, handle.settled_at = outcome.value, utcnow()
             handle.note = note or None
             await self.session.commit()
+
+
+def settle_ok(handles: list[ProviderCall]) -> None:
+    """Mark held attempts `ok`; the caller commits it with the rows of what they returned."""
+    for handle in handles:
+        handle.status, handle.settled_at, handle.note = Outcome.OK.value, utcnow(), None
 
 
 async def spent_so_far(session: AsyncSession, project_id: uuid.UUID) -> float:
@@ -216,6 +230,9 @@ async def ledger_stats(session: AsyncSession, run_id: uuid.UUID) -> dict[str, di
     stats: dict[str, dict[str, Any]] = {}
     for step, status, count, cost in rows:
         entry = stats.setdefault(step, {"provider_calls": 0, "estimated_cost": 0.0})
+        if status == "reused":  # an identical take selected: a note, no call
+            entry["reused"] = entry.get("reused", 0) + count
+            continue
         entry["provider_calls"] += count
         if status in BILLED_OUTCOMES:
             entry["estimated_cost"] = round(entry["estimated_cost"] + float(cost or 0.0), 4)

@@ -17,8 +17,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from vidpipe.db.models import Keyframe, Project, Scene, Take, keyframe_of
-from vidpipe.pipeline.context import PipelineContext, ProgressEvent
+from vidpipe.db.models import Keyframe, Project, ProviderCall, Scene, Take, keyframe_of
+from vidpipe.pipeline.context import PipelineContext, ProgressEvent, settle_ok
 from vidpipe.pipeline.fingerprints import bytes_hash, digest, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.references import reference_images, reference_inputs
 from vidpipe.pipeline.takes import REDO, next_take_number, split_direction, with_direction
@@ -63,12 +63,13 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
         ctx.scenes_ready.mark(scene_index)
     if first_missing is None:
         return
+    drawn = total - first_missing  # what this run makes, not the whole chain
     for position in range(first_missing, total):
         ctx.report(
             ProgressEvent(
                 "item",
                 "keyframing",
-                f"Drawing keyframe {position + 1}/{total}",
+                f"Drawing keyframe {position - first_missing + 1}/{drawn}",
                 scene_index=max(position - 1, 0),
                 fraction=position / total,
                 total=total,
@@ -77,7 +78,7 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
         await _draw(session, project, scenes, position, ctx)
         if position > 0 or chained:
             ctx.scenes_ready.mark(max(position - 1, 0))
-    ctx.report(ProgressEvent("done", "keyframing", f"Keyframes: {total} drawn", fraction=1.0))
+    ctx.report(ProgressEvent("done", "keyframing", f"Keyframes: {drawn} drawn", fraction=1.0))
 
 
 def chain_slot(scenes: list[Scene], position: int) -> tuple[Scene, str, str]:
@@ -183,6 +184,7 @@ async def _draw(
             return await provider.generate_image(request)
         return await provider.generate_image(request, operation_id=request_id)  # type: ignore[call-arg]
 
+    held: list[ProviderCall] = []  # its ledger row: settled `ok` in the commit of its rows
     png = await ctx.paid(
         session,
         project,
@@ -191,6 +193,7 @@ async def _draw(
         step=STEP,
         cost=cost,
         detail=f"scene {scene.scene_index} {slot} frame",
+        settle_with=held,
     )
     async with ctx.db_lock:
         take = await next_take_number(session, project.id, scene.scene_index, slot)
@@ -214,6 +217,7 @@ async def _draw(
         if direction is not None:
             scene.frame_direction = None  # used by this take only
         scene.pending_frame_request = None
+        settle_ok(held)  # the image, its rows and its ledger settlement: one commit
         session.add(
             Take(
                 project_id=project.id,
@@ -227,6 +231,7 @@ async def _draw(
                 model=model_key_of(provider),
                 cost=cost,
                 direction=direction,
+                prompt=prompt,
             )
         )
         await session.commit()

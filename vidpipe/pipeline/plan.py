@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from vidpipe.db.models import Keyframe, Project, Scene, VideoClip, clip_seconds
-from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
+from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip, clip_seconds
+from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import (
     chain_keyframe,
     chain_slot,
@@ -20,6 +20,7 @@ from vidpipe.pipeline.keyframes import (
     first_stale_position,
 )
 from vidpipe.pipeline.references import reference_inputs
+from vidpipe.pipeline.reuse import Reuse, find_reuse
 from vidpipe.pipeline.sound import has_sound, line_overruns, picture_name, planned_lines
 from vidpipe.pipeline.stitcher import (
     expected_output_fingerprint,
@@ -47,6 +48,7 @@ class PlannedItem:
     reason: str
     cost: float
     takes: int = 1  # provider calls of the item: a clip made as K takes (`--takes K`) is K
+    reuse: int | None = None  # an identical take selected instead of bought: its number
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -56,6 +58,7 @@ class PlannedItem:
             "reason": self.reason,
             "cost": round(self.cost, 4),
             "takes": self.takes,
+            "reuse": self.reuse,
         }
 
 
@@ -81,11 +84,21 @@ class Plan:
 
     @property
     def keyframes(self) -> list[PlannedItem]:
-        return [item for item in self.items if item.kind == "keyframe"]
+        """Keyframes to draw (not those an identical take is selected for)."""
+        return [item for item in self.items if item.kind == "keyframe" and item.reuse is None]
 
     @property
     def clips(self) -> list[int]:
-        return [item.scene for item in self.items if item.kind == "clip" and item.scene]
+        return [
+            item.scene
+            for item in self.items
+            if item.kind == "clip" and item.scene and item.reuse is None
+        ]
+
+    @property
+    def reused(self) -> list[PlannedItem]:
+        """Existing takes made from exactly the inputs of now: selected, not bought again."""
+        return [item for item in self.items if item.reuse is not None]
 
     @property
     def resubmissions(self) -> list[int]:
@@ -114,7 +127,9 @@ class Plan:
         calls = {
             "storyboard": sum(1 for item in self.items if item.kind == "storyboard"),
             "image": len(self.keyframes),
-            "video": sum(item.takes for item in self.items if item.kind == "clip"),
+            "video": sum(
+                item.takes for item in self.items if item.kind == "clip" and item.reuse is None
+            ),
         }
         spoken = sum(1 for item in self.items if item.kind == "narration")
         return calls | {"narration": spoken} if spoken else calls
@@ -128,6 +143,10 @@ class Plan:
                 for item in self.keyframes
             ],
             "clips": self.clips,
+            "reuse": [
+                {"scene": item.scene, "slot": item.position or "clip", "take": item.reuse}
+                for item in self.reused
+            ],
             "resubmit_unknown": self.resubmissions,
             "stitch": self.stitch,
             "provider_calls": self.provider_calls(),
@@ -143,9 +162,12 @@ def make_plan(
     storage: ProjectStorage,
     providers: ProviderSet,
     describe: Sequence[str] = (),
+    takes: Sequence[Take] | None = None,
 ) -> Plan:
     """What a resume of `project` would make now, in dependency order, with its cost.
-    `describe`: the references the writer is paid to describe first (`to_describe`)."""
+    `describe`: the references the writer is paid to describe first (`to_describe`). With the
+    project's `takes`, an artifact whose inputs match an existing take is planned as "reuse take
+    N" (free, nothing sent), exactly as `resume` then selects it."""
     plan = Plan()
     scenes = list(project.scenes)
     if not scenes or project.style_guide is None:
@@ -156,6 +178,14 @@ def make_plan(
     if chained:
         plan.notes.append(START_FRAME_ONLY)
     stale = first_stale_position(project, scenes, storage, providers.image, upto=drawn - 1)
+    reuse = find_reuse(project, takes, storage, providers) if takes is not None else None
+    for item in reuse.reuses if reuse is not None else ():
+        if item.slot != "clip":
+            plan.items.append(_reuse_item("keyframe", item.scene_index + 1, item))
+    if reuse is not None and stale is not None:
+        stale = None if reuse.first_stale is None else (
+            (reuse.first_stale, stale[1] if stale[0] == reuse.first_stale else CHANGED)
+        )  # fmt: skip
     redrawn: set[int] = set()  # scene numbers whose frames are redrawn: their clips follow
     if stale is not None:
         first, why = stale
@@ -168,15 +198,23 @@ def make_plan(
             redrawn.update({position, position + 1} - {0})
     for scene in scenes:
         number = scene.scene_index + 1
-        clip_cost = providers.video.estimate_cost(seconds=clip_seconds(project, scene))
         wanted = takes_wanted(project, scene.clip)
         video = providers.video_for(scene.scene_index)  # a scene may have its own model
-        clip_cost = video.estimate_cost(seconds=project.clip_duration)
+        clip_cost = video.estimate_cost(seconds=clip_seconds(project, scene))
         if number in redrawn:
             why = "starts from the last frame of a clip made anew" if chained else "new keyframes"
             plan.items.append(_clip_item(number, why, wanted, clip_cost))
             continue
+        reused = reuse.of(scene.scene_index, "clip") if reuse is not None else None
+        if reused is not None:
+            plan.items.append(_reuse_item("clip", number, reused))
+            continue
         expected = expected_clip_fingerprint(project, scene, storage, video)
+        if reuse is not None and reuse.reuses:  # the frames in use once the reuse is done
+            start = reuse.hashes.get(scene.scene_index)
+            end = reuse.hashes.get(scene.scene_index + 1)
+            if start is not None and end is not None:
+                expected = clip_fingerprint(project, video, scene, start, end)
         left = wanted - _made_in_round(scene.clip, expected)
         if clip_cost > 0 and _outcome_unknown(scene.clip):
             reason = "resubmit (outcome of the last submission unknown; may be billed twice)"
@@ -233,6 +271,15 @@ def _plan_sound(
         plan.warnings.append(
             f"scene {scene_index + 1}: its spoken lines run {seconds:g} s past the scene's end"
         )
+
+
+CHANGED = "its prompt, references, style or provider changed"
+
+
+def _reuse_item(kind: str, number: int, reuse: Reuse) -> PlannedItem:
+    position = None if kind == "clip" else reuse.slot
+    reason = f"reuse take {reuse.take.number} (made from exactly these inputs; nothing bought)"
+    return PlannedItem(kind, number, position, reason, 0.0, takes=0, reuse=reuse.take.number)
 
 
 def _descriptions(names: Sequence[str], providers: ProviderSet) -> list[PlannedItem]:

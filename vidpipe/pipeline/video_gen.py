@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
@@ -337,6 +339,19 @@ async def _finish_round(
         await session.commit()
 
 
+def made_from(project: Project, scene: Scene) -> dict[str, Any]:
+    """What a clip take is made from, kept with it so `select` can tell whether it still fits
+    the frames and options in use."""
+    start, end = keyframe_of(scene, "start"), keyframe_of(scene, "end")
+    return {
+        "start": start.content_hash if start is not None else None,
+        "end": end.content_hash if end is not None else None,
+        "duration": project.clip_duration,
+        "size": list(frame_size(project.aspect_ratio, project.resolution)),
+        "fps": project.fps,
+    }
+
+
 async def _make_take(
     session: AsyncSession, project: Project, scene: Scene, ctx: PipelineContext
 ) -> None:
@@ -357,6 +372,7 @@ async def _make_take(
     if clip.status not in ("submitted", "complete") or clip.operation_id is None:
         if not await _submit(session, project, scene, request, ctx):
             return
+        request = _request(project, scene, ctx)  # with the take number it was given
     relative = ctx.storage.clip_name(index, clip.take)
     progress(0.0)
     assert clip.operation_id is not None
@@ -401,6 +417,8 @@ async def _make_take(
                 fidelity=score,
                 duration_seconds=info.duration,
                 has_audio=info.has_audio,
+                prompt=scene.video_motion_prompt,
+                made_from=made_from(project, scene),
             )
         )
         clip.round_takes = [*(clip.round_takes or []), clip.take]
@@ -440,6 +458,7 @@ async def _submit(
         chosen = clip.operation_id if reuse else provider.new_operation_id()
         if not reuse:
             clip.take = await next_take_number(session, project.id, scene.scene_index, "clip")
+        request = dataclasses.replace(request, take=clip.take)
         clip.fingerprint = expected_clip_fingerprint(project, scene, ctx.storage, provider)
         clip.operation_id, clip.status, clip.error_message = chosen, SUBMITTING, None
         await session.commit()
@@ -528,6 +547,7 @@ def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoReque
         fps=project.fps,
         scene_index=scene.scene_index,
         style_guide=StyleGuide.model_validate(project.style_guide),
+        take=scene.clip.take if scene.clip is not None else 1,
         dialogue=dialogue,
         sound=sound,
     )

@@ -176,6 +176,7 @@ class VideoRequest:
     # which the provider writes into its prompt in the form its model's guide recommends.
     dialogue: tuple[DialogueLine, ...] = ()
     sound: str = ""
+    take: int = 1  # which take of the scene's clip this is (a provider may vary takes by it)
 
 
 @dataclass

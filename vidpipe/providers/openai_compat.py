@@ -121,7 +121,9 @@ class OpenAIStoryboardProvider(StoryboardProvider):
         return self._endpoint() not in _SCHEMA_REFUSED
 
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
-        schema = storyboard_schema(request.scene_count, sound=request.wants_sound)
+        schema = storyboard_schema(
+            request.scene_count, [n.name for n in request.references], sound=request.wants_sound
+        )
         user = user_prompt(request)
         instructions = system_prompt(request)
 

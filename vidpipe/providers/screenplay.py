@@ -8,13 +8,16 @@ OpenAI's strict mode demands and what Gemini's `responseJsonSchema` accepts.
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from pydantic import ValidationError
 
 from vidpipe.errors import ProviderError
 from vidpipe.providers.base import Storyboard, StoryboardRequest
+
+log = logging.getLogger(__name__)
 
 # Invalid JSON is retried up to 3 times, each attempt with another temperature.
 TEMPERATURES: tuple[float, ...] = (0.9, 0.5, 1.2, 0.2)
@@ -108,8 +111,12 @@ def system_prompt(request: StoryboardRequest) -> str:
     )
 
 
-def storyboard_schema(scene_count: int | None, *, sound: bool = False) -> dict[str, Any]:
-    """The storyboard JSON schema, inlined and closed; scene count pinned when requested. The
+def storyboard_schema(
+    scene_count: int | None, references: Sequence[str] = (), *, sound: bool = False
+) -> dict[str, Any]:
+    """The storyboard JSON schema, inlined and closed; scene count pinned when requested; a
+    scene's `references` limited to the project's names (an enum; none allowed when it has
+    none), so a writer that fills the array cannot name a reference the project lacks. The
     sound fields are in it (required, empty allowed) only when the user asked for sound."""
     raw = Storyboard.model_json_schema()
     schema = _inline(raw, raw.get("$defs", {}))
@@ -120,6 +127,14 @@ def storyboard_schema(scene_count: int | None, *, sound: bool = False) -> dict[s
         item["required"].remove(sound_field)
     low, high = (scene_count, scene_count) if scene_count is not None else (3, 5)
     scenes["minItems"], scenes["maxItems"] = low, high
+    field = scenes["items"]["properties"]["references"]
+    names = list(dict.fromkeys(references))
+    if names:
+        field["items"] = {"type": "string", "enum": names}
+        field["maxItems"] = len(names)
+    else:
+        field["items"] = {"type": "string"}
+        field["maxItems"] = 0
     return schema
 
 
@@ -163,10 +178,17 @@ def parse_storyboard(
         raise InvalidStoryboard(f"schema mismatch at {where or 'top'}: {first['msg']}") from None
     if scene_count is not None and len(storyboard.scenes) != scene_count:
         raise InvalidStoryboard(f"{len(storyboard.scenes)} scenes, {scene_count} were asked for")
+    by_key = {name.casefold(): name for name in known_references}
     for number, scene in enumerate(storyboard.scenes, start=1):
-        unknown = sorted(set(scene.references) - known_references)
-        if unknown:
-            raise InvalidStoryboard(f"scene {number} names unknown references {unknown}")
+        kept = [by_key[name.casefold()] for name in scene.references if name.casefold() in by_key]
+        stray = [name for name in scene.references if name.casefold() not in by_key]
+        if stray:  # dropped, not paid for again: the scene is still a good scene without it
+            log.warning(
+                "storyboard scene %d names references the project does not have, dropped: %s",
+                number,
+                ", ".join(stray),
+            )
+        scene.references = list(dict.fromkeys(kept))
     return storyboard
 
 

@@ -27,7 +27,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project, utcnow
 from vidpipe.errors import NotResumableError, ProjectBusyError
 from vidpipe.orchestrator.leases import holder_is_dead_here
-from vidpipe.orchestrator.pipeline import run_pipeline
+from vidpipe.orchestrator.pipeline import StoppedByUserError, run_pipeline
 from vidpipe.orchestrator.state import STAGE_STEPS
 from vidpipe.pipeline.context import ProgressCallback
 from vidpipe.providers.registry import ProviderRegistry
@@ -197,6 +197,8 @@ class BackgroundRunner:
                     await self._execute(session, project_id, progress)
             except (ProjectBusyError, NotResumableError) as exc:
                 log.info("project %s not run: %s", project_id, exc)
+            except StoppedByUserError:  # an outcome (already logged), not a failure
+                pass
             except Exception as exc:  # recorded on the project by run_pipeline; resumable
                 log.warning("project %s failed: %s: %s", project_id, type(exc).__name__, exc)
             finally:

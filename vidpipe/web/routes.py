@@ -57,6 +57,7 @@ from vidpipe.web.security import (
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(when=views.when, seconds=views.seconds, money=views.money)
+templates.env.globals["stage_names"] = views.STAGE_LABELS
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 24
@@ -132,7 +133,7 @@ async def projects_screen(
     for project in listing["projects"]:
         has_thumb = project["id"] in thumbs
         project["thumb_url"] = (
-            documents.project_url(project["id"], "/keyframes/0/start") if has_thumb else None
+            documents.project_url(project["id"], "/keyframes/1/start") if has_thumb else None
         )
     pages = max(1, -(-listing["total"] // limit))
 

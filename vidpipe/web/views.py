@@ -21,6 +21,7 @@ STAGES: tuple[tuple[str, str], ...] = (
     ("complete", "Done"),
 )
 STAGE_ORDER = [stage for stage, _ in STAGES]
+STAGE_LABELS = dict(STAGES)
 STATUSES = tuple(PIPELINE_STATES)
 # Step names in a run's log (pipeline/context.py StepStats) and how the page names them.
 RUN_STEPS = (
@@ -48,7 +49,9 @@ def current_stage(document: dict[str, Any]) -> str:
     status = document["status"]
     if status == "paused":  # at a review gate: the stage it stopped before
         return document.get("paused_before") or get_resume_step(status, completed_steps(document))
-    if status == "failed":
+    if status == "out_of_date":
+        return document.get("stale_stage") or "stitching"
+    if status in ("failed", "stopped"):
         return get_resume_step(status, completed_steps(document))
     return status
 

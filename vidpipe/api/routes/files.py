@@ -14,7 +14,6 @@ from vidpipe.api.schemas import NOT_FOUND
 
 router = APIRouter(prefix="/api/projects/{project_id}", tags=["files"])
 
-SceneIndex = Annotated[int, Path(ge=0, le=10_000, description="Scene index, from 0.")]
 RangeHeader = Annotated[
     str | None,
     Header(
@@ -61,13 +60,13 @@ async def download(
 )
 async def keyframe(
     project_id: ProjectId,
-    scene: SceneIndex,
+    scene: SceneNumber,
     position: Literal["start", "end"],
     session: SessionDep,
     settings: SettingsDep,
     range: RangeHeader = None,
 ) -> FileResponse:
-    path = await artifacts.keyframe_image(session, settings, project_id, scene, position)
+    path = await artifacts.keyframe_image(session, settings, project_id, scene - 1, position)
     return FileResponse(path)
 
 
@@ -79,12 +78,12 @@ async def keyframe(
 )
 async def clip(
     project_id: ProjectId,
-    scene: SceneIndex,
+    scene: SceneNumber,
     session: SessionDep,
     settings: SettingsDep,
     range: RangeHeader = None,
 ) -> FileResponse:
-    path = await artifacts.clip_video(session, settings, project_id, scene)
+    path = await artifacts.clip_video(session, settings, project_id, scene - 1)
     return FileResponse(path, media_type="video/mp4")
 
 
@@ -132,13 +131,13 @@ async def take(
 )
 async def spoken_line(
     project_id: ProjectId,
-    scene: SceneIndex,
+    scene: SceneNumber,
     line: Annotated[int, Path(ge=0, le=1000, description="0: narration; 1..n: dialogue")],
     session: SessionDep,
     settings: SettingsDep,
     range: RangeHeader = None,
 ) -> FileResponse:
-    path = await artifacts.spoken_line(session, settings, project_id, scene, line)
+    path = await artifacts.spoken_line(session, settings, project_id, scene - 1, line)
     return FileResponse(path, media_type="audio/wav")
 
 

@@ -236,8 +236,17 @@ async def select_take(
         Literal["clip", "end_frame", "start_frame"],
         Query(description="Which take: the clip's (default) or a keyframe's."),
     ] = "clip",
+    force: Annotated[
+        bool,
+        Query(
+            description="Keep a clip take made from other frames or options than those in use "
+            "(refused with 422 otherwise); the project goes out of date."
+        ),
+    ] = False,
 ) -> dict[str, Any]:
-    await iterate.select(session, settings, registry, runner, project.id, scene, take, SLOTS[slot])
+    await iterate.select(
+        session, settings, registry, runner, project.id, scene, take, SLOTS[slot], force=force
+    )
     return await documents.detail_with_plan(session, settings, registry, runner, project.id)
 
 

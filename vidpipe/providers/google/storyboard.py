@@ -47,7 +47,9 @@ class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
         )
 
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
-        schema = storyboard_schema(request.scene_count, sound=request.wants_sound)
+        schema = storyboard_schema(
+            request.scene_count, [n.name for n in request.references], sound=request.wants_sound
+        )
         prompt = user_prompt(request)
         instructions = system_prompt(request)
 

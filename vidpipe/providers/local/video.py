@@ -52,8 +52,13 @@ def render_clip(
     start = load_keyframe(request.start_image, w, h)
     end = load_keyframe(request.end_image, w, h)
     n = frame_count(request.duration, request.fps)
-    seed = seed_of("clip", request.motion_prompt, request.scene_index)
-    morph = FlowMorph(start, end, request.motion_prompt, seed)
+    take = max(1, request.take)
+    # take 1 as it always was; later takes move the camera another way and add a grain of their
+    # own, so takes of the same inputs differ (by bytes and by how well they keep the keyframes)
+    seed = seed_of(
+        "clip", request.motion_prompt, request.scene_index, *([take] if take > 1 else [])
+    )
+    morph = FlowMorph(start, end, request.motion_prompt, seed, grain=_grain(take))
     step = max(1, n // 20)
     try:
         with ClipWriter(dest, w, h, request.fps, audio=audio) as writer:
@@ -70,6 +75,11 @@ def render_clip(
         raise
     if on_progress is not None:
         on_progress(1.0)
+
+
+def _grain(take: int) -> float:
+    """The noise a take adds (standard deviation in 8-bit levels): none for take 1."""
+    return 0.0 if take <= 1 else 1.0 + 1.5 * ((take - 2) % 3)
 
 
 def load_keyframe(path: Path, width: int, height: int) -> np.ndarray:
@@ -109,8 +119,20 @@ class FlowMorph:
     still and cross-faded instead of being warped with the picture.
     """
 
-    def __init__(self, start: np.ndarray, end: np.ndarray, motion_prompt: str, seed: int) -> None:
+    def __init__(
+        self,
+        start: np.ndarray,
+        end: np.ndarray,
+        motion_prompt: str,
+        seed: int,
+        grain: float = 0.0,
+    ) -> None:
         self.start, self.end = start, end
+        self.noise = (
+            np.random.default_rng(seed ^ 0x5EED).normal(0.0, grain, start.shape).astype(np.int16)
+            if grain > 0
+            else None
+        )
         self.band = static_band(start, end)
         scene_h = start.shape[0] - self.band
         self.scene_start = start[:scene_h]
@@ -160,6 +182,15 @@ class FlowMorph:
         In-between frames are rendered into buffers that the next call reuses (no per-frame
         allocation at 1080p): consume or copy the result before asking for another.
         """
+        if self.noise is not None:
+            return self._grainy(self._clean(t))
+        return self._clean(t)
+
+    def _grainy(self, frame: np.ndarray) -> np.ndarray:
+        assert self.noise is not None
+        return np.clip(frame.astype(np.int16) + self.noise, 0, 255).astype(np.uint8)
+
+    def _clean(self, t: float) -> np.ndarray:
         if t <= 0.0:
             return self.start
         if t >= 1.0:

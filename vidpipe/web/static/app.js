@@ -159,10 +159,8 @@ if (live?.dataset.events) {
   events.addEventListener("end", (event) => {
     events.close();
     status = JSON.parse(event.data).status;
-    if (status === "complete") {
-      progress.value = 1;
-      eta.textContent = "";
-    }
+    eta.textContent = ""; // the run is over, however it ended: nothing is left to wait for
+    if (status === "complete") progress.value = 1;
     clearTimeout(refreshing);
     refreshing = null;
     refresh()

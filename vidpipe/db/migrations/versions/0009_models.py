@@ -1,7 +1,7 @@
 """models per project, per scene and per take
 
 Revision ID: 0009
-Revises: 0007
+Revises: 0008
 Create Date: 2026-12-06 14:20:00
 
 Projects made before this revision chose no model: they keep using the configured ones. Takes
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0009"
-down_revision = "0007"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 

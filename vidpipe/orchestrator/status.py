@@ -1,0 +1,29 @@
+"""The status document of one project as `vidpipe status` shows it: an `out_of_date` project
+comes with its plan, so each scene says whether it is stale (no provider is called)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from vidpipe.config import Settings
+from vidpipe.db.queries import load_project
+from vidpipe.orchestrator.report import project_document
+from vidpipe.storage import ProjectStorage
+
+
+async def status_document(
+    session: AsyncSession, project_id: uuid.UUID, settings: Settings
+) -> dict[str, Any]:
+    """The full document; with the plan (and stale marks) when the project is out of date."""
+    project = await load_project(session, project_id)
+    storage = ProjectStorage(settings.projects_dir, project_id)
+    if project.status != "out_of_date":
+        return project_document(project, storage)
+    from vidpipe.orchestrator.pipeline import plan_project
+
+    plan = await plan_project(session, project_id, settings=settings)
+    project = await load_project(session, project_id)
+    return project_document(project, storage, plan.as_dict())
