@@ -271,11 +271,6 @@ class VideoProvider(Provider):
         (combinations, e.g. 1080p only at 8 s); None when it can. Checked before any call."""
         return None
 
-    def makes_speech(self) -> bool:
-        """True when its clips carry the scenes' dialogue, spoken by the model (native audio):
-        the narration voice then leaves dialogue lines to it."""
-        return False
-
     def new_operation_id(self) -> str | None:
         """A client-chosen id for the next submission, committed before it is sent, so a lost
         answer can be looked up instead of paid twice; None when the service chooses ids."""
