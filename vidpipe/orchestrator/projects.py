@@ -195,13 +195,15 @@ def estimate_cost(
     options: GenerateOptions, providers: ProviderSet, references: Sequence[ReferenceSpec] = ()
 ) -> float:
     """Upper estimate in USD: one storyboard (and a description of each reference given without
-    one, when the writer sees images), N+1 keyframes, N clips of K takes (PROV-4)."""
+    one, when the writer sees images), N+1 keyframes (only the first when the video model takes
+    no end frame: later ones are the clips' last frames), N clips of K takes."""
     scenes = options.scenes or DEFAULT_SCENES_FOR_ESTIMATE
     undescribed = sum(1 for spec in references if not spec.description)
     describe = undescribed if providers.storyboard.sees_images else 0
+    drawn = scenes + 1 if providers.video.takes_end_frame else 1
     return (
         providers.storyboard.estimate_cost(calls=1 + describe)
-        + providers.image.estimate_cost(calls=scenes + 1)
+        + providers.image.estimate_cost(calls=drawn)
         + providers.video.estimate_cost(seconds=scenes * options.clip_duration) * options.takes
     )
 
