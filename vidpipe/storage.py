@@ -1,4 +1,4 @@
-"""Artifact paths for a project and the one place that writes artifacts (CORE-4).
+"""Artifact paths for a project and the one place that writes artifacts.
 
 Every artifact is written under a temporary name in its final folder, fsynced, then renamed into
 place, before any row pointing at it commits. A reader never sees a partial file under a final name.
@@ -45,7 +45,7 @@ class ProjectStorage:
 
     @staticmethod
     def reference_name(content_hash: str, extension: str) -> str:
-        """Reference images by content hash: the same picture is one file (REF-1)."""
+        """Reference images by content hash: the same picture is one file."""
         return f"{REFERENCES}/{content_hash}.{extension}"
 
     @staticmethod
