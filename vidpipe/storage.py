@@ -24,7 +24,7 @@ SCRATCH = ".scratch"  # work folders of tools (e.g. the stitcher); wiped at ever
 
 
 class ProjectStorage:
-    """Folder layout: <data_dir>/projects/<id>/{keyframes,clips,output}/ (DATA-3)."""
+    """Folder layout: <data_dir>/projects/<id>/{keyframes,clips,output}/."""
 
     def __init__(self, projects_dir: Path, project_id: uuid.UUID) -> None:
         self.root = projects_dir / str(project_id)
