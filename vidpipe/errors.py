@@ -6,8 +6,18 @@ from __future__ import annotations
 class VidpipeError(Exception):
     """vidpipe failed."""
 
-    def __init__(self, message: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, field: str | None = None) -> None:
         super().__init__(message or (self.__doc__ or "").strip())
+        # The input the error is about (an option's name, e.g. "clip_duration"): the CLI shows
+        # it as its flag, the API as the `loc` of a 422, the page next to the input.
+        self.field = field
+
+    def worded(self, name: str | None = None) -> str:
+        """One line for a person, naming the field as the door spells it (`--clip-duration`,
+        `clip_duration`)."""
+        if self.field is None:
+            return str(self)
+        return f"invalid {name or self.field}: {self}"
 
 
 class BadInputError(VidpipeError):
@@ -58,9 +68,27 @@ class BudgetExceededError(VidpipeError):
     """budget exceeded"""
 
 
+class OverBudgetError(BadInputError):
+    """The estimate is above the budget: refused before anything is written or paid."""
+
+    def __init__(self, estimate: float, limit: float) -> None:
+        self.estimate, self.limit = estimate, limit
+        super().__init__(self.worded(), field="max_cost")
+
+    def worded(self, name: str | None = None) -> str:
+        return (
+            f"budget exceeded: the estimate is ${self.estimate:.2f}, above {name or 'max_cost'} "
+            f"${self.limit:.2f}"
+        )
+
+
 class StitchFailedError(VidpipeError):
     """The stitch failed (ffmpeg or the disk); the previous output is kept."""
 
 
 class VersionRequiredError(BadInputError):
     """If-Match is required: send the ETag of GET .../storyboard"""
+
+
+class PipelineError(VidpipeError):
+    """A step cannot go on with what it was given (recorded on the project; resumable)."""

@@ -133,9 +133,8 @@ def test_narration_music_and_soft_subtitles(vidpipe, cli_env, tmp_path: Path) ->
     before = artifacts(folder)
     pictures = {p.name: p.stat().st_ino for p in (folder / "output").glob("picture-*")}
     calls = len(sql(db, "select id from provider_calls where role = 'narration'"))
-    sql(db, "update scenes set narration = ? where scene_index = 1", "He climbs, lamp in hand.")
-    # what an edit of the narration does besides (the status goes back to the stale stage)
-    sql(db, "update projects set status = 'stitching' where id = ?", project.replace("-", ""))
+    edited = vidpipe("edit", project, "--scene", "2", "--narration", "He climbs, lamp in hand.")
+    assert edited.returncode == 0, edited.stderr
     again = vidpipe("resume", project, "--json")
     assert again.returncode == 0, again.stderr
     assert len(sql(db, "select id from provider_calls where role = 'narration'")) == calls + 1

@@ -122,6 +122,7 @@ class FakeGoogle:
         self.video_drift: list[float] = []
         self.pending_from: int | None = None
         self.billed_tokens = {"text": 0, "audio": 0}
+        self.speech_styles: list[str | None] = []  # each spoken part's speech_metadata.style
         self._submitted = 0
         self._lock = threading.Lock()
 
@@ -331,9 +332,16 @@ class FakeGoogle:
             voice = field(voice, name) if isinstance(voice, dict) else None
         if voice not in GEMINI_VOICES:
             return _error(400, "INVALID_ARGUMENT", f"unknown voice {voice!r}")
-        text = " ".join(p.get("text", "") for p in body["contents"][0]["parts"]).strip()
+        parts = body["contents"][0]["parts"]
+        text = " ".join(p.get("text", "") for p in parts).strip()
         if not text:
             return _error(400, "INVALID_ARGUMENT", "no text to speak")
+        # Gemini 3.8 TTS speaks its text verbatim: a direction belongs in speech_metadata.style.
+        if re.match(r"(Say|Speak|Read)\b[^:]{0,40}:", text):
+            return _error(400, "INVALID_ARGUMENT", "inline direction would be read aloud")
+        self.speech_styles.extend(
+            field(field(p, "speechMetadata") or {}, "style") for p in parts if isinstance(p, dict)
+        )
         seconds = max(0.3, len(text.split()) / 2.5)
         text_tokens, audio_tokens = -(-len(text) // 4), int(seconds * 25)
         with self._lock:

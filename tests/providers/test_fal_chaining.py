@@ -102,3 +102,24 @@ async def test_redoing_a_middle_clip_remakes_the_clips_after_it(
     assert project.status == "complete"
     assert len(fake.submissions("video")) == 3 + 2
     assert min(joins(project, storage)) >= 40.0
+
+
+def test_the_estimate_prices_one_keyframe_for_a_start_frame_only_model(
+    settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    """Before anything is made, `generate` prices only the first keyframe: the later ones are
+    the clips' last frames, which cost nothing."""
+    from vidpipe.orchestrator.projects import GenerateOptions, estimate_cost
+
+    _, url = fal_fake
+    options = GenerateOptions.model_validate({"prompt": "a red fox in the snow", **OPTIONS})
+    registry = load_registry()
+    flash = registry.build(flash_settings(settings, url), "local", "fal", "fal")
+    both = registry.build(fal_settings(settings, url), "local", "fal", "fal")
+    image = flash.image.estimate_cost(calls=1)
+    assert image > 0 and not flash.video.takes_end_frame and both.video.takes_end_frame
+    clips = flash.video.estimate_cost(seconds=3 * 4.0)
+    assert estimate_cost(options, flash) == pytest.approx(image + clips)
+    assert estimate_cost(options, both) == pytest.approx(
+        4 * image + both.video.estimate_cost(seconds=3 * 4.0)
+    )

@@ -40,6 +40,8 @@ from vidpipe.storage import ProjectStorage
 
 KLING = {"scenes": 3, "clip_duration": 5.0, "resolution": "720p"}
 KLING_PER_SECOND, EDIT_IMAGE = 0.157, 0.039  # the catalog's prices
+KLING_ID = "fal-ai/kling-video/v4/image-to-video"
+SEEDANCE, SEEDANCE_PER_SECOND = "bytedance/seedance-2.0/mini/image-to-video", 0.1547
 
 
 def fal_project_settings(settings: Settings, url: str, **extra: Any) -> Settings:
@@ -252,3 +254,62 @@ def test_doctor_asks_fals_pricing_endpoint_and_names_the_key_when_refused(
     assert refused.returncode == 1
     checks = {c["name"]: c for c in json.loads(refused.stdout)}
     assert "FAL_KEY" in checks["video provider"]["detail"]
+
+
+async def test_one_scene_redone_on_fal_seedance_keeps_the_chain_and_the_bill(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    """Clips on Kling, then scene 2 redone on Seedance (a take on another model): Seedance gets
+    the same two chain frames as Kling did, `takes` shows both models with their costs, the
+    ledger matches what the fake billed, and `select` goes back to Kling with no call."""
+    from vidpipe.orchestrator.edits import Editor
+    from vidpipe.orchestrator.pipeline import plan_project
+    from vidpipe.orchestrator.report import takes_document
+    from vidpipe.providers.registry import load_registry
+
+    fake, url = fal_fake
+    settings = fal_project_settings(settings, url)
+    project_id = await new_project(session, settings, KLING)
+    project = await run_pipeline(session, project_id, settings=settings)
+    assert project.status == "complete"
+
+    registry = load_registry()
+    editor = Editor(session, settings, registry)
+    await editor.redo(project_id, 2, "clip", None, model=f"fal:{SEEDANCE}")
+    plan = await plan_project(session, project_id, settings=settings, registry=registry)
+    assert [(i.kind, i.scene) for i in plan.items if i.kind in ("clip", "keyframe")] == [
+        ("clip", 2)
+    ]
+    project = await run_pipeline(session, project_id, settings=settings)
+    assert project.status == "complete"
+
+    (seedance,) = [r for r in fake.received if r["model"] == SEEDANCE]
+    storage = ProjectStorage(settings.projects_dir, project_id)
+    scene_2 = tuple(
+        hashlib.sha256(storage.resolve(k.file_path).read_bytes()).hexdigest()
+        for k in (keyframe_of(project.scenes[0], "end"), keyframe_of(project.scenes[1], "end"))
+    )
+    kling = [(r["start"], r["end"]) for r in fake.received if r["model"] == KLING_ID]
+    assert len(kling) == 3 and scene_2 in kling  # Kling's take of scene 2 had the same frames
+    assert (seedance["start"], seedance["end"]) == scene_2
+    assert chained(fake, project, settings)
+    assert len(fake.submissions("video")) == 4
+    assert await billed_in_ledger(session, project_id, "video") == 4
+
+    document = await takes_document(session, settings, project_id, 2)
+    clips = [t for t in document["takes"] if t["slot"] == "clip"]
+    assert [(t["take"], t["model"], t["selected"]) for t in clips] == [
+        (1, f"fal:{KLING_ID}", False),
+        (2, f"fal:{SEEDANCE}", True),
+    ]
+    assert [t["cost"] for t in clips] == [
+        pytest.approx(5 * KLING_PER_SECOND),
+        pytest.approx(5 * SEEDANCE_PER_SECOND),
+    ]
+
+    before = len(fake.submissions())
+    await editor.select(project_id, 2, 1)  # back to the Kling take
+    project = await load_project(session, project_id)
+    assert project.scenes[1].video_model is None
+    assert len(fake.submissions()) == before
+    fake.finish_all()

@@ -129,14 +129,15 @@ async def test_gemini_speech(
     config = sent.body["generationConfig"]
     assert config["responseModalities"] == ["AUDIO"]
     assert voice_name(config) == "Puck"
-    assert sent.body["contents"][0]["parts"][0]["text"] == f"Say slowly: {LINE}"
+    assert sent.body["contents"][0]["parts"][0]["text"] == LINE  # read verbatim by 3.8 TTS
+    assert fake.speech_styles == ["slow, unhurried"]  # the pace as the part's speech style
     assert wav_of(dest) == (1, 2, 24_000, pytest.approx(result.duration_seconds, abs=0.001))
-    assert result.duration_seconds == pytest.approx(13 / 2.5, abs=0.01)  # with "Say slowly:"
+    assert result.duration_seconds == pytest.approx(11 / 2.5, abs=0.01)
     assert ledger.rows == [
         {"what": "gemini-3.8-flash-lite-tts speech", "seen_before": 0, "outcome": "ok"}
     ]
     assert fake.billed("generateContent:speech") == 1
-    assert fake.billed_tokens == {"text": 17, "audio": 130}
+    assert fake.billed_tokens == {"text": 14, "audio": 110}
     # the estimate: ~$10 per million characters
     assert provider.estimate_speech(LINE) == pytest.approx(len(LINE) * 10.125e-6)
 

@@ -1,8 +1,9 @@
-"""Bad input gets one clear line naming the flag (CLI-5)."""
+"""Bad input gets one clear line naming the flag."""
 
 import pytest
 from pydantic import ValidationError
 
+from vidpipe.cli.flags import flagged, one_line
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.projects import (
@@ -10,7 +11,6 @@ from vidpipe.orchestrator.projects import (
     check_budget,
     check_capabilities,
     estimate_cost,
-    one_line,
 )
 from vidpipe.providers.base import frame_size
 from vidpipe.providers.registry import load_registry
@@ -56,8 +56,11 @@ def test_capabilities_of_the_video_provider_are_enforced(tmp_path) -> None:
     settings = Settings(data_dir=tmp_path)
     providers = load_registry().build(settings, "local", "local", "local")
     check_capabilities(GenerateOptions(prompt="a", clip_duration=10), providers)
-    with pytest.raises(BadInputError, match="takes 1 to 10 seconds"):
+    with pytest.raises(BadInputError, match="takes 1 to 10 seconds") as caught:
         check_capabilities(GenerateOptions(prompt="a", clip_duration=11), providers)
+    # the error names its field; only the CLI spells it as a flag
+    assert caught.value.field == "clip_duration" and "--" not in str(caught.value)
+    assert flagged(caught.value).startswith("invalid --clip-duration: 11s;")
     with pytest.raises(BadInputError, match="takes 1 to 10 seconds"):
         check_capabilities(GenerateOptions(prompt="a", clip_duration=0.5), providers)
 

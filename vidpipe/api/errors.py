@@ -1,4 +1,4 @@
-"""Domain errors → HTTP: unknown id 404, busy or not resumable 409, bad input 422 (API-7).
+"""Domain errors → HTTP: unknown id 404, busy or not resumable 409, bad input 422; nothing written.
 
 422 bodies always have FastAPI's shape, `{"detail": [{"loc", "msg", "type"}]}`, whether the
 request failed schema validation or a rule below it (a provider's capabilities, the budget).
@@ -27,7 +27,6 @@ from vidpipe.errors import (
 )
 from vidpipe.orchestrator.edits import ProjectRunningError, StoryboardChangedError
 from vidpipe.orchestrator.leases import NotRunningError
-from vidpipe.orchestrator.projects import FLAG_NAMES
 
 # The use cases' refusals that HTTP spells with a status of their own (most specific first);
 # any other BadInputError is a 422 with a `loc`. The page answers with the same statuses.
@@ -49,34 +48,17 @@ def status_of(exc: VidpipeError) -> int:
     return next((code for kind, code in STATUSES if isinstance(exc, kind)), 500)
 
 
-FIELDS_BY_FLAG = {flag: field for field, flag in FLAG_NAMES.items() if flag.startswith("--")}
-
-
 def field_error(field: str | None, message: str, *, where: str = "body") -> RequestValidationError:
     location = [where, field] if field else [where]
     return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
 
 
-NO_SCENE = re.compile(r"invalid --scene: (-?[0-9]+); the project has scenes 1 to ([0-9]+)")
-
-
-def body_error(exc: BadInputError, *, scene_in: str = "body") -> RequestValidationError:
-    """A rule's one-line message ("invalid --clip-duration: ...") as a field error of the body;
-    a scene number the project does not have is an error of the path's `scene`."""
-    message = str(exc)
-    missing = NO_SCENE.fullmatch(message)
-    if missing:
-        number, count = missing.groups()
-        text = f"the project has no scene {number}; its scenes are 1 to {count}"
-        return field_error("scene", text, where=scene_in)
-    field = None
-    for flag, name in FIELDS_BY_FLAG.items():
-        if flag in message:
-            field, message = name, message.replace(flag, name)
-            break
-    if field is None and message.startswith("budget exceeded"):
-        field = "max_cost"
-    return field_error(field, message)
+def body_error(exc: VidpipeError, *, scene_in: str = "body") -> RequestValidationError:
+    """A rule's refusal as a field error: its field is the `loc`; a scene number the project
+    does not have is an error of the path's `scene` when the route takes it there."""
+    if exc.field == "scene":
+        return field_error("scene", exc.worded(), where=scene_in)
+    return field_error(exc.field, exc.worded())
 
 
 def _detail(status: int, exc: Exception) -> JSONResponse:

@@ -1,4 +1,4 @@
-"""The progress stream of one project, as Server-Sent Events (API-5).
+"""The progress stream of one project, as Server-Sent Events.
 
 Three event types, each with one JSON `data` line:
 
@@ -33,7 +33,7 @@ from sse_starlette import ServerSentEvent
 from vidpipe.api import documents
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
-from vidpipe.runners.background import lease_is_live
+from vidpipe.orchestrator.leases import is_held
 from vidpipe.runners.base import Runner
 
 POLL_SECONDS = 1.0
@@ -61,8 +61,8 @@ async def project_events(
                 if project is None:  # deleted under the stream
                     return
                 document = documents.status(project, settings, runner)
-                # waiting in the queue for a worker counts: the stream follows it (SCALE-4)
-                busy = runner.is_active(project_id) or lease_is_live(project) or document["queued"]
+                # waiting in the queue for a worker counts: the stream follows it
+                busy = runner.is_active(project_id) or is_held(project) or document["queued"]
             key = tuple(document[name] for name in CHANGES)
             if key != last:
                 last = key

@@ -1,4 +1,4 @@
-"""`vidpipe serve`: uvicorn on 127.0.0.1 by default; beyond loopback only with a token (API-7)."""
+"""`vidpipe serve`: uvicorn on 127.0.0.1 by default; beyond loopback only with a token."""
 
 from __future__ import annotations
 
@@ -32,7 +32,7 @@ def is_loopback(host: str) -> bool:
 def check_bind(settings: Settings) -> None:
     """Refuse to listen beyond loopback without a bearer token."""
     if not 0 <= settings.port <= 65535:
-        raise BadInputError(f"invalid --port: {settings.port}; use 0 to 65535")
+        raise BadInputError(f"{settings.port}; use 0 to 65535", field="port")
     if not is_loopback(settings.host) and api_token(settings) is None:
         raise BadInputError(
             f"refusing to listen on {settings.host} without a token: set VIDPIPE_API_TOKEN "

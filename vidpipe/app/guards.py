@@ -13,13 +13,12 @@ if TYPE_CHECKING:
 
 def refuse_if_running(project: Project, runner: Runner) -> None:
     """A project this runner has, or that someone alive holds, is not touched."""
-    from vidpipe.orchestrator.leases import busy_error
-    from vidpipe.runners.background import lease_is_live
+    from vidpipe.orchestrator.leases import busy_error, is_held
 
     if runner.is_active(project.id):
         raise ProjectBusyError(
             f"project {project.id} is already running ({project.status}); follow it at "
             f"/api/projects/{project.id}/events, or stop it first: vidpipe stop {project.id}"
         )
-    if lease_is_live(project):
+    if is_held(project):
         raise busy_error(project.id, project.lease_owner or "", project.lease_expires_at)

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from vidpipe.app.guards import refuse_if_running
+from vidpipe.db.statuses import ProjectStatus
 from vidpipe.errors import BadInputError
 
 if TYPE_CHECKING:
@@ -145,7 +146,7 @@ async def fork(
     twin = await editor.fork(project_id)
     if arguments is not None:
         twin = await editor.edit(twin.id, **arguments)
-    if runner is not None and twin.status != "complete":
+    if runner is not None and twin.status != ProjectStatus.COMPLETE:
         await runner.enqueue(twin.id)
     return twin
 

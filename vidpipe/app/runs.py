@@ -6,6 +6,7 @@ import uuid
 from typing import TYPE_CHECKING
 
 from vidpipe.app.guards import refuse_if_running
+from vidpipe.db.statuses import ProjectStatus
 from vidpipe.errors import (
     BadInputError,
     NotResumableError,
@@ -49,9 +50,9 @@ async def resume(
     from vidpipe.orchestrator.state import can_resume
 
     if max_cost is not None and max_cost < 0:
-        raise BadInputError("invalid --max-cost: must be 0 or more")
+        raise BadInputError("must be 0 or more", field="max_cost")
     project = await load_project(session, project_id)
-    if project.status == "complete":
+    if project.status == ProjectStatus.COMPLETE:
         raise NotResumableError(
             f"project {project.id} is complete; nothing to resume (re-stitch it with "
             f"POST /api/projects/{project.id}/stitch)"

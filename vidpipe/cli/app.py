@@ -147,7 +147,8 @@ def generate(
     """Create a project and run it to the end (or to a review gate)."""
     from pydantic import ValidationError
 
-    from vidpipe.orchestrator.projects import GenerateOptions, one_line
+    from vidpipe.cli.flags import one_line
+    from vidpipe.orchestrator.projects import GenerateOptions
     from vidpipe.orchestrator.sound import clip_duration_option
     from vidpipe.providers.registry import load_registry
 
@@ -372,7 +373,9 @@ def serve(
     try:
         code = run_server(settings_of(ctx))
     except BadInputError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+        from vidpipe.cli.flags import flagged
+
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED
     raise typer.Exit(code)

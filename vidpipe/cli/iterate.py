@@ -1,4 +1,4 @@
-"""Commands for iterating on a video (ITER-2..8): storyboard, edit, redo, takes, select, fork,
+"""Commands for iterating on a video: storyboard, edit, redo, takes, select, fork,
 stop, gc. Thin: parse, call a use case (vidpipe.app), print. cli/app.py adds them to the app."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from vidpipe.cli import views
+from vidpipe.cli.flags import SCENE_FLAGS, flagged
 from vidpipe.cli.runtime import (
     EXIT_BAD_INPUT,
     EXIT_OK,
@@ -113,7 +114,7 @@ def _edits(*flags: Any) -> Edits:
     try:
         return _parse_edits(*flags)
     except BadInputError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
 
 
 def _parse_edits(
@@ -227,7 +228,7 @@ def _reference_edits(edits: Edits, add: list[str], remove: list[str]) -> None:
         edits.add_references = [parse_option(text, "--add-reference") for text in add]
         edits.remove_references = [check_name(n, "--remove-reference name") for n in remove]
     except BadInputError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
 
 
 async def _resume(
@@ -340,7 +341,7 @@ def edit(
             await _show_plan(session, settings, project_id, json_output)
         return EXIT_OK
 
-    execute(work)
+    execute(work, SCENE_FLAGS)
 
 
 @commands.command()
@@ -381,7 +382,7 @@ def redo(
         check_takes(takes, slots[0])
         check_redo_model(model, slots[0])
     except BadInputError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
 
     async def work(invocation: Invocation) -> int:
         from vidpipe.app import iterate
@@ -537,7 +538,7 @@ def fork(
                 return EXIT_OK
             return await _resume(session, settings, twin.id, yes, json_output)
 
-    execute(work)
+    execute(work, SCENE_FLAGS)
 
 
 async def _show_document(

@@ -1,4 +1,4 @@
-"""What every command shares: settings, the database, exit codes (CLI-4), signals.
+"""What every command shares: settings, the database, exit codes, signals.
 
 Light to import (no SQLAlchemy, no settings model at module level): `vidpipe --help` and shell
 completion load this module and nothing of the database.
@@ -73,7 +73,7 @@ def database_exists(settings: Settings) -> bool:
 
 @asynccontextmanager
 async def database(settings: Settings, *, create: bool) -> AsyncIterator[AsyncSession]:
-    """A session on the migrated database. Lookups never create an empty database (CLI-5)."""
+    """A session on the migrated database. Lookups never create an empty database."""
     from vidpipe.db.current import open_current_database
 
     if not create and not database_exists(settings):
@@ -83,8 +83,11 @@ async def database(settings: Settings, *, create: bool) -> AsyncIterator[AsyncSe
             yield session
 
 
-def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
-    """Run a command's coroutine and turn its outcome into an exit code."""
+def execute(
+    work: Callable[[Invocation], Awaitable[int]], flags: dict[str, str] | None = None
+) -> None:
+    """Run a command's coroutine and turn its outcome into an exit code (`flags`: how this
+    command spells the fields an error may name, when not as generate does)."""
     import asyncio
 
     from vidpipe.memory import collect_as_usual
@@ -94,7 +97,9 @@ def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
     try:
         code = asyncio.run(_with_sigterm(work(invocation)))
     except BadInputError as exc:
-        raise fail(str(exc), EXIT_BAD_INPUT) from None
+        from vidpipe.cli.flags import flagged
+
+        raise fail(flagged(exc, flags), EXIT_BAD_INPUT) from None
     except ProjectBusyError as exc:  # refused before anything ran, like an edit of it (exit 2)
         raise fail(f"refused: {exc}", EXIT_BAD_INPUT) from None
     except (KeyboardInterrupt, asyncio.CancelledError):
@@ -107,7 +112,7 @@ def execute(work: Callable[[Invocation], Awaitable[int]]) -> None:
 
 
 async def _with_sigterm(work: Awaitable[int]) -> int:
-    """SIGTERM behaves like Ctrl+C: the run is cancelled and left resumable (CORE-7)."""
+    """SIGTERM behaves like Ctrl+C: the run is cancelled and left resumable."""
     import asyncio
 
     loop = asyncio.get_running_loop()

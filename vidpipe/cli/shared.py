@@ -79,7 +79,7 @@ def settings_of(ctx: typer.Context) -> Settings:
     try:
         return Settings(**(ctx.obj or {}))
     except ValidationError as exc:
-        from vidpipe.orchestrator.projects import one_line
+        from vidpipe.cli.flags import one_line
 
         raise fail(f"configuration: {one_line(exc, {})}", EXIT_BAD_INPUT) from None
 

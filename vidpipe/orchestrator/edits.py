@@ -1,4 +1,4 @@
-"""Edits, redo, select and fork (ITER-2, 5, 6): change what a project is made from; the plan then
+"""Edits, redo, select and fork: change what a project is made from; the plan then
 says what is stale, and `resume` regenerates exactly that.
 
 Every function checks all its input before it writes anything (bad input writes nothing), and
@@ -22,6 +22,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.models import (
     ROLES,
     RoleModel,
@@ -35,7 +36,6 @@ from vidpipe.orchestrator.references import (
     check_unique,
     drop_from_scenes,
 )
-from vidpipe.orchestrator.report import is_running
 from vidpipe.orchestrator.selection import (
     TakeDoesNotFitError,
     check_clip_take,
@@ -166,7 +166,7 @@ class ProjectEdit(BaseModel):
         }
 
 
-# Stage a project goes back to when the plan holds work of that kind (CORE-1).
+# Stage a project goes back to when the plan holds work of that kind.
 STAGE_OF_KIND = {
     "storyboard": "storyboarding",
     "keyframe": "keyframing",
@@ -241,7 +241,7 @@ class Editor:
 
     async def open(self, project_id: uuid.UUID) -> tuple[Project, ProviderSet, ProjectStorage]:
         project = await load_project(self.session, project_id)
-        if is_running(project):
+        if is_held(project):
             raise ProjectRunningError(
                 f"project {project_id} is running; stop it first (vidpipe stop {project_id})"
             )
@@ -569,7 +569,7 @@ def check_takes(takes: int | None, slot: str = "clip") -> None:
     if takes is None:
         return
     if not 1 <= takes <= MAX_TAKES:
-        raise BadInputError(f"invalid --takes: {takes}; give 1 to {MAX_TAKES}")
+        raise BadInputError(f"{takes}; give 1 to {MAX_TAKES}", field="takes")
     if slot != "clip" and takes != 1:
         raise BadInputError("--takes applies to --clip only (a frame is redrawn once)")
 
@@ -636,7 +636,8 @@ def _check_reference_edits(
         if name not in names:
             listed = ", ".join(sorted(names)) or "none"
             raise BadInputError(
-                f"invalid --remove-reference: no reference named {name!r} (the project's: {listed})"
+                f"no reference named {name!r} (the project's: {listed})",
+                field="remove_references",
             )
     kept = names - set(remove)
     check_unique(add, kept)
@@ -727,7 +728,7 @@ def _scene(scenes: list[Scene], number: int | None) -> Scene:
     if number is None:
         raise BadInputError("name the scene to edit: --scene N")
     if not 1 <= number <= len(scenes):
-        raise BadInputError(f"invalid --scene: {number}; the project has scenes 1 to {len(scenes)}")
+        raise BadInputError(f"{number}; the project has scenes 1 to {len(scenes)}", field="scene")
     return scenes[number - 1]
 
 
@@ -784,7 +785,7 @@ def _check_options(project: Project, edit: ProjectEdit, providers: ProviderSet) 
     crossfade = edit.crossfade if edit.crossfade is not None else project.crossfade
     if crossfade > 0 and crossfade >= duration:
         raise BadInputError(
-            f"invalid --crossfade: {crossfade:g}s; it must be shorter than a clip ({duration:g}s)"
+            f"{crossfade:g}s; it must be shorter than a clip ({duration:g}s)", field="crossfade"
         )
 
 
@@ -797,7 +798,7 @@ def _checked_scene_references(edit: SceneEdit, known: set[str]) -> SceneEdit:
     if unknown:
         listed = ", ".join(sorted(known)) or "none"
         raise BadInputError(
-            f"invalid --references: no reference named {unknown[0]!r} (the project's: {listed})"
+            f"no reference named {unknown[0]!r} (the project's: {listed})", field="references"
         )
     names = list(dict.fromkeys(canonical[name.casefold()] for name in given))
     return edit.model_copy(update={"references": names})

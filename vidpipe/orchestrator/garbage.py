@@ -1,4 +1,4 @@
-"""`vidpipe gc` (ITER-8): the one place that deletes artifact files.
+"""`vidpipe gc`: the one place that deletes artifact files.
 
 A file under a project's keyframes/, clips/ or audio/ that no take, keyframe, clip or audio row of
 that project points at (nor its music bed) is garbage (e.g. the takes of a deleted scene whose
@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.models import AudioArtifact, Keyframe, Project, Reference, Scene, Take, VideoClip
+from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.references import UploadPool
-from vidpipe.orchestrator.report import is_running
 from vidpipe.storage import AUDIO, CLIPS, KEYFRAMES, TEMP_MARK
 
 UPLOAD_GRACE_SECONDS = 24 * 3600  # an upload unused for a day is garbage
@@ -100,7 +100,7 @@ async def collect_garbage(
         if not folder.is_dir() or not _is_uuid(folder.name):
             continue
         project = projects.get(folder.name)
-        if project is not None and is_running(project):
+        if project is not None and is_held(project):
             continue
         for kind in (KEYFRAMES, CLIPS, AUDIO):
             for path in sorted((folder / kind).glob("*")):

@@ -1,4 +1,4 @@
-"""One runner per project at a time (CORE-6): a lease row with a heartbeat.
+"""One runner per project at a time: a lease row with a heartbeat.
 
 The lease is two columns on `projects`, taken by a single conditional UPDATE so that two runners
 racing for it cannot both win, on SQLite or PostgreSQL. A holder that died stops renewing and its
@@ -52,13 +52,21 @@ def holder_is_dead_here(owner: str) -> bool:
         return True
 
 
+def is_held(project: Project) -> bool:
+    """The one definition of "running": an unexpired lease whose holder is alive. A holder on
+    this host that died is noticed at once (its pid is gone); one elsewhere, when its lease
+    runs out. Resume, approve, stop, edit, the status, the page and the event stream ask this."""
+    owner, expires = project.lease_owner, project.lease_expires_at
+    return bool(owner and expires and expires > utcnow() and not holder_is_dead_here(owner))
+
+
 @dataclass
 class Lease:
     project_id: uuid.UUID
     owner: str
     seconds: float
     lost: asyncio.Event
-    stop: asyncio.Event = field(default_factory=asyncio.Event)  # `vidpipe stop` asked (ITER-7)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)  # `vidpipe stop` asked
 
 
 async def try_acquire(
@@ -153,11 +161,9 @@ async def request_stop(session: AsyncSession, project_id: uuid.UUID) -> None:
     project = await session.get(Project, project_id, populate_existing=True)
     if project is None:
         raise ProjectNotFoundError(f"no project with id {project_id}")
-    now = utcnow()
-    alive = project.lease_owner and project.lease_expires_at and project.lease_expires_at > now
-    if not alive or holder_is_dead_here(project.lease_owner or ""):
+    if not is_held(project):
         raise NotRunningError(f"project {project_id} is not running; nothing to stop")
-    project.stop_requested_at = now
+    project.stop_requested_at = utcnow()
     await session.commit()
 
 

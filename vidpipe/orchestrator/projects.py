@@ -1,5 +1,5 @@
 """Creating projects: the options a user gives (CLI and API share them), checked before anything
-is written, against the chosen providers' capabilities (CLI-5, API-7)."""
+is written, against the chosen providers' capabilities (one clear message; nothing written)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,15 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
 from vidpipe.db.queries import load_project
-from vidpipe.errors import BadInputError, NotResumableError, ProjectBusyError
+from vidpipe.db.statuses import ClipStatus, ProjectStatus
+from vidpipe.errors import BadInputError, NotResumableError, OverBudgetError, ProjectBusyError
+from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.models import ProjectModels, build_providers, choose_models
 from vidpipe.orchestrator.references import (
     ReferenceSpec,
@@ -23,7 +25,6 @@ from vidpipe.orchestrator.references import (
     check_name,
     check_unique,
 )
-from vidpipe.orchestrator.report import is_running
 from vidpipe.orchestrator.sound import MusicFile, attach_music, new_sound_options
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
@@ -37,7 +38,7 @@ MODEL_PATTERN = r"^[a-z][a-z0-9_-]*(:[A-Za-z0-9][A-Za-z0-9._/@-]*)?$"  # PROVIDE
 
 
 class ReferenceUse(BaseModel):
-    """An uploaded reference image (POST /api/references) named for a new project (REF-1)."""
+    """An uploaded reference image (POST /api/references) named for a new project."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -140,39 +141,6 @@ class GenerateOptions(BaseModel):
         return self
 
 
-FLAG_NAMES = {
-    "prompt": "prompt",
-    "style": "--style",
-    "aspect_ratio": "--aspect-ratio",
-    "clip_duration": "--clip-duration",
-    "scenes": "--scenes",
-    "resolution": "--resolution",
-    "crossfade": "--crossfade",
-    "max_cost": "--max-cost",
-    "pause_after": "--pause-after",
-    "takes": "--takes",
-    "references": "--reference",
-    "storyboard_model": "--storyboard-model",
-    "image_model": "--image-model",
-    "video_model": "--video-model",
-    "narration": "--narration",
-    "dialogue": "--dialogue",
-    "subtitles": "--subtitles",
-    "loudness": "--loudness",
-}
-
-
-def one_line(error: ValidationError, names: dict[str, str] | None = None) -> str:
-    """The first validation problem as one readable line, named the way the user spelled it."""
-    first = error.errors()[0]
-    field = str(first["loc"][0]) if first["loc"] else ""
-    name = (names or FLAG_NAMES).get(field, field)
-    message = str(first["msg"]).removeprefix("Value error, ")
-    if first["type"] == "string_too_long" and field == "prompt":
-        message = f"is {len(str(first['input']))} characters; the limit is {MAX_PROMPT}"
-    return f"invalid {name}: {message}" if name else message
-
-
 def options_models(settings: Settings, options: GenerateOptions) -> ProjectModels:
     """The providers and models a new project uses (checked: a shut-down, unknown or
     role-mismatched id is refused with one line)."""
@@ -200,22 +168,23 @@ def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None
     if caps.durations is not None and options.clip_duration not in caps.durations:
         allowed = ", ".join(f"{d:g}" for d in caps.durations)
         raise BadInputError(
-            f"invalid --clip-duration: {options.clip_duration:g}s; {who} takes {allowed} seconds"
+            f"{options.clip_duration:g}s; {who} takes {allowed} seconds", field="clip_duration"
         )
     if not caps.min_duration <= options.clip_duration <= caps.max_duration:
         raise BadInputError(
-            f"invalid --clip-duration: {options.clip_duration:g}s; {who} takes "
-            f"{caps.min_duration:g} to {caps.max_duration:g} seconds"
+            f"{options.clip_duration:g}s; {who} takes "
+            f"{caps.min_duration:g} to {caps.max_duration:g} seconds",
+            field="clip_duration",
         )
     if options.aspect_ratio not in caps.aspect_ratios:
         raise BadInputError(
-            f"invalid --aspect-ratio: {options.aspect_ratio}; {who} takes "
-            + ", ".join(caps.aspect_ratios)
+            f"{options.aspect_ratio}; {who} takes " + ", ".join(caps.aspect_ratios),
+            field="aspect_ratio",
         )
     if options.resolution not in caps.resolutions:
         raise BadInputError(
-            f"invalid --resolution: {options.resolution}; {who} takes "
-            + ", ".join(caps.resolutions)
+            f"{options.resolution}; {who} takes " + ", ".join(caps.resolutions),
+            field="resolution",
         )
     problem = video.refusal(options.clip_duration, options.aspect_ratio, options.resolution)
     if problem:
@@ -226,19 +195,21 @@ def estimate_cost(
     options: GenerateOptions, providers: ProviderSet, references: Sequence[ReferenceSpec] = ()
 ) -> float:
     """Upper estimate in USD: one storyboard (and a description of each reference given without
-    one, when the writer sees images), N+1 keyframes, N clips of K takes (PROV-4)."""
+    one, when the writer sees images), N+1 keyframes (only the first when the video model takes
+    no end frame: later ones are the clips' last frames), N clips of K takes."""
     scenes = options.scenes or DEFAULT_SCENES_FOR_ESTIMATE
     undescribed = sum(1 for spec in references if not spec.description)
     describe = undescribed if providers.storyboard.sees_images else 0
+    drawn = scenes + 1 if providers.video.takes_end_frame else 1
     return (
         providers.storyboard.estimate_cost(calls=1 + describe)
-        + providers.image.estimate_cost(calls=scenes + 1)
+        + providers.image.estimate_cost(calls=drawn)
         + providers.video.estimate_cost(seconds=scenes * options.clip_duration) * options.takes
     )
 
 
 def reference_warnings(references: Sequence[ReferenceSpec], providers: ProviderSet) -> list[str]:
-    """What `generate` warns of, once, and then goes on (REF-3): the CLI prints it, the API
+    """What `generate` warns of, once, and then goes on: the CLI prints it, the API
     returns it in the 202 body's `warnings`."""
     image = providers.image
     if references and not image.capabilities.supports_references:
@@ -265,10 +236,7 @@ async def check_provider_setup(providers: ProviderSet) -> None:
 
 def check_budget(options: GenerateOptions, estimate: float) -> None:
     if options.max_cost is not None and estimate > options.max_cost + 1e-9:
-        raise BadInputError(
-            f"budget exceeded: the estimate is ${estimate:.2f}, above --max-cost "
-            f"${options.max_cost:.2f}"
-        )
+        raise OverBudgetError(estimate, options.max_cost)
 
 
 async def create_project(
@@ -347,7 +315,7 @@ async def set_budget(session: AsyncSession, project_id: uuid.UUID, max_cost: flo
     project = await session.get(Project, project_id)
     if project is None:
         raise BadInputError(f"no project with id {project_id}")
-    if project.status == "complete":
+    if project.status == ProjectStatus.COMPLETE:
         raise NotResumableError(f"project {project_id} is complete; nothing to resume")
     project.max_cost = max_cost
     await session.commit()
@@ -358,16 +326,17 @@ async def approve_resubmissions(session: AsyncSession, project_id: uuid.UUID) ->
     billed twice): they go back to `pending`, for whichever runner brings the project up to date.
     Returns the scene numbers (1-based). A project being run is left alone."""
     project = await load_project(session, project_id)
-    if is_running(project):
+    if is_held(project):
         raise ProjectBusyError(
             f"project {project_id} is running; stop it first: vidpipe stop {project_id}"
         )
     approved: list[int] = []
     for scene in project.scenes:
         clip = scene.clip
-        stale_send = clip is not None and clip.status == "submitting" and not clip.operation_id
-        if clip is not None and (clip.status == "submit_unknown" or stale_send):
-            clip.status, clip.operation_id = "pending", None
+        sending = clip is not None and clip.status == ClipStatus.SUBMITTING
+        stale_send = sending and clip is not None and not clip.operation_id
+        if clip is not None and (clip.status == ClipStatus.SUBMIT_UNKNOWN or stale_send):
+            clip.status, clip.operation_id = ClipStatus.PENDING, None
             clip.error_message = "resubmission approved by the user"
             approved.append(scene.scene_index + 1)
     await session.commit()

@@ -1,4 +1,4 @@
-"""The one formatter of project documents, shared by the CLI (--json) and the API (CLI-3)."""
+"""The one formatter of project documents, shared by the CLI (--json) and the API alike."""
 
 from __future__ import annotations
 
@@ -22,12 +22,13 @@ from vidpipe.db.models import (
 )
 from vidpipe.db.queries import load_project
 from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.leases import is_held
 from vidpipe.providers.billing import BILLED_OUTCOMES
 from vidpipe.storage import ProjectStorage
 
 
 async def workers_document(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
-    """The live `vidpipe worker`s (SCALE-4): host, pid, last heartbeat, projects they run now."""
+    """The live `vidpipe worker`s: host, pid, last heartbeat, projects they run now."""
     now = utcnow()
     alive_since = now - timedelta(seconds=settings.worker_stalled_seconds)
     workers = (
@@ -65,15 +66,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def is_running(project: Project) -> bool:
-    return bool(
-        project.lease_owner and project.lease_expires_at and project.lease_expires_at > utcnow()
-    )
+is_running = is_held  # the lease's own definition (orchestrator/leases.py); the old name
 
 
 def runner_of(project: Project) -> dict[str, Any] | None:
     """Which process runs the project now (a worker in queue mode), from its live lease."""
-    if not is_running(project) or not project.lease_owner:
+    if not is_held(project) or not project.lease_owner:
         return None
     host, _, rest = project.lease_owner.partition(":")
     pid = rest.partition(":")[0]
@@ -104,7 +102,7 @@ STAGE_NAMES = {
 
 def project_summary(project: Project, storage: ProjectStorage) -> dict[str, Any]:
     """The light document: for `list` and status polling."""
-    running = is_running(project)
+    running = is_held(project)
     return {
         "id": str(project.id),
         "status": project.status,
@@ -181,7 +179,7 @@ def audio_documents(project: Project, storage: ProjectStorage) -> list[dict[str,
 
 
 def ledger_document(project: Project) -> dict[str, Any]:
-    """Spent vs estimated, and every attempt (PROV-4): `spent` counts all that may be billed."""
+    """Spent vs estimated, and every attempt: `spent` counts all that may be billed."""
     billed = [c for c in project.ledger if c.status in BILLED_OUTCOMES and c.cost > 0]
     return {
         "estimated_cost": project.estimated_cost,
@@ -206,7 +204,7 @@ def ledger_document(project: Project) -> dict[str, Any]:
 
 
 def reference_document(ref: Reference, storage: ProjectStorage) -> dict[str, Any]:
-    """A reference image (REF-5): its name, description, where it is and its content hash."""
+    """A reference image: its name, description, where it is and its content hash."""
     return {
         "name": ref.name,
         "description": ref.description,
@@ -220,7 +218,7 @@ def reference_document(ref: Reference, storage: ProjectStorage) -> dict[str, Any
 
 
 def missing_scenes(project: Project) -> list[dict[str, Any]]:
-    """Scenes whose clip was rejected or timed out, and why (CORE-8)."""
+    """Scenes whose clip was rejected or timed out, and why (the stitch skips them)."""
     return [
         {
             "index": s.scene_index,
@@ -295,11 +293,11 @@ def _path(storage: ProjectStorage, relative: str | None) -> str | None:
 async def takes_document(
     session: AsyncSession, settings: Settings, project_id: uuid.UUID, scene_number: int
 ) -> dict[str, Any]:
-    """The takes of one scene (ITER-5), newest last, with which one each slot has selected."""
+    """The takes of one scene, newest last, with which one each slot has selected."""
     project = await load_project(session, project_id)
     if not 1 <= scene_number <= len(project.scenes):
         raise BadInputError(
-            f"invalid --scene: {scene_number}; the project has scenes 1 to {len(project.scenes)}"
+            f"{scene_number}; the project has scenes 1 to {len(project.scenes)}", field="scene"
         )
     takes = await scene_takes(session, settings, project, scene_number - 1)
     return {

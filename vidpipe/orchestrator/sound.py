@@ -65,7 +65,8 @@ def new_sound_options(
 ) -> SoundOptions:
     """The options of a new project: the configured voice, and whether dialogue is spoken by it
     (not when the video model speaks the dialogue itself)."""
-    speaks = bool(providers is not None and providers.video.makes_speech())
+    # a model with its own sound speaks the dialogue put into its prompt
+    speaks = bool(providers is not None and providers.video.makes_audio())
     return SoundOptions(
         narration_provider=settings.narration_provider,
         voice=settings.narration_voice,

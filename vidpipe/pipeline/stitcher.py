@@ -4,7 +4,7 @@ With sound (spoken lines or a music bed), the joined clips are a picture of thei
 sound step (vidpipe.pipeline.sound) speaks the lines, mixes and muxes the final video from it.
 
 Hard cuts by lossless stream copy when the clips match, or crossfades; scenes whose clip was
-rejected or timed out are skipped (CORE-8). Safe to re-run on a complete project (CORE-9).
+rejected or timed out are skipped. Safe to re-run on a complete project.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene
+from vidpipe.errors import PipelineError
 from vidpipe.media.ffmpeg import find_ffmpeg
 from vidpipe.media.stitch import stitch_clips
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
@@ -81,7 +82,7 @@ def output_is_current(project: Project, storage: ProjectStorage) -> bool:
 async def stitch_videos(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
     clips = clips_to_join(list(project.scenes), ctx)
     if not clips:
-        raise RuntimeError("no scene produced a clip, so there is nothing to stitch")
+        raise PipelineError("no scene produced a clip, so there is nothing to stitch")
     ffmpeg = find_ffmpeg(ctx.settings.ffmpeg)
     mode = f"crossfade {project.crossfade:g}s" if project.crossfade > 0 else "hard cuts"
     ctx.report(ProgressEvent("item", "stitching", f"Stitching {len(clips)} clips ({mode})"))

@@ -1,11 +1,12 @@
 """Step 1: the storyboard (style guide + scenes), written once and stored in one commit; the
-descriptions of reference images given without one come first (REF-2)."""
+descriptions of reference images given without one come first."""
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene
+from vidpipe.errors import PipelineError
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.references import describe_missing, notes
 from vidpipe.pipeline.sound_fields import project_asks
@@ -56,7 +57,7 @@ async def generate_storyboard(
 
 def _check_scene_count(storyboard: Storyboard, requested: int | None) -> None:
     if requested is not None and len(storyboard.scenes) != requested:
-        raise ValueError(
+        raise PipelineError(
             f"the storyboard has {len(storyboard.scenes)} scenes, {requested} were asked for"
         )
 
@@ -65,7 +66,9 @@ def _check_reference_names(storyboard: Storyboard, known: set[str]) -> None:
     for number, scene in enumerate(storyboard.scenes, start=1):
         unknown = sorted(set(scene.references) - known)
         if unknown:
-            raise ValueError(f"the storyboard's scene {number} lists unknown references {unknown}")
+            raise PipelineError(
+                f"the storyboard's scene {number} lists unknown references {unknown}"
+            )
 
 
 def _store(project: Project, storyboard: Storyboard) -> None:

@@ -2,9 +2,9 @@
 
 Each take: submit → commit the operation id → wait → write to a temporary name → rename →
 commit `complete`. A resume finds the operation id and waits on it instead of submitting again
-(CORE-3). Content-safety rejections and time-outs mark the clip and let the other scenes go on.
+(paid once). Content-safety rejections and time-outs mark the clip and let the other scenes go on.
 
-A clip is made in a *round* of K takes (`--takes K`, ITER-5), one after another; the round's
+A clip is made in a *round* of K takes (`--takes K`), one after another; the round's
 take numbers are committed as each lands, so a resume counts them toward K instead of paying for
 them again; the round ends by selecting the take with the best fidelity.
 """
@@ -22,7 +22,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.db.models import Project, Scene, Take, VideoClip, clip_seconds, keyframe_of, utcnow
-from vidpipe.errors import ContentFilteredError, OperationFailedError, ProviderTimeoutError
+from vidpipe.db.statuses import ClipStatus
+from vidpipe.errors import (
+    ContentFilteredError,
+    OperationFailedError,
+    PipelineError,
+    ProviderTimeoutError,
+)
 from vidpipe.media.clipcheck import UnusableClipError, check_clip
 from vidpipe.media.probe import MediaReadError, is_playable_video
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
@@ -51,8 +57,8 @@ from vidpipe.storage import ProjectStorage
 log = logging.getLogger(__name__)
 
 STEP = "video_gen"
-SUBMITTING, UNKNOWN = "submitting", "submit_unknown"
-TERMINAL_MISSES = frozenset({ClipOutcome.RAI_FILTERED.value, ClipOutcome.TIMED_OUT.value})
+SUBMITTING, UNKNOWN = ClipStatus.SUBMITTING, ClipStatus.SUBMIT_UNKNOWN  # the old names
+TERMINAL_MISSES = frozenset({ClipStatus.RAI_FILTERED, ClipStatus.TIMED_OUT})
 
 
 def clip_is_done(
@@ -60,17 +66,17 @@ def clip_is_done(
     storage: ProjectStorage,
     expected: str | None = None,
 ) -> bool:
-    """Finished for this stage: a playable clip, or a miss that the stitch will skip (CORE-8),
+    """Finished for this stage: a playable clip, or a miss that the stitch will skip,
     made from the current inputs (`expected`: its fingerprint now; None skips that check)."""
     clip = scene.clip
     if clip is None or clip.round_takes is not None:  # none yet, or a round of takes under way
         return False
     if expected is not None and clip.fingerprint is not None and clip.fingerprint != expected:
-        return False  # stale: its frames, motion prompt or options changed (ITER-1)
+        return False  # stale: its frames, motion prompt or options changed
     if clip.status in TERMINAL_MISSES:
         return True
     return (
-        clip.status == "complete"
+        clip.status == ClipStatus.COMPLETE
         and clip.file_path is not None
         and is_playable_video(storage.resolve(clip.file_path))
     )
@@ -185,7 +191,7 @@ def _warn_of_ignored_sound(project: Project, provider: VideoProvider, ctx: Pipel
 def _global_slot(
     session: AsyncSession, provider: VideoProvider, cap: int, ctx: PipelineContext
 ) -> contextlib.AbstractAsyncContextManager[object]:
-    """In queue mode the cap holds across every worker (SCALE-3): one PostgreSQL slot per clip
+    """In queue mode the cap holds across every worker: one PostgreSQL slot per clip
     being made, freed when it is done, or when the lease of a holder that died runs out."""
     if ctx.settings.execution != "queue":
         return contextlib.nullcontext()
@@ -220,12 +226,12 @@ async def _start_new_take_if_stale(
     session: AsyncSession, scene: Scene, expected: str | None, ctx: PipelineContext
 ) -> None:
     """A clip made (or being made) from other inputs: its row starts a new take; the old take's
-    file and Take row stay (ITER-5). An operation still running for old inputs is abandoned."""
+    file and Take row stay. An operation still running for old inputs is abandoned."""
     clip = scene.clip
     if clip is None or clip.fingerprint is None or clip.fingerprint == expected:
         return
     async with ctx.db_lock:
-        clip.status, clip.operation_id, clip.file_path = "pending", None, None
+        clip.status, clip.operation_id, clip.file_path = ClipStatus.PENDING, None, None
         clip.error_message, clip.fingerprint, clip.round_takes = None, None, None
         clip.duration_seconds = clip.has_audio = clip.submitted_at = clip.completed_at = None
         await session.commit()
@@ -253,17 +259,18 @@ async def _settle_interrupted_submissions(
             if clip is None or clip.provider != provider.provider_id:
                 continue
             if not billed and clip.status in (SUBMITTING, UNKNOWN) and not clip.operation_id:
-                clip.status = "pending"  # nothing to look up, and sending again costs nothing
+                # nothing to look up, and sending again costs nothing
+                clip.status = ClipStatus.PENDING
                 continue
-            if clip.status not in (SUBMITTING, "submitted") or clip.operation_id is None:
+            if clip.status not in (SUBMITTING, ClipStatus.SUBMITTED) or clip.operation_id is None:
                 if clip.status == SUBMITTING:
                     clip.status, clip.error_message = UNKNOWN, _interrupted(scene)
                 continue
             state = await provider.operation_state(clip.operation_id)
             if state in ("pending", "done"):
-                clip.status = "submitted"
+                clip.status = ClipStatus.SUBMITTED
             elif state == "unknown":
-                clip.status = "pending"  # re-sent with the same id
+                clip.status = ClipStatus.PENDING  # re-sent with the same id
             elif clip.status == SUBMITTING:
                 clip.status, clip.error_message = UNKNOWN, _interrupted(scene)
         await session.commit()
@@ -297,15 +304,15 @@ async def _make_clip(
             clip.round_takes = []
         await session.commit()
     while len(clip.round_takes or []) < takes_wanted(project, clip):
-        if clip.status == "complete":  # the round's previous take is in: start the next one
+        if clip.status == ClipStatus.COMPLETE:  # the round's previous take is in: the next one
             async with ctx.db_lock:
-                clip.status, clip.operation_id, clip.file_path = "pending", None, None
+                clip.status, clip.operation_id, clip.file_path = ClipStatus.PENDING, None, None
                 clip.submitted_at = clip.completed_at = None
                 await session.commit()
         await _make_take(session, project, scene, ctx)
         if clip.status == UNKNOWN:
             return  # re-sent only with the user's consent; the round goes on after it
-        if clip.status != "complete":
+        if clip.status != ClipStatus.COMPLETE:
             break
     await _finish_round(session, project, scene, ctx)
 
@@ -331,7 +338,7 @@ async def _finish_round(
             )
             if made:
                 best = best_take(made)
-                if best.number != clip.take or clip.status != "complete":
+                if best.number != clip.take or clip.status != ClipStatus.COMPLETE:
                     point_clip_at(clip, best)  # else the row is that take (operation id kept)
                 if len(made) > 1:
                     best.auto_selected = True
@@ -369,7 +376,7 @@ async def _make_take(
         event = ProgressEvent("item", "video_gen", label, scene_index=index, fraction=overall)
         ctx.report(event)
 
-    if clip.status not in ("submitted", "complete") or clip.operation_id is None:
+    if clip.status not in (ClipStatus.SUBMITTED, ClipStatus.COMPLETE) or clip.operation_id is None:
         if not await _submit(session, project, scene, request, ctx):
             return
         request = _request(project, scene, ctx)  # with the take number it was given
@@ -398,7 +405,7 @@ async def _make_take(
     content_hash = await asyncio.to_thread(file_hash, path)
     score = await asyncio.to_thread(_fidelity, path, request)
     async with ctx.db_lock:
-        clip.status, clip.file_path, clip.completed_at = "complete", relative, utcnow()
+        clip.status, clip.file_path, clip.completed_at = ClipStatus.COMPLETE, relative, utcnow()
         clip.duration_seconds, clip.has_audio = info.duration, info.has_audio
         clip.content_hash = content_hash
         session.add(
@@ -454,7 +461,7 @@ async def _submit(
     clip = scene.clip
     assert clip is not None
     async with ctx.db_lock:
-        reuse = clip.status == "pending" and clip.operation_id is not None
+        reuse = clip.status == ClipStatus.PENDING and clip.operation_id is not None
         chosen = clip.operation_id if reuse else provider.new_operation_id()
         if not reuse:
             clip.take = await next_take_number(session, project.id, scene.scene_index, "clip")
@@ -481,15 +488,16 @@ async def _submit(
     except Exception as exc:
         unknown = outcome_of(exc) is Outcome.UNKNOWN
         async with ctx.db_lock:
-            clip.status = UNKNOWN if unknown else "pending"
+            clip.status = UNKNOWN if unknown else ClipStatus.PENDING
             clip.error_message = f"{exc}" if unknown else None
             await session.commit()
         if unknown:
             return False
         raise
     async with ctx.db_lock:
-        clip.operation_id, clip.status, clip.submitted_at = operation_id, "submitted", utcnow()
-        await session.commit()  # the id is durable before the first poll (CORE-3)
+        clip.operation_id, clip.status = operation_id, ClipStatus.SUBMITTED
+        clip.submitted_at = utcnow()
+        await session.commit()  # the id is durable before the first poll (never pay twice)
     return True
 
 
@@ -515,7 +523,7 @@ async def _forget_operation(
     """The provider's operation failed for good: polling it again cannot help, so resume
     submits the clip afresh (and pays for it again, which the ledger shows)."""
     async with ctx.db_lock:
-        clip.status, clip.operation_id, clip.error_message = "failed", None, message
+        clip.status, clip.operation_id, clip.error_message = ClipStatus.FAILED, None, message
         await session.commit()
 
 
@@ -532,7 +540,7 @@ def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoReque
     if start is not None and not ctx.providers.video.takes_end_frame:
         end = start  # the model takes no end frame: nothing is sent for it
     if start is None or end is None:
-        raise RuntimeError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
+        raise PipelineError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
     width, height = frame_size(project.aspect_ratio, project.resolution)
     direction = scene.clip.direction if scene.clip is not None else None
     dialogue, sound = clip_sound(scene, ctx.providers.video)

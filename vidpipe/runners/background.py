@@ -1,9 +1,9 @@
-"""The API server's runner: a capped pool of pipeline runs inside the server process (API-6).
+"""The API server's runner: a capped pool of pipeline runs inside the server process.
 
 Each run is an asyncio task calling `run_pipeline`, which holds the project's database lease for
 the whole run; a project someone else holds is refused (ProjectBusyError) and left alone. Runs
 beyond the cap wait for a slot as `pending` projects. On start the runner takes over the projects
-whose runner died (CORE-6) and finishes them; on shutdown it cancels its runs, which record
+whose runner died (lease expired) and finishes them; on shutdown it cancels its runs, which record
 `failed` ("... interrupted") and stay resumable, as does every project still waiting for a slot.
 """
 
@@ -26,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project, utcnow
 from vidpipe.errors import NotResumableError, ProjectBusyError
-from vidpipe.orchestrator.leases import holder_is_dead_here
+from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.pipeline import StoppedByUserError, run_pipeline
 from vidpipe.orchestrator.state import STAGE_STEPS
 from vidpipe.pipeline.context import ProgressCallback
@@ -66,10 +66,7 @@ def render_at_background_priority(loop: asyncio.AbstractEventLoop) -> None:
     )
 
 
-def lease_is_live(project: Project) -> bool:
-    """Someone alive holds the project: an unexpired lease whose holder is not known dead."""
-    owner, expires = project.lease_owner, project.lease_expires_at
-    return bool(owner and expires and expires > utcnow() and not holder_is_dead_here(owner))
+lease_is_live = is_held  # the old name of the lease's own definition
 
 
 class BackgroundRunner:
@@ -173,7 +170,7 @@ class BackgroundRunner:
                 )
                 .order_by(Project.created_at)
             )
-            orphans = [project.id for project in candidates if not lease_is_live(project)]
+            orphans = [project.id for project in candidates if not is_held(project)]
         taken = [project_id for project_id in orphans if self.submit(project_id)]
         if taken:
             log.info("taking over %d project(s) whose runner died: %s", len(taken), taken)

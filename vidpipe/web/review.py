@@ -1,4 +1,4 @@
-"""The review-and-fix screen (WEB-5): the plan and its cost, scene edits under If-Match, redo,
+"""The review-and-fix screen: the plan and its cost, scene edits under If-Match, redo,
 takes side by side, select, stop and fork.
 
 Each form calls the use case its JSON endpoint calls (vidpipe.app.iterate: `edit`, `redo`,
@@ -158,7 +158,7 @@ async def attempt(
         problem = Problem(422, message, scene=scene, fields=found)
     except VidpipeError as exc:  # 409 running, 412 changed meanwhile, 422, 500 ffmpeg, ...
         conflict = isinstance(exc, StoryboardChangedError)
-        message = CHANGED if conflict else str(exc)
+        message = CHANGED if conflict else exc.worded()
         problem = Problem(status_of(exc), message, scene=scene, conflict=conflict)
     await session.rollback()  # nothing half-done stays in the session the page is read with
     problem.typed = typed or {}

@@ -3,9 +3,10 @@
 The model (VIDPIPE_GOOGLE_SPEECH_MODEL, default gemini-3.8-flash-lite-tts) speaks the line in a
 prebuilt voice (`speechConfig.voiceConfig.prebuiltVoiceConfig.voiceName`, VIDPIPE_GOOGLE_VOICE or
 the request's) and answers 16-bit mono PCM inline (`audio/L16;codec=pcm;rate=24000`), which is
-wrapped as a WAV. Gemini TTS has no speed setting: a slower or faster line is asked for in words
-("Say slowly: …"), the way its guide steers delivery. Works in both Google modes; every attempt
-is a ledger row before it is sent.
+wrapped as a WAV. Gemini TTS has no speed setting: a slower or faster line is asked for as the
+part's `speech_metadata.style` — Gemini 3.8 TTS reads the text verbatim, so a direction written
+into the text ("Say slowly: …") would be spoken. Works in both Google modes; every attempt is a
+ledger row before it is sent.
 """
 
 from __future__ import annotations
@@ -79,13 +80,12 @@ class GoogleSpeechProvider(GoogleClientMixin, NarrationProvider):
         return SpeechResult(duration_seconds=seconds, sample_rate=pcm.rate)
 
 
-def _paced(text: str, speed: float) -> str:
-    """The line, with the pace asked for in words when it is not the usual one."""
-    if speed < 0.9:
-        return f"Say slowly: {text}"
-    if speed > 1.1:
-        return f"Say quickly: {text}"
-    return text
+def _paced(text: str, speed: float) -> list[types.Content]:
+    """The line as one part; a pace other than the usual one goes in its speech style."""
+    style = "slow, unhurried" if speed < 0.9 else "fast-paced" if speed > 1.1 else None
+    metadata = types.SpeechMetadata(style=style) if style else None
+    part = types.Part(text=text, speech_metadata=metadata)
+    return [types.Content(role="user", parts=[part])]
 
 
 def _pcm_of(response: types.GenerateContentResponse, model: str) -> Pcm:
