@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vidpipe.cli.output import shorten
+from vidpipe.orchestrator.state import STAGE_NAMES
 
 STATUS_STYLE = {
     "complete": "green",
@@ -26,7 +27,8 @@ STATUS_STYLE = {
 
 def _status(value: str | None) -> str:
     value = value or "-"
-    return f"[{STATUS_STYLE.get(value, 'cyan')}]{value}[/]"
+    shown = STAGE_NAMES.get(value, value)  # a working stage by its human name, as everywhere
+    return f"[{STATUS_STYLE.get(value, 'cyan')}]{shown}[/]"
 
 
 def _reference_line(reference: dict[str, Any], scenes: list[dict[str, Any]]) -> str:

@@ -10,27 +10,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from vidpipe.orchestrator.state import PIPELINE_STATES, get_resume_step
+from vidpipe.orchestrator.state import PIPELINE_STATES, STAGE_NAMES, get_resume_step
 
-# The stepper: each working status and the stage it stands for.
-STAGES: tuple[tuple[str, str], ...] = (
-    ("storyboarding", "Storyboard"),
-    ("keyframing", "Keyframes"),
-    ("video_gen", "Clips"),
-    ("stitching", "Stitch"),
-    ("complete", "Done"),
-)
+# The stepper: each working status and the stage it stands for (the names of orchestrator/state).
+STAGES: tuple[tuple[str, str], ...] = (*STAGE_NAMES.items(), ("complete", "Done"))
 STAGE_ORDER = [stage for stage, _ in STAGES]
 STAGE_LABELS = dict(STAGES)
 # What a phone shows when five full labels do not fit side by side.
 SHORT_LABELS = {"storyboarding": "Story", "keyframing": "Frames"}
 STATUSES = tuple(PIPELINE_STATES)
 # Step names in a run's log (pipeline/context.py StepStats) and how the page names them.
-RUN_STEPS = (
-    ("storyboard", "Storyboard"),
-    ("keyframes", "Keyframes"),
-    ("video_gen", "Clips"),
-    ("stitch", "Stitch"),
+RUN_STEPS = tuple(
+    zip(("storyboard", "keyframes", "video_gen", "stitch"), STAGE_NAMES.values(), strict=True)
 )
 
 
