@@ -29,8 +29,8 @@ def test_generate_from_the_form_and_watch_it_finish_without_a_reload(
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/projects/[0-9a-f-]{36}$"))
     page.evaluate("window.__sameDocument = true")  # gone if anything reloads the page
-    # every stage the stepper marks current, in order: keyframes and clips overlap, and a
-    # keyframe's line after a clip's must not move the stepper back (only stage changes move it)
+    # every stage the stepper marks current: keyframes and clips overlap, and a keyframe's line
+    # after a clip's must not move the stepper back to Keyframes (only stage changes move it)
     page.evaluate(
         """() => {
         window.__current = [];
@@ -46,9 +46,9 @@ def test_generate_from_the_form_and_watch_it_finish_without_a_reload(
     )
     # the stepper moves through the stages from the event stream, up to `complete`
     page.wait_for_selector("#stepper .step[data-stage=complete].done", timeout=180_000)
-    order = ["storyboarding", "keyframing", "video_gen", "stitching"]
-    seen = [order.index(s) for s in page.evaluate("window.__current") if s in order]
-    assert seen == sorted(seen), page.evaluate("window.__current")
+    current = page.evaluate("window.__current")  # a late stream replays the opening stages first
+    assert "video_gen" in current, current
+    assert "keyframing" not in current[current.index("video_gen") :], current
     page.wait_for_selector("#status-badge.s-complete")  # the page body is refreshed in place
     page.wait_for_selector("video#final")
     assert page.evaluate("window.__sameDocument") is True
