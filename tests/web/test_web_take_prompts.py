@@ -54,6 +54,15 @@ def test_each_take_shows_its_prompt_and_the_words_it_adds(web: Watched, server: 
     assert "not stored" not in page.locator("#scene-1").inner_text()
     assert "not recorded" not in page.locator("#scene-1").inner_text()
 
+    # the page budget: the screen's HTML, stylesheet and script together stay under 150 KB
+    with server.client() as client:
+        sizes = [
+            len(client.get(path).content)
+            for path in (f"/projects/{project}/review", "/static/app.css", "/static/app.js")
+        ]
+    print("review screen bytes (html, css, js):", sizes)
+    assert sum(sizes) <= 150 * 1024, sizes
+
     found = serious(page)
     page.emulate_media(color_scheme="dark")
     found += serious(page)
