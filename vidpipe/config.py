@@ -225,7 +225,7 @@ class Settings(BaseSettings):
         default=2, ge=1, le=64, description="Threads for image checks, hashing and ffprobe."
     )
 
-    # Scale-out (SCALE-1..4): projects run by `vidpipe worker` processes from a PostgreSQL queue
+    # Scale-out: projects run by `vidpipe worker` processes from a PostgreSQL queue
     execution: Literal["inline", "queue"] = Field(
         default="inline",
         description="inline: runs in the CLI or API process; queue: in `vidpipe worker`s.",
