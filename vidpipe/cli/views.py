@@ -124,6 +124,9 @@ def show_takes(console: Console, document: dict[str, Any]) -> None:
             markup=False,
             soft_wrap=True,
         )
+        prompt = take.get("prompt")
+        shown = shorten(prompt, 100) if prompt else "(not recorded: made before takes stored it)"
+        console.print(f"    prompt: {shown}", markup=False, soft_wrap=True)
 
 
 def show_list(console: Console, documents: list[dict[str, Any]]) -> None:
