@@ -128,7 +128,12 @@ def readme_with_settings(text: str) -> str:
 def param_type(param: Any, ctx: typer.Context) -> str:
     if getattr(param, "is_flag", False):
         return "flag"
-    return (param.display_type(ctx) or "").strip("<>")
+    shown = (param.display_type(ctx) or "").strip("<>")
+    low, high = getattr(param, "min", None), getattr(param, "max", None)
+    if shown.endswith(" range") and (low is not None or high is not None):
+        bounds = f"{'' if low is None else low}–{'' if high is None else high}"
+        shown = f"{shown.removesuffix(' range')} ({bounds})"
+    return shown
 
 
 def param_default(param: Any) -> str:
