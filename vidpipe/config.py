@@ -154,7 +154,9 @@ class Settings(BaseSettings):
         "AI).",
     )
     google_video_audio: bool = Field(
-        default=True, description="Clips with a soundtrack, where the model has one."
+        default=True,
+        description="Clips with a soundtrack where the model has one (Veo 3.x; also picks "
+        "the price); Gemini Omni always has one.",
     )
     google_speech_model: str = Field(
         default="gemini-3.8-flash-lite-tts", description="Gemini speech model for narration."
@@ -182,14 +184,18 @@ class Settings(BaseSettings):
     )
     comfyui_text_to_image_workflow: Path | None = Field(
         default=None,
-        description="Your own text-to-image workflow template; default: the shipped one.",
+        description="Your own start-frame (text-to-image) workflow template; default: the shipped "
+        "`text_to_image.json`.",
     )
     comfyui_image_to_image_workflow: Path | None = Field(
         default=None,
-        description="Your own image-to-image workflow template; default: the shipped one.",
+        description="Your own end-frame (image-to-image) workflow template; default: the shipped "
+        "`image_to_image.json`.",
     )
     comfyui_video_workflow: Path | None = Field(
-        default=None, description="Your own clip workflow template; default: the shipped one."
+        default=None,
+        description="Your own clip workflow template; default: the shipped "
+        "`first_last_frame_to_video.json`.",
     )
     fal_key: SecretStr | None = Field(
         default=None,

@@ -142,6 +142,17 @@ def test_the_cli_reference_is_generated_from_the_typer_app() -> None:
         assert f"`{option}`" in page
 
 
+def test_the_providers_page_settings_table_is_generated() -> None:
+    """docs/providers.md's "Every setting" table is `python -m vidpipe.docs_gen`'s too."""
+    from vidpipe.docs_gen import PROVIDERS_PAGE, providers_page_with_settings
+
+    page = PROVIDERS_PAGE.read_text()
+    assert page == providers_page_with_settings(page), (
+        "docs/providers.md's settings table is stale: run python -m vidpipe.docs_gen"
+    )
+    assert "`VIDPIPE_FAL_VIDEO_MODEL`" in page and "`VIDPIPE_PROVIDER_RETRIES`" in page
+
+
 def test_the_providers_page_names_only_settings_that_exist() -> None:
     """docs/providers.md is prose around the generated table: every `VIDPIPE_*` it names is a
     setting (a renamed or removed one would leave it advising a variable that does nothing)."""

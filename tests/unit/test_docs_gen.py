@@ -44,6 +44,9 @@ def test_check_exits_1_on_a_stale_file_and_writing_fixes_it(
     monkeypatch.setattr(docs_gen, "README", readme)
     monkeypatch.setattr(docs_gen, "CLI_PAGE", tmp_path / "docs" / "cli.md")
     (tmp_path / "docs").mkdir()
+    providers = tmp_path / "docs" / "providers.md"
+    providers.write_text(f"# p\n\n{docs_gen.PROVIDERS_START}\n{docs_gen.PROVIDERS_END}\n")
+    monkeypatch.setattr(docs_gen, "PROVIDERS_PAGE", providers)
 
     assert docs_gen.main(["--check"]) == 1
     assert "README.md is stale: run python -m vidpipe.docs_gen" in capsys.readouterr().err
@@ -54,4 +57,5 @@ def test_check_exits_1_on_a_stale_file_and_writing_fixes_it(
     assert text.startswith("# x\n\nprose\n\n") and text.endswith("\n\nmore prose\n")
     assert "old table" not in text and "`VIDPIPE_FPS` | `24` |" in text
     assert (tmp_path / "docs" / "cli.md").read_text() == docs_gen.cli_markdown()
+    assert "`VIDPIPE_FAL_KEY` (or `FAL_KEY`)" in providers.read_text()
     assert docs_gen.main(["--check"]) == 0
