@@ -1,6 +1,6 @@
-"""PERF-1 and PERF-4: the local pipeline end to end, against an ffmpeg baseline from the same run.
+"""Speed and memory: the local pipeline end to end, against an ffmpeg baseline from the same run.
 
-    python benchmarks/e2e_local.py          # PERF-1 (5 × 4 s, 720p); PERF-4 (720p, 1080p × 3, 12)
+    python benchmarks/e2e_local.py          # speed (5 × 4 s, 720p); memory (720p, 1080p × 3, 12)
     python benchmarks/e2e_local.py --quick    # smaller, for a smoke run
 
 Prints one table; every figure comes from this run, so the ratios hold on a noisy machine.

@@ -1,4 +1,4 @@
-"""PERF-5: incremental rebuilds, with latency-simulating providers.
+"""Incremental rebuilds, with latency-simulating providers.
 
     python benchmarks/incremental.py            # 10 scenes, video latency 5 s
     python benchmarks/incremental.py --quick    # shorter latencies

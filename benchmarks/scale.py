@@ -1,4 +1,4 @@
-"""PERF-6: projects per minute with 1, 2 and 4 `vidpipe worker` processes, and the global cap.
+"""Scale-out: projects per minute with 1, 2 and 4 `vidpipe worker` processes, and the global cap.
 
     python benchmarks/scale.py                     # 16 projects per run, 1/2/4 workers, cap check
     python benchmarks/scale.py --quick             # 8 projects per run

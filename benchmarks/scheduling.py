@@ -1,11 +1,11 @@
-"""PERF-3: wall time against the critical path, with latency-simulating providers.
+"""Scheduling: wall time against the critical path, with latency-simulating providers.
 
     python benchmarks/scheduling.py            # N = 5, 10, 20
     python benchmarks/scheduling.py --quick    # N = 5 only, shorter latencies
 
 Critical path = storyboard + (N+1) chained keyframes + one clip + the stitch as measured in the
 same run. Also prints the delay between a simulated operation finishing and the pipeline
-noticing it (PROV-5), with the default poll interval and ±20 % latency jitter.
+noticing it (the shared polling schedule), with the default poll interval and ±20 % latency jitter.
 """
 
 from __future__ import annotations

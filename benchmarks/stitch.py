@@ -1,4 +1,4 @@
-"""PERF-2: vidpipe's stitcher against a bare ffmpeg concat copy and MoviePy, on the same clips.
+"""Stitch: vidpipe's stitcher against a bare ffmpeg concat copy and MoviePy, on the same clips.
 
     python benchmarks/stitch.py          # 5 × 4 s clips at 720p with audio, median of 3 runs
     python benchmarks/stitch.py --quick  # 3 × 2 s clips, 1 run

@@ -331,7 +331,7 @@ class Settings(BaseSettings):
         "event loop.",
     )
 
-    # Scale-out (SCALE-1..4): projects run by `vidpipe worker` processes from a PostgreSQL queue
+    # Scale-out: projects run by `vidpipe worker` processes from a PostgreSQL queue
     execution: Literal["inline", "queue"] = Field(
         default="inline",
         description="`inline`: projects run in the CLI or API process; `queue`: in `vidpipe "

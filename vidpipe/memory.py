@@ -1,4 +1,4 @@
-"""Process-wide memory settings, applied once at start by the CLI: the allocator (PERF-4) and the
+"""Process-wide memory settings, applied once at start by the CLI: the allocator and the
 cyclic garbage collector's schedule (start-up time, issue 9).
 
 Frames are large (2.7 MB per 720p RGB frame, 11 MB as float32) and are allocated and freed from

@@ -1,4 +1,4 @@
-"""Artifact paths for a project and the one place that writes artifacts (CORE-4).
+"""Artifact paths for a project and the one place that writes artifacts.
 
 Every artifact is written under a temporary name in its final folder, fsynced, then renamed into
 place, before any row pointing at it commits. A reader never sees a partial file under a final name.
@@ -24,7 +24,7 @@ SCRATCH = ".scratch"  # work folders of tools (e.g. the stitcher); wiped at ever
 
 
 class ProjectStorage:
-    """Folder layout: <data_dir>/projects/<id>/{keyframes,clips,output}/ (DATA-3)."""
+    """Folder layout: <data_dir>/projects/<id>/{keyframes,clips,output}/."""
 
     def __init__(self, projects_dir: Path, project_id: uuid.UUID) -> None:
         self.root = projects_dir / str(project_id)
@@ -45,7 +45,7 @@ class ProjectStorage:
 
     @staticmethod
     def reference_name(content_hash: str, extension: str) -> str:
-        """Reference images by content hash: the same picture is one file (REF-1)."""
+        """Reference images by content hash: the same picture is one file."""
         return f"{REFERENCES}/{content_hash}.{extension}"
 
     @staticmethod

@@ -1,4 +1,4 @@
-"""Iterating through the real command line (ITER-2, 3, 7): bad edits exit 2 with one line and
+"""Iterating through the real command line (edit, plan, stop): bad edits exit 2 with one line and
 change nothing, `storyboard` round-trips through `edit --storyboard-file`, `plan --json` after a
 motion edit, and `stop` from a second process."""
 

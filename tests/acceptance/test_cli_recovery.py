@@ -1,4 +1,4 @@
-"""Crashes, failures and refusals, through the real command line (CORE-3..7, CLI-4, CLI-5)."""
+"""Crashes, failures and refusals, through the real command line."""
 
 from __future__ import annotations
 

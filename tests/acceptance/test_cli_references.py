@@ -1,4 +1,4 @@
-"""Reference images through the real command line (REF-1..5) with the local providers: every
+"""Reference images through the real command line with the local providers: every
 keyframe of a scene that lists a reference shows it (measured against a run without it);
 replacing the image with `edit` makes exactly the keyframes and clips of the scenes that use it
 stale, and `resume` leaves the others' files as they were; bad input exits 2 with one line and

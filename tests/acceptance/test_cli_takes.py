@@ -1,4 +1,4 @@
-"""`--takes K` through the real command line (ITER-5): a bad K exits 2 with one line and writes
+"""`--takes K` through the real command line: a bad K exits 2 with one line and writes
 nothing; `generate --takes 2` makes two clip takes and `takes` shows them with their fidelity
 and which one was picked; `redo --clip --takes K` is checked the same way."""
 

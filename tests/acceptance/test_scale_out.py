@@ -1,4 +1,4 @@
-"""Scale-out (SCALE-1..4) as a user deploys it: real PostgreSQL, `vidpipe worker` processes,
+"""Scale-out as a user deploys it: real PostgreSQL, `vidpipe worker` processes,
 `vidpipe serve` enqueueing, the sim providers or the google fake on loopback."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The bearer token (API-7): enforced when set (nothing runs without it), and required to
+"""The bearer token: enforced when set (nothing runs without it), and required to
 listen beyond loopback."""
 
 from __future__ import annotations

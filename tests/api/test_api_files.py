@@ -1,4 +1,4 @@
-"""No file outside a project's folder is ever served, whatever the URL or a row says (API-4)."""
+"""No file outside a project's folder is ever served, whatever the URL or a row says."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Iterating over HTTP (ITER-9): storyboard ETag/If-Match (412, 428), 409 while running, a scene
+"""Iterating over HTTP: storyboard ETag/If-Match (412, 428), 409 while running, a scene
 edit → plan → resume that remakes exactly that clip, takes + select, redo, fork, stop — real local
 runs in process, asserted on the served documents, ledger rows and file identity."""
 

@@ -1,5 +1,5 @@
 """The API in process: generate → events → complete → detail, files, resume, re-stitch, list
-(API-1..5), on SQLite and PostgreSQL, with real (tiny) local runs."""
+on SQLite and PostgreSQL, with real (tiny) local runs."""
 
 from __future__ import annotations
 

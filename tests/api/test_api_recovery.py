@@ -1,4 +1,4 @@
-"""API-6: on start the server takes over projects whose runner died; on shutdown its runs stop at
+"""On start the server takes over projects whose runner died; on shutdown its runs stop at
 a safe point and everything stays resumable."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reference images over HTTP (REF-1, REF-5): multipart upload checked by content, its id named
+"""Reference images over HTTP: multipart upload checked by content, its id named
 in `POST /api/generate` and in `PATCH .../storyboard`; bad input is one 422 and writes nothing;
 the detail document lists the references and, per scene, which appear; the image is served."""
 

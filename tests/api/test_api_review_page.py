@@ -1,4 +1,4 @@
-"""The review screen's forms in process (WEB-5): each calls what its JSON endpoint calls, so a
+"""The review screen's forms in process: each calls what its JSON endpoint calls, so a
 refusal has the API's status (403 CSRF, 428/412 If-Match, 422 field, 409 running) shown next to
 the form, and writes nothing; what is accepted lands in the rows (fork, re-stitch)."""
 
@@ -184,7 +184,7 @@ async def test_stop_from_the_page_stops_the_run_at_its_next_safe_point(
 async def test_every_form_of_the_page_refuses_a_post_without_the_csrf_token(
     sqlite_settings: Settings, recorder: Recorder
 ) -> None:
-    """Enumerated from the page's routers, so a form added later is covered too (WEB-6)."""
+    """Enumerated from the page's routers, so a form added later is covered too."""
     from fastapi.routing import APIRoute
 
     from vidpipe.web import review, routes

@@ -1,5 +1,5 @@
 """`vidpipe serve` as a real uvicorn process on loopback: download with Range, SIGTERM, and a
-SIGKILL during video generation followed by a restart that finishes the project (API-4, API-6)."""
+SIGKILL during video generation followed by a restart that finishes the project."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`takes` over HTTP (ITER-5, ITER-9): `POST /api/generate` and `POST .../scenes/{n}/redo` take a
+"""`takes` over HTTP: `POST /api/generate` and `POST .../scenes/{n}/redo` take a
 `takes` field (1..4; otherwise 422 and nothing written); K takes are made and ledgered, one is
 picked by fidelity, the plan counts K video calls."""
 

@@ -1,4 +1,4 @@
-"""Bad input: 422 with field errors, and nothing written or run (API-7, CLI-5's rules)."""
+"""Bad input: 422 with field errors, and nothing written or run (the CLI's rules)."""
 
 from __future__ import annotations
 

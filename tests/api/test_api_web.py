@@ -1,4 +1,4 @@
-"""The page's HTTP rules in process (WEB-3, WEB-6): the estimate endpoint, CSRF on every write
+"""The page's HTTP rules in process: the estimate endpoint, CSRF on every write
 from a browser, the session cookie standing in for the bearer token, and forms that write
 nothing on bad input."""
 

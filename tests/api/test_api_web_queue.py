@@ -1,4 +1,4 @@
-"""SCALE-4 on the page, in process: a project waiting in the queue says so (and is followed
+"""Queue mode on the page, in process: a project waiting in the queue says so (and is followed
 live, not offered Resume), one held by a worker names its host and pid, and the projects list
 badges both. The rows are set by hand, as a worker's `mark_queued` and lease would set them."""
 
@@ -29,7 +29,7 @@ async def test_queued_and_worker_held_projects_say_so_on_every_screen(
             held.lease_owner = "worker-7.example:4242:ab12"
             held.lease_expires_at = utcnow() + timedelta(minutes=5)
             await session.commit()
-        # the API server in queue mode words it as "waiting for a worker" (SCALE-1)
+        # the API server in queue mode words it as "waiting for a worker"
         app.state.settings = sqlite_settings.model_copy(update={"execution": "queue"})
 
         page = (await client.get(f"/projects/{waiting.id}")).text

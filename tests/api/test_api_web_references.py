@@ -1,4 +1,4 @@
-"""REF-1 and REF-5 on the page, in process: the New video form takes reference images as a
+"""Reference images on the page, in process: the New video form takes reference images as a
 multipart post (through POST /api/references' own function), shows refusals next to the row's
 field and writes nothing, keeps accepted uploads across a refused form, and generates with them;
 the review screen shows each scene's references beside its texts."""
@@ -145,7 +145,7 @@ async def test_the_form_uploads_references_refuses_bad_ones_inline_and_generates
         ]
         assert held.calls and str(held.calls[-1]) == project_id
 
-        # REF-5: scenes as the storyboard writer names their references (rows set by hand here;
+        # Scenes as the storyboard writer names their references (rows set by hand here;
         # the browser test runs the real pipeline)
         async with app.state.sessions() as session:
             for index, names in enumerate((["Mara", "Rex"], [])):

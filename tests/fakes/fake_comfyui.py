@@ -37,6 +37,7 @@ import threading
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
@@ -224,6 +225,9 @@ class FakeComfyUI:
         self._interrupt: str | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._lock = threading.Lock()
+        # notified when a prompt is queued or finishes and when a websocket opens: tests wait
+        # on it (wait_until) instead of sleeping
+        self._changed = threading.Condition()
         self._jobs: queue.Queue[str] = queue.Queue()
         self._counter = 0
         threading.Thread(target=self._worker, daemon=True).start()
@@ -266,6 +270,17 @@ class FakeComfyUI:
                     future.result(timeout=5)
                 except Exception:  # noqa: BLE001 - already gone
                     pass
+
+    def wait_until(self, check: Callable[[], bool], timeout: float = 10.0) -> None:
+        """Block until `check()` holds; it is re-checked each time a prompt is queued or
+        finishes and each time a websocket opens. Call it via asyncio.to_thread from a test."""
+        with self._changed:
+            if not self._changed.wait_for(check, timeout):
+                raise TimeoutError(f"the fake ComfyUI did not reach {check} in {timeout} s")
+
+    def _notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()
 
     def graphs(self) -> list[dict[str, Any]]:
         return [p["graph"] for p in self.prompts.values()]
@@ -362,6 +377,7 @@ class FakeComfyUI:
                 ]
                 self.in_flight_videos.append(len(videos))
         self._jobs.put(prompt_id)
+        self._notify()
         if after is not None:  # the prompt is queued, but its answer is lost
             if isinstance(after, (int, float)) and not isinstance(after, bool) and after < 100:
                 await asyncio.sleep(after)
@@ -478,6 +494,7 @@ class FakeComfyUI:
         await websocket.send_json(
             {"type": "status", "data": {"status": {"exec_info": {"queue_remaining": 0}}}}
         )
+        self._notify()
         try:
             while True:
                 await websocket.receive_text()
@@ -653,6 +670,7 @@ class FakeComfyUI:
                     "meta": {},
                 }
         self._send(client, {"type": "executing", "data": {"node": None, "prompt_id": prompt_id}})
+        self._notify()
 
     def _execute(self, graph: dict[str, Any], node_id: str) -> dict[str, Any]:
         """Run one output node: compute its images and save them as that node would."""

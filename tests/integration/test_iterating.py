@@ -1,4 +1,4 @@
-"""Iterating (ITER-1..8): edits, the plan, review gates, takes, select, fork, stop, gc — on real
+"""Iterating: edits, the plan, review gates, takes, select, fork, stop, gc — on real
 local runs, asserting rows, the ledger, file identity (inode, mtime, hash) and decoded frames."""
 
 from __future__ import annotations
@@ -371,7 +371,7 @@ async def test_a_project_made_before_fingerprints_stays_complete(tmp_path: Path)
 async def test_a_fork_shares_the_reference_images(
     sqlite: tuple[Settings, AsyncSession], tmp_path: Path
 ) -> None:
-    """REF-1: a fork's reference images are the original's files (hard links, same inode)."""
+    """A fork's reference images are the original's files (hard links, same inode)."""
     from PIL import Image
 
     from vidpipe.orchestrator.projects import reference_specs

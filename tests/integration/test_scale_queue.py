@@ -1,5 +1,5 @@
 """Queue mode in-process, on real PostgreSQL: jobs that have nothing to do, one queued job per
-project, and the global provider limits (SCALE-1, SCALE-3). The process-level behaviour (workers
+project, and the global provider limits. The process-level behaviour (workers
 killed, stopped, sharing projects) is in tests/acceptance/test_scale_out.py."""
 
 from __future__ import annotations

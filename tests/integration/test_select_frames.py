@@ -1,4 +1,4 @@
-"""Selecting keyframe takes (ITER-5): going back to an older end frame re-selects the frames and
+"""Selecting keyframe takes: going back to an older end frame re-selects the frames and
 clips already made from it (nothing is paid for twice, nothing deleted); where none was made
 from the frames now in use, they are stale and the plan says so."""
 

@@ -38,6 +38,6 @@ async def test_sim_pipeline_runs_and_notices_finished_operations_quickly(
     final = ProjectStorage(sim_settings.projects_dir, project.id).resolve(project.output_path or "")
     assert probe(final).duration == pytest.approx(8.0, abs=0.1)
     assert len(SimVideoProvider.notice_delays) == 4
-    # PROV-5 asks for "within ~2 s"; 1 s leaves room for a loaded CI machine, where other
+    # The spec asks for noticing "within ~2 s"; 1 s leaves room for a loaded CI machine, where other
     # clips' hashing and fidelity decoding share the two cores with this poll loop
     assert all(0 <= delay < 0.05 + 1.0 for delay in SimVideoProvider.notice_delays)

@@ -99,7 +99,8 @@ async def test_websocket_progress(
     waiting = asyncio.create_task(
         provider.wait(prompt_id, request, tmp_path / "clip.mp4", progress.append)
     )
-    await asyncio.sleep(0.5)  # the websocket is connected by now
+    # the prompt is held until the provider's websocket (client id = prompt id) is connected
+    await asyncio.to_thread(fake.wait_until, lambda: prompt_id in fake.websockets)
     fake.hold.clear()
     await asyncio.wait_for(waiting, 10)
     assert progress == pytest.approx([0.95 / 3, 0.95 * 2 / 3, 0.95])  # from "progress" messages
@@ -278,7 +279,7 @@ def test_no_url_is_refused(base_settings: Settings) -> None:
 async def test_reference_images_go_into_the_templates_reference_slot(
     comfyui_fake: Fake, base_settings: Settings, tmp_path: Path
 ) -> None:
-    """REF-3: templates that map `reference_image` (docs/comfyui/cpu_reference_*.json) make the
+    """Templates that map `reference_image` (docs/comfyui/cpu_reference_*.json) make the
     provider take references: the scene's reference is uploaded and loaded there; the shipped
     templates have no such slot, so that provider says it takes none."""
     fake, url = comfyui_fake

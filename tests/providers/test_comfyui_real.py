@@ -149,8 +149,7 @@ async def test_a_keyframe_prompt_of_a_killed_run_is_collected_by_its_id(
     assert prompt_id is not None
     fake.hold.set()
     run = asyncio.create_task(killed.generate_image(request, prompt_id))
-    while prompt_id not in fake.accepted:
-        await asyncio.sleep(0.02)
+    await asyncio.to_thread(fake.wait_until, lambda: prompt_id in fake.accepted)
     run.cancel()  # the process dies while its keyframe prompt runs on ComfyUI
     fake.hold.clear()
     png = await ComfyUIImageProvider(settings).generate_image(request, prompt_id)  # resume
@@ -198,7 +197,8 @@ async def test_a_restart_while_waiting_fails_the_wait(
     fake.hold.set()
     operation_id = await provider.submit(request, provider.new_operation_id())
     waiting = asyncio.create_task(provider.wait(operation_id, request, tmp_path / "clip.mp4"))
-    await asyncio.sleep(0.3)
+    # restart only once the wait listens on the websocket (its client id is the prompt id)
+    await asyncio.to_thread(fake.wait_until, lambda: operation_id in fake.websockets)
     fake.restart()
     with pytest.raises(OperationFailedError, match="no record of prompt"):
         await asyncio.wait_for(waiting, 10)
@@ -272,7 +272,8 @@ async def test_a_failed_output_vidpipe_reads_is_refused_and_dropped_from_the_que
             {"delete": [prompt_id]}
         ]
         fake.hold.clear()
-        await asyncio.sleep(0.3)
+        # settled: deleted before it ran, or ran (interrupted) and has its history entry
+        await asyncio.to_thread(fake.wait_until, lambda: fake.running is None)
         assert (
             prompt_id not in fake.history
             or fake.history[prompt_id]["status"]["status_str"] == "error"
@@ -334,7 +335,7 @@ async def test_a_resumed_wait_hears_the_websocket_of_an_earlier_process(
     waiting = asyncio.create_task(
         fresh.wait(operation_id, request, tmp_path / "clip.mp4", progress.append)
     )
-    await asyncio.sleep(0.5)
+    await asyncio.to_thread(fake.wait_until, lambda: operation_id in fake.websockets)
     fake.hold.clear()
     await asyncio.wait_for(waiting, 10)
     assert progress and progress[-1] == pytest.approx(0.95)

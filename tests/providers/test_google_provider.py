@@ -387,7 +387,7 @@ async def test_an_operation_that_never_finishes_times_out(
 async def test_first_poll_near_typical_latency_then_short_intervals(
     google_fake: Fake, base_settings: Settings, tmp_path: Path
 ) -> None:
-    """PROV-5: nothing is polled before the typical latency; after it, polls are ~interval apart."""
+    """Nothing is polled before the typical latency; after it, polls are ~interval apart."""
     fake, url = google_fake
     fake.polls_before_done = 4
     settings = google_settings(

@@ -207,7 +207,7 @@ def _wait_for(predicate: Callable[[], Any], timeout: float = 120) -> None:
 def test_sigkill_during_a_redo_then_resume_submits_that_take_once(
     env: dict[str, str], google_fake: tuple[FakeGoogle, str], tmp_path: Path
 ) -> None:
-    """ITER-5 with a long-running video provider: a redo killed while its new take's operation
+    """Takes with a long-running video provider: a redo killed while its new take's operation
     is polled; the resume collects that operation — the fake sees one submission for the take."""
     fake, url = google_fake
     env |= google_env(url)

@@ -1,4 +1,4 @@
-"""A reference added after the storyboard was written (REF-2 follow-up), through the real
+"""A reference added after the storyboard was written, through the real
 google-genai client against the fake: the next run describes it once, before any keyframe is
 drawn (a billed storyboard call in the ledger, listed by `plan` with its cost); the scenes that
 show it are the user's choice (`references` of a scene edit, checked against the names); the

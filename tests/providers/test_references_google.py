@@ -1,4 +1,4 @@
-"""Reference images through the real google-genai client against the fake (REF-2, REF-3): the
+"""Reference images through the real google-genai client against the fake: the
 storyboard writer describes an image given without a description (one billed call, in the
 ledger, then cached by content hash), and every keyframe request of a scene that lists the
 reference carries its bytes; no other request does."""

@@ -1,4 +1,4 @@
-"""An OpenAI-compatible vision model describes a reference given without a description (REF-2):
+"""An OpenAI-compatible vision model describes a reference given without a description:
 one billed chat completion with the image as a data URL, in the ledger; a model that does not see
 images (the default for a non-OpenAI endpoint) is never sent one."""
 

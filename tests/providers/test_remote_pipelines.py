@@ -1,4 +1,4 @@
-"""Whole projects through run_pipeline with real providers against the fakes (PROV-1..5, CORE-8).
+"""Whole projects through run_pipeline with real providers against the fakes.
 
 Provider combinations, a cancel while a Veo operation is polled and the resume that polls the same
 operation, a content-safety rejection, budgets, and an authentication failure.

@@ -1,4 +1,4 @@
-"""`--takes K` (ITER-5) with a paid, long-running video provider (Veo, the google fake): K takes
+"""`--takes K` with a paid, long-running video provider (Veo, the google fake): K takes
 per clip, each in the ledger before it is sent and within the budget; the best by fidelity is
 selected (checked against a PSNR computed here from the files); a resume after a budget stop or
 a cancel pays only for the takes still missing and collects the one already submitted."""

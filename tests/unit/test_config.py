@@ -1,4 +1,4 @@
-"""Precedence: explicit value > VIDPIPE_* environment > vidpipe.toml > default (DATA-4)."""
+"""Precedence: explicit value > VIDPIPE_* environment > vidpipe.toml > default."""
 
 from pathlib import Path
 

@@ -93,7 +93,7 @@ def test_stitch_loads_pyav_to_probe_and_no_sdk_painter_or_web_stack(
 ) -> None:
     data_dir, project_id = project
     modules = imported_modules(["-m", "vidpipe", "stitch", project_id], data_dir)
-    assert "av" in modules  # the clips are probed (PERF-2: stream parameters, extradata)
+    assert "av" in modules  # the clips are probed (stream parameters, extradata)
     allowed_media = ("av",)
     unwanted = tuple(m for m in SDKS_WEB_MEDIA if m not in allowed_media)
     assert heavy(modules, unwanted + ("alembic", "PIL", "vidpipe.providers.local.painting")) == []

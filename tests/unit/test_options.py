@@ -1,4 +1,4 @@
-"""Bad input gets one clear line naming the flag (CLI-5)."""
+"""Bad input gets one clear line naming the flag."""
 
 import pytest
 from pydantic import ValidationError

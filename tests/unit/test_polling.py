@@ -1,4 +1,4 @@
-"""The polling schedule of long-running operations (PROV-5)."""
+"""The polling schedule of long-running operations."""
 
 import time
 

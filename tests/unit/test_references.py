@@ -1,4 +1,4 @@
-"""Reference images are checked by their bytes (REF-1): type by content, fully decoded, limits."""
+"""Reference images are checked by their bytes: type by content, fully decoded, limits."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The state machine of the seed and where resume re-enters it (CORE-1, CORE-2)."""
+"""The state machine of the seed and where resume re-enters it."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Atomic artifact writes and path containment (CORE-4, DATA-3)."""
+"""Atomic artifact writes and path containment."""
 
 import uuid
 from pathlib import Path

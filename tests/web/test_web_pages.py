@@ -1,4 +1,4 @@
-"""The page in a real headless Chromium (WEB-1..4): make a video from the form and watch it
+"""The page in a real headless Chromium: make a video from the form and watch it
 finish live, play it, browse the projects, and keep the forms' rules the API's."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Reference images from the page in a real headless Chromium (REF-1, REF-5): refused inline
+"""Reference images from the page in a real headless Chromium: refused inline
 when the file is no image, kept across the form's round trips, generated with (local providers),
 then shown on the project screen with the scenes that use them and beside each scene's texts on
 the review screen. The screens with references are scanned with axe."""

@@ -1,4 +1,4 @@
-"""The review-and-fix screen in a real headless Chromium (WEB-5): edit a scene in place, see the
+"""The review-and-fix screen in a real headless Chromium: edit a scene in place, see the
 plan and its cost, resume and see only that clip change; redo with direction, compare the takes
 side by side and select the older one, and the final changes; a stale edit says "changed
 elsewhere"; an axe scan with takes and errors shown.

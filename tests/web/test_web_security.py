@@ -1,4 +1,4 @@
-"""The token and CSRF in a real browser (WEB-6): locked without the token, asked once, kept in an
+"""The token and CSRF in a real browser: locked without the token, asked once, kept in an
 HttpOnly SameSite=Strict cookie; writes without the page's CSRF token are refused."""
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Which file a request may get: only artifacts a row of *that* project points at, and only when
-the path resolves inside that project's folder (API-4).
+the path resolves inside that project's folder.
 
 No part of a URL is ever joined to a path: the project id is a parsed UUID, the scene an integer,
 the position `start` or `end`; the file name comes from the database row, and ProjectStorage
@@ -95,7 +95,7 @@ async def take_file(
     slot: str,
     number: int,
 ) -> Path:
-    """Any take of a scene's frame or clip (ITER-5), selected or not: what its row points at."""
+    """Any take of a scene's frame or clip, selected or not: what its row points at."""
     await _require_project(session, project_id)
     relative = await session.scalar(
         select(Take.file_path).where(

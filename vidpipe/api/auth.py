@@ -1,11 +1,11 @@
-"""The bearer token (API-7): when VIDPIPE_API_TOKEN is set, every request needs it.
+"""The bearer token: when VIDPIPE_API_TOKEN is set, every request needs it.
 
 Enforced twice. A middleware answers 401 before anything else happens: no body is read or
 parsed, no route runs, nothing is written; only the health check and the API description are
 open. A dependency on the routers declares the scheme in the OpenAPI document (and would refuse
 too, were the middleware ever left out).
 
-The web page (WEB-6) proves the token once at /login and then carries a session cookie instead:
+The web page proves the token once at /login and then carries a session cookie instead:
 HttpOnly (no script reads it), SameSite=Strict (no other site's request carries it), Secure
 under https. Its value is a random session id, new at every login, that the server forgets at
 logout or expiry (vidpipe.api.sessions); it never holds the token itself. A request that

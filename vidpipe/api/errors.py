@@ -1,4 +1,4 @@
-"""Domain errors → HTTP: unknown id 404, busy or not resumable 409, bad input 422 (API-7).
+"""Domain errors → HTTP: unknown id 404, busy or not resumable 409, bad input 422; nothing written.
 
 422 bodies always have FastAPI's shape, `{"detail": [{"loc", "msg", "type"}]}`, whether the
 request failed schema validation or a rule below it (a provider's capabilities, the budget).

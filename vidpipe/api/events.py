@@ -1,4 +1,4 @@
-"""The progress stream of one project, as Server-Sent Events (API-5).
+"""The progress stream of one project, as Server-Sent Events.
 
 Three event types, each with one JSON `data` line:
 
@@ -61,7 +61,7 @@ async def project_events(
                 if project is None:  # deleted under the stream
                     return
                 document = documents.status(project, settings, runner)
-                # waiting in the queue for a worker counts: the stream follows it (SCALE-4)
+                # waiting in the queue for a worker counts: the stream follows it
                 busy = runner.is_active(project_id) or is_held(project) or document["queued"]
             key = tuple(document[name] for name in CHANGES)
             if key != last:

@@ -59,7 +59,7 @@ def create_app(
         await off_loop(settings.cpu_workers, warm_up)
         async with open_database(settings.effective_database_url) as sessions:
             app.state.sessions = sessions
-            if settings.execution == "queue":  # SCALE-1: workers run projects; we enqueue
+            if settings.execution == "queue":  # workers run projects; we enqueue
                 from vidpipe.runners.queue import QueueRunner, make_app
 
                 queue = make_app(settings)
@@ -99,7 +99,7 @@ def create_app(
     app.include_router(references.router, **guard)
     app.include_router(models.router, **guard)
     install_docs(app)
-    web.install(app)  # the page at / (WEB-1..6); its routes sit behind the same token
+    web.install(app)  # the page at /; its routes sit behind the same token
     app.openapi = describing_capabilities(app, settings, registry)  # type: ignore[method-assign]
     install_guards(app, settings)  # outermost: the Host check comes before anything else
     return app

@@ -1,7 +1,7 @@
 """Request and response documents of the HTTP API, separate from the tables.
 
 The body of `generate` is `GenerateOptions` (the CLI's options, one definition), read strictly.
-Responses mirror the shared formatter (`orchestrator/report.py`, CLI-3 field names) plus the URLs
+Responses mirror the shared formatter (`orchestrator/report.py`, `--json` field names) plus the URLs
 an HTTP client needs; fields the formatter gains later pass through (`extra="allow"`).
 """
 
@@ -91,7 +91,7 @@ class PlannedKeyframe(BaseModel):
 
 
 class PlanDocument(BaseModel):
-    """What a resume would generate now and its cost; no provider was called (ITER-3)."""
+    """What a resume would generate now and its cost; no provider was called."""
 
     storyboard: bool = Field(description="The storyboard itself would be written")
     descriptions: list[str] = Field(
@@ -247,7 +247,7 @@ class SceneDocument(_Document):
     clip_take: int | None = Field(description="The selected clip take (see `.../takes`).")
     end_keyframe_take: int | None = Field(description="The selected end frame take.")
     stale: bool | None = Field(
-        default=None, description="Its frames or clip would be made again by a resume (ITER-1)."
+        default=None, description="Its frames or clip would be made again by a resume."
     )
     start_keyframe_url: str | None
     end_keyframe_url: str | None
@@ -255,7 +255,7 @@ class SceneDocument(_Document):
 
 
 class ReferenceDocument(_Document):
-    """A reference image of the project (REF-5)."""
+    """A reference image of the project and the scenes it appears in."""
 
     name: str
     description: str | None
@@ -466,7 +466,7 @@ class TakeDocument(BaseModel):
 
 
 class TakesDocument(BaseModel):
-    """Every take of a scene's frames and clip (ITER-5); `selected` marks the ones in use."""
+    """Every take of a scene's frames and clip; `selected` marks the ones in use."""
 
     project_id: uuid.UUID
     scene: int

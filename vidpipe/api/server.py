@@ -1,4 +1,4 @@
-"""`vidpipe serve`: uvicorn on 127.0.0.1 by default; beyond loopback only with a token (API-7)."""
+"""`vidpipe serve`: uvicorn on 127.0.0.1 by default; beyond loopback only with a token."""
 
 from __future__ import annotations
 

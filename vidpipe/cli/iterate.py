@@ -1,4 +1,4 @@
-"""Commands for iterating on a video (ITER-2..8): storyboard, edit, redo, takes, select, fork,
+"""Commands for iterating on a video: storyboard, edit, redo, takes, select, fork,
 stop, gc. Thin: parse, call a use case (vidpipe.app), print. cli/app.py adds them to the app."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""What every command shares: settings, the database, exit codes (CLI-4), signals.
+"""What every command shares: settings, the database, exit codes, signals.
 
 Light to import (no SQLAlchemy, no settings model at module level): `vidpipe --help` and shell
 completion load this module and nothing of the database.
@@ -73,7 +73,7 @@ def database_exists(settings: Settings) -> bool:
 
 @asynccontextmanager
 async def database(settings: Settings, *, create: bool) -> AsyncIterator[AsyncSession]:
-    """A session on the migrated database. Lookups never create an empty database (CLI-5)."""
+    """A session on the migrated database. Lookups never create an empty database."""
     from vidpipe.db.current import open_current_database
 
     if not create and not database_exists(settings):
@@ -112,7 +112,7 @@ def execute(
 
 
 async def _with_sigterm(work: Awaitable[int]) -> int:
-    """SIGTERM behaves like Ctrl+C: the run is cancelled and left resumable (CORE-7)."""
+    """SIGTERM behaves like Ctrl+C: the run is cancelled and left resumable."""
     import asyncio
 
     loop = asyncio.get_running_loop()

@@ -30,7 +30,7 @@ def _status(value: str | None) -> str:
 
 
 def _reference_line(reference: dict[str, Any], scenes: list[dict[str, Any]]) -> str:
-    """`reference Mara (a courier): scenes 1, 3` — where a reference appears (REF-5)."""
+    """`reference Mara (a courier): scenes 1, 3` — where a reference appears."""
     shown = [str(s["index"] + 1) for s in scenes if reference["name"] in s.get("references", [])]
     about = f" ({reference['description']})" if reference.get("description") else ""
     where = f"scene{'s' if len(shown) > 1 else ''} {', '.join(shown)}" if shown else "no scene"

@@ -1,4 +1,4 @@
-"""Provider limits that hold across every process on one PostgreSQL (SCALE-3).
+"""Provider limits that hold across every process on one PostgreSQL.
 
 In queue mode many workers (and API servers) call the same providers, so a per-process semaphore
 or token bucket no longer caps anything. Here the database is the referee:

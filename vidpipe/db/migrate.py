@@ -1,7 +1,7 @@
 """Apply Alembic migrations at start, from the package (no alembic.ini needed).
 
 On PostgreSQL the migrations run under one advisory lock, so several workers and API servers may
-start at once; Procrastinate's schema (the queue of SCALE-1) is applied in the same transaction,
+start at once; Procrastinate's schema (the job queue) is applied in the same transaction,
 once, right after them.
 """
 

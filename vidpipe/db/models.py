@@ -82,7 +82,7 @@ class Project(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     lease_owner: Mapped[str | None] = mapped_column(String(200))
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Iterating (ITER-1..7): the inputs the final output was made from; a review gate to stop at;
+    # Iterating: the inputs the final output was made from; a review gate to stop at;
     # where a paused project goes next; a stop asked of the lease holder; the project it forks.
     output_fingerprint: Mapped[str | None] = mapped_column(String(64))
     pause_after: Mapped[str | None] = mapped_column(String(16))  # "storyboard" | "keyframes"
@@ -90,9 +90,9 @@ class Project(Base):
     stop_requested_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     forked_from: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     storyboard_version: Mapped[int] = mapped_column(Integer, default=1)  # the ETag of edits
-    # `--takes K` (ITER-5): each clip is made as K takes and the best by fidelity is selected
+    # `--takes K`: each clip is made as K takes and the best by fidelity is selected
     takes_per_clip: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
-    # Queue mode (SCALE-4): a job for the project waits in the queue since then; cleared when a
+    # Queue mode: a job for the project waits in the queue since then; cleared when a
     # worker picks it up.
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # The model of each role when the user chose one (`generate --video-model P:M`); None: the
@@ -147,7 +147,7 @@ class Scene(Base):
     # A keyframe request with a client-chosen id ("<slot>:<id>"), committed before it is sent so
     # that a run killed meanwhile collects it by id instead of sending it again.
     pending_frame_request: Mapped[str | None] = mapped_column(Text)
-    # REF-2: names of the project's references that appear in this scene
+    # Names of the project's references that appear in this scene
     references: Mapped[list[str] | None] = mapped_column("reference_names", JSON, default=list)
     # Sound, all optional: spoken lines ({"speaker": ..., "line": ...}), a voice-over line, and
     # ambience/effects in words.
@@ -198,7 +198,7 @@ class Keyframe(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    # ITER-1/5: which take this is, the fingerprint of the inputs it stands for, its content
+    # Which take this is, the fingerprint of the inputs it stands for, its content
     # hash (an input of what is drawn or animated from it). None on rows made before fingerprints.
     take: Mapped[int] = mapped_column(Integer, default=1)
     fingerprint: Mapped[str | None] = mapped_column(String(64))
@@ -258,7 +258,7 @@ class PipelineRun(Base):
 
 class ProviderCall(Base):
     """The ledger: every attempt of a paid (or free) provider call, written before it is sent,
-    with its cost (PROV-4). Only `refused` attempts are certainly not billed."""
+    with its cost. Only `refused` attempts are certainly not billed."""
 
     __tablename__ = "provider_calls"
 
@@ -283,7 +283,7 @@ class ProviderCall(Base):
 
 
 class Take(Base):
-    """Every keyframe and clip ever made (ITER-5): files are never overwritten or deleted (but by
+    """Every keyframe and clip ever made: files are never overwritten or deleted (but by
     `gc`); the scene's keyframe and clip rows point at the selected take."""
 
     __tablename__ = "takes"
@@ -315,7 +315,7 @@ class Take(Base):
 
 
 class Worker(Base):
-    """A live `vidpipe worker` (SCALE-4): registered at start, heartbeat while it runs."""
+    """A live `vidpipe worker`: registered at start, heartbeat while it runs."""
 
     __tablename__ = "workers"
 
@@ -328,7 +328,7 @@ class Worker(Base):
 
 
 class Reference(Base):
-    """A reference image of a project (REF-1): a character or object to keep the same in every
+    """A reference image of a project: a character or object to keep the same in every
     scene that lists it. The file sits in the project folder under its content hash."""
 
     __tablename__ = "project_references"
@@ -345,7 +345,7 @@ class Reference(Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     description: Mapped[str | None] = mapped_column(Text)
-    # "user", or the provider that described the image (REF-2)
+    # "user", or the provider that described the image
     description_source: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -1,4 +1,4 @@
-"""Loading projects: by id, by id prefix (CLI-1), newest first."""
+"""Loading projects: by id, by unique id prefix, newest first."""
 
 from __future__ import annotations
 

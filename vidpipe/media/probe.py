@@ -60,7 +60,7 @@ def probe(path: str | Path) -> MediaInfo:
 def is_playable_video(path: str | Path) -> bool:
     """Whether `path` is a non-empty video with a positive duration and a decodable first frame.
 
-    Never raises: anything wrong means "no" (a clip that counts as not done, CORE-4).
+    Never raises: anything wrong means "no" (a clip that counts as not done).
     """
     try:
         path = Path(path)

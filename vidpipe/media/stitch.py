@@ -12,7 +12,7 @@ Three ways, chosen from what the clips are (measured with `probe`, never assumed
   within half a frame (transitions last whole frames). Only the frames inside transitions pass
   through xfade; the rest go straight to the concat filter and the encoder.
 
-The output is written to `dest` exactly (the caller renames it into place, CORE-4); a partial
+The output is written to `dest` exactly (the caller renames it into place); a partial
 output is removed when stitching fails or is cancelled.
 """
 

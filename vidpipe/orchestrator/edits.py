@@ -1,4 +1,4 @@
-"""Edits, redo, select and fork (ITER-2, 5, 6): change what a project is made from; the plan then
+"""Edits, redo, select and fork: change what a project is made from; the plan then
 says what is stale, and `resume` regenerates exactly that.
 
 Every function checks all its input before it writes anything (bad input writes nothing), and
@@ -166,7 +166,7 @@ class ProjectEdit(BaseModel):
         }
 
 
-# Stage a project goes back to when the plan holds work of that kind (CORE-1).
+# Stage a project goes back to when the plan holds work of that kind.
 STAGE_OF_KIND = {
     "storyboard": "storyboarding",
     "keyframe": "keyframing",

@@ -1,4 +1,4 @@
-"""`vidpipe gc` (ITER-8): the one place that deletes artifact files.
+"""`vidpipe gc`: the one place that deletes artifact files.
 
 A file under a project's keyframes/, clips/ or audio/ that no take, keyframe, clip or audio row of
 that project points at (nor its music bed) is garbage (e.g. the takes of a deleted scene whose

@@ -1,4 +1,4 @@
-"""One runner per project at a time (CORE-6): a lease row with a heartbeat.
+"""One runner per project at a time: a lease row with a heartbeat.
 
 The lease is two columns on `projects`, taken by a single conditional UPDATE so that two runners
 racing for it cannot both win, on SQLite or PostgreSQL. A holder that died stops renewing and its
@@ -66,7 +66,7 @@ class Lease:
     owner: str
     seconds: float
     lost: asyncio.Event
-    stop: asyncio.Event = field(default_factory=asyncio.Event)  # `vidpipe stop` asked (ITER-7)
+    stop: asyncio.Event = field(default_factory=asyncio.Event)  # `vidpipe stop` asked
 
 
 async def try_acquire(

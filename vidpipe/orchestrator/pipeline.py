@@ -74,9 +74,9 @@ def completed_steps(
     *,
     descriptions_due: bool = False,
 ) -> dict[str, bool]:
-    """What is really done *and up to date*, from rows, files and fingerprints (CORE-2, ITER-1).
+    """What is really done *and up to date*, from rows, files and fingerprints.
     A reference still to be described (`descriptions_due`) is storyboard work: the run goes
-    back to the storyboard stage for it, before any keyframe needs it (REF-2)."""
+    back to the storyboard stage for it, before any keyframe needs it."""
     scenes = list(project.scenes)
     written = bool(scenes) and project.style_guide is not None
     drawn = drawn_positions(scenes, providers.video)  # 1: later frames come from the clips
@@ -213,7 +213,7 @@ class _LeasedRun:
     async def _pause(
         self, project: Project, stage: str, ctx: PipelineContext, clock: Stopwatch
     ) -> Project:
-        """Stop at a review gate (ITER-4): `paused`, resumable, nothing of `stage` called."""
+        """Stop at a review gate (--pause-after): `paused`, resumable, nothing of `stage` called."""
         project.status, project.paused_before, project.pause_after = "paused", stage, None
         project.error_message = None
         run = await self.session.get(PipelineRun, ctx.run_id)
@@ -238,7 +238,7 @@ class _LeasedRun:
         """Keyframes and clips at once: a scene's clip starts as soon as its two frames exist.
 
         Status stays `keyframing` until the last keyframe lands, then `video_gen` while the
-        remaining clips finish (CORE-1: the earliest stage not yet finished).
+        remaining clips finish (status is the earliest stage not yet finished).
         """
         await size_scenes_to_lines(self.session, project, ctx)  # `--clip-duration auto`
         ctx.scenes_ready = SceneGate(open_all=False)
@@ -416,7 +416,7 @@ async def _finish(
 @contextlib.asynccontextmanager
 async def _cancel_on_lost_lease(lease: Lease):  # type: ignore[no-untyped-def]
     """If the heartbeat loses the lease, another runner may own the project: stop at once.
-    A stop asked by the user (ITER-7) stops the run the same way: every await is a safe point
+    A stop asked by the user (vidpipe stop) stops the run the same way: every await is a safe point
     (rows and files are committed atomically; submitted operations keep their ids)."""
     task = asyncio.current_task()
     assert task is not None
@@ -447,7 +447,7 @@ async def plan_project(
     settings: Settings | None = None,
     registry: ProviderRegistry | None = None,
 ) -> Plan:
-    """What `resume` would generate now and its cost, with no provider call (ITER-3)."""
+    """What `resume` would generate now and its cost, with no provider call."""
     project = await load_project(session, project_id)
     return await plan_loaded_project(session, project, settings=settings, registry=registry)
 
@@ -478,7 +478,7 @@ async def restitch_project(
     settings: Settings | None = None,
     registry: ProviderRegistry | None = None,
 ) -> Project:
-    """Re-run only the stitch of a complete project, with other options (CORE-9)."""
+    """Re-run only the stitch of a complete project, with other options (e.g. --crossfade)."""
     settings = settings or Settings()
     registry = registry or load_registry()
     project = await load_project(session, project_id)

@@ -1,5 +1,5 @@
 """Creating projects: the options a user gives (CLI and API share them), checked before anything
-is written, against the chosen providers' capabilities (CLI-5, API-7)."""
+is written, against the chosen providers' capabilities (one clear message; nothing written)."""
 
 from __future__ import annotations
 
@@ -38,7 +38,7 @@ MODEL_PATTERN = r"^[a-z][a-z0-9_-]*(:[A-Za-z0-9][A-Za-z0-9._/@-]*)?$"  # PROVIDE
 
 
 class ReferenceUse(BaseModel):
-    """An uploaded reference image (POST /api/references) named for a new project (REF-1)."""
+    """An uploaded reference image (POST /api/references) named for a new project."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -209,7 +209,7 @@ def estimate_cost(
 
 
 def reference_warnings(references: Sequence[ReferenceSpec], providers: ProviderSet) -> list[str]:
-    """What `generate` warns of, once, and then goes on (REF-3): the CLI prints it, the API
+    """What `generate` warns of, once, and then goes on: the CLI prints it, the API
     returns it in the 202 body's `warnings`."""
     image = providers.image
     if references and not image.capabilities.supports_references:

@@ -1,4 +1,4 @@
-"""Reference images (REF-1): checked by content, stored by content hash, named once per project.
+"""Reference images: checked by content, stored by content hash, named once per project.
 
 Every check runs before anything is written: a missing file, a text file named `.png`, an image
 over 20 MiB or 4096 px a side, or a name used twice is one line of BadInputError and no row, no

@@ -1,4 +1,4 @@
-"""The one formatter of project documents, shared by the CLI (--json) and the API (CLI-3)."""
+"""The one formatter of project documents, shared by the CLI (--json) and the API alike."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from vidpipe.storage import ProjectStorage
 
 
 async def workers_document(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
-    """The live `vidpipe worker`s (SCALE-4): host, pid, last heartbeat, projects they run now."""
+    """The live `vidpipe worker`s: host, pid, last heartbeat, projects they run now."""
     now = utcnow()
     alive_since = now - timedelta(seconds=settings.worker_stalled_seconds)
     workers = (
@@ -179,7 +179,7 @@ def audio_documents(project: Project, storage: ProjectStorage) -> list[dict[str,
 
 
 def ledger_document(project: Project) -> dict[str, Any]:
-    """Spent vs estimated, and every attempt (PROV-4): `spent` counts all that may be billed."""
+    """Spent vs estimated, and every attempt: `spent` counts all that may be billed."""
     billed = [c for c in project.ledger if c.status in BILLED_OUTCOMES and c.cost > 0]
     return {
         "estimated_cost": project.estimated_cost,
@@ -204,7 +204,7 @@ def ledger_document(project: Project) -> dict[str, Any]:
 
 
 def reference_document(ref: Reference, storage: ProjectStorage) -> dict[str, Any]:
-    """A reference image (REF-5): its name, description, where it is and its content hash."""
+    """A reference image: its name, description, where it is and its content hash."""
     return {
         "name": ref.name,
         "description": ref.description,
@@ -218,7 +218,7 @@ def reference_document(ref: Reference, storage: ProjectStorage) -> dict[str, Any
 
 
 def missing_scenes(project: Project) -> list[dict[str, Any]]:
-    """Scenes whose clip was rejected or timed out, and why (CORE-8)."""
+    """Scenes whose clip was rejected or timed out, and why (the stitch skips them)."""
     return [
         {
             "index": s.scene_index,
@@ -293,7 +293,7 @@ def _path(storage: ProjectStorage, relative: str | None) -> str | None:
 async def takes_document(
     session: AsyncSession, settings: Settings, project_id: uuid.UUID, scene_number: int
 ) -> dict[str, Any]:
-    """The takes of one scene (ITER-5), newest last, with which one each slot has selected."""
+    """The takes of one scene, newest last, with which one each slot has selected."""
     project = await load_project(session, project_id)
     if not 1 <= scene_number <= len(project.scenes):
         raise BadInputError(

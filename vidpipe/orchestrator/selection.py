@@ -1,4 +1,4 @@
-"""Selecting a take (ITER-5): point a scene's clip or keyframe at an older (or newer) take.
+"""Selecting a take: point a scene's clip or keyframe at an older (or newer) take.
 
 A chosen take is accepted for the inputs of now (the user picked it). Choosing another keyframe
 changes the inputs of everything drawn or animated from it; where a take made from exactly those

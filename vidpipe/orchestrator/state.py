@@ -1,7 +1,7 @@
 """The state machine (seed names) and where a resume re-enters it.
 
-While work runs, status names the earliest stage not yet finished (CORE-1). Where to resume is
-decided from what the database and the files hold, never from the status string alone (CORE-2).
+While work runs, status names the earliest stage not yet finished. Where to resume is
+decided from what the database and the files hold, never from the status string alone.
 """
 
 from __future__ import annotations

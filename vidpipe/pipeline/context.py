@@ -96,7 +96,7 @@ class PipelineContext:
         return self.stats.setdefault(step, StepStats())
 
     async def ensure_budget(self, session: AsyncSession, project: Project, cost: float) -> None:
-        """Refuse a call that would take the project past --max-cost, before it is made (PROV-4).
+        """Refuse a call that would take the project past --max-cost, before it is made.
 
         The ledger counts everything the project may have been billed for, across all runs."""
         if cost <= 0 or project.max_cost is None:

@@ -1,4 +1,4 @@
-"""Fingerprints: a hash of everything that determines an artifact (ITER-1).
+"""Fingerprints: a hash of everything that determines an artifact, so changed inputs mark it stale.
 
 ninja's rule: an artifact is rebuilt when what made it changed, not only its inputs — so a
 fingerprint holds the provider and its options (the model), the prompt texts, the content hash of
@@ -60,7 +60,7 @@ def keyframe_fingerprint(
     references: tuple[tuple[str, str, str | None], ...] = (),
 ) -> str:
     """A keyframe: drawn from `prompt` (and, for end frames, the image with `reference_hash`),
-    showing `references` (name, content hash, description) when its scenes list any (REF-4).
+    showing `references` (name, content hash, description) when its scenes list any.
     Without references the fingerprint is what it was before references existed."""
     return digest(
         "keyframe",

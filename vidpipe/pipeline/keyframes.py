@@ -4,7 +4,7 @@ Chain position 0 is scene 0's start frame, drawn from its prompt; position k+1 i
 frame, drawn from the image at position k and scene k's end prompt, and is also scene k+1's start
 frame (the same file, `source = inherited`). N scenes → N+1 generated images.
 
-A position is redrawn when its row or file is missing, or its fingerprint (ITER-1) differs from
+A position is redrawn when its row or file is missing, or its fingerprint (of inputs) differs from
 the one computed from the current prompt, style and the previous image's content: then every
 later position is redrawn too (each is drawn from the one before), as a new take.
 """
@@ -131,7 +131,7 @@ def _restore_inherited(scenes: list[Scene], upto: int) -> None:
 def _invalidate_from(scenes: list[Scene], position: int) -> None:
     """Drop every keyframe and clip that depends on chain position `position` or later.
 
-    A keyframe whose file is gone is not done (CORE-4); everything drawn from it downstream in the
+    A keyframe whose file is gone is not done; everything drawn from it downstream in the
     chain, and the clips animating between those frames, would no longer join seamlessly.
     """
     for index, scene in enumerate(scenes):

@@ -1,7 +1,7 @@
 """The plan: what `resume` would generate and what it would cost, without calling a provider.
 
-Decided from the rows *and* the files, exactly as the steps decide what to skip (CORE-2), so the
-plan and the run agree. One plan for the CLI and the API (ITER-3).
+Decided from the rows *and* the files, exactly as the steps decide what to skip, so the
+plan and the run agree. One plan for the CLI and the API.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class Plan:
 
     @property
     def descriptions(self) -> list[str]:
-        """Names of the reference images the storyboard writer describes first (REF-2)."""
+        """Names of the reference images the storyboard writer describes first."""
         return [
             item.reason.removeprefix(DESCRIBE)
             for item in self.items

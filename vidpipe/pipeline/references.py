@@ -2,7 +2,7 @@
 
 A chain position is one image shared by two scenes (the end frame of scene k is the start frame
 of scene k+1), so it shows the references of both: every keyframe of a scene that lists a
-reference carries it (REF-3), and its fingerprint holds their content hashes (REF-4).
+reference carries it, and its fingerprint holds their content hashes.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def reference_images(
 
 
 def notes(project: Project) -> tuple[ReferenceNote, ...]:
-    """Names and descriptions, for the storyboard writer (REF-2)."""
+    """Names and descriptions, for the storyboard writer."""
     return tuple(ReferenceNote(ref.name, ref.description) for ref in project.references)
 
 
@@ -101,7 +101,7 @@ async def to_describe(
 ) -> list[Reference]:
     """The references the next run pays a description for: no description, none made for the
     same image before, and a writer that sees images. `plan` lists them; a run describes them
-    before any keyframe is drawn, even when the storyboard is already written (REF-2)."""
+    before any keyframe is drawn, even when the storyboard is already written."""
     if not writer.sees_images:
         return []
     return [

@@ -4,7 +4,7 @@ With sound (spoken lines or a music bed), the joined clips are a picture of thei
 sound step (vidpipe.pipeline.sound) speaks the lines, mixes and muxes the final video from it.
 
 Hard cuts by lossless stream copy when the clips match, or crossfades; scenes whose clip was
-rejected or timed out are skipped (CORE-8). Safe to re-run on a complete project (CORE-9).
+rejected or timed out are skipped. Safe to re-run on a complete project.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """Step 1: the storyboard (style guide + scenes), written once and stored in one commit; the
-descriptions of reference images given without one come first (REF-2)."""
+descriptions of reference images given without one come first."""
 
 from __future__ import annotations
 

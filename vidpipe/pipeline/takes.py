@@ -1,4 +1,4 @@
-"""Takes (ITER-5): every keyframe and clip made is a take of its slot, kept beside the others."""
+"""Takes: every keyframe and clip made is a take of its slot, kept beside the others."""
 
 from __future__ import annotations
 

@@ -2,9 +2,9 @@
 
 Each take: submit → commit the operation id → wait → write to a temporary name → rename →
 commit `complete`. A resume finds the operation id and waits on it instead of submitting again
-(CORE-3). Content-safety rejections and time-outs mark the clip and let the other scenes go on.
+(paid once). Content-safety rejections and time-outs mark the clip and let the other scenes go on.
 
-A clip is made in a *round* of K takes (`--takes K`, ITER-5), one after another; the round's
+A clip is made in a *round* of K takes (`--takes K`), one after another; the round's
 take numbers are committed as each lands, so a resume counts them toward K instead of paying for
 them again; the round ends by selecting the take with the best fidelity.
 """
@@ -66,13 +66,13 @@ def clip_is_done(
     storage: ProjectStorage,
     expected: str | None = None,
 ) -> bool:
-    """Finished for this stage: a playable clip, or a miss that the stitch will skip (CORE-8),
+    """Finished for this stage: a playable clip, or a miss that the stitch will skip,
     made from the current inputs (`expected`: its fingerprint now; None skips that check)."""
     clip = scene.clip
     if clip is None or clip.round_takes is not None:  # none yet, or a round of takes under way
         return False
     if expected is not None and clip.fingerprint is not None and clip.fingerprint != expected:
-        return False  # stale: its frames, motion prompt or options changed (ITER-1)
+        return False  # stale: its frames, motion prompt or options changed
     if clip.status in TERMINAL_MISSES:
         return True
     return (
@@ -191,7 +191,7 @@ def _warn_of_ignored_sound(project: Project, provider: VideoProvider, ctx: Pipel
 def _global_slot(
     session: AsyncSession, provider: VideoProvider, cap: int, ctx: PipelineContext
 ) -> contextlib.AbstractAsyncContextManager[object]:
-    """In queue mode the cap holds across every worker (SCALE-3): one PostgreSQL slot per clip
+    """In queue mode the cap holds across every worker: one PostgreSQL slot per clip
     being made, freed when it is done, or when the lease of a holder that died runs out."""
     if ctx.settings.execution != "queue":
         return contextlib.nullcontext()
@@ -226,7 +226,7 @@ async def _start_new_take_if_stale(
     session: AsyncSession, scene: Scene, expected: str | None, ctx: PipelineContext
 ) -> None:
     """A clip made (or being made) from other inputs: its row starts a new take; the old take's
-    file and Take row stay (ITER-5). An operation still running for old inputs is abandoned."""
+    file and Take row stay. An operation still running for old inputs is abandoned."""
     clip = scene.clip
     if clip is None or clip.fingerprint is None or clip.fingerprint == expected:
         return
@@ -497,7 +497,7 @@ async def _submit(
     async with ctx.db_lock:
         clip.operation_id, clip.status = operation_id, ClipStatus.SUBMITTED
         clip.submitted_at = utcnow()
-        await session.commit()  # the id is durable before the first poll (CORE-3)
+        await session.commit()  # the id is durable before the first poll (never pay twice)
     return True
 
 

@@ -98,7 +98,7 @@ class Storyboard(BaseModel):
 
 @dataclass(frozen=True)
 class ReferenceNote:
-    """What a storyboard writer knows of a reference image: its name and description (REF-2)."""
+    """What a storyboard writer knows of a reference image: its name and description."""
 
     name: str
     description: str | None = None
@@ -128,7 +128,7 @@ class StoryboardRequest:
 
 @dataclass(frozen=True)
 class ReferenceImage:
-    """A character or object to show in a keyframe (REF-3): the stored, validated image."""
+    """A character or object to show in a keyframe: the stored, validated image."""
 
     name: str
     path: Path
@@ -191,7 +191,7 @@ ProgressFn = Callable[[float], None]
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What a provider accepts; checked before any call (CLI-5)."""
+    """What a provider accepts; checked before any call, so bad input fails before spending."""
 
     min_duration: float = 1.0
     max_duration: float = 10.0
@@ -203,7 +203,7 @@ class Capabilities:
     # For providers that render on this machine: how many pixels per frame may be in flight at
     # once across concurrent clips (bounds memory: each encoder holds frames of its own size).
     max_concurrent_pixels: int | None = None
-    # Image providers: keyframe requests may carry reference images (REF-3).
+    # Image providers: keyframe requests may carry the scene's reference images.
     supports_references: bool = False
 
     def concurrency_for(self, width: int, height: int) -> int:
@@ -239,7 +239,7 @@ class Provider(ABC):
 class StoryboardProvider(Provider):
     role: ClassVar[Role] = Role.STORYBOARD
     # True when the writer's model sees images: it then describes references given without a
-    # description (REF-2), one billed call each.
+    # description for the storyboard writer, one billed call each.
     sees_images: ClassVar[bool] = False
 
     @abstractmethod
@@ -259,7 +259,7 @@ class ImageProvider(Provider):
 
 
 class VideoProvider(Provider):
-    """Two phases so an operation id can be committed before waiting (CORE-3)."""
+    """Two phases so an operation id can be committed before waiting (never pay twice)."""
 
     role: ClassVar[Role] = Role.VIDEO
     # False for a model that takes only a start frame: the pipeline then draws only the first

@@ -1,12 +1,12 @@
 """What every remote provider shares: error kinds, retries, rate limits, polling, prices.
 
 - Transient faults (429, 5xx, dropped connections, request time-outs) are retried with exponential
-  backoff and full jitter (tenacity), honouring Retry-After (PROV-2).
+  backoff and full jitter (tenacity), honouring Retry-After.
 - Authentication faults fail at once with one line naming the setting to fix; never retried.
 - Requests per minute are capped per provider role (aiolimiter), shared by every project the
   process runs; concurrent operations are capped by `Capabilities.max_concurrency`. In queue
-  mode both caps hold across every worker, through PostgreSQL (vidpipe.db.limits, SCALE-3).
-- Long-running operations are polled on the shared PROV-5 schedule (vidpipe.providers.polling):
+  mode both caps hold across every worker, through PostgreSQL (vidpipe.db.limits).
+- Long-running operations are polled on the shared schedule (vidpipe.providers.polling):
   the first poll near the model's typical latency (learned from the operations this process has
   seen), later ones every `poll_interval_seconds`, so a finished clip is noticed within ~2 s;
   quota errors while polling wait (up to a window) instead of failing.
@@ -186,7 +186,7 @@ _limiters = weakref.WeakKeyDictionary()
 
 def rate_limiter(settings: Settings, key: str, default_rpm: float | None) -> Limiter | None:
     """The requests-per-minute limiter for `key` ("provider:role"), if any: this process's, or
-    in queue mode the one every worker shares through PostgreSQL (SCALE-3)."""
+    in queue mode the one every worker shares through PostgreSQL."""
     rpm = settings.rate_limits.get(key, default_rpm)
     if not rpm or rpm <= 0:
         return None
@@ -237,7 +237,7 @@ LATENCY = _Latency()
 
 
 def poll_schedule(settings: Settings, key: str, typical: float) -> PollSchedule:
-    """The shared PROV-5 schedule: first poll a little before the typical latency (as configured,
+    """The shared polling schedule: first poll a little before the typical latency (as configured,
     else learned from this process's operations), then every `poll_interval_seconds`."""
     first = settings.poll_first_seconds
     if first is None:

@@ -52,7 +52,7 @@ def with_references(
     text: str, references: tuple[ReferenceImage, ...], first: int, label: str = "input image {n}"
 ) -> str:
     """`text` plus what the reference images (input images `first`, `first`+1, ...) are: keep
-    each character or object looking exactly as in its image (REF-3)."""
+    each character or object looking exactly as in its image."""
     if not references:
         return text
     lines = [

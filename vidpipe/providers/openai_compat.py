@@ -146,7 +146,7 @@ class OpenAIStoryboardProvider(StoryboardProvider):
         return await write_with_retries(self.options.model, request, attempt)
 
     async def describe_image(self, image: ReferenceImage) -> str:
-        """The looks of a reference image in a sentence or two (a vision model), for REF-2."""
+        """The looks of a reference image in a sentence or two (a vision model), for the writer."""
         url = f"data:{image.media_type};base64,{base64.b64encode(image.path.read_bytes()).decode()}"
         content: list[dict[str, Any]] = [
             {"type": "text", "text": DESCRIBE_PROMPT},

@@ -1,4 +1,4 @@
-"""Waiting on long-running operations (PROV-5).
+"""Waiting on long-running operations: first poll near the typical latency, then backing off.
 
 The first poll comes near the provider's typical latency (polling earlier only spends quota),
 later polls at short intervals so a finished operation is noticed within about one interval,

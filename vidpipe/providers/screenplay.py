@@ -60,7 +60,7 @@ def user_prompt(request: StoryboardRequest) -> str:
 
 
 def reference_lines(request: StoryboardRequest) -> str:
-    """The character bible: each reference's name and description (REF-2)."""
+    """The character bible: each reference's name and description."""
     if not request.references:
         return ""
     lines = [

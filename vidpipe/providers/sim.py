@@ -4,12 +4,12 @@ Each call takes a configurable time (`VIDPIPE_SIM_LATENCY`, seconds per role) an
 real artifacts: the local screenwriter's storyboard, flat-colour PNGs, and short real MP4 clips at
 an eighth of the frame size. Video operations behave like a remote service: `submit` returns at
 once, the operation finishes after the video latency (± `VIDPIPE_SIM_JITTER`), and `wait` polls
-it on the same schedule real providers use (PROV-5), so the delay between an operation finishing
+it on the same schedule real providers use (polling.py), so the delay between an operation finishing
 and the pipeline noticing it can be measured (`SimVideoProvider.notice_delays`).
 
 In queue mode (many workers on one PostgreSQL) each operation is also counted in the database
 from submit to collected, with the highest count ever seen (`sim_concurrency.peak`), so a test or
-benchmark can check that the global cap (SCALE-3) was never exceeded by all workers together.
+benchmark can check that the global concurrency cap was never exceeded by all workers together.
 """
 
 from __future__ import annotations

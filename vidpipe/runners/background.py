@@ -1,9 +1,9 @@
-"""The API server's runner: a capped pool of pipeline runs inside the server process (API-6).
+"""The API server's runner: a capped pool of pipeline runs inside the server process.
 
 Each run is an asyncio task calling `run_pipeline`, which holds the project's database lease for
 the whole run; a project someone else holds is refused (ProjectBusyError) and left alone. Runs
 beyond the cap wait for a slot as `pending` projects. On start the runner takes over the projects
-whose runner died (CORE-6) and finishes them; on shutdown it cancels its runs, which record
+whose runner died (lease expired) and finishes them; on shutdown it cancels its runs, which record
 `failed` ("... interrupted") and stay resumable, as does every project still waiting for a slot.
 """
 

@@ -1,4 +1,4 @@
-"""Live progress across processes in queue mode: workers publish, API servers relay (SCALE-1).
+"""Live progress across processes in queue mode: workers publish, API servers relay.
 
 A worker runs a project with its own ProgressHub; `publish_progress` follows that hub and sends
 what it sees as PostgreSQL notifications on one channel (`vidpipe_progress`). Every API server

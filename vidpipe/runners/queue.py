@@ -1,4 +1,4 @@
-"""Queue mode (SCALE-1): projects wait in a Procrastinate queue on PostgreSQL; workers run them.
+"""Queue mode: projects wait in a Procrastinate queue on PostgreSQL; workers run them.
 
 One job kind: "bring project X up to date" (`run_pipeline`). Its `queueing_lock` is the project
 id, so a project has at most one job waiting; its `lock` is the project id too, so at most one
@@ -110,7 +110,7 @@ async def enqueue(app: procrastinate.App, session: AsyncSession, project_id: uui
 
 
 async def mark_queued(session: AsyncSession, project_id: uuid.UUID, queued: bool) -> None:
-    """The project's `queued_at`, which status documents show as `queued` (SCALE-4)."""
+    """The project's `queued_at`, which status documents show as `queued`."""
     await session.execute(
         update(Project)
         .where(Project.id == project_id)

@@ -1,4 +1,4 @@
-"""`vidpipe worker`: one process running queued projects (SCALE-1, SCALE-2, SCALE-4).
+"""`vidpipe worker`: one process running queued projects (queue mode on PostgreSQL).
 
 Besides Procrastinate's own loop (fetch a job, run it, heartbeat), each worker keeps watch:
 
@@ -109,7 +109,7 @@ async def _beat(session: AsyncSession, identity: str, settings: Settings) -> Non
 
 
 async def requeue_stalled_jobs(app: object, session: AsyncSession, settings: Settings) -> int:
-    """Hand back to the queue the jobs of workers silent for `worker_stalled_seconds` (SCALE-2).
+    """Hand back to the queue the jobs of workers silent for `worker_stalled_seconds`.
 
     Several workers may find the same job; only one retry succeeds (the others find it no longer
     `doing`)."""

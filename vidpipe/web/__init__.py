@@ -1,4 +1,4 @@
-"""The web page served at / (WEB-1..6): templates, one stylesheet, one small script.
+"""The web page served at /: templates, one stylesheet, one small script.
 
 `install(app)` adds the page's routes, its static files and the CSRF guard to the API's app;
 the page calls the use cases the API calls (vidpipe.app) and renders vidpipe.api.documents.

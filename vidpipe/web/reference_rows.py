@@ -1,4 +1,4 @@
-"""The reference images of the New video form (REF-1 on the page): rows of name, image and
+"""The reference images of the New video form: rows of name, image and
 description, posted with the form as multipart.
 
 Each chosen file goes through the very function `POST /api/references` runs

@@ -1,4 +1,4 @@
-"""The review-and-fix screen (WEB-5): the plan and its cost, scene edits under If-Match, redo,
+"""The review-and-fix screen: the plan and its cost, scene edits under If-Match, redo,
 takes side by side, select, stop and fork.
 
 Each form calls the use case its JSON endpoint calls (vidpipe.app.iterate: `edit`, `redo`,

@@ -1,5 +1,5 @@
-"""The page's routes (WEB-1..4, WEB-6): server-rendered screens over the API's own functions
-(the review screen of WEB-5 is review.py).
+"""The page's routes: server-rendered screens over the API's own functions
+(the review-and-fix screen is review.py).
 
 Every screen is a JSON document of the API (documents.page, documents.detail, the estimate)
 rendered by a template; every form calls the use case the API's write endpoint calls
@@ -118,7 +118,7 @@ async def favicon() -> RedirectResponse:
     return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
-# ---- Projects (WEB-2) -------------------------------------------------------------------------
+# ---- Projects ---------------------------------------------------------------------------------
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -192,7 +192,7 @@ async def fork_parents(session: AsyncSession, ids: list[uuid.UUID]) -> dict[str,
     return {str(child): {"id": str(pid), "prompt": prompt} for child, pid, prompt in rows}
 
 
-# ---- New video (WEB-3) ------------------------------------------------------------------------
+# ---- New video --------------------------------------------------------------------------------
 
 
 def form_context(
@@ -351,12 +351,12 @@ async def new_submit(
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
 
 
-# ---- Project (WEB-4) --------------------------------------------------------------------------
+# ---- Project ----------------------------------------------------------------------------------
 
 
 def is_working(request: Request, project: Project, document: dict[str, Any]) -> bool:
     """What the event stream calls busy: a run here (or waiting for a slot), a live lease
-    elsewhere, or waiting in the queue for a worker (SCALE-4). A project left mid-way by a dead
+    elsewhere, or waiting in the queue for a worker. A project left mid-way by a dead
     runner is not, and offers Resume."""
     runner = request.app.state.runner
     return bool(runner.is_active(project.id) or is_held(project) or document["queued"])
@@ -404,7 +404,7 @@ async def project_screen(
 
 
 def screen_url(project_id: uuid.UUID, form: dict[str, str]) -> str:
-    """Where a form goes back to: the screen it was posted from (project, or review: WEB-5)."""
+    """Where a form goes back to: the screen it was posted from (project, or review)."""
     tail = "/review" if form.get("screen") == "review" else ""
     scene = form.get("scene", "")  # the review screen's open scene stays open
     return f"/projects/{project_id}{tail}" + (f"?scene={scene}" if tail and scene.isdigit() else "")
@@ -469,7 +469,7 @@ async def project_stitch(
     return RedirectResponse(screen_url(project_id, form), status_code=303)
 
 
-# ---- Token (WEB-6) ----------------------------------------------------------------------------
+# ---- Token ------------------------------------------------------------------------------------
 
 
 def safe_next(target: str | None) -> str:

@@ -1,4 +1,4 @@
-"""CSRF protection for the page (WEB-6), with or without VIDPIPE_API_TOKEN.
+"""CSRF protection for the page, with or without VIDPIPE_API_TOKEN.
 
 A double-submit token: the first page a browser gets sets a random `vidpipe_csrf` cookie
 (HttpOnly, SameSite=Strict) and writes the same value into the page; every form carries it back

@@ -154,14 +154,14 @@ def money(value: float | None) -> str:
     return "$0" if value == 0 else f"${value:,.2f}" if value >= 0.01 else f"${value:.4f}"
 
 
-# ---- Review and fix (WEB-5) -------------------------------------------------------------------
+# ---- Review and fix ---------------------------------------------------------------------------
 
 
 def review_scenes(
     document: dict[str, Any], takes: list[list[dict[str, Any]]]
 ) -> list[dict[str, Any]]:
     """Each scene with its takes by slot (oldest first), for side-by-side comparison, and the
-    reference images it shows (REF-5: the project's reference documents, by the scene's names);
+    reference images it shows (the project's reference documents, by the scene's names);
     what its timeline card shows (duration, model, where the clip's poster frame is); and
     whether the last resume made it ("made in this run", until the next edit)."""
     references = {ref["name"]: ref for ref in document.get("references") or []}

@@ -1,4 +1,4 @@
-"""GET /api/projects/{id}/events: progress as Server-Sent Events (API-5)."""
+"""GET /api/projects/{id}/events: progress as Server-Sent Events."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Artifacts: final.mp4, keyframe images and clips, with HTTP Range support (API-4)."""
+"""Artifacts: final.mp4, keyframe images and clips, with HTTP Range support."""
 
 from __future__ import annotations
 

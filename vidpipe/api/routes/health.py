@@ -1,4 +1,4 @@
-"""GET /api/health: the server is up, its database answers, and which workers are live (SCALE-4);
+"""GET /api/health: the server is up, its database answers, and which workers are live;
 no token needed."""
 
 from __future__ import annotations

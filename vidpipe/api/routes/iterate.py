@@ -1,4 +1,4 @@
-"""Iterating over HTTP (ITER-9): the storyboard with ETag/If-Match, scene and option edits, redo,
+"""Iterating over HTTP: the storyboard with ETag/If-Match, scene and option edits, redo,
 takes, select, fork, stop. Each handler parses, calls a use case (vidpipe.app) as the CLI and
 the page do, and renders; the rules live there, not here."""
 

@@ -1,4 +1,4 @@
-"""Projects: generate, list, status, detail, resume, re-stitch (API-1..3)."""
+"""Projects: generate, list, status, detail, resume, re-stitch."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Reference images over HTTP (REF-1): upload one, then name it in `POST /api/generate`."""
+"""Reference images over HTTP: upload one, then name it in `POST /api/generate`."""
 
 from __future__ import annotations
 

@@ -15,7 +15,7 @@ sent, so a lost answer is looked up (`prompt_state`) instead of queued twice. Th
 also the websocket client id of that prompt: ComfyUI sends a prompt's messages to the client id
 it was queued with, so any process (a resumed one too) can listen for exactly one prompt.
 Completion is noticed from the websocket and fetched at once; /history is polled on the shared
-PROV-5 schedule as the fallback.
+polling schedule (vidpipe.providers.polling) as the fallback.
 """
 
 from __future__ import annotations
@@ -377,7 +377,7 @@ class ComfyUI:
         """The output file record of `output_node` once `prompt_id` has finished.
 
         Two paths race: the websocket (noticed at once, then /history is read) and /history
-        polled on the PROV-5 schedule (the fallback when no websocket can be held).
+        polled on the shared polling schedule (the fallback when no websocket can be held).
         """
         signals: asyncio.Queue[bool] = asyncio.Queue()  # True: finished (history may lag)
 

@@ -59,7 +59,7 @@ class ComfyUIImageProvider(ImageProvider):
         self.text_to_image = load_template("text_to_image", self.options.text_to_image_workflow)
         self.image_to_image = load_template("image_to_image", self.options.image_to_image_workflow)
         self.price_per_call = price(settings, ("comfyui:image",), 0.0)  # type: ignore[misc]
-        # REF-3: references go in through the templates' `reference_image` slot (e.g. the image
+        # Scene references go in through the templates' `reference_image` slot (e.g. the image
         # of an IP-Adapter or reference-latent node); both templates need it to take them.
         takes = all(REFERENCE_SLOT in t.inputs for t in (self.text_to_image, self.image_to_image))
         self.capabilities = Capabilities(supports_references=takes)  # type: ignore[misc]

@@ -2,7 +2,7 @@
 
 Clips: submit() uploads the frames (once per content hash), queues the request and returns
 `<model id>|<request id>`; the pipeline commits that before wait() polls it, so a resume polls the
-same request and never submits again (CORE-3). A submit whose answer is lost raises
+same request and never submits again (never pay twice). A submit whose answer is lost raises
 OutcomeUnknownError (fal has no idempotency key): the clip waits for the user's consent. A stop
 (cancel) while the request is still IN_QUEUE asks fal to drop it (nothing is billed for it); the
 next run finds it gone and submits afresh.

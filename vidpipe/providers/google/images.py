@@ -80,7 +80,7 @@ class GoogleImageProvider(GoogleClientMixin, ImageProvider):
             text = end_frame_instruction(request.prompt, request.style_guide)
         else:
             text = styled(request.prompt, request.style_guide)
-        # the scene's reference images follow the frame, as extra input images (REF-3)
+        # the scene's reference images follow the frame, as extra input images
         text = with_references(text, request.references, first=len(contents) + 1)
         for ref in request.references:
             contents.append(

@@ -30,7 +30,7 @@ BLOCKING_FINISH = {"SAFETY", "PROHIBITED_CONTENT", "BLOCKLIST", "SPII", "RECITAT
 class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
     """Gemini writes the storyboard as JSON that must match the storyboard schema."""
 
-    sees_images = True  # Gemini text models take images: references get described (REF-2)
+    sees_images = True  # Gemini text models take images: references get described
 
     class Options(BaseModel):
         model_config = ConfigDict(extra="forbid")

@@ -2,7 +2,7 @@
 
 submit() starts `generate_videos` (POST …:predictLongRunning) and returns the operation *name*;
 the pipeline commits it before wait() polls it (POST …:fetchPredictOperation) — after a crash,
-wait() polls the same name and never submits again (CORE-3). The finished video comes back
+wait() polls the same name and never submits again (never pay twice). The finished video comes back
 inline (no output storage URI is set) and is written to `dest`.
 """
 

@@ -1,4 +1,4 @@
-"""One memory budget for everything the local provider renders in this process (PERF-4).
+"""One memory budget for everything the local provider renders in this process (peak memory).
 
 Keyframe images and clips are drawn on this machine; a 1080p image render holds ~150 MB of
 working arrays and a 1080p clip encoder ~260 MB. They share a budget of frame pixels: at 720p

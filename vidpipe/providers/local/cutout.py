@@ -1,4 +1,4 @@
-"""The local provider's way of keeping a character: paste it in (REF-3).
+"""The local provider's way of keeping a character: paste it in.
 
 Offline, with no model, the only faithful thing to do with a reference image is to show it: its
 cut-out (the subject without its background) stands in the scene, graded a little toward the

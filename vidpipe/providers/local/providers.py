@@ -53,7 +53,7 @@ class LocalVideoProvider(VideoProvider):
         max_duration=10,
         supports_audio=True,
         max_concurrency=max(1, min(4, os.cpu_count() or 1)),
-        # one 1080p encoder holds ~260 MB; two 720p clips fit where one 1080p clip does (PERF-4)
+        # one 1080p encoder holds ~260 MB; two 720p clips fit where one 1080p clip does
         max_concurrent_pixels=2 * 1280 * 720,
     )
 

@@ -292,7 +292,7 @@ def write_storyboard(request: StoryboardRequest) -> Storyboard:
 def _cast(
     scenes: list[SceneSpec], prompt: str, references: tuple[ReferenceNote, ...]
 ) -> list[SceneSpec]:
-    """Who appears where (REF-2), by a plain rule: a reference the idea names is in every scene;
+    """Who appears where, by a plain rule: a reference the idea names is in every scene;
     one it does not name makes a closing appearance in the last scene."""
     if not references:
         return scenes

@@ -103,7 +103,7 @@ if (live?.dataset.events) {
   const eta = document.getElementById("eta");
   const message = document.getElementById("message");
   let status = live.dataset.status;
-  // who runs it, or that it waits for one (SCALE-4): as the page shows it, and as the stream says
+  // who runs it, or that it waits for one (queue mode): as the page shows it, and as the stream says
   const shownHolder = () => {
     const line = document.getElementById("runner-line");
     return line ? JSON.stringify(JSON.parse(line.dataset.holder)) : null;

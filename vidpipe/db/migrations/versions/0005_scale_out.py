@@ -4,7 +4,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-01 04:00:00
 
-The tables below are used only with PostgreSQL and `VIDPIPE_EXECUTION=queue` (SCALE-1..4);
+The tables below are used only with PostgreSQL and `VIDPIPE_EXECUTION=queue`;
 they are created on SQLite too so that one schema describes every database. Procrastinate's own
 schema is applied right after the migrations, under the same advisory lock (vidpipe.db.migrate).
 """

@@ -1,4 +1,4 @@
-"""references: reference images of a project and, per scene, which appear (REF-1, REF-2)
+"""references: reference images of a project and, per scene, which appear
 
 Revision ID: 0006
 Revises: 0005
