@@ -38,48 +38,90 @@ class Settings(BaseSettings):
         validate_default=True,
     )
 
-    data_dir: Path = Field(default_factory=_default_data_dir, description="Projects and database.")
+    data_dir: Path = Field(
+        default_factory=_default_data_dir, description="Projects and the SQLite database."
+    )
     database_url: str | None = Field(
-        default=None, description="SQLAlchemy async URL; default: SQLite in the data directory."
+        default=None,
+        description="SQLAlchemy async URL, e.g. `postgresql+asyncpg://user@host/db`; default: "
+        "SQLite in the data directory.",
     )
     ffmpeg: str | None = Field(
-        default=None, description="Path to ffmpeg; default: on PATH, else imageio-ffmpeg's binary."
+        default=None,
+        description="The ffmpeg used to stitch; default: `ffmpeg` on PATH, else imageio-ffmpeg's.",
     )
-    storyboard_provider: str = "local"
-    image_provider: str = "local"
-    video_provider: str = "local"
+    storyboard_provider: str = Field(default="local", description="Storyboard (LLM) provider.")
+    image_provider: str = Field(default="local", description="Keyframe provider.")
+    video_provider: str = Field(default="local", description="Clip provider.")
     narration_provider: str = Field(
-        default="local", description="Who speaks narration and dialogue lines (text to speech)."
+        default="local",
+        description="Who speaks narration and dialogue lines (`local`: eSpeak NG, offline; `sim`).",
     )
     narration_voice: str = Field(
-        default="", description="The narration provider's voice name; empty: its default."
+        default="",
+        description="Voice name; empty: the provider's default; `local` takes eSpeak NG voices "
+        "such as `en`, `en-us`, `de`.",
     )
     narration_speed: float = Field(
-        default=1.0, ge=0.5, le=2.0, description="Speaking speed; 1.0 is the voice's normal."
+        default=1.0,
+        ge=0.5,
+        le=2.0,
+        description="Speaking speed, 0.5–2.0; 1.0 is the voice's normal.",
     )
 
-    google_base_url: str | None = None
-    google_api_key: SecretStr | None = None
-    openai_base_url: str | None = None
-    openai_api_key: SecretStr | None = None
-    comfyui_url: str | None = None
-    api_token: SecretStr | None = None
+    google_base_url: str | None = Field(
+        default=None, description="Replaces the Gemini API / Vertex AI endpoint; default: Google's."
+    )
+    google_api_key: SecretStr | None = Field(
+        default=None, description="Gemini API key, or a Vertex AI express-mode key."
+    )
+    openai_base_url: str | None = Field(
+        default=None,
+        description="Any OpenAI-compatible endpoint (Ollama, vLLM, ...); default: "
+        "`https://api.openai.com/v1`.",
+    )
+    openai_api_key: SecretStr | None = Field(
+        default=None, description="Key for the OpenAI-compatible endpoint."
+    )
+    comfyui_url: str | None = Field(
+        default=None, description="ComfyUI server, e.g. `http://127.0.0.1:8188`."
+    )
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token for the HTTP API; required to listen beyond loopback.",
+    )
 
-    local_audio: bool = Field(default=False, description="Local clips carry an ambient track.")
+    local_audio: bool = Field(
+        default=False, description="Local clips carry a synthesized ambient track."
+    )
     sim_latency: dict[str, float] = Field(
         default_factory=lambda: {"storyboard": 0.5, "image": 0.2, "video": 2.0},
-        description="Seconds per call of the `sim` provider, by role.",
+        description="Seconds per call of the `sim` benchmark provider, by role (JSON).",
     )
-    sim_jitter: float = Field(default=0.2, ge=0, lt=1, description="± fraction of sim latency.")
-    sim_poll_interval: float = Field(default=0.5, gt=0, description="Sim operation poll interval.")
+    sim_jitter: float = Field(
+        default=0.2, ge=0, lt=1, description="± fraction of the sim video latency."
+    )
+    sim_poll_interval: float = Field(
+        default=0.5,
+        gt=0,
+        description="How often `wait` polls a sim operation after its first poll.",
+    )
     video_concurrency: int | None = Field(
-        default=None, ge=1, le=256, description="Clips at once; default: the provider's own cap."
+        default=None,
+        ge=1,
+        le=256,
+        description="Most clips in flight at once, across providers' own caps; default: the "
+        "provider's cap.",
     )
-    fps: int = Field(default=24, ge=1, le=120)
-    lease_seconds: float = Field(default=30.0, gt=0, description="Runner lease length.")
-    heartbeat_seconds: float = Field(default=10.0, gt=0, description="Lease renewal interval.")
-    host: str = "127.0.0.1"
-    port: int = 8000
+    fps: int = Field(default=24, ge=1, le=120, description="Frames per second.")
+    lease_seconds: float = Field(
+        default=30.0, gt=0, description="How long a runner's lease lasts without a heartbeat."
+    )
+    heartbeat_seconds: float = Field(
+        default=10.0, gt=0, description="How often a runner renews its lease."
+    )
+    host: str = Field(default="127.0.0.1", description="HTTP API address (`vidpipe serve --host`).")
+    port: int = Field(default=8000, description="HTTP API port (`vidpipe serve --port`).")
 
     # providers
     google_vertexai: bool = Field(
@@ -90,61 +132,84 @@ class Settings(BaseSettings):
     google_location: str = Field(default="us-central1", description="Vertex AI region.")
     google_credentials_file: Path | None = Field(
         default=None,
-        description="Vertex AI credentials JSON (service account, authorized user); default ADC.",
+        description="Vertex AI credentials JSON (service-account key, authorized user); default: "
+        "application default credentials.",
     )
     # Today's GA models (vidpipe models): see docs/models.md.
-    google_storyboard_model: str = "gemini-3.8-flash"
+    google_storyboard_model: str = Field(
+        default="gemini-3.8-flash", description="Gemini model that writes storyboards."
+    )
     google_image_model: str = Field(
         default="gemini-3.1-flash-image",
-        description="Draws start frames, and end frames from the start image.",
+        description="Gemini image model: start frames, and end frames from the start image.",
     )
     google_image_edit_model: str = Field(
         default="imagen-3.0-capability-001",
-        description="End frames when the image model is an Imagen model (all shut down).",
+        description="End frames when the image model is an Imagen model (every Imagen model was "
+        "shut down 2026-08-17).",
     )
     google_video_model: str = Field(
         default="veo-3.1-generate-001",
-        description="Veo (Vertex AI) or gemini-omni-1.1-flash (both modes).",
+        description="Clips: Veo 3.1 (Vertex AI) or `gemini-omni-1.1-flash` (Gemini API or Vertex "
+        "AI).",
     )
     google_video_audio: bool = Field(
-        default=True, description="Veo clips with audio, where the model can."
+        default=True,
+        description="Clips with a soundtrack where the model has one (Veo 3.x; also picks "
+        "the price); Gemini Omni always has one.",
     )
     google_speech_model: str = Field(
-        default="gemini-3.8-flash-lite-tts", description="Gemini speech (narration) model."
+        default="gemini-3.8-flash-lite-tts", description="Gemini speech model for narration."
     )
     google_voice: str = Field(default="Kore", description="Gemini prebuilt voice for narration.")
-    openai_model: str = "gpt-4o-mini"
+    openai_model: str = Field(
+        default="gpt-4o-mini", description="Chat model that writes storyboards."
+    )
     openai_json_mode: Literal["auto", "json_schema", "json_object"] = Field(
         default="auto",
-        description="auto: JSON schema, falling back to JSON mode when the server refuses schemas.",
+        description="`json_schema`, `json_object`, or `auto` (schema, JSON mode if the server "
+        "refuses schemas).",
     )
     openai_speech_model: str = Field(
-        default="gpt-4o-mini-tts", description="Speech (narration) model at /v1/audio/speech."
+        default="gpt-4o-mini-tts", description="Speech model (`/v1/audio/speech`) for narration."
     )
     openai_voice: str = Field(default="alloy", description="Voice for narration.")
     openai_vision: bool | None = Field(
         default=None,
-        description="The model sees images (describes reference images given without a "
-        "description); unset: yes on api.openai.com, no elsewhere.",
+        description="The model sees images: it describes reference images given without a "
+        "description; unset: yes on api.openai.com, no elsewhere.",
     )
     comfyui_api_key: SecretStr | None = Field(
-        default=None, description="Bearer token, for a ComfyUI behind an authenticating proxy."
+        default=None, description="Bearer token for a ComfyUI behind an authenticating proxy."
     )
-    comfyui_text_to_image_workflow: Path | None = None
-    comfyui_image_to_image_workflow: Path | None = None
-    comfyui_video_workflow: Path | None = None
+    comfyui_text_to_image_workflow: Path | None = Field(
+        default=None,
+        description="Your own start-frame (text-to-image) workflow template; default: the shipped "
+        "`text_to_image.json`.",
+    )
+    comfyui_image_to_image_workflow: Path | None = Field(
+        default=None,
+        description="Your own end-frame (image-to-image) workflow template; default: the shipped "
+        "`image_to_image.json`.",
+    )
+    comfyui_video_workflow: Path | None = Field(
+        default=None,
+        description="Your own clip workflow template; default: the shipped "
+        "`first_last_frame_to_video.json`.",
+    )
     fal_key: SecretStr | None = Field(
         default=None,
         validation_alias=AliasChoices("fal_key", "VIDPIPE_FAL_KEY", "FAL_KEY"),
-        description="fal.ai API key (VIDPIPE_FAL_KEY, or fal's own FAL_KEY).",
+        description="fal.ai API key (`VIDPIPE_FAL_KEY`, or fal's own `FAL_KEY`).",
     )
     fal_base_url: str | None = Field(
         default=None,
-        description="One root for fal's queue, run and storage hosts (tests, proxies); "
+        description="One root for fal's queue, run, storage and pricing hosts (tests, proxies); "
         "default: fal's own hosts.",
     )
     fal_video_model: str = Field(
-        default="fal-ai/kling-video/v4/image-to-video", description="fal video model (catalog id)."
+        default="fal-ai/kling-video/v4/image-to-video",
+        description="fal video model, a catalog id (docs/models.md).",
     )
     fal_image_model: str = Field(
         default="fal-ai/flux/schnell", description="fal text-to-image model for start frames."
@@ -154,97 +219,145 @@ class Settings(BaseSettings):
         description="fal image-edit model that draws end frames from the start image.",
     )
     fal_video_audio: bool = Field(
-        default=False, description="fal clips with audio, where the model can (costs more)."
+        default=False,
+        description="fal clips with a soundtrack, where the model has one (costs more).",
     )
     prices: dict[str, float] = Field(
         default_factory=dict,
-        description='USD overrides by model or "provider:role", e.g. {"google:video": 0.4}.',
+        description="USD price overrides (JSON), by model or `provider:role`, e.g. "
+        '`{"google:video": 0.4}`; the model catalog (`vidpipe models`) otherwise.',
     )
     rate_limits: dict[str, float] = Field(
         default_factory=dict,
-        description='Requests per minute per provider role, e.g. {"google:video": 10}.',
+        description='Requests per minute (JSON) per provider role, e.g. `{"google:video": 10}`; '
+        "default: per provider.",
     )
-    provider_retries: int = Field(default=5, ge=0, le=20, description="Retries on 429 and 5xx.")
-    provider_backoff_seconds: float = Field(default=1.0, ge=0, description="First retry delay.")
-    provider_backoff_max_seconds: float = Field(default=30.0, ge=0, description="Longest delay.")
-    provider_timeout_seconds: float = Field(default=120.0, gt=0, description="One HTTP request.")
+    provider_retries: int = Field(
+        default=5, ge=0, le=20, description="Retries of 429 / 5xx / dropped connections."
+    )
+    provider_backoff_seconds: float = Field(
+        default=1.0, ge=0, description="First retry delay of the exponential backoff (full jitter)."
+    )
+    provider_backoff_max_seconds: float = Field(
+        default=30.0, ge=0, description="Longest retry delay."
+    )
+    provider_timeout_seconds: float = Field(
+        default=120.0, gt=0, description="One HTTP request to a provider."
+    )
     provider_submit_timeout_seconds: float = Field(
-        default=120.0, gt=0, description="A request that starts paid work (a clip)."
+        default=120.0,
+        gt=0,
+        description="A request that starts paid work (a clip submission); its lost answer is "
+        "never re-sent automatically.",
     )
     poll_first_seconds: float | None = Field(
-        default=None, ge=0, description="First poll of an operation; default: the model's latency."
+        default=None,
+        ge=0,
+        description="First poll of a long-running operation; default: the model's typical latency.",
     )
     poll_interval_seconds: float = Field(default=1.5, gt=0, description="Later polls.")
     poll_quota_window_seconds: float = Field(
         default=300.0, ge=0, description="How long polling waits out quota errors."
     )
     operation_timeout_seconds: float = Field(
-        default=1800.0, gt=0, description="A clip still running after this is marked timed_out."
+        default=1800.0, gt=0, description="A clip still running after this is marked `timed_out`."
     )
 
     # HTTP API
     api_max_runs: int = Field(
-        default=2, ge=1, le=32, description="Projects the API server runs at once; others queue."
+        default=2,
+        ge=1,
+        le=32,
+        description="Projects the API server runs at once; more wait as `pending`.",
     )
     # HTTP server limits (docs/security.md)
     allowed_hosts: str = Field(
         default="",
-        description="Extra Host names the server answers to, comma-separated (a proxy's name; "
-        "`*.example.org`; `*` for any); loopback names and the bound address always.",
+        description="More `Host` names the server answers to, comma-separated (a proxy's name, "
+        "`*.example.org`; `*`: any); loopback names and the bound address always; others get 400 "
+        "(docs/security.md).",
     )
     trusted_proxies: str = Field(
         default="",
-        description="Proxy addresses (IPs or networks, comma-separated) whose X-Forwarded-Proto "
-        "and X-Forwarded-For are believed.",
+        description="Proxy addresses (IPs or networks, comma-separated) whose "
+        "`X-Forwarded-Proto`/`X-Forwarded-For` are believed; empty: none.",
     )
     max_body_bytes: int = Field(
-        default=1024 * 1024, ge=1024, le=1 << 30, description="Largest JSON or form body."
+        default=1024 * 1024,
+        ge=1024,
+        le=1 << 30,
+        description="Largest JSON or form body (1 MiB); larger is 413, refused while reading.",
     )
     max_upload_bytes: int = Field(
         default=64 * 1024 * 1024,
         ge=1024,
         le=1 << 34,
-        description="Largest multipart body (uploads; the New video form with its images).",
+        description="Largest multipart body (64 MiB): an upload, the New video form with its "
+        "images.",
     )
     max_upload_parts: int = Field(
-        default=80, ge=1, le=10_000, description="Most parts (files and fields) of one form."
+        default=80,
+        ge=1,
+        le=10_000,
+        description="Most parts (files and fields) of one multipart body.",
     )
     session_hours: float = Field(
-        default=12.0, gt=0, le=24 * 365, description="A page login lasts this long."
+        default=12.0,
+        gt=0,
+        le=24 * 365,
+        description="How long a web page login lasts (ended sooner by **Lock** or a restart).",
     )
     login_attempts: int = Field(
-        default=10, ge=1, le=10_000, description="Wrong tokens a client may try per minute."
+        default=10,
+        ge=1,
+        le=10_000,
+        description="Wrong tokens one client may try per minute; then 429 until the minute is "
+        "over.",
     )
     header_timeout_seconds: float = Field(
-        default=10.0, gt=0, le=3600, description="A connection's request head must arrive by then."
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="A connection must send a complete request head by then, or is closed.",
     )
     keep_alive_seconds: float = Field(
         default=5.0, gt=0, le=3600, description="An idle kept-alive connection is closed after it."
     )
     cpu_workers: int = Field(
-        default=2, ge=1, le=64, description="Threads for image checks, hashing and ffprobe."
+        default=2,
+        ge=1,
+        le=64,
+        description="Threads that check uploaded images (decode, hash) and run ffprobe off the "
+        "event loop.",
     )
 
     # Scale-out: projects run by `vidpipe worker` processes from a PostgreSQL queue
     execution: Literal["inline", "queue"] = Field(
         default="inline",
-        description="inline: runs in the CLI or API process; queue: in `vidpipe worker`s.",
+        description="`inline`: projects run in the CLI or API process; `queue`: in `vidpipe "
+        "worker`s from a PostgreSQL queue (refused on SQLite).",
     )
     worker_concurrency: int = Field(
-        default=4, ge=1, le=64, description="Projects one `vidpipe worker` runs at once."
+        default=4,
+        ge=1,
+        le=64,
+        description="Projects one `vidpipe worker` runs at once (`--concurrency`).",
     )
     worker_heartbeat_seconds: float = Field(
-        default=5.0, gt=0, description="How often a worker beats and looks for stalled jobs."
+        default=5.0,
+        gt=0,
+        description="How often a worker beats and looks for jobs of dead workers.",
     )
     worker_stalled_seconds: float = Field(
         default=30.0,
         gt=0,
-        description="A worker silent this long is dead: its jobs are retried by another worker.",
+        description="A worker silent this long is dead; its jobs go to another worker.",
     )
     slot_lease_seconds: float = Field(
         default=30.0,
         gt=0,
-        description="Lease of a global provider slot; a dead holder's slot frees after it.",
+        description="Lease of a global provider slot (queue mode); a dead holder's slot frees "
+        "after it.",
     )
 
     @model_validator(mode="after")

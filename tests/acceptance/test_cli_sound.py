@@ -238,7 +238,7 @@ async def _check_served(data_dir: Path, project: str) -> None:
     app = create_app(Settings(data_dir=data_dir))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://vidpipe.test") as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://localhost") as client:
             vtt = await client.get(f"/api/projects/{project}/subtitles.vtt")
             assert vtt.status_code == 200 and vtt.headers["content-type"].startswith("text/vtt")
             assert vtt.text.startswith("WEBVTT") and LINES[0] in vtt.text

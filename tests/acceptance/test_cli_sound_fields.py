@@ -72,4 +72,6 @@ def test_generate_print_and_edit_sound_texts(vidpipe) -> None:
     scene = document(vidpipe("storyboard", project_id))["scenes"][1]
     assert (scene["dialogue"], scene["sound"], scene["narration"]) == ([], "", "The last stop.")
     status = document(vidpipe("status", project_id, "--json"))
-    assert status["status"] == "stitching" and stamps(status) == before  # a line to speak
+    # idle and edited: out of date from the stitch stage (a line to speak), nothing remade
+    assert (status["status"], status["stale_stage"]) == ("out_of_date", "stitching")
+    assert stamps(status) == before

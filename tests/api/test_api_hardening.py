@@ -527,7 +527,7 @@ def test_takes_of_a_scene_the_project_lacks(server: Served, paused: str) -> None
     assert response.status_code == 422
     detail = response.json()["detail"][0]
     assert detail["loc"] == ["path", "scene"] and "--" not in detail["msg"], detail
-    assert "scenes are 1 to 2" in detail["msg"]
+    assert "the project has scenes 1 to 2" in detail["msg"]
 
 
 # ---- 11. Files and timeouts --------------------------------------------------------------------

@@ -114,3 +114,51 @@ def test_the_models_page_is_generated_from_the_catalog() -> None:
     assert page == markdown(), "docs/models.md is stale: run python -m vidpipe.providers.catalog"
     for entry in load_catalog().entries():
         assert f"`{entry.key}`" in page
+
+
+def test_the_settings_table_is_generated_from_the_settings() -> None:
+    """README's settings table is `python -m vidpipe.docs_gen`'s rendering of `Settings`: each
+    field's env name, default and description, between the settings markers."""
+    from vidpipe.docs_gen import END, START, readme_with_settings
+
+    assert README.count(START) == 1 and README.count(END) == 1
+    assert README == readme_with_settings(README), (
+        "README.md's settings table is stale: run python -m vidpipe.docs_gen"
+    )
+    for name, field in Settings.model_fields.items():
+        assert field.description, f"Settings.{name} has no description (the README shows it)"
+
+
+def test_the_cli_reference_is_generated_from_the_typer_app() -> None:
+    """docs/cli.md is `python -m vidpipe.docs_gen`'s rendering of the Typer app: every command,
+    argument and option with its help and default."""
+    from vidpipe.docs_gen import CLI_PAGE, cli_markdown
+
+    page = CLI_PAGE.read_text()
+    assert page == cli_markdown(), "docs/cli.md is stale: run python -m vidpipe.docs_gen"
+    for name in command_names():
+        assert f"`vidpipe {name}`" in page
+    for option in cli_options():
+        assert f"`{option}`" in page
+
+
+def test_the_providers_page_settings_table_is_generated() -> None:
+    """docs/providers.md's "Every setting" table is `python -m vidpipe.docs_gen`'s too."""
+    from vidpipe.docs_gen import PROVIDERS_PAGE, providers_page_with_settings
+
+    page = PROVIDERS_PAGE.read_text()
+    assert page == providers_page_with_settings(page), (
+        "docs/providers.md's settings table is stale: run python -m vidpipe.docs_gen"
+    )
+    assert "`VIDPIPE_FAL_VIDEO_MODEL`" in page and "`VIDPIPE_PROVIDER_RETRIES`" in page
+
+
+def test_the_providers_page_names_only_settings_that_exist() -> None:
+    """docs/providers.md is prose around the generated table: every `VIDPIPE_*` it names is a
+    setting (a renamed or removed one would leave it advising a variable that does nothing)."""
+    import re
+
+    providers = (Path(__file__).resolve().parents[2] / "docs" / "providers.md").read_text()
+    known = {f"VIDPIPE_{name.upper()}" for name in Settings.model_fields}
+    named = set(re.findall(r"VIDPIPE_[A-Z0-9_]*[A-Z0-9]", providers))
+    assert named and named <= known, sorted(named - known)

@@ -29,8 +29,26 @@ def test_generate_from_the_form_and_watch_it_finish_without_a_reload(
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/projects/[0-9a-f-]{36}$"))
     page.evaluate("window.__sameDocument = true")  # gone if anything reloads the page
+    # every stage the stepper marks current: keyframes and clips overlap, and a keyframe's line
+    # after a clip's must not move the stepper back to Keyframes (only stage changes move it)
+    page.evaluate(
+        """() => {
+        window.__current = [];
+        const note = () => {
+          const at = document.querySelector("#stepper .step.current");
+          const stage = at ? at.dataset.stage : null;
+          if (stage && window.__current.at(-1) !== stage) window.__current.push(stage);
+        };
+        note();
+        new MutationObserver(note).observe(document.getElementById("live"),
+          { subtree: true, attributes: true, attributeFilter: ["class"], childList: true });
+      }"""
+    )
     # the stepper moves through the stages from the event stream, up to `complete`
     page.wait_for_selector("#stepper .step[data-stage=complete].done", timeout=180_000)
+    current = page.evaluate("window.__current")  # a late stream replays the opening stages first
+    assert "video_gen" in current, current
+    assert "keyframing" not in current[current.index("video_gen") :], current
     page.wait_for_selector("#status-badge.s-complete")  # the page body is refreshed in place
     page.wait_for_selector("video#final")
     assert page.evaluate("window.__sameDocument") is True

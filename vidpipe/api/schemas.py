@@ -457,6 +457,10 @@ class TakeDocument(BaseModel):
     cost: float
     fidelity: float | None
     direction: str | None
+    prompt: str | None = Field(
+        default=None,
+        description="The frame prompt, or a clip's motion prompt, it was made from (None: older).",
+    )
     duration: float | None
     selected: bool
     auto_selected: bool = Field(description="Picked by fidelity out of a round of K takes.")

@@ -17,27 +17,33 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from vidpipe.orchestrator.state import status_label
 from vidpipe.pipeline.context import ProgressEvent
 
 STAGES = ("storyboarding", "keyframing", "video_gen", "stitching")
 
 
 class PlainProgress:
-    """One line per stage change and finished item, for logs and pipes."""
+    """One line per stage change and new item (each take of a clip), for logs and pipes; the
+    stage in its human name (the JSON keeps the machine value)."""
 
     def __init__(self, stream: TextIO | None = None) -> None:
         self.stream = stream or sys.stderr
         self._lock = threading.Lock()
+        self._last = ""
+        self._scene_lines: dict[int, str] = {}
 
     def __call__(self, event: ProgressEvent) -> None:
-        if (
-            event.kind == "item"
-            and event.fraction not in (None, 0.0)
-            and event.stage == "video_gen"
-        ):
-            return  # per-frame chatter is for the bars, not for logs
         with self._lock:
-            print(f"[{event.stage}] {event.message}", file=self.stream, flush=True)
+            if event.stage == "video_gen" and event.scene_index is not None:
+                if self._scene_lines.get(event.scene_index) == event.message:
+                    return  # per-frame chatter is for the bars; a new take is a new line
+                self._scene_lines[event.scene_index] = event.message
+            text = event.message.removesuffix("...")
+            if text == self._last:
+                return  # the stage's own line already said it
+            self._last = text
+            print(f"[{status_label(event.stage)}] {event.message}", file=self.stream, flush=True)
 
     def __enter__(self) -> PlainProgress:
         return self

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from vidpipe.cli.output import shorten
+from vidpipe.orchestrator.state import STAGE_NAMES
 
 STATUS_STYLE = {
     "complete": "green",
@@ -26,7 +27,8 @@ STATUS_STYLE = {
 
 def _status(value: str | None) -> str:
     value = value or "-"
-    return f"[{STATUS_STYLE.get(value, 'cyan')}]{value}[/]"
+    shown = STAGE_NAMES.get(value, value)  # a working stage by its human name, as everywhere
+    return f"[{STATUS_STYLE.get(value, 'cyan')}]{shown}[/]"
 
 
 def _reference_line(reference: dict[str, Any], scenes: list[dict[str, Any]]) -> str:
@@ -122,6 +124,9 @@ def show_takes(console: Console, document: dict[str, Any]) -> None:
             markup=False,
             soft_wrap=True,
         )
+        prompt = take.get("prompt")
+        shown = shorten(prompt, 100) if prompt else "(not recorded: made before takes stored it)"
+        console.print(f"    prompt: {shown}", markup=False, soft_wrap=True)
 
 
 def show_list(console: Console, documents: list[dict[str, Any]]) -> None:

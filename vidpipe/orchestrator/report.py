@@ -338,6 +338,7 @@ def _takes(scene: Scene, rows: list[Take], storage: ProjectStorage) -> list[dict
             "cost": take.cost,
             "fidelity": take.fidelity,
             "direction": take.direction,
+            "prompt": take.prompt,  # None: made before takes recorded their prompt
             "duration": take.duration_seconds,
             "selected": selected.get(take.slot) == take.file_path,
             "auto_selected": bool(take.auto_selected),

@@ -21,6 +21,21 @@ PIPELINE_STATES: dict[str, str] = {
     "out_of_date": "changed since it was made, nothing running; resume brings it up to date",
 }
 
+# The one set of names people read for the working stages (CLI lines, the page, the docs). The
+# keys stay the machine values of `status` in JSON and the database.
+STAGE_NAMES: dict[str, str] = {
+    "storyboarding": "Storyboard",
+    "keyframing": "Keyframes",
+    "video_gen": "Clips",
+    "stitching": "Stitch",
+}
+
+
+def status_label(status: str) -> str:
+    """How a person reads a status: a working stage by its stage name, others in plain words."""
+    return STAGE_NAMES.get(status, status.replace("_", " "))
+
+
 STEP_TRANSITIONS: dict[str, str] = {
     "pending": "storyboarding",
     "storyboarding": "keyframing",

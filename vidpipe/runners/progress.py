@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import threading
 import time
 import uuid
@@ -29,6 +30,8 @@ STAGE_WEIGHTS: dict[str, float] = {
 STAGES = tuple(STAGE_WEIGHTS)
 SUBSCRIBER_QUEUE = 256  # events buffered per subscriber; the oldest are dropped beyond it
 MIN_PROGRESS_FOR_ETA = 0.02
+MIN_ETA_SECONDS = 1.0  # while work remains the ETA never reads "0.0 s"
+MIN_RATE_WINDOW = 0.2  # seconds of a clip's own progress before its rate counts
 
 
 class RunProgress:
@@ -44,6 +47,10 @@ class RunProgress:
         self.scene_total: int | None = None
         self._baseline: tuple[float, float] | None = None  # (time, overall) at the first stage
         self._clips_since: float | None = None  # when the first clip reported progress
+        # per scene: (time, fraction) of its first report with some progress, to measure its rate
+        self._scene_first: dict[int, tuple[float, float]] = {}
+        self._scene_started: dict[int, float] = {}  # when each scene's clip first reported
+        self._peak_in_flight = 0  # most clips seen running at once: the run's concurrency
 
     def update(self, event: ProgressEvent) -> dict[str, Any]:
         """Fold in one event; return the progress payload for it."""
@@ -53,8 +60,14 @@ class RunProgress:
         elif event.stage == "video_gen" and event.scene_index is not None:
             fraction = min(max(event.fraction or 0.0, 0.0), 1.0)
             self.scene_fractions[event.scene_index] = fraction
+            now = self._clock()
             if self._clips_since is None:
-                self._clips_since = self._clock()
+                self._clips_since = now
+            self._scene_started.setdefault(event.scene_index, now)
+            if fraction > 0.0:
+                self._scene_first.setdefault(event.scene_index, (now, fraction))
+            in_flight = sum(1 for f in self.scene_fractions.values() if f < 1.0)
+            self._peak_in_flight = max(self._peak_in_flight, in_flight)
             self._video_fraction()
         elif event.stage in self.stage_fraction:
             if event.stage == "keyframing" and event.total and self.scene_total is None:
@@ -108,26 +121,56 @@ class RunProgress:
         return sum(STAGE_WEIGHTS[s] * f for s, f in self.stage_fraction.items())
 
     def eta_seconds(self) -> float | None:
-        """Seconds left. Clips dominate a run, so once they move: the clip work left at the clip
-        throughput seen so far (concurrent clips included); before that, the overall pace."""
+        """Seconds left, from rates this run measured. Clips dominate a run, so once each running
+        clip has moved for a moment: its own rate gives its time left, the scenes not begun take
+        the measured clip time each, spread over as many slots as ran at once; before that, the
+        overall pace. Never below MIN_ETA_SECONDS while work remains, 0.0 once done."""
         overall = self.overall()
         if overall >= 1.0:
             return 0.0
-        now = self._clock()
-        done = sum(self.scene_fractions.values())
-        since = self._clips_since
-        clips_running = since is not None and self.stage_fraction["video_gen"] < 1.0
-        if since is not None and clips_running and done > 0 and now - since > 0.2:
-            total = max(self.scene_total or 0, len(self.scene_fractions))
-            rate = done / (now - since)
-            return round(max(total - done, 0.0) / rate, 1)
+        clips = self._clip_eta() if self.stage_fraction["video_gen"] < 1.0 else None
+        if clips is not None:
+            return round(max(clips, MIN_ETA_SECONDS), 1)
         if self._baseline is None:
             return None
         since, at_start = self._baseline
         gained = overall - at_start
         if gained < MIN_PROGRESS_FOR_ETA:
             return None
-        return round((now - since) * (1.0 - overall) / gained, 1)
+        return round(max((self._clock() - since) * (1.0 - overall) / gained, MIN_ETA_SECONDS), 1)
+
+    def _clip_eta(self) -> float | None:
+        """Seconds until the last clip lands, or None until a clip's rate has been measured."""
+        now = self._clock()
+        rates: dict[int, float] = {}
+        for index, (at, first) in self._scene_first.items():
+            fraction = self.scene_fractions[index]
+            if fraction < 1.0 and now - at >= MIN_RATE_WINDOW and fraction > first:
+                rates[index] = (fraction - first) / (now - at)
+        finished = [
+            now - self._scene_started[i] for i, f in self.scene_fractions.items() if f >= 1.0
+        ]
+        if not rates and not finished:
+            return None
+        # one clip's whole time: the ones that finished, else the running ones' measured rates
+        per_clip = sum(finished) / len(finished) if finished else len(rates) / sum(rates.values())
+        running = []
+        for index, fraction in self.scene_fractions.items():
+            if fraction >= 1.0:
+                continue
+            if index in rates:
+                running.append((1.0 - fraction) / rates[index])
+            else:  # just begun: a whole clip from its start
+                running.append(max(per_clip - (now - self._scene_started[index]), 0.0))
+        total = max(self.scene_total or 0, len(self.scene_fractions))
+        waiting = total - len(self.scene_fractions)
+        slots = max(self._peak_in_flight, 1)
+        finish = sorted(running)[-slots:] if len(running) > slots else list(running)
+        finish += [0.0] * (slots - len(finish))
+        heapq.heapify(finish)
+        for _ in range(max(waiting, 0)):  # each scene not begun takes the next free slot
+            heapq.heappush(finish, heapq.heappop(finish) + per_clip)
+        return max(finish)
 
     def _totals(self) -> dict[str, Any]:
         return {

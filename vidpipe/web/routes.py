@@ -44,6 +44,7 @@ from vidpipe.errors import (
 )
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.projects import GenerateOptions
+from vidpipe.orchestrator.state import status_label
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
 from vidpipe.providers.registry import ProviderRegistry
@@ -61,6 +62,7 @@ HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(when=views.when, seconds=views.seconds, money=views.money)
 templates.env.globals["stage_names"] = views.STAGE_LABELS
+templates.env.filters["status_label"] = status_label
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 24

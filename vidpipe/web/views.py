@@ -10,27 +10,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from vidpipe.orchestrator.state import PIPELINE_STATES, get_resume_step
+from vidpipe.orchestrator.state import PIPELINE_STATES, STAGE_NAMES, get_resume_step
 
-# The stepper: each working status and the stage it stands for.
-STAGES: tuple[tuple[str, str], ...] = (
-    ("storyboarding", "Storyboard"),
-    ("keyframing", "Keyframes"),
-    ("video_gen", "Clips"),
-    ("stitching", "Stitch"),
-    ("complete", "Done"),
-)
+# The stepper: each working status and the stage it stands for (the names of orchestrator/state).
+STAGES: tuple[tuple[str, str], ...] = (*STAGE_NAMES.items(), ("complete", "Done"))
 STAGE_ORDER = [stage for stage, _ in STAGES]
 STAGE_LABELS = dict(STAGES)
 # What a phone shows when five full labels do not fit side by side.
 SHORT_LABELS = {"storyboarding": "Story", "keyframing": "Frames"}
 STATUSES = tuple(PIPELINE_STATES)
 # Step names in a run's log (pipeline/context.py StepStats) and how the page names them.
-RUN_STEPS = (
-    ("storyboard", "Storyboard"),
-    ("keyframes", "Keyframes"),
-    ("video_gen", "Clips"),
-    ("stitch", "Stitch"),
+RUN_STEPS = tuple(
+    zip(("storyboard", "keyframes", "video_gen", "stitch"), STAGE_NAMES.values(), strict=True)
 )
 
 
@@ -188,7 +179,10 @@ def review_scenes(
                 ),
                 "fresh": number in fresh,
                 "clip_takes": compared(by_slot["clip"]),
-                "frame_takes": [t for slot in ("start", "end") for t in by_slot[slot]],
+                "all_prompts": all(t.get("prompt") for t in by_slot["clip"]),
+                "frame_takes": [
+                    t for slot in ("start", "end") for t in with_prompt_diffs(by_slot[slot])
+                ],
                 "reference_images": [
                     references[name] for name in scene.get("references") or [] if name in references
                 ],
@@ -202,8 +196,8 @@ def review_scenes(
 
 
 def compared(clip_takes: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each clip take with how it differs from the one in use, from what a take stores (its
-    provider, direction and length; the texts a take was made from are not stored with it)."""
+    """Each clip take with how it differs from the one in use: provider, direction, length, and
+    its motion prompt word by word (takes made before prompts were stored have none)."""
     in_use = next((t for t in clip_takes if t["selected"]), None)
     shown = []
     for take in clip_takes:
@@ -226,7 +220,27 @@ def compared(clip_takes: list[dict[str, Any]]) -> list[dict[str, Any]]:
             if not differences:
                 differences.append("same provider and direction as the take in use")
         shown.append({**take, "differences": differences})
-    return shown
+    return with_prompt_diffs(shown)
+
+
+def with_prompt_diffs(takes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Takes of one slot, each with `prompt_diff`: its prompt's words against the selected
+    take's (None when either prompt is unknown or for the selected take itself)."""
+    from vidpipe.web.prompt_diff import word_diff
+
+    in_use = next((t for t in takes if t["selected"]), None)
+    base = in_use.get("prompt") if in_use is not None else None
+    return [
+        {
+            **take,
+            "prompt_diff": (
+                word_diff(base, take["prompt"])
+                if take is not in_use and base and take.get("prompt")
+                else None
+            ),
+        }
+        for take in takes
+    ]
 
 
 EDITED_AFTER = timedelta(seconds=3)

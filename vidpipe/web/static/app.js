@@ -165,7 +165,9 @@ if (live?.dataset.events) {
     progress.value = p.overall_fraction;
     eta.textContent = p.eta_seconds == null ? "" : `about ${seconds(p.eta_seconds)} left`;
     message.textContent = p.message;
-    markStage(p.stage);
+    // only a stage change moves the stepper: keyframes and clips overlap, and a clip's line must
+    // not put the stepper on Clips while the badge (the status) still says Keyframes
+    if (p.kind === "stage") markStage(p.stage);
     refreshSoon(1500); // new keyframes and clips appear as they land (unchanged parts stay)
   });
   events.addEventListener("end", (event) => {
