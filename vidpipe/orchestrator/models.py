@@ -59,17 +59,27 @@ class ProjectModels:
 
 
 def check_choice(text: str, role: str, *, option: str | None = None) -> RoleModel:
-    """`PROVIDER[:MODEL]` checked against the catalog for `role` (BadInputError otherwise)."""
-    choice: ModelChoice = parse_choice(text)
-    flag = option or OPTION[role]
-    check_model(choice.provider, choice.model, role, option=flag)
+    """`PROVIDER[:MODEL]` checked against the catalog for `role` (BadInputError otherwise).
+    Without `option`, a refusal carries the field (`video_model`), which each door names its
+    own way (`--video-model`, a `loc`)."""
+    field = None if option else f"{role}_model"
+    try:
+        choice: ModelChoice = parse_choice(text)
+        check_model(choice.provider, choice.model, role, option=option)
+    except BadInputError as exc:
+        if field is None:
+            raise
+        raise BadInputError(str(exc), field=field) from None
     if choice.model is not None and model_setting(choice.provider, role) is None:
         known = load_catalog().entries(role=role, provider=choice.provider)
         if len(known) > 1:  # the provider could not be told which one: refuse, never ignore
-            raise BadInputError(
-                f"invalid {flag}: the {choice.provider} provider takes its {role} model from "
-                f"its settings only; write {choice.provider} alone"
+            reason = (
+                f"the {choice.provider} provider takes its {role} model from its settings only; "
+                f"write {choice.provider} alone"
             )
+            if field is None:
+                raise BadInputError(f"invalid {option}: {reason}")
+            raise BadInputError(reason, field=field)
     return RoleModel(choice.provider, choice.model)
 
 
