@@ -207,6 +207,7 @@ async def test_a_content_filtered_scene_is_marked_and_the_rest_is_stitched(
     assert document["missing_scenes"] == [
         {
             "index": 1,
+            "scene": 2,  # 1-based, as people read it; `index` stays 0-based
             "clip_status": "rai_filtered",
             "reason": "blocked by the safety filter (scripted)",
         }
