@@ -4,8 +4,6 @@ one wins; the others get 412 and nothing of theirs is written. On SQLite and on 
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,46 +12,15 @@ from typing import Any
 
 import httpx
 import pytest
-from processes import user_env, wait_for
+from processes import user_env, vidpipe_serve, wait_for
 
 pytestmark = pytest.mark.slow
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def serve(env: dict[str, str], log: Path) -> Iterator[str]:
-    port = free_port()
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "vidpipe", "serve", "--port", str(port)],
-            env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        assert process.poll() is None, log.read_text()
-        try:
-            return httpx.get(f"{base}/api/health", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_for(healthy, timeout=60)
+    with vidpipe_serve(env, log) as (_, base):
         yield base
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=30)
 
 
 def at_once(requests: list[tuple[str, str, dict[str, Any], str]]) -> list[httpx.Response]:

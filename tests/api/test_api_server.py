@@ -6,7 +6,6 @@ from __future__ import annotations
 import signal
 import socket
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,17 +13,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from processes import artifacts, query, user_env, wait_for
+from processes import artifacts, query, user_env, vidpipe_serve, wait_for
 
 from vidpipe.media.probe import probe
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as probe_socket:
-        probe_socket.bind(("127.0.0.1", 0))
-        return probe_socket.getsockname()[1]
 
 
 @pytest.fixture
@@ -35,28 +28,8 @@ def server_env(tmp_path: Path) -> dict[str, str]:
 @contextmanager
 def server(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`python -m vidpipe serve` on a free loopback port, up and answering /api/health."""
-    port = free_port()
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "vidpipe", "serve", "--port", str(port)],
-            env=env, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        assert process.poll() is None, log.read_text()
-        try:
-            return httpx.get(f"{base}/api/health", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_for(healthy, timeout=60)
-        yield process, base
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.wait(timeout=30)
+    with vidpipe_serve(env, log) as served:
+        yield served
 
 
 def test_generate_poll_download_with_range_then_sigterm(
