@@ -172,6 +172,7 @@ def review_scenes(
                 "duration": duration,
                 "planned": not scene.get("clip_duration"),  # no clip yet: the asked length
                 "poster_at": round(duration / 2, 2),
+                "clip_src": clip_source(scene, by_slot["clip"]),
                 # the model that made the clip in use (a take records it), else the provider
                 "model": next(
                     (t.get("model") for t in by_slot["clip"] if t["selected"] and t.get("model")),
@@ -193,6 +194,16 @@ def review_scenes(
             }
         )
     return scenes
+
+
+def clip_source(scene: dict[str, Any], clip_takes: list[dict[str, Any]]) -> str | None:
+    """Where the page plays the clip in use: its take's own address, which names one file that
+    is never replaced, so a request the browser already made still finds it while a new take is
+    being made (the scene's clip address answers 404 until the new one lands)."""
+    if not scene.get("clip_url"):
+        return None
+    in_use = next((t["url"] for t in clip_takes if t["selected"] and t.get("url")), None)
+    return in_use or scene["clip_url"]
 
 
 def compared(clip_takes: list[dict[str, Any]]) -> list[dict[str, Any]]:
