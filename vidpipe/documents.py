@@ -2,10 +2,8 @@
 responses (api/schemas.py extends them with the URLs an HTTP client needs) and the web page.
 
 orchestrator/report.py builds them from the rows; the plan builds its own (pipeline/plan.py).
-Field order is the order of the JSON. A field with a default that the builder does not pass is
-"not set": the CLI's JSON leaves it out (`as_json`), the API answers it as null. That is how a
-document without a plan has no `plan` key and its scenes no `stale` key on the command line,
-so the builders pass every other field explicitly.
+Field order is the order of the JSON. A document built without a plan has no `plan` key and
+its scenes no `stale` key in the CLI's JSON (the API's models answer both as null).
 """
 
 from __future__ import annotations
@@ -34,8 +32,13 @@ class Document(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra=_open_schema)
 
     def as_json(self) -> dict[str, Any]:
-        """The JSON form the CLI prints: what the builder set, in field order."""
-        return self.model_dump(mode="json", exclude_unset=True)
+        """The JSON form the CLI prints."""
+        return self.model_dump(mode="json")
+
+
+def absent(value: object) -> bool:
+    """A field left out of the JSON while it has no value (`exclude_if`)."""
+    return value is None
 
 
 # ---- The plan (pipeline/plan.py builds it) -----------------------------------------------------
@@ -194,7 +197,9 @@ class SceneDocument(Document):
     clip_operation_id: str | None
     clip_error: str | None
     stale: bool | None = Field(
-        default=None, description="Its frames or clip would be made again by a resume."
+        default=None,
+        exclude_if=absent,  # known only with the plan
+        description="Its frames or clip would be made again by a resume.",
     )
 
 
@@ -266,7 +271,9 @@ class ProjectDocument(ProjectSummary):
         default_factory=list, description="Reference images; each scene lists those it shows."
     )
     scenes: Sequence[SceneDocument]
-    plan: PlanDocument | None = Field(default=None, description="What a resume would make now.")
+    plan: PlanDocument | None = Field(
+        default=None, exclude_if=absent, description="What a resume would make now."
+    )
     missing_scenes: list[MissingScene]
     runs: list[RunDocument]
     ledger: Ledger

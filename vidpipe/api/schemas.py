@@ -110,6 +110,9 @@ class ProjectStatusDocument(ProjectSummary):
 
 
 class SceneDocument(documents.SceneDocument):
+    stale: bool | None = Field(  # null without the plan (the CLI leaves it out)
+        default=None, description="Its frames or clip would be made again by a resume."
+    )
     start_keyframe_url: str | None
     end_keyframe_url: str | None
     clip_url: str | None
@@ -124,7 +127,7 @@ class ReferenceDocument(documents.ReferenceDocument):
 class AudioDocument(documents.AudioDocument):
     url: str | None = Field(
         default=None,
-        exclude_if=lambda url: url is None,  # only a line with a file has one
+        exclude_if=documents.absent,  # only a line with a file has one
         description="A spoken line's file (GET).",
     )
 
@@ -142,6 +145,9 @@ class ReferenceUpload(BaseModel):
 class ProjectDocument(ProjectStatusDocument, documents.ProjectDocument):
     """The full document (`vidpipe status --json` fields): scenes, keyframes, clips, runs."""
 
+    plan: PlanDocument | None = Field(  # null without a plan (the CLI leaves it out)
+        default=None, description="What a resume would make now."
+    )
     references: list[ReferenceDocument] = Field(
         default_factory=list, description="Reference images; each scene lists those it shows."
     )
