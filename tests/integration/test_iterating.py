@@ -183,7 +183,7 @@ async def test_pause_after_storyboard_then_edit_then_resume(
     storage = ProjectStorage(settings.projects_dir, project_id)
     assert not list((storage.root / "keyframes").glob("*"))
     assert await calls(session, project_id, "keyframes") == 0
-    document = project_document(project, storage)
+    document = project_document(project, storage).as_json()
     assert document["paused_before"] == "keyframing"
 
     await editor(session, settings).edit(
@@ -259,7 +259,7 @@ async def test_bad_edits_change_nothing(sqlite: tuple[Settings, AsyncSession]) -
     settings, session = sqlite
     project_id = await complete_project(session, settings, scenes=3)
     storage = ProjectStorage(settings.projects_dir, project_id)
-    document = project_document(await load_project(session, project_id), storage)
+    document = project_document(await load_project(session, project_id), storage).as_json()
     document.pop("updated_at")  # the test's own lease writes below change it
     files = artifacts(storage.root)
     edit = editor(session, settings)
@@ -293,7 +293,7 @@ async def test_bad_edits_change_nothing(sqlite: tuple[Settings, AsyncSession]) -
     project.lease_owner = project.lease_expires_at = None
     await session.commit()
 
-    after = project_document(await load_project(session, project_id), storage)
+    after = project_document(await load_project(session, project_id), storage).as_json()
     after.pop("updated_at")
     assert json.dumps(after) == json.dumps(document)
     assert artifacts(storage.root) == files

@@ -203,7 +203,7 @@ async def test_a_content_filtered_scene_is_marked_and_the_rest_is_stitched(
     assert probe(storage.resolve(project.output_path or "")).duration == pytest.approx(2.0, abs=0.1)
     from vidpipe.orchestrator.report import project_document
 
-    document = project_document(project, storage)
+    document = project_document(project, storage).as_json()
     assert document["missing_scenes"] == [
         {
             "index": 1,

@@ -296,7 +296,7 @@ async def test_one_scene_redone_on_fal_seedance_keeps_the_chain_and_the_bill(
     assert len(fake.submissions("video")) == 4
     assert await billed_in_ledger(session, project_id, "video") == 4
 
-    document = await takes_document(session, settings, project_id, 2)
+    document = (await takes_document(session, settings, project_id, 2)).as_json()
     clips = [t for t in document["takes"] if t["slot"] == "clip"]
     assert [(t["take"], t["model"], t["selected"]) for t in clips] == [
         (1, f"fal:{KLING_ID}", False),

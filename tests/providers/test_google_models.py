@@ -181,7 +181,7 @@ async def test_a_mixed_project_with_one_scene_redone_on_omni(
     assert (fake.count("interactions.create"), fake.count("predictLongRunning")) == (1, 2)
     assert project.scenes[1].video_model == f"google:{OMNI}"
 
-    document = await takes_document(session, settings, project_id, 2)
+    document = (await takes_document(session, settings, project_id, 2)).as_json()
     clips = [t for t in document["takes"] if t["slot"] == "clip"]
     assert [(t["take"], t["model"], t["selected"]) for t in clips] == [
         (1, "google:veo-3.1-generate-001", False),

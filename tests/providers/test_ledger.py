@@ -51,7 +51,9 @@ async def test_every_storyboard_re_ask_is_a_ledger_row_with_its_cost(
     assert project.runs[-1].log["storyboard"]["estimated_cost"] == pytest.approx(
         3 * STORYBOARD_PRICE
     )
-    document = project_document(project, ProjectStorage(settings.projects_dir, project_id))
+    document = project_document(
+        project, ProjectStorage(settings.projects_dir, project_id)
+    ).as_json()
     assert document["ledger"]["spent"] == pytest.approx(3 * STORYBOARD_PRICE)
     assert document["ledger"]["billed_calls"] == 3
     assert document["ledger"]["estimated_cost"] == pytest.approx(STORYBOARD_PRICE)

@@ -183,7 +183,9 @@ async def test_one_clip_rejected_for_content_safety_the_rest_is_stitched(
         "complete",
     ]
     assert final_of(settings, project).duration == pytest.approx(8.0, abs=0.15)
-    document = project_document(project, ProjectStorage(settings.projects_dir, project_id))
+    document = project_document(
+        project, ProjectStorage(settings.projects_dir, project_id)
+    ).as_json()
     (missing,) = document["missing_scenes"]
     assert missing["index"] == 1 and missing["clip_status"] == "rai_filtered"
     assert "content safety" in missing["reason"] and "Responsible AI" in missing["reason"]

@@ -60,7 +60,7 @@ async def project_events(
                 project = await session.get(Project, project_id)
                 if project is None:  # deleted under the stream
                     return
-                document = documents.status(project, settings, runner)
+                document = documents.status(project, settings, runner).model_dump(mode="json")
                 # waiting in the queue for a worker counts: the stream follows it
                 busy = runner.is_active(project_id) or is_held(project) or document["queued"]
             key = tuple(document[name] for name in CHANGES)

@@ -1,41 +1,28 @@
 """Request and response documents of the HTTP API, separate from the tables.
 
 The body of `generate` is `GenerateOptions` (the CLI's options, one definition), read strictly.
-Responses mirror the shared formatter (`orchestrator/report.py`, `--json` field names) plus the URLs
-an HTTP client needs; fields the formatter gains later pass through (`extra="allow"`).
+Responses are the project documents (vidpipe/documents.py, the CLI's --json), extended here with
+the URLs an HTTP client needs.
 """
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
 
+from vidpipe import documents
+from vidpipe.documents import (
+    PlanDocument,
+    WorkerDocument,
+)
 from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit
 from vidpipe.orchestrator.projects import MODEL_PATTERN, GenerateOptions, ReferenceUse
 from vidpipe.orchestrator.texts import StoryboardText
 from vidpipe.pipeline.takes import MAX_TAKES
-from vidpipe.providers.base import DialogueLine, SceneSpec, StyleGuide
+from vidpipe.providers.base import SceneSpec, StyleGuide
 from vidpipe.providers.catalog import ModelEntry
-
-ProjectStatus = Literal[
-    "pending",
-    "storyboarding",
-    "keyframing",
-    "video_gen",
-    "stitching",
-    "complete",
-    "failed",
-    "paused",
-    "stopped",
-    "out_of_date",
-]
-Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
-
-
-class _Document(BaseModel):
-    model_config = ConfigDict(extra="allow")
 
 
 class GenerateRequest(GenerateOptions):
@@ -75,71 +62,6 @@ class ResumeRequest(BaseModel):
     resubmit_unknown: bool = False
 
 
-class PlannedItem(BaseModel):
-    kind: Literal["storyboard", "keyframe", "clip", "narration", "stitch"]
-    scene: int | None = Field(description="1-based scene number")
-    position: Literal["start", "end"] | None
-    reason: str
-    cost: float
-    takes: int = Field(description="Provider calls of the item (a clip: takes still to make)")
-
-
-class PlannedKeyframe(BaseModel):
-    scene: int
-    position: Literal["start", "end"]
-    reason: str
-
-
-class PlanDocument(BaseModel):
-    """What a resume would generate now and its cost; no provider was called."""
-
-    storyboard: bool = Field(description="The storyboard itself would be written")
-    descriptions: list[str] = Field(
-        default_factory=list,
-        description="Reference images the storyboard writer would describe first (one billed "
-        "storyboard call each, an item of kind `storyboard`)",
-    )
-    keyframes: list[PlannedKeyframe]
-    clips: list[int] = Field(description="1-based scene numbers whose clip would be made")
-    resubmit_unknown: list[int] = Field(
-        description="Scenes whose last submission's outcome is unknown (may be billed twice)"
-    )
-    stitch: bool
-    provider_calls: dict[str, int]
-    estimated_cost: float
-    items: list[PlannedItem]
-    notes: list[str] = Field(
-        default_factory=list,
-        description="How the run will go, in words (e.g. a video model without an end frame: "
-        "each scene starts from the previous clip's last frame)",
-    )
-    warnings: list[str] = Field(
-        default_factory=list, description="E.g. a scene whose spoken lines run past its end"
-    )
-
-
-class LedgerAttempt(BaseModel):
-    step: str
-    role: str
-    provider: str
-    detail: str
-    request: str
-    status: Literal["sent", "ok", "failed", "refused", "unknown", "reused"]
-    cost: float
-    created_at: str | None
-    note: str | None
-
-
-class Ledger(BaseModel):
-    """Spent vs estimated: every attempt, written before it was sent; `refused` is not billed."""
-
-    estimated_cost: float | None
-    spent: float
-    max_cost: float | None
-    billed_calls: int
-    attempts: list[LedgerAttempt]
-
-
 class Accepted(BaseModel):
     """A run was queued in the server; poll `status_url` (or stream `events_url`)."""
 
@@ -174,41 +96,9 @@ class Progress(BaseModel):
     scenes: list[SceneProgress]
 
 
-class Runner(BaseModel):
-    host: str
-    pid: int | None
-
-
-class ProjectSummary(_Document):
+class ProjectSummary(documents.ProjectSummary):
     """The light document (`vidpipe list --json` fields) plus URLs."""
 
-    id: uuid.UUID
-    status: ProjectStatus
-    running: bool = Field(description="A live runner holds the project's lease.")
-    queued: bool = Field(
-        description="Waiting for a run: in this server for a free slot, or in the queue for a "
-        "worker (VIDPIPE_EXECUTION=queue)."
-    )
-    runner: Runner | None = Field(description="Who runs it now (host and process), if anyone.")
-    prompt: str
-    style: str
-    aspect_ratio: str
-    resolution: str
-    clip_duration: float
-    crossfade: float
-    output_path: str | None
-    error_message: str | None
-    stale_stage: str | None = Field(
-        default=None,
-        description="For `out_of_date` (idle, changed since it was made): the earliest stage "
-        "`resume` redoes.",
-    )
-    note: str | None = Field(
-        default=None,
-        description="What a resting status means and what continues it (`stopped`, `out_of_date`).",
-    )
-    created_at: Timestamp | None
-    updated_at: Timestamp | None
     status_url: str
     download_url: str | None = Field(description="final.mp4, once stitched.")
 
@@ -219,34 +109,8 @@ class ProjectStatusDocument(ProjectSummary):
     progress: Progress | None
 
 
-class SceneDocument(_Document):
-    index: int = Field(description="From 0, as the file names count (scene_00.mp4).")
-    scene: int = Field(description="The scene's number from 1, as URLs, the CLI and the page use.")
-    status: str
-    scene_description: str
-    start_frame_prompt: str
-    end_frame_prompt: str
-    video_motion_prompt: str
-    transition_notes: str
-    references: list[str] = Field(
-        default_factory=list, description="Names of the reference images that appear in it."
-    )
-    dialogue: list[DialogueLine] = Field(
-        default_factory=list, description="Lines spoken on screen, in order."
-    )
-    narration: str = Field(default="", description="Its voice-over line; empty for none.")
-    sound: str = Field(default="", description="Ambience and effects in words; empty for none.")
-    start_keyframe_path: str | None
-    start_keyframe_source: str | None
-    end_keyframe_path: str | None
-    clip_status: str | None
-    clip_path: str | None
-    clip_duration: float | None
-    clip_operation_id: str | None
-    clip_error: str | None
-    clip_take: int | None = Field(description="The selected clip take (see `.../takes`).")
-    end_keyframe_take: int | None = Field(description="The selected end frame take.")
-    stale: bool | None = Field(
+class SceneDocument(documents.SceneDocument):
+    stale: bool | None = Field(  # null without the plan (the CLI leaves it out)
         default=None, description="Its frames or clip would be made again by a resume."
     )
     start_keyframe_url: str | None
@@ -254,20 +118,18 @@ class SceneDocument(_Document):
     clip_url: str | None
 
 
-class ReferenceDocument(_Document):
+class ReferenceDocument(documents.ReferenceDocument):
     """A reference image of the project and the scenes it appears in."""
 
-    name: str
-    description: str | None
-    description_source: str | None = Field(
-        description="`user`, or the provider that described the image."
-    )
-    content_hash: str
-    media_type: str
-    width: int
-    height: int
-    path: str | None
     url: str = Field(description="The image (GET).")
+
+
+class AudioDocument(documents.AudioDocument):
+    url: str | None = Field(
+        default=None,
+        exclude_if=documents.absent,  # only a line with a file has one
+        description="A spoken line's file (GET).",
+    )
 
 
 class ReferenceUpload(BaseModel):
@@ -280,45 +142,22 @@ class ReferenceUpload(BaseModel):
     bytes: int
 
 
-class MissingScene(_Document):
-    index: int = Field(description="From 0, as the file names count.")
-    scene: int = Field(description="The scene's number from 1.")
-    clip_status: str
-    reason: str | None
-
-
-class RunDocument(_Document):
-    id: uuid.UUID
-    status: str
-    started_at: Timestamp | None
-    completed_at: Timestamp | None
-    total_duration_seconds: float | None
-    error: str | None
-    log: dict[str, Any]
-
-
-class Providers(_Document):
-    storyboard: str
-    image: str
-    video: str
-
-
-class ProjectDocument(ProjectStatusDocument):
+class ProjectDocument(ProjectStatusDocument, documents.ProjectDocument):
     """The full document (`vidpipe status --json` fields): scenes, keyframes, clips, runs."""
 
-    paused_before: str | None = Field(description="The stage a review gate stopped before.")
-    forked_from: uuid.UUID | None
-    storyboard_version: int = Field(description="The storyboard's ETag (bumped by every edit).")
-    style_guide: dict[str, Any] | None
-    providers: Providers
-    plan: PlanDocument | None = Field(default=None, description="What a resume would make now.")
+    plan: PlanDocument | None = Field(  # null without a plan (the CLI leaves it out)
+        default=None, description="What a resume would make now."
+    )
     references: list[ReferenceDocument] = Field(
         default_factory=list, description="Reference images; each scene lists those it shows."
     )
     scenes: list[SceneDocument]
-    missing_scenes: list[MissingScene]
-    runs: list[RunDocument]
-    ledger: Ledger
+    audio: list[AudioDocument] = Field(
+        default_factory=list, description="The spoken lines and the mix."
+    )
+    subtitles_url: str | None = Field(
+        default=None, description="The subtitles (WebVTT) of a stitched project with lines."
+    )
 
 
 class ProjectList(BaseModel):
@@ -326,16 +165,6 @@ class ProjectList(BaseModel):
     total: int = Field(description="Projects matching the filter, over all pages.")
     limit: int
     offset: int
-
-
-class WorkerDocument(BaseModel):
-    id: str
-    host: str
-    pid: int
-    concurrency: int
-    started_at: Timestamp
-    last_heartbeat: Timestamp
-    running_projects: list[uuid.UUID]
 
 
 class Health(BaseModel):
@@ -448,33 +277,13 @@ class RedoRequest(BaseModel):
     resubmit_unknown: bool = False
 
 
-class TakeDocument(BaseModel):
-    slot: str
-    take: int
-    created_at: str | None
-    provider: str
-    model: str = Field(description="PROVIDER:MODEL that made it (its provider, for old takes).")
-    cost: float
-    fidelity: float | None
-    direction: str | None
-    prompt: str | None = Field(
-        default=None,
-        description="The frame prompt, or a clip's motion prompt, it was made from (None: older).",
-    )
-    duration: float | None
-    selected: bool
-    auto_selected: bool = Field(description="Picked by fidelity out of a round of K takes.")
-    path: str | None
-    exists: bool
+class TakeDocument(documents.TakeDocument):
     url: str | None = Field(default=None, description="The take's file (GET), while it exists.")
 
 
-class TakesDocument(BaseModel):
+class TakesDocument(documents.TakesDocument):
     """Every take of a scene's frames and clip; `selected` marks the ones in use."""
 
-    project_id: uuid.UUID
-    scene: int
-    takes_per_clip: int = Field(description="K of the project's `--takes K` (1 by default).")
     takes: list[TakeDocument]
 
 

@@ -283,7 +283,7 @@ def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) ->
     async def work(invocation: Invocation) -> int:
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            document = await status_document(session, project_id, settings)
+            document = (await status_document(session, project_id, settings)).as_json()
         show_document(document, json_output)
         return EXIT_OK
 
@@ -305,7 +305,7 @@ def list_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
             async with database(settings, create=False) as session:
                 for found in await list_projects(session):
                     storage = ProjectStorage(settings.projects_dir, found.id)
-                    documents.append(project_summary(found, storage))
+                    documents.append(project_summary(found, storage).as_json())
         if json_output:
             print_json(documents)
         else:
@@ -348,7 +348,7 @@ def stitch(
             except StitchFailedError as exc:
                 stderr.print(f"error: {exc}", markup=False, soft_wrap=True)
                 return EXIT_FAILED
-            document = project_document(found, storage)
+            document = project_document(found, storage).as_json()
         show_document(document, json_output)
         return EXIT_OK
 
@@ -432,7 +432,7 @@ def workers(ctx: typer.Context, json_output: JsonFlag = False) -> None:
         found: list[dict[str, Any]] = []
         if database_exists(settings):
             async with database(settings, create=False) as session:
-                found = await workers_document(session, settings)
+                found = [w.as_json() for w in await workers_document(session, settings)]
         if json_output:
             print_json(found)
         else:

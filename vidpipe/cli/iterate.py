@@ -417,7 +417,7 @@ def takes(
 
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            document = await takes_document(session, settings, project_id, scene)
+            document = (await takes_document(session, settings, project_id, scene)).as_json()
         if json_output:
             print_json(document)
         else:
@@ -481,7 +481,9 @@ def select_take(
                     f"`vidpipe resume {project_id}` brings it up to date",
                     markup=False,
                 )
-            document = project_document(found, ProjectStorage(settings.projects_dir, found.id))
+            document = project_document(
+                found, ProjectStorage(settings.projects_dir, found.id)
+            ).as_json()
         show_document(document, json_output)
         return EXIT_OK
 
@@ -549,7 +551,7 @@ async def _show_document(
     from vidpipe.storage import ProjectStorage
 
     found = await load_project(session, project_id)
-    document = project_document(found, ProjectStorage(settings.projects_dir, project_id))
+    document = project_document(found, ProjectStorage(settings.projects_dir, project_id)).as_json()
     show_document(document, json_output)
 
 

@@ -154,7 +154,7 @@ async def hand_over(
         async with queue_runner_for(settings, session) as queue:
             await hand(queue)
         if json_output:
-            print_json(project_summary(await load_project(session, project_id), storage))
+            print_json(project_summary(await load_project(session, project_id), storage).as_json())
         else:
             stdout.print(str(project_id), markup=False, soft_wrap=True)
         return EXIT_OK
@@ -171,7 +171,7 @@ async def hand_over(
     from vidpipe.orchestrator.pipeline import StoppedByUserError
 
     project = await load_project(session, project_id)
-    document = project_document(project, storage)
+    document = project_document(project, storage).as_json()
     if approved:
         document["approved_resubmissions"] = approved
         if not json_output:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,13 +20,30 @@ from vidpipe.db.models import (
     utcnow,
 )
 from vidpipe.db.queries import load_project
+from vidpipe.documents import (
+    AudioDocument,
+    Ledger,
+    LedgerAttempt,
+    MissingScene,
+    PlanDocument,
+    ProjectDocument,
+    ProjectSummary,
+    Providers,
+    ReferenceDocument,
+    RunDocument,
+    Runner,
+    SceneDocument,
+    TakeDocument,
+    TakesDocument,
+    WorkerDocument,
+)
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.providers.billing import BILLED_OUTCOMES
 from vidpipe.storage import ProjectStorage
 
 
-async def workers_document(session: AsyncSession, settings: Settings) -> list[dict[str, Any]]:
+async def workers_document(session: AsyncSession, settings: Settings) -> list[WorkerDocument]:
     """The live `vidpipe worker`s: host, pid, last heartbeat, projects they run now."""
     now = utcnow()
     alive_since = now - timedelta(seconds=settings.worker_stalled_seconds)
@@ -45,19 +61,17 @@ async def workers_document(session: AsyncSession, settings: Settings) -> list[di
     for worker in workers:
         prefix = f"{worker.host}:{worker.pid}:"
         documents.append(
-            {
-                "id": worker.id,
-                "host": worker.host,
-                "pid": worker.pid,
-                "concurrency": worker.concurrency,
-                "started_at": _iso(worker.started_at),
-                "last_heartbeat": _iso(worker.last_heartbeat),
-                "running_projects": [
-                    str(project_id)
-                    for project_id, owner in leased
-                    if owner and owner.startswith(prefix)
+            WorkerDocument(
+                id=worker.id,
+                host=worker.host,
+                pid=worker.pid,
+                concurrency=worker.concurrency,
+                started_at=worker.started_at.isoformat(),
+                last_heartbeat=worker.last_heartbeat.isoformat(),
+                running_projects=[
+                    project_id for project_id, owner in leased if owner and owner.startswith(prefix)
                 ],
-            }
+            )
         )
     return documents
 
@@ -69,13 +83,13 @@ def _iso(value: datetime | None) -> str | None:
 is_running = is_held  # the lease's own definition (orchestrator/leases.py); the old name
 
 
-def runner_of(project: Project) -> dict[str, Any] | None:
+def runner_of(project: Project) -> Runner | None:
     """Which process runs the project now (a worker in queue mode), from its live lease."""
     if not is_held(project) or not project.lease_owner:
         return None
     host, _, rest = project.lease_owner.partition(":")
     pid = rest.partition(":")[0]
-    return {"host": host, "pid": int(pid) if pid.isdigit() else None}
+    return Runner(host=host, pid=int(pid) if pid.isdigit() else None)
 
 
 def status_note(project: Project) -> str | None:
@@ -100,11 +114,15 @@ STAGE_NAMES = {
 }
 
 
-def project_summary(project: Project, storage: ProjectStorage) -> dict[str, Any]:
+def project_summary(project: Project, storage: ProjectStorage) -> ProjectSummary:
     """The light document: for `list` and status polling."""
+    return ProjectSummary(**_summary_fields(project, storage))
+
+
+def _summary_fields(project: Project, storage: ProjectStorage) -> dict[str, object]:
     running = is_held(project)
     return {
-        "id": str(project.id),
+        "id": project.id,
         "status": project.status,
         "running": running,
         "queued": project.queued_at is not None and not running,
@@ -125,114 +143,118 @@ def project_summary(project: Project, storage: ProjectStorage) -> dict[str, Any]
 
 
 def project_document(
-    project: Project, storage: ProjectStorage, plan: dict[str, Any] | None = None
-) -> dict[str, Any]:
+    project: Project, storage: ProjectStorage, plan: PlanDocument | None = None
+) -> ProjectDocument:
     """The full document: scenes with keyframes and clips, missing scenes, runs. With the
-    project's plan (`Plan.as_dict()`), each scene says whether its frames or clip are stale."""
-    document = project_summary(project, storage)
-    document["paused_before"] = project.paused_before
-    document["forked_from"] = str(project.forked_from) if project.forked_from else None
-    document["storyboard_version"] = project.storyboard_version
-    document["style_guide"] = project.style_guide
-    document["providers"] = {
-        "storyboard": project.storyboard_provider,
-        "image": project.image_provider,
-        "video": project.video_provider,
-    }
-    document["references"] = [reference_document(ref, storage) for ref in project.references]
-    document["scenes"] = [_scene(scene, storage) for scene in project.scenes]
+    project's plan (`Plan.document()`), each scene says whether its frames or clip are stale
+    (without it, neither the plan nor `stale` is set: the CLI's JSON has no such keys)."""
+    scenes = [_scene(scene, storage) for scene in project.scenes]
+    with_plan: dict[str, object] = {}
     if plan is not None:
-        stale_frames = {k["scene"] for k in plan["keyframes"]}
-        stale_frames |= {k["scene"] + 1 for k in plan["keyframes"] if k["position"] == "end"}
-        for scene in document["scenes"]:
-            number = scene["index"] + 1
-            scene["stale"] = number in plan["clips"] or number in stale_frames
-        document["plan"] = plan
-    document["missing_scenes"] = missing_scenes(project)
-    document["runs"] = [_run(run) for run in project.runs]
-    document["ledger"] = ledger_document(project)
-    document["sound"] = project.sound_options
-    document["audio"] = audio_documents(project, storage)
-    return document
+        stale_frames = {k.scene for k in plan.keyframes}
+        stale_frames |= {k.scene + 1 for k in plan.keyframes if k.position == "end"}
+        for scene in scenes:
+            scene.stale = scene.scene in plan.clips or scene.scene in stale_frames
+        with_plan["plan"] = plan
+    return ProjectDocument(
+        **_summary_fields(project, storage),
+        paused_before=project.paused_before,
+        forked_from=project.forked_from,
+        storyboard_version=project.storyboard_version,
+        style_guide=project.style_guide,
+        providers=Providers(
+            storyboard=project.storyboard_provider,
+            image=project.image_provider,
+            video=project.video_provider,
+        ),
+        references=[reference_document(ref, storage) for ref in project.references],
+        scenes=scenes,
+        **with_plan,
+        missing_scenes=missing_scenes(project),
+        runs=[_run(run) for run in project.runs],
+        ledger=ledger_document(project),
+        sound=project.sound_options,
+        audio=audio_documents(project, storage),
+    )
 
 
-def audio_documents(project: Project, storage: ProjectStorage) -> list[dict[str, Any]]:
+def audio_documents(project: Project, storage: ProjectStorage) -> list[AudioDocument]:
     """The spoken lines and the mix: files, placements, what made them, measured loudness."""
     return [
-        {
-            "kind": row.kind,
-            "scene": row.scene_index + 1 if row.scene_index >= 0 else None,
-            "line": row.line_index,
-            "speaker": row.speaker,
-            "text": row.text,
-            "provider": row.provider,
-            "voice": row.voice,
-            "speed": row.speed,
-            "path": _path(storage, row.file_path),
-            "start_seconds": row.start_seconds,
-            "duration_seconds": row.duration_seconds,
-            "fingerprint": row.fingerprint,
-            "details": row.details,
-        }
+        AudioDocument(
+            kind=row.kind,
+            scene=row.scene_index + 1 if row.scene_index >= 0 else None,
+            line=row.line_index,
+            speaker=row.speaker,
+            text=row.text,
+            provider=row.provider,
+            voice=row.voice,
+            speed=row.speed,
+            path=_path(storage, row.file_path),
+            start_seconds=row.start_seconds,
+            duration_seconds=row.duration_seconds,
+            fingerprint=row.fingerprint,
+            details=row.details,
+        )
         for row in project.audio
     ]
 
 
-def ledger_document(project: Project) -> dict[str, Any]:
+def ledger_document(project: Project) -> Ledger:
     """Spent vs estimated, and every attempt: `spent` counts all that may be billed."""
     billed = [c for c in project.ledger if c.status in BILLED_OUTCOMES and c.cost > 0]
-    return {
-        "estimated_cost": project.estimated_cost,
-        "spent": round(sum(call.cost for call in billed), 4),
-        "max_cost": project.max_cost,
-        "billed_calls": len(billed),
-        "attempts": [
-            {
-                "step": call.step,
-                "role": call.role,
-                "provider": call.provider,
-                "detail": call.detail,
-                "request": call.request,
-                "status": call.status,
-                "cost": call.cost,
-                "created_at": _iso(call.created_at),
-                "note": call.note,
-            }
+    return Ledger(
+        estimated_cost=project.estimated_cost,
+        spent=round(sum(call.cost for call in billed), 4),
+        max_cost=project.max_cost,
+        billed_calls=len(billed),
+        attempts=[
+            LedgerAttempt(
+                step=call.step,
+                role=call.role,
+                provider=call.provider,
+                detail=call.detail,
+                request=call.request,
+                status=call.status,
+                cost=call.cost,
+                created_at=_iso(call.created_at),
+                note=call.note,
+            )
             for call in project.ledger
         ],
-    }
+    )
 
 
-def reference_document(ref: Reference, storage: ProjectStorage) -> dict[str, Any]:
+def reference_document(ref: Reference, storage: ProjectStorage) -> ReferenceDocument:
     """A reference image: its name, description, where it is and its content hash."""
-    return {
-        "name": ref.name,
-        "description": ref.description,
-        "description_source": ref.description_source,
-        "content_hash": ref.content_hash,
-        "media_type": ref.media_type,
-        "width": ref.width,
-        "height": ref.height,
-        "path": _path(storage, ref.file_path),
-    }
+    return ReferenceDocument(
+        name=ref.name,
+        description=ref.description,
+        description_source=ref.description_source,
+        content_hash=ref.content_hash,
+        media_type=ref.media_type,
+        width=ref.width,
+        height=ref.height,
+        path=_path(storage, ref.file_path),
+    )
 
 
-def missing_scenes(project: Project) -> list[dict[str, Any]]:
+def missing_scenes(project: Project) -> list[MissingScene]:
     """Scenes whose clip was rejected or timed out, and why (the stitch skips them)."""
     return [
-        {
-            "index": s.scene_index,
-            "scene": s.scene_index + 1,
-            "clip_status": s.clip.status,
-            "reason": s.clip.error_message,
-        }
+        MissingScene(
+            index=s.scene_index,
+            scene=s.scene_index + 1,
+            clip_status=s.clip.status,
+            reason=s.clip.error_message,
+        )
         for s in project.scenes
         if s.clip is not None
         and s.clip.status in ("rai_filtered", "timed_out", "failed", "submit_unknown")
     ]
 
 
-def _scene(scene: Scene, storage: ProjectStorage) -> dict[str, Any]:
+def _scene(scene: Scene, storage: ProjectStorage) -> SceneDocument:
     start, end, clip = keyframe_of(scene, "start"), keyframe_of(scene, "end"), scene.clip
     if clip is not None and clip.status == "complete":
         status = "complete"
@@ -242,42 +264,42 @@ def _scene(scene: Scene, storage: ProjectStorage) -> dict[str, Any]:
         status = "keyframed"
     else:
         status = "pending"
-    return {
-        "index": scene.scene_index,  # from 0, as the file names count (scene_00.mp4)
-        "scene": scene.scene_index + 1,  # from 1, as the CLI, the URLs and the page count
-        "status": status,
-        "scene_description": scene.scene_description,
-        "start_frame_prompt": scene.start_frame_prompt,
-        "end_frame_prompt": scene.end_frame_prompt,
-        "video_motion_prompt": scene.video_motion_prompt,
-        "transition_notes": scene.transition_notes,
-        "references": list(scene.references or []),
-        "dialogue": list(scene.dialogue or []),
-        "narration": scene.narration or "",
-        "sound": scene.sound or "",
-        "start_keyframe_path": _path(storage, start.file_path if start else None),
-        "start_keyframe_source": start.source if start else None,
-        "end_keyframe_path": _path(storage, end.file_path if end else None),
-        "clip_status": clip.status if clip else None,
-        "clip_path": _path(storage, clip.file_path if clip else None),
-        "clip_take": clip.take if clip else None,
-        "end_keyframe_take": end.take if end else None,
-        "clip_duration": clip.duration_seconds if clip else None,
-        "clip_operation_id": clip.operation_id if clip else None,
-        "clip_error": clip.error_message if clip else None,
-    }
+    return SceneDocument(
+        index=scene.scene_index,  # from 0, as the file names count (scene_00.mp4)
+        scene=scene.scene_index + 1,  # from 1, as the CLI, the URLs and the page count
+        status=status,
+        scene_description=scene.scene_description,
+        start_frame_prompt=scene.start_frame_prompt,
+        end_frame_prompt=scene.end_frame_prompt,
+        video_motion_prompt=scene.video_motion_prompt,
+        transition_notes=scene.transition_notes,
+        references=list(scene.references or []),
+        dialogue=list(scene.dialogue or []),
+        narration=scene.narration or "",
+        sound=scene.sound or "",
+        start_keyframe_path=_path(storage, start.file_path if start else None),
+        start_keyframe_source=start.source if start else None,
+        end_keyframe_path=_path(storage, end.file_path if end else None),
+        clip_status=clip.status if clip else None,
+        clip_path=_path(storage, clip.file_path if clip else None),
+        clip_take=clip.take if clip else None,
+        end_keyframe_take=end.take if end else None,
+        clip_duration=clip.duration_seconds if clip else None,
+        clip_operation_id=clip.operation_id if clip else None,
+        clip_error=clip.error_message if clip else None,
+    )
 
 
-def _run(run: PipelineRun) -> dict[str, Any]:
-    return {
-        "id": str(run.id),
-        "status": run.status,
-        "started_at": _iso(run.started_at),
-        "completed_at": _iso(run.completed_at),
-        "total_duration_seconds": run.total_duration_seconds,
-        "error": run.error,
-        "log": run.log,
-    }
+def _run(run: PipelineRun) -> RunDocument:
+    return RunDocument(
+        id=run.id,
+        status=run.status,
+        started_at=_iso(run.started_at),
+        completed_at=_iso(run.completed_at),
+        total_duration_seconds=run.total_duration_seconds,
+        error=run.error,
+        log=run.log,
+    )
 
 
 def _path(storage: ProjectStorage, relative: str | None) -> str | None:
@@ -292,7 +314,7 @@ def _path(storage: ProjectStorage, relative: str | None) -> str | None:
 
 async def takes_document(
     session: AsyncSession, settings: Settings, project_id: uuid.UUID, scene_number: int
-) -> dict[str, Any]:
+) -> TakesDocument:
     """The takes of one scene, newest last, with which one each slot has selected."""
     project = await load_project(session, project_id)
     if not 1 <= scene_number <= len(project.scenes):
@@ -300,17 +322,17 @@ async def takes_document(
             f"{scene_number}; the project has scenes 1 to {len(project.scenes)}", field="scene"
         )
     takes = await scene_takes(session, settings, project, scene_number - 1)
-    return {
-        "project_id": str(project.id),
-        "scene": scene_number,
-        "takes_per_clip": project.takes_per_clip,
-        "takes": takes[0],
-    }
+    return TakesDocument(
+        project_id=project.id,
+        scene=scene_number,
+        takes_per_clip=project.takes_per_clip,
+        takes=takes[0],
+    )
 
 
 async def scene_takes(
     session: AsyncSession, settings: Settings, project: Project, scene_index: int | None = None
-) -> list[list[dict[str, Any]]]:
+) -> list[list[TakeDocument]]:
     """The takes of each scene of a loaded project (or of one scene), in one query."""
     storage = ProjectStorage(settings.projects_dir, project.id)
     scenes = list(project.scenes) if scene_index is None else [project.scenes[scene_index]]
@@ -324,26 +346,26 @@ async def scene_takes(
     return [_takes(scene, found.get(scene.scene_index, []), storage) for scene in scenes]
 
 
-def _takes(scene: Scene, rows: list[Take], storage: ProjectStorage) -> list[dict[str, Any]]:
+def _takes(scene: Scene, rows: list[Take], storage: ProjectStorage) -> list[TakeDocument]:
     selected = {k.position: k.file_path for k in scene.keyframes if k.source == "generated"}
     if scene.clip is not None and scene.clip.file_path:
         selected["clip"] = scene.clip.file_path
     return [
-        {
-            "slot": take.slot,
-            "take": take.number,
-            "created_at": _iso(take.created_at),
-            "provider": take.provider,
-            "model": take.model or take.provider,
-            "cost": take.cost,
-            "fidelity": take.fidelity,
-            "direction": take.direction,
-            "prompt": take.prompt,  # None: made before takes recorded their prompt
-            "duration": take.duration_seconds,
-            "selected": selected.get(take.slot) == take.file_path,
-            "auto_selected": bool(take.auto_selected),
-            "path": _path(storage, take.file_path),
-            "exists": storage.resolve(take.file_path).is_file(),
-        }
+        TakeDocument(
+            slot=take.slot,
+            take=take.number,
+            created_at=_iso(take.created_at),
+            provider=take.provider,
+            model=take.model or take.provider,
+            cost=take.cost,
+            fidelity=take.fidelity,
+            direction=take.direction,
+            prompt=take.prompt,  # None: made before takes recorded their prompt
+            duration=take.duration_seconds,
+            selected=selected.get(take.slot) == take.file_path,
+            auto_selected=bool(take.auto_selected),
+            path=_path(storage, take.file_path),
+            exists=storage.resolve(take.file_path).is_file(),
+        )
         for take in rows
     ]

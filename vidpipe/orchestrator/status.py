@@ -4,19 +4,19 @@ comes with its plan, so each scene says whether it is stale (no provider is call
 from __future__ import annotations
 
 import uuid
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.queries import load_project
+from vidpipe.documents import ProjectDocument
 from vidpipe.orchestrator.report import project_document
 from vidpipe.storage import ProjectStorage
 
 
 async def status_document(
     session: AsyncSession, project_id: uuid.UUID, settings: Settings
-) -> dict[str, Any]:
+) -> ProjectDocument:
     """The full document; with the plan (and stale marks) when the project is out of date."""
     project = await load_project(session, project_id)
     storage = ProjectStorage(settings.projects_dir, project_id)
@@ -26,4 +26,4 @@ async def status_document(
 
     plan = await plan_project(session, project_id, settings=settings)
     project = await load_project(session, project_id)
-    return project_document(project, storage, plan.as_dict())
+    return project_document(project, storage, plan.document())

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from vidpipe import documents
 from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip, clip_seconds
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import (
@@ -50,16 +51,16 @@ class PlannedItem:
     takes: int = 1  # provider calls of the item: a clip made as K takes (`--takes K`) is K
     reuse: int | None = None  # an identical take selected instead of bought: its number
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "scene": self.scene,
-            "position": self.position,
-            "reason": self.reason,
-            "cost": round(self.cost, 4),
-            "takes": self.takes,
-            "reuse": self.reuse,
-        }
+    def document(self) -> documents.PlannedItem:
+        return documents.PlannedItem(
+            kind=self.kind,
+            scene=self.scene,
+            position=self.position,
+            reason=self.reason,
+            cost=round(self.cost, 4),
+            takes=self.takes,
+            reuse=self.reuse,
+        )
 
 
 @dataclass
@@ -134,27 +135,36 @@ class Plan:
         spoken = sum(1 for item in self.items if item.kind == "narration")
         return calls | {"narration": spoken} if spoken else calls
 
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "storyboard": self.storyboard,
-            "descriptions": self.descriptions,
-            "keyframes": [
-                {"scene": item.scene, "position": item.position, "reason": item.reason}
+    def document(self) -> documents.PlanDocument:
+        """The plan as the CLI's --json, the API and the page show it."""
+        return documents.PlanDocument(
+            storyboard=self.storyboard,
+            descriptions=self.descriptions,
+            keyframes=[
+                documents.PlannedKeyframe(
+                    scene=item.scene, position=item.position, reason=item.reason
+                )
                 for item in self.keyframes
             ],
-            "clips": self.clips,
-            "reuse": [
-                {"scene": item.scene, "slot": item.position or "clip", "take": item.reuse}
+            clips=self.clips,
+            reuse=[
+                documents.PlannedReuse(
+                    scene=item.scene, slot=item.position or "clip", take=item.reuse
+                )
                 for item in self.reused
             ],
-            "resubmit_unknown": self.resubmissions,
-            "stitch": self.stitch,
-            "provider_calls": self.provider_calls(),
-            "estimated_cost": self.estimated_cost,
-            "items": [item.as_dict() for item in self.items],
-            "notes": self.notes,
-            "warnings": self.warnings,
-        }
+            resubmit_unknown=self.resubmissions,
+            stitch=self.stitch,
+            provider_calls=self.provider_calls(),
+            estimated_cost=self.estimated_cost,
+            items=[item.document() for item in self.items],
+            notes=self.notes,
+            warnings=self.warnings,
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """The plan's JSON form (`document()`, dumped)."""
+        return self.document().as_json()
 
 
 def make_plan(

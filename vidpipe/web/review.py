@@ -106,7 +106,7 @@ async def review_page(
         "p": document,
         "working": is_working(request, project, document),
         "stepper": views.stepper(document),
-        "plan": document.get("plan"),
+        "plan": document.plan,
         "budget": views.budget(document),
         "scenes": scenes,
         "timeline": views.timeline(document, scenes),

@@ -29,6 +29,7 @@ from vidpipe.api.auth import SESSION_COOKIE, api_token, carries, session_id
 from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep
 from vidpipe.api.errors import body_error
 from vidpipe.api.routes.estimate import assess
+from vidpipe.api.schemas import ProjectStatusDocument, ProjectSummary
 from vidpipe.api.strict import Digits, decimal, is_decimal
 from vidpipe.app import generate as generating
 from vidpipe.app import runs
@@ -63,6 +64,8 @@ templates = Jinja2Templates(directory=HERE / "templates")
 templates.env.filters.update(when=views.when, seconds=views.seconds, money=views.money)
 templates.env.globals["stage_names"] = views.STAGE_LABELS
 templates.env.filters["status_label"] = status_label
+# `tojson` writes a document (a pydantic model) as its JSON, keys sorted as Jinja does
+templates.env.policies["json.dumps_kwargs"] = {"sort_keys": True, "default": views.jsonable}
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 24
@@ -136,16 +139,22 @@ async def projects_screen(
     listing = await documents.page(
         session, settings, limit=limit, offset=(page - 1) * limit, status=chosen
     )
-    ids = [uuid.UUID(p["id"]) for p in listing["projects"]]
+    ids = [p.id for p in listing.projects]
     thumbs = await first_keyframes(session, ids)
     parents = await fork_parents(session, ids)
-    for project in listing["projects"]:
-        project["fork_of"] = parents.get(project["id"])
-        has_thumb = project["id"] in thumbs
-        project["thumb_url"] = (
-            documents.project_url(project["id"], "/keyframes/1/start") if has_thumb else None
+    shown = [
+        ListedProject(
+            **dict(project),
+            fork_of=parents.get(str(project.id)),
+            thumb_url=(
+                documents.project_url(project.id, "/keyframes/1/start")
+                if str(project.id) in thumbs
+                else None
+            ),
         )
-    pages = max(1, -(-listing["total"] // limit))
+        for project in listing.projects
+    ]
+    pages = max(1, -(-listing.total // limit))
 
     def link(to: int) -> str:
         query = {"status": chosen or "", "page": to}
@@ -157,7 +166,7 @@ async def projects_screen(
         request,
         "projects.html",
         {
-            "listing": listing,
+            "listing": {"projects": shown, "total": listing.total},
             "status": chosen,
             "statuses": views.STATUSES,
             "page": page,
@@ -166,6 +175,14 @@ async def projects_screen(
             "next": link(page + 1) if page < pages else None,
         },
     )
+
+
+class ListedProject(ProjectSummary):
+    """A project as the list shows it: the summary, the project it was forked from (id and
+    prompt) and its first keyframe's address."""
+
+    fork_of: dict[str, str] | None
+    thumb_url: str | None
 
 
 async def first_keyframes(session: AsyncSession, ids: list[uuid.UUID]) -> set[str]:
@@ -356,12 +373,12 @@ async def new_submit(
 # ---- Project ----------------------------------------------------------------------------------
 
 
-def is_working(request: Request, project: Project, document: dict[str, Any]) -> bool:
+def is_working(request: Request, project: Project, document: ProjectStatusDocument) -> bool:
     """What the event stream calls busy: a run here (or waiting for a slot), a live lease
     elsewhere, or waiting in the queue for a worker. A project left mid-way by a dead
     runner is not, and offers Resume."""
     runner = request.app.state.runner
-    return bool(runner.is_active(project.id) or is_held(project) or document["queued"])
+    return bool(runner.is_active(project.id) or is_held(project) or document.queued)
 
 
 async def project_page(
@@ -391,9 +408,7 @@ async def project_page(
         "runs": views.run_rows(document),
         "notice": notice,
         "errors": errors or {},
-        "unanswered": [
-            m for m in document["missing_scenes"] if m["clip_status"] == "submit_unknown"
-        ],
+        "unanswered": [m for m in document.missing_scenes if m.clip_status == "submit_unknown"],
     }
     return render(request, "project.html", context, status_code=status_code)
 

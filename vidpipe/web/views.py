@@ -10,6 +10,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import BaseModel
+
+from vidpipe.api.schemas import ProjectDocument, TakeDocument
 from vidpipe.orchestrator.state import PIPELINE_STATES, STAGE_NAMES, get_resume_step
 
 # The stepper: each working status and the stage it stands for (the names of orchestrator/state).
@@ -25,33 +28,33 @@ RUN_STEPS = tuple(
 )
 
 
-def completed_steps(document: dict[str, Any]) -> dict[str, bool]:
+def completed_steps(document: ProjectDocument) -> dict[str, bool]:
     """The `completed_steps` get_resume_step reads, from the detail document's rows."""
-    scenes = document["scenes"]
+    scenes = document.scenes
     return {
         "has_storyboard": bool(scenes),
         "has_keyframes": bool(scenes)
-        and all(s["start_keyframe_path"] and s["end_keyframe_path"] for s in scenes),
-        "has_clips": bool(scenes) and all(s["clip_status"] == "complete" for s in scenes),
-        "has_output": bool(document["output_path"]),
+        and all(s.start_keyframe_path and s.end_keyframe_path for s in scenes),
+        "has_clips": bool(scenes) and all(s.clip_status == "complete" for s in scenes),
+        "has_output": bool(document.output_path),
     }
 
 
-def current_stage(document: dict[str, Any]) -> str:
+def current_stage(document: ProjectDocument) -> str:
     """The stage the stepper marks: the status while working; where it stopped when failed."""
-    status = document["status"]
+    status = document.status
     if status == "paused":  # at a review gate: the stage it stopped before
-        return document.get("paused_before") or get_resume_step(status, completed_steps(document))
+        return document.paused_before or get_resume_step(status, completed_steps(document))
     if status == "out_of_date":
-        return document.get("stale_stage") or "stitching"
+        return document.stale_stage or "stitching"
     if status in ("failed", "stopped"):
         return get_resume_step(status, completed_steps(document))
     return status
 
 
-def stepper(document: dict[str, Any]) -> list[dict[str, str]]:
+def stepper(document: ProjectDocument) -> list[dict[str, str]]:
     """One entry per stage: done, current, failed or todo."""
-    status, stage = document["status"], current_stage(document)
+    status, stage = document.status, current_stage(document)
     at = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else -1
     steps = []
     for index, (name, label) in enumerate(STAGES):
@@ -66,15 +69,15 @@ def stepper(document: dict[str, Any]) -> list[dict[str, str]]:
     return steps
 
 
-def chain(document: dict[str, Any]) -> list[dict[str, Any]]:
+def chain(document: ProjectDocument) -> list[dict[str, Any]]:
     """The keyframe chain as N+1 frames: frame k is scene k's end and scene k+1's start."""
-    scenes = document["scenes"]
+    scenes = document.scenes
     if not scenes:
         return []
     frames = [
         {
             "position": 0,
-            "url": scenes[0]["start_keyframe_url"],
+            "url": scenes[0].start_keyframe_url,
             "label": "Start of scene 1",
             "shared": False,
         }
@@ -87,21 +90,20 @@ def chain(document: dict[str, Any]) -> list[dict[str, Any]]:
         frames.append(
             {
                 "position": k + 1,
-                "url": scene["end_keyframe_url"],
+                "url": scene.end_keyframe_url,
                 "label": label,
                 # the next scene's start row inherits this very file (one image, two uses)
-                "shared": following is not None
-                and following["start_keyframe_source"] == "inherited",
+                "shared": following is not None and following.start_keyframe_source == "inherited",
             }
         )
     return frames
 
 
-def run_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+def run_rows(document: ProjectDocument) -> list[dict[str, Any]]:
     """Run history, newest first, with time and cost per step from each run's log."""
     rows = []
-    for run in reversed(document["runs"]):
-        log = run.get("log") or {}
+    for run in reversed(document.runs):
+        log = run.log or {}
         steps = [
             {
                 "label": label,
@@ -114,12 +116,19 @@ def run_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
         ]
         rows.append(
             {
-                **run,
+                **dict(run),
                 "steps": steps,
                 "cost": sum(step["cost"] or 0.0 for step in steps),
             }
         )
     return rows
+
+
+def jsonable(value: object) -> object:
+    """A document inside a template's `tojson`: its JSON form."""
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
 def when(value: str | None) -> str:
@@ -149,30 +158,31 @@ def money(value: float | None) -> str:
 
 
 def review_scenes(
-    document: dict[str, Any], takes: list[list[dict[str, Any]]]
+    document: ProjectDocument, takes: list[list[TakeDocument]]
 ) -> list[dict[str, Any]]:
     """Each scene with its takes by slot (oldest first), for side-by-side comparison, and the
     reference images it shows (the project's reference documents, by the scene's names);
     what its timeline card shows (duration, model, where the clip's poster frame is); and
     whether the last resume made it ("made in this run", until the next edit)."""
-    references = {ref["name"]: ref for ref in document.get("references") or []}
+    references = {ref.name: ref for ref in document.references}
     fresh = made_in_last_run(document, takes)
-    model = document["providers"]["video"]
+    model = document.providers.video
     scenes = []
-    for scene, scene_takes in zip(document["scenes"], takes, strict=True):
+    for scene, scene_takes in zip(document.scenes, takes, strict=True):
+        # the page's own take rows: each take's fields, and how it compares (added below)
         by_slot: dict[str, list[dict[str, Any]]] = {"clip": [], "start": [], "end": []}
         for take in scene_takes:
-            by_slot.setdefault(take["slot"], []).append(take)
-        duration = scene.get("clip_duration") or document["clip_duration"]
-        number = scene["index"] + 1
+            by_slot.setdefault(take.slot, []).append(dict(take))
+        duration = scene.clip_duration or document.clip_duration
+        number = scene.scene
         scenes.append(
             {
-                **scene,
+                **dict(scene),
                 "number": number,
                 "duration": duration,
-                "planned": not scene.get("clip_duration"),  # no clip yet: the asked length
+                "planned": not scene.clip_duration,  # no clip yet: the asked length
                 "poster_at": round(duration / 2, 2),
-                "clip_src": clip_source(scene, by_slot["clip"]),
+                "clip_src": clip_source(scene.clip_url, by_slot["clip"]),
                 # the model that made the clip in use (a take records it), else the provider
                 "model": next(
                     (t.get("model") for t in by_slot["clip"] if t["selected"] and t.get("model")),
@@ -185,25 +195,25 @@ def review_scenes(
                     t for slot in ("start", "end") for t in with_prompt_diffs(by_slot[slot])
                 ],
                 "reference_images": [
-                    references[name] for name in scene.get("references") or [] if name in references
+                    references[name] for name in scene.references if name in references
                 ],
                 # the dialogue as the scene form's text box holds it
                 "dialogue_text": "\n".join(
-                    f"{line['speaker']}: {line['line']}" for line in scene.get("dialogue") or []
+                    f"{line.speaker}: {line.line}" for line in scene.dialogue
                 ),
             }
         )
     return scenes
 
 
-def clip_source(scene: dict[str, Any], clip_takes: list[dict[str, Any]]) -> str | None:
+def clip_source(clip_url: str | None, clip_takes: list[dict[str, Any]]) -> str | None:
     """Where the page plays the clip in use: its take's own address, which names one file that
     is never replaced, so a request the browser already made still finds it while a new take is
     being made (the scene's clip address answers 404 until the new one lands)."""
-    if not scene.get("clip_url"):
+    if not clip_url:
         return None
     in_use = next((t["url"] for t in clip_takes if t["selected"] and t.get("url")), None)
-    return in_use or scene["clip_url"]
+    return in_use or clip_url
 
 
 def compared(clip_takes: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -257,37 +267,35 @@ def with_prompt_diffs(takes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 EDITED_AFTER = timedelta(seconds=3)
 
 
-def made_in_last_run(document: dict[str, Any], takes: list[list[dict[str, Any]]]) -> set[int]:
+def made_in_last_run(document: ProjectDocument, takes: list[list[TakeDocument]]) -> set[int]:
     """Scenes (1-based) with a take made by the latest run, when that run was a later one (a
     resume or redo, not the first generate), it has ended, and nothing was edited since (the
     plan is empty again): what a person looks at after a resume."""
-    runs, plan = document.get("runs") or [], document.get("plan") or {}
-    if len(runs) < 2 or plan.get("items") or document.get("running"):
+    runs, plan = document.runs, document.plan
+    if len(runs) < 2 or (plan is not None and plan.items) or document.running:
         return set()
     latest = runs[-1]
-    if latest["status"] == "running" or not latest["started_at"] or not latest["completed_at"]:
+    if latest.status == "running" or not latest.started_at or not latest.completed_at:
         return set()
-    since = datetime.fromisoformat(latest["started_at"])
-    ended = datetime.fromisoformat(latest["completed_at"])
+    since = datetime.fromisoformat(latest.started_at)
+    ended = datetime.fromisoformat(latest.completed_at)
     # a write to the project after the run let go of it (a few seconds) is an edit or a choice
-    if document.get("updated_at") and datetime.fromisoformat(document["updated_at"]) > ended + (
-        EDITED_AFTER
-    ):
+    if document.updated_at and datetime.fromisoformat(document.updated_at) > ended + (EDITED_AFTER):
         return set()
     return {
         number
         for number, scene_takes in enumerate(takes, start=1)
         if any(
-            take["created_at"] and datetime.fromisoformat(take["created_at"]) >= since
+            take.created_at and datetime.fromisoformat(take.created_at) >= since
             for take in scene_takes
         )
     }
 
 
-def timeline(document: dict[str, Any], scenes: list[dict[str, Any]]) -> dict[str, Any]:
+def timeline(document: ProjectDocument, scenes: list[dict[str, Any]]) -> dict[str, Any]:
     """The whole video as the timeline shows it: the join between scenes (a cut, or the
     crossfade) and the total length (the crossfades overlap neighbouring clips)."""
-    crossfade = document.get("crossfade") or 0.0
+    crossfade = document.crossfade or 0.0
     joins = max(0, len(scenes) - 1)
     total = sum(scene["duration"] for scene in scenes) - crossfade * joins
     return {
@@ -303,11 +311,11 @@ def open_scene(requested: int | None, count: int) -> int:
     return requested if requested and 1 <= requested <= count else 1
 
 
-def budget(document: dict[str, Any]) -> dict[str, Any]:
+def budget(document: ProjectDocument) -> dict[str, Any]:
     """Spent so far, what the plan would add, and the budget it must fit (the whole ledger)."""
-    ledger, plan = document.get("ledger") or {}, document.get("plan") or {}
-    spent, planned = ledger.get("spent") or 0.0, plan.get("estimated_cost") or 0.0
-    limit = ledger.get("max_cost")
+    ledger, plan = document.ledger, document.plan
+    spent, planned = ledger.spent, plan.estimated_cost if plan is not None else 0.0
+    limit = ledger.max_cost
     return {
         "spent": spent,
         "planned": planned,
@@ -317,8 +325,8 @@ def budget(document: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def crossfade_max(document: dict[str, Any]) -> float:
+def crossfade_max(document: ProjectDocument) -> float:
     """The slider's end: just under the shortest clip (a crossfade must be shorter), ≤ 10 s."""
-    durations = [s["clip_duration"] for s in document["scenes"] if s.get("clip_duration")]
-    shortest = min(durations or [document["clip_duration"]])
+    durations = [s.clip_duration for s in document.scenes if s.clip_duration]
+    shortest = min(durations or [document.clip_duration])
     return max(0.0, min(10.0, int(shortest * 20 - 1e-6) / 20))

@@ -15,14 +15,14 @@ router = APIRouter(prefix="/api", tags=["health"])
 
 
 @router.get("/health", response_model=Health, summary="Liveness and database check")
-async def health(session: SessionDep, settings: SettingsDep, runner: RunnerDep) -> dict:
+async def health(session: SessionDep, settings: SettingsDep, runner: RunnerDep) -> Health:
     await session.execute(text("SELECT 1"))
-    return {
-        "status": "ok",
-        "version": __version__,
-        "execution": settings.execution,
-        "workers": await workers_document(session, settings),
-        "runs_active": runner.active_count,
-        "runs_running": runner.running_count,
-        "max_runs": settings.api_max_runs,
-    }
+    return Health(
+        status="ok",
+        version=__version__,
+        execution=settings.execution,
+        workers=await workers_document(session, settings),
+        runs_active=runner.active_count,
+        runs_running=runner.running_count,
+        max_runs=settings.api_max_runs,
+    )

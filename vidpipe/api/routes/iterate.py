@@ -98,7 +98,7 @@ async def edited(
     if_match: str | None,
     response: Response,
     edits: Edits,
-) -> dict[str, Any]:
+) -> EditResult:
     """One edit under If-Match; the answer is the new plan and the new ETag."""
     await get_project(project_id, session)  # 404 before 428/412
     version = expected_version(if_match)
@@ -107,7 +107,7 @@ async def edited(
     )
     plan = await runs.plan(session, settings, registry, project_id)
     response.headers["ETag"] = etag(project.storyboard_version)
-    return {"storyboard_version": project.storyboard_version, "plan": plan.as_dict()}
+    return EditResult(storyboard_version=project.storyboard_version, plan=plan.document())
 
 
 @router.get(
@@ -139,7 +139,7 @@ async def patch_storyboard(
     runner: RunnerDep,
     response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> EditResult:
     edits = storyboard_edits(body)
     return await edited(session, settings, registry, runner, project_id, if_match, response, edits)
 
@@ -160,7 +160,7 @@ async def patch_scene(
     runner: RunnerDep,
     response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> EditResult:
     edits = Edits(scene_number=scene, scene_edit=body)
     return await edited(session, settings, registry, runner, project_id, if_match, response, edits)
 
@@ -180,7 +180,7 @@ async def patch_project(
     runner: RunnerDep,
     response: Response,
     if_match: IfMatch = None,
-) -> dict[str, Any]:
+) -> EditResult:
     edits = Edits(project_edit=body)
     return await edited(session, settings, registry, runner, project_id, if_match, response, edits)
 
@@ -200,7 +200,7 @@ async def redo(
     settings: SettingsDep,
     registry: RegistryDep,
     runner: RunnerDep,
-) -> dict[str, Any]:
+) -> Accepted:
     await iterate.redo(
         session, settings, registry, runner, project.id, scene, SLOTS[body.target],
         body.direction, body.takes, resubmit_unknown=body.resubmit_unknown, model=body.model,
@@ -216,7 +216,7 @@ async def redo(
 )
 async def takes(
     project_id: ProjectId, scene: SceneNumber, session: SessionDep, settings: SettingsDep
-) -> dict[str, Any]:
+) -> TakesDocument:
     return await documents.takes(session, settings, project_id, scene)
 
 
@@ -250,7 +250,7 @@ async def select_take(
             "(refused with 422 otherwise); the project goes out of date."
         ),
     ] = False,
-) -> dict[str, Any]:
+) -> ProjectDocument:
     await iterate.select(
         session, settings, registry, runner, project.id, scene, take, SLOTS[slot], force=force
     )
@@ -271,7 +271,7 @@ async def fork(
     registry: RegistryDep,
     runner: RunnerDep,
     body: ForkRequest | None = None,
-) -> dict[str, Any]:
+) -> Accepted:
     twin = await iterate.fork(
         session, settings, registry, runner, project.id, fork_edits(body or ForkRequest())
     )
@@ -307,6 +307,6 @@ def fork_edits(body: ForkRequest) -> Edits:
     responses={**NOT_FOUND, 409: error("The project is not running; nothing to stop.")},
     summary="Ask the run holding the project to stop at its next safe point (any process)",
 )
-async def stop(project_id: ProjectId, session: SessionDep) -> dict[str, Any]:
+async def stop(project_id: ProjectId, session: SessionDep) -> Accepted:
     await runs.stop(session, project_id)
     return documents.accepted(project_id, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, status
 
@@ -23,7 +23,6 @@ from vidpipe.api.schemas import (
     PlanDocument,
     ProjectDocument,
     ProjectList,
-    ProjectStatus,
     ProjectStatusDocument,
     ResumeRequest,
     StitchRequest,
@@ -33,6 +32,7 @@ from vidpipe.api.strict import Digits
 from vidpipe.app import generate as generating
 from vidpipe.app import runs
 from vidpipe.db.queries import load_project
+from vidpipe.db.statuses import ProjectStatus
 
 router = APIRouter(prefix="/api", tags=["projects"])
 
@@ -55,7 +55,7 @@ async def generate(
     settings: SettingsDep,
     registry: RegistryDep,
     runner: RunnerDep,
-) -> dict[str, Any]:
+) -> Accepted:
     project, checked = await generating.generate(session, settings, registry, runner, options)
     return documents.accepted(project.id, checked.estimate, checked.warnings)
 
@@ -67,7 +67,7 @@ async def list_projects(
     limit: Annotated[int, Query(ge=1, le=500), Digits] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000), Digits] = 0,
     status: Annotated[ProjectStatus | None, Query(description="Only this status.")] = None,
-) -> dict[str, Any]:
+) -> ProjectList:
     return await documents.page(session, settings, limit=limit, offset=offset, status=status)
 
 
@@ -79,7 +79,7 @@ async def list_projects(
 )
 async def project_status(
     project: ProjectDep, settings: SettingsDep, runner: RunnerDep
-) -> dict[str, Any]:
+) -> ProjectStatusDocument:
     return documents.status(project, settings, runner)
 
 
@@ -95,7 +95,7 @@ async def project_detail(
     settings: SettingsDep,
     registry: RegistryDep,
     runner: RunnerDep,
-) -> dict[str, Any]:
+) -> ProjectDocument:
     return await documents.detail_with_plan(session, settings, registry, runner, project_id)
 
 
@@ -115,7 +115,7 @@ async def resume(
     session: SessionDep,
     runner: RunnerDep,
     options: Annotated[ResumeRequest | None, Body()] = None,
-) -> dict[str, Any]:
+) -> Accepted:
     resubmit = options.resubmit_unknown if options is not None else False
     await runs.resume(session, project.id, runner, resubmit_unknown=resubmit)
     return documents.accepted(project.id, None)
@@ -129,8 +129,8 @@ async def resume(
 )
 async def plan(
     project_id: ProjectId, session: SessionDep, settings: SettingsDep, registry: RegistryDep
-) -> dict[str, Any]:
-    return (await runs.plan(session, settings, registry, project_id)).as_dict()
+) -> PlanDocument:
+    return (await runs.plan(session, settings, registry, project_id)).document()
 
 
 @router.post(
@@ -152,7 +152,7 @@ async def stitch(
     registry: RegistryDep,
     runner: RunnerDep,
     options: Annotated[StitchRequest | None, Body()] = None,
-) -> dict[str, Any]:
+) -> ProjectDocument:
     crossfade = options.crossfade if options is not None else None
     await runs.restitch(session, settings, registry, runner, project.id, crossfade)
     return documents.detail(await load_project(session, project.id), settings, runner)
