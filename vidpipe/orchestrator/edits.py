@@ -166,16 +166,6 @@ class ProjectEdit(BaseModel):
         }
 
 
-# Stage a project goes back to when the plan holds work of that kind.
-STAGE_OF_KIND = {
-    "storyboard": "storyboarding",
-    "keyframe": "keyframing",
-    "clip": "video_gen",
-    "narration": "stitching",  # spoken lines are made and mixed at the stitch
-    "stitch": "stitching",
-}
-
-
 def mark_out_of_date(project: Project, stage: str | None) -> None:
     """After an edit: an idle project with work to redo is `out_of_date` from `stage` (never a
     working status: nothing runs it, and no runner takes it over by itself). A project at a
@@ -397,7 +387,7 @@ class Editor:
         plan = make_plan(project, storage, providers, describe, takes)
         if takes_raised and project.max_cost is not None:
             await self._check_budget(project, plan.estimated_cost)
-        mark_out_of_date(project, STAGE_OF_KIND[plan.items[0].kind] if not plan.empty else None)
+        mark_out_of_date(project, plan.stage)
         await self.session.commit()
         return await load_project(self.session, project.id)
 

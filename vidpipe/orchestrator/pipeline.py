@@ -1,4 +1,5 @@
-"""run_pipeline: the four steps in order, each skipping what is already done.
+"""run_pipeline: the plan, computed once, made by the four steps in order (each step makes the
+items the plan gives it and decides nothing again).
 
 Every invocation is a PipelineRun row; the project's lease is held for the whole run; any failure
 (or Ctrl+C / SIGTERM) leaves `failed` with "<step> failed: <Type>: <message>" and a resumable
@@ -14,13 +15,14 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project, utcnow
 from vidpipe.db.queries import load_project
-from vidpipe.errors import BadInputError, NotResumableError, VidpipeError
+from vidpipe.db.statuses import ProjectStatus
+from vidpipe.errors import BadInputError, NotResumableError, ProjectNotFoundError, VidpipeError
 from vidpipe.orchestrator.leases import Lease, hold_lease
 from vidpipe.orchestrator.models import build_project_providers
 from vidpipe.orchestrator.state import (
@@ -28,7 +30,6 @@ from vidpipe.orchestrator.state import (
     STAGE_STEPS,
     STEP_TRANSITIONS,
     can_resume,
-    get_resume_step,
 )
 from vidpipe.pipeline.context import (
     PipelineContext,
@@ -39,19 +40,14 @@ from vidpipe.pipeline.context import (
     ledger_stats,
     settle_unanswered_attempts,
 )
-from vidpipe.pipeline.keyframes import (
-    drawn_positions,
-    first_stale_position,
-    generate_keyframes,
-)
+from vidpipe.pipeline.keyframes import generate_keyframes
 from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import to_describe
 from vidpipe.pipeline.reuse import apply_reuse, project_takes
 from vidpipe.pipeline.sound import size_scenes_to_lines
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
-from vidpipe.pipeline.video_gen import clip_is_done, expected_clip_fingerprint, generate_videos
-from vidpipe.providers.base import ProviderSet
+from vidpipe.pipeline.video_gen import generate_videos
 from vidpipe.providers.registry import ProviderRegistry, load_registry
 from vidpipe.storage import ProjectStorage
 
@@ -67,40 +63,6 @@ STEP_FUNCTIONS: dict[str, StepFunction] = {
 }
 
 
-def completed_steps(
-    project: Project,
-    storage: ProjectStorage,
-    providers: ProviderSet,
-    *,
-    descriptions_due: bool = False,
-) -> dict[str, bool]:
-    """What is really done *and up to date*, from rows, files and fingerprints.
-    A reference still to be described (`descriptions_due`) is storyboard work: the run goes
-    back to the storyboard stage for it, before any keyframe needs it."""
-    scenes = list(project.scenes)
-    written = bool(scenes) and project.style_guide is not None
-    drawn = drawn_positions(scenes, providers.video)  # 1: later frames come from the clips
-    has_keyframes = written and (
-        first_stale_position(project, scenes, storage, providers.image, upto=drawn - 1) is None
-    )
-    has_clips = has_keyframes and all(
-        clip_is_done(
-            scene,
-            storage,
-            expected_clip_fingerprint(
-                project, scene, storage, providers.video_for(scene.scene_index)
-            ),
-        )
-        for scene in scenes
-    )
-    return {
-        "has_storyboard": written and not descriptions_due,
-        "has_keyframes": has_keyframes,
-        "has_clips": has_clips,
-        "has_output": has_clips and output_is_current(project, storage),
-    }
-
-
 async def run_pipeline(
     session: AsyncSession,
     project_id: uuid.UUID,
@@ -112,9 +74,11 @@ async def run_pipeline(
     """Run (or resume) a project to `complete`. Raises on failure after recording it."""
     settings = settings or Settings()
     registry = registry or load_registry()
-    project = await load_project(session, project_id)
-    if not can_resume(project.status):
-        raise NotResumableError(f"project {project_id} is {project.status}; nothing to resume")
+    status = await session.scalar(select(Project.status).where(Project.id == project_id))
+    if status is None:
+        raise ProjectNotFoundError(f"no project with id {project_id}")
+    if not can_resume(status):
+        raise NotResumableError(f"project {project_id} is {status}; nothing to resume")
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     async with hold_lease(
@@ -167,27 +131,29 @@ class _LeasedRun:
                 len(reused),
                 extra={"project_id": str(self.project_id)},
             )
-        due = bool(await to_describe(session, project, ctx.providers.storyboard))
-        done = completed_steps(project, storage, ctx.providers, descriptions_due=due)
-        stage = get_resume_step(project.status, done)
+        stage: str = (await self._plan(project, ctx)).stage or ProjectStatus.STITCHING
         clock = Stopwatch()
         try:
             async with _cancel_on_lost_lease(self.lease):
-                while stage != "complete":
+                while stage != ProjectStatus.COMPLETE:
                     if _gate_before(project, stage):
                         return await self._pause(project, stage, ctx, clock)
                     project = await self._enter(project, stage, ctx)
-                    if stage == "keyframing" and project.pause_after != "keyframes":
+                    if stage == ProjectStatus.STITCHING:
+                        if _stitch_due(ctx, project):
+                            await self._step(stage, project, ctx)
+                        break  # complete; the project is read back once, at the end
+                    if stage == ProjectStatus.KEYFRAMING and project.pause_after != "keyframes":
                         await self._draw_and_animate(project, ctx)
-                        stage = "stitching"
-                    elif stage == "stitching" and _output_up_to_date(project, storage):
-                        stage = "complete"  # e.g. a run after a crash that came after the stitch
+                        stage = ProjectStatus.STITCHING
                     else:
-                        if stage == "video_gen":  # after a review gate: clips not begun
-                            await size_scenes_to_lines(self.session, project, ctx)
+                        if stage == ProjectStatus.VIDEO_GEN:  # after a review gate
+                            await self._size_scenes(project, ctx)
                         await self._step(stage, project, ctx)
                         stage = STEP_TRANSITIONS[stage]
                     project = await load_project(session, self.project_id)
+                    if stage == ProjectStatus.KEYFRAMING:  # the storyboard was just written
+                        await self._plan(project, ctx)
         except BaseException as exc:
             step = self.failed_step or STAGE_STEPS[stage]
             if self.lease.stop.is_set() and isinstance(exc, asyncio.CancelledError):
@@ -209,6 +175,20 @@ class _LeasedRun:
         await session.commit()
         ctx.report(ProgressEvent("stage", "complete", "Complete"))
         return await load_project(session, self.project_id)
+
+    async def _plan(self, project: Project, ctx: PipelineContext) -> Plan:
+        """What this run makes, handed to the steps through `ctx.plan`. Reuse is applied before,
+        so the plan holds only what is still to be made (no takes are looked up again)."""
+        describe = await to_describe(self.session, project, ctx.providers.storyboard)
+        names = [reference.name for reference in describe]
+        ctx.plan = make_plan(project, ctx.storage, ctx.providers, names)
+        return ctx.plan
+
+    async def _size_scenes(self, project: Project, ctx: PipelineContext) -> None:
+        """`--clip-duration auto` sizes the scenes to their spoken lines before any clip is made;
+        a duration that changed changes its clip's inputs, so the plan is made again."""
+        if await size_scenes_to_lines(self.session, project, ctx):
+            await self._plan(project, ctx)
 
     async def _pause(
         self, project: Project, stage: str, ctx: PipelineContext, clock: Stopwatch
@@ -240,7 +220,7 @@ class _LeasedRun:
         Status stays `keyframing` until the last keyframe lands, then `video_gen` while the
         remaining clips finish (status is the earliest stage not yet finished).
         """
-        await size_scenes_to_lines(self.session, project, ctx)  # `--clip-duration auto`
+        await self._size_scenes(project, ctx)  # `--clip-duration auto`
         ctx.scenes_ready = SceneGate(open_all=False)
 
         async def keyframes_then_advance() -> None:
@@ -338,8 +318,13 @@ async def _open_run(
     return PipelineContext(settings, providers, storage, progress_callback, run.id)
 
 
-def _output_up_to_date(project: Project, storage: ProjectStorage) -> bool:
-    return project.output_fingerprint is not None and output_is_current(project, storage)
+def _stitch_due(ctx: PipelineContext, project: Project) -> bool:
+    """The plan asks for the stitch, and the final does not already match (clips remade from the
+    same inputs came out as before: nothing to join anew)."""
+    if not ctx.planned().stitch:
+        return False
+    current = project.output_fingerprint is not None
+    return not (current and output_is_current(project, ctx.storage))
 
 
 class StoppedByUserError(VidpipeError):
@@ -469,6 +454,16 @@ async def plan_loaded_project(
     return make_plan(project, storage, providers, describe, takes)
 
 
+_RESTITCHABLE = frozenset(
+    {
+        ProjectStatus.STITCHING,
+        ProjectStatus.FAILED,
+        ProjectStatus.STOPPED,
+        ProjectStatus.OUT_OF_DATE,
+    }
+)
+
+
 async def restitch_project(
     session: AsyncSession,
     project_id: uuid.UUID,
@@ -484,9 +479,10 @@ async def restitch_project(
     project = await load_project(session, project_id)
     providers = build_project_providers(registry, settings, project)
     storage = ProjectStorage(settings.projects_dir, project.id)
-    if project.status != "complete" and not (
-        project.status in ("stitching", "failed", "stopped", "out_of_date")
-        and completed_steps(project, storage, providers)["has_clips"]
+    if project.status != ProjectStatus.COMPLETE and not (
+        project.status in _RESTITCHABLE
+        and make_plan(project, storage, providers).stage
+        in (ProjectStatus.STITCHING, None)  # the clips are all made and current
     ):
         raise NotResumableError(
             f"project {project_id} is {project.status}; only a project whose clips are all made "

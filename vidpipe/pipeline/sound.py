@@ -424,24 +424,29 @@ AUTO_PAD = 0.4  # seconds of picture after a scene's last line
 
 async def size_scenes_to_lines(
     session: AsyncSession, project: Project, ctx: PipelineContext
-) -> None:
+) -> bool:
     """`--clip-duration auto`: speak the lines before any clip is made, and give each scene a
     clip long enough for them (at least the project's clip duration; rounded up to a duration
-    the video model takes, at most its longest: a longer line is reported as an overrun)."""
+    the video model takes, at most its longest: a longer line is reported as an overrun).
+    True when a scene's duration changed (its clip's inputs did: the run plans again)."""
     options = sound_options(project)
     if not options.auto_duration or not wanted_lines(project, options):
-        return
+        return False
     await speak_lines(session, project, ctx, options)
     capabilities = ctx.providers.video.capabilities
     scenes = list(project.scenes)
+    changed = False
     for position, scene in enumerate(scenes):
         target = project.clip_duration
         needed = needed_seconds(project, scene)
         if needed is not None:
             joins = project.crossfade if position < len(scenes) - 1 else 0.0
             target = max(target, needed + joins + AUTO_PAD)
-        scene.clip_duration = fit_duration(target, capabilities)
+        duration = fit_duration(target, capabilities)
+        changed = changed or scene.clip_duration != duration
+        scene.clip_duration = duration
     await session.commit()
+    return changed
 
 
 def fit_duration(seconds: float, capabilities: Any) -> float:

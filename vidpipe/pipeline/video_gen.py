@@ -101,20 +101,21 @@ def expected_clip_fingerprint(
 
 
 async def generate_videos(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
-    """Animate every scene that is not done; each waits until its two keyframes exist.
+    """Animate the scenes the run's plan lists; each waits until its two keyframes exist.
 
     A clip whose submission got no answer (`submit_unknown`) is not sent again until the user
     agrees (orchestrator.projects.approve_resubmissions): the other scenes go on, then the step
     fails naming it.
     """
-    scenes = list(project.scenes)
+    planned = ctx.planned().clip_scene_indexes
+    scenes = [scene for scene in project.scenes if scene.scene_index in planned]
     provider = ctx.providers.video
     width, height = frame_size(project.aspect_ratio, project.resolution)
     cap = provider.capabilities.concurrency_for(width, height)
     if ctx.settings.video_concurrency is not None:
         cap = min(cap, ctx.settings.video_concurrency)
     gate = asyncio.Semaphore(cap)
-    total = len(scenes)
+    total = len(project.scenes)
     ctx.report(
         ProgressEvent("item", "video_gen", f"Animating up to {cap} scenes at once", total=total)
     )
@@ -129,8 +130,6 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
         await ctx.scenes_ready.wait(scene.scene_index)
         video = ctx.providers.video_for(scene.scene_index)
         expected = expected_clip_fingerprint(project, scene, ctx.storage, video)
-        if clip_is_done(scene, ctx.storage, expected):
-            return
         await _start_new_take_if_stale(session, scene, expected, ctx)
         if _awaits_consent(scene):
             unknown.append(scene)
@@ -150,12 +149,15 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
 async def _generate_chained(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
     """A model without an end frame: scene by scene, each clip from its start frame, and the
     next scene's start frame is this clip's real last frame (so every cut is seamless). A clip
-    made anew makes every later one stale (its start frame changed), and they follow in order."""
+    made anew makes every later one stale (its start frame changed), so the plan lists them all;
+    one whose start frame came out the same as before is current again when its turn comes and
+    is not bought twice (ninja's "restat": the plan cannot know the new frame in advance)."""
     from vidpipe.pipeline.keyframes import chain_from_clip
 
     provider = ctx.providers.video
     width, height = frame_size(project.aspect_ratio, project.resolution)
     cap = provider.capabilities.concurrency_for(width, height)
+    planned = ctx.planned().clip_scene_indexes
     await ctx.scenes_ready.wait(0)
     for scene in list(project.scenes):
         expected = expected_clip_fingerprint(project, scene, ctx.storage, provider)
@@ -163,7 +165,7 @@ async def _generate_chained(session: AsyncSession, project: Project, ctx: Pipeli
             raise RuntimeError(
                 f"scene {scene.scene_index + 1} has no start frame; resume redraws the chain"
             )
-        if not clip_is_done(scene, ctx.storage, expected):
+        if scene.scene_index in planned and not clip_is_done(scene, ctx.storage, expected):
             await _start_new_take_if_stale(session, scene, expected, ctx)
             if not _awaits_consent(scene):
                 async with _global_slot(session, provider, cap, ctx):
