@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project, utcnow
 from vidpipe.db.queries import load_project
-from vidpipe.db.statuses import ProjectStatus
+from vidpipe.db.statuses import ProjectStatus, RunStatus
 from vidpipe.errors import BadInputError, NotResumableError, ProjectNotFoundError, VidpipeError
 from vidpipe.orchestrator.leases import Lease, hold_lease
 from vidpipe.orchestrator.models import build_project_providers
@@ -56,10 +56,10 @@ log = logging.getLogger(__name__)
 StepFunction = Callable[[AsyncSession, Project, PipelineContext], Awaitable[None]]
 
 STEP_FUNCTIONS: dict[str, StepFunction] = {
-    "storyboarding": generate_storyboard,
-    "keyframing": generate_keyframes,
-    "video_gen": generate_videos,
-    "stitching": stitch_videos,
+    ProjectStatus.STORYBOARDING: generate_storyboard,
+    ProjectStatus.KEYFRAMING: generate_keyframes,
+    ProjectStatus.VIDEO_GEN: generate_videos,
+    ProjectStatus.STITCHING: stitch_videos,
 }
 
 
@@ -168,12 +168,13 @@ class _LeasedRun:
             if cause is not exc and isinstance(cause, Exception):
                 raise cause from exc  # callers catch BudgetExceededError, not a task group
             raise
-        project.status, project.error_message, project.stale_stage = "complete", None, None
+        project.status, project.error_message = ProjectStatus.COMPLETE, None
+        project.stale_stage = None
         run = await session.get(PipelineRun, run_id)
         assert run is not None
-        await _finish(session, run, "complete", None, ctx, clock)
+        await _finish(session, run, RunStatus.COMPLETE, None, ctx, clock)
         await session.commit()
-        ctx.report(ProgressEvent("stage", "complete", "Complete"))
+        ctx.report(ProgressEvent("stage", ProjectStatus.COMPLETE, "Complete"))
         return await load_project(session, self.project_id)
 
     async def _plan(self, project: Project, ctx: PipelineContext) -> Plan:
@@ -194,13 +195,15 @@ class _LeasedRun:
         self, project: Project, stage: str, ctx: PipelineContext, clock: Stopwatch
     ) -> Project:
         """Stop at a review gate (--pause-after): `paused`, resumable, nothing of `stage` called."""
-        project.status, project.paused_before, project.pause_after = "paused", stage, None
-        project.error_message = None
+        project.status, project.paused_before = ProjectStatus.PAUSED, stage
+        project.pause_after, project.error_message = None, None
         run = await self.session.get(PipelineRun, ctx.run_id)
         assert run is not None
-        await _finish(self.session, run, "paused", None, ctx, clock)
+        await _finish(self.session, run, RunStatus.PAUSED, None, ctx, clock)
         await self.session.commit()
-        ctx.report(ProgressEvent("stage", "paused", f"Paused before {stage} for review"))
+        ctx.report(
+            ProgressEvent("stage", ProjectStatus.PAUSED, f"Paused before {stage} for review")
+        )
         return await load_project(self.session, self.project_id)
 
     async def _step(self, stage: str, project: Project, ctx: PipelineContext) -> None:
@@ -224,18 +227,16 @@ class _LeasedRun:
         ctx.scenes_ready = SceneGate(open_all=False)
 
         async def keyframes_then_advance() -> None:
-            await self._step("keyframing", project, ctx)
+            await self._step(ProjectStatus.KEYFRAMING, project, ctx)
             ctx.scenes_ready.open_all()
             async with ctx.db_lock:
-                project.status = "video_gen"
+                project.status = ProjectStatus.VIDEO_GEN
                 await self.session.commit()
-            ctx.report(
-                ProgressEvent("stage", "video_gen", PIPELINE_STATES["video_gen"].capitalize())
-            )
+            ctx.report(_stage_event(ProjectStatus.VIDEO_GEN))
 
         async with asyncio.TaskGroup() as group:
             group.create_task(keyframes_then_advance())
-            group.create_task(self._step("video_gen", project, ctx))
+            group.create_task(self._step(ProjectStatus.VIDEO_GEN, project, ctx))
 
     async def _enter(self, project: Project, stage: str, ctx: PipelineContext) -> Project:
         project.status, project.error_message, project.paused_before = stage, None, None
@@ -255,16 +256,16 @@ class _LeasedRun:
             project = await session.get(Project, self.project_id, populate_existing=True)
             run = await session.get(PipelineRun, run_id, populate_existing=True)
             if project is not None:
-                project.status, project.error_message = "stopped", None
+                project.status, project.error_message = ProjectStatus.STOPPED, None
             await settle_unanswered_attempts(session, run_id)
             if run is not None:
-                await _finish(session, run, "stopped", None, ctx, clock)
+                await _finish(session, run, RunStatus.STOPPED, None, ctx, clock)
             await session.commit()
 
         log.info("project %s: stopped by the user", self.project_id)
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(save())
-        ctx.report(ProgressEvent("stage", "stopped", stopped_message(self.project_id)))
+        ctx.report(ProgressEvent("stage", ProjectStatus.STOPPED, stopped_message(self.project_id)))
 
     async def _record_failure(
         self,
@@ -284,11 +285,11 @@ class _LeasedRun:
             project = await session.get(Project, self.project_id, populate_existing=True)
             run = await session.get(PipelineRun, run_id, populate_existing=True)
             if project is not None:
-                project.status, project.error_message = "failed", message
+                project.status, project.error_message = ProjectStatus.FAILED, message
             await settle_unanswered_attempts(session, run_id)
             if run is not None:
                 interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
-                status = "interrupted" if interrupted else "failed"
+                status = RunStatus.INTERRUPTED if interrupted else RunStatus.FAILED
                 await _finish(session, run, status, message, ctx, clock)
             await session.commit()
 
@@ -312,7 +313,7 @@ async def _open_run(
     storage.remove_temporaries()
     await _close_abandoned_runs(session, project.id)
     providers = build_project_providers(registry, settings, project)
-    run = PipelineRun(project_id=project.id, runner=lease.owner, status="running", log={})
+    run = PipelineRun(project_id=project.id, runner=lease.owner, status=RunStatus.RUNNING, log={})
     session.add(run)
     await session.commit()
     return PipelineContext(settings, providers, storage, progress_callback, run.id)
@@ -339,7 +340,8 @@ def stopped_message(project_id: uuid.UUID | str) -> str:
 
 def _gate_before(project: Project, stage: str) -> bool:
     """A review gate (`generate --pause-after`) stands before `stage`."""
-    gate = {"storyboard": "keyframing", "keyframes": "video_gen"}.get(project.pause_after or "")
+    gates = {"storyboard": ProjectStatus.KEYFRAMING, "keyframes": ProjectStatus.VIDEO_GEN}
+    gate = gates.get(project.pause_after or "")
     return gate == stage
 
 
@@ -352,9 +354,9 @@ async def _close_abandoned_runs(session: AsyncSession, project_id: uuid.UUID) ->
     await settle_unanswered_attempts(session, project_id=project_id)
     await session.execute(
         update(PipelineRun)
-        .where(PipelineRun.project_id == project_id, PipelineRun.status == "running")
+        .where(PipelineRun.project_id == project_id, PipelineRun.status == RunStatus.RUNNING)
         .values(
-            status="abandoned",
+            status=RunStatus.ABANDONED,
             error="the runner stopped without finishing (killed or crashed)",
         )
         .execution_options(synchronize_session=False)
@@ -378,7 +380,7 @@ def _describe(exc: BaseException) -> str:
 async def _finish(
     session: AsyncSession,
     run: PipelineRun,
-    status: str,
+    status: RunStatus,
     error: str | None,
     ctx: PipelineContext,
     clock: Stopwatch,
@@ -511,19 +513,20 @@ async def restitch_project(
             if crossfade is not None:
                 project.crossfade = crossfade  # committed with the new output, or rolled back
             await stitch_videos(session, project, ctx)
-            project.status, project.error_message, project.stale_stage = "complete", None, None
+            project.status, project.error_message = ProjectStatus.COMPLETE, None
+            project.stale_stage = None
         except BaseException as exc:
             await session.rollback()
             run = await session.get(PipelineRun, run_id, populate_existing=True)
             cause = _root_cause(exc)
             assert run is not None
             message = f"stitch failed: {type(cause).__name__}: {cause}"
-            await _finish(session, run, "failed", message, ctx, clock)
+            await _finish(session, run, RunStatus.FAILED, message, ctx, clock)
             await session.commit()
             raise
-        ctx.step_stats(STAGE_STEPS["stitching"]).seconds += clock.elapsed
+        ctx.step_stats(STAGE_STEPS[ProjectStatus.STITCHING]).seconds += clock.elapsed
         run = await session.get(PipelineRun, run_id)
         assert run is not None
-        await _finish(session, run, "complete", None, ctx, clock)
+        await _finish(session, run, RunStatus.COMPLETE, None, ctx, clock)
         await session.commit()
     return await load_project(session, project_id)  # read after the lease is let go

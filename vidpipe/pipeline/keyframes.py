@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Keyframe, Project, ProviderCall, Scene, Take, keyframe_of
+from vidpipe.db.statuses import ProjectStatus
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent, settle_ok
 from vidpipe.pipeline.fingerprints import bytes_hash, digest, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.references import reference_images, reference_inputs
@@ -67,7 +68,7 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
         ctx.report(
             ProgressEvent(
                 "item",
-                "keyframing",
+                ProjectStatus.KEYFRAMING,
                 f"Drawing keyframe {count}/{len(positions)}",
                 scene_index=max(position - 1, 0),
                 fraction=position / total,
@@ -78,7 +79,9 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
         if position > 0 or chained:
             ctx.scenes_ready.mark(max(position - 1, 0))
     ctx.report(
-        ProgressEvent("done", "keyframing", f"Keyframes: {len(positions)} drawn", fraction=1.0)
+        ProgressEvent(
+            "done", ProjectStatus.KEYFRAMING, f"Keyframes: {len(positions)} drawn", fraction=1.0
+        )
     )
 
 
