@@ -1,5 +1,3 @@
-"""Database: models, engine and session factory, migrations."""
-
-from vidpipe.db.models import Base, Keyframe, PipelineRun, Project, ProviderCall, Scene, VideoClip
-
-__all__ = ["Base", "Keyframe", "PipelineRun", "Project", "ProviderCall", "Scene", "VideoClip"]
+"""Database: models (models.py), engine and session factory (engine.py), migrations, queries;
+and the statuses (statuses.py), which import nothing, so the CLI's light modules read them
+without loading SQLAlchemy."""

@@ -1,5 +1,5 @@
-"""The statuses a project and a clip can have, in one place. StrEnums: a member is equal to its
-string, so rows, JSON documents and older code that spell them as text all agree."""
+"""The statuses a project, a clip and a run can have, in one place. StrEnums: a member is equal
+to its string, so rows, JSON documents and older code that spell them as text all agree."""
 
 from __future__ import annotations
 
@@ -33,3 +33,16 @@ class ClipStatus(StrEnum):
     FAILED = "failed"
     RAI_FILTERED = "rai_filtered"
     TIMED_OUT = "timed_out"
+
+
+class RunStatus(StrEnum):
+    """A pipeline run's status: `running` while its runner works, then how it ended
+    (`interrupted`: Ctrl+C or SIGTERM; `abandoned`: its runner died and a later run closed it)."""
+
+    RUNNING = "running"
+    COMPLETE = "complete"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+    ABANDONED = "abandoned"

@@ -21,6 +21,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.db.queries import load_project
+from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.models import (
@@ -166,14 +167,8 @@ class ProjectEdit(BaseModel):
         }
 
 
-# Stage a project goes back to when the plan holds work of that kind.
-STAGE_OF_KIND = {
-    "storyboard": "storyboarding",
-    "keyframe": "keyframing",
-    "clip": "video_gen",
-    "narration": "stitching",  # spoken lines are made and mixed at the stitch
-    "stitch": "stitching",
-}
+# Statuses an edit leaves as they are when nothing is stale.
+RESTING = frozenset({ProjectStatus.COMPLETE, ProjectStatus.PENDING, ProjectStatus.PAUSED})
 
 
 def mark_out_of_date(project: Project, stage: str | None) -> None:
@@ -184,10 +179,10 @@ def mark_out_of_date(project: Project, stage: str | None) -> None:
     project.stale_stage = stage
     if stage is not None:
         project.error_message = None
-        if project.status != "paused":
-            project.status = "out_of_date"
-    elif project.status not in ("complete", "pending", "paused"):
-        project.status, project.stale_stage = "out_of_date", "stitching"
+        if project.status != ProjectStatus.PAUSED:
+            project.status = ProjectStatus.OUT_OF_DATE
+    elif project.status not in RESTING:
+        project.status, project.stale_stage = ProjectStatus.OUT_OF_DATE, ProjectStatus.STITCHING
 
 
 def storyboard_document(project: Project) -> dict[str, Any]:
@@ -226,6 +221,10 @@ def parse_storyboard(data: Any) -> Storyboard:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top"
         raise BadInputError(f"invalid storyboard at {where}: {first['msg']}") from None
+
+
+# Clips a fork keeps (linked, not made again): made, or refused by the service's content filter.
+FORKED_CLIPS = frozenset({ClipStatus.COMPLETE, ClipStatus.RAI_FILTERED})
 
 
 class Editor:
@@ -397,7 +396,7 @@ class Editor:
         plan = make_plan(project, storage, providers, describe, takes)
         if takes_raised and project.max_cost is not None:
             await self._check_budget(project, plan.estimated_cost)
-        mark_out_of_date(project, STAGE_OF_KIND[plan.items[0].kind] if not plan.empty else None)
+        mark_out_of_date(project, plan.stage)
         await self.session.commit()
         return await load_project(self.session, project.id)
 
@@ -426,7 +425,9 @@ class Editor:
         if slot == "clip":
             clip = scene.clip
             if clip is None:
-                scene.clip = clip = VideoClip(status="pending", provider=project.video_provider)
+                scene.clip = clip = VideoClip(
+                    status=ClipStatus.PENDING, provider=project.video_provider
+                )
             clip.fingerprint, clip.direction = REDO, direction
             clip.takes_wanted, clip.round_takes = takes or 1, None
             if chosen is not None:
@@ -528,7 +529,7 @@ class Editor:
             for keyframe in scene.keyframes:
                 copy.keyframes.append(_copy_keyframe(keyframe))
                 linked.add(keyframe.file_path)
-            if scene.clip is not None and scene.clip.status in ("complete", "rai_filtered"):
+            if scene.clip is not None and scene.clip.status in FORKED_CLIPS:
                 copy.clip = _copy_clip(scene.clip)
                 if scene.clip.file_path:
                     linked.add(scene.clip.file_path)

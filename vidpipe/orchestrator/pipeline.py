@@ -1,4 +1,5 @@
-"""run_pipeline: the four steps in order, each skipping what is already done.
+"""run_pipeline: the plan, computed once, made by the four steps in order (each step makes the
+items the plan gives it and decides nothing again).
 
 Every invocation is a PipelineRun row; the project's lease is held for the whole run; any failure
 (or Ctrl+C / SIGTERM) leaves `failed` with "<step> failed: <Type>: <message>" and a resumable
@@ -14,13 +15,14 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project, utcnow
 from vidpipe.db.queries import load_project
-from vidpipe.errors import BadInputError, NotResumableError, VidpipeError
+from vidpipe.db.statuses import ProjectStatus, RunStatus
+from vidpipe.errors import BadInputError, NotResumableError, ProjectNotFoundError, VidpipeError
 from vidpipe.orchestrator.leases import Lease, hold_lease
 from vidpipe.orchestrator.models import build_project_providers
 from vidpipe.orchestrator.state import (
@@ -28,7 +30,6 @@ from vidpipe.orchestrator.state import (
     STAGE_STEPS,
     STEP_TRANSITIONS,
     can_resume,
-    get_resume_step,
 )
 from vidpipe.pipeline.context import (
     PipelineContext,
@@ -39,19 +40,14 @@ from vidpipe.pipeline.context import (
     ledger_stats,
     settle_unanswered_attempts,
 )
-from vidpipe.pipeline.keyframes import (
-    drawn_positions,
-    first_stale_position,
-    generate_keyframes,
-)
+from vidpipe.pipeline.keyframes import generate_keyframes
 from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
 from vidpipe.pipeline.references import to_describe
 from vidpipe.pipeline.reuse import apply_reuse, project_takes
 from vidpipe.pipeline.sound import size_scenes_to_lines
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
-from vidpipe.pipeline.video_gen import clip_is_done, expected_clip_fingerprint, generate_videos
-from vidpipe.providers.base import ProviderSet
+from vidpipe.pipeline.video_gen import generate_videos
 from vidpipe.providers.registry import ProviderRegistry, load_registry
 from vidpipe.storage import ProjectStorage
 
@@ -60,45 +56,11 @@ log = logging.getLogger(__name__)
 StepFunction = Callable[[AsyncSession, Project, PipelineContext], Awaitable[None]]
 
 STEP_FUNCTIONS: dict[str, StepFunction] = {
-    "storyboarding": generate_storyboard,
-    "keyframing": generate_keyframes,
-    "video_gen": generate_videos,
-    "stitching": stitch_videos,
+    ProjectStatus.STORYBOARDING: generate_storyboard,
+    ProjectStatus.KEYFRAMING: generate_keyframes,
+    ProjectStatus.VIDEO_GEN: generate_videos,
+    ProjectStatus.STITCHING: stitch_videos,
 }
-
-
-def completed_steps(
-    project: Project,
-    storage: ProjectStorage,
-    providers: ProviderSet,
-    *,
-    descriptions_due: bool = False,
-) -> dict[str, bool]:
-    """What is really done *and up to date*, from rows, files and fingerprints.
-    A reference still to be described (`descriptions_due`) is storyboard work: the run goes
-    back to the storyboard stage for it, before any keyframe needs it."""
-    scenes = list(project.scenes)
-    written = bool(scenes) and project.style_guide is not None
-    drawn = drawn_positions(scenes, providers.video)  # 1: later frames come from the clips
-    has_keyframes = written and (
-        first_stale_position(project, scenes, storage, providers.image, upto=drawn - 1) is None
-    )
-    has_clips = has_keyframes and all(
-        clip_is_done(
-            scene,
-            storage,
-            expected_clip_fingerprint(
-                project, scene, storage, providers.video_for(scene.scene_index)
-            ),
-        )
-        for scene in scenes
-    )
-    return {
-        "has_storyboard": written and not descriptions_due,
-        "has_keyframes": has_keyframes,
-        "has_clips": has_clips,
-        "has_output": has_clips and output_is_current(project, storage),
-    }
 
 
 async def run_pipeline(
@@ -112,9 +74,11 @@ async def run_pipeline(
     """Run (or resume) a project to `complete`. Raises on failure after recording it."""
     settings = settings or Settings()
     registry = registry or load_registry()
-    project = await load_project(session, project_id)
-    if not can_resume(project.status):
-        raise NotResumableError(f"project {project_id} is {project.status}; nothing to resume")
+    status = await session.scalar(select(Project.status).where(Project.id == project_id))
+    if status is None:
+        raise ProjectNotFoundError(f"no project with id {project_id}")
+    if not can_resume(status):
+        raise NotResumableError(f"project {project_id} is {status}; nothing to resume")
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     async with hold_lease(
@@ -167,27 +131,29 @@ class _LeasedRun:
                 len(reused),
                 extra={"project_id": str(self.project_id)},
             )
-        due = bool(await to_describe(session, project, ctx.providers.storyboard))
-        done = completed_steps(project, storage, ctx.providers, descriptions_due=due)
-        stage = get_resume_step(project.status, done)
+        stage: str = (await self._plan(project, ctx)).stage or ProjectStatus.STITCHING
         clock = Stopwatch()
         try:
             async with _cancel_on_lost_lease(self.lease):
-                while stage != "complete":
+                while stage != ProjectStatus.COMPLETE:
                     if _gate_before(project, stage):
                         return await self._pause(project, stage, ctx, clock)
                     project = await self._enter(project, stage, ctx)
-                    if stage == "keyframing" and project.pause_after != "keyframes":
+                    if stage == ProjectStatus.STITCHING:
+                        if _stitch_due(ctx, project):
+                            await self._step(stage, project, ctx)
+                        break  # complete; the project is read back once, at the end
+                    if stage == ProjectStatus.KEYFRAMING and project.pause_after != "keyframes":
                         await self._draw_and_animate(project, ctx)
-                        stage = "stitching"
-                    elif stage == "stitching" and _output_up_to_date(project, storage):
-                        stage = "complete"  # e.g. a run after a crash that came after the stitch
+                        stage = ProjectStatus.STITCHING
                     else:
-                        if stage == "video_gen":  # after a review gate: clips not begun
-                            await size_scenes_to_lines(self.session, project, ctx)
+                        if stage == ProjectStatus.VIDEO_GEN:  # after a review gate
+                            await self._size_scenes(project, ctx)
                         await self._step(stage, project, ctx)
                         stage = STEP_TRANSITIONS[stage]
                     project = await load_project(session, self.project_id)
+                    if stage == ProjectStatus.KEYFRAMING:  # the storyboard was just written
+                        await self._plan(project, ctx)
         except BaseException as exc:
             step = self.failed_step or STAGE_STEPS[stage]
             if self.lease.stop.is_set() and isinstance(exc, asyncio.CancelledError):
@@ -202,25 +168,42 @@ class _LeasedRun:
             if cause is not exc and isinstance(cause, Exception):
                 raise cause from exc  # callers catch BudgetExceededError, not a task group
             raise
-        project.status, project.error_message, project.stale_stage = "complete", None, None
+        project.status, project.error_message = ProjectStatus.COMPLETE, None
+        project.stale_stage = None
         run = await session.get(PipelineRun, run_id)
         assert run is not None
-        await _finish(session, run, "complete", None, ctx, clock)
+        await _finish(session, run, RunStatus.COMPLETE, None, ctx, clock)
         await session.commit()
-        ctx.report(ProgressEvent("stage", "complete", "Complete"))
+        ctx.report(ProgressEvent("stage", ProjectStatus.COMPLETE, "Complete"))
         return await load_project(session, self.project_id)
+
+    async def _plan(self, project: Project, ctx: PipelineContext) -> Plan:
+        """What this run makes, handed to the steps through `ctx.plan`. Reuse is applied before,
+        so the plan holds only what is still to be made (no takes are looked up again)."""
+        describe = await to_describe(self.session, project, ctx.providers.storyboard)
+        names = [reference.name for reference in describe]
+        ctx.plan = make_plan(project, ctx.storage, ctx.providers, names)
+        return ctx.plan
+
+    async def _size_scenes(self, project: Project, ctx: PipelineContext) -> None:
+        """`--clip-duration auto` sizes the scenes to their spoken lines before any clip is made;
+        a duration that changed changes its clip's inputs, so the plan is made again."""
+        if await size_scenes_to_lines(self.session, project, ctx):
+            await self._plan(project, ctx)
 
     async def _pause(
         self, project: Project, stage: str, ctx: PipelineContext, clock: Stopwatch
     ) -> Project:
         """Stop at a review gate (--pause-after): `paused`, resumable, nothing of `stage` called."""
-        project.status, project.paused_before, project.pause_after = "paused", stage, None
-        project.error_message = None
+        project.status, project.paused_before = ProjectStatus.PAUSED, stage
+        project.pause_after, project.error_message = None, None
         run = await self.session.get(PipelineRun, ctx.run_id)
         assert run is not None
-        await _finish(self.session, run, "paused", None, ctx, clock)
+        await _finish(self.session, run, RunStatus.PAUSED, None, ctx, clock)
         await self.session.commit()
-        ctx.report(ProgressEvent("stage", "paused", f"Paused before {stage} for review"))
+        ctx.report(
+            ProgressEvent("stage", ProjectStatus.PAUSED, f"Paused before {stage} for review")
+        )
         return await load_project(self.session, self.project_id)
 
     async def _step(self, stage: str, project: Project, ctx: PipelineContext) -> None:
@@ -240,22 +223,20 @@ class _LeasedRun:
         Status stays `keyframing` until the last keyframe lands, then `video_gen` while the
         remaining clips finish (status is the earliest stage not yet finished).
         """
-        await size_scenes_to_lines(self.session, project, ctx)  # `--clip-duration auto`
+        await self._size_scenes(project, ctx)  # `--clip-duration auto`
         ctx.scenes_ready = SceneGate(open_all=False)
 
         async def keyframes_then_advance() -> None:
-            await self._step("keyframing", project, ctx)
+            await self._step(ProjectStatus.KEYFRAMING, project, ctx)
             ctx.scenes_ready.open_all()
             async with ctx.db_lock:
-                project.status = "video_gen"
+                project.status = ProjectStatus.VIDEO_GEN
                 await self.session.commit()
-            ctx.report(
-                ProgressEvent("stage", "video_gen", PIPELINE_STATES["video_gen"].capitalize())
-            )
+            ctx.report(_stage_event(ProjectStatus.VIDEO_GEN))
 
         async with asyncio.TaskGroup() as group:
             group.create_task(keyframes_then_advance())
-            group.create_task(self._step("video_gen", project, ctx))
+            group.create_task(self._step(ProjectStatus.VIDEO_GEN, project, ctx))
 
     async def _enter(self, project: Project, stage: str, ctx: PipelineContext) -> Project:
         project.status, project.error_message, project.paused_before = stage, None, None
@@ -275,16 +256,16 @@ class _LeasedRun:
             project = await session.get(Project, self.project_id, populate_existing=True)
             run = await session.get(PipelineRun, run_id, populate_existing=True)
             if project is not None:
-                project.status, project.error_message = "stopped", None
+                project.status, project.error_message = ProjectStatus.STOPPED, None
             await settle_unanswered_attempts(session, run_id)
             if run is not None:
-                await _finish(session, run, "stopped", None, ctx, clock)
+                await _finish(session, run, RunStatus.STOPPED, None, ctx, clock)
             await session.commit()
 
         log.info("project %s: stopped by the user", self.project_id)
         with contextlib.suppress(asyncio.CancelledError):
             await asyncio.shield(save())
-        ctx.report(ProgressEvent("stage", "stopped", stopped_message(self.project_id)))
+        ctx.report(ProgressEvent("stage", ProjectStatus.STOPPED, stopped_message(self.project_id)))
 
     async def _record_failure(
         self,
@@ -304,11 +285,11 @@ class _LeasedRun:
             project = await session.get(Project, self.project_id, populate_existing=True)
             run = await session.get(PipelineRun, run_id, populate_existing=True)
             if project is not None:
-                project.status, project.error_message = "failed", message
+                project.status, project.error_message = ProjectStatus.FAILED, message
             await settle_unanswered_attempts(session, run_id)
             if run is not None:
                 interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
-                status = "interrupted" if interrupted else "failed"
+                status = RunStatus.INTERRUPTED if interrupted else RunStatus.FAILED
                 await _finish(session, run, status, message, ctx, clock)
             await session.commit()
 
@@ -332,14 +313,19 @@ async def _open_run(
     storage.remove_temporaries()
     await _close_abandoned_runs(session, project.id)
     providers = build_project_providers(registry, settings, project)
-    run = PipelineRun(project_id=project.id, runner=lease.owner, status="running", log={})
+    run = PipelineRun(project_id=project.id, runner=lease.owner, status=RunStatus.RUNNING, log={})
     session.add(run)
     await session.commit()
     return PipelineContext(settings, providers, storage, progress_callback, run.id)
 
 
-def _output_up_to_date(project: Project, storage: ProjectStorage) -> bool:
-    return project.output_fingerprint is not None and output_is_current(project, storage)
+def _stitch_due(ctx: PipelineContext, project: Project) -> bool:
+    """The plan asks for the stitch, and the final does not already match (clips remade from the
+    same inputs came out as before: nothing to join anew)."""
+    if not ctx.planned().stitch:
+        return False
+    current = project.output_fingerprint is not None
+    return not (current and output_is_current(project, ctx.storage))
 
 
 class StoppedByUserError(VidpipeError):
@@ -354,7 +340,8 @@ def stopped_message(project_id: uuid.UUID | str) -> str:
 
 def _gate_before(project: Project, stage: str) -> bool:
     """A review gate (`generate --pause-after`) stands before `stage`."""
-    gate = {"storyboard": "keyframing", "keyframes": "video_gen"}.get(project.pause_after or "")
+    gates = {"storyboard": ProjectStatus.KEYFRAMING, "keyframes": ProjectStatus.VIDEO_GEN}
+    gate = gates.get(project.pause_after or "")
     return gate == stage
 
 
@@ -367,9 +354,9 @@ async def _close_abandoned_runs(session: AsyncSession, project_id: uuid.UUID) ->
     await settle_unanswered_attempts(session, project_id=project_id)
     await session.execute(
         update(PipelineRun)
-        .where(PipelineRun.project_id == project_id, PipelineRun.status == "running")
+        .where(PipelineRun.project_id == project_id, PipelineRun.status == RunStatus.RUNNING)
         .values(
-            status="abandoned",
+            status=RunStatus.ABANDONED,
             error="the runner stopped without finishing (killed or crashed)",
         )
         .execution_options(synchronize_session=False)
@@ -393,7 +380,7 @@ def _describe(exc: BaseException) -> str:
 async def _finish(
     session: AsyncSession,
     run: PipelineRun,
-    status: str,
+    status: RunStatus,
     error: str | None,
     ctx: PipelineContext,
     clock: Stopwatch,
@@ -469,6 +456,16 @@ async def plan_loaded_project(
     return make_plan(project, storage, providers, describe, takes)
 
 
+_RESTITCHABLE = frozenset(
+    {
+        ProjectStatus.STITCHING,
+        ProjectStatus.FAILED,
+        ProjectStatus.STOPPED,
+        ProjectStatus.OUT_OF_DATE,
+    }
+)
+
+
 async def restitch_project(
     session: AsyncSession,
     project_id: uuid.UUID,
@@ -484,9 +481,10 @@ async def restitch_project(
     project = await load_project(session, project_id)
     providers = build_project_providers(registry, settings, project)
     storage = ProjectStorage(settings.projects_dir, project.id)
-    if project.status != "complete" and not (
-        project.status in ("stitching", "failed", "stopped", "out_of_date")
-        and completed_steps(project, storage, providers)["has_clips"]
+    if project.status != ProjectStatus.COMPLETE and not (
+        project.status in _RESTITCHABLE
+        and make_plan(project, storage, providers).stage
+        in (ProjectStatus.STITCHING, None)  # the clips are all made and current
     ):
         raise NotResumableError(
             f"project {project_id} is {project.status}; only a project whose clips are all made "
@@ -515,19 +513,20 @@ async def restitch_project(
             if crossfade is not None:
                 project.crossfade = crossfade  # committed with the new output, or rolled back
             await stitch_videos(session, project, ctx)
-            project.status, project.error_message, project.stale_stage = "complete", None, None
+            project.status, project.error_message = ProjectStatus.COMPLETE, None
+            project.stale_stage = None
         except BaseException as exc:
             await session.rollback()
             run = await session.get(PipelineRun, run_id, populate_existing=True)
             cause = _root_cause(exc)
             assert run is not None
             message = f"stitch failed: {type(cause).__name__}: {cause}"
-            await _finish(session, run, "failed", message, ctx, clock)
+            await _finish(session, run, RunStatus.FAILED, message, ctx, clock)
             await session.commit()
             raise
-        ctx.step_stats(STAGE_STEPS["stitching"]).seconds += clock.elapsed
+        ctx.step_stats(STAGE_STEPS[ProjectStatus.STITCHING]).seconds += clock.elapsed
         run = await session.get(PipelineRun, run_id)
         assert run is not None
-        await _finish(session, run, "complete", None, ctx, clock)
+        await _finish(session, run, RunStatus.COMPLETE, None, ctx, clock)
         await session.commit()
     return await load_project(session, project_id)  # read after the lease is let go

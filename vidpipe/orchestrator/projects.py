@@ -273,7 +273,7 @@ async def create_project(
         video_model=models.video.model,
         wants_narration=options.narration,
         wants_dialogue=options.dialogue,
-        status="pending",
+        status=ProjectStatus.PENDING,
         references=[],
         sound_options=new_sound_options(
             settings,

@@ -20,6 +20,7 @@ from vidpipe.db.models import (
     utcnow,
 )
 from vidpipe.db.queries import load_project
+from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.documents import (
     AudioDocument,
     Ledger,
@@ -94,10 +95,10 @@ def runner_of(project: Project) -> Runner | None:
 
 def status_note(project: Project) -> str | None:
     """One plain line that says what a resting project's status means and what continues it."""
-    if project.status == "stopped":
+    if project.status == ProjectStatus.STOPPED:
         return f"stopped by you; `vidpipe resume {project.id}` continues"
-    if project.status == "out_of_date":
-        stage = project.stale_stage or "stitching"
+    if project.status == ProjectStatus.OUT_OF_DATE:
+        stage = project.stale_stage or ProjectStatus.STITCHING
         return (
             f"changed since it was made (out of date from the {STAGE_NAMES.get(stage, stage)} "
             f"stage); `vidpipe resume {project.id}` brings it up to date"
@@ -106,11 +107,11 @@ def status_note(project: Project) -> str | None:
 
 
 # How people read a working stage's name (CLI, API notes, page).
-STAGE_NAMES = {
-    "storyboarding": "storyboard",
-    "keyframing": "keyframes",
-    "video_gen": "clips",
-    "stitching": "stitch",
+STAGE_NAMES: dict[str, str] = {
+    ProjectStatus.STORYBOARDING: "storyboard",
+    ProjectStatus.KEYFRAMING: "keyframes",
+    ProjectStatus.VIDEO_GEN: "clips",
+    ProjectStatus.STITCHING: "stitch",
 }
 
 
@@ -135,7 +136,9 @@ def _summary_fields(project: Project, storage: ProjectStorage) -> dict[str, obje
         "crossfade": project.crossfade,
         "output_path": _path(storage, project.output_path),
         "error_message": project.error_message,
-        "stale_stage": project.stale_stage if project.status == "out_of_date" else None,
+        "stale_stage": (
+            project.stale_stage if project.status == ProjectStatus.OUT_OF_DATE else None
+        ),
         "note": status_note(project),
         "created_at": _iso(project.created_at),
         "updated_at": _iso(project.updated_at),
@@ -249,21 +252,25 @@ def missing_scenes(project: Project) -> list[MissingScene]:
             reason=s.clip.error_message,
         )
         for s in project.scenes
-        if s.clip is not None
-        and s.clip.status in ("rai_filtered", "timed_out", "failed", "submit_unknown")
+        if s.clip is not None and s.clip.status in MISSED
     ]
+
+
+# Clips the final video goes without (each listed with its reason).
+MISSED = frozenset(
+    {ClipStatus.RAI_FILTERED, ClipStatus.TIMED_OUT, ClipStatus.FAILED, ClipStatus.SUBMIT_UNKNOWN}
+)
 
 
 def _scene(scene: Scene, storage: ProjectStorage) -> SceneDocument:
     start, end, clip = keyframe_of(scene, "start"), keyframe_of(scene, "end"), scene.clip
-    if clip is not None and clip.status == "complete":
-        status = "complete"
-    elif clip is not None:
+    status: str  # the clip's status, or how far a scene without a clip got
+    if clip is not None:
         status = clip.status
     elif start is not None and end is not None:
         status = "keyframed"
     else:
-        status = "pending"
+        status = ClipStatus.PENDING
     return SceneDocument(
         index=scene.scene_index,  # from 0, as the file names count (scene_00.mp4)
         scene=scene.scene_index + 1,  # from 1, as the CLI, the URLs and the page count

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip, keyframe_of
+from vidpipe.db.statuses import ClipStatus
 from vidpipe.errors import BadInputError
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot
@@ -146,7 +147,7 @@ def select_clip_take(
 ) -> None:
     clip = scene.clip
     if clip is None:
-        scene.clip = clip = VideoClip(status="complete", provider=take.provider)
+        scene.clip = clip = VideoClip(status=ClipStatus.COMPLETE, provider=take.provider)
     point_clip_at(clip, take)
     clip.direction = clip.round_takes = clip.takes_wanted = None  # a round under way ends
     clip.fingerprint = expected_clip_fingerprint(

@@ -1,33 +1,38 @@
 """The state machine (seed names) and where a resume re-enters it.
 
-While work runs, status names the earliest stage not yet finished. Where to resume is
-decided from what the database and the files hold, never from the status string alone.
+While work runs, status names the earliest stage not yet finished. Where a run re-enters is
+the plan's first stage (pipeline/plan.py), decided from what the database and the files hold,
+never from the status string alone.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
+from vidpipe.db.statuses import ProjectStatus
+
 PIPELINE_STATES: dict[str, str] = {
-    "pending": "created, nothing run yet",
-    "storyboarding": "writing the storyboard",
-    "keyframing": "drawing the keyframe chain",
-    "video_gen": "animating each scene",
-    "stitching": "joining the clips into output/final.mp4",
-    "complete": "finished",
-    "failed": "stopped by an error; resumable",
-    "paused": "stopped at a review gate (--pause-after); resume continues",
-    "stopped": "stopped by you; resume continues",
-    "out_of_date": "changed since it was made, nothing running; resume brings it up to date",
+    ProjectStatus.PENDING: "created, nothing run yet",
+    ProjectStatus.STORYBOARDING: "writing the storyboard",
+    ProjectStatus.KEYFRAMING: "drawing the keyframe chain",
+    ProjectStatus.VIDEO_GEN: "animating each scene",
+    ProjectStatus.STITCHING: "joining the clips into output/final.mp4",
+    ProjectStatus.COMPLETE: "finished",
+    ProjectStatus.FAILED: "stopped by an error; resumable",
+    ProjectStatus.PAUSED: "stopped at a review gate (--pause-after); resume continues",
+    ProjectStatus.STOPPED: "stopped by you; resume continues",
+    ProjectStatus.OUT_OF_DATE: (
+        "changed since it was made, nothing running; resume brings it up to date"
+    ),
 }
 
 # The one set of names people read for the working stages (CLI lines, the page, the docs). The
 # keys stay the machine values of `status` in JSON and the database.
 STAGE_NAMES: dict[str, str] = {
-    "storyboarding": "Storyboard",
-    "keyframing": "Keyframes",
-    "video_gen": "Clips",
-    "stitching": "Stitch",
+    ProjectStatus.STORYBOARDING: "Storyboard",
+    ProjectStatus.KEYFRAMING: "Keyframes",
+    ProjectStatus.VIDEO_GEN: "Clips",
+    ProjectStatus.STITCHING: "Stitch",
 }
 
 
@@ -36,34 +41,34 @@ def status_label(status: str) -> str:
     return STAGE_NAMES.get(status, status.replace("_", " "))
 
 
-STEP_TRANSITIONS: dict[str, str] = {
-    "pending": "storyboarding",
-    "storyboarding": "keyframing",
-    "keyframing": "video_gen",
-    "video_gen": "stitching",
-    "stitching": "complete",
+STEP_TRANSITIONS: dict[str, ProjectStatus] = {
+    ProjectStatus.PENDING: ProjectStatus.STORYBOARDING,
+    ProjectStatus.STORYBOARDING: ProjectStatus.KEYFRAMING,
+    ProjectStatus.KEYFRAMING: ProjectStatus.VIDEO_GEN,
+    ProjectStatus.VIDEO_GEN: ProjectStatus.STITCHING,
+    ProjectStatus.STITCHING: ProjectStatus.COMPLETE,
 }
 
 RESUMABLE_STATES: frozenset[str] = frozenset(
     {
-        "pending",
-        "failed",
-        "paused",
-        "stopped",
-        "out_of_date",
-        "storyboarding",
-        "keyframing",
-        "video_gen",
-        "stitching",
+        ProjectStatus.PENDING,
+        ProjectStatus.FAILED,
+        ProjectStatus.PAUSED,
+        ProjectStatus.STOPPED,
+        ProjectStatus.OUT_OF_DATE,
+        ProjectStatus.STORYBOARDING,
+        ProjectStatus.KEYFRAMING,
+        ProjectStatus.VIDEO_GEN,
+        ProjectStatus.STITCHING,
     }
 )
 
 # Each working status and the step name used in logs and error messages.
 STAGE_STEPS: dict[str, str] = {
-    "storyboarding": "storyboard",
-    "keyframing": "keyframes",
-    "video_gen": "video_gen",
-    "stitching": "stitch",
+    ProjectStatus.STORYBOARDING: "storyboard",
+    ProjectStatus.KEYFRAMING: "keyframes",
+    ProjectStatus.VIDEO_GEN: "video_gen",
+    ProjectStatus.STITCHING: "stitch",
 }
 
 COMPLETED_STEP_KEYS = ("has_storyboard", "has_keyframes", "has_clips", "has_output")
@@ -73,21 +78,22 @@ def can_resume(status: str) -> bool:
     return status in RESUMABLE_STATES
 
 
-def get_resume_step(status: str, completed_steps: Mapping[str, bool]) -> str:
-    """The working status to re-enter at: the first stage whose work is not all done.
+def get_resume_step(status: str, completed_steps: Mapping[str, bool]) -> ProjectStatus:
+    """The working status to re-enter at, from rows already summed up: the first stage whose
+    work is not all done. A run reads the plan instead (`Plan.stage`); this serves the page,
+    which has only the documents.
 
     `completed_steps` holds `has_storyboard`, `has_keyframes`, `has_clips` and optionally
-    `has_output`, each checked against the database *and* the files. The status string only
-    decides whether resuming is allowed at all.
+    `has_output`. The status string only decides whether resuming is allowed at all.
     """
     if status not in PIPELINE_STATES:
         raise ValueError(f"unknown status {status!r}")
     if not can_resume(status):
         raise ValueError(f"a {status} project cannot be resumed")
     if not completed_steps.get("has_storyboard"):
-        return "storyboarding"
+        return ProjectStatus.STORYBOARDING
     if not completed_steps.get("has_keyframes"):
-        return "keyframing"
+        return ProjectStatus.KEYFRAMING
     if not completed_steps.get("has_clips"):
-        return "video_gen"
-    return "stitching"
+        return ProjectStatus.VIDEO_GEN
+    return ProjectStatus.STITCHING

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.queries import load_project
+from vidpipe.db.statuses import ProjectStatus
 from vidpipe.documents import ProjectDocument
 from vidpipe.orchestrator.report import project_document
 from vidpipe.storage import ProjectStorage
@@ -20,7 +21,7 @@ async def status_document(
     """The full document; with the plan (and stale marks) when the project is out of date."""
     project = await load_project(session, project_id)
     storage = ProjectStorage(settings.projects_dir, project_id)
-    if project.status != "out_of_date":
+    if project.status != ProjectStatus.OUT_OF_DATE:
         return project_document(project, storage)
     from vidpipe.orchestrator.pipeline import plan_project
 

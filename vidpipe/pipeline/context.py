@@ -10,17 +10,20 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.models import Project, ProviderCall, utcnow
-from vidpipe.errors import BudgetExceededError
+from vidpipe.errors import BudgetExceededError, PipelineError
 from vidpipe.providers.base import Provider, ProviderSet
 from vidpipe.providers.billing import BILLED_OUTCOMES, Ledger, Outcome, billing_scope
 from vidpipe.storage import ProjectStorage
+
+if TYPE_CHECKING:
+    from vidpipe.pipeline.plan import Plan
 
 
 @dataclass(frozen=True)
@@ -87,6 +90,15 @@ class PipelineContext:
     stats: dict[str, StepStats] = field(default_factory=dict)
     db_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     scenes_ready: SceneGate = field(default_factory=SceneGate)
+    # What this run makes, computed once by the orchestrator (again only when the storyboard or
+    # the scenes' durations changed): the steps make its items and decide nothing themselves.
+    plan: Plan | None = None
+
+    def planned(self) -> Plan:
+        """The run's plan; a step is only ever run by the orchestrator, which sets it."""
+        if self.plan is None:
+            raise PipelineError("a step was run without a plan; run it through run_pipeline")
+        return self.plan
 
     def report(self, event: ProgressEvent) -> None:
         if self.progress_callback is not None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Keyframe, Project, ProviderCall, Scene, Take, keyframe_of
+from vidpipe.db.statuses import ProjectStatus
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent, settle_ok
 from vidpipe.pipeline.fingerprints import bytes_hash, digest, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.references import reference_images, reference_inputs
@@ -45,14 +46,14 @@ def drawn_positions(scenes: list[Scene], video: VideoProvider) -> int:
 
 
 async def generate_keyframes(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
+    """Draw the chain positions the run's plan lists (the first stale one and every later one),
+    opening each scene's gate for its clip as its end frame lands."""
     scenes = list(project.scenes)
     total = drawn_positions(scenes, ctx.providers.video)
+    positions = ctx.planned().keyframe_positions
+    first_missing = positions[0] if positions else None
+    done = total if first_missing is None else first_missing
     async with ctx.db_lock:
-        stale = first_stale_position(
-            project, scenes, ctx.storage, ctx.providers.image, upto=total - 1
-        )
-        first_missing = None if stale is None else stale[0]
-        done = total if first_missing is None else first_missing
         _restore_inherited(scenes, upto=done)
         if first_missing is not None:
             _invalidate_from(scenes, first_missing)
@@ -63,13 +64,12 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
         ctx.scenes_ready.mark(scene_index)
     if first_missing is None:
         return
-    drawn = total - first_missing  # what this run makes, not the whole chain
-    for position in range(first_missing, total):
+    for count, position in enumerate(positions, start=1):
         ctx.report(
             ProgressEvent(
                 "item",
-                "keyframing",
-                f"Drawing keyframe {position - first_missing + 1}/{drawn}",
+                ProjectStatus.KEYFRAMING,
+                f"Drawing keyframe {count}/{len(positions)}",
                 scene_index=max(position - 1, 0),
                 fraction=position / total,
                 total=total,
@@ -78,7 +78,11 @@ async def generate_keyframes(session: AsyncSession, project: Project, ctx: Pipel
         await _draw(session, project, scenes, position, ctx)
         if position > 0 or chained:
             ctx.scenes_ready.mark(max(position - 1, 0))
-    ctx.report(ProgressEvent("done", "keyframing", f"Keyframes: {drawn} drawn", fraction=1.0))
+    ctx.report(
+        ProgressEvent(
+            "done", ProjectStatus.KEYFRAMING, f"Keyframes: {len(positions)} drawn", fraction=1.0
+        )
+    )
 
 
 def chain_slot(scenes: list[Scene], position: int) -> tuple[Scene, str, str]:

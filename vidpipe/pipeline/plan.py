@@ -1,7 +1,9 @@
 """The plan: what `resume` would generate and what it would cost, without calling a provider.
 
-Decided from the rows *and* the files, exactly as the steps decide what to skip, so the
-plan and the run agree. One plan for the CLI and the API.
+Decided from the rows *and* the files. It is the one answer to "what is stale": `plan` and
+`status` show it, an edit moves the status back to its first stage, and a run computes it once
+and hands each step its items (which keyframes, which clips, whether to stitch), so what is
+shown is what is made.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from typing import Any
 
 from vidpipe import documents
 from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip, clip_seconds
+from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import (
     chain_keyframe,
@@ -29,14 +32,18 @@ from vidpipe.pipeline.stitcher import (
     picture_fingerprint,
 )
 from vidpipe.pipeline.takes import REDO, takes_wanted
-from vidpipe.pipeline.video_gen import (
-    SUBMITTING,
-    UNKNOWN,
-    clip_is_done,
-    expected_clip_fingerprint,
-)
+from vidpipe.pipeline.video_gen import clip_is_done, expected_clip_fingerprint
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
 from vidpipe.storage import ProjectStorage
+
+# The working stage each kind of item is made in (spoken lines are made and mixed at the stitch).
+STAGE_OF_KIND: dict[str, ProjectStatus] = {
+    "storyboard": ProjectStatus.STORYBOARDING,
+    "keyframe": ProjectStatus.KEYFRAMING,
+    "clip": ProjectStatus.VIDEO_GEN,
+    "narration": ProjectStatus.STITCHING,
+    "stitch": ProjectStatus.STITCHING,
+}
 
 
 @dataclass
@@ -87,6 +94,23 @@ class Plan:
     def keyframes(self) -> list[PlannedItem]:
         """Keyframes to draw (not those an identical take is selected for)."""
         return [item for item in self.items if item.kind == "keyframe" and item.reuse is None]
+
+    @property
+    def stage(self) -> ProjectStatus | None:
+        """The earliest stage with work (a reuse counts: it is selected at the start of a run);
+        None when the project is up to date."""
+        return STAGE_OF_KIND[self.items[0].kind] if self.items else None
+
+    @property
+    def keyframe_positions(self) -> list[int]:
+        """Chain positions the keyframe step draws, in order (0: scene 1's start frame, k:
+        scene k's end frame)."""
+        return [0 if item.position == "start" else item.scene or 0 for item in self.keyframes]
+
+    @property
+    def clip_scene_indexes(self) -> set[int]:
+        """Scenes (0-based) whose clip the video step makes or collects."""
+        return {number - 1 for number in self.clips}
 
     @property
     def clips(self) -> list[int]:
@@ -320,11 +344,11 @@ def _made_in_round(clip: VideoClip | None, expected: str | None) -> int:
 def _clip_reason(clip: VideoClip | None, expected: str | None) -> str:
     if clip is None:
         return "missing"
-    if clip.fingerprint == REDO or (clip.direction and clip.status == "pending"):
+    if clip.fingerprint == REDO or (clip.direction and clip.status == ClipStatus.PENDING):
         return "redo requested"
     if clip.fingerprint is not None and clip.fingerprint != expected:
         return "its frames, motion prompt or options changed"
-    if clip.status == "submitted" and clip.operation_id:
+    if clip.status == ClipStatus.SUBMITTED and clip.operation_id:
         return COLLECT
     return "missing"
 
@@ -360,7 +384,7 @@ def adopt_legacy_fingerprints(
         previous_hash = content
     for scene in scenes:
         clip = scene.clip
-        if clip is None or clip.fingerprint is not None or clip.status != "complete":
+        if clip is None or clip.fingerprint is not None or clip.status != ClipStatus.COMPLETE:
             continue
         video = providers.video_for(scene.scene_index)
         expected = expected_clip_fingerprint(project, scene, storage, video)
@@ -368,7 +392,8 @@ def adopt_legacy_fingerprints(
             with contextlib.suppress(OSError, ValueError):
                 clip.content_hash = clip.content_hash or file_hash(storage.resolve(clip.file_path))
             clip.fingerprint, changed = expected, True
-    if project.output_fingerprint is None and project.output_path and project.status == "complete":
+    complete = project.status == ProjectStatus.COMPLETE
+    if project.output_fingerprint is None and project.output_path and complete:
         project.output_fingerprint, changed = expected_output_fingerprint(project), True
     return changed
 
@@ -400,4 +425,6 @@ def _outcome_unknown(clip: VideoClip | None) -> bool:
     """A submission whose answer was lost, or one a stopped runner was sending (no id kept)."""
     if clip is None:
         return False
-    return clip.status == UNKNOWN or (clip.status == SUBMITTING and clip.operation_id is None)
+    if clip.status == ClipStatus.SUBMIT_UNKNOWN:
+        return True
+    return clip.status == ClipStatus.SUBMITTING and clip.operation_id is None

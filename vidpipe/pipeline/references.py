@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Reference, Scene
+from vidpipe.db.statuses import ProjectStatus
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.providers.base import Provider, ReferenceImage, ReferenceNote, StoryboardProvider
 from vidpipe.storage import ProjectStorage
@@ -120,7 +121,11 @@ async def describe_missing(session: AsyncSession, project: Project, ctx: Pipelin
     writer = ctx.providers.storyboard
     await adopt_cached_descriptions(session, project)
     for ref in await to_describe(session, project, writer):
-        ctx.report(ProgressEvent("item", "storyboarding", f"Describing reference {ref.name}..."))
+        ctx.report(
+            ProgressEvent(
+                "item", ProjectStatus.STORYBOARDING, f"Describing reference {ref.name}..."
+            )
+        )
         image = ReferenceImage(
             name=ref.name,
             path=ctx.storage.resolve(ref.file_path),

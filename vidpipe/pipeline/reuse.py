@@ -26,6 +26,7 @@ from vidpipe.db.models import (
     keyframe_of,
     utcnow,
 )
+from vidpipe.db.statuses import ClipStatus
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot
 from vidpipe.pipeline.references import reference_inputs
@@ -33,6 +34,8 @@ from vidpipe.pipeline.takes import REDO, best_take, point_clip_at, split_directi
 from vidpipe.providers.base import ProviderSet, frame_size
 from vidpipe.storage import ProjectStorage, image_is_usable
 
+# A submission is out: it is collected, or sent again with the user's consent, never replaced.
+OUT = frozenset({ClipStatus.SUBMITTING, ClipStatus.SUBMITTED, ClipStatus.SUBMIT_UNKNOWN})
 REUSED = "reused"  # a ledger note: an identical take was selected, nothing was sent or billed
 
 
@@ -103,7 +106,7 @@ def find_reuse(
         if start is None or end is None or not _may_reuse_clip(scene):
             continue
         expected = clip_fingerprint(project, providers.video, scene, start, end)
-        if clip is not None and clip.fingerprint == expected and clip.status == "complete":
+        if clip is not None and clip.fingerprint == expected and clip.status == ClipStatus.COMPLETE:
             continue  # current
         fitting = [
             t
@@ -173,12 +176,12 @@ def _may_reuse_clip(scene: Scene) -> bool:
         return True
     if clip.fingerprint == REDO or clip.direction or clip.round_takes is not None:
         return False
-    return clip.status not in ("submitting", "submitted", "submit_unknown")
+    return clip.status not in OUT
 
 
 def _clip_of(scene: Scene, take: Take) -> VideoClip:
     if scene.clip is None:
-        scene.clip = VideoClip(status="complete", provider=take.provider)
+        scene.clip = VideoClip(status=ClipStatus.COMPLETE, provider=take.provider)
     return scene.clip
 
 

@@ -27,6 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import AudioArtifact, Project, Scene
+from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.media.ffmpeg import find_ffmpeg
 from vidpipe.media.probe import probe
 from vidpipe.media.sound.mix import (
@@ -187,7 +188,7 @@ async def make_sound(
     duration = info.duration
     for row in rows:
         row.start_seconds = next((p.start for p in placements if _same(p, row)), None)
-    ctx.report(ProgressEvent("item", "stitching", "Mixing the sound"))
+    ctx.report(ProgressEvent("item", ProjectStatus.STITCHING, "Mixing the sound"))
     mix_path: Path | None = None
     if rows or options.music or info.has_audio:
         mix = await _mix(session, project, ctx, ffmpeg, options, rows, placements, picture,
@@ -248,7 +249,7 @@ async def speak_lines(
         ctx.report(
             ProgressEvent(
                 "item",
-                "stitching",
+                ProjectStatus.STITCHING,
                 f"Speaking line {number} of {len(specs)}",
                 scene_index=spec.scene_index,
                 total=len(specs),
@@ -319,7 +320,7 @@ async def _scene_spans(project: Project, storage: ProjectStorage) -> dict[int, t
     joined: list[tuple[int, Path]] = []
     for scene in project.scenes:
         clip = scene.clip
-        if clip is not None and clip.status == "complete" and clip.file_path:
+        if clip is not None and clip.status == ClipStatus.COMPLETE and clip.file_path:
             joined.append((scene.scene_index, storage.resolve(clip.file_path)))
     infos = await asyncio.gather(*(asyncio.to_thread(probe, path) for _, path in joined))
     spans = scene_spans([info.duration for info in infos], project.crossfade)
@@ -424,24 +425,29 @@ AUTO_PAD = 0.4  # seconds of picture after a scene's last line
 
 async def size_scenes_to_lines(
     session: AsyncSession, project: Project, ctx: PipelineContext
-) -> None:
+) -> bool:
     """`--clip-duration auto`: speak the lines before any clip is made, and give each scene a
     clip long enough for them (at least the project's clip duration; rounded up to a duration
-    the video model takes, at most its longest: a longer line is reported as an overrun)."""
+    the video model takes, at most its longest: a longer line is reported as an overrun).
+    True when a scene's duration changed (its clip's inputs did: the run plans again)."""
     options = sound_options(project)
     if not options.auto_duration or not wanted_lines(project, options):
-        return
+        return False
     await speak_lines(session, project, ctx, options)
     capabilities = ctx.providers.video.capabilities
     scenes = list(project.scenes)
+    changed = False
     for position, scene in enumerate(scenes):
         target = project.clip_duration
         needed = needed_seconds(project, scene)
         if needed is not None:
             joins = project.crossfade if position < len(scenes) - 1 else 0.0
             target = max(target, needed + joins + AUTO_PAD)
-        scene.clip_duration = fit_duration(target, capabilities)
+        duration = fit_duration(target, capabilities)
+        changed = changed or scene.clip_duration != duration
+        scene.clip_duration = duration
     await session.commit()
+    return changed
 
 
 def fit_duration(seconds: float, capabilities: Any) -> float:
@@ -480,7 +486,8 @@ def line_overruns(project: Project) -> dict[int, float]:
     lines: list[SpokenLine] = []
     for scene in project.scenes:
         clip = scene.clip
-        made = clip.duration_seconds if clip is not None and clip.status == "complete" else None
+        complete = clip is not None and clip.status == ClipStatus.COMPLETE
+        made = clip.duration_seconds if clip is not None and complete else None
         durations.append(made or scene.clip_duration or project.clip_duration)
         for spec in scene_lines(scene, options):
             row = rows.get((spec.scene_index, spec.line_index))

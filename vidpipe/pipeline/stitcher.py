@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene
+from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.errors import PipelineError
 from vidpipe.media.ffmpeg import find_ffmpeg
 from vidpipe.media.stitch import stitch_clips
@@ -35,7 +36,7 @@ def clips_to_join(scenes: list[Scene], ctx: PipelineContext) -> list[Path]:
     paths: list[Path] = []
     for scene in scenes:
         clip = scene.clip
-        if clip is None or clip.status != "complete" or clip.file_path is None:
+        if clip is None or clip.status != ClipStatus.COMPLETE or clip.file_path is None:
             continue
         path = ctx.storage.resolve(clip.file_path)
         if not path.is_file():
@@ -51,7 +52,7 @@ def picture_fingerprint(project: Project) -> str:
     """The joined clips' inputs: the selected clips (by content) in order, and the crossfade."""
     hashes = [
         scene.clip.content_hash or scene.clip.file_path
-        if scene.clip is not None and scene.clip.status == "complete"
+        if scene.clip is not None and scene.clip.status == ClipStatus.COMPLETE
         else None
         for scene in project.scenes
     ]
@@ -85,7 +86,8 @@ async def stitch_videos(session: AsyncSession, project: Project, ctx: PipelineCo
         raise PipelineError("no scene produced a clip, so there is nothing to stitch")
     ffmpeg = find_ffmpeg(ctx.settings.ffmpeg)
     mode = f"crossfade {project.crossfade:g}s" if project.crossfade > 0 else "hard cuts"
-    ctx.report(ProgressEvent("item", "stitching", f"Stitching {len(clips)} clips ({mode})"))
+    stage = ProjectStatus.STITCHING
+    ctx.report(ProgressEvent("item", stage, f"Stitching {len(clips)} clips ({mode})"))
     workdir = ctx.storage.scratch_dir
     if not has_sound(project):
         relative = ctx.storage.final_name()
@@ -108,4 +110,4 @@ async def stitch_videos(session: AsyncSession, project: Project, ctx: PipelineCo
     project.output_path = relative
     project.output_fingerprint = expected_output_fingerprint(project)
     await session.commit()
-    ctx.report(ProgressEvent("done", "stitching", f"Wrote {relative}", fraction=1.0))
+    ctx.report(ProgressEvent("done", ProjectStatus.STITCHING, f"Wrote {relative}", fraction=1.0))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Scene
+from vidpipe.db.statuses import ProjectStatus
 from vidpipe.errors import PipelineError
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.references import describe_missing, notes
@@ -22,7 +23,8 @@ async def generate_storyboard(
     if project.scenes and project.style_guide:
         return  # already written; a storyboard is never paid for twice
     provider = ctx.providers.storyboard
-    ctx.report(ProgressEvent("item", "storyboarding", "Writing the storyboard...", total=1))
+    stage = ProjectStatus.STORYBOARDING
+    ctx.report(ProgressEvent("item", stage, "Writing the storyboard...", total=1))
     sound = project_asks(project, ctx.providers.video)
     request = StoryboardRequest(
         prompt=project.prompt,
@@ -49,9 +51,7 @@ async def generate_storyboard(
     _store(project, storyboard)
     await session.commit()
     ctx.report(
-        ProgressEvent(
-            "done", "storyboarding", f"Storyboard: {len(storyboard.scenes)} scenes", fraction=1.0
-        )
+        ProgressEvent("done", stage, f"Storyboard: {len(storyboard.scenes)} scenes", fraction=1.0)
     )
 
 

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Project, Take, VideoClip
+from vidpipe.db.statuses import ClipStatus
 
 REDO = "redo"  # a fingerprint that matches nothing: the artifact is made again (a new take)
 
@@ -55,7 +56,7 @@ def best_take(takes: Sequence[Take]) -> Take:
 
 def point_clip_at(clip: VideoClip, take: Take) -> None:
     """Make `take` the scene's selected clip (its row's fingerprint is the caller's to set)."""
-    clip.status, clip.provider, clip.take = "complete", take.provider, take.number
+    clip.status, clip.provider, clip.take = ClipStatus.COMPLETE, take.provider, take.number
     clip.file_path, clip.content_hash = take.file_path, take.content_hash
     clip.duration_seconds, clip.has_audio = take.duration_seconds, take.has_audio
     clip.operation_id, clip.error_message = None, None

@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.db.models import Project, Scene, Take, VideoClip, clip_seconds, keyframe_of, utcnow
-from vidpipe.db.statuses import ClipStatus
+from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.errors import (
     ContentFilteredError,
     OperationFailedError,
@@ -57,7 +57,7 @@ from vidpipe.storage import ProjectStorage
 log = logging.getLogger(__name__)
 
 STEP = "video_gen"
-SUBMITTING, UNKNOWN = ClipStatus.SUBMITTING, ClipStatus.SUBMIT_UNKNOWN  # the old names
+STAGE = ProjectStatus.VIDEO_GEN  # the project's status while clips are made
 TERMINAL_MISSES = frozenset({ClipStatus.RAI_FILTERED, ClipStatus.TIMED_OUT})
 
 
@@ -101,23 +101,22 @@ def expected_clip_fingerprint(
 
 
 async def generate_videos(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
-    """Animate every scene that is not done; each waits until its two keyframes exist.
+    """Animate the scenes the run's plan lists; each waits until its two keyframes exist.
 
     A clip whose submission got no answer (`submit_unknown`) is not sent again until the user
     agrees (orchestrator.projects.approve_resubmissions): the other scenes go on, then the step
     fails naming it.
     """
-    scenes = list(project.scenes)
+    planned = ctx.planned().clip_scene_indexes
+    scenes = [scene for scene in project.scenes if scene.scene_index in planned]
     provider = ctx.providers.video
     width, height = frame_size(project.aspect_ratio, project.resolution)
     cap = provider.capabilities.concurrency_for(width, height)
     if ctx.settings.video_concurrency is not None:
         cap = min(cap, ctx.settings.video_concurrency)
     gate = asyncio.Semaphore(cap)
-    total = len(scenes)
-    ctx.report(
-        ProgressEvent("item", "video_gen", f"Animating up to {cap} scenes at once", total=total)
-    )
+    total = len(project.scenes)
+    ctx.report(ProgressEvent("item", STAGE, f"Animating up to {cap} scenes at once", total=total))
     await _settle_interrupted_submissions(session, project, provider, ctx)
     _warn_of_ignored_sound(project, provider, ctx)
     if not provider.takes_end_frame:
@@ -129,8 +128,6 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
         await ctx.scenes_ready.wait(scene.scene_index)
         video = ctx.providers.video_for(scene.scene_index)
         expected = expected_clip_fingerprint(project, scene, ctx.storage, video)
-        if clip_is_done(scene, ctx.storage, expected):
-            return
         await _start_new_take_if_stale(session, scene, expected, ctx)
         if _awaits_consent(scene):
             unknown.append(scene)
@@ -150,12 +147,15 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
 async def _generate_chained(session: AsyncSession, project: Project, ctx: PipelineContext) -> None:
     """A model without an end frame: scene by scene, each clip from its start frame, and the
     next scene's start frame is this clip's real last frame (so every cut is seamless). A clip
-    made anew makes every later one stale (its start frame changed), and they follow in order."""
+    made anew makes every later one stale (its start frame changed), so the plan lists them all;
+    one whose start frame came out the same as before is current again when its turn comes and
+    is not bought twice (ninja's "restat": the plan cannot know the new frame in advance)."""
     from vidpipe.pipeline.keyframes import chain_from_clip
 
     provider = ctx.providers.video
     width, height = frame_size(project.aspect_ratio, project.resolution)
     cap = provider.capabilities.concurrency_for(width, height)
+    planned = ctx.planned().clip_scene_indexes
     await ctx.scenes_ready.wait(0)
     for scene in list(project.scenes):
         expected = expected_clip_fingerprint(project, scene, ctx.storage, provider)
@@ -163,7 +163,7 @@ async def _generate_chained(session: AsyncSession, project: Project, ctx: Pipeli
             raise RuntimeError(
                 f"scene {scene.scene_index + 1} has no start frame; resume redraws the chain"
             )
-        if not clip_is_done(scene, ctx.storage, expected):
+        if scene.scene_index in planned and not clip_is_done(scene, ctx.storage, expected):
             await _start_new_take_if_stale(session, scene, expected, ctx)
             if not _awaits_consent(scene):
                 async with _global_slot(session, provider, cap, ctx):
@@ -172,7 +172,7 @@ async def _generate_chained(session: AsyncSession, project: Project, ctx: Pipeli
                 raise SubmissionUnknownError(_unknown_message([scene.scene_index]))
         clip = scene.clip
         assert clip is not None
-        if clip.status != "complete":
+        if clip.status != ClipStatus.COMPLETE:
             raise OperationFailedError(
                 f"the clip of scene {scene.scene_index + 1} is {clip.status}: the next scene "
                 "starts from its last frame, so redo it (vidpipe redo --clip) to go on"
@@ -185,7 +185,7 @@ def _warn_of_ignored_sound(project: Project, provider: VideoProvider, ctx: Pipel
     warning = ignored_sound_warning(project, provider)
     if warning is not None:
         log.warning("warning: %s", warning)
-        ctx.report(ProgressEvent("item", "video_gen", f"warning: {warning}"))
+        ctx.report(ProgressEvent("item", STAGE, f"warning: {warning}"))
 
 
 def _global_slot(
@@ -239,7 +239,7 @@ async def _start_new_take_if_stale(
 
 def _awaits_consent(scene: Scene) -> bool:
     clip = scene.clip
-    return clip is not None and clip.status == UNKNOWN
+    return clip is not None and clip.status == ClipStatus.SUBMIT_UNKNOWN
 
 
 async def _settle_interrupted_submissions(
@@ -258,21 +258,28 @@ async def _settle_interrupted_submissions(
             clip = scene.clip
             if clip is None or clip.provider != provider.provider_id:
                 continue
-            if not billed and clip.status in (SUBMITTING, UNKNOWN) and not clip.operation_id:
+            if (
+                not billed
+                and clip.status in (ClipStatus.SUBMITTING, ClipStatus.SUBMIT_UNKNOWN)
+                and not clip.operation_id
+            ):
                 # nothing to look up, and sending again costs nothing
                 clip.status = ClipStatus.PENDING
                 continue
-            if clip.status not in (SUBMITTING, ClipStatus.SUBMITTED) or clip.operation_id is None:
-                if clip.status == SUBMITTING:
-                    clip.status, clip.error_message = UNKNOWN, _interrupted(scene)
+            if (
+                clip.status not in (ClipStatus.SUBMITTING, ClipStatus.SUBMITTED)
+                or clip.operation_id is None
+            ):
+                if clip.status == ClipStatus.SUBMITTING:
+                    clip.status, clip.error_message = ClipStatus.SUBMIT_UNKNOWN, _interrupted(scene)
                 continue
             state = await provider.operation_state(clip.operation_id)
             if state in ("pending", "done"):
                 clip.status = ClipStatus.SUBMITTED
             elif state == "unknown":
                 clip.status = ClipStatus.PENDING  # re-sent with the same id
-            elif clip.status == SUBMITTING:
-                clip.status, clip.error_message = UNKNOWN, _interrupted(scene)
+            elif clip.status == ClipStatus.SUBMITTING:
+                clip.status, clip.error_message = ClipStatus.SUBMIT_UNKNOWN, _interrupted(scene)
         await session.commit()
 
 
@@ -293,11 +300,12 @@ async def _make_clip(
     async with ctx.db_lock:
         clip = scene.clip
         if clip is None:
-            clip = scene.clip = VideoClip(status="pending", provider=provider.provider_id)
+            clip = scene.clip = VideoClip(status=ClipStatus.PENDING, provider=provider.provider_id)
         elif clip.provider != provider.provider_id:
             # another provider makes this scene's clip now (a take on another model): the row
             # starts over in place (its takes stay in the takes table)
-            clip.provider, clip.status, clip.operation_id = provider.provider_id, "pending", None
+            clip.provider, clip.operation_id = provider.provider_id, None
+            clip.status = ClipStatus.PENDING
             clip.file_path = clip.submitted_at = clip.completed_at = None
             clip.error_message = None
         if clip.round_takes is None:
@@ -310,7 +318,7 @@ async def _make_clip(
                 clip.submitted_at = clip.completed_at = None
                 await session.commit()
         await _make_take(session, project, scene, ctx)
-        if clip.status == UNKNOWN:
+        if clip.status == ClipStatus.SUBMIT_UNKNOWN:
             return  # re-sent only with the user's consent; the round goes on after it
         if clip.status != ClipStatus.COMPLETE:
             break
@@ -373,7 +381,7 @@ async def _make_take(
 
     def progress(fraction: float) -> None:  # called from a worker thread by some providers
         overall = (made + fraction) / wanted  # the scene's item spans its K takes
-        event = ProgressEvent("item", "video_gen", label, scene_index=index, fraction=overall)
+        event = ProgressEvent("item", STAGE, label, scene_index=index, fraction=overall)
         ctx.report(event)
 
     if clip.status not in (ClipStatus.SUBMITTED, ClipStatus.COMPLETE) or clip.operation_id is None:
@@ -430,9 +438,7 @@ async def _make_take(
         )
         clip.round_takes = [*(clip.round_takes or []), clip.take]
         await session.commit()
-    ctx.report(
-        ProgressEvent("item", "video_gen", f"{label} done", index, fraction=(made + 1) / wanted)
-    )
+    ctx.report(ProgressEvent("item", STAGE, f"{label} done", index, fraction=(made + 1) / wanted))
 
 
 def _fidelity(clip: Path, request: VideoRequest) -> float | None:
@@ -467,7 +473,7 @@ async def _submit(
             clip.take = await next_take_number(session, project.id, scene.scene_index, "clip")
         request = dataclasses.replace(request, take=clip.take)
         clip.fingerprint = expected_clip_fingerprint(project, scene, ctx.storage, provider)
-        clip.operation_id, clip.status, clip.error_message = chosen, SUBMITTING, None
+        clip.operation_id, clip.status, clip.error_message = chosen, ClipStatus.SUBMITTING, None
         await session.commit()
 
     async def send() -> str:
@@ -488,7 +494,7 @@ async def _submit(
     except Exception as exc:
         unknown = outcome_of(exc) is Outcome.UNKNOWN
         async with ctx.db_lock:
-            clip.status = UNKNOWN if unknown else ClipStatus.PENDING
+            clip.status = ClipStatus.SUBMIT_UNKNOWN if unknown else ClipStatus.PENDING
             clip.error_message = f"{exc}" if unknown else None
             await session.commit()
         if unknown:

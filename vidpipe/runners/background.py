@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project, utcnow
+from vidpipe.db.statuses import ProjectStatus
 from vidpipe.errors import NotResumableError, ProjectBusyError
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.pipeline import StoppedByUserError, run_pipeline
@@ -162,7 +163,7 @@ class BackgroundRunner:
                 .where(
                     Project.status.in_(WORKING_STATES)
                     | (
-                        (Project.status == "pending")
+                        (Project.status == ProjectStatus.PENDING)
                         & Project.lease_owner.is_(None)
                         & (Project.created_at < now - timedelta(seconds=PENDING_GRACE_SECONDS))
                         & never_ran

@@ -17,15 +17,16 @@ import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from vidpipe.db.statuses import ProjectStatus
 from vidpipe.pipeline.context import ProgressCallback, ProgressEvent
 
 # Rough share of a run's wall time per stage, for one overall fraction and an ETA. Clips dominate
 # (see docs/PERFORMANCE.md); the ETA is an estimate, refined as the run goes.
 STAGE_WEIGHTS: dict[str, float] = {
-    "storyboarding": 0.05,
-    "keyframing": 0.20,
-    "video_gen": 0.70,
-    "stitching": 0.05,
+    ProjectStatus.STORYBOARDING: 0.05,
+    ProjectStatus.KEYFRAMING: 0.20,
+    ProjectStatus.VIDEO_GEN: 0.70,
+    ProjectStatus.STITCHING: 0.05,
 }
 STAGES = tuple(STAGE_WEIGHTS)
 SUBSCRIBER_QUEUE = 256  # events buffered per subscriber; the oldest are dropped beyond it
@@ -40,7 +41,7 @@ class RunProgress:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
         self.started = clock()
-        self.stage = "pending"
+        self.stage: str = ProjectStatus.PENDING
         self.message = ""
         self.stage_fraction: dict[str, float] = dict.fromkeys(STAGES, 0.0)
         self.scene_fractions: dict[int, float] = {}
@@ -57,7 +58,7 @@ class RunProgress:
         self.message = event.message
         if event.kind == "stage":
             self._enter(event)
-        elif event.stage == "video_gen" and event.scene_index is not None:
+        elif event.stage == ProjectStatus.VIDEO_GEN and event.scene_index is not None:
             fraction = min(max(event.fraction or 0.0, 0.0), 1.0)
             self.scene_fractions[event.scene_index] = fraction
             now = self._clock()
@@ -70,7 +71,7 @@ class RunProgress:
             self._peak_in_flight = max(self._peak_in_flight, in_flight)
             self._video_fraction()
         elif event.stage in self.stage_fraction:
-            if event.stage == "keyframing" and event.total and self.scene_total is None:
+            if event.stage == ProjectStatus.KEYFRAMING and event.total and self.scene_total is None:
                 self.scene_total = event.total - 1  # N scenes have N+1 keyframes
             if event.kind == "done":
                 self.stage_fraction[event.stage] = 1.0
@@ -100,12 +101,12 @@ class RunProgress:
         }
 
     def _enter(self, event: ProgressEvent) -> None:
-        if event.stage == "complete":
+        if event.stage == ProjectStatus.COMPLETE:
             self.stage_fraction = dict.fromkeys(STAGES, 1.0)
         elif event.stage in self.stage_fraction:
             for earlier in STAGES[: STAGES.index(event.stage)]:
                 self.stage_fraction[earlier] = 1.0  # a later stage starts only when they are done
-        if event.stage == "video_gen" and event.total:
+        if event.stage == ProjectStatus.VIDEO_GEN and event.total:
             self.scene_total = event.total
         self.stage = event.stage
         if self._baseline is None:
@@ -115,7 +116,7 @@ class RunProgress:
         total = self.scene_total or len(self.scene_fractions)
         if total:
             done = sum(self.scene_fractions.values()) / total
-            self.stage_fraction["video_gen"] = min(done, 1.0)
+            self.stage_fraction[ProjectStatus.VIDEO_GEN] = min(done, 1.0)
 
     def overall(self) -> float:
         return sum(STAGE_WEIGHTS[s] * f for s, f in self.stage_fraction.items())
@@ -128,7 +129,7 @@ class RunProgress:
         overall = self.overall()
         if overall >= 1.0:
             return 0.0
-        clips = self._clip_eta() if self.stage_fraction["video_gen"] < 1.0 else None
+        clips = self._clip_eta() if self.stage_fraction[ProjectStatus.VIDEO_GEN] < 1.0 else None
         if clips is not None:
             return round(max(clips, MIN_ETA_SECONDS), 1)
         if self._baseline is None:
@@ -175,7 +176,10 @@ class RunProgress:
     def _totals(self) -> dict[str, Any]:
         return {
             "stage_fraction": round(
-                1.0 if self.stage == "complete" else self.stage_fraction.get(self.stage, 0.0), 4
+                1.0
+                if self.stage == ProjectStatus.COMPLETE
+                else self.stage_fraction.get(self.stage, 0.0),
+                4,
             ),
             "overall_fraction": round(self.overall(), 4),
             "eta_seconds": self.eta_seconds(),

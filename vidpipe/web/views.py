@@ -13,14 +13,18 @@ from typing import Any
 from pydantic import BaseModel
 
 from vidpipe.api.schemas import ProjectDocument, TakeDocument
+from vidpipe.db.statuses import ClipStatus, ProjectStatus, RunStatus
 from vidpipe.orchestrator.state import PIPELINE_STATES, STAGE_NAMES, get_resume_step
 
 # The stepper: each working status and the stage it stands for (the names of orchestrator/state).
-STAGES: tuple[tuple[str, str], ...] = (*STAGE_NAMES.items(), ("complete", "Done"))
+STAGES: tuple[tuple[str, str], ...] = (*STAGE_NAMES.items(), (ProjectStatus.COMPLETE, "Done"))
 STAGE_ORDER = [stage for stage, _ in STAGES]
 STAGE_LABELS = dict(STAGES)
 # What a phone shows when five full labels do not fit side by side.
-SHORT_LABELS = {"storyboarding": "Story", "keyframing": "Frames"}
+SHORT_LABELS: dict[str, str] = {
+    ProjectStatus.STORYBOARDING: "Story",
+    ProjectStatus.KEYFRAMING: "Frames",
+}
 STATUSES = tuple(PIPELINE_STATES)
 # Step names in a run's log (pipeline/context.py StepStats) and how the page names them.
 RUN_STEPS = tuple(
@@ -35,7 +39,7 @@ def completed_steps(document: ProjectDocument) -> dict[str, bool]:
         "has_storyboard": bool(scenes),
         "has_keyframes": bool(scenes)
         and all(s.start_keyframe_path and s.end_keyframe_path for s in scenes),
-        "has_clips": bool(scenes) and all(s.clip_status == "complete" for s in scenes),
+        "has_clips": bool(scenes) and all(s.clip_status == ClipStatus.COMPLETE for s in scenes),
         "has_output": bool(document.output_path),
     }
 
@@ -43,11 +47,11 @@ def completed_steps(document: ProjectDocument) -> dict[str, bool]:
 def current_stage(document: ProjectDocument) -> str:
     """The stage the stepper marks: the status while working; where it stopped when failed."""
     status = document.status
-    if status == "paused":  # at a review gate: the stage it stopped before
+    if status == ProjectStatus.PAUSED:  # at a review gate: the stage it stopped before
         return document.paused_before or get_resume_step(status, completed_steps(document))
-    if status == "out_of_date":
-        return document.stale_stage or "stitching"
-    if status in ("failed", "stopped"):
+    if status == ProjectStatus.OUT_OF_DATE:
+        return document.stale_stage or ProjectStatus.STITCHING
+    if status in (ProjectStatus.FAILED, ProjectStatus.STOPPED):
         return get_resume_step(status, completed_steps(document))
     return status
 
@@ -58,10 +62,10 @@ def stepper(document: ProjectDocument) -> list[dict[str, str]]:
     at = STAGE_ORDER.index(stage) if stage in STAGE_ORDER else -1
     steps = []
     for index, (name, label) in enumerate(STAGES):
-        if status == "complete" or index < at:
+        if status == ProjectStatus.COMPLETE or index < at:
             state = "done"
         elif index == at:
-            state = "failed" if status == "failed" else "current"
+            state = "failed" if status == ProjectStatus.FAILED else "current"
         else:
             state = "todo"
         short = SHORT_LABELS.get(name, label)
@@ -275,7 +279,7 @@ def made_in_last_run(document: ProjectDocument, takes: list[list[TakeDocument]])
     if len(runs) < 2 or (plan is not None and plan.items) or document.running:
         return set()
     latest = runs[-1]
-    if latest.status == "running" or not latest.started_at or not latest.completed_at:
+    if latest.status == RunStatus.RUNNING or not latest.started_at or not latest.completed_at:
         return set()
     since = datetime.fromisoformat(latest.started_at)
     ended = datetime.fromisoformat(latest.completed_at)
