@@ -1,7 +1,7 @@
 """What the CLI's command modules share: common options, the settings, the confirmations, and
 handing a project to a runner (inline in the foreground, or the queue with --detach) with the
-outcome rendered. Command modules import this; nothing here imports a command module, so the
-command table has no import circle (cli/app.py registers cli/iterate.py's commands).
+outcome rendered. Command modules (vidpipe/cli/commands/) import this; nothing here imports a
+command module, so the command table has no import circle (vidpipe/cli/main.py registers them).
 """
 
 from __future__ import annotations
@@ -90,6 +90,33 @@ def show_document(document: dict[str, Any], json_output: bool) -> None:
         print_json(document)
     else:
         views.show_project(stdout, document)
+
+
+async def show_plan(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, json_output: bool
+) -> None:
+    """The plan of a project (`plan`, and after `edit`): JSON (--json) or the plan view."""
+    from vidpipe.app import runs
+    from vidpipe.providers.registry import load_registry
+
+    found = await runs.plan(session, settings, load_registry(), project_id)
+    if json_output:
+        print_json(found.as_dict())
+    else:
+        views.show_plan(stdout, found.as_dict())
+
+
+async def show_project(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, json_output: bool
+) -> None:
+    """A project as it is in the database now, as `show_document` renders it."""
+    from vidpipe.db.queries import load_project
+    from vidpipe.orchestrator.report import project_document
+    from vidpipe.storage import ProjectStorage
+
+    found = await load_project(session, project_id)
+    document = project_document(found, ProjectStorage(settings.projects_dir, project_id))
+    show_document(document, json_output)
 
 
 def check_detach(settings: Settings, detach: bool) -> None:

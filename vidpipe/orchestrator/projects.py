@@ -188,7 +188,7 @@ def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None
         )
     problem = video.refusal(options.clip_duration, options.aspect_ratio, options.resolution)
     if problem:
-        raise BadInputError(problem)
+        raise problem
 
 
 def estimate_cost(
