@@ -276,14 +276,10 @@ async def bring_up_to_date(
 
 
 async def held_elsewhere(session: AsyncSession, project_id: uuid.UUID) -> bool:
-    """Whether a live lease says another process runs the project now."""
-    from sqlalchemy import select
+    """Whether another process runs the project now, by the lease's one definition of running
+    (unexpired, and a holder on this host still alive)."""
+    from vidpipe.db.models import Project
+    from vidpipe.orchestrator.leases import is_held
 
-    from vidpipe.db.models import Project, utcnow
-
-    row = (
-        await session.execute(
-            select(Project.lease_owner, Project.lease_expires_at).where(Project.id == project_id)
-        )
-    ).first()
-    return bool(row and row[0] and row[1] and row[1] > utcnow())
+    project = await session.get(Project, project_id, populate_existing=True)
+    return project is not None and is_held(project)
