@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vidpipe.cli.flags import flagged
+from vidpipe.cli.flags import SCENE_FLAGS, flag_of, flagged
 from vidpipe.cli.runtime import EXIT_BAD_INPUT, fail
 from vidpipe.errors import BadInputError
 
@@ -76,6 +76,12 @@ Sound = Annotated[
     str | None,
     typer.Option("--sound", help="With --scene: ambience and effects in words ('' for none)."),
 ]
+
+
+# the edit fields a validation error is shown by their flag (the rest by their place, e.g. a
+# style guide's `visual_style`)
+FLAGGED = {"takes", "references", "subtitles", "narration", "dialogue", "sound", "loudness"}
+FLAGGED |= {"crossfade", "clip_duration"}
 
 
 def _read_json(path: Path, flag: str) -> Any:
@@ -158,10 +164,9 @@ def _parse_edits(
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        flags = {"takes": "--takes", "references": "--references", "subtitles": "--subtitles"}
-        flags |= {"narration": "--narration", "dialogue": "--dialogue", "sound": "--sound"}
-        where = (flags | {"loudness": "--loudness"}).get(where.split(".")[0], where)
-        where = where if not where.endswith("_model") else "--" + where.replace("_", "-")
+        head = where.split(".")[0]
+        if head in FLAGGED or head.endswith("_model"):
+            where = flag_of(head, SCENE_FLAGS)
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
     if storyboard_file is not None:

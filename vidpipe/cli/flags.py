@@ -1,5 +1,6 @@
 """How the CLI names what an error is about: an option's field as its flag (`clip_duration` →
-`--clip-duration`). The layers below raise errors with a `field`; only the CLI knows flags."""
+`--clip-duration`), and a step a refusal suggests as the command to type. The layers below
+raise errors with a `field` and `NextStep`s; only the CLI knows flags and commands."""
 
 from __future__ import annotations
 
