@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -51,7 +50,7 @@ from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
 from vidpipe.pipeline.reuse import project_takes
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
 from vidpipe.pipeline.takes import MAX_TAKES, REDO
-from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard
+from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, VideoProvider
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.storage import ProjectStorage
 
@@ -762,9 +761,9 @@ def _project_video_key(project: Project) -> str:
     )
 
 
-def _check_clip_options(project: Project, video: Any) -> None:
+def _check_clip_options(project: Project, video: VideoProvider) -> None:
     """The project's clips can be made on `video` (a scene's own model)."""
-    from vidpipe.orchestrator.projects import GenerateOptions, check_capabilities
+    from vidpipe.orchestrator.projects import GenerateOptions, check_video_capabilities
 
     options = GenerateOptions(
         prompt=project.prompt,
@@ -772,7 +771,7 @@ def _check_clip_options(project: Project, video: Any) -> None:
         resolution=project.resolution,
         clip_duration=project.clip_duration,
     )
-    check_capabilities(options, SimpleNamespace(video=video))  # type: ignore[arg-type]
+    check_video_capabilities(options, video)
 
 
 def _check_options(project: Project, edit: ProjectEdit, providers: ProviderSet) -> None:

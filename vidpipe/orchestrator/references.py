@@ -12,7 +12,7 @@ import io
 import os
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -166,7 +166,7 @@ def parse_option(text: str, field: str = "references") -> ReferenceSpec:
         raise BadInputError(str(exc), field=field) from None
 
 
-def check_unique(specs: list[ReferenceSpec], taken: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def check_unique(specs: list[ReferenceSpec], taken: Iterable[str] = ()) -> None:
     """Names are unique per project (compared without case: 'Mara' and 'mara' are one)."""
     seen = {name.casefold() for name in taken}
     for spec in specs:
