@@ -105,7 +105,9 @@ def main() -> None:
     try:
         env = {**os.environ, "VIDPIPE_DATA_DIR": str(data_dir), "COLUMNS": "100"}
         project_id = make_project(env)
-        vidpipe = vidpipe_command()
+        # both trees through `-m vidpipe` when compared: the console script names the entry
+        # point of the installed tree, which an older tree may not have
+        vidpipe = vidpipe_command() if args.before is None else [sys.executable, "-m", "vidpipe"]
         ours = {
             "vidpipe --help": [*vidpipe, "--help"],
             "vidpipe list": [*vidpipe, "list"],

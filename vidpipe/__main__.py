@@ -1,3 +1,3 @@
-from vidpipe.cli import main
+from vidpipe.cli.main import main
 
 main()

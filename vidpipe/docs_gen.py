@@ -238,9 +238,9 @@ def cli_markdown() -> str:
     """docs/cli.md: every command with its arguments and options, from the Typer app."""
     import typer.main
 
-    from vidpipe.cli.app import app
+    from vidpipe.cli.main import build_app
 
-    group = typer.main.get_command(app)
+    group = typer.main.get_command(build_app())
     header = [
         "# CLI reference",
         "",

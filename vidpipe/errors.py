@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 
 class VidpipeError(Exception):
     """vidpipe failed."""
@@ -22,6 +25,45 @@ class VidpipeError(Exception):
 
 class BadInputError(VidpipeError):
     """The request is invalid; nothing was written."""
+
+
+SLOT_WORDS = {"clip": "clip", "end": "end frame", "start": "start frame"}
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """A step a refusal suggests, as data: a use case (`select`, `redo`, `edit`) and what it
+    would be given. The API and the page say it in words; the CLI spells it as the command to
+    type (vidpipe/cli/flags.py)."""
+
+    action: str  # select, redo, edit, or force (select the same take again, forced)
+    project: str
+    scene: int | None = None
+    slot: str | None = None  # clip, end or start
+    take: int | None = None
+    clip_duration: float | None = None
+
+    def words(self) -> str:
+        if self.action == "force":
+            return "by forcing the selection"
+        if self.action == "edit" and self.clip_duration is not None:
+            return f"set the clip duration back to {self.clip_duration:g} s"
+        what = f"scene {self.scene}'s {SLOT_WORDS[self.slot or 'clip']}"
+        if self.action == "select":
+            return f"select take {self.take} of {what}" if self.take else f"select a take of {what}"
+        return f"{self.action} {what}"
+
+
+class GuidedError(BadInputError):
+    """A refusal that names next steps: its message is text and `NextStep`s, which each door
+    spells its own way (`spelled`); `str()` has them in words."""
+
+    def __init__(self, *parts: str | NextStep, field: str | None = None) -> None:
+        self.parts = parts
+        super().__init__(self.spelled(NextStep.words), field=field)
+
+    def spelled(self, spell: Callable[[NextStep], str]) -> str:
+        return "".join(part if isinstance(part, str) else spell(part) for part in self.parts)
 
 
 class ProjectNotFoundError(BadInputError):

@@ -71,7 +71,7 @@ def test_bad_models_at_redo_edit_and_fork_change_nothing(vidpipe, tmp_path: Path
          "invalid --model: google:veo-2.0-generate-001 was shut down on 2026-06-30; use "
          "google:veo-3.1-generate-001"),
         (("redo", project_id, "--scene", "1", "--end-frame", "--model", "local:flow"),
-         "--model is for --clip only"),
+         "invalid --model: applies to a clip only"),
         (("edit", project_id, "--video-model", "google:gemini-3.1-flash-image"),
          "google:gemini-3.1-flash-image is an image model, not a video model"),
         (("fork", project_id, "--video-model", "google:veo-4"),

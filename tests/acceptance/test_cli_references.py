@@ -151,7 +151,7 @@ def test_bad_references_exit_2_with_one_line_and_write_nothing(vidpipe, tmp_path
         "at most 4096 px": ["--reference", f"Mara={wide}"],
         "duplicate reference name": ["--reference", f"Mara={mara}", "--reference", f"mara={mara}"],
         "expected NAME=PATH": ["--reference", "Mara"],
-        "invalid --reference name": ["--reference", f"9lives={mara}"],
+        "invalid --reference: name '9lives'": ["--reference", f"9lives={mara}"],
     }
     for says, flags in cases.items():
         result = vidpipe("generate", "Mara rides", "--scenes", "1", *flags, *SMALL)

@@ -62,7 +62,7 @@ def test_generate_two_takes_then_takes_shows_both_and_a_bad_redo_changes_nothing
     before, files, status = rows(database), artifacts(root), vidpipe("status", project_id, "--json")
     for args, line in (
         (["--clip", "--takes", "9"], "error: invalid --takes: 9; give 1 to 4"),
-        (["--end-frame", "--takes", "2"], "error: --takes applies to --clip only"),
+        (["--end-frame", "--takes", "2"], "error: invalid --takes: applies to a clip only"),
     ):
         result = vidpipe("redo", project_id, "--scene", "1", *args, "--yes")
         assert result.returncode == 2, result.stderr

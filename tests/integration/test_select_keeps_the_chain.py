@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from vidpipe.cli.flags import flagged
 from vidpipe.config import Settings
 from vidpipe.db.engine import open_database
 from vidpipe.db.queries import load_project
@@ -69,10 +70,13 @@ async def test_a_clip_take_from_another_end_frame_is_refused_and_force_marks_it_
     # clip take 2 was made from end frame take 2: refused, naming the fix
     with pytest.raises(TakeDoesNotFitError) as refused:
         await edit.select(project_id, 2, 2)
-    message = str(refused.value)
+    message = str(refused.value)  # as the API and the page say it
     assert "another end frame" in message
-    assert f"vidpipe select {project_id} --scene 2 --end-frame --take 2" in message
-    assert "--force" in message
+    assert "select that frame first: select take 2 of scene 2's end frame" in message
+    assert "by forcing the selection" in message and "--" not in message
+    command_line = flagged(refused.value)  # as the CLI says it: the commands to type
+    assert f"vidpipe select {project_id} --scene 2 --end-frame --take 2" in command_line
+    assert "with --force" in command_line
     after = await load_project(session, project_id)
     assert after.scenes[1].clip.take == 1 and after.storyboard_version == version + 1  # unwritten
 
@@ -96,5 +100,6 @@ async def test_a_clip_take_of_another_length_is_refused_with_the_command_that_fi
     assert project.scenes[0].clip.take == 2
     with pytest.raises(TakeDoesNotFitError, match=r"made 1 s long; .* now 2 s") as refused:
         await edit.select(project_id, 1, 1)
-    assert f"vidpipe edit {project_id} --clip-duration 1" in str(refused.value)
+    assert f"vidpipe edit {project_id} --clip-duration 1" in flagged(refused.value)
+    assert "Set it back first: set the clip duration back to 1 s" in str(refused.value)
     assert (await load_project(session, project_id)).scenes[0].clip.take == 2

@@ -106,10 +106,10 @@ async def test_omni_draft_tier_is_360p(
     await provider.wait(await provider.submit(request), request, tmp_path / "draft.mp4")
     (created,) = fake.of_kind("interactions.create")
     assert created.body["response_format"]["resolution"] == "360p"
-    assert provider.refusal(4, "1:1", "720p") == (
-        "invalid --aspect-ratio: 1:1; gemini-omni-1.1-flash takes 16:9, 9:16"
-    )
-    assert "takes 3, 4, 5, 6, 7, 8, 9, 10 seconds" in (provider.refusal(12, "16:9", "720p") or "")
+    refused = provider.refusal(4, "1:1", "720p")
+    assert refused is not None and refused.field == "aspect_ratio"
+    assert str(refused) == "1:1; gemini-omni-1.1-flash takes 16:9, 9:16"
+    assert "takes 3, 4, 5, 6, 7, 8, 9, 10 seconds" in str(provider.refusal(12, "16:9", "720p"))
 
 
 async def test_a_lost_omni_submit_answer_is_not_sent_again_without_consent(

@@ -320,7 +320,7 @@ async def test_combinations_are_refused_too(
     fake, url = google_fake
     provider = GoogleVideoProvider(google_settings(base_settings, url))
     assert provider.refusal(8, "16:9", "1080p") is None
-    assert "1080p only at 8s" in (provider.refusal(4, "16:9", "1080p") or "")
+    assert "1080p only at 8s" in str(provider.refusal(4, "16:9", "1080p"))
     request = video_request(tmp_path)
     full_hd = VideoRequest(**{**request.__dict__, "width": 1920, "height": 1080})
     with pytest.raises(BadInputError, match="1080p only at 8s"):
@@ -333,7 +333,7 @@ def test_veo_3_0_is_refused_because_it_takes_no_last_frame(base_settings: Settin
         base_settings, "http://127.0.0.1:9", google_video_model="veo-3.0-generate-001"
     )
     provider = GoogleVideoProvider(settings)
-    assert "cannot take a last frame" in (provider.refusal(8, "16:9", "720p") or "")
+    assert "cannot take a last frame" in str(provider.refusal(8, "16:9", "720p"))
 
 
 def test_veo_needs_vertex_ai_and_a_known_model(base_settings: Settings) -> None:

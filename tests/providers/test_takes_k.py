@@ -261,8 +261,9 @@ async def test_a_raised_takes_k_is_checked_against_the_budget_at_edit_time(
     await editor.edit(project_id, scene_number=1, scene_edit=SceneEdit(video_motion_prompt="pan"))
     await set_budget(session, project_id, paid + 2 * TAKE_COST)  # room for two more takes
     version = (await load_project(session, project_id)).storyboard_version
-    with pytest.raises(BadInputError, match=r"invalid --takes: 3 .* over the budget"):
+    with pytest.raises(BadInputError, match=r"^3 takes .* over the budget") as refused:
         await editor.edit(project_id, project_edit=ProjectEdit(takes=3))  # 3 takes: $4.80
+    assert refused.value.field == "takes"  # the CLI says --takes, the API a loc
     project = await load_project(session, project_id)
     assert (project.takes_per_clip, project.storyboard_version) == (1, version)  # unwritten
     assert fake.count("predictLongRunning") == 1  # an edit calls nothing

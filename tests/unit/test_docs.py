@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 import typer.main
 
-from vidpipe.cli.app import app
+from vidpipe.cli.main import build_app
 from vidpipe.config import Settings
 
+app = build_app()
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 

@@ -45,7 +45,7 @@ def test_the_cli_applies_the_schedule(tmp_path: Path, command: list[str], gen0: 
         "import atexit, gc, sys;"
         "atexit.register(lambda: print(gc.get_threshold()[0], gc.get_freeze_count() > 0));"
         f"sys.argv = ['vidpipe', *{command!r}];"
-        "from vidpipe.cli import main; main()"
+        "from vidpipe.cli.main import main; main()"
     )
     done = subprocess.run(
         [sys.executable, "-c", report],

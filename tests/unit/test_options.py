@@ -93,18 +93,21 @@ def test_a_video_providers_own_refusal_is_checked_before_any_call(tmp_path) -> N
     from vidpipe.providers.local import LocalVideoProvider
 
     class EightSecondsAt1080p(LocalVideoProvider):
-        def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
+        def refusal(
+            self, duration: float, aspect_ratio: str, resolution: str
+        ) -> BadInputError | None:
             if resolution == "1080p" and duration != 8:
-                return "invalid --clip-duration: 1080p takes 8 s clips only"
+                return BadInputError("1080p takes 8 s clips only", field="clip_duration")
             return None
 
     providers = load_registry().build(Settings(data_dir=tmp_path), "local", "local", "local")
     providers.video = EightSecondsAt1080p(Settings(data_dir=tmp_path))
     check_capabilities(GenerateOptions(prompt="a", clip_duration=8, resolution="1080p"), providers)
-    with pytest.raises(BadInputError, match="1080p takes 8 s clips only"):
+    with pytest.raises(BadInputError, match="1080p takes 8 s clips only") as caught:
         check_capabilities(
             GenerateOptions(prompt="a", clip_duration=4, resolution="1080p"), providers
         )
+    assert caught.value.field == "clip_duration"  # the CLI shows --clip-duration, the API a loc
 
 
 def test_frame_sizes_follow_the_aspect_ratio_and_resolution() -> None:

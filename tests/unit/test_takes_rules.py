@@ -34,7 +34,7 @@ def test_a_redo_round_has_its_own_k_else_the_projects() -> None:
     [
         (0, "clip", "invalid --takes: 0; give 1 to 4"),
         (5, "clip", "invalid --takes: 5; give 1 to 4"),
-        (2, "end", "--takes applies to --clip only"),
+        (2, "end", "invalid --takes: applies to a clip only"),
     ],
 )
 def test_bad_k_is_refused(takes: int, slot: str, message: str) -> None:

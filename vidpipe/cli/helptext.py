@@ -10,12 +10,15 @@ from typing import Any
 import typer
 from typer import core
 
+_installed = False  # the patch below, once per process
+
 
 def install() -> None:
     """Show no type for flags. Idempotent."""
-    option = core.TyperOption
-    if getattr(option.display_type_rich, "_vidpipe_flags", False):
+    global _installed
+    if _installed:
         return
+    option = core.TyperOption
     shown = option.display_type_rich
 
     def display_type_rich(self: core.TyperOption, ctx: Any) -> str | None:
@@ -23,8 +26,9 @@ def install() -> None:
             return None
         return shown(self, ctx)
 
-    display_type_rich._vidpipe_flags = True  # type: ignore[attr-defined]
-    option.display_type_rich = display_type_rich  # type: ignore[method-assign]
+    # a patch of Typer's class (it has no hook for this): set as an attribute, on purpose
+    setattr(option, "display_type_rich", display_type_rich)  # noqa: B010
+    _installed = True
 
 
 def reflow(app: typer.Typer) -> None:

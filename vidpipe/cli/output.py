@@ -18,12 +18,16 @@ ELLIPSIS = "…"
 class PasteableConsole(Console):
     """A Rich console that lays out for the terminal when there is one, else never wraps."""
 
-    # read-only here, though Rich has a setter: the width follows the stream
-    @property  # type: ignore[misc]
+    @property
     def size(self) -> ConsoleDimensions:
         if self.is_terminal:
             return super().size
         return ConsoleDimensions(NO_TERMINAL_WIDTH, super().size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        """As Rich's: a set size is what a terminal shows; without one the width stays free."""
+        self.width, self.height = new_size
 
 
 def make_console(*, stderr: bool = False) -> PasteableConsole:

@@ -1,7 +1,7 @@
 """What the CLI's command modules share: common options, the settings, the confirmations, and
 handing a project to a runner (inline in the foreground, or the queue with --detach) with the
-outcome rendered. Command modules import this; nothing here imports a command module, so the
-command table has no import circle (cli/app.py registers cli/iterate.py's commands).
+outcome rendered. Command modules (vidpipe/cli/commands/) import this; nothing here imports a
+command module, so the command table has no import circle (vidpipe/cli/main.py registers them).
 """
 
 from __future__ import annotations
@@ -90,6 +90,33 @@ def show_document(document: dict[str, Any], json_output: bool) -> None:
         print_json(document)
     else:
         views.show_project(stdout, document)
+
+
+async def show_plan(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, json_output: bool
+) -> None:
+    """The plan of a project (`plan`, and after `edit`): JSON (--json) or the plan view."""
+    from vidpipe.app import runs
+    from vidpipe.providers.registry import load_registry
+
+    found = await runs.plan(session, settings, load_registry(), project_id)
+    if json_output:
+        print_json(found.as_dict())
+    else:
+        views.show_plan(stdout, found.as_dict())
+
+
+async def show_project(
+    session: AsyncSession, settings: Settings, project_id: uuid.UUID, json_output: bool
+) -> None:
+    """A project as it is in the database now, as `show_document` renders it."""
+    from vidpipe.db.queries import load_project
+    from vidpipe.orchestrator.report import project_document
+    from vidpipe.storage import ProjectStorage
+
+    found = await load_project(session, project_id)
+    document = project_document(found, ProjectStorage(settings.projects_dir, project_id)).as_json()
+    show_document(document, json_output)
 
 
 def check_detach(settings: Settings, detach: bool) -> None:
@@ -249,14 +276,10 @@ async def bring_up_to_date(
 
 
 async def held_elsewhere(session: AsyncSession, project_id: uuid.UUID) -> bool:
-    """Whether a live lease says another process runs the project now."""
-    from sqlalchemy import select
+    """Whether another process runs the project now, by the lease's one definition of running
+    (unexpired, and a holder on this host still alive)."""
+    from vidpipe.db.models import Project
+    from vidpipe.orchestrator.leases import is_held
 
-    from vidpipe.db.models import Project, utcnow
-
-    row = (
-        await session.execute(
-            select(Project.lease_owner, Project.lease_expires_at).where(Project.id == project_id)
-        )
-    ).first()
-    return bool(row and row[0] and row[1] and row[1] > utcnow())
+    project = await session.get(Project, project_id, populate_existing=True)
+    return project is not None and is_held(project)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import uuid
 from pathlib import Path
-from types import SimpleNamespace
 from typing import Any, Literal, cast
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -22,7 +21,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.db.queries import load_project
 from vidpipe.db.statuses import ClipStatus, ProjectStatus
-from vidpipe.errors import BadInputError
+from vidpipe.errors import BadInputError, GuidedError, NextStep
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.models import (
     ROLES,
@@ -52,7 +51,7 @@ from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
 from vidpipe.pipeline.reuse import project_takes
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
 from vidpipe.pipeline.takes import MAX_TAKES, REDO
-from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard
+from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, VideoProvider
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.storage import ProjectStorage
 
@@ -70,9 +69,10 @@ class SpokenLine(BaseModel):
     line: str = Field(min_length=1, max_length=4000)
 
 
-def dialogue_option(texts: list[str] | None, flag: str = "--dialogue") -> list[SpokenLine] | None:
-    """`--dialogue 'Speaker: line'` (repeatable) as spoken lines; one empty `--dialogue ''`
-    removes the scene's dialogue. BadInputError names the flag and the text."""
+def dialogue_option(texts: list[str] | None, field: str = "dialogue") -> list[SpokenLine] | None:
+    """'Speaker: line' texts (the CLI's repeatable --dialogue, the page's lines) as spoken
+    lines; one empty text removes the scene's dialogue. A refusal names the text and carries
+    `field`."""
     if texts is None:
         return None
     if len(texts) == 1 and not texts[0].strip():
@@ -81,12 +81,12 @@ def dialogue_option(texts: list[str] | None, flag: str = "--dialogue") -> list[S
     for text in texts:
         speaker, colon, line = text.partition(":")
         if not colon or not speaker.strip() or not line.strip():
-            raise BadInputError(f"invalid {flag}: {text!r}; write it as 'Speaker: line'")
+            raise BadInputError(f"{text!r}; write it as 'Speaker: line'", field=field)
         try:
             lines.append(SpokenLine(speaker=speaker.strip(), line=line.strip()))
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise BadInputError(f"invalid {flag}: {first['loc'][0]}: {first['msg']}") from None
+            raise BadInputError(f"{first['loc'][0]}: {first['msg']}", field=field) from None
     return lines
 
 
@@ -279,7 +279,8 @@ class Editor:
             if scene_edit.start_frame_prompt is not None and scene.scene_index > 0:
                 raise BadInputError(
                     f"scene {scene_number}'s start frame is scene {scene.scene_index}'s end "
-                    f"frame; edit that instead: --scene {scene.scene_index} --end-prompt ..."
+                    f"frame; edit scene {scene.scene_index}'s end frame prompt instead",
+                    field="start_frame_prompt",
                 )
         models = project_edit.models() if project_edit is not None else {}
         if project_edit is not None:
@@ -357,9 +358,10 @@ class Editor:
         if spent + planned > limit + 1e-9:
             await self.session.rollback()
             raise BadInputError(
-                f"invalid --takes: {wanted} takes per clip make the plan cost ${planned:.2f}; "
-                f"with ${spent:.2f} spent that is over the budget of ${limit:.2f}. Raise the "
-                f"budget (vidpipe resume {project_id} --max-cost N) or ask for fewer takes"
+                f"{wanted} takes per clip make the plan cost ${planned:.2f}; with "
+                f"${spent:.2f} spent that is over the budget of ${limit:.2f}. Raise the budget "
+                f"of project {project_id} (its max cost, given to resume) or ask for fewer takes",
+                field="takes",
             )
 
     def _with_models(
@@ -418,9 +420,10 @@ class Editor:
         expected = project.storyboard_version
         scene = _scene(list(project.scenes), scene_number)
         if slot == "start" and scene.scene_index > 0:
-            raise BadInputError(
+            raise GuidedError(
                 f"scene {scene_number}'s start frame is scene {scene.scene_index}'s end frame; "
-                f"redo that: --scene {scene.scene_index} --end-frame"
+                "redo that instead: ",
+                NextStep("redo", str(project.id), scene.scene_index, "end"),
             )
         if slot == "clip":
             clip = scene.clip
@@ -557,22 +560,23 @@ class Editor:
 
 
 def check_redo_model(model: str | None, slot: str) -> RoleModel | None:
-    """`redo --clip --model PROVIDER:MODEL`: a video model the catalog has, not shut down."""
+    """A redo's model (PROVIDER:MODEL): a video model the catalog has, not shut down; only a
+    clip is made on a model of its own."""
     if model is None:
         return None
     if slot != "clip":
-        raise BadInputError("--model is for --clip only (a clip's video model)")
-    return check_choice(model, "video", option="--model")
+        raise BadInputError("applies to a clip only (a clip's video model)", field="model")
+    return check_choice(model, "video", field="model")
 
 
 def check_takes(takes: int | None, slot: str = "clip") -> None:
-    """`--takes K`: K in 1..MAX_TAKES, and only for clips (fidelity is a clip's score)."""
+    """K takes: K in 1..MAX_TAKES, and only for clips (fidelity is a clip's score)."""
     if takes is None:
         return
     if not 1 <= takes <= MAX_TAKES:
         raise BadInputError(f"{takes}; give 1 to {MAX_TAKES}", field="takes")
     if slot != "clip" and takes != 1:
-        raise BadInputError("--takes applies to --clip only (a frame is redrawn once)")
+        raise BadInputError("applies to a clip only (a frame is redrawn once)", field="takes")
 
 
 class StoryboardChangedError(BadInputError):
@@ -727,7 +731,7 @@ def _link(source: Path, target: Path) -> None:
 
 def _scene(scenes: list[Scene], number: int | None) -> Scene:
     if number is None:
-        raise BadInputError("name the scene to edit: --scene N")
+        raise BadInputError("name the scene to edit", field="scene")
     if not 1 <= number <= len(scenes):
         raise BadInputError(f"{number}; the project has scenes 1 to {len(scenes)}", field="scene")
     return scenes[number - 1]
@@ -758,9 +762,9 @@ def _project_video_key(project: Project) -> str:
     )
 
 
-def _check_clip_options(project: Project, video: Any) -> None:
+def _check_clip_options(project: Project, video: VideoProvider) -> None:
     """The project's clips can be made on `video` (a scene's own model)."""
-    from vidpipe.orchestrator.projects import GenerateOptions, check_capabilities
+    from vidpipe.orchestrator.projects import GenerateOptions, check_video_capabilities
 
     options = GenerateOptions(
         prompt=project.prompt,
@@ -768,7 +772,7 @@ def _check_clip_options(project: Project, video: Any) -> None:
         resolution=project.resolution,
         clip_duration=project.clip_duration,
     )
-    check_capabilities(options, SimpleNamespace(video=video))  # type: ignore[arg-type]
+    check_video_capabilities(options, video)
 
 
 def _check_options(project: Project, edit: ProjectEdit, providers: ProviderSet) -> None:

@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from vidpipe.providers.registry import ProviderRegistry
 
 ROLES = ("storyboard", "image", "video")
-OPTION = {role: f"--{role}-model" for role in ROLES}
 
 
 @dataclass(frozen=True)
@@ -58,17 +57,15 @@ class ProjectModels:
         return getattr(self, role)
 
 
-def check_choice(text: str, role: str, *, option: str | None = None) -> RoleModel:
+def check_choice(text: str, role: str, *, field: str | None = None) -> RoleModel:
     """`PROVIDER[:MODEL]` checked against the catalog for `role` (BadInputError otherwise).
-    Without `option`, a refusal carries the field (`video_model`), which each door names its
-    own way (`--video-model`, a `loc`)."""
-    field = None if option else f"{role}_model"
+    A refusal carries the field (by default `video_model` for the video role), which each door
+    names its own way (`--video-model`, a `loc`)."""
+    field = field or f"{role}_model"
     try:
         choice: ModelChoice = parse_choice(text)
-        check_model(choice.provider, choice.model, role, option=option)
+        check_model(choice.provider, choice.model, role)
     except BadInputError as exc:
-        if field is None:
-            raise
         raise BadInputError(str(exc), field=field) from None
     if choice.model is not None and model_setting(choice.provider, role) is None:
         known = load_catalog().entries(role=role, provider=choice.provider)
@@ -77,8 +74,6 @@ def check_choice(text: str, role: str, *, option: str | None = None) -> RoleMode
                 f"the {choice.provider} provider takes its {role} model from its settings only; "
                 f"write {choice.provider} alone"
             )
-            if field is None:
-                raise BadInputError(f"invalid {option}: {reason}")
             raise BadInputError(reason, field=field)
     return RoleModel(choice.provider, choice.model)
 

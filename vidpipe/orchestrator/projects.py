@@ -27,7 +27,7 @@ from vidpipe.orchestrator.references import (
 )
 from vidpipe.orchestrator.sound import MusicFile, attach_music, new_sound_options
 from vidpipe.pipeline.takes import MAX_TAKES
-from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet
+from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet, VideoProvider
 from vidpipe.storage import ProjectStorage
 
 if TYPE_CHECKING:
@@ -162,7 +162,11 @@ def generate_providers(
 
 def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None:
     """Refuse what the chosen video provider cannot make, before any call is paid for."""
-    video = providers.video
+    check_video_capabilities(options, providers.video)
+
+
+def check_video_capabilities(options: GenerateOptions, video: VideoProvider) -> None:
+    """Refuse clips `video` cannot make (e.g. a scene's own model), naming the option's field."""
     caps = video.capabilities
     who = f"the {video.provider_id} video provider"
     if caps.durations is not None and options.clip_duration not in caps.durations:
@@ -188,7 +192,7 @@ def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None
         )
     problem = video.refusal(options.clip_duration, options.aspect_ratio, options.resolution)
     if problem:
-        raise BadInputError(problem)
+        raise problem
 
 
 def estimate_cost(

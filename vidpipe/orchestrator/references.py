@@ -12,7 +12,7 @@ import io
 import os
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -124,12 +124,21 @@ def read_image(path: Path, label: str) -> CheckedImage:
     return check_image(data, label)
 
 
+NAME_RULE = "a letter, then up to 39 letters, digits, spaces or _'.-"
+
+
 def check_name(name: str, label: str = "reference name") -> str:
     cleaned = name.strip()
     if not _NAME.fullmatch(cleaned):
-        raise BadInputError(
-            f"invalid {label} {name!r}: a letter, then up to 39 letters, digits, spaces or _'.-"
-        )
+        raise BadInputError(f"invalid {label} {name!r}: {NAME_RULE}")
+    return cleaned
+
+
+def parse_name(name: str, field: str) -> str:
+    """A reference's name as a door's option gives it; a refusal carries `field`."""
+    cleaned = name.strip()
+    if not _NAME.fullmatch(cleaned):
+        raise BadInputError(f"name {name!r}: {NAME_RULE}", field=field)
     return cleaned
 
 
@@ -142,18 +151,22 @@ def check_description(description: str | None) -> str | None:
     return cleaned or None
 
 
-def parse_option(text: str, flag: str = "--reference") -> ReferenceSpec:
-    """`NAME=PATH[::description]`, checked (the file is read and decoded)."""
+def parse_option(text: str, field: str = "references") -> ReferenceSpec:
+    """`NAME=PATH[::description]`, checked (the file is read and decoded); a refusal carries
+    `field` (the CLI's --reference is `references`, --add-reference `add_references`)."""
     name, sep, rest = text.partition("=")
     if not sep or not rest.strip():
-        raise BadInputError(f"invalid {flag} {text!r}: expected NAME=PATH[::description]")
+        raise BadInputError(f"{text!r}: expected NAME=PATH[::description]", field=field)
     path_text, _, description = rest.partition("::")
-    name = check_name(name, f"{flag} name")
-    image = read_image(Path(path_text.strip()).expanduser(), f"{flag} {name}")
-    return ReferenceSpec(name, image, check_description(description or None))
+    name = parse_name(name, field)
+    try:
+        image = read_image(Path(path_text.strip()).expanduser(), name)
+        return ReferenceSpec(name, image, check_description(description or None))
+    except BadInputError as exc:
+        raise BadInputError(str(exc), field=field) from None
 
 
-def check_unique(specs: list[ReferenceSpec], taken: set[str] = frozenset()) -> None:  # type: ignore[assignment]
+def check_unique(specs: list[ReferenceSpec], taken: Iterable[str] = ()) -> None:
     """Names are unique per project (compared without case: 'Mara' and 'mara' are one)."""
     seen = {name.casefold() for name in taken}
     for spec in specs:

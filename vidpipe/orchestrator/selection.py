@@ -13,15 +13,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip, keyframe_of
 from vidpipe.db.statuses import ClipStatus
-from vidpipe.errors import BadInputError
+from vidpipe.errors import BadInputError, GuidedError, NextStep
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot
 from vidpipe.pipeline.takes import best_take, point_clip_at, split_direction
 from vidpipe.pipeline.video_gen import expected_clip_fingerprint
 from vidpipe.providers.base import ProviderSet, frame_size
 from vidpipe.storage import ProjectStorage
-
-SLOT_FLAGS = {"clip": "--clip", "end": "--end-frame", "start": "--start-frame"}
 
 
 async def find_take(
@@ -35,9 +33,10 @@ async def find_take(
     """Take `number` of a scene's slot, whose file is still there; BadInputError otherwise."""
     scene_number = scene.scene_index + 1
     if slot == "start" and scene.scene_index > 0:
-        raise BadInputError(
+        raise GuidedError(
             f"scene {scene_number}'s start frame is scene {scene.scene_index}'s end frame; "
-            f"select that: --scene {scene.scene_index} --end-frame"
+            "select that instead: ",
+            NextStep("select", str(project.id), scene.scene_index, "end"),
         )
     take = await session.scalar(
         select(Take).where(
@@ -55,7 +54,7 @@ async def find_take(
     return take
 
 
-class TakeDoesNotFitError(BadInputError):
+class TakeDoesNotFitError(GuidedError):
     """A clip take made from other frames or options than those now in use: selecting it would
     put a jump at a cut (or a clip of the wrong length) into a project that says it is current."""
 
@@ -70,8 +69,9 @@ def check_clip_take(project: Project, scene: Scene, take: Take, takes: list[Take
     number, ref = scene.scene_index + 1, str(project.id)
     start, end = keyframe_of(scene, "start"), keyframe_of(scene, "end")
     tail = (
-        f"; or keep take {take.number} anyway with --force (the project then goes out of date "
-        "and `resume` remakes the clip)"
+        f"; or keep take {take.number} anyway ",
+        NextStep("force", ref, number, "clip", take.number),
+        " (the project then goes out of date and `resume` remakes the clip)",
     )
     for position, row, label in (("end", end, "end frame"), ("start", start, "start frame")):
         wanted = made.get(position)
@@ -93,30 +93,32 @@ def check_clip_take(project: Project, scene: Scene, take: Take, takes: list[Take
             None,
         )
         fix = (
-            f"select that frame first: vidpipe select {ref} --scene {owner + 1} "
-            f"{SLOT_FLAGS[slot]} --take {source.number}"
+            ("select that frame first: ", NextStep("select", ref, owner + 1, slot, source.number))
             if source is not None
-            else "that frame is gone; make a new clip instead: "
-            f"vidpipe redo {ref} --scene {number} --clip"
+            else ("that frame is gone; make a new clip instead: ", NextStep("redo", ref, number))
         )
         raise TakeDoesNotFitError(
             f"clip take {take.number} of scene {number} was made from another {label} than the "
-            f"one now in use, so the cut would jump; {fix}{tail}"
+            "one now in use, so the cut would jump; ",
+            *fix,
+            *tail,
         )
     duration = made.get("duration")
     if duration is not None and abs(float(duration) - project.clip_duration) > 1e-6:
         raise TakeDoesNotFitError(
             f"clip take {take.number} of scene {number} was made {float(duration):g} s long; the "
-            f"project's clips are now {project.clip_duration:g} s. Set it back first: vidpipe "
-            f"edit {ref} --clip-duration {float(duration):g}{tail}"
+            f"project's clips are now {project.clip_duration:g} s. Set it back first: ",
+            NextStep("edit", ref, clip_duration=float(duration)),
+            *tail,
         )
     size, fps = made.get("size"), made.get("fps")
     now = list(frame_size(project.aspect_ratio, project.resolution))
     if (size is not None and list(size) != now) or (fps is not None and fps != project.fps):
         raise TakeDoesNotFitError(
             f"clip take {take.number} of scene {number} was made at another size or frame rate "
-            f"than the project's now; make a new clip instead: vidpipe redo {ref} --scene "
-            f"{number} --clip{tail}"
+            "than the project's now; make a new clip instead: ",
+            NextStep("redo", ref, number),
+            *tail,
         )
 
 

@@ -30,18 +30,18 @@ class MusicFile:
 
 
 def check_music(path: str | Path) -> MusicFile:
-    """A readable audio file, or BadInputError naming --music."""
+    """A readable audio file, or BadInputError about the field `music`."""
     import av  # here: only a generate with --music needs it
 
     file = Path(path).expanduser()
     if not file.is_file():
-        raise BadInputError(f"invalid --music: {path}: no such file")
+        raise BadInputError(f"{path}: no such file", field="music")
     if file.stat().st_size > MAX_MUSIC_BYTES:
-        raise BadInputError(f"invalid --music: {path}: larger than 200 MB")
+        raise BadInputError(f"{path}: larger than 200 MB", field="music")
     try:
         with av.open(str(file)) as container:
             if not container.streams.audio:
-                raise BadInputError(f"invalid --music: {path}: it has no audio stream")
+                raise BadInputError(f"{path}: it has no audio stream", field="music")
             stream = container.streams.audio[0]
             duration = (
                 float(stream.duration * stream.time_base)
@@ -49,9 +49,9 @@ def check_music(path: str | Path) -> MusicFile:
                 else float(container.duration or 0) / 1_000_000
             )
     except av.FFmpegError as exc:
-        raise BadInputError(f"invalid --music: {path}: not audio ffmpeg can read ({exc})") from None
+        raise BadInputError(f"{path}: not audio ffmpeg can read ({exc})", field="music") from None
     if duration <= 0:
-        raise BadInputError(f"invalid --music: {path}: it lasts no time")
+        raise BadInputError(f"{path}: it lasts no time", field="music")
     return MusicFile(file, file_hash(file), duration)
 
 
@@ -98,14 +98,14 @@ AUTO_MIN_SECONDS = 4.0  # `--clip-duration auto`: the shortest scene
 
 
 def clip_duration_option(text: str) -> tuple[float, bool]:
-    """`--clip-duration`: seconds, or `auto` (each scene sized to its spoken lines)."""
+    """A clip duration as typed: seconds, or `auto` (each scene sized to its spoken lines)."""
     if text.strip().lower() == "auto":
         return AUTO_MIN_SECONDS, True
     try:
         return float(text), False
     except ValueError:
         raise BadInputError(
-            f"invalid --clip-duration: {text!r}; give seconds (e.g. 4) or auto"
+            f"{text!r}; give seconds (e.g. 4) or auto", field="clip_duration"
         ) from None
 
 

@@ -8,6 +8,7 @@ The writers' own output (`Storyboard`, `SceneSpec`) is the same shape without th
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated
 
 from pydantic import Field, StringConstraints
@@ -59,9 +60,9 @@ class SceneText(SceneSpec):
         default_factory=list,
         description="Names of the reference images that appear in this scene.",
     )
-    # narrowing a field in a subclass is how pydantic adds the caps; mypy sees a list made
-    # invariant, which pydantic does not mind (it validates a new list)
-    dialogue: list[DialogueText] = Field(  # type: ignore[assignment]
+    # narrowing a field in a subclass is how pydantic adds the caps (the base's fields are
+    # read-only sequences, so a narrower item type is a subtype)
+    dialogue: Sequence[DialogueText] = Field(
         default_factory=list,
         max_length=MAX_LINES,
         description="Lines spoken on screen in this scene, in order; empty when nobody speaks.",
@@ -74,4 +75,4 @@ class StoryboardText(Storyboard):
     """A whole storyboard as sent, with the limits above."""
 
     style_guide: StyleGuideText
-    scenes: list[SceneText] = Field(min_length=1, max_length=20)  # type: ignore[assignment]
+    scenes: Sequence[SceneText] = Field(min_length=1, max_length=20)

@@ -117,7 +117,7 @@ class PipelineContext:
         if spent + cost > project.max_cost + 1e-9:
             raise BudgetExceededError(
                 f"budget exceeded: spent ${spent:.2f}, next call ${cost:.2f}, "
-                f"max ${project.max_cost:.2f}; resume with a larger --max-cost"
+                f"max ${project.max_cost:.2f}; resume with a larger budget (max cost)"
             )
 
     async def paid(

@@ -175,7 +175,7 @@ async def _generate_chained(session: AsyncSession, project: Project, ctx: Pipeli
         if clip.status != ClipStatus.COMPLETE:
             raise OperationFailedError(
                 f"the clip of scene {scene.scene_index + 1} is {clip.status}: the next scene "
-                "starts from its last frame, so redo it (vidpipe redo --clip) to go on"
+                "starts from its last frame, so make a new take of that clip (redo) to go on"
             )
         await chain_from_clip(session, project, scene, ctx)
 

@@ -7,7 +7,7 @@ Pipeline steps talk to these interfaces only; no step knows which SDK sits behin
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -16,6 +16,7 @@ from typing import ClassVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from vidpipe.config import Settings
+from vidpipe.errors import BadInputError
 
 ASPECT_RATIOS: tuple[str, ...] = ("16:9", "9:16", "1:1")
 RESOLUTIONS: dict[str, int] = {"360p": 360, "480p": 480, "720p": 720, "1080p": 1080}  # 360p: drafts
@@ -77,7 +78,7 @@ class SceneSpec(BaseModel):
         description="Names of the reference images (characters, objects) that appear in this "
         "scene; only names from the reference list.",
     )
-    dialogue: list[DialogueLine] = Field(
+    dialogue: Sequence[DialogueLine] = Field(
         default_factory=list,
         description="Lines spoken on screen in this scene, in order; empty when nobody speaks.",
     )
@@ -93,7 +94,7 @@ class Storyboard(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     style_guide: StyleGuide
-    scenes: list[SceneSpec] = Field(min_length=1, max_length=20)
+    scenes: Sequence[SceneSpec] = Field(min_length=1, max_length=20)
 
 
 @dataclass(frozen=True)
@@ -268,9 +269,10 @@ class VideoProvider(Provider):
     # keyframe and starts each later scene from the previous clip's real last frame.
     takes_end_frame: bool = True
 
-    def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
+    def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> BadInputError | None:
         """Why this provider cannot make such clips, for limits `capabilities` cannot express
-        (combinations, e.g. 1080p only at 8 s); None when it can. Checked before any call."""
+        (combinations, e.g. 1080p only at 8 s); None when it can. Checked before any call. The
+        error names the option it is about as its field (`clip_duration`), never as a flag."""
         return None
 
     def new_operation_id(self) -> str | None:

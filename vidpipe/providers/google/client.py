@@ -285,7 +285,8 @@ class GoogleClientMixin:
         setting = f"VIDPIPE_GOOGLE_{role.upper()}_MODEL"
         return ProviderError(
             f"{what}: Google does not serve {model} to this key (HTTP 404); choose another with "
-            f"{setting} or `--{role}-model` (vidpipe models --role {role}; vidpipe doctor)",
+            f"{setting} or the project's {role} model (vidpipe models --role {role}; "
+            "vidpipe doctor)",
             status=404,
         )
 

@@ -109,7 +109,7 @@ class VideoModel:
     def price(self, with_audio: bool) -> float:
         return self.entry.unit_price(with_audio=with_audio)
 
-    def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
+    def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> BadInputError | None:
         """Why this model cannot make such a clip, or None. Covers combinations too."""
         who = self.name
         if not self.last_frame:
@@ -118,25 +118,30 @@ class VideoModel:
                 for e in load_catalog().entries(role="video", provider="google")
                 if e.end_frame and not e.is_shut_down()
             ]
-            return (
+            return BadInputError(
                 f"{who} cannot take a last frame, which every vidpipe clip needs; use "
                 f"{', '.join(usable)} (VIDPIPE_GOOGLE_VIDEO_MODEL)"
             )
         if self.durations and duration not in self.durations:
             allowed = ", ".join(f"{d:g}" for d in self.durations)
-            return f"invalid --clip-duration: {duration:g}s; {who} takes {allowed} seconds"
+            return BadInputError(
+                f"{duration:g}s; {who} takes {allowed} seconds", field="clip_duration"
+            )
         if aspect_ratio not in self.entry.aspect_ratios:
             allowed = ", ".join(self.entry.aspect_ratios)
-            return f"invalid --aspect-ratio: {aspect_ratio}; {who} takes {allowed}"
+            return BadInputError(f"{aspect_ratio}; {who} takes {allowed}", field="aspect_ratio")
         if resolution not in self.resolutions:
-            return f"invalid --resolution: {resolution}; {who} takes " + ", ".join(self.resolutions)
+            allowed = ", ".join(self.resolutions)
+            return BadInputError(f"{resolution}; {who} takes {allowed}", field="resolution")
         if (
             self.api == "generate_videos"
             and resolution == "1080p"
             and int(duration) not in self.full_hd_durations
         ):
             allowed = ", ".join(str(d) for d in self.full_hd_durations)
-            return f"invalid --clip-duration: {duration:g}s; {who} makes 1080p only at {allowed}s"
+            return BadInputError(
+                f"{duration:g}s; {who} makes 1080p only at {allowed}s", field="clip_duration"
+            )
         return None
 
 

@@ -77,7 +77,7 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         """Veo 3.x with VIDPIPE_GOOGLE_VIDEO_AUDIO on: dialogue and sound go into the prompt."""
         return self.veo.audio and self.options.audio
 
-    def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> str | None:
+    def refusal(self, duration: float, aspect_ratio: str, resolution: str) -> BadInputError | None:
         """Why the model cannot make such clips (combinations too), or None."""
         return self.veo.refusal(duration, aspect_ratio, resolution)
 
@@ -86,8 +86,8 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
     async def submit(self, request: VideoRequest) -> str:
         resolution = _resolution_of(request)
         problem = self.refusal(request.duration, request.aspect_ratio, resolution)
-        if problem:
-            raise BadInputError(problem)
+        if problem:  # past the doors' checks: a failure of the run, its field in words
+            raise BadInputError(problem.worded())
         if self.veo.api == "interactions":
             return await self._submit_interaction(request, resolution)
         veo = self.veo

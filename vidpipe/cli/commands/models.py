@@ -1,5 +1,4 @@
-"""`vidpipe models`: the model catalog (what `GET /api/models` serves), as a table or JSON.
-cli/app.py adds the command to the app."""
+"""`vidpipe models`: the model catalog (what `GET /api/models` serves), as a table or JSON."""
 
 from __future__ import annotations
 

@@ -1,0 +1,43 @@
+"""Refusals from below the doors carry the field they concern: the API answers 422 with that
+field as the `loc` and says the problem in words, with no CLI flag in it (the CLI shows the same
+refusal with its flag: tests/acceptance/test_cli_takes.py, test_cli_models.py)."""
+
+from __future__ import annotations
+
+from api_helpers import SMALL, finished, serving
+
+from vidpipe.config import Settings
+
+
+async def test_refusals_name_their_field_as_the_loc(sqlite_settings: Settings) -> None:
+    async with serving(sqlite_settings) as (_, client):
+        made = await client.post("/api/generate", json={"prompt": "a fox in snow", **SMALL})
+        assert made.status_code == 202, made.text
+        project_id = made.json()["project_id"]
+        assert (await finished(client, project_id))["status"] == "complete"
+        base = f"/api/projects/{project_id}"
+        before = (await client.get(base)).json()
+
+        # K takes, or a model of its own, are for a clip: a frame is redrawn once
+        for body, field in (
+            ({"target": "end_frame", "takes": 2}, "takes"),
+            ({"target": "end_frame", "model": "sim:sim-clip"}, "model"),
+        ):
+            refused = await client.post(f"{base}/scenes/1/redo", json=body)
+            assert refused.status_code == 422, refused.text
+            (problem,) = refused.json()["detail"]
+            assert problem["loc"] == ["body", field], problem
+            assert "applies to a clip only" in problem["msg"] and "--" not in problem["msg"]
+
+        # scene 2's start frame is scene 1's end frame: the text to edit is named by its field
+        etag = (await client.get(f"{base}/storyboard")).headers["etag"]
+        refused = await client.patch(
+            f"{base}/scenes/2", json={"start_frame_prompt": "a den"}, headers={"If-Match": etag}
+        )
+        assert refused.status_code == 422, refused.text
+        (problem,) = refused.json()["detail"]
+        assert problem["loc"] == ["body", "start_frame_prompt"], problem
+        assert "scene 1's end frame prompt" in problem["msg"] and "--" not in problem["msg"]
+
+        after = (await client.get(base)).json()
+        assert after["ledger"] == before["ledger"] and after["scenes"] == before["scenes"]

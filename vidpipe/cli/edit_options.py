@@ -1,0 +1,216 @@
+"""The options `edit` and `fork` share, and their parsing into the one edit object
+(vidpipe.app.iterate.Edits) that the API's PATCH and fork build too. Bad input is refused here,
+before anything is opened: one line on stderr and exit 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from vidpipe.cli.flags import SCENE_FLAGS, flag_of, flagged
+from vidpipe.cli.runtime import EXIT_BAD_INPUT, fail
+from vidpipe.errors import BadInputError
+
+if TYPE_CHECKING:
+    from vidpipe.app.iterate import Edits
+    from vidpipe.orchestrator.sound import MusicFile
+
+SceneOpt = Annotated[int | None, typer.Option("--scene", help="Scene number (1-based).")]
+Description = Annotated[str | None, typer.Option("--description", help="Scene description.")]
+StartPrompt = Annotated[
+    str | None, typer.Option("--start-prompt", help="Start frame prompt (scene 1 only).")
+]
+EndPrompt = Annotated[str | None, typer.Option("--end-prompt", help="End frame prompt.")]
+Motion = Annotated[str | None, typer.Option("--motion", help="Video motion prompt.")]
+Transition = Annotated[str | None, typer.Option("--transition", help="Transition notes.")]
+Crossfade = Annotated[float | None, typer.Option("--crossfade", help="Crossfade seconds.")]
+ClipDuration = Annotated[
+    float | None, typer.Option("--clip-duration", help="Seconds per scene (all clips change).")
+]
+StyleGuideFile = Annotated[
+    Path | None, typer.Option("--style-guide-file", help="JSON: visual_style, color_palette, ...")
+]
+StoryboardFile = Annotated[
+    Path | None,
+    typer.Option("--storyboard-file", help="A whole storyboard (as `vidpipe storyboard` prints)."),
+]
+Yes = Annotated[bool, typer.Option("--yes", "-y", help="Pay the plan's cost without asking.")]
+SceneReferences = Annotated[
+    str | None,
+    typer.Option(
+        "--references",
+        help="With --scene: the reference images in that scene, by name (e.g. Mara,Bo; "
+        "'' for none).",
+    ),
+]
+Takes = Annotated[
+    int | None,
+    typer.Option("--takes", help="Takes per clip (1–4) for clips made from now on."),
+]
+StoryboardModel = Annotated[
+    str | None,
+    typer.Option("--storyboard-model", help="PROVIDER:MODEL that writes the storyboard."),
+]
+ImageModel = Annotated[
+    str | None, typer.Option("--image-model", help="PROVIDER:MODEL that draws the keyframes.")
+]
+VideoModel = Annotated[
+    str | None,
+    typer.Option("--video-model", help="PROVIDER:MODEL that makes the clips (all go stale)."),
+]
+Narration = Annotated[
+    str | None, typer.Option("--narration", help="With --scene: its voice-over line ('' none).")
+]
+Dialogue = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--dialogue",
+        help="With --scene: a spoken line, 'Speaker: line' (repeatable, in order; the whole "
+        "list; '' for none).",
+    ),
+]
+Sound = Annotated[
+    str | None,
+    typer.Option("--sound", help="With --scene: ambience and effects in words ('' for none)."),
+]
+
+
+# the edit fields a validation error is shown by their flag (the rest by their place, e.g. a
+# style guide's `visual_style`)
+FLAGGED = {"takes", "references", "subtitles", "narration", "dialogue", "sound", "loudness"}
+FLAGGED |= {"crossfade", "clip_duration"}
+
+
+def _read_json(path: Path, flag: str) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except OSError as exc:
+        raise BadInputError(f"invalid {flag}: cannot read {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise BadInputError(
+            f"invalid {flag}: {path} is not JSON ({exc.msg}, line {exc.lineno})"
+        ) from None
+
+
+def parse_edits(*flags: Any) -> Edits:
+    """The edit flags checked before anything is opened: one line and exit 2 when bad."""
+    try:
+        return _parse_edits(*flags)
+    except BadInputError as exc:
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
+
+
+def _parse_edits(
+    scene: int | None,
+    description: str | None,
+    start_prompt: str | None,
+    end_prompt: str | None,
+    motion: str | None,
+    transition: str | None,
+    crossfade: float | None,
+    clip_duration: float | None,
+    style_guide_file: Path | None,
+    storyboard_file: Path | None,
+    references: str | None = None,
+    takes: int | None = None,
+    models: tuple[str | None, str | None, str | None] = (None, None, None),
+    narration: str | None = None,
+    dialogue: list[str] | None = None,
+    sound: str | None = None,
+    subtitles: str | None = None,
+    loudness: float | None = None,
+) -> Edits:
+    """The edit flags as the one edit object; bad input raises BadInputError."""
+    from pydantic import ValidationError
+
+    from vidpipe.orchestrator.edits import (
+        ProjectEdit,
+        SceneEdit,
+        dialogue_option,
+        parse_storyboard,
+    )
+    from vidpipe.providers.base import StyleGuide
+
+    try:
+        scene_edit = SceneEdit(
+            scene_description=description,
+            start_frame_prompt=start_prompt,
+            end_frame_prompt=end_prompt,
+            video_motion_prompt=motion,
+            transition_notes=transition,
+            references=_names(references),
+            narration=narration.strip() if narration is not None else None,
+            dialogue=dialogue_option(dialogue),
+            sound=sound.strip() if sound is not None else None,
+        )
+        style = None
+        if style_guide_file is not None:
+            style = StyleGuide.model_validate(_read_json(style_guide_file, "--style-guide-file"))
+        project_edit = ProjectEdit(
+            crossfade=crossfade,
+            clip_duration=clip_duration,
+            style_guide=style,
+            takes=takes,
+            storyboard_model=models[0],
+            image_model=models[1],
+            video_model=models[2],
+            subtitles=subtitles,
+            loudness=loudness,
+        )
+        project_edit.models()  # shut-down, unknown or role-mismatched ids: refused here
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"])
+        head = where.split(".")[0]
+        if head in FLAGGED or head.endswith("_model"):
+            where = flag_of(head, SCENE_FLAGS)
+        raise BadInputError(f"invalid {where}: {first['msg']}") from None
+    storyboard = None
+    if storyboard_file is not None:
+        storyboard = parse_storyboard(_read_json(storyboard_file, "--storyboard-file"))
+    has_scene_edit = bool(scene_edit.model_dump(exclude_none=True))
+    if has_scene_edit and scene is None:
+        raise BadInputError("name the scene to edit: --scene N")
+    if scene is not None and not has_scene_edit:
+        raise BadInputError(
+            "--scene needs a text to change (--motion, --end-prompt, --narration, ...) or "
+            "--references"
+        )
+    from vidpipe.app.iterate import Edits
+
+    return Edits(
+        scene_number=scene, scene_edit=scene_edit, project_edit=project_edit, storyboard=storyboard
+    )
+
+
+def music_option(path: Path | None) -> MusicFile | None:
+    """`--music PATH` checked (readable audio) before anything is opened."""
+    if path is None:
+        return None
+    from vidpipe.orchestrator.sound import check_music
+
+    try:
+        return check_music(path)
+    except BadInputError as exc:
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
+
+
+def _names(text: str | None) -> list[str] | None:
+    """`--references Mara,Bo` as a list of names ('' is none)."""
+    if text is None:
+        return None
+    return [name.strip() for name in text.split(",") if name.strip()]
+
+
+def reference_edits(edits: Edits, add: list[str], remove: list[str]) -> None:
+    """--add-reference files read and checked, --remove-reference names; exit 2 when bad."""
+    from vidpipe.orchestrator.references import parse_name, parse_option
+
+    try:
+        edits.add_references = [parse_option(text, "add_references") for text in add]
+        edits.remove_references = [parse_name(name, "remove_references") for name in remove]
+    except BadInputError as exc:
+        raise fail(flagged(exc), EXIT_BAD_INPUT) from None
