@@ -106,11 +106,10 @@ async def run_pipeline(
     project_id: uuid.UUID,
     progress_callback: ProgressCallback | None = None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     registry: ProviderRegistry | None = None,
 ) -> Project:
     """Run (or resume) a project to `complete`. Raises on failure after recording it."""
-    settings = settings or Settings()
     registry = registry or load_registry()
     project = await load_project(session, project_id)
     if not can_resume(project.status):
@@ -444,7 +443,7 @@ async def plan_project(
     session: AsyncSession,
     project_id: uuid.UUID,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     registry: ProviderRegistry | None = None,
 ) -> Plan:
     """What `resume` would generate now and its cost, with no provider call."""
@@ -456,11 +455,10 @@ async def plan_loaded_project(
     session: AsyncSession,
     project: Project,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     registry: ProviderRegistry | None = None,
 ) -> Plan:
     """`plan_project` for a project the caller has just loaded (one load for plan and document)."""
-    settings = settings or Settings()
     registry = registry or load_registry()
     providers = build_project_providers(registry, settings, project)
     describe = [ref.name for ref in await to_describe(session, project, providers.storyboard)]
@@ -475,11 +473,10 @@ async def restitch_project(
     crossfade: float | None = None,
     progress_callback: ProgressCallback | None = None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     registry: ProviderRegistry | None = None,
 ) -> Project:
     """Re-run only the stitch of a complete project, with other options (e.g. --crossfade)."""
-    settings = settings or Settings()
     registry = registry or load_registry()
     project = await load_project(session, project_id)
     providers = build_project_providers(registry, settings, project)
