@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, ClassVar
+from typing import ClassVar
 
 import pytest
 from processes import user_env
@@ -165,16 +165,16 @@ def test_precedence_explicit_over_environment_over_file_over_default(
         assert openai.base_url is None
 
 
-def test_a_part_keeps_the_file_it_was_read_with(here: Path, tmp_path_factory: Any) -> None:
+def test_a_part_keeps_the_file_it_was_read_with(
+    here: Path, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
     """Parts are built on first use; they read the file the Settings read, wherever the process
     has moved since."""
     write_toml(here, '[comfyui]\nurl = "http://from-the-file"\n')
     settings = Settings()
     elsewhere = tmp_path_factory.mktemp("elsewhere")
     write_toml(elsewhere, '[comfyui]\nurl = "http://another-file"\n')
-    import os
-
-    os.chdir(elsewhere)
+    monkeypatch.chdir(elsewhere)
     assert settings.provider(ComfyUISettings).url == "http://from-the-file"
 
 
@@ -185,6 +185,15 @@ def test_an_invalid_provider_value_is_bad_input_naming_the_variable(
     settings = Settings()  # reading a project needs no provider settings
     with pytest.raises(BadInputError, match="VIDPIPE_OPENAI_JSON_MODE"):
         settings.provider(OpenAISettings)
+
+
+def test_doctor_names_the_file_for_a_setting_in_a_provider_table(here: Path) -> None:
+    from vidpipe.cli.doctor import source_of
+
+    write_toml(here, '[google]\nvideo_model = "veo-2.0-generate-001"\n')
+    settings = Settings()
+    assert source_of(settings, "VIDPIPE_GOOGLE_VIDEO_MODEL") == "set in vidpipe.toml"
+    assert source_of(settings, "VIDPIPE_GOOGLE_VOICE") == "the default"
 
 
 def test_copies_change_provider_settings_by_name_and_leave_the_original(here: Path) -> None:
@@ -226,11 +235,16 @@ def test_a_provider_name_must_be_a_table(here: Path) -> None:
         Settings()
 
 
-def test_the_cli_refuses_an_unknown_key_with_exit_2_and_writes_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "command", [["generate", "a lighthouse", "--yes"], ["serve", "--port", "0"]], ids=str
+)
+def test_the_cli_and_the_server_refuse_an_unknown_key_with_exit_2_and_write_nothing(
+    tmp_path: Path, command: list[str]
+) -> None:
     data_dir = tmp_path / "data"
     write_toml(tmp_path, 'fps = 30\nvideo_provder = "local"\n')
     done = subprocess.run(
-        [sys.executable, "-m", "vidpipe", "generate", "a lighthouse", "--yes"],
+        [sys.executable, "-m", "vidpipe", *command],
         cwd=tmp_path,
         env=user_env(data_dir),
         capture_output=True,
