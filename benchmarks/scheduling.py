@@ -27,6 +27,7 @@ from vidpipe.db.engine import open_database  # noqa: E402
 from vidpipe.orchestrator import run_pipeline  # noqa: E402
 from vidpipe.orchestrator.projects import GenerateOptions, create_project  # noqa: E402
 from vidpipe.providers.sim import SimVideoProvider  # noqa: E402
+from vidpipe.providers.sim_settings import SimSettings  # noqa: E402
 
 
 async def one_run(
@@ -76,7 +77,7 @@ async def main() -> None:
         SimVideoProvider.notice_delays.clear()
         await one_run(Path(tmp), sizes[-1], latency, jitter=0.2)
         delays = SimVideoProvider.notice_delays
-        interval = Settings().sim_poll_interval
+        interval = Settings().provider(SimSettings).poll_interval
         print(
             f"\nPROV-5  finish → noticed, {len(delays)} operations, poll interval {interval} s: "
             f"median {statistics.median(delays):.3f} s, max {max(delays):.3f} s"

@@ -1,26 +1,52 @@
 """One Settings object, built once at the edge (CLI, server) and passed down.
 
 Precedence: explicit values (CLI flags) > VIDPIPE_* environment > vidpipe.toml > defaults.
+
+The core settings are fields of `Settings`. Each provider declares its own part, a
+`ProviderSettings` subclass beside its code (`vidpipe/providers/google/settings.py`), listed in
+the provider registry (a plugin lists it as `SETTINGS` beside `PROVIDERS`). A part's field
+`api_key` of provider `google` is the setting `google_api_key`: read from VIDPIPE_GOOGLE_API_KEY
+and from `api_key` in the `[google]` table of vidpipe.toml (the flat key `google_api_key` is
+accepted too), and shown under that name by `config show`, `doctor` and the generated docs. Code
+reads it as `settings.provider(GoogleSettings).api_key`. A key vidpipe.toml has that no setting
+has is refused, naming the closest one.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
+import tomllib
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal, Self, TypeVar, overload
 
-from pydantic import AliasChoices, Field, SecretStr, model_validator
+from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
-    TomlConfigSettingsSource,
 )
+
+from vidpipe.errors import BadInputError
 
 QUEUE_NEEDS_POSTGRES = (
     "VIDPIPE_EXECUTION=queue needs PostgreSQL: set VIDPIPE_DATABASE_URL to a "
     "postgresql+asyncpg:// URL (SQLite runs projects in-process: VIDPIPE_EXECUTION=inline)"
 )
+TOML_FILE = "vidpipe.toml"  # in the working directory
+ENV_PREFIX = "VIDPIPE_"
+# VIDPIPE_* variables that are not settings: read by the registry, or by the test suite
+NOT_SETTINGS = ("no_plugins",)
+NOT_SETTINGS_PREFIXES = ("test_",)
+
+
+class UnknownSettingError(BadInputError):
+    """vidpipe.toml names a setting vidpipe does not have; nothing was written."""
 
 
 def _default_data_dir() -> Path:
@@ -28,15 +54,249 @@ def _default_data_dir() -> Path:
     return Path(base) / "vidpipe"
 
 
-class Settings(BaseSettings):
-    """Effective configuration. Field names map to VIDPIPE_<NAME> variables."""
+# ---------------------------------------------------------------- vidpipe.toml
+
+
+@dataclass(frozen=True)
+class SettingsFile:
+    """vidpipe.toml as read once by the Settings being built (empty when there is none)."""
+
+    path: Path
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, path: Path) -> SettingsFile:
+        try:
+            text = path.read_text(encoding="utf-8") if path.is_file() else ""
+            return cls(path, tomllib.loads(text))
+        except tomllib.TOMLDecodeError as exc:
+            raise BadInputError(f"{path}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise BadInputError(f"{path}: cannot be read: {exc.strerror}") from None
+
+    def core_values(self) -> dict[str, Any]:
+        return {k: v for k, v in self.data.items() if k in Settings.model_fields}
+
+    def values_for(self, part: type[ProviderSettings]) -> dict[str, Any]:
+        """A provider's values: its flat keys (`google_api_key`), then its table (`[google]`)."""
+        prefix = part.flat_prefix()
+        values = {
+            k.removeprefix(prefix): v
+            for k, v in self.data.items()
+            if k.startswith(prefix) and k.removeprefix(prefix) in part.model_fields
+        }
+        table = self.data.get(part.provider_id)
+        if isinstance(table, dict):
+            values.update(table)
+        return values
+
+    def mentions(self, name: str) -> bool:
+        """Whether the file sets the setting `name` (flat, or in its provider's table)."""
+        if name in self.data:
+            return True
+        found = _resolve(name)
+        if found is None:
+            return False
+        table = self.data.get(found[0].provider_id)
+        return isinstance(table, dict) and found[1] in table
+
+    def check(self) -> None:
+        """Refuse (UnknownSettingError, one line) the first key no setting has."""
+        for key, value in self.data.items():
+            if key in Settings.model_fields or _resolve(key) is not None:
+                continue
+            part = _part_class(key)
+            if part is None:
+                self._refuse(key, known_setting_names(tables=True))
+            elif not isinstance(value, dict):
+                raise UnknownSettingError(
+                    f"{self.path}: {key} is the {key} provider's table: write [{key}]"
+                )
+            else:
+                for sub in value:
+                    if sub not in part.model_fields:
+                        self._refuse(f"{key}.{sub}", [f"{key}.{f}" for f in part.model_fields])
+
+    def _refuse(self, key: str, known: Iterable[str]) -> None:
+        close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
+        hint = f"; did you mean {close[0]!r}?" if close else " (vidpipe config show lists them)"
+        raise UnknownSettingError(f"{self.path}: unknown setting {key!r}{hint}")
+
+
+# The file the Settings under construction read: its provider parts take their values from the
+# same reading (not from whatever the working directory holds when a part is first built).
+_READING: ContextVar[SettingsFile | None] = ContextVar("vidpipe_settings_file", default=None)
+
+
+def _current_file() -> SettingsFile:
+    return _READING.get() or SettingsFile.read(Path(TOML_FILE))
+
+
+# ---------------------------------------------------------------- a provider's own settings
+
+
+class ProviderSettings(BaseSettings):
+    """Base of a provider's own settings. Subclass it beside the provider, set `provider_id`,
+    declare fields; field `x` of provider `acme` is the setting `acme_x` (VIDPIPE_ACME_X, `x`
+    in the `[acme]` table of vidpipe.toml). Built-ins are listed in the registry's table; a
+    plugin module lists its class as `SETTINGS`. The provider reads it with
+    `settings.provider(AcmeSettings)`."""
+
+    provider_id: ClassVar[str] = ""
 
     model_config = SettingsConfigDict(
-        env_prefix="VIDPIPE_",
-        toml_file="vidpipe.toml",
-        extra="ignore",
+        extra="forbid", validate_default=True, validate_by_name=True, validate_by_alias=True
+    )
+
+    @classmethod
+    def flat_prefix(cls) -> str:
+        """`google_`: the prefix of this provider's setting names."""
+        return cls.provider_id.replace("-", "_") + "_"
+
+    @classmethod
+    def env_prefix(cls) -> str:
+        """`VIDPIPE_GOOGLE_`: the prefix of this provider's environment variables."""
+        return ENV_PREFIX + cls.flat_prefix().upper()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (
+            init_settings,
+            EnvSettingsSource(settings_cls, env_prefix=cls.env_prefix()),
+            InitSettingsSource(settings_cls, init_kwargs=_current_file().values_for(cls)),
+        )
+
+    def shown(self) -> dict[str, Any]:
+        """The values by setting name (`google_api_key`), secrets masked, paths as strings."""
+        prefix = self.flat_prefix()
+        return {prefix + name: _shown(getattr(self, name)) for name in type(self).model_fields}
+
+
+PS = TypeVar("PS", bound=ProviderSettings)
+
+
+def _part_class(name: str) -> type[ProviderSettings] | None:
+    """The settings class of provider `name` (built-ins, then plugins), from the registry."""
+    # the registry is the one list of providers; imported here, not above, because it imports
+    # this module (it builds providers from Settings)
+    from vidpipe.providers.registry import provider_settings_class
+
+    return provider_settings_class(name)
+
+
+def _part_classes() -> list[type[ProviderSettings]]:
+    from vidpipe.providers.registry import provider_settings_classes
+
+    return provider_settings_classes()
+
+
+def _resolve(name: str) -> tuple[type[ProviderSettings], str] | None:
+    """`google_api_key` → (GoogleSettings, "api_key"); None when no provider has it."""
+    if name in Settings.model_fields or "_" not in name:
+        return None
+    head = name.split("_", 1)[0]
+    candidates = [head]  # the usual case, without listing every provider
+    part = _part_class(head)
+    if part is None or name.removeprefix(part.flat_prefix()) not in part.model_fields:
+        candidates = [p.provider_id for p in _part_classes()]
+    for provider in candidates:
+        part = _part_class(provider)
+        if part is not None and name.startswith(part.flat_prefix()):
+            rest = name.removeprefix(part.flat_prefix())
+            if rest in part.model_fields:
+                return part, rest
+    return None
+
+
+def known_setting_names(*, tables: bool = False) -> list[str]:
+    """Every setting name (core and providers'); with `tables`, the provider tables too."""
+    names = list(Settings.model_fields)
+    for part in _part_classes():
+        names += [part.flat_prefix() + f for f in part.model_fields]
+        if tables:
+            names.append(part.provider_id)
+    return names
+
+
+def unknown_environment(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One warning line per VIDPIPE_* variable that no setting reads, naming the closest."""
+    lines = []
+    for variable in sorted(os.environ if environ is None else environ):
+        if not variable.upper().startswith(ENV_PREFIX):
+            continue
+        name = variable[len(ENV_PREFIX) :].lower()
+        if (
+            name in Settings.model_fields
+            or name in NOT_SETTINGS
+            or name.startswith(NOT_SETTINGS_PREFIXES)
+            or _resolve(name) is not None
+        ):
+            continue
+        close = difflib.get_close_matches(name, known_setting_names(), n=1, cutoff=0.6)
+        hint = f"; did you mean {ENV_PREFIX}{close[0].upper()}?" if close else ""
+        lines.append(f"{variable} is not a vidpipe setting{hint}")
+    return lines
+
+
+def _shown(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "********" if value.get_secret_value() else ""
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def _one_line(error: ValidationError, part: type[ProviderSettings]) -> str:
+    first = error.errors()[0]
+    loc = str(first["loc"][0]) if first["loc"] else ""
+    name = loc.upper() if loc.upper().startswith(ENV_PREFIX) else part.env_prefix() + loc.upper()
+    message = str(first["msg"]).removeprefix("Value error, ")
+    return f"invalid {name}: {message}"
+
+
+# ---------------------------------------------------------------- the one Settings object
+
+
+class Settings(BaseSettings):
+    """Effective configuration. Field names map to VIDPIPE_<NAME> variables; each provider's
+    part is `provider(ItsSettings)`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        extra="forbid",
         validate_default=True,
     )
+
+    # provider id → its part, built on first use (reading a project needs none of them)
+    _parts: dict[str, ProviderSettings] = PrivateAttr(default_factory=dict)
+    # provider id → values given explicitly for it (keyword arguments, model_copy updates)
+    _explicit: dict[str, dict[str, Any]] = PrivateAttr(default_factory=dict)
+    _file: SettingsFile = PrivateAttr(default_factory=lambda: SettingsFile(Path(TOML_FILE)))
+
+    def __init__(self, **values: Any) -> None:
+        """Core fields by name; a provider's part as `google={...}` (or a GoogleSettings), or by
+        setting name (`google_api_key=...`)."""
+        file = SettingsFile.read(Path(TOML_FILE))
+        file.check()
+        core, parts = _split(values)
+        token = _READING.set(file)
+        try:
+            super().__init__(**core)
+        finally:
+            _READING.reset(token)
+        self._file = file
+        for name, given in parts.items():
+            if isinstance(given, ProviderSettings):
+                self._parts[name] = given
+            else:
+                self._explicit[name] = given
 
     data_dir: Path = Field(
         default_factory=_default_data_dir, description="Projects and the SQLite database."
@@ -69,43 +329,11 @@ class Settings(BaseSettings):
         description="Speaking speed, 0.5–2.0; 1.0 is the voice's normal.",
     )
 
-    google_base_url: str | None = Field(
-        default=None, description="Replaces the Gemini API / Vertex AI endpoint; default: Google's."
-    )
-    google_api_key: SecretStr | None = Field(
-        default=None, description="Gemini API key, or a Vertex AI express-mode key."
-    )
-    openai_base_url: str | None = Field(
-        default=None,
-        description="Any OpenAI-compatible endpoint (Ollama, vLLM, ...); default: "
-        "`https://api.openai.com/v1`.",
-    )
-    openai_api_key: SecretStr | None = Field(
-        default=None, description="Key for the OpenAI-compatible endpoint."
-    )
-    comfyui_url: str | None = Field(
-        default=None, description="ComfyUI server, e.g. `http://127.0.0.1:8188`."
-    )
     api_token: SecretStr | None = Field(
         default=None,
         description="Bearer token for the HTTP API; required to listen beyond loopback.",
     )
 
-    local_audio: bool = Field(
-        default=False, description="Local clips carry a synthesized ambient track."
-    )
-    sim_latency: dict[str, float] = Field(
-        default_factory=lambda: {"storyboard": 0.5, "image": 0.2, "video": 2.0},
-        description="Seconds per call of the `sim` benchmark provider, by role (JSON).",
-    )
-    sim_jitter: float = Field(
-        default=0.2, ge=0, lt=1, description="± fraction of the sim video latency."
-    )
-    sim_poll_interval: float = Field(
-        default=0.5,
-        gt=0,
-        description="How often `wait` polls a sim operation after its first poll.",
-    )
     video_concurrency: int | None = Field(
         default=None,
         ge=1,
@@ -123,105 +351,6 @@ class Settings(BaseSettings):
     host: str = Field(default="127.0.0.1", description="HTTP API address (`vidpipe serve --host`).")
     port: int = Field(default=8000, description="HTTP API port (`vidpipe serve --port`).")
 
-    # providers
-    google_vertexai: bool = Field(
-        default=False,
-        description="Use Vertex AI (needed for Veo) instead of the Gemini API.",
-    )
-    google_project: str | None = Field(default=None, description="Vertex AI project id.")
-    google_location: str = Field(default="us-central1", description="Vertex AI region.")
-    google_credentials_file: Path | None = Field(
-        default=None,
-        description="Vertex AI credentials JSON (service-account key, authorized user); default: "
-        "application default credentials.",
-    )
-    # Today's GA models (vidpipe models): see docs/models.md.
-    google_storyboard_model: str = Field(
-        default="gemini-3.8-flash", description="Gemini model that writes storyboards."
-    )
-    google_image_model: str = Field(
-        default="gemini-3.1-flash-image",
-        description="Gemini image model: start frames, and end frames from the start image.",
-    )
-    google_image_edit_model: str = Field(
-        default="imagen-3.0-capability-001",
-        description="End frames when the image model is an Imagen model (every Imagen model was "
-        "shut down 2026-08-17).",
-    )
-    google_video_model: str = Field(
-        default="veo-3.1-generate-001",
-        description="Clips: Veo 3.1 (Vertex AI) or `gemini-omni-1.1-flash` (Gemini API or Vertex "
-        "AI).",
-    )
-    google_video_audio: bool = Field(
-        default=True,
-        description="Clips with a soundtrack where the model has one (Veo 3.x; also picks "
-        "the price); Gemini Omni always has one.",
-    )
-    google_speech_model: str = Field(
-        default="gemini-3.8-flash-lite-tts", description="Gemini speech model for narration."
-    )
-    google_voice: str = Field(default="Kore", description="Gemini prebuilt voice for narration.")
-    openai_model: str = Field(
-        default="gpt-4o-mini", description="Chat model that writes storyboards."
-    )
-    openai_json_mode: Literal["auto", "json_schema", "json_object"] = Field(
-        default="auto",
-        description="`json_schema`, `json_object`, or `auto` (schema, JSON mode if the server "
-        "refuses schemas).",
-    )
-    openai_speech_model: str = Field(
-        default="gpt-4o-mini-tts", description="Speech model (`/v1/audio/speech`) for narration."
-    )
-    openai_voice: str = Field(default="alloy", description="Voice for narration.")
-    openai_vision: bool | None = Field(
-        default=None,
-        description="The model sees images: it describes reference images given without a "
-        "description; unset: yes on api.openai.com, no elsewhere.",
-    )
-    comfyui_api_key: SecretStr | None = Field(
-        default=None, description="Bearer token for a ComfyUI behind an authenticating proxy."
-    )
-    comfyui_text_to_image_workflow: Path | None = Field(
-        default=None,
-        description="Your own start-frame (text-to-image) workflow template; default: the shipped "
-        "`text_to_image.json`.",
-    )
-    comfyui_image_to_image_workflow: Path | None = Field(
-        default=None,
-        description="Your own end-frame (image-to-image) workflow template; default: the shipped "
-        "`image_to_image.json`.",
-    )
-    comfyui_video_workflow: Path | None = Field(
-        default=None,
-        description="Your own clip workflow template; default: the shipped "
-        "`first_last_frame_to_video.json`.",
-    )
-    fal_key: SecretStr | None = Field(
-        default=None,
-        validation_alias=AliasChoices("fal_key", "VIDPIPE_FAL_KEY", "FAL_KEY"),
-        description="fal.ai API key (`VIDPIPE_FAL_KEY`, or fal's own `FAL_KEY`).",
-    )
-    fal_base_url: str | None = Field(
-        default=None,
-        description="One root for fal's queue, run, storage and pricing hosts (tests, proxies); "
-        "default: fal's own hosts.",
-    )
-    fal_video_model: str = Field(
-        default="fal-ai/kling-video/v4/image-to-video",
-        description="fal video model, a catalog id (docs/models.md).",
-    )
-    fal_image_model: str = Field(
-        default="fal-ai/flux/schnell", description="fal text-to-image model for start frames."
-    )
-    fal_image_edit_model: str = Field(
-        default="fal-ai/nano-banana/edit",
-        description="fal image-edit model that draws end frames from the start image.",
-    )
-    fal_video_audio: bool = Field(
-        default=False,
-        description="fal clips with a soundtrack, where the model has one (costs more).",
-    )
     prices: dict[str, float] = Field(
         default_factory=dict,
         description="USD price overrides (JSON), by model or `provider:role`, e.g. "
@@ -382,8 +511,76 @@ class Settings(BaseSettings):
         return (
             init_settings,
             env_settings,
-            TomlConfigSettingsSource(settings_cls),
+            InitSettingsSource(settings_cls, init_kwargs=_current_file().core_values()),
         )
+
+    @overload
+    def provider(self, which: type[PS]) -> PS: ...
+
+    @overload
+    def provider(self, which: str) -> ProviderSettings: ...
+
+    def provider(self, which: type[PS] | str) -> PS | ProviderSettings:
+        """A provider's own settings, by class (typed) or by provider id; BadInputError when a
+        value in the environment or vidpipe.toml is invalid for it."""
+        name = which if isinstance(which, str) else which.provider_id
+        part = self._parts.get(name)
+        if part is None:
+            cls = _part_class(name) if isinstance(which, str) else which
+            if cls is None:
+                raise BadInputError(f"no provider {name!r} has settings")
+            token = _READING.set(self._file)
+            try:
+                part = cls(**self._explicit.get(name, {}))
+            except ValidationError as exc:
+                raise BadInputError(_one_line(exc, cls)) from None
+            finally:
+                _READING.reset(token)
+            self._parts[name] = part
+        return part
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A setting by its name (`fps`, `google_api_key`); `default` when there is none."""
+        if name in type(self).model_fields:
+            return getattr(self, name)
+        found = _resolve(name)
+        if found is None:
+            return default
+        return getattr(self.provider(found[0]), found[1])
+
+    @classmethod
+    def has_setting(cls, name: str) -> bool:
+        """Whether `name` is a setting (core, or a provider's: `google_video_model`)."""
+        return name in cls.model_fields or _resolve(name) is not None
+
+    def is_set(self, name: str) -> bool:
+        """Whether the setting `name` was given (flag, environment, file) or is its default."""
+        if name in type(self).model_fields:
+            return name in self.model_fields_set
+        found = _resolve(name)
+        return found is not None and found[1] in self.provider(found[0]).model_fields_set
+
+    @property
+    def file(self) -> SettingsFile:
+        """The vidpipe.toml these settings read."""
+        return self._file
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy with `update`, whose keys may also name provider settings (`google_api_key`,
+        or `google={...}`); like pydantic's, the new values are not validated."""
+        core, parts = _split(update or {})
+        unknown = [k for k in core if k not in type(self).model_fields]
+        if unknown:
+            raise ValueError(f"unknown setting {unknown[0]!r}")
+        copied = super().model_copy(update=core, deep=deep)
+        copied._parts = dict(self._parts)
+        copied._explicit = {name: dict(values) for name, values in self._explicit.items()}
+        for name, given in parts.items():
+            if isinstance(given, ProviderSettings):
+                copied._parts[name] = given
+            else:
+                copied._parts[name] = self.provider(name).model_copy(update=given)
+        return copied
 
     @property
     def effective_database_url(self) -> str:
@@ -396,17 +593,34 @@ class Settings(BaseSettings):
         return self.data_dir / "projects"
 
     def masked(self) -> dict[str, Any]:
-        """Settings for display: secrets masked, paths as strings."""
-        shown: dict[str, Any] = {}
-        for name in type(self).model_fields:
-            value = getattr(self, name)
-            if isinstance(value, SecretStr):
-                value = "********" if value.get_secret_value() else ""
-            elif isinstance(value, Path):
-                value = str(value)
-            shown[name] = value
+        """Settings for display, by setting name: secrets masked, paths as strings; the core
+        settings, then each provider's (built-ins, then plugins)."""
+        shown = {name: _shown(getattr(self, name)) for name in type(self).model_fields}
         shown["database_url"] = _mask_url_password(self.effective_database_url)
+        for part in _part_classes():
+            shown |= self.provider(part).shown()
         return shown
+
+
+def _split(values: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Explicit values → (core fields and unknown names, provider id → its values or part)."""
+    core: dict[str, Any] = {}
+    parts: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in Settings.model_fields:
+            core[key] = value
+        elif (found := _resolve(key)) is not None:
+            given = parts.setdefault(found[0].provider_id, {})
+            if isinstance(given, dict):
+                given[found[1]] = value
+        elif _part_class(key) is not None:
+            if isinstance(value, ProviderSettings):
+                parts[key] = value
+            else:
+                parts[key] = {**parts.get(key, {}), **dict(value)}
+        else:
+            core[key] = value  # refused by validation, naming it
+    return core, parts
 
 
 def _mask_url_password(url: str) -> str:

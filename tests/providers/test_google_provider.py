@@ -30,6 +30,7 @@ from vidpipe.providers.base import (
 from vidpipe.providers.calls import ProviderAuthError
 from vidpipe.providers.google import (
     GoogleImageProvider,
+    GoogleSettings,
     GoogleStoryboardProvider,
     GoogleVideoProvider,
 )
@@ -447,7 +448,8 @@ async def test_vertex_ai_credentials_refused_name_the_setting(
     with pytest.raises(ProviderAuthError) as refused:
         await GoogleStoryboardProvider(settings).write_storyboard(story_request())
     message = str(refused.value)
-    assert f"{settings.google_credentials_file} was refused" in message  # not "no credentials"
+    where = settings.provider(GoogleSettings).credentials_file
+    assert f"{where} was refused" in message  # not "no credentials"
     assert "invalid_grant" in message and "VIDPIPE_GOOGLE_CREDENTIALS_FILE" in message
     assert fake.count("generateContent:text") == 0
 

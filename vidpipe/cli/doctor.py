@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import tomllib
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import Any
 
 from vidpipe.config import Settings
@@ -173,7 +171,7 @@ def _configured(provider: Provider, name: str, setting: str, settings: Settings)
     label = f"{provider.role.value} provider"
     if provider.needs_key and provider.key_env_var:
         field = provider.key_env_var.removeprefix("VIDPIPE_").lower()
-        if not getattr(settings, field, None):
+        if not settings.get(field):
             return Check(label, False, f"{name}: {provider.key_env_var} is not set")
     return Check(label, True, f"{name} ({source_of(settings, setting)})")
 
@@ -182,13 +180,12 @@ def source_of(settings: Settings, variable: str) -> str:
     """Where a setting's value really came from (see config.py's precedence): the default, the
     environment variable, vidpipe.toml in this folder, or a command-line option."""
     field = variable.removeprefix("VIDPIPE_").lower()
-    if field not in settings.model_fields_set:
+    if not settings.is_set(field):
         return "the default"
     if any(name.upper() == variable for name in os.environ):
         return f"set by {variable}"
-    toml = Path(str(settings.model_config.get("toml_file") or "vidpipe.toml"))
-    try:
-        in_file = field in tomllib.loads(toml.read_text()) if toml.is_file() else False
-    except (OSError, tomllib.TOMLDecodeError):
-        in_file = False
-    return f"set in {toml}" if in_file else "set on the command line"
+    return (
+        f"set in {settings.file.path}"
+        if settings.file.mentions(field)
+        else "set on the command line"
+    )

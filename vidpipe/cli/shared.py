@@ -71,17 +71,25 @@ class Commands:
 
 
 def settings_of(ctx: typer.Context) -> Settings:
-    """The settings, with the root options (--data-dir, --database-url) over the environment."""
+    """The settings, with the root options (--data-dir, --database-url) over the environment.
+    A bad value or an unknown key in vidpipe.toml exits 2 before anything is written; a
+    VIDPIPE_* variable no setting reads is a warning line naming the closest."""
     from pydantic import ValidationError
 
-    from vidpipe.config import Settings
+    from vidpipe.config import Settings, unknown_environment
+    from vidpipe.errors import VidpipeError
 
     try:
-        return Settings(**(ctx.obj or {}))
+        settings = Settings(**(ctx.obj or {}))
     except ValidationError as exc:
         from vidpipe.cli.flags import one_line
 
         raise fail(f"configuration: {one_line(exc, {})}", EXIT_BAD_INPUT) from None
+    except VidpipeError as exc:
+        raise fail(f"configuration: {exc}", EXIT_BAD_INPUT) from None
+    for line in unknown_environment():
+        stderr.print(f"warning: {line}", markup=False, soft_wrap=True)
+    return settings
 
 
 def show_document(document: dict[str, Any], json_output: bool) -> None:

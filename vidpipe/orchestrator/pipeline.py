@@ -68,11 +68,10 @@ async def run_pipeline(
     project_id: uuid.UUID,
     progress_callback: ProgressCallback | None = None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     registry: ProviderRegistry | None = None,
 ) -> Project:
     """Run (or resume) a project to `complete`. Raises on failure after recording it."""
-    settings = settings or Settings()
     registry = registry or load_registry()
     status = await session.scalar(select(Project.status).where(Project.id == project_id))
     if status is None:
@@ -431,7 +430,7 @@ async def plan_project(
     session: AsyncSession,
     project_id: uuid.UUID,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     registry: ProviderRegistry | None = None,
 ) -> Plan:
     """What `resume` would generate now and its cost, with no provider call."""
@@ -443,11 +442,10 @@ async def plan_loaded_project(
     session: AsyncSession,
     project: Project,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     registry: ProviderRegistry | None = None,
 ) -> Plan:
     """`plan_project` for a project the caller has just loaded (one load for plan and document)."""
-    settings = settings or Settings()
     registry = registry or load_registry()
     providers = build_project_providers(registry, settings, project)
     describe = [ref.name for ref in await to_describe(session, project, providers.storyboard)]
@@ -472,11 +470,10 @@ async def restitch_project(
     crossfade: float | None = None,
     progress_callback: ProgressCallback | None = None,
     *,
-    settings: Settings | None = None,
+    settings: Settings,
     registry: ProviderRegistry | None = None,
 ) -> Project:
     """Re-run only the stitch of a complete project, with other options (e.g. --crossfade)."""
-    settings = settings or Settings()
     registry = registry or load_registry()
     project = await load_project(session, project_id)
     providers = build_project_providers(registry, settings, project)

@@ -36,6 +36,7 @@ from vidpipe.providers.calls import (
 )
 from vidpipe.providers.catalog import catalog_price
 from vidpipe.providers.imaging import DESCRIBE_PROMPT
+from vidpipe.providers.openai_settings import OpenAISettings
 from vidpipe.providers.screenplay import (
     storyboard_schema,
     system_prompt,
@@ -68,13 +69,14 @@ class OpenAIStoryboardProvider(StoryboardProvider):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
+        openai_settings = settings.provider(OpenAISettings)
         self.options = self.Options(
-            model=settings.openai_model,
-            base_url=settings.openai_base_url,
-            json_mode=settings.openai_json_mode,
+            model=openai_settings.model,
+            base_url=openai_settings.base_url,
+            json_mode=openai_settings.json_mode,
         )
         hosted = self.options.base_url is None or "api.openai.com" in self.options.base_url
-        if hosted and not settings.openai_api_key:
+        if hosted and not openai_settings.api_key:
             raise BadInputError("the openai provider needs an API key: set VIDPIPE_OPENAI_API_KEY")
         self.price_per_call = catalog_price(
             settings,
@@ -84,11 +86,11 @@ class OpenAIStoryboardProvider(StoryboardProvider):
             DEFAULT_PRICE_OPENAI if hosted else 0.0,
         )
         self._policy = RetryPolicy.from_settings(settings)
-        vision = settings.openai_vision
+        vision = openai_settings.vision
         self.sees_images = hosted if vision is None else vision
 
     def _client(self) -> openai.AsyncOpenAI:
-        key = self.settings.openai_api_key
+        key = self.settings.provider(OpenAISettings).api_key
         return openai.AsyncOpenAI(
             api_key=key.get_secret_value() if key else "not-needed",
             base_url=self.options.base_url,

@@ -19,6 +19,7 @@ from vidpipe.config import Settings
 from vidpipe.errors import BadInputError, ProviderError
 from vidpipe.providers.base import NarrationProvider, SpeechRequest, SpeechResult
 from vidpipe.providers.calls import RetryPolicy, TransientError, price, rate_limiter, with_retries
+from vidpipe.providers.openai_settings import OpenAISettings
 from vidpipe.providers.wav import BadAudioError, read_wav, write_wav
 
 # USD per character of input (list prices, checked 2026-12-06; see docs/providers.md).
@@ -52,13 +53,14 @@ class OpenAISpeechProvider(NarrationProvider):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
+        openai_settings = settings.provider(OpenAISettings)
         self.options = self.Options(
-            model=settings.openai_speech_model,
-            voice=settings.openai_voice,
-            base_url=settings.openai_base_url,
+            model=openai_settings.speech_model,
+            voice=openai_settings.voice,
+            base_url=openai_settings.base_url,
         )
         hosted = self.options.base_url is None or "api.openai.com" in self.options.base_url
-        if hosted and not settings.openai_api_key:
+        if hosted and not openai_settings.api_key:
             raise BadInputError("the openai provider needs an API key: set VIDPIPE_OPENAI_API_KEY")
         default = PRICES_PER_CHARACTER.get(
             self.options.model, DEFAULT_PRICE_PER_CHARACTER if hosted else 0.0
@@ -69,7 +71,7 @@ class OpenAISpeechProvider(NarrationProvider):
         self._policy = RetryPolicy.from_settings(settings)
 
     def _client(self) -> openai.AsyncOpenAI:
-        key = self.settings.openai_api_key
+        key = self.settings.provider(OpenAISettings).api_key
         return openai.AsyncOpenAI(
             api_key=key.get_secret_value() if key else "not-needed",
             base_url=self.options.base_url,

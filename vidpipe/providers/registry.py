@@ -6,6 +6,10 @@ module (or object) with a `PROVIDERS` list of provider classes, registered under
 `vidpipe.providers` entry-point group; entry points are loaded only when a name is not a built-in
 or when the known names are listed. A plugin cannot take a built-in's name. Set
 VIDPIPE_NO_PLUGINS=1 to skip entry points (tests do).
+
+Each provider's own settings class (a `vidpipe.config.ProviderSettings`) is listed the same way:
+built-ins in the table (a light module, so reading settings imports no SDK), a plugin as the
+`SETTINGS` attribute of its module.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TypeVar
 
-from vidpipe.config import Settings
+from vidpipe.config import ProviderSettings, Settings
 from vidpipe.errors import BadInputError
 from vidpipe.providers.base import (
     ImageProvider,
@@ -45,15 +49,47 @@ class BuiltIn:
 
     module: str
     roles: tuple[Role, ...]
+    settings: str | None = None  # "module:Class" of its ProviderSettings
+
+    def settings_class(self) -> type[ProviderSettings] | None:
+        if self.settings is None:
+            return None
+        module, _, name = self.settings.partition(":")
+        found: type[ProviderSettings] = getattr(importlib.import_module(module), name)
+        return found
 
 
 BUILTIN_PROVIDERS: Mapping[str, BuiltIn] = {
-    "local": BuiltIn("vidpipe.providers.local", (*ALL_ROLES, Role.NARRATION)),
-    "sim": BuiltIn("vidpipe.providers.sim", (*ALL_ROLES, Role.NARRATION)),
-    "google": BuiltIn("vidpipe.providers.google", (*ALL_ROLES, Role.NARRATION)),
-    "openai": BuiltIn("vidpipe.providers.openai_compat", (Role.STORYBOARD, Role.NARRATION)),
-    "comfyui": BuiltIn("vidpipe.providers.comfyui", (Role.IMAGE, Role.VIDEO)),
-    "fal": BuiltIn("vidpipe.providers.fal", (Role.IMAGE, Role.VIDEO)),
+    "local": BuiltIn(
+        "vidpipe.providers.local",
+        (*ALL_ROLES, Role.NARRATION),
+        "vidpipe.providers.local.settings:LocalSettings",
+    ),
+    "sim": BuiltIn(
+        "vidpipe.providers.sim",
+        (*ALL_ROLES, Role.NARRATION),
+        "vidpipe.providers.sim_settings:SimSettings",
+    ),
+    "google": BuiltIn(
+        "vidpipe.providers.google",
+        (*ALL_ROLES, Role.NARRATION),
+        "vidpipe.providers.google.settings:GoogleSettings",
+    ),
+    "openai": BuiltIn(
+        "vidpipe.providers.openai_compat",
+        (Role.STORYBOARD, Role.NARRATION),
+        "vidpipe.providers.openai_settings:OpenAISettings",
+    ),
+    "comfyui": BuiltIn(
+        "vidpipe.providers.comfyui",
+        (Role.IMAGE, Role.VIDEO),
+        "vidpipe.providers.comfyui.settings:ComfyUISettings",
+    ),
+    "fal": BuiltIn(
+        "vidpipe.providers.fal",
+        (Role.IMAGE, Role.VIDEO),
+        "vidpipe.providers.fal.settings:FalSettings",
+    ),
 }
 DEFAULT_PROVIDER_MODULES: tuple[str, ...] = tuple(b.module for b in BUILTIN_PROVIDERS.values())
 
@@ -155,9 +191,44 @@ def _instance(cls: type[Provider], settings: Settings, expected: type[P]) -> P:
     return provider
 
 
+def plugins_enabled() -> bool:
+    return not os.environ.get("VIDPIPE_NO_PLUGINS")
+
+
+def provider_settings_class(name: str) -> type[ProviderSettings] | None:
+    """The settings class of provider `name`: a built-in's from the table, else a plugin's
+    `SETTINGS` (entry points are read only for a name that is not a built-in)."""
+    builtin = BUILTIN_PROVIDERS.get(name)
+    if builtin is not None:
+        return builtin.settings_class()
+    return _plugin_settings().get(name)
+
+
+def provider_settings_classes() -> list[type[ProviderSettings]]:
+    """Every provider's settings class: the built-ins in table order, then plugins'."""
+    found = [cls for b in BUILTIN_PROVIDERS.values() if (cls := b.settings_class()) is not None]
+    return found + list(_plugin_settings().values())
+
+
+def _plugin_settings() -> dict[str, type[ProviderSettings]]:
+    if not plugins_enabled():
+        return {}
+    from importlib.metadata import entry_points
+
+    found: dict[str, type[ProviderSettings]] = {}
+    for entry_point in entry_points(group=ENTRY_POINT_GROUP):
+        declared = getattr(entry_point.load(), "SETTINGS", None)
+        for cls in declared if isinstance(declared, list | tuple) else [declared]:
+            if isinstance(cls, type) and issubclass(cls, ProviderSettings):
+                if cls.provider_id in BUILTIN_PROVIDERS:
+                    continue  # a plugin cannot take a built-in's name (nor its settings)
+                found[cls.provider_id] = cls
+    return found
+
+
 def load_registry(*, plugins: bool | None = None) -> ProviderRegistry:
     """The registry of built-ins and (unless VIDPIPE_NO_PLUGINS is set) plugins; cheap: nothing
     is imported until a provider is asked for by name."""
     if plugins is None:
-        plugins = not os.environ.get("VIDPIPE_NO_PLUGINS")
+        plugins = plugins_enabled()
     return ProviderRegistry(plugins=plugins)

@@ -49,6 +49,7 @@ from vidpipe.providers.base import (
 )
 from vidpipe.providers.local.screenwriter import write_storyboard
 from vidpipe.providers.polling import PollSchedule, poll_until_done
+from vidpipe.providers.sim_settings import SimSettings
 
 OP_PREFIX = "sim-"
 
@@ -57,7 +58,7 @@ class SimStoryboardProvider(StoryboardProvider):
     provider_id = "sim"
 
     async def write_storyboard(self, request: StoryboardRequest) -> Storyboard:
-        await asyncio.sleep(self.settings.sim_latency.get("storyboard", 0.0))
+        await asyncio.sleep(self.settings.provider(SimSettings).latency.get("storyboard", 0.0))
         return write_storyboard(request)
 
 
@@ -65,7 +66,7 @@ class SimImageProvider(ImageProvider):
     provider_id = "sim"
 
     async def generate_image(self, request: ImageRequest) -> bytes:
-        await asyncio.sleep(self.settings.sim_latency.get("image", 0.0))
+        await asyncio.sleep(self.settings.provider(SimSettings).latency.get("image", 0.0))
         shade = hashlib.sha256(request.prompt.encode()).digest()[:3]
         buffer = io.BytesIO()
         Image.new("RGB", (request.width, request.height), tuple(shade)).save(buffer, "PNG")
@@ -80,8 +81,8 @@ class SimVideoProvider(VideoProvider):
     _template_lock = threading.Lock()
 
     async def submit(self, request: VideoRequest) -> str:
-        latency = self.settings.sim_latency.get("video", 0.0)
-        jitter = self.settings.sim_jitter
+        latency = self.settings.provider(SimSettings).latency.get("video", 0.0)
+        jitter = self.settings.provider(SimSettings).jitter
         actual = latency * (1 + random.uniform(-jitter, jitter))
         await _count_operations(self.settings, +1)
         now = time.time()
@@ -95,10 +96,10 @@ class SimVideoProvider(VideoProvider):
         on_progress: ProgressFn | None = None,
     ) -> VideoResult:
         submitted_at, done_at = _parse(operation_id)
-        latency = self.settings.sim_latency.get("video", 0.0)
+        latency = self.settings.provider(SimSettings).latency.get("video", 0.0)
         schedule = PollSchedule(
-            first_poll=latency * (1 - self.settings.sim_jitter),
-            interval=self.settings.sim_poll_interval,
+            first_poll=latency * (1 - self.settings.provider(SimSettings).jitter),
+            interval=self.settings.provider(SimSettings).poll_interval,
             timeout=max(60.0, latency * 4),
         )
 
@@ -174,7 +175,7 @@ class SimNarrationProvider(NarrationProvider):
     sample_rate: ClassVar[int] = 22050
 
     async def speak(self, request: SpeechRequest, dest: Path) -> SpeechResult:
-        await asyncio.sleep(self.settings.sim_latency.get("narration", 0.1))
+        await asyncio.sleep(self.settings.provider(SimSettings).latency.get("narration", 0.1))
         words = max(1, len(request.text.split()))
         seconds = round(0.3 * words / request.speed, 3)
         await asyncio.to_thread(_write_tone, dest, seconds, self.sample_rate)

@@ -164,20 +164,23 @@ _MODEL_SETTINGS: dict[tuple[str, str], str] = {("openai", "storyboard"): "openai
 
 
 def model_setting(provider: str, role: str) -> str | None:
-    """The Settings field holding the provider's model for `role` (None: the provider has no
-    model to choose, e.g. `local`). Convention: `<provider>_<role>_model`."""
+    """The setting holding the provider's model for `role`, by its name (`google_video_model`,
+    the provider's own settings' `video_model`; None: the provider has no model to choose, e.g.
+    `local`). Convention: `<provider>_<role>_model`."""
     from vidpipe.config import Settings
 
     name = _MODEL_SETTINGS.get((provider, role), f"{provider}_{role}_model")
-    return name if name in Settings.model_fields else None
+    return name if Settings.has_setting(name) else None
 
 
 def configured_model(settings: object, provider: str, role: str) -> str | None:
     """The model the settings choose for `provider` in `role`: its setting, else the catalog's
     only entry for that provider and role (providers without a model setting)."""
+    from vidpipe.config import Settings
+
     name = model_setting(provider, role)
     if name is not None:
-        return str(getattr(settings, name)) if settings is not None else None
+        return str(settings.get(name)) if isinstance(settings, Settings) else None
     entries = load_catalog().entries(role=role, provider=provider)
     return entries[0].id if len(entries) == 1 else None
 

@@ -49,6 +49,7 @@ from vidpipe.providers.calls import (
     retry_after_seconds,
     with_retries,
 )
+from vidpipe.providers.comfyui.settings import ComfyUISettings
 from vidpipe.providers.polling import PollSchedule, poll_until_done
 
 log = logging.getLogger(__name__)
@@ -108,14 +109,15 @@ class ComfyUI:
     """One ComfyUI server. A new HTTP client per `session()`, so no socket outlives its loop."""
 
     def __init__(self, settings: Settings, *, role: str, default_rpm: float | None) -> None:
-        if not settings.comfyui_url:
+        comfyui = settings.provider(ComfyUISettings)
+        if not comfyui.url:
             raise BadInputError("the comfyui provider needs a server: set VIDPIPE_COMFYUI_URL")
         self.settings = settings
-        self.url = settings.comfyui_url.rstrip("/")
+        self.url = comfyui.url.rstrip("/")
         self.role = role
         self.policy = RetryPolicy.from_settings(settings)
         self.default_rpm = default_rpm
-        key = settings.comfyui_api_key
+        key = comfyui.api_key
         self.headers = {"Authorization": f"Bearer {key.get_secret_value()}"} if key else {}
         # the lead's settings add a longer time-out for paid submissions; use it when present
         self.submit_timeout = float(

@@ -24,6 +24,7 @@ from vidpipe.providers.calls import poll_schedule, price
 from vidpipe.providers.comfyui.client import ComfyUI, new_prompt_id
 from vidpipe.providers.comfyui.objectinfo import check_against
 from vidpipe.providers.comfyui.outputs import write_clip
+from vidpipe.providers.comfyui.settings import ComfyUISettings
 from vidpipe.providers.comfyui.workflows import REFERENCE_SLOT, Template, load_template
 from vidpipe.providers.imaging import fit_png, styled, with_references
 
@@ -50,10 +51,11 @@ class ComfyUIImageProvider(ImageProvider):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
+        comfyui = settings.provider(ComfyUISettings)
         self.options = self.Options(
-            url=settings.comfyui_url,
-            text_to_image_workflow=settings.comfyui_text_to_image_workflow,
-            image_to_image_workflow=settings.comfyui_image_to_image_workflow,
+            url=comfyui.url,
+            text_to_image_workflow=comfyui.text_to_image_workflow,
+            image_to_image_workflow=comfyui.image_to_image_workflow,
         )
         self.server = ComfyUI(settings, role="image", default_rpm=None)
         self.text_to_image = load_template("text_to_image", self.options.text_to_image_workflow)
@@ -148,8 +150,10 @@ class ComfyUIVideoProvider(VideoProvider):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
+        comfyui = settings.provider(ComfyUISettings)
         self.options = self.Options(
-            url=settings.comfyui_url, video_workflow=settings.comfyui_video_workflow
+            url=comfyui.url,
+            video_workflow=comfyui.video_workflow,
         )
         self.server = ComfyUI(settings, role="video", default_rpm=None)
         self.template: Template = load_template("video", self.options.video_workflow)

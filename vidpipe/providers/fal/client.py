@@ -40,6 +40,7 @@ from vidpipe.providers.calls import (
     retry_after_seconds,
     with_retries,
 )
+from vidpipe.providers.fal.settings import FalSettings
 
 T = TypeVar("T")
 
@@ -62,7 +63,7 @@ class Hosts:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Hosts:
-        base = (settings.fal_base_url or "").rstrip("/")
+        base = (settings.provider(FalSettings).base_url or "").rstrip("/")
         if not base:
             return cls(QUEUE_HOST, RUN_HOST, REST_HOST, API_HOST)
         return cls(f"{base}/queue", f"{base}/run", f"{base}/rest", f"{base}/api")
@@ -85,9 +86,10 @@ class QueueStatus:
 
 
 def check_key(settings: Settings) -> str:
-    if settings.fal_key is None or not settings.fal_key.get_secret_value():
+    key = settings.provider(FalSettings).key
+    if key is None or not key.get_secret_value():
         raise BadInputError("the fal provider needs an API key: set FAL_KEY (or VIDPIPE_FAL_KEY)")
-    return settings.fal_key.get_secret_value()
+    return key.get_secret_value()
 
 
 def translate(exc: BaseException, what: str) -> BaseException:

@@ -52,6 +52,7 @@ from vidpipe.providers.fal.models import (
     image_arguments,
     video_arguments,
 )
+from vidpipe.providers.fal.settings import FalSettings
 from vidpipe.providers.imaging import fit_png, styled
 
 SAFETY_WORDS = ("content_policy", "content policy", "nsfw", "safety", "moderation")
@@ -69,7 +70,7 @@ class FalMixin:
     async def health(self) -> str:
         """A free call: fal's pricing endpoint answers for the configured models."""
         found = await self.queue.prices([m.id for m in self._models()])
-        where = self.settings.fal_base_url or "fal.ai"
+        where = self.settings.provider(FalSettings).base_url or "fal.ai"
         return f"fal ({where}): credentials accepted; prices for {len(found)} model(s)"
 
     def _models(self) -> list[ModelEntry]:
@@ -157,9 +158,9 @@ class FalVideoProvider(FalMixin, VideoProvider):
     def __init__(self, settings: Settings, model: str | None = None) -> None:
         super().__init__(settings)
         self.model = fal_model(
-            model or settings.fal_video_model, "video", "VIDPIPE_FAL_VIDEO_MODEL"
+            model or settings.provider(FalSettings).video_model, "video", "VIDPIPE_FAL_VIDEO_MODEL"
         )
-        audio = settings.fal_video_audio and self.model.native_audio
+        audio = settings.provider(FalSettings).video_audio and self.model.native_audio
         self.options = self.Options(model=self.model.id, audio=audio)
         self.queue = FalQueue(settings, role="video")
         self.capabilities = capabilities_of(self.model)
@@ -251,9 +252,11 @@ class FalImageProvider(FalMixin, ImageProvider):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.text_model = fal_model(settings.fal_image_model, "image", "VIDPIPE_FAL_IMAGE_MODEL")
+        self.text_model = fal_model(
+            settings.provider(FalSettings).image_model, "image", "VIDPIPE_FAL_IMAGE_MODEL"
+        )
         self.edit_model = fal_model(
-            settings.fal_image_edit_model, "image", "VIDPIPE_FAL_IMAGE_EDIT_MODEL"
+            settings.provider(FalSettings).image_edit_model, "image", "VIDPIPE_FAL_IMAGE_EDIT_MODEL"
         )
         if not self.edit_model.start_frame:
             raise BadInputError(

@@ -34,6 +34,7 @@ from vidpipe.providers.calls import (
     retry_after_seconds,
     with_retries,
 )
+from vidpipe.providers.google.settings import GoogleSettings
 
 T = TypeVar("T")
 
@@ -56,20 +57,22 @@ NOT_SENT_ERRORS = _transport_errors("ConnectError") + _transport_errors("Connect
 
 def credential_setting(settings: Settings) -> str:
     """The setting to name when Google refuses the credentials."""
-    if settings.google_vertexai and not settings.google_api_key:
+    google = settings.provider(GoogleSettings)
+    if google.vertexai and not google.api_key:
         return "VIDPIPE_GOOGLE_CREDENTIALS_FILE (or application default credentials)"
     return "VIDPIPE_GOOGLE_API_KEY"
 
 
 def check_settings(settings: Settings) -> None:
     """Refuse at once (one line naming the setting) when the configured mode lacks a setting."""
-    if not settings.google_vertexai:
-        if not settings.google_api_key:
+    google = settings.provider(GoogleSettings)
+    if not google.vertexai:
+        if not google.api_key:
             raise BadInputError(
                 "the google provider needs an API key: set VIDPIPE_GOOGLE_API_KEY "
                 "(or VIDPIPE_GOOGLE_VERTEXAI=1 with VIDPIPE_GOOGLE_PROJECT for Vertex AI)"
             )
-    elif not settings.google_api_key and not settings.google_project:
+    elif not google.api_key and not google.project:
         raise BadInputError(
             "Vertex AI needs a project: set VIDPIPE_GOOGLE_PROJECT (and VIDPIPE_GOOGLE_LOCATION), "
             "or VIDPIPE_GOOGLE_API_KEY for express mode"
@@ -78,13 +81,14 @@ def check_settings(settings: Settings) -> None:
 
 def load_credentials(settings: Settings) -> Any:
     """Credentials from VIDPIPE_GOOGLE_CREDENTIALS_FILE, or None for application defaults."""
-    if not settings.google_vertexai or settings.google_credentials_file is None:
+    google = settings.provider(GoogleSettings)
+    if not google.vertexai or google.credentials_file is None:
         return None
     try:
-        return google_auth_load(str(settings.google_credentials_file))
+        return google_auth_load(str(google.credentials_file))
     except (OSError, ValueError, auth_exceptions.GoogleAuthError) as exc:
         raise BadInputError(
-            f"cannot read VIDPIPE_GOOGLE_CREDENTIALS_FILE {settings.google_credentials_file}: {exc}"
+            f"cannot read VIDPIPE_GOOGLE_CREDENTIALS_FILE {google.credentials_file}: {exc}"
         ) from None
 
 
@@ -92,23 +96,24 @@ def make_client(
     settings: Settings, credentials: Any = None, *, timeout: float | None = None
 ) -> genai.Client:
     """A client for the configured mode (see the module docstring)."""
+    google = settings.provider(GoogleSettings)
     check_settings(settings)
     http_options = types.HttpOptions(
-        base_url=settings.google_base_url,
+        base_url=google.base_url,
         timeout=int((timeout or settings.provider_timeout_seconds) * 1000),
         # no retries inside the SDK (the Interactions client retries 4 times by default): vidpipe
         # retries itself, and never re-sends a paid request whose outcome is unknown
         retry_options=types.HttpRetryOptions(attempts=1),
     )
-    key = settings.google_api_key.get_secret_value() if settings.google_api_key else None
-    if not settings.google_vertexai:
+    key = google.api_key.get_secret_value() if google.api_key else None
+    if not google.vertexai:
         return genai.Client(vertexai=False, api_key=key, http_options=http_options)
-    if key and not settings.google_project:  # Vertex AI express mode
+    if key and not google.project:  # Vertex AI express mode
         return genai.Client(vertexai=True, api_key=key, http_options=http_options)
     return genai.Client(
         vertexai=True,
-        project=settings.google_project,
-        location=settings.google_location,
+        project=google.project,
+        location=google.location,
         credentials=credentials,
         http_options=http_options,
     )
@@ -134,6 +139,7 @@ def google_auth_load(path: str) -> Any:
 
 def translate(exc: BaseException, settings: Settings, what: str) -> BaseException:
     """An SDK or transport error as ProviderAuthError, TransientError or ProviderError."""
+    google = settings.provider(GoogleSettings)
     if isinstance(exc, genai_errors.APIError):
         headers = getattr(getattr(exc, "response", None), "headers", None) or {}
         message = exc.message or str(exc.details)
@@ -148,8 +154,8 @@ def translate(exc: BaseException, settings: Settings, what: str) -> BaseExceptio
     if isinstance(exc, interactions_errors.APIConnectionError):
         unsent = isinstance(exc.__cause__, NOT_SENT_ERRORS)
         return TransientError(f"{what}: {exc or 'connection failed'}", certainly_unsent=unsent)
-    if isinstance(exc, auth_exceptions.RefreshError) and settings.google_credentials_file:
-        where = settings.google_credentials_file
+    if isinstance(exc, auth_exceptions.RefreshError) and google.credentials_file:
+        where = google.credentials_file
         return auth_error(
             "google", None, str(exc), credential_setting(settings), code=f"{where} was refused"
         )
@@ -222,14 +228,14 @@ class GoogleClientMixin:
             await self._check_once(
                 "google: list models", lambda: aio.models.list(config={"page_size": 5})
             )
-        settings = self.settings
-        if not settings.google_vertexai:
+        google = self.settings.provider(GoogleSettings)
+        if not google.vertexai:
             mode = "Gemini API"
-        elif settings.google_project:
-            mode = f"Vertex AI {settings.google_project}/{settings.google_location}"
+        elif google.project:
+            mode = f"Vertex AI {google.project}/{google.location}"
         else:
             mode = "Vertex AI express mode"
-        where = settings.google_base_url or "Google"
+        where = google.base_url or "Google"
         return f"google ({mode} at {where}): credentials accepted"
 
     async def served_models(self) -> set[str]:

@@ -19,6 +19,7 @@ from vidpipe.providers.base import Capabilities, ImageProvider, ImageRequest
 from vidpipe.providers.catalog import catalog_price
 from vidpipe.providers.google.client import GoogleClientMixin
 from vidpipe.providers.google.models import DEFAULT_IMAGE_PRICE, IMAGEN_ASPECT_RATIOS, is_imagen
+from vidpipe.providers.google.settings import GoogleSettings
 from vidpipe.providers.imaging import end_frame_instruction, fit_png, styled, with_references
 
 SAFETY_FINISH = {
@@ -46,10 +47,12 @@ class GoogleImageProvider(GoogleClientMixin, ImageProvider):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
+        google = settings.provider(GoogleSettings)
         self.options = self.Options(
-            model=settings.google_image_model, edit_model=settings.google_image_edit_model
+            model=google.image_model,
+            edit_model=google.image_edit_model,
         )
-        if is_imagen(self.options.model) and not settings.google_vertexai:
+        if is_imagen(self.options.model) and not google.vertexai:
             raise BadInputError(
                 f"{self.options.model} runs on Vertex AI only: set VIDPIPE_GOOGLE_VERTEXAI=1, or "
                 "VIDPIPE_GOOGLE_IMAGE_MODEL=gemini-3.1-flash-image for the Gemini API"

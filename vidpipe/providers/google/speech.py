@@ -21,6 +21,7 @@ from vidpipe.errors import BadInputError, ContentFilteredError, ProviderError
 from vidpipe.providers.base import NarrationProvider, SpeechRequest, SpeechResult
 from vidpipe.providers.calls import price
 from vidpipe.providers.google.client import GoogleClientMixin
+from vidpipe.providers.google.settings import GoogleSettings
 from vidpipe.providers.wav import Pcm, rate_of, write_wav
 
 # USD per character (list prices checked 2026-12-06, see docs/providers.md): text in at $0.50
@@ -44,7 +45,11 @@ class GoogleSpeechProvider(GoogleClientMixin, NarrationProvider):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.options = self.Options(model=settings.google_speech_model, voice=settings.google_voice)
+        google = settings.provider(GoogleSettings)
+        self.options = self.Options(
+            model=google.speech_model,
+            voice=google.voice,
+        )
         self._init_client()
         model = self.options.model
         self.price_per_character = price(

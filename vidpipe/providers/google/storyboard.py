@@ -16,6 +16,7 @@ from vidpipe.providers.base import (
 from vidpipe.providers.catalog import catalog_price
 from vidpipe.providers.google.client import GoogleClientMixin
 from vidpipe.providers.google.models import DEFAULT_TEXT_PRICE
+from vidpipe.providers.google.settings import GoogleSettings
 from vidpipe.providers.imaging import DESCRIBE_PROMPT
 from vidpipe.providers.screenplay import (
     storyboard_schema,
@@ -39,7 +40,7 @@ class GoogleStoryboardProvider(GoogleClientMixin, StoryboardProvider):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
-        self.options = self.Options(model=settings.google_storyboard_model)
+        self.options = self.Options(model=settings.provider(GoogleSettings).storyboard_model)
         self._init_client()
         model = self.options.model
         self.price_per_call = catalog_price(

@@ -34,6 +34,7 @@ from vidpipe.providers.calls import (
 )
 from vidpipe.providers.google.client import GoogleClientMixin
 from vidpipe.providers.google.models import VideoModel, video_model
+from vidpipe.providers.google.settings import GoogleSettings
 
 SAFETY_WORDS = ("responsible ai", "safety", "usage guidelines", "sensitive", "policy", "harmful")
 
@@ -52,11 +53,13 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
 
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
+        google = settings.provider(GoogleSettings)
         self.options = self.Options(
-            model=settings.google_video_model, audio=settings.google_video_audio
+            model=google.video_model,
+            audio=google.video_audio,
         )
         self.veo: VideoModel = video_model(self.options.model)
-        if self.veo.vertex_only and not settings.google_vertexai:
+        if self.veo.vertex_only and not google.vertexai:
             raise BadInputError(
                 f"{self.veo.name}: Veo runs on Vertex AI only (google-genai 3.x): set "
                 "VIDPIPE_GOOGLE_VERTEXAI=1 and VIDPIPE_GOOGLE_PROJECT, or a Vertex AI "

@@ -9,6 +9,7 @@ the first line is spoken (`voice.py`).
 
 from vidpipe.providers.local.providers import LocalImageProvider, LocalVideoProvider
 from vidpipe.providers.local.screenwriter import LocalStoryboardProvider
+from vidpipe.providers.local.settings import LocalSettings
 from vidpipe.providers.local.voice import LocalNarrationProvider
 
 PROVIDERS = [
@@ -17,11 +18,14 @@ PROVIDERS = [
     LocalVideoProvider,
     LocalNarrationProvider,
 ]
+SETTINGS = LocalSettings
 
 __all__ = [
     "PROVIDERS",
+    "SETTINGS",
     "LocalImageProvider",
     "LocalNarrationProvider",
+    "LocalSettings",
     "LocalStoryboardProvider",
     "LocalVideoProvider",
 ]

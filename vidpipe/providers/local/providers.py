@@ -28,6 +28,7 @@ from vidpipe.providers.base import (
     VideoResult,
 )
 from vidpipe.providers.local.budget import render_budget
+from vidpipe.providers.local.settings import LocalSettings
 
 OPERATION_PREFIX = "local-"
 
@@ -82,7 +83,7 @@ class LocalVideoProvider(VideoProvider):
         """
         if not operation_id.startswith(OPERATION_PREFIX):
             raise ProviderError(f"not a local video operation: {operation_id!r}")
-        audio = self.settings.local_audio
+        audio = self.settings.provider(LocalSettings).audio
         async with render_budget().hold(request.width * request.height):
             cancel = threading.Event()
             job = asyncio.ensure_future(
