@@ -7,7 +7,8 @@ on a finished 2-scene project (sim providers, no latency).
    would leave it) and brought up to date: the plan is empty, nothing is stitched.
 2. One clip to make: scene 2's motion prompt is edited, then the run makes that clip and
    stitches.
-Each figure is the median over the repeats; statements are counted on the engine.
+Each figure is the median over the repeats; statements are counted on the engine, fingerprints
+(of keyframes, clips and the final, made in vidpipe/pipeline/fingerprints.py) by wrapping `digest`.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from sqlalchemy import event, update  # noqa: E402
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession  # noqa: E402
 
+import vidpipe.pipeline.fingerprints as fingerprints  # noqa: E402
 from vidpipe.config import Settings  # noqa: E402
 from vidpipe.db.engine import open_database  # noqa: E402
 from vidpipe.db.models import Project  # noqa: E402
@@ -36,11 +38,19 @@ from vidpipe.providers.registry import load_registry  # noqa: E402
 
 
 class Counter:
-    """SQL statements sent through an engine while `active`."""
+    """SQL statements sent through an engine, and fingerprints computed, while `active`."""
 
     def __init__(self, engine: AsyncEngine) -> None:
-        self.count, self.active = 0, False
+        self.count, self.digests, self.active = 0, 0, False
         event.listen(engine.sync_engine, "before_cursor_execute", self._seen)
+        original = fingerprints.digest
+
+        def counted(*parts: object) -> str:
+            if self.active:
+                self.digests += 1
+            return original(*parts)
+
+        fingerprints.digest = counted  # type: ignore[assignment]
 
     def _seen(self, *_: object) -> None:
         if self.active:
@@ -49,15 +59,15 @@ class Counter:
 
 async def timed_run(
     session: AsyncSession, project_id: uuid.UUID, settings: Settings, counter: Counter
-) -> tuple[float, int]:
+) -> tuple[float, int, int]:
     registry = load_registry()
-    counter.count, counter.active = 0, True
+    counter.count, counter.digests, counter.active = 0, 0, True
     started = time.perf_counter()
     project = await run_pipeline(session, project_id, settings=settings, registry=registry)
     wall = time.perf_counter() - started
     counter.active = False
     assert project.status == "complete", project.status
-    return wall * 1000, counter.count
+    return wall * 1000, counter.count, counter.digests
 
 
 async def main() -> None:
@@ -82,8 +92,8 @@ async def main() -> None:
                 project = await create_project(session, settings, options)
                 project_id = project.id
                 await run_pipeline(session, project_id, settings=settings)
-                idle: list[tuple[float, int]] = []
-                edited: list[tuple[float, int]] = []
+                idle: list[tuple[float, int, int]] = []
+                edited: list[tuple[float, int, int]] = []
                 for repeat in range(args.repeats):
                     await session.execute(
                         update(Project)
@@ -101,7 +111,11 @@ async def main() -> None:
     for name, figures in (("nothing to make", idle), ("one clip + stitch", edited)):
         wall = statistics.median(f[0] for f in figures)
         queries = statistics.median(f[1] for f in figures)
-        print(f"{name:18} median wall {wall:7.1f} ms, SQL statements {queries:.0f}")
+        digests = statistics.median(f[2] for f in figures)
+        print(
+            f"{name:18} median wall {wall:7.1f} ms, SQL statements {queries:.0f}, "
+            f"fingerprints {digests:.0f}"
+        )
 
 
 if __name__ == "__main__":

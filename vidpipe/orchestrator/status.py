@@ -23,8 +23,7 @@ async def status_document(
     storage = ProjectStorage(settings.projects_dir, project_id)
     if project.status != ProjectStatus.OUT_OF_DATE:
         return project_document(project, storage)
-    from vidpipe.orchestrator.pipeline import plan_project
+    from vidpipe.orchestrator.pipeline import plan_loaded_project
 
-    plan = await plan_project(session, project_id, settings=settings)
-    project = await load_project(session, project_id)
+    plan = await plan_loaded_project(session, project, settings=settings)  # writes nothing
     return project_document(project, storage, plan.document())

@@ -20,8 +20,8 @@ async def generate_storyboard(
     session: AsyncSession, project: Project, ctx: PipelineContext
 ) -> None:
     await describe_missing(session, project, ctx)  # also references added after it was written
-    if project.scenes and project.style_guide:
-        return  # already written; a storyboard is never paid for twice
+    if not ctx.planned().storyboard:
+        return  # already written (the plan asks only descriptions): never paid for twice
     provider = ctx.providers.storyboard
     stage = ProjectStatus.STORYBOARDING
     ctx.report(ProgressEvent("item", stage, "Writing the storyboard...", total=1))
