@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Literal, Self, TypeVar, overload
+from typing import Any, ClassVar, Literal, NoReturn, Self, TypeVar, overload
 
 from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
 from pydantic_settings import (
@@ -117,7 +117,7 @@ class SettingsFile:
                     if sub not in part.model_fields:
                         self._refuse(f"{key}.{sub}", [f"{key}.{f}" for f in part.model_fields])
 
-    def _refuse(self, key: str, known: Iterable[str]) -> None:
+    def _refuse(self, key: str, known: Iterable[str]) -> NoReturn:
         close = difflib.get_close_matches(key, list(known), n=1, cutoff=0.6)
         hint = f"; did you mean {close[0]!r}?" if close else " (vidpipe config show lists them)"
         raise UnknownSettingError(f"{self.path}: unknown setting {key!r}{hint}")
