@@ -267,8 +267,9 @@ async def test_bad_edits_change_nothing(sqlite: tuple[Settings, AsyncSession]) -
 
     with pytest.raises(BadInputError, match="scenes 1 to 3"):
         await edit.edit(project_id, scene_number=7, scene_edit=SceneEdit(video_motion_prompt="x"))
-    with pytest.raises(BadInputError, match="end_frame_prompt|--end-prompt"):
+    with pytest.raises(BadInputError, match="edit scene 2's end frame prompt instead") as refused:
         await edit.edit(project_id, scene_number=3, scene_edit=SceneEdit(start_frame_prompt="x"))
+    assert refused.value.field == "start_frame_prompt"
     for broken in (
         {**board, "scenes": []},
         {**board, "scenes": board["scenes"] * 7},
