@@ -26,6 +26,8 @@ for name in list(os.environ):
     ):
         del os.environ[name]
 
+from finished_projects import ProjectTemplates  # noqa: E402
+
 from vidpipe.config import Settings  # noqa: E402
 from vidpipe.db.engine import open_database  # noqa: E402
 
@@ -106,3 +108,9 @@ async def session(
 ) -> AsyncIterator[AsyncSession]:
     async with sessions() as session:
         yield session
+
+
+@pytest.fixture(scope="session")
+def project_templates(tmp_path_factory: pytest.TempPathFactory) -> ProjectTemplates:
+    """Finished projects rendered once per session, copied into each test that asks."""
+    return ProjectTemplates(tmp_path_factory.mktemp("templates"))
