@@ -8,13 +8,13 @@ import hashlib
 import json
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from finished_projects import ProjectTemplates
+from finished_projects import CompleteProject, ProjectTemplates
 from processes import artifacts
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -43,7 +43,6 @@ from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
 FOUR = {"scenes": 4, "clip_duration": 1.0, "resolution": "480p"}
-CompleteProject = Callable[..., Awaitable[uuid.UUID]]
 
 
 @pytest.fixture
@@ -69,11 +68,7 @@ async def render(session: AsyncSession, settings: Settings, **options: Any) -> u
 def complete_project(project_templates: ProjectTemplates) -> CompleteProject:
     """A finished project in the test's own database and data directory: rendered once per
     session by `render`, copied here (rows and files) for each test."""
-
-    async def copy(session: AsyncSession, settings: Settings, **options: Any) -> uuid.UUID:
-        return await project_templates.copy(session, settings, render, **options)
-
-    return copy
+    return project_templates.maker(render)
 
 
 def editor(session: AsyncSession, settings: Settings) -> Editor:

@@ -25,6 +25,7 @@ from vidpipe.db.engine import create_engine, open_database
 from vidpipe.db.models import Base
 
 Make = Callable[..., Awaitable[uuid.UUID]]  # make(session, settings, **options) -> project id
+CompleteProject = Make  # the same call, answered by a copy
 
 # tables that only hold a run's passing state (rate limits, slots); a template must leave them empty
 _TRANSIENT = {"provider_slots", "provider_requests", "sim_concurrency", "alembic_version"}
@@ -55,6 +56,14 @@ class ProjectTemplates:
         await copy_rows(template.database, session)
         copy_files(template.data_dir, settings.data_dir)
         return template.project_id
+
+    def maker(self, make: Make) -> CompleteProject:
+        """`make`'s stand-in for tests: the same call, answered by a copy of its template."""
+
+        async def copy(session: AsyncSession, settings: Settings, **options: Any) -> uuid.UUID:
+            return await self.copy(session, settings, make, **options)
+
+        return copy
 
     async def _template(self, settings: Settings, key: str, make: Make) -> Template:
         shown = settings.model_dump(mode="json", exclude={"data_dir", "database_url"})
