@@ -311,8 +311,8 @@ class Settings(BaseSettings):
         default=10,
         ge=1,
         le=10_000,
-        description="Wrong tokens one client may try per minute; then 429 until the minute is "
-        "over.",
+        description="Wrong tokens one client may try per minute, at the login form and as the "
+        "API's bearer header together; then 429 until the minute is over.",
     )
     header_timeout_seconds: float = Field(
         default=10.0,

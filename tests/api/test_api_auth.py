@@ -35,7 +35,9 @@ PROTECTED = [
 async def test_without_the_token_every_endpoint_is_401_and_nothing_runs(
     sqlite_settings: Settings, recorder: Recorder, tmp_path: Path
 ) -> None:
-    guarded = sqlite_settings.model_copy(update={"api_token": SecretStr(TOKEN)})
+    # every endpoint is tried with each wrong token: more guesses than the throttle lets through
+    update = {"api_token": SecretStr(TOKEN), "login_attempts": 10_000}
+    guarded = sqlite_settings.model_copy(update=update)
     async with serving(guarded, execute=recorder) as (app, client):
         async with app.state.sessions() as session:
             from vidpipe.orchestrator.projects import GenerateOptions, create_project

@@ -478,6 +478,26 @@ def test_login_attempts_are_throttled_per_client(locked: Served) -> None:
         assert other.status_code == 303  # another client is not held up
 
 
+def test_wrong_bearer_tokens_are_throttled_per_client_like_logins(locked: Served) -> None:
+    someone = {"X-Forwarded-For": "203.0.113.20"}
+    with locked.client() as client:
+        assert client.get("/api/projects", headers=someone).status_code == 401  # no token: not
+        guesses = [  # a guess
+            client.get("/api/projects", headers={**someone, "Authorization": f"Bearer g{n}"})
+            for n in range(5)
+        ]
+        assert [r.status_code for r in guesses] == [401] * 5
+        right = {**someone, "Authorization": f"Bearer {TOKEN}"}
+        throttled = client.get("/api/projects", headers=right)  # not even the right one now
+        assert throttled.status_code == 429 and int(throttled.headers["retry-after"]) > 0
+        assert "try again in" in throttled.json()["detail"]
+        login_form = {"csrf_token": csrf(client, "/login"), "token": TOKEN, "next": "/"}
+        form = client.post("/login", data=login_form, headers=someone)
+        assert form.status_code == 429  # one budget for the form and the header
+        other = {"X-Forwarded-For": "203.0.113.21", "Authorization": f"Bearer {TOKEN}"}
+        assert client.get("/api/projects", headers=other).status_code == 200
+
+
 def test_forwarded_headers_count_only_from_a_trusted_proxy_and_a_new_token_ends_sessions(
     tmp_path: Path,
 ) -> None:

@@ -150,3 +150,20 @@ async def test_a_line_removed_from_the_storyboard_loses_its_row_not_its_file(
     report = await collect_garbage(session, settings, dry_run=True)
     assert report.files == [gone]  # not the lines in use, not the music bed
     assert music.is_file()
+
+
+async def test_gc_deletes_joined_pictures_the_selected_clips_no_longer_make(
+    session: AsyncSession, settings: Settings
+) -> None:
+    from vidpipe.orchestrator.garbage import collect_garbage
+    from vidpipe.pipeline.sound import picture_name
+    from vidpipe.pipeline.stitcher import picture_fingerprint
+
+    project = await narrated_project(session, settings)
+    storage = ProjectStorage(settings.projects_dir, project.id)
+    current = storage.write_bytes(picture_name(picture_fingerprint(project)), b"now")
+    old = storage.write_bytes(picture_name("0" * 40), b"before an edit")
+    final = storage.write_bytes("output/final.mp4", b"final")
+    report = await collect_garbage(session, settings, dry_run=False)
+    assert report.files == [old] and not old.exists()
+    assert current.is_file() and final.is_file()

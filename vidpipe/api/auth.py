@@ -27,7 +27,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from vidpipe.api.deps import SettingsDep
-from vidpipe.api.sessions import SessionStore
+from vidpipe.api.sessions import LoginThrottle, SessionStore
 from vidpipe.config import Settings
 
 OPEN_PATHS = frozenset(
@@ -73,33 +73,50 @@ def is_page(method: str, path: str) -> bool:
 
 class RequireToken:
     """ASGI middleware: 401 for every request but OPEN_PATHS without the right token (or the
-    page's session cookie); a page asked for without it is sent to /login."""
+    page's session cookie); a page asked for without it is sent to /login.
 
-    def __init__(self, app: ASGIApp, token: str, sessions: SessionStore) -> None:
+    Wrong bearer tokens count against the same per-client budget as wrong logins at /login:
+    past it, every request that carries a token is answered 429 until the minute is over, the
+    right token included, so guessing through the API is no faster than through the form."""
+
+    def __init__(
+        self, app: ASGIApp, token: str, sessions: SessionStore, throttle: LoginThrottle
+    ) -> None:
         self.app = app
         self.token = token
         self.sessions = sessions
+        self.throttle = throttle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] in ("http", "websocket") and not self._allowed(scope):
-            response: Response
-            path = _path(scope)
-            if is_page(scope.get("method", "GET"), path):
-                response = RedirectResponse(f"/login?next={quote(path)}", status_code=303)
-            else:
-                response = JSONResponse({"detail": REFUSAL}, status_code=401, headers=CHALLENGE)
-            await response(scope, receive, send)
-            return
+        if scope["type"] in ("http", "websocket"):
+            refusal = self._refusal(scope)
+            if refusal is not None:
+                await refusal(scope, receive, send)
+                return
         await self.app(scope, receive, send)
 
-    def _allowed(self, scope: Scope) -> bool:
+    def _refusal(self, scope: Scope) -> Response | None:
+        """None when the request may go on; else the answer that refuses it."""
         path = _path(scope)
         if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
-            return True
+            return None
         headers = Headers(scope=scope)
-        return carries(headers.get("authorization"), self.token) or has_session(
-            headers.get("cookie"), self.sessions
-        )
+        if has_session(headers.get("cookie"), self.sessions):
+            return None
+        authorization = headers.get("authorization")
+        if authorization is not None:
+            client = scope["client"][0] if scope.get("client") else "unknown"
+            wait = self.throttle.retry_after(client)
+            if wait is not None:
+                detail = f"too many wrong tokens from this client; try again in {wait} s"
+                return JSONResponse({"detail": detail}, 429, headers={"Retry-After": str(wait)})
+            if carries(authorization, self.token):
+                self.throttle.succeeded(client)
+                return None
+            self.throttle.failed(client)
+        if is_page(scope.get("method", "GET"), path):
+            return RedirectResponse(f"/login?next={quote(path)}", status_code=303)
+        return JSONResponse({"detail": REFUSAL}, status_code=401, headers=CHALLENGE)
 
 
 def _path(scope: Scope) -> str:

@@ -91,7 +91,12 @@ def create_app(
     deps = [Depends(require_token)] if token else None
     responses: Responses | None = UNAUTHORIZED if token else None
     if token:
-        app.add_middleware(RequireToken, token=token, sessions=app.state.web_sessions)
+        app.add_middleware(
+            RequireToken,
+            token=token,
+            sessions=app.state.web_sessions,
+            throttle=app.state.login_throttle,
+        )
     app.include_router(health.router)
     app.include_router(projects.router, dependencies=deps, responses=responses)
     app.include_router(files.router, dependencies=deps, responses=responses)

@@ -2,8 +2,10 @@
 
 A file under a project's keyframes/, clips/ or audio/ that no take, keyframe, clip or audio row of
 that project points at (nor its music bed) is garbage (e.g. the takes of a deleted scene whose
-rows went, a line spoken again after an edit, or a project removed from the database). Running
-projects and files being written (temporary names) are left alone.
+rows went, a line spoken again after an edit, or a project removed from the database). So is a
+joined picture (`output/picture-*.mp4`, the clips before the sound goes under them) other than
+the one the selected clips make now: it is only ffmpeg's work, made again if a take comes back.
+Running projects and files being written (temporary names) are left alone.
 
 So is an uploaded reference image (`POST /api/references`, in `<data_dir>/uploads/references/`)
 that no project uses (no reference of any project has its content hash) once it is older than a
@@ -20,12 +22,15 @@ from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import selectinload
 
 from vidpipe.config import Settings
 from vidpipe.db.models import AudioArtifact, Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.references import UploadPool
-from vidpipe.storage import AUDIO, CLIPS, KEYFRAMES, TEMP_MARK
+from vidpipe.pipeline.sound import picture_name
+from vidpipe.pipeline.stitcher import picture_fingerprint
+from vidpipe.storage import AUDIO, CLIPS, KEYFRAMES, OUTPUT, TEMP_MARK
 
 UPLOAD_GRACE_SECONDS = 24 * 3600  # an upload unused for a day is garbage
 
@@ -93,7 +98,8 @@ async def collect_garbage(
     session: AsyncSession, settings: Settings, *, dry_run: bool
 ) -> GarbageReport:
     used = await referenced_files(session)
-    projects = {str(p.id): p for p in await session.scalars(select(Project))}
+    with_clips = selectinload(Project.scenes).selectinload(Scene.clip)
+    projects = {str(p.id): p for p in await session.scalars(select(Project).options(with_clips))}
     report = GarbageReport(deleted=not dry_run)
     root = settings.projects_dir
     for folder in sorted(root.iterdir()) if root.is_dir() else []:
@@ -109,6 +115,10 @@ async def collect_garbage(
                     continue
                 if relative in used.get(folder.name, set()):
                     continue
+                report.add(path)
+        current = picture_name(picture_fingerprint(project)) if project is not None else None
+        for path in sorted((folder / OUTPUT).glob("picture-*.mp4")):
+            if path.is_file() and TEMP_MARK not in path.name and f"{OUTPUT}/{path.name}" != current:
                 report.add(path)
     await _unused_uploads(session, settings, report)
     if not dry_run:
