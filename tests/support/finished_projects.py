@@ -5,6 +5,8 @@ Rendering a multi-scene project costs seconds; most iterating tests only need on
 it into a test's own database and data directory: every row, table by table, and every file,
 byte for byte (never a link, so inode and link-count assertions see files of their own). The
 copy is a project like any other: the test edits, runs, forks and collects garbage on it.
+Templates are rendered on SQLite; a test on PostgreSQL gets the same rows inserted into its own
+PostgreSQL database, so one render serves both parametrisations.
 """
 
 from __future__ import annotations
@@ -28,7 +30,7 @@ Make = Callable[..., Awaitable[uuid.UUID]]  # make(session, settings, **options)
 CompleteProject = Make  # the same call, answered by a copy
 
 # tables that only hold a run's passing state (rate limits, slots); a template must leave them empty
-_TRANSIENT = {"provider_slots", "provider_requests", "sim_concurrency", "alembic_version"}
+_TRANSIENT = {"provider_slots", "provider_requests", "sim_concurrency"}
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ async def copy_rows(database: Path, session: AsyncSession) -> None:
     try:
         async with engine.connect() as source:
             names = await source.run_sync(lambda c: inspect(c).get_table_names())
-            for name in sorted(set(names) & _TRANSIENT - {"alembic_version"}):
+            for name in sorted(set(names) & _TRANSIENT):
                 count = (await source.execute(text(f"SELECT count(*) FROM {name}"))).scalar()
                 assert count == 0, f"the template left rows in {name}"
             rows = {
