@@ -61,6 +61,7 @@ guarded_app = create_app(
         database_url=f"sqlite+aiosqlite:///{WORKDIR / 'guarded.sqlite'}",
         api_token=SecretStr("s3cret"),
         allowed_hosts="testserver",
+        login_attempts=10_000,  # the generated cases guess tokens far more often than that
     ),
     execute=queued_only,
 )

@@ -365,7 +365,11 @@ UNREADABLE: Responses = {
     400: error("The body is not text (e.g. invalid UTF-8); nothing was written.")
 }
 UNAUTHORIZED: Responses = {
-    401: error("Missing or wrong bearer token (only when VIDPIPE_API_TOKEN is set).")
+    401: error("Missing or wrong bearer token (only when VIDPIPE_API_TOKEN is set)."),
+    429: error(
+        "Too many wrong tokens from this client this minute (VIDPIPE_LOGIN_ATTEMPTS); every "
+        "request carrying a token is refused until `Retry-After` seconds have passed."
+    ),
 }
 PRECONDITION: Responses = {
     412: error("If-Match names another storyboard version; reload it. Nothing written."),
