@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cli_helpers import document, spawn
-from processes import artifacts, query, wait_for
+from finished_projects import copy_data_dir
+from processes import artifacts, query, user_env, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -26,14 +29,26 @@ def stamps(root: Path) -> dict[str, tuple[int, int]]:
     }
 
 
-@pytest.fixture
-def project(vidpipe, tmp_path: Path) -> tuple[str, Path]:
-    made = vidpipe(
-        "generate", "a red kite over green hills", "--scenes", "4", "--clip-duration", "1",
-        "--resolution", "480p", "--yes", "--json",
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """One project made by `vidpipe generate` for the module: (its id, the data directory)."""
+    data_dir = tmp_path_factory.mktemp("generated") / "data"
+    made = subprocess.run(
+        [sys.executable, "-m", "vidpipe",
+         "generate", "a red kite over green hills", "--scenes", "4", "--clip-duration", "1",
+         "--resolution", "480p", "--yes", "--json"],
+        env=user_env(data_dir), capture_output=True, text=True, timeout=240,
+        stdin=subprocess.DEVNULL,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
-    project_id = document(made)["id"]
+    return document(made)["id"], data_dir
+
+
+@pytest.fixture
+def project(generated: tuple[str, Path], tmp_path: Path) -> tuple[str, Path]:
+    """The generated project, copied (database and files) into this test's data directory."""
+    project_id, data_dir = generated
+    copy_data_dir(data_dir, tmp_path / "data")
     return project_id, tmp_path / "data" / "projects" / project_id
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import uuid
@@ -18,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from processes import user_env, wait_for
+from processes import free_port, user_env, wait_for
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fakes"))
@@ -117,12 +116,6 @@ def running_first(
     pid = int(owner.split(":")[1])
     runner = next(w for w in pair if w.pid == pid)
     return runner, next(w for w in pair if w is not runner)
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def runs_overlap(runs: list[tuple[Any, Any]]) -> bool:

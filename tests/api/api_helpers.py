@@ -40,11 +40,12 @@ async def serving(
 
 
 @pytest.fixture
-def sqlite_settings(tmp_path: Path) -> Settings:
-    """SQLite only, for tests whose subject is HTTP rather than the database."""
+def sqlite_settings(tmp_path: Path, sqlite_database_url: str) -> Settings:
+    """SQLite only, for tests whose subject is HTTP rather than the database (already
+    migrated: a copy of a database migrated once per session)."""
     return Settings(
         data_dir=tmp_path / "data",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'vidpipe.db'}",
+        database_url=sqlite_database_url,
         lease_seconds=10,
         heartbeat_seconds=1,
     )

@@ -25,18 +25,12 @@ import httpx
 import psutil
 import pytest
 from PIL import Image
-from processes import user_env, wait_for
+from processes import free_port, user_env, wait_for
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "hardening-test-token-51c2"
 SMALL = {"scenes": 2, "clip_duration": 1, "resolution": "480p"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass

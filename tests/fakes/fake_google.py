@@ -125,6 +125,8 @@ class FakeGoogle:
         self.speech_styles: list[str | None] = []  # each spoken part's speech_metadata.style
         self._submitted = 0
         self._lock = threading.Lock()
+        self._late = 0  # slow answers still being held back
+        self._late_done = threading.Condition(self._lock)
 
     # ------------------------------------------------------------ test helpers
 
@@ -138,6 +140,12 @@ class FakeGoogle:
 
     def of_kind(self, kind: str) -> list[Recorded]:
         return [r for r in self.requests if r.kind == kind]
+
+    def wait_for_late_answers(self, timeout: float = 30.0) -> None:
+        """Block until every held-back ("slow_answer") answer has been sent (or dropped by its
+        client): from then on nothing the fake does can reach the code under test."""
+        with self._late_done:
+            assert self._late_done.wait_for(lambda: self._late == 0, timeout), "still held back"
 
     def billed(self, kind: str) -> int:
         """Requests of `kind` carried out (and so billed), answered or not."""
@@ -247,7 +255,14 @@ class FakeGoogle:
             with self._lock:
                 self.billed_requests.append(recorded)
         if fault == "slow_answer":  # done and billed; the answer comes too late
-            await asyncio.sleep(self.hang_seconds)
+            with self._lock:
+                self._late += 1
+            try:
+                await asyncio.sleep(self.hang_seconds)
+            finally:
+                with self._late_done:
+                    self._late -= 1
+                    self._late_done.notify_all()
         return result
 
     def _check_auth(self, request: Request, vertex: bool) -> Response | None:

@@ -60,9 +60,3 @@ def serve(app: Any) -> Iterator[LoopbackServer]:
         yield server
     finally:
         server.stop()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from finished_projects import CompleteProject, ProjectTemplates
 from processes import artifacts
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,10 +46,12 @@ FOUR = {"scenes": 4, "clip_duration": 1.0, "resolution": "480p"}
 
 
 @pytest.fixture
-async def sqlite(tmp_path: Path) -> AsyncIterator[tuple[Settings, AsyncSession]]:
+async def sqlite(
+    tmp_path: Path, sqlite_database_url: str
+) -> AsyncIterator[tuple[Settings, AsyncSession]]:
     settings = Settings(
         data_dir=tmp_path / "data",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'vidpipe.db'}",
+        database_url=sqlite_database_url,
         lease_seconds=10,
         heartbeat_seconds=1,
     )
@@ -56,11 +59,18 @@ async def sqlite(tmp_path: Path) -> AsyncIterator[tuple[Settings, AsyncSession]]
         yield settings, session
 
 
-async def complete_project(session: AsyncSession, settings: Settings, **options: Any) -> uuid.UUID:
+async def render(session: AsyncSession, settings: Settings, **options: Any) -> uuid.UUID:
     merged = {"prompt": "a lighthouse on a stormy coast at dawn", **FOUR, **options}
     project = await create_project(session, settings, GenerateOptions.model_validate(merged))
     await run_pipeline(session, project.id, settings=settings)
     return project.id
+
+
+@pytest.fixture
+def complete_project(project_templates: ProjectTemplates) -> CompleteProject:
+    """A finished project in the test's own database and data directory: rendered once per
+    session by `render`, copied here (rows and files) for each test."""
+    return project_templates.maker(render)
 
 
 def editor(session: AsyncSession, settings: Settings) -> Editor:
@@ -85,7 +95,9 @@ def sha(path: Path) -> str:
 
 
 async def test_a_motion_edit_remakes_one_clip_and_select_restores_the_original(
-    session: AsyncSession, settings: Settings
+    session: AsyncSession,
+    settings: Settings,
+    complete_project: CompleteProject,
 ) -> None:
     project_id = await complete_project(session, settings)
     storage = ProjectStorage(settings.projects_dir, project_id)
@@ -123,6 +135,7 @@ async def test_a_motion_edit_remakes_one_clip_and_select_restores_the_original(
 
 async def test_an_end_prompt_edit_redraws_the_rest_of_the_chain_and_keeps_joins_seamless(
     sqlite: tuple[Settings, AsyncSession],
+    complete_project: CompleteProject,
 ) -> None:
     settings, session = sqlite
     project_id = await complete_project(session, settings)
@@ -158,6 +171,7 @@ async def test_an_end_prompt_edit_redraws_the_rest_of_the_chain_and_keeps_joins_
 
 async def test_a_crossfade_edit_plans_a_stitch_only_and_calls_no_provider(
     sqlite: tuple[Settings, AsyncSession],
+    complete_project: CompleteProject,
 ) -> None:
     settings, session = sqlite
     project_id = await complete_project(session, settings, scenes=2)
@@ -210,6 +224,7 @@ async def test_pause_after_keyframes_calls_no_video(sqlite: tuple[Settings, Asyn
 
 async def test_fork_shares_files_and_makes_only_what_its_edit_changed(
     sqlite: tuple[Settings, AsyncSession],
+    complete_project: CompleteProject,
 ) -> None:
     settings, session = sqlite
     project_id = await complete_project(session, settings, scenes=3)
@@ -255,7 +270,9 @@ async def test_stop_from_another_session_stops_the_run_and_resume_completes(
     assert (await run_pipeline(session, project_id, settings=settings)).status == "complete"
 
 
-async def test_bad_edits_change_nothing(sqlite: tuple[Settings, AsyncSession]) -> None:
+async def test_bad_edits_change_nothing(
+    sqlite: tuple[Settings, AsyncSession], complete_project: CompleteProject
+) -> None:
     settings, session = sqlite
     project_id = await complete_project(session, settings, scenes=3)
     storage = ProjectStorage(settings.projects_dir, project_id)
@@ -302,6 +319,7 @@ async def test_bad_edits_change_nothing(sqlite: tuple[Settings, AsyncSession]) -
 
 async def test_removed_scenes_become_garbage_only_for_gc(
     sqlite: tuple[Settings, AsyncSession],
+    complete_project: CompleteProject,
 ) -> None:
     settings, session = sqlite
     project_id = await complete_project(session, settings, scenes=3)
@@ -322,7 +340,9 @@ async def test_removed_scenes_become_garbage_only_for_gc(
     assert project.status == "complete" and len(project.scenes) == 2
 
 
-async def test_a_project_made_before_fingerprints_stays_complete(tmp_path: Path) -> None:
+async def test_a_project_made_before_fingerprints_stays_complete(
+    tmp_path: Path, complete_project: CompleteProject
+) -> None:
     """A database at the previous schema (made by migrations up to 0002) holding a complete
     project upgrades to head; the project stays complete and its plan is empty (rows without
     fingerprints are adopted), and an edit afterwards is planned like any other."""
@@ -399,6 +419,7 @@ async def test_a_fork_shares_the_reference_images(
 
 async def test_gc_counts_only_bytes_it_really_frees_across_forks(
     sqlite: tuple[Settings, AsyncSession],
+    complete_project: CompleteProject,
 ) -> None:
     """A fork shares its original's files by hard link: when the original drops a scene, gc
     deletes the original's links but frees no byte of what the fork still uses."""

@@ -16,6 +16,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from finished_projects import ProjectTemplates
 from processes import artifacts
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -298,9 +299,19 @@ async def test_a_lost_keyframe_is_redrawn_with_everything_after_it(
     assert set(new_takes) <= used
 
 
-async def test_restitch_changes_only_the_output(session: AsyncSession, settings: Settings) -> None:
-    project_id = await new_project(session, settings, scenes=3, clip_duration=2.0)
-    project = await run_pipeline(session, project_id, settings=settings)
+async def render(session: AsyncSession, settings: Settings, **options: object) -> uuid.UUID:
+    project_id = await new_project(session, settings, **options)
+    await run_pipeline(session, project_id, settings=settings)
+    return project_id
+
+
+async def test_restitch_changes_only_the_output(
+    session: AsyncSession, settings: Settings, project_templates: ProjectTemplates
+) -> None:
+    # a finished project rendered once (for SQLite and PostgreSQL alike), copied here
+    complete_project = project_templates.maker(render)
+    project_id = await complete_project(session, settings, scenes=3, clip_duration=2.0)
+    project = await load_project(session, project_id)
     storage = ProjectStorage(settings.projects_dir, project_id)
     final = storage.resolve(project.output_path or "")
     assert probe(final).duration == pytest.approx(6.0, abs=0.1)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from finished_projects import CompleteProject, ProjectTemplates
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -28,10 +29,12 @@ THREE = {"scenes": 3, "clip_duration": 1.0, "resolution": "480p"}
 
 
 @pytest.fixture
-async def sqlite(tmp_path: Path) -> AsyncIterator[tuple[Settings, AsyncSession]]:
+async def sqlite(
+    tmp_path: Path, sqlite_database_url: str
+) -> AsyncIterator[tuple[Settings, AsyncSession]]:
     settings = Settings(
         data_dir=tmp_path / "data",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'vidpipe.db'}",
+        database_url=sqlite_database_url,
         lease_seconds=10,
         heartbeat_seconds=1,
     )
@@ -39,11 +42,17 @@ async def sqlite(tmp_path: Path) -> AsyncIterator[tuple[Settings, AsyncSession]]
         yield settings, session
 
 
-async def complete_project(session: AsyncSession, settings: Settings) -> uuid.UUID:
+async def render(session: AsyncSession, settings: Settings) -> uuid.UUID:
     options = GenerateOptions.model_validate({"prompt": "a kite over green hills", **THREE})
     project = await create_project(session, settings, options)
     await run_pipeline(session, project.id, settings=settings)
     return project.id
+
+
+@pytest.fixture
+def complete_project(project_templates: ProjectTemplates) -> CompleteProject:
+    """A finished project, rendered once per session by `render` and copied for each test."""
+    return project_templates.maker(render)
 
 
 async def ledger(session: AsyncSession, project_id: uuid.UUID) -> list[ProviderCall]:
@@ -61,7 +70,7 @@ def sent(rows: list[ProviderCall], role: str) -> int:
 
 
 async def test_undoing_a_motion_edit_reuses_the_clip_take_instead_of_buying_it(
-    sqlite: tuple[Settings, AsyncSession],
+    sqlite: tuple[Settings, AsyncSession], complete_project: CompleteProject
 ) -> None:
     settings, session = sqlite
     project_id = await complete_project(session, settings)
@@ -103,7 +112,7 @@ async def test_undoing_a_motion_edit_reuses_the_clip_take_instead_of_buying_it(
 
 
 async def test_undoing_an_end_prompt_edit_reuses_the_whole_chain_and_its_clips(
-    sqlite: tuple[Settings, AsyncSession],
+    sqlite: tuple[Settings, AsyncSession], complete_project: CompleteProject
 ) -> None:
     settings, session = sqlite
     project_id = await complete_project(session, settings)
@@ -143,7 +152,9 @@ async def test_undoing_an_end_prompt_edit_reuses_the_whole_chain_and_its_clips(
     assert project.status == "complete"
 
 
-async def test_progress_counts_what_this_run_makes(sqlite: tuple[Settings, AsyncSession]) -> None:
+async def test_progress_counts_what_this_run_makes(
+    sqlite: tuple[Settings, AsyncSession], complete_project: CompleteProject
+) -> None:
     settings, session = sqlite
     project_id = await complete_project(session, settings)
     await Editor(session, settings, load_registry()).edit(

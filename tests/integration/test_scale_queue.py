@@ -29,10 +29,10 @@ TINY = {"scenes": 1, "clip_duration": 1, "resolution": "480p"}
 
 
 @pytest.fixture
-def queue_settings(tmp_path: Path, postgres_database_url: str) -> Settings:
+def queue_settings(tmp_path: Path, migrated_postgres_database_url: str) -> Settings:
     return Settings(
         data_dir=tmp_path / "data",
-        database_url=postgres_database_url,
+        database_url=migrated_postgres_database_url,
         execution="queue",
         storyboard_provider="sim",
         image_provider="sim",
@@ -43,9 +43,9 @@ def queue_settings(tmp_path: Path, postgres_database_url: str) -> Settings:
 
 
 @pytest.fixture
-async def engine(postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
-    engine = create_engine(postgres_database_url)
-    await upgrade_to_head(engine)
+async def engine(migrated_postgres_database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(migrated_postgres_database_url)
+    await upgrade_to_head(engine)  # already at head: a no-op
     try:
         yield engine
     finally:

@@ -5,7 +5,6 @@ from the frames now in use, they are stale and the plan says so."""
 from __future__ import annotations
 
 import uuid
-from pathlib import Path
 
 import pytest
 from processes import artifacts
@@ -28,9 +27,9 @@ TWO = {"scenes": 2, "clip_duration": 1.0, "resolution": "480p"}
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
+def database_url(sqlite_database_url: str) -> str:
     """SQLite only: selection is row and file logic, the same on both databases."""
-    return f"sqlite+aiosqlite:///{tmp_path / 'vidpipe.db'}"
+    return sqlite_database_url
 
 
 async def attempts(session: AsyncSession, project_id: uuid.UUID) -> int:

@@ -27,10 +27,12 @@ THREE = {"scenes": 3, "clip_duration": 1.0, "resolution": "480p"}
 
 
 @pytest.fixture
-async def sqlite(tmp_path: Path) -> AsyncIterator[tuple[Settings, AsyncSession]]:
+async def sqlite(
+    tmp_path: Path, sqlite_database_url: str
+) -> AsyncIterator[tuple[Settings, AsyncSession]]:
     settings = Settings(
         data_dir=tmp_path / "data",
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'vidpipe.db'}",
+        database_url=sqlite_database_url,
         lease_seconds=10,
         heartbeat_seconds=1,
     )

@@ -5,10 +5,12 @@ model that makes no audio of its own."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from finished_projects import ProjectTemplates
 from processes import artifacts
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,13 +32,28 @@ from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
 SMALL = {"scenes": 3, "clip_duration": 2.0, "resolution": "480p"}
+Made = Callable[..., Awaitable[uuid.UUID]]
 
 
-async def made(session: AsyncSession, settings: Settings, prompt: str, **options: Any) -> uuid.UUID:
-    merged = {"prompt": prompt, **SMALL, **options}
+async def render(session: AsyncSession, settings: Settings, **options: Any) -> uuid.UUID:
+    merged = {**SMALL, **options}
     project = await create_project(session, settings, GenerateOptions.model_validate(merged))
     await run_pipeline(session, project.id, settings=settings)
     return project.id
+
+
+@pytest.fixture
+def made(project_templates: ProjectTemplates) -> Made:
+    """made(session, settings, prompt, **options): a finished project, rendered once per session
+    (for SQLite and PostgreSQL alike) and copied, rows and files, into the test's database."""
+    complete = project_templates.maker(render)
+
+    async def copy(
+        session: AsyncSession, settings: Settings, prompt: str, **options: Any
+    ) -> uuid.UUID:
+        return await complete(session, settings, prompt=prompt, **options)
+
+    return copy
 
 
 def test_the_rule_flags_or_the_prompts_words() -> None:
@@ -52,7 +69,7 @@ def test_the_rule_flags_or_the_prompts_words() -> None:
 
 
 async def test_narration_and_dialogue_are_written_stored_and_printed(
-    session: AsyncSession, settings: Settings
+    session: AsyncSession, settings: Settings, made: Made
 ) -> None:
     project_id = await made(
         session, settings, "Mara and Bo walk along a beach", narration=True, dialogue=True
@@ -81,7 +98,7 @@ async def test_narration_and_dialogue_are_written_stored_and_printed(
 
 
 async def test_without_asking_the_scenes_have_no_sound(
-    session: AsyncSession, settings: Settings
+    session: AsyncSession, settings: Settings, made: Made
 ) -> None:
     project_id = await made(session, settings, "a red kite over green hills")
     project = await load_project(session, project_id)
@@ -89,7 +106,7 @@ async def test_without_asking_the_scenes_have_no_sound(
 
 
 async def test_editing_sound_texts_remakes_nothing_for_a_model_without_audio(
-    session: AsyncSession, settings: Settings, caplog: pytest.LogCaptureFixture
+    session: AsyncSession, settings: Settings, caplog: pytest.LogCaptureFixture, made: Made
 ) -> None:
     project_id = await made(session, settings, "a lighthouse in the narrated night")
     storage = ProjectStorage(settings.projects_dir, project_id)

@@ -25,8 +25,11 @@ from vidpipe.config import Settings  # noqa: E402
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> str:
-    """Provider tests run on SQLite only: the database is not what they exercise."""
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Provider tests run on SQLite only: the database is not what they exercise. Already
+    migrated (a copy) when the test opens it through `settings`, as in tests/conftest.py."""
+    if "settings" in request.fixturenames:
+        request.getfixturevalue("migrated_databases").copy_sqlite(tmp_path / "vidpipe.db")
     return f"sqlite+aiosqlite:///{tmp_path / 'vidpipe.db'}"
 
 

@@ -94,7 +94,7 @@ async def test_a_lost_veo_answer_is_not_sent_again_without_consent(
 
     with pytest.raises(SubmissionUnknownError, match="may have been accepted and billed"):
         await run_pipeline(session, project_id, settings=settings)
-    await asyncio.sleep(fake.hang_seconds)  # the fake's late answer is gone for good
+    await asyncio.to_thread(fake.wait_for_late_answers)  # the late answer is gone for good
     project = await load_project(session, project_id)
     assert project.status == "failed"
     assert "resume and confirm to resubmit (it may be billed twice)" in project.error_message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +27,13 @@ def user_env(data_dir: Path, **extra: str) -> dict[str, str]:
         **extra,
     )
     return env
+
+
+def free_port() -> int:
+    """A TCP port free on 127.0.0.1 right now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 120, every: float = 0.05) -> Any:
@@ -60,13 +68,9 @@ def artifacts(root: Path) -> dict[str, tuple[int, int]]:
 def vidpipe_serve(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
     """`python -m vidpipe serve` on a free loopback port, up and answering /api/health; stopped
     (SIGTERM, then SIGKILL) when the block ends, if the test has not stopped it."""
-    import socket
-
     import httpx
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     with log.open("ab") as output:
         process = subprocess.Popen(
             [sys.executable, "-m", "vidpipe", "serve", "--port", str(port)],

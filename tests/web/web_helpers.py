@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from processes import user_env, wait_for
+from processes import free_port, user_env, wait_for
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -39,12 +38,6 @@ CHROMIUM_ARGS = [
 ]
 TOKEN = "web-test-token-7f3a"
 SMALL = {"scenes": 2, "clip_duration": 1, "resolution": "480p"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
