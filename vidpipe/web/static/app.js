@@ -128,6 +128,21 @@ if (live?.dataset.events) {
     }
   };
 
+  // Within one run the stages only move forward. A page fetched or a status read just before a
+  // stage change can arrive after the event that announced it: neither moves the stepper back.
+  let furthest = stages.indexOf(status);
+  const advance = (stage) => {
+    const at = stages.indexOf(stage);
+    if (at < 0 || at < furthest) return;
+    furthest = at;
+    markStage(stage);
+  };
+  const keepAhead = () => {
+    const shown = stages.indexOf(document.querySelector("#stepper .step.current")?.dataset.stage);
+    if (shown >= 0 && shown < furthest) markStage(stages[furthest]);
+    else furthest = Math.max(furthest, shown);
+  };
+
   // Re-render the parts of the page that new rows change (keyframes, clips, runs, badge),
   // from the server's own HTML: the page never computes what it shows.
   const refresh = async () => {
@@ -135,6 +150,7 @@ if (live?.dataset.events) {
     const response = await fetch(location.pathname + openQuery(), { headers: { Accept: "text/html" } });
     if (!response.ok) return;
     swapIn(new DOMParser().parseFromString(await response.text(), "text/html"));
+    keepAhead();
     enhance();
     live.dataset.status = status;
   };
@@ -154,7 +170,7 @@ if (live?.dataset.events) {
     const moved = shownHolder() !== null && holder !== shownHolder(); // e.g. a worker took it
     if (document_.status !== status) {
       status = document_.status;
-      markStage(status);
+      advance(status);
       refreshSoon(0);
     } else if (moved) {
       refreshSoon(0);
@@ -167,7 +183,7 @@ if (live?.dataset.events) {
     message.textContent = p.message;
     // only a stage change moves the stepper: keyframes and clips overlap, and a clip's line must
     // not put the stepper on Clips while the badge (the status) still says Keyframes
-    if (p.kind === "stage") markStage(p.stage);
+    if (p.kind === "stage") advance(p.stage);
     refreshSoon(1500); // new keyframes and clips appear as they land (unchanged parts stay)
   });
   events.addEventListener("end", (event) => {
