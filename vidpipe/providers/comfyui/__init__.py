@@ -8,10 +8,10 @@ The provider classes (and with them httpx and websockets) load when first named,
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vidpipe.providers.comfyui.settings import ComfyUISettings
+from vidpipe.providers.lazy import lazy_classes
 
 if TYPE_CHECKING:
     from vidpipe.providers.base import Provider
@@ -20,15 +20,10 @@ if TYPE_CHECKING:
     PROVIDERS: list[type[Provider]]
 
 SETTINGS = ComfyUISettings
-_CLASSES = ("ComfyUIImageProvider", "ComfyUIVideoProvider")  # in PROVIDERS order
-
-
-def __getattr__(name: str) -> Any:
-    if name == "PROVIDERS":
-        return [__getattr__(cls) for cls in _CLASSES]
-    if name in _CLASSES:
-        return getattr(importlib.import_module(f"{__name__}.providers"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# class name → the submodule that defines it, in PROVIDERS order
+__getattr__ = lazy_classes(
+    __name__, {"ComfyUIImageProvider": "providers", "ComfyUIVideoProvider": "providers"}
+)
 
 
 __all__ = [

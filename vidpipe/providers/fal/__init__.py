@@ -5,10 +5,10 @@ The provider classes (and with them httpx) load when first named, so reading `SE
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vidpipe.providers.fal.settings import FalSettings
+from vidpipe.providers.lazy import lazy_classes
 
 if TYPE_CHECKING:
     from vidpipe.providers.base import Provider
@@ -17,15 +17,10 @@ if TYPE_CHECKING:
     PROVIDERS: list[type[Provider]]
 
 SETTINGS = FalSettings
-_CLASSES = ("FalImageProvider", "FalVideoProvider")  # in PROVIDERS order
-
-
-def __getattr__(name: str) -> Any:
-    if name == "PROVIDERS":
-        return [__getattr__(cls) for cls in _CLASSES]
-    if name in _CLASSES:
-        return getattr(importlib.import_module(f"{__name__}.providers"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# class name → the submodule that defines it, in PROVIDERS order
+__getattr__ = lazy_classes(
+    __name__, {"FalImageProvider": "providers", "FalVideoProvider": "providers"}
+)
 
 
 __all__ = ["PROVIDERS", "SETTINGS", "FalImageProvider", "FalSettings", "FalVideoProvider"]

@@ -8,10 +8,10 @@ cheap.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from vidpipe.providers.google.settings import GoogleSettings
+from vidpipe.providers.lazy import lazy_classes
 
 if TYPE_CHECKING:
     from vidpipe.providers.base import Provider
@@ -25,20 +25,15 @@ if TYPE_CHECKING:
 SETTINGS = GoogleSettings
 
 # class name → the submodule that defines it, in PROVIDERS order
-_CLASSES = {
-    "GoogleStoryboardProvider": "storyboard",
-    "GoogleImageProvider": "images",
-    "GoogleVideoProvider": "video",
-    "GoogleSpeechProvider": "speech",
-}
-
-
-def __getattr__(name: str) -> Any:
-    if name == "PROVIDERS":
-        return [__getattr__(cls) for cls in _CLASSES]
-    if name in _CLASSES:
-        return getattr(importlib.import_module(f"{__name__}.{_CLASSES[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_classes(
+    __name__,
+    {
+        "GoogleStoryboardProvider": "storyboard",
+        "GoogleImageProvider": "images",
+        "GoogleVideoProvider": "video",
+        "GoogleSpeechProvider": "speech",
+    },
+)
 
 
 __all__ = [
