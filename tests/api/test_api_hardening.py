@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import signal
 import socket
 import sqlite3
 import struct
@@ -25,7 +24,7 @@ import httpx
 import psutil
 import pytest
 from PIL import Image
-from processes import free_port, user_env, wait_for
+from processes import user_env, vidpipe_serve, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -46,35 +45,14 @@ class Served:
 
 
 def start(tmp: Path, **env: str) -> Iterator[Served]:
-    """`python -m vidpipe serve` on a free loopback port, answering /api/health; SIGTERM after."""
-    port, data_dir, log = free_port(), tmp / "data", tmp / "server.log"
+    """`python -m vidpipe serve` on a free loopback port, answering /api/health; SIGTERM after,
+    and its log holds no traceback."""
+    data_dir, log = tmp / "data", tmp / "server.log"
     environment = user_env(data_dir, **env)
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "vidpipe", "serve", "--port", str(port)],
-            env=environment, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        assert process.poll() is None, log.read_text()
-        try:
-            return httpx.get(f"{base}/api/health", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_for(healthy, timeout=60)
+    with vidpipe_serve(environment, log) as (process, base):
+        port = int(base.rsplit(":", 1)[1])
         yield Served(base, port, data_dir, environment, process)
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
-        assert "Traceback" not in log.read_text(), log.read_text()[-4000:]
+    assert "Traceback" not in log.read_text(), log.read_text()[-4000:]
 
 
 @pytest.fixture(scope="module")

@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +18,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from processes import free_port, user_env, wait_for
+from processes import user_env, vidpipe_serve, wait_for
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -72,33 +69,9 @@ class Server:
 
 def serve(tmp: Path, **env: str) -> Iterator[Server]:
     """`python -m vidpipe serve` on a free loopback port, answering /api/health; SIGTERM after."""
-    port, data_dir, log = free_port(), tmp / "data", tmp / "server.log"
-    environment = user_env(data_dir, **env)
-    with log.open("ab") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "vidpipe", "serve", "--port", str(port)],
-            env=environment, stdout=output, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-
-    def healthy() -> bool:
-        assert process.poll() is None, log.read_text()
-        try:
-            return httpx.get(f"{base}/api/health", timeout=1).status_code == 200
-        except httpx.TransportError:
-            return False
-
-    try:
-        wait_for(healthy, timeout=60)
+    data_dir, log = tmp / "data", tmp / "server.log"
+    with vidpipe_serve(user_env(data_dir, **env), log) as (_, base):
         yield Server(base, data_dir, log, env.get("VIDPIPE_API_TOKEN"))
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
 
 
 @pytest.fixture(scope="session")
