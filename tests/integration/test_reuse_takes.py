@@ -172,3 +172,31 @@ async def test_progress_counts_what_this_run_makes(
     )  # type: ignore[arg-type]
     drawing = [str(e) for e in said if str(e).startswith(("Drawing keyframe", "Keyframes:"))]
     assert drawing == ["Drawing keyframe 1/2", "Drawing keyframe 2/2", "Keyframes: 2 drawn"]
+
+
+async def test_a_run_fingerprints_each_keyframe_and_clip_once(
+    sqlite: tuple[Settings, AsyncSession],
+    complete_project: CompleteProject,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The plan's walk of the chain also finds the takes to reuse: nothing walks it again."""
+    import vidpipe.pipeline.fingerprints as fingerprints
+
+    settings, session = sqlite
+    project_id = await complete_project(session, settings)
+    edit = Editor(session, settings, load_registry())
+    original = (await load_project(session, project_id)).scenes[1].video_motion_prompt
+    await edit.edit(project_id, scene_number=2, scene_edit=SceneEdit(video_motion_prompt="orbit"))
+    await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    await edit.edit(project_id, scene_number=2, scene_edit=SceneEdit(video_motion_prompt=original))
+    kinds: list[str] = []
+    digest = fingerprints.digest
+
+    def counted(*parts: object) -> str:
+        kinds.append(str(parts[0]))
+        return digest(*parts)
+
+    monkeypatch.setattr(fingerprints, "digest", counted)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    assert project.scenes[1].clip.take == 1  # reused, as the plan said
+    assert (kinds.count("keyframe"), kinds.count("clip")) == (4, 3)  # 3 scenes: 4 frames, 3 clips
