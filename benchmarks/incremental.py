@@ -61,7 +61,7 @@ async def calls_by_role(session: AsyncSession, project_id: uuid.UUID) -> dict[st
 async def complete(session: AsyncSession, settings: Settings, scenes: int) -> uuid.UUID:
     options = GenerateOptions(prompt="benchmark", scenes=scenes, clip_duration=4)
     project = await create_project(session, settings, options)
-    project = await run_pipeline(session, project.id, settings=settings)
+    project = await run_pipeline(session, project.id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     return project.id
 
@@ -78,10 +78,14 @@ async def one_scene_edit(workdir: Path, latency: dict[str, float]) -> None:
                 scene_number=6,
                 scene_edit=SceneEdit(video_motion_prompt="a slow dolly in"),
             )
-            plan = await plan_project(session, project_id, settings=settings)
+            plan = await plan_project(
+                session, project_id, settings=settings, registry=load_registry()
+            )
             assert plan.clips == [6] and not plan.keyframes, plan.as_dict()
             started = time.perf_counter()
-            project = await run_pipeline(session, project_id, settings=settings)
+            project = await run_pipeline(
+                session, project_id, settings=settings, registry=load_registry()
+            )
             wall = time.perf_counter() - started
             assert project.status == "complete"
             after = await calls_by_role(session, project_id)

@@ -91,7 +91,7 @@ async def main() -> None:
                 options = GenerateOptions(prompt="overhead", scenes=2, clip_duration=4)
                 project = await create_project(session, settings, options)
                 project_id = project.id
-                await run_pipeline(session, project_id, settings=settings)
+                await run_pipeline(session, project_id, settings=settings, registry=load_registry())
                 idle: list[tuple[float, int, int]] = []
                 edited: list[tuple[float, int, int]] = []
                 for repeat in range(args.repeats):

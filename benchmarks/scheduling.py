@@ -26,6 +26,7 @@ from vidpipe.config import Settings  # noqa: E402
 from vidpipe.db.engine import open_database  # noqa: E402
 from vidpipe.orchestrator import run_pipeline  # noqa: E402
 from vidpipe.orchestrator.projects import GenerateOptions, create_project  # noqa: E402
+from vidpipe.providers.registry import load_registry
 from vidpipe.providers.sim import SimVideoProvider  # noqa: E402
 from vidpipe.providers.sim_settings import SimSettings  # noqa: E402
 
@@ -47,7 +48,9 @@ async def one_run(
             options = GenerateOptions(prompt="benchmark", scenes=scenes, clip_duration=4)
             project = await create_project(session, settings, options)
             started = time.perf_counter()
-            project = await run_pipeline(session, project.id, settings=settings)
+            project = await run_pipeline(
+                session, project.id, settings=settings, registry=load_registry()
+            )
             wall = time.perf_counter() - started
             assert project.status == "complete"
             return wall, project.runs[-1].log["stitch"]["seconds"]

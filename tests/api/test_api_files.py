@@ -17,6 +17,7 @@ from vidpipe.db.engine import open_database
 from vidpipe.db.models import Keyframe, Project, Scene, VideoClip
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.projects import GenerateOptions, create_project
+from vidpipe.providers.registry import load_registry
 
 SECRET = "top secret: outside every project folder"
 
@@ -66,7 +67,9 @@ async def two_projects(sqlite_settings: Settings, tmp_path: Path) -> tuple[uuid.
                 project = await create_project(
                     session, sqlite_settings, GenerateOptions(prompt=prompt, **TINY)
                 )
-                await run_pipeline(session, project.id, settings=sqlite_settings)
+                await run_pipeline(
+                    session, project.id, settings=sqlite_settings, registry=load_registry()
+                )
                 ids.append(project.id)
     return ids[0], ids[1]
 

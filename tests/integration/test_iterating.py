@@ -62,7 +62,7 @@ async def sqlite(
 async def render(session: AsyncSession, settings: Settings, **options: Any) -> uuid.UUID:
     merged = {"prompt": "a lighthouse on a stormy coast at dawn", **FOUR, **options}
     project = await create_project(session, settings, GenerateOptions.model_validate(merged))
-    await run_pipeline(session, project.id, settings=settings)
+    await run_pipeline(session, project.id, settings=settings, registry=load_registry())
     return project.id
 
 
@@ -111,11 +111,13 @@ async def test_a_motion_edit_remakes_one_clip_and_select_restores_the_original(
     project = await load_project(session, project_id)
     # idle and stale: out of date from the earliest stage with stale work, not "running" it
     assert (project.status, project.stale_stage) == ("out_of_date", "video_gen")
-    plan = (await plan_project(session, project_id, settings=settings)).as_dict()
+    plan = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     assert (plan["clips"], plan["keyframes"], plan["stitch"]) == ([3], [], True)
     assert plan["provider_calls"] == {"storyboard": 0, "image": 0, "video": 1}
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     log = project.runs[-1].log
     assert log["video_gen"]["provider_calls"] == 1 and "keyframes" not in log
@@ -123,10 +125,14 @@ async def test_a_motion_edit_remakes_one_clip_and_select_restores_the_original(
     assert {name: after[name] for name in before} == before  # nothing rewritten, nothing gone
     assert set(after) - set(before) == {"clips/scene_02.t2.mp4"}  # the new take, beside take 1
     assert project.scenes[2].clip.file_path == "clips/scene_02.t2.mp4"
-    assert (await plan_project(session, project_id, settings=settings)).empty
+    assert (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).empty
 
     await editor(session, settings).select(project_id, 3, 1)
-    project = await restitch_project(session, project_id, settings=settings)
+    project = await restitch_project(
+        session, project_id, settings=settings, registry=load_registry()
+    )
     assert project.scenes[2].clip.take == 1
     restored = frames_of(storage.resolve(project.output_path or ""))
     assert all(psnr(a, b) == float("inf") for a, b in zip(original_frames, restored, strict=True))
@@ -146,13 +152,15 @@ async def test_an_end_prompt_edit_redraws_the_rest_of_the_chain_and_keeps_joins_
         scene_number=2,
         scene_edit=SceneEdit(end_frame_prompt="the lighthouse at night, beam sweeping"),
     )
-    plan = (await plan_project(session, project_id, settings=settings)).as_dict()
+    plan = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     assert [(k["scene"], k["position"]) for k in plan["keyframes"]] == [
         (2, "end"), (3, "end"), (4, "end"),
     ]  # fmt: skip
     assert plan["clips"] == [2, 3, 4]
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     log = project.runs[-1].log
     assert log["keyframes"]["provider_calls"] == 3 and log["video_gen"]["provider_calls"] == 3
@@ -176,10 +184,12 @@ async def test_a_crossfade_edit_plans_a_stitch_only_and_calls_no_provider(
     settings, session = sqlite
     project_id = await complete_project(session, settings, scenes=2)
     await editor(session, settings).edit(project_id, project_edit=ProjectEdit(crossfade=0.5))
-    plan = (await plan_project(session, project_id, settings=settings)).as_dict()
+    plan = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     assert (plan["keyframes"], plan["clips"], plan["stitch"]) == ([], [], True)
     rows_before = await session.scalar(select(func.count()).select_from(ProviderCall))
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete" and project.crossfade == 0.5
     assert await session.scalar(select(func.count()).select_from(ProviderCall)) == rows_before
 
@@ -192,7 +202,7 @@ async def test_pause_after_storyboard_then_edit_then_resume(
         {"prompt": "a fox in snow", **FOUR, "scenes": 3, "pause_after": "storyboard"}
     )
     project_id = (await create_project(session, settings, options)).id
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert (project.status, project.paused_before) == ("paused", "keyframing")
     storage = ProjectStorage(settings.projects_dir, project_id)
     assert not list((storage.root / "keyframes").glob("*"))
@@ -203,7 +213,7 @@ async def test_pause_after_storyboard_then_edit_then_resume(
     await editor(session, settings).edit(
         project_id, scene_number=2, scene_edit=SceneEdit(end_frame_prompt="a red barn")
     )
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert await calls(session, project_id, "keyframes") == 3 + 1  # N+1 in total
     assert project.scenes[1].end_frame_prompt == "a red barn"
@@ -215,11 +225,13 @@ async def test_pause_after_keyframes_calls_no_video(sqlite: tuple[Settings, Asyn
         {"prompt": "a fox in snow", **FOUR, "scenes": 2, "pause_after": "keyframes"}
     )
     project_id = (await create_project(session, settings, options)).id
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert (project.status, project.paused_before) == ("paused", "video_gen")
     assert await calls(session, project_id, "keyframes") == 3
     assert await calls(session, project_id, "video_gen") == 0
-    assert (await run_pipeline(session, project_id, settings=settings)).status == "complete"
+    assert (
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    ).status == "complete"
 
 
 async def test_fork_shares_files_and_makes_only_what_its_edit_changed(
@@ -237,7 +249,7 @@ async def test_fork_shares_files_and_makes_only_what_its_edit_changed(
     twin = await editor(session, settings).edit(
         twin.id, scene_number=2, scene_edit=SceneEdit(video_motion_prompt="tilt up to the sky")
     )
-    twin = await run_pipeline(session, twin.id, settings=settings)
+    twin = await run_pipeline(session, twin.id, settings=settings, registry=load_registry())
     assert twin.status == "complete" and twin.forked_from == project_id
     assert await calls(session, twin.id, "video_gen") == 1
     assert await calls(session, twin.id, "keyframes") == 0
@@ -246,7 +258,9 @@ async def test_fork_shares_files_and_makes_only_what_its_edit_changed(
         name = f"clips/scene_{scene:02d}.mp4"
         assert target.resolve(name).stat().st_ino == source.resolve(name).stat().st_ino
     assert sha(final) == final_hash and artifacts(source.root) == originals
-    assert (await plan_project(session, project_id, settings=settings)).empty
+    assert (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).empty
 
 
 async def test_stop_from_another_session_stops_the_run_and_resume_completes(
@@ -255,7 +269,9 @@ async def test_stop_from_another_session_stops_the_run_and_resume_completes(
     settings, session = sqlite
     options = GenerateOptions.model_validate({"prompt": "a slow river", **FOUR, "scenes": 3})
     project_id = (await create_project(session, settings, options)).id
-    run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
+    run = asyncio.create_task(
+        run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    )
     async with open_database(settings.effective_database_url) as sessions:
         async with sessions() as other:
             while (await load_project(other, project_id)).status in ("pending", "storyboarding"):
@@ -267,7 +283,9 @@ async def test_stop_from_another_session_stops_the_run_and_resume_completes(
     # a stop is an outcome: `stopped` (resumable), no error, the run `stopped`
     assert project.status == "stopped" and project.error_message is None
     assert project.runs[-1].status == "stopped" and project.runs[-1].error is None
-    assert (await run_pipeline(session, project_id, settings=settings)).status == "complete"
+    assert (
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    ).status == "complete"
 
 
 async def test_bad_edits_change_nothing(
@@ -336,7 +354,7 @@ async def test_removed_scenes_become_garbage_only_for_gc(
     done = await collect_garbage(session, settings, dry_run=False)
     assert sorted(p.name for p in done.files) == names
     assert not (storage.root / "clips" / "scene_02.mp4").exists()
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete" and len(project.scenes) == 2
 
 
@@ -377,7 +395,9 @@ async def test_a_project_made_before_fingerprints_stays_complete(
             project = await load_project(session, project_id)
             assert project.status == "complete"
             assert all(k.fingerprint is None for s in project.scenes for k in s.keyframes)
-            assert (await plan_project(session, project_id, settings=settings)).empty
+            assert (
+                await plan_project(session, project_id, settings=settings, registry=load_registry())
+            ).empty
             takes = (await session.scalars(select(Take))).all()
             assert sorted((t.scene_index, t.slot) for t in takes) == [
                 (0, "clip"), (0, "end"), (0, "start"), (1, "clip"), (1, "end"),
@@ -385,7 +405,9 @@ async def test_a_project_made_before_fingerprints_stays_complete(
             await editor(session, settings).edit(
                 project_id, scene_number=2, scene_edit=SceneEdit(video_motion_prompt="pan")
             )
-            plan = await plan_project(session, project_id, settings=settings)
+            plan = await plan_project(
+                session, project_id, settings=settings, registry=load_registry()
+            )
             assert (plan.clips, plan.keyframes) == ([2], [])
 
 
@@ -405,7 +427,7 @@ async def test_a_fork_shares_the_reference_images(
     )
     specs = reference_specs(options, settings, [parse_option(f"Mara={tmp_path / 'mara.png'}")])
     project = await create_project(session, settings, options, None, specs)
-    await run_pipeline(session, project.id, settings=settings)
+    await run_pipeline(session, project.id, settings=settings, registry=load_registry())
     twin = await editor(session, settings).fork(project.id)
 
     original = await load_project(session, project.id)

@@ -31,7 +31,7 @@ async def test_local_takes_differ_and_the_fidelity_pick_is_not_a_tie(
         takes=3,
     )  # fmt: skip
     project = await create_project(session, settings, options)
-    project = await run_pipeline(session, project.id, settings=settings)
+    project = await run_pipeline(session, project.id, settings=settings, registry=load_registry())
     storage = ProjectStorage(settings.projects_dir, project.id)
     takes = list(
         await session.scalars(
@@ -49,7 +49,7 @@ async def test_local_takes_differ_and_the_fidelity_pick_is_not_a_tie(
 
     # a redo of two more takes: new files again
     await Editor(session, settings, load_registry()).redo(project.id, 1, "clip", None, 2)
-    project = await run_pipeline(session, project.id, settings=settings)
+    project = await run_pipeline(session, project.id, settings=settings, registry=load_registry())
     project = await load_project(session, project.id)
     again = list(
         await session.scalars(

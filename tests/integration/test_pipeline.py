@@ -62,7 +62,11 @@ async def test_generate_runs_to_complete_with_rows_files_and_a_real_mp4(
     project_id = await new_project(session, settings)
     events: list[str] = []
     project = await run_pipeline(
-        session, project_id, lambda e: events.append(str(e)), settings=settings
+        session,
+        project_id,
+        lambda e: events.append(str(e)),
+        settings=settings,
+        registry=load_registry(),
     )
 
     assert project.status == "complete" and project.error_message is None
@@ -98,7 +102,7 @@ async def test_generate_runs_to_complete_with_rows_files_and_a_real_mp4(
     assert len(calls) == 1 + 3 + 2 and all(c.cost == 0 for c in calls)
     assert any("Storyboard" in e for e in events)
     with pytest.raises(NotResumableError):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
 
 
 async def test_a_stitch_failure_is_recorded_and_resume_regenerates_nothing(
@@ -107,7 +111,7 @@ async def test_a_stitch_failure_is_recorded_and_resume_regenerates_nothing(
     project_id = await new_project(session, settings)
     broken = settings.model_copy(update={"ffmpeg": failing_ffmpeg(tmp_path)})
     with pytest.raises(Exception, match="broken on purpose|exit"):
-        await run_pipeline(session, project_id, settings=broken)
+        await run_pipeline(session, project_id, settings=broken, registry=load_registry())
     project = await load_project(session, project_id)
     assert project.status == "failed"
     assert project.error_message and project.error_message.startswith("stitch failed: FFmpegError:")
@@ -116,7 +120,7 @@ async def test_a_stitch_failure_is_recorded_and_resume_regenerates_nothing(
     root = ProjectStorage(settings.projects_dir, project_id).root
     before = artifacts(root)
     assert len(before) == 3 + 2
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert artifacts(root) == before
     assert len(project.runs) == 2 and "keyframes" not in project.runs[-1].log
@@ -264,10 +268,12 @@ async def test_a_dead_runners_lease_is_taken_over(
     )
     await session.commit()
     if taken_over:
-        assert (await run_pipeline(session, project_id, settings=settings)).status == "complete"
+        assert (
+            await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+        ).status == "complete"
     else:
         with pytest.raises(ProjectBusyError, match="far-away"):
-            await run_pipeline(session, project_id, settings=settings)
+            await run_pipeline(session, project_id, settings=settings, registry=load_registry())
         assert (await load_project(session, project_id)).status == "pending"
 
 
@@ -277,12 +283,12 @@ async def test_a_lost_keyframe_is_redrawn_with_everything_after_it(
     project_id = await new_project(session, settings, scenes=3)
     broken = settings.model_copy(update={"ffmpeg": failing_ffmpeg(tmp_path)})
     with pytest.raises(Exception):  # noqa: B017 - any stitch error will do
-        await run_pipeline(session, project_id, settings=broken)
+        await run_pipeline(session, project_id, settings=broken, registry=load_registry())
     root = ProjectStorage(settings.projects_dir, project_id).root
     before = artifacts(root)
     (root / "keyframes" / "scene_01_end.png").unlink()  # chain position 2 of 0..3
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     after = artifacts(root)
     kept = ["keyframes/scene_00_start.png", "keyframes/scene_00_end.png", "clips/scene_00.mp4"]
@@ -301,7 +307,7 @@ async def test_a_lost_keyframe_is_redrawn_with_everything_after_it(
 
 async def render(session: AsyncSession, settings: Settings, **options: object) -> uuid.UUID:
     project_id = await new_project(session, settings, **options)
-    await run_pipeline(session, project_id, settings=settings)
+    await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     return project_id
 
 
@@ -317,7 +323,9 @@ async def test_restitch_changes_only_the_output(
     assert probe(final).duration == pytest.approx(6.0, abs=0.1)
     before = artifacts(storage.root)
 
-    project = await restitch_project(session, project_id, 0.5, settings=settings)
+    project = await restitch_project(
+        session, project_id, 0.5, settings=settings, registry=load_registry()
+    )
     assert project.crossfade == 0.5 and project.status == "complete"
     assert probe(final).duration == pytest.approx(5.0, abs=0.1)
     assert artifacts(storage.root) == before

@@ -45,7 +45,7 @@ async def sqlite(
 async def render(session: AsyncSession, settings: Settings) -> uuid.UUID:
     options = GenerateOptions.model_validate({"prompt": "a kite over green hills", **THREE})
     project = await create_project(session, settings, options)
-    await run_pipeline(session, project.id, settings=settings)
+    await run_pipeline(session, project.id, settings=settings, registry=load_registry())
     return project.id
 
 
@@ -80,14 +80,14 @@ async def test_undoing_a_motion_edit_reuses_the_clip_take_instead_of_buying_it(
     first_clip = (await load_project(session, project_id)).scenes[1].clip.file_path
 
     await edit.edit(project_id, scene_number=2, scene_edit=SceneEdit(video_motion_prompt="orbit"))
-    await run_pipeline(session, project_id, settings=settings)
+    await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert (await load_project(session, project_id)).scenes[1].clip.take == 2
     before = await ledger(session, project_id)
 
     await edit.edit(
         project_id, scene_number=2, scene_edit=SceneEdit(video_motion_prompt=original)
     )  # the undo: scene 2's clip inputs are those of take 1 again
-    plan = await plan_project(session, project_id, settings=settings)
+    plan = await plan_project(session, project_id, settings=settings, registry=load_registry())
     document = plan.as_dict()
     assert document["clips"] == [] and document["reuse"] == [
         {"scene": 2, "slot": "clip", "take": 1}
@@ -99,7 +99,7 @@ async def test_undoing_a_motion_edit_reuses_the_clip_take_instead_of_buying_it(
     ]
     assert plan.estimated_cost == 0
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     after = await ledger(session, project_id)
     assert sent(after, "video") == sent(before, "video")  # nothing bought
@@ -108,7 +108,9 @@ async def test_undoing_a_motion_edit_reuses_the_clip_take_instead_of_buying_it(
     clip = project.scenes[1].clip
     assert (clip.take, clip.file_path) == (1, first_clip)
     assert os.stat(storage.resolve(clip.file_path)).st_size > 0
-    assert (await plan_project(session, project_id, settings=settings)).empty
+    assert (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).empty
 
 
 async def test_undoing_an_end_prompt_edit_reuses_the_whole_chain_and_its_clips(
@@ -125,10 +127,14 @@ async def test_undoing_an_end_prompt_edit_reuses_the_whole_chain_and_its_clips(
     await edit.edit(
         project_id, scene_number=1, scene_edit=SceneEdit(end_frame_prompt="the kite lands")
     )
-    await run_pipeline(session, project_id, settings=settings)  # 3 frames and 3 clips redrawn
+    await run_pipeline(
+        session, project_id, settings=settings, registry=load_registry()
+    )  # 3 frames and 3 clips redrawn
     before = await ledger(session, project_id)
     await edit.edit(project_id, scene_number=1, scene_edit=SceneEdit(end_frame_prompt=original))
-    document = (await plan_project(session, project_id, settings=settings)).as_dict()
+    document = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     assert document["provider_calls"] == {"storyboard": 0, "image": 0, "video": 0}
     assert document["keyframes"] == [] and document["clips"] == []
     assert document["reuse"] == [
@@ -140,7 +146,7 @@ async def test_undoing_an_end_prompt_edit_reuses_the_whole_chain_and_its_clips(
         {"scene": 3, "slot": "clip", "take": 1},
     ]
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     after = await ledger(session, project_id)
     assert sent(after, "image") == sent(before, "image")
     assert sent(after, "video") == sent(before, "video")
@@ -161,6 +167,36 @@ async def test_progress_counts_what_this_run_makes(
         project_id, scene_number=2, scene_edit=SceneEdit(end_frame_prompt="the kite dives")
     )
     said: list[str] = []
-    await run_pipeline(session, project_id, said.append, settings=settings)  # type: ignore[arg-type]
+    await run_pipeline(
+        session, project_id, said.append, settings=settings, registry=load_registry()
+    )  # type: ignore[arg-type]
     drawing = [str(e) for e in said if str(e).startswith(("Drawing keyframe", "Keyframes:"))]
     assert drawing == ["Drawing keyframe 1/2", "Drawing keyframe 2/2", "Keyframes: 2 drawn"]
+
+
+async def test_a_run_fingerprints_each_keyframe_and_clip_once(
+    sqlite: tuple[Settings, AsyncSession],
+    complete_project: CompleteProject,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The plan's walk of the chain also finds the takes to reuse: nothing walks it again."""
+    import vidpipe.pipeline.fingerprints as fingerprints
+
+    settings, session = sqlite
+    project_id = await complete_project(session, settings)
+    edit = Editor(session, settings, load_registry())
+    original = (await load_project(session, project_id)).scenes[1].video_motion_prompt
+    await edit.edit(project_id, scene_number=2, scene_edit=SceneEdit(video_motion_prompt="orbit"))
+    await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    await edit.edit(project_id, scene_number=2, scene_edit=SceneEdit(video_motion_prompt=original))
+    kinds: list[str] = []
+    digest = fingerprints.digest
+
+    def counted(*parts: object) -> str:
+        kinds.append(str(parts[0]))
+        return digest(*parts)
+
+    monkeypatch.setattr(fingerprints, "digest", counted)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    assert project.scenes[1].clip.take == 1  # reused, as the plan said
+    assert (kinds.count("keyframe"), kinds.count("clip")) == (4, 3)  # 3 scenes: 4 frames, 3 clips

@@ -55,14 +55,14 @@ async def test_selecting_an_older_end_frame_restores_or_marks_stale_and_deletes_
 ) -> None:
     options = GenerateOptions.model_validate({"prompt": "a kite over green hills", **TWO})
     project_id = (await create_project(session, settings, options)).id
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     storage = ProjectStorage(settings.projects_dir, project_id)
     original = read_frames_at(storage.resolve(project.output_path or ""), [0, 12, -1])
     editor = Editor(session, settings, load_registry())
 
     # a new end frame for scene 1: everything after it is redrawn and re-animated (take 2)
     await editor.redo(project_id, 1, "end", "at night")
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert chosen(project) == [
         ("1:start", 1), ("1:end", 2), ("1:clip", 2), ("2:end", 2), ("2:clip", 2),
     ]  # fmt: skip
@@ -74,9 +74,13 @@ async def test_selecting_an_older_end_frame_restores_or_marks_stale_and_deletes_
         ("1:start", 1), ("1:end", 1), ("1:clip", 1), ("2:end", 1), ("2:clip", 1),
     ]  # fmt: skip
     assert project.scenes[1].keyframes[0].file_path == project.scenes[0].keyframes[1].file_path
-    plan = (await plan_project(session, project_id, settings=settings)).as_dict()
+    plan = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     assert (plan["keyframes"], plan["clips"], plan["stitch"]) == ([], [], True)
-    project = await restitch_project(session, project_id, settings=settings)
+    project = await restitch_project(
+        session, project_id, settings=settings, registry=load_registry()
+    )
     restored = read_frames_at(storage.resolve(project.output_path or ""), [0, 12, -1])
     assert all(psnr(a, b) == float("inf") for a, b in zip(original, restored, strict=True))
     assert await attempts(session, project_id) == paid  # no provider call
@@ -86,22 +90,26 @@ async def test_selecting_an_older_end_frame_restores_or_marks_stale_and_deletes_
     await editor.edit(
         project_id, scene_number=2, scene_edit=SceneEdit(end_frame_prompt="the kite lands")
     )
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     files, paid = artifacts(storage.root), await attempts(session, project_id)
     # ... so end-frame take 2 of scene 1 now has no scene-2 end frame drawn from it: stale
     project = await editor.select(project_id, 1, 2, "end")
     assert (project.status, project.stale_stage) == ("out_of_date", "keyframing")
     assert chosen(project)[:3] == [("1:start", 1), ("1:end", 2), ("1:clip", 2)]  # restored
-    plan = (await plan_project(session, project_id, settings=settings)).as_dict()
+    plan = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     assert [(k["scene"], k["position"]) for k in plan["keyframes"]] == [(2, "end")]
     assert plan["clips"] == [2] and plan["provider_calls"]["video"] == 1
     assert await attempts(session, project_id) == paid
     assert artifacts(storage.root) == files
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert chosen(project)[3:] == [("2:end", 4), ("2:clip", 4)]
-    assert (await plan_project(session, project_id, settings=settings)).empty
+    assert (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).empty
 
     for scene, number, slot, message in (
         (2, 1, "start", "scene 2's start frame is scene 1's end frame"),

@@ -43,7 +43,7 @@ async def sqlite(
 async def complete(session: AsyncSession, settings: Settings, **options: object) -> uuid.UUID:
     merged = {"prompt": "a paper boat on a rainy street", **THREE, **options}
     project = await create_project(session, settings, GenerateOptions.model_validate(merged))
-    await run_pipeline(session, project.id, settings=settings)
+    await run_pipeline(session, project.id, settings=settings, registry=load_registry())
     return project.id
 
 
@@ -57,7 +57,9 @@ async def test_a_clip_take_from_another_end_frame_is_refused_and_force_marks_it_
     await edit.edit(
         project_id, scene_number=2, scene_edit=SceneEdit(end_frame_prompt="the boat capsizes")
     )
-    await run_pipeline(session, project_id, settings=settings)  # end frame 2 and clip 2: take 2
+    await run_pipeline(
+        session, project_id, settings=settings, registry=load_registry()
+    )  # end frame 2 and clip 2: take 2
     project = await load_project(session, project_id)
     assert project.scenes[1].clip.take == 2
     version = project.storyboard_version
@@ -67,7 +69,9 @@ async def test_a_clip_take_from_another_end_frame_is_refused_and_force_marks_it_
     assert project.scenes[1].end_frame_prompt == original
     assert project.storyboard_version == version + 1
     assert project.scenes[1].clip.take == 1  # the clip made from that frame, selected again
-    assert (await plan_project(session, project_id, settings=settings)).clips == []
+    assert (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).clips == []
 
     # clip take 2 was made from end frame take 2: refused, naming the fix
     with pytest.raises(TakeDoesNotFitError) as refused:
@@ -87,7 +91,9 @@ async def test_a_clip_take_from_another_end_frame_is_refused_and_force_marks_it_
     project = await edit.select(project_id, 2, 2, force=True)
     assert project.scenes[1].clip.take == 2
     assert (project.status, project.stale_stage) == ("out_of_date", "video_gen")
-    plan = (await plan_project(session, project_id, settings=settings)).as_dict()
+    plan = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     assert plan["reuse"] == [{"scene": 2, "slot": "clip", "take": 1}] and plan["stitch"]
 
 
@@ -98,7 +104,7 @@ async def test_a_clip_take_of_another_length_is_refused_with_the_command_that_fi
     project_id = await complete(session, settings, scenes=1)
     edit = Editor(session, settings, load_registry())
     await edit.edit(project_id, project_edit=ProjectEdit(clip_duration=2.0))
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.scenes[0].clip.take == 2
     with pytest.raises(TakeDoesNotFitError, match=r"made 1 s long; .* now 2 s") as refused:
         await edit.select(project_id, 1, 1)

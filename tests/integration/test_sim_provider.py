@@ -9,6 +9,7 @@ from vidpipe.config import Settings
 from vidpipe.media.probe import probe
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.projects import GenerateOptions, create_project
+from vidpipe.providers.registry import load_registry
 from vidpipe.providers.sim import SimVideoProvider
 from vidpipe.storage import ProjectStorage
 
@@ -32,7 +33,9 @@ async def test_sim_pipeline_runs_and_notices_finished_operations_quickly(
     SimVideoProvider.notice_delays.clear()
     options = GenerateOptions(prompt="a sim run", scenes=4, clip_duration=2)
     project = await create_project(session, sim_settings, options)
-    project = await run_pipeline(session, project.id, settings=sim_settings)
+    project = await run_pipeline(
+        session, project.id, settings=sim_settings, registry=load_registry()
+    )
     assert project.status == "complete"
     assert all(s.clip and s.clip.operation_id.startswith("sim-") for s in project.scenes)  # type: ignore[union-attr]
     final = ProjectStorage(sim_settings.projects_dir, project.id).resolve(project.output_path or "")

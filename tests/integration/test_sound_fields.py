@@ -38,7 +38,7 @@ Made = Callable[..., Awaitable[uuid.UUID]]
 async def render(session: AsyncSession, settings: Settings, **options: Any) -> uuid.UUID:
     merged = {**SMALL, **options}
     project = await create_project(session, settings, GenerateOptions.model_validate(merged))
-    await run_pipeline(session, project.id, settings=settings)
+    await run_pipeline(session, project.id, settings=settings, registry=load_registry())
     return project.id
 
 
@@ -93,7 +93,7 @@ async def test_narration_and_dialogue_are_written_stored_and_printed(
     assert [(s.narration, s.dialogue, s.sound) for s in twin.scenes] == [
         (s.narration, s.dialogue, s.sound) for s in project.scenes
     ]
-    twin_plan = await plan_project(session, twin.id, settings=settings)
+    twin_plan = await plan_project(session, twin.id, settings=settings, registry=load_registry())
     assert not {item.kind for item in twin_plan.items} & {"keyframe", "clip"}
 
 
@@ -126,13 +126,13 @@ async def test_editing_sound_texts_remakes_nothing_for_a_model_without_audio(
     assert scene.narration == "The night is long."
     assert scene.dialogue == [{"speaker": "Keeper", "line": "Who goes there?"}]
     assert scene.sound == "SFX: a foghorn. Ambient noise: waves"
-    plan = await plan_project(session, project_id, settings=settings)
+    plan = await plan_project(session, project_id, settings=settings, registry=load_registry())
     assert not {item.kind for item in plan.items} & {"keyframe", "clip"}
 
     # a clip made for another reason warns once that the sound is ignored
     await edits.edit(project_id, scene_number=3, scene_edit=SceneEdit(video_motion_prompt="pan"))
     with caplog.at_level("WARNING"):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     warnings = [r.getMessage() for r in caplog.records if "is ignored" in r.getMessage()]
     assert warnings == [
         "warning: the local video model makes no sound of its own: the sound of scene 2 is ignored"

@@ -14,7 +14,8 @@ from vidpipe.db.models import AudioArtifact, Project, ProviderCall, Scene
 from vidpipe.db.queries import load_project
 from vidpipe.errors import ProviderError
 from vidpipe.pipeline.context import PipelineContext
-from vidpipe.pipeline.sound import line_name, sound_options, speak_lines
+from vidpipe.pipeline.plan import make_plan
+from vidpipe.pipeline.sound import SoundOptions, line_name, sound_options, speak_lines
 from vidpipe.providers.base import SpeechRequest, SpeechResult
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.providers.sim import SimNarrationProvider
@@ -66,6 +67,14 @@ def context(settings: Settings, project: Project) -> PipelineContext:
     return PipelineContext(settings, providers, storage)
 
 
+async def speak_planned(
+    session: AsyncSession, project: Project, ctx: PipelineContext, options: SoundOptions
+) -> list[AudioArtifact]:
+    """The sound step speaks what the run's plan lists: plan first, as a run does."""
+    ctx.plan = make_plan(project, ctx.storage, ctx.providers)
+    return await speak_lines(session, project, ctx, options)
+
+
 @pytest.fixture(autouse=True)
 def fresh_voice() -> None:
     CountingVoice.calls, CountingVoice.fail = [], False
@@ -76,7 +85,7 @@ async def test_each_line_is_ledgered_once_and_respoken_only_when_changed(
 ) -> None:
     project = await narrated_project(session, settings)
     ctx = context(settings, project)
-    rows = await speak_lines(session, project, ctx, sound_options(project))
+    rows = await speak_planned(session, project, ctx, sound_options(project))
     assert [(r.scene_index, r.line_index, r.speaker) for r in rows] == [
         (0, 0, None), (1, 1, "Keeper"), (2, 0, None),
     ]  # fmt: skip
@@ -88,13 +97,13 @@ async def test_each_line_is_ledgered_once_and_respoken_only_when_changed(
     for row in rows:  # a file per fingerprint, its hash and measured length on the row
         assert ctx.storage.resolve(row.file_path).is_file() and row.duration_seconds > 0
 
-    again = await speak_lines(session, project, ctx, sound_options(project))
+    again = await speak_planned(session, project, ctx, sound_options(project))
     assert len(CountingVoice.calls) == 3 and [r.id for r in again] == [r.id for r in rows]
 
     project.scenes[2].narration = "The light turns at dusk."
     await session.commit()
     project = await load_project(session, project.id)
-    await speak_lines(session, project, ctx, sound_options(project))
+    await speak_planned(session, project, ctx, sound_options(project))
     assert CountingVoice.calls[3:] == ["The light turns at dusk."]
     assert len(list(await session.scalars(select(ProviderCall)))) == 4
 
@@ -106,7 +115,7 @@ async def test_a_failed_call_is_in_the_ledger_and_a_file_made_before_a_crash_is_
     ctx = context(settings, project)
     CountingVoice.fail = True
     with pytest.raises(ProviderError):
-        await speak_lines(session, project, ctx, sound_options(project))
+        await speak_planned(session, project, ctx, sound_options(project))
     (call,) = list(await session.scalars(select(ProviderCall)))
     assert call.status == "failed" and "broke mid-line" in (call.note or "")
     assert list(await session.scalars(select(AudioArtifact))) == []
@@ -122,7 +131,7 @@ async def test_a_failed_call_is_in_the_ledger_and_a_file_made_before_a_crash_is_
     name = line_name(first, line_fingerprint(ctx.providers.narration, first, options))  # type: ignore[arg-type]
     await ctx.providers.narration.speak(SpeechRequest(first.text, ""), ctx.storage.resolve(name))  # type: ignore[union-attr]
     CountingVoice.calls.clear()
-    rows = await speak_lines(session, project, ctx, options)
+    rows = await speak_planned(session, project, ctx, options)
     assert CountingVoice.calls == ["Hold fast!", "The light turns."]  # the first was adopted
     assert rows[0].file_path == name
 
@@ -132,12 +141,12 @@ async def test_a_line_removed_from_the_storyboard_loses_its_row_not_its_file(
 ) -> None:
     project = await narrated_project(session, settings)
     ctx = context(settings, project)
-    rows = await speak_lines(session, project, ctx, sound_options(project))
+    rows = await speak_planned(session, project, ctx, sound_options(project))
     gone = ctx.storage.resolve(rows[0].file_path)
     project.scenes[0].narration = ""
     await session.commit()
     project = await load_project(session, project.id)
-    rows = await speak_lines(session, project, ctx, sound_options(project))
+    rows = await speak_planned(session, project, ctx, sound_options(project))
     assert [(r.scene_index, r.line_index) for r in rows] == [(1, 1), (2, 0)]
     stored = list(await session.scalars(select(AudioArtifact.scene_index)))
     assert sorted(stored) == [1, 2] and gone.is_file()  # the file is for `gc`
@@ -167,3 +176,31 @@ async def test_gc_deletes_joined_pictures_the_selected_clips_no_longer_make(
     report = await collect_garbage(session, settings, dry_run=False)
     assert report.files == [old] and not old.exists()
     assert current.is_file() and final.is_file()
+
+
+async def test_the_step_speaks_only_the_lines_the_plan_lists(
+    session: AsyncSession, settings: Settings
+) -> None:
+    from vidpipe.errors import PipelineError
+    from vidpipe.pipeline.plan import Plan
+
+    project = await narrated_project(session, settings)
+    ctx = context(settings, project)
+    plan = make_plan(project, ctx.storage, ctx.providers)
+    assert plan.lines == {(0, 0), (1, 1), (2, 0)}
+    assert [i.reason for i in plan.items if i.kind == "narration"] == [
+        "speak the narration", "speak the dialogue line 1", "speak the narration",
+    ]  # fmt: skip
+    ctx.plan = Plan()  # a plan that lists no line: nothing is spoken, and a missing line is named
+    with pytest.raises(PipelineError, match="scene 1's line 0 is neither made nor planned"):
+        await speak_lines(session, project, ctx, sound_options(project))
+    assert CountingVoice.calls == []
+
+    await speak_planned(session, project, ctx, sound_options(project))
+    project.scenes[2].narration = "The light turns at dusk."
+    await session.commit()
+    project = await load_project(session, project.id)
+    ctx.plan = Plan()  # stale, but not planned: the step does not decide to speak it
+    rows = await speak_lines(session, project, ctx, sound_options(project))
+    assert len(CountingVoice.calls) == 3 and rows[2].text == "The light turns."
+    assert make_plan(project, ctx.storage, ctx.providers).lines == {(2, 0)}

@@ -19,6 +19,7 @@ from test_remote_pipelines import SMALL, final_of
 from vidpipe.config import Settings
 from vidpipe.db.queries import load_project
 from vidpipe.orchestrator import run_pipeline
+from vidpipe.providers.registry import load_registry
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "vidpipe/providers/comfyui/workflows"
 
@@ -60,7 +61,7 @@ async def test_non_mp4_outputs_give_an_h264_final(
     fake, url = comfyui_fake
     settings = comfy(settings, url, tmp_path, saved_by(kind, **inputs))
     project_id = await new_project(session, settings, SMALL)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     final = final_of(settings, project)
     assert (final.video_codec, final.pix_fmt) == ("h264", "yuv420p")
@@ -78,7 +79,7 @@ async def test_an_output_that_is_no_clip_fails_with_the_reason_and_resume_comple
     broken = comfy(settings, url, tmp_path, saved_by("SaveImage"))  # one still per frame
     project_id = await new_project(session, broken, SMALL)
     with pytest.raises(Exception, match="cannot be used as a clip"):
-        await run_pipeline(session, project_id, settings=broken)
+        await run_pipeline(session, project_id, settings=broken, registry=load_registry())
     session.expire_all()
     project = await load_project(session, project_id)
     assert project.status == "failed"
@@ -92,7 +93,9 @@ async def test_an_output_that_is_no_clip_fails_with_the_reason_and_resume_comple
     while True:  # a sibling clip cancelled by the failure still holds its (broken) prompt's id
         resumes += 1
         try:
-            project = await run_pipeline(session, project_id, settings=fixed)
+            project = await run_pipeline(
+                session, project_id, settings=fixed, registry=load_registry()
+            )
             break
         except Exception as exc:
             assert "cannot be used as a clip" in str(exc) and resumes < SMALL["scenes"]
@@ -118,7 +121,7 @@ async def test_every_lost_prompt_answer_is_found_by_its_id(
     fake.inject("prompt", *[("after", 502)] * 5)  # queued, and every answer lost
     settings = comfy_shipped(settings, url)
     project_id = await new_project(session, settings, SMALL)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert fake.count("prompt") == 5  # 3 keyframes + 2 clips, none sent twice
     assert len(fake.executed) == len(set(fake.executed)) == 5
@@ -139,7 +142,9 @@ async def test_one_resume_after_a_comfyui_restart(
     settings = comfy_shipped(settings, url)
     project_id = await new_project(session, settings, SMALL)
     fake.hold_videos.set()  # keyframes finish; clip prompts stay running or queued
-    run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
+    run = asyncio.create_task(
+        run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    )
     clip_prompts = lambda: [p for p in fake.accepted if _is_clip(fake, p)]  # noqa: E731
     deadline = asyncio.get_running_loop().time() + 60
     while len(clip_prompts()) < 2 or len(fake.executed) < 3:
@@ -156,7 +161,9 @@ async def test_one_resume_after_a_comfyui_restart(
             await run
     fake.hold_videos.clear()
     session.expire_all()
-    project = await run_pipeline(session, project_id, settings=settings)  # one resume
+    project = await run_pipeline(
+        session, project_id, settings=settings, registry=load_registry()
+    )  # one resume
     assert project.status == "complete"
     clips = {s.clip.operation_id for s in project.scenes if s.clip}
     if when == "while down":  # the waits were cancelled: their ids were kept and re-sent
@@ -178,7 +185,9 @@ async def test_a_keyframe_prompt_cut_short_is_collected_by_its_id_not_queued_aga
     settings = comfy_shipped(settings, url)
     project_id = await new_project(session, settings, SMALL)
     fake.hold.set()  # the first keyframe prompt stays running
-    run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
+    run = asyncio.create_task(
+        run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    )
     deadline = asyncio.get_running_loop().time() + 60
     while not fake.accepted:
         assert asyncio.get_running_loop().time() < deadline, "no keyframe was queued"
@@ -192,7 +201,7 @@ async def test_a_keyframe_prompt_cut_short_is_collected_by_its_id_not_queued_aga
     assert left is not None and left.startswith("start:") and left.endswith(first)
     fake.hold.clear()
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert fake.accepted.count(first) == 1  # collected by its id, never queued twice
     assert len(fake.executed) == len(set(fake.executed)) == 3 + 2

@@ -49,7 +49,7 @@ async def test_a_start_frame_only_model_makes_seamless_joins(
     fake, url = fal_fake
     settings = flash_settings(settings, url)
     project_id = await new_project(session, settings, OPTIONS)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     storage = ProjectStorage(settings.projects_dir, project_id)
 
@@ -85,7 +85,7 @@ async def test_redoing_a_middle_clip_remakes_the_clips_after_it(
     fake, url = fal_fake
     settings = flash_settings(settings, url)
     project_id = await new_project(session, settings, OPTIONS)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     scene = project.scenes[1]
     scene.video_motion_prompt += " and the wind rises"  # an edit of scene 2's motion
@@ -98,7 +98,7 @@ async def test_redoing_a_middle_clip_remakes_the_clips_after_it(
     assert plan.clips == [2, 3] and plan.keyframes == []
     assert "last frame of a clip made anew" in plan.items[1].reason
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert len(fake.submissions("video")) == 3 + 2
     assert min(joins(project, storage)) >= 40.0

@@ -36,6 +36,7 @@ from vidpipe.media.probe import probe
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.projects import approve_resubmissions
 from vidpipe.pipeline.video_gen import SubmissionUnknownError
+from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
 KLING = {"scenes": 3, "clip_duration": 5.0, "resolution": "720p"}
@@ -72,7 +73,7 @@ async def test_a_project_on_fal_kling_completes_chained_and_billed_as_the_ledger
     fake, url = fal_fake
     settings = fal_project_settings(settings, url)
     project_id = await new_project(session, settings, KLING)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
 
     assert project.status == "complete"
     final = probe(ProjectStorage(settings.projects_dir, project_id).resolve(project.output_path))
@@ -95,15 +96,15 @@ async def test_a_lost_submit_answer_is_not_sent_again_without_consent(
     project_id = await new_project(session, settings, {**KLING, "scenes": 2})
     fake.inject("submit:video", "lose")  # the first clip's answer is lost
     with pytest.raises(SubmissionUnknownError, match="may have been accepted and billed"):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert len(fake.submissions("video")) == 2  # both queued at fal; one answer was lost
 
     with pytest.raises(SubmissionUnknownError):  # a resume without consent sends nothing
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert len(fake.submissions("video")) == 2
 
     assert len(await approve_resubmissions(session, project_id)) == 1
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert len(fake.submissions("video")) == 3  # sent once more, with consent
     fake.finish_all()  # fal made (and billed) the request whose answer was lost, too
@@ -119,13 +120,13 @@ async def test_a_request_that_fails_at_fal_is_reported_and_resumable(
     project_id = await new_project(session, settings, {**KLING, "scenes": 2})
     fake.fail_next.append("Kling worker out of memory at 720p")
     with pytest.raises(Exception, match="Kling worker out of memory"):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     project = await load_project(session, project_id)
     assert project.status == "failed"
     assert "fal" in (project.error_message or "")
     assert "Kling worker out of memory at 720p" in (project.error_message or "")
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert len(fake.submissions("video")) == 3  # the failed clip was submitted afresh
     fake.finish_all()
@@ -139,7 +140,9 @@ async def test_a_stop_while_queued_cancels_at_fal_and_the_next_run_sends_it_afre
     settings = fal_project_settings(settings, url)
     project_id = await new_project(session, settings, {**KLING, "scenes": 2})
     fake.hold_in_queue.set()
-    run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
+    run = asyncio.create_task(
+        run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    )
     await _until(lambda: len(_polled(fake)) == 2)
     run.cancel()  # Ctrl+C, or the stop watcher cancelling the run
     with pytest.raises(asyncio.CancelledError):
@@ -147,7 +150,7 @@ async def test_a_stop_while_queued_cancels_at_fal_and_the_next_run_sends_it_afre
     assert fake.count("cancel") == 2
     assert all(q.state == "CANCELLED" for q in fake.submissions("video"))
     fake.hold_in_queue.clear()
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert len(fake.submissions("video")) == 4  # the two dropped ones were sent again
     fake.finish_all()
@@ -270,7 +273,7 @@ async def test_one_scene_redone_on_fal_seedance_keeps_the_chain_and_the_bill(
     fake, url = fal_fake
     settings = fal_project_settings(settings, url)
     project_id = await new_project(session, settings, KLING)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
 
     registry = load_registry()
@@ -280,7 +283,7 @@ async def test_one_scene_redone_on_fal_seedance_keeps_the_chain_and_the_bill(
     assert [(i.kind, i.scene) for i in plan.items if i.kind in ("clip", "keyframe")] == [
         ("clip", 2)
     ]
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
 
     (seedance,) = [r for r in fake.received if r["model"] == SEEDANCE]

@@ -124,16 +124,16 @@ async def test_a_lost_omni_submit_answer_is_not_sent_again_without_consent(
     project_id = await new_project(session, settings, {**VEO, "scenes": 1})
     fake.inject("interactions.create", "slow_answer")  # carried out and billed, answer lost
     with pytest.raises(SubmissionUnknownError):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert (fake.count("interactions.create"), fake.billed("interactions.create")) == (1, 1)
     project = await load_project(session, project_id)
     assert project.scenes[0].clip.status == "submit_unknown"
     with pytest.raises(SubmissionUnknownError):  # a plain resume does not send it again
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert fake.count("interactions.create") == 1
 
     assert await approve_resubmissions(session, project_id) == [1]  # the user's consent
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert fake.count("interactions.create") == 2
 
@@ -160,7 +160,7 @@ async def test_a_mixed_project_with_one_scene_redone_on_omni(
             "video_model": "google:veo-3.1-generate-001",
         },
     )
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert (project.storyboard_provider, project.video_model) == ("google", "veo-3.1-generate-001")
     assert {
@@ -176,7 +176,7 @@ async def test_a_mixed_project_with_one_scene_redone_on_omni(
     assert [(i.kind, i.scene, i.cost) for i in plan.items if i.kind == "clip"] == [
         ("clip", 2, pytest.approx(4 * 0.10))  # Omni's catalog price, not Veo's
     ]
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert (fake.count("interactions.create"), fake.count("predictLongRunning")) == (1, 2)
     assert project.scenes[1].video_model == f"google:{OMNI}"
@@ -225,7 +225,7 @@ async def test_a_model_google_stopped_serving_is_one_line_and_the_project_resume
     project_id = await new_project(session, settings, {"scenes": 1, "clip_duration": 1.0})
     fake.served.discard("gemini-3.8-flash")  # withdrawn between generate and the call
     with pytest.raises(Exception) as failed:
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     message = str(failed.value)
     assert "does not serve gemini-3.8-flash" in message
     assert "VIDPIPE_GOOGLE_STORYBOARD_MODEL" in message and "vidpipe models" in message
@@ -234,7 +234,7 @@ async def test_a_model_google_stopped_serving_is_one_line_and_the_project_resume
     assert await spent(session, project_id) == 0  # a 404 is not billed
 
     fake.served.add("gemini-3.8-flash")
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     output = ProjectStorage(settings.projects_dir, project_id).resolve(project.output_path)
     assert base64.b64encode(output.read_bytes()[:4])  # a real file

@@ -21,6 +21,7 @@ from vidpipe.orchestrator.pipeline import plan_project
 from vidpipe.orchestrator.projects import approve_resubmissions
 from vidpipe.orchestrator.report import project_document
 from vidpipe.pipeline.video_gen import SubmissionUnknownError
+from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
 Fake = tuple[FakeGoogle, str]
@@ -40,7 +41,7 @@ async def test_every_storyboard_re_ask_is_a_ledger_row_with_its_cost(
     settings = with_providers(google_settings(settings, url), "google", "local", "local")
     fake.inject("generateContent:text", "max_tokens", "max_tokens")
     project_id = await new_project(session, settings, SMALL)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
 
     assert project.status == "complete"
     rows = [r for r in await ledger_rows(session, project_id) if r.step == "storyboard"]
@@ -68,7 +69,7 @@ async def test_the_budget_is_checked_before_each_re_ask(
     project_id = await new_project(session, settings, {**SMALL, "max_cost": 0.02})
 
     with pytest.raises(BudgetExceededError, match="budget exceeded"):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
 
     assert fake.count("generateContent:text") == 1  # the second attempt was never sent
     project = await load_project(session, project_id)
@@ -93,7 +94,7 @@ async def test_a_lost_veo_answer_is_not_sent_again_without_consent(
     project_id = await new_project(session, settings, VEO)
 
     with pytest.raises(SubmissionUnknownError, match="may have been accepted and billed"):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     await asyncio.to_thread(fake.wait_for_late_answers)  # the late answer is gone for good
     project = await load_project(session, project_id)
     assert project.status == "failed"
@@ -106,16 +107,16 @@ async def test_a_lost_veo_answer_is_not_sent_again_without_consent(
 
     # Resumed without consent: still nothing is sent.
     with pytest.raises(SubmissionUnknownError):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert fake.count("predictLongRunning") == 2
 
     # With consent: re-sent once, and the project completes.
-    plan = await plan_project(session, project_id, settings=settings)
+    plan = await plan_project(session, project_id, settings=settings, registry=load_registry())
     assert (plan.clips, plan.resubmissions, plan.keyframes) == ([1], [1], [])
     assert plan.estimated_cost == pytest.approx(4 * 0.40)
     assert "may be billed twice" in plan.as_dict()["items"][0]["reason"]
     assert await approve_resubmissions(session, project_id) == [1]
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert fake.count("predictLongRunning") == 3
     rows = [r for r in await ledger_rows(session, project_id) if r.step == "video_gen"]
@@ -141,7 +142,9 @@ async def test_a_submission_cut_short_by_a_stop_is_unknown_on_resume(
     fake.hang_seconds = 10.0
     fake.inject("predictLongRunning", "slow_answer", "slow_answer")
     project_id = await new_project(session, settings, {**VEO, "scenes": 1})
-    run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
+    run = asyncio.create_task(
+        run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    )
     while fake.billed("predictLongRunning") == 0:
         await asyncio.sleep(0.05)
     run.cancel()
@@ -149,7 +152,7 @@ async def test_a_submission_cut_short_by_a_stop_is_unknown_on_resume(
         await run
 
     with pytest.raises(SubmissionUnknownError):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     project = await load_project(session, project_id)
     assert project.scenes[0].clip.status == "submit_unknown"
     assert "stopped while sending" in project.scenes[0].clip.error_message
@@ -159,7 +162,6 @@ async def test_a_submission_cut_short_by_a_stop_is_unknown_on_resume(
 
     # `resume --yes --json` approves the resubmission: its JSON document says so
     from vidpipe.cli.shared import bring_up_to_date
-    from vidpipe.providers.registry import load_registry
 
     fake.hang_seconds = 0.0
     code = await bring_up_to_date(
@@ -178,7 +180,7 @@ async def test_429_and_503_on_a_submit_are_retried_and_not_billed(
     settings = with_providers(google_settings(settings, url), "local", "local", "google")
     fake.inject("predictLongRunning", 429, 503)
     project_id = await new_project(session, settings, VEO)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
 
     assert project.status == "complete"
     assert fake.count("predictLongRunning") == 4
@@ -216,7 +218,7 @@ async def test_a_received_keyframe_and_its_ledger_settlement_commit_together(
 
     monkeypatch.setattr(Storage, "write_bytes", cut_at_the_second_frame)
     with pytest.raises(RuntimeError, match="killed"):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     rows = [r for r in await ledger_rows(session, project_id) if r.step == "keyframes"]
     kept = await session.scalar(
         select(func.count()).select_from(Take).where(Take.project_id == project_id)

@@ -39,14 +39,14 @@ async def test_a_reference_added_later_is_described_once_before_its_keyframes(
         google_settings(settings, url, vertex=False), "google", "google", "local"
     )
     project_id = await new_project(session, settings, SMALL)
-    done = await run_pipeline(session, project_id, settings=settings)
+    done = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert done.status == "complete", done.error_message
     assert fake.count("generateContent:image") == 3
     editor = Editor(session, settings, load_registry())
     image = mara(tmp_path / "bo.png")
 
     await editor.edit(project_id, add_references=[parse_option(f"Bo={image}", "--add-reference")])
-    plan = await plan_project(session, project_id, settings=settings)
+    plan = await plan_project(session, project_id, settings=settings, registry=load_registry())
     writer = load_registry().build(settings, "google", "google", "local").storyboard
     assert plan.descriptions == ["Bo"] and not plan.storyboard
     assert plan.provider_calls() == {"storyboard": 1, "image": 0, "video": 0}
@@ -66,12 +66,12 @@ async def test_a_reference_added_later_is_described_once_before_its_keyframes(
     await editor.edit(project_id, scene_number=2, scene_edit=SceneEdit(references=["bo", "Bo"]))
     project = await load_project(session, project_id)
     assert [scene.references for scene in project.scenes] == [[], ["Bo"]]
-    plan = await plan_project(session, project_id, settings=settings)
+    plan = await plan_project(session, project_id, settings=settings, registry=load_registry())
     assert plan.descriptions == ["Bo"]
     assert [(k.scene, k.position) for k in plan.keyframes] == [(1, "end"), (2, "end")]
     assert plan.provider_calls() == {"storyboard": 1, "image": 2, "video": 2}
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete", project.error_message
     described = fake.of_kind("generateContent:describe")
     assert len(described) == 1 and inline_images(described[0].body) == [image.read_bytes()]
@@ -84,13 +84,17 @@ async def test_a_reference_added_later_is_described_once_before_its_keyframes(
     redrawn = fake.of_kind("generateContent:image")[3:]
     assert [image.read_bytes() in inline_images(r.body) for r in redrawn] == [True, True]
     assert "Bo (a figure in blue and red)" in str(redrawn[0].body)
-    assert (await plan_project(session, project_id, settings=settings)).empty
+    assert (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).empty
 
     # the same image in another project is not described again: the description is adopted
     other = await new_project(session, settings, {**SMALL, "pause_after": "storyboard"})
-    await run_pipeline(session, other, settings=settings)
+    await run_pipeline(session, other, settings=settings, registry=load_registry())
     await editor.edit(other, add_references=[parse_option(f"Bo={image}", "--add-reference")])
-    assert (await plan_project(session, other, settings=settings)).descriptions == []
+    assert (
+        await plan_project(session, other, settings=settings, registry=load_registry())
+    ).descriptions == []
     assert (await load_project(session, other)).references[0].description == (
         "a figure in blue and red"
     )

@@ -20,6 +20,7 @@ from vidpipe.db.queries import load_project
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.projects import GenerateOptions, create_project, reference_specs
 from vidpipe.orchestrator.references import parse_option
+from vidpipe.providers.registry import load_registry
 
 SMALL = {"scenes": 2, "clip_duration": 1.0, "resolution": "480p"}
 
@@ -58,7 +59,7 @@ async def test_gemini_keyframes_carry_the_scene_references_and_the_writer_descri
     )
     image = mara(tmp_path / "mara.png")
     project_id = await new_project(session, settings, f"Mara={image}", "Mara crosses the city")
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete", project.error_message
 
     described = fake.of_kind("generateContent:describe")
@@ -86,7 +87,7 @@ async def test_gemini_keyframes_carry_the_scene_references_and_the_writer_descri
 
     # a second project with the same image: the description is reused, not paid again
     again = await new_project(session, settings, f"Mara={image}", "Mara again")
-    await run_pipeline(session, again, settings=settings)
+    await run_pipeline(session, again, settings=settings, registry=load_registry())
     assert len(fake.of_kind("generateContent:describe")) == 1
     assert (await load_project(session, again)).references[0].description == (
         "a figure in blue and red"
@@ -111,7 +112,7 @@ async def test_imagen_takes_references_as_subject_references(
     project_id = await new_project(
         session, settings, f"Mara={image}::a courier in a blue coat", "Mara crosses the city"
     )
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete", project.error_message
     assert fake.count("generateContent:describe") == 0  # the user described her
 
@@ -146,7 +147,7 @@ async def test_gemini_is_given_an_enum_of_the_names_and_a_stray_costs_no_second_
     )
     specs = reference_specs(options, settings, [parse_option(f"Mara={image}::a courier")])
     project = await create_project(session, settings, options, None, specs)
-    project = await run_pipeline(session, project.id, settings=settings)
+    project = await run_pipeline(session, project.id, settings=settings, registry=load_registry())
     assert project.status == "paused"
     (story,) = fake.of_kind("generateContent:text")
     config = story.body["generationConfig"]

@@ -19,6 +19,7 @@ from vidpipe.config import Settings
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.projects import GenerateOptions, create_project, reference_specs
 from vidpipe.orchestrator.references import parse_option
+from vidpipe.providers.registry import load_registry
 
 OPTIONS = {"prompt": "Mara at the harbour", "scenes": 2, "pause_after": "storyboard"}
 
@@ -27,7 +28,7 @@ async def storyboard_with(session: AsyncSession, settings: Settings, reference: 
     options = GenerateOptions.model_validate(OPTIONS)
     specs = reference_specs(options, settings, [parse_option(reference)])
     project = await create_project(session, settings, options, None, specs)
-    return await run_pipeline(session, project.id, settings=settings)
+    return await run_pipeline(session, project.id, settings=settings, registry=load_registry())
 
 
 async def test_a_vision_model_describes_the_reference_once(
@@ -120,7 +121,7 @@ async def test_without_references_the_schema_allows_none(
     plain = with_providers(openai_settings(settings, url), "openai", "local", "local")
     options = GenerateOptions.model_validate(OPTIONS)
     project = await create_project(session, plain, options)
-    project = await run_pipeline(session, project.id, settings=plain)
+    project = await run_pipeline(session, project.id, settings=plain, registry=load_registry())
     assert project.status == "paused"
     (chat,) = [r for r in fake.requests if r.kind == "chat"]
     schema = chat.body["response_format"]["json_schema"]["schema"]

@@ -53,7 +53,7 @@ async def test_google_google_google(
     fake, url = google_fake
     settings = with_providers(google_settings(settings, url), "google", "google", "google")
     project_id = await new_project(session, settings, VEO)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
 
     assert project.status == "complete"
     info = final_of(settings, project)
@@ -77,7 +77,7 @@ async def test_openai_comfyui_comfyui(
     settings = comfyui_settings(openai_settings(settings, openai_url), comfy_url)
     settings = with_providers(settings, "openai", "comfyui", "comfyui")
     project_id = await new_project(session, settings, {**SMALL, "scenes": 3})
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
 
     assert project.status == "complete"
     assert [s.clip.status for s in project.scenes if s.clip] == ["complete"] * 3
@@ -94,7 +94,7 @@ async def test_openai_storyboard_with_local_images_and_video(
     fake, url = openai_fake
     settings = with_providers(openai_settings(settings, url), "openai", "local", "local")
     project_id = await new_project(session, settings, SMALL)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert project.scenes[0].start_frame_prompt == "a red fox in a snowy forest, moment 0"
     assert final_of(settings, project).duration == pytest.approx(2.0, abs=0.1)
@@ -109,7 +109,7 @@ async def test_gemini_api_storyboard_and_images_with_local_video(
         google_settings(settings, url, vertex=False), "google", "google", "local"
     )
     project_id = await new_project(session, settings, SMALL)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert all(r.path.startswith("/v1/models/") for r in fake.requests)  # the Gemini API
     assert fake.count("generateContent:image") == 3
@@ -122,7 +122,9 @@ async def test_clip_concurrency_is_capped_by_the_provider(
     fake.video_seconds = 0.3
     settings = with_providers(comfyui_settings(settings, url), "local", "comfyui", "comfyui")
     project_id = await new_project(session, settings, {**SMALL, "scenes": 4})
-    assert (await run_pipeline(session, project_id, settings=settings)).status == "complete"
+    assert (
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    ).status == "complete"
     # clip prompts in ComfyUI's queue (incl. the new one) each time one was queued
     assert len(fake.in_flight_videos) == 4
     assert max(fake.in_flight_videos) == 2  # ComfyUIVideoProvider.capabilities.max_concurrency
@@ -138,7 +140,9 @@ async def test_cancel_while_a_veo_operation_is_polled_then_resume_polls_it(
     settings = with_providers(google_settings(settings, url), "google", "google", "google")
     project_id = await new_project(session, settings, VEO)
     fake.hold.set()  # operations stay pending
-    run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
+    run = asyncio.create_task(
+        run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    )
     # both operations committed and polled (a poll only follows the commit of the id)
     await _until(
         lambda: len({p.body["operationName"] for p in fake.of_kind("fetchPredictOperation")}) == 2
@@ -155,7 +159,7 @@ async def test_cancel_while_a_veo_operation_is_polled_then_resume_polls_it(
 
     fake.hold.clear()
     polled_before = fake.count("fetchPredictOperation")
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert fake.count("predictLongRunning") == 2  # nothing submitted twice
     resumed_polls = fake.of_kind("fetchPredictOperation")[polled_before:]
@@ -174,7 +178,7 @@ async def test_one_clip_rejected_for_content_safety_the_rest_is_stitched(
     fake.reject_video_when = "scene 1:"  # the fake storyboard's motion prompt of scene 1
     settings = with_providers(google_settings(settings, url), "google", "google", "google")
     project_id = await new_project(session, settings, {**VEO, "scenes": 3})
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
 
     assert project.status == "complete"
     assert [s.clip.status for s in project.scenes if s.clip] == [
@@ -219,7 +223,7 @@ async def test_mid_run_overspend_stops_before_the_call_then_resumes_with_more_bu
     options = GenerateOptions(prompt="a fox", max_cost=2.0, **VEO)  # type: ignore[arg-type]
     project_id = (await create_project(session, settings, options)).id
     with pytest.raises(BudgetExceededError):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     project = await load_project(session, project_id)
     assert project.status == "failed"
     assert "BudgetExceededError: budget exceeded: spent $1.81, next call $1.60, max $2.00" in (
@@ -232,7 +236,7 @@ async def test_mid_run_overspend_stops_before_the_call_then_resumes_with_more_bu
 
     project.max_cost = 5.0  # what `resume --max-cost 5` would set
     await session.commit()
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert fake.count("predictLongRunning") == 2  # the first operation was polled, not redone
     assert first in {p.body["operationName"] for p in fake.of_kind("fetchPredictOperation")}
@@ -254,7 +258,7 @@ async def test_a_bad_key_fails_the_project_with_one_line_and_no_retries(
     )
     project_id = await new_project(session, settings, SMALL)
     with pytest.raises(ProviderAuthError):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     project = await load_project(session, project_id)
     message = project.error_message or ""
     assert message.startswith(

@@ -103,7 +103,7 @@ async def test_veo_gets_dialogue_in_the_prompts_of_exactly_the_scenes_that_have_
     settings = with_providers(google_settings(settings, url), "google", "google", "google")
     options = {"scenes": 3, "clip_duration": 4.0, "resolution": "720p", "dialogue": True}
     project_id = await new_project(session, settings, options)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
 
     # the fake writer gives scene 1 a line; Veo makes audio, so sound was asked for too
@@ -117,14 +117,16 @@ async def test_veo_gets_dialogue_in_the_prompts_of_exactly_the_scenes_that_have_
     # editing the dialogue of scene 2 makes exactly that clip stale; narration makes none
     edits = Editor(session, settings, load_registry())
     await edits.edit(project_id, scene_number=3, scene_edit=SceneEdit(narration="Later."))
-    after = await plan_project(session, project_id, settings=settings)
+    after = await plan_project(session, project_id, settings=settings, registry=load_registry())
     assert not {item.kind for item in after.items} & {"keyframe", "clip"}
     lines = dialogue_option(['Ada: Who "rings" there?'])
     await edits.edit(project_id, scene_number=2, scene_edit=SceneEdit(dialogue=lines))
-    plan = (await plan_project(session, project_id, settings=settings)).as_dict()
+    plan = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     assert (plan["clips"], plan["keyframes"]) == ([2], [])
 
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     latest = fake.of_kind("predictLongRunning")[-1].body["instances"][0]["prompt"]
     assert latest.startswith("scene 1:")
@@ -141,7 +143,10 @@ async def test_veo_without_audio_gets_no_dialogue(
     settings = with_providers(settings, "google", "google", "google")
     options = {"scenes": 2, "clip_duration": 4.0, "resolution": "720p", "dialogue": True}
     project = await run_pipeline(
-        session, await new_project(session, settings, options), settings=settings
+        session,
+        await new_project(session, settings, options),
+        settings=settings,
+        registry=load_registry(),
     )
     assert project.status == "complete"
     assert project.scenes[0].dialogue  # written, but not for this clip

@@ -118,7 +118,7 @@ async def test_k_takes_are_each_paid_and_the_best_is_selected_then_a_redo_round(
 
     fake.video_drift = [30.0, 0.0]  # take 2 matches its keyframes best
     project_id = await new_project(session, settings, {**ONE_VEO_SCENE, "takes": 2})
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete" and project.takes_per_clip == 2
     assert fake.count("predictLongRunning") == 2
     attempts = await video_attempts(session, project_id)
@@ -128,15 +128,19 @@ async def test_k_takes_are_each_paid_and_the_best_is_selected_then_a_redo_round(
     storage = ProjectStorage(settings.projects_dir, project_id)
     assert len({storage.resolve(t.file_path).read_bytes() for t in takes}) == 2  # 2 real files
     assert await assert_best_selected(session, settings, project_id, [1, 2]) == 2
-    assert (await plan_project(session, project_id, settings=settings)).empty
+    assert (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).empty
 
     # redo --clip --takes 2: a new round of two takes; the best of *that round* is selected
     await Editor(session, settings, load_registry()).redo(project_id, 1, "clip", None, 2)
-    plan = (await plan_project(session, project_id, settings=settings)).as_dict()
+    plan = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     assert plan["clips"] == [1] and plan["provider_calls"]["video"] == 2
     assert plan["estimated_cost"] == pytest.approx(2 * TAKE_COST)
     fake.video_drift = [30.0, 8.0]  # take 4 wins its round, though take 2 is better
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert fake.count("predictLongRunning") == 4
     assert await assert_best_selected(session, settings, project_id, [3, 4]) == 4
@@ -159,7 +163,9 @@ async def test_a_stopped_round_collects_its_submitted_take_and_the_budget_covers
     )
     project_id = (await create_project(session, settings, options)).id
     fake.video_drift, fake.pending_from = [25.0, 12.0, 0.0], 2
-    run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
+    run = asyncio.create_task(
+        run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    )
     for _ in range(600):
         second = [o for o in fake.operations.values() if o.number == 2]
         if second and second[0].polls >= 1:
@@ -173,23 +179,27 @@ async def test_a_stopped_round_collects_its_submitted_take_and_the_budget_covers
     await session.rollback()
     project = await load_project(session, project_id)
     assert project.scenes[0].clip is not None and project.scenes[0].clip.status == "submitted"
-    plan = (await plan_project(session, project_id, settings=settings)).as_dict()
+    plan = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     clip = next(item for item in plan["items"] if item["kind"] == "clip")
     assert clip["takes"] == 2 and clip["cost"] == pytest.approx(TAKE_COST)  # 1 collected, 1 paid
 
     fake.pending_from = None
     with pytest.raises(BudgetExceededError):
-        await run_pipeline(session, project_id, settings=settings)
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert fake.count("predictLongRunning") == 2  # take 2 collected; take 3 refused unsent
     assert len(await video_attempts(session, project_id)) == 2
     assert len(await clip_takes(session, project_id)) == 2
-    plan = (await plan_project(session, project_id, settings=settings)).as_dict()
+    plan = (
+        await plan_project(session, project_id, settings=settings, registry=load_registry())
+    ).as_dict()
     clip = next(item for item in plan["items"] if item["kind"] == "clip")
     assert (clip["reason"], clip["takes"]) == ("2 of 3 takes made", 1)
     assert plan["estimated_cost"] == pytest.approx(TAKE_COST)
 
     await set_budget(session, project_id, 10.0)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert fake.count("predictLongRunning") == 3  # only the missing take
     assert await spent(session, project_id) == pytest.approx(3 * TAKE_COST)
@@ -252,7 +262,7 @@ async def test_a_raised_takes_k_is_checked_against_the_budget_at_edit_time(
     fake, url = google_fake
     settings = veo(settings, url)
     project_id = await new_project(session, settings, ONE_VEO_SCENE)
-    project = await run_pipeline(session, project_id, settings=settings)
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     paid = await spent(session, project_id)
     editor = Editor(session, settings, load_registry())

@@ -1,6 +1,6 @@
-"""The shared documents (vidpipe/documents.py, built by orchestrator/report.py), plus what only
-HTTP clients need: URLs of the project's resources, whether it waits here for a slot, and live
-progress (the API's models in api/schemas.py)."""
+"""The shared documents (vidpipe/documents.py, read through the use cases in app/projects.py),
+plus what only HTTP clients need: URLs of the project's resources, whether it waits here for a
+slot, and live progress (the API's models in api/schemas.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Sequence
 from urllib.parse import quote
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe import documents
@@ -24,21 +23,13 @@ from vidpipe.api.schemas import (
     TakeDocument,
     TakesDocument,
 )
+from vidpipe.app import projects
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
-from vidpipe.db.queries import list_projects, load_project
 from vidpipe.documents import PlanDocument
-from vidpipe.errors import VidpipeError
-from vidpipe.orchestrator.pipeline import plan_loaded_project
-from vidpipe.orchestrator.report import (
-    project_document,
-    project_summary,
-    scene_takes,
-    takes_document,
-)
+from vidpipe.orchestrator.report import scene_takes, takes_document
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.base import Runner
-from vidpipe.storage import ProjectStorage
 
 PREFIX = "/api/projects"
 
@@ -75,13 +66,12 @@ def _live(project: Project, runner: Runner, queued: bool) -> dict[str, object]:
     }
 
 
-def summary(project: Project, settings: Settings) -> ProjectSummary:
-    document = project_summary(project, ProjectStorage(settings.projects_dir, project.id))
+def summary(project: Project, document: documents.ProjectSummary) -> ProjectSummary:
     return ProjectSummary(**dict(document), **_links(project))
 
 
 def status(project: Project, settings: Settings, runner: Runner) -> ProjectStatusDocument:
-    document = project_summary(project, ProjectStorage(settings.projects_dir, project.id))
+    document = projects.summary(project, settings)
     return ProjectStatusDocument(
         **(dict(document) | _live(project, runner, document.queued)), **_links(project)
     )
@@ -95,8 +85,13 @@ def detail(
 ) -> ProjectDocument:
     """The full document; `project` must come with scenes, keyframes, clips and runs loaded.
     With its plan (`Plan.document()`) each scene says whether it is stale."""
-    storage = ProjectStorage(settings.projects_dir, project.id)
-    document = project_document(project, storage, plan)
+    return with_links(project, projects.document(project, settings, plan), runner)
+
+
+def with_links(
+    project: Project, document: documents.ProjectDocument, runner: Runner
+) -> ProjectDocument:
+    """The shared document of `project` with its URLs and live progress."""
     scenes = []
     for scene in document.scenes:
         base = project_url(project.id, f"/keyframes/{scene.scene}")  # 1-based, as people count
@@ -152,14 +147,8 @@ async def loaded_detail_with_plan(
     project_id: uuid.UUID,
 ) -> tuple[Project, ProjectDocument]:
     """`detail_with_plan` and the project it was made from, loaded once for both."""
-    project = await load_project(session, project_id)
-    try:
-        plan: PlanDocument | None = (
-            await plan_loaded_project(session, project, settings=settings, registry=registry)
-        ).document()
-    except VidpipeError:  # e.g. a provider no longer configured: the document, without a plan
-        plan = None
-    return project, detail(project, settings, runner, plan)
+    project, document = await projects.project_detail(session, settings, registry, project_id)
+    return project, with_links(project, document, runner)
 
 
 async def takes(
@@ -201,14 +190,12 @@ async def page(
     session: AsyncSession, settings: Settings, *, limit: int, offset: int, status: str | None
 ) -> ProjectList:
     """One page of summaries, newest first, with the total count for the filter."""
-    count = select(func.count()).select_from(Project)
-    if status:
-        count = count.where(Project.status == status)
-    total = await session.scalar(count) or 0
-    found = await list_projects(session, limit=limit, offset=offset, status=status)
+    found = await projects.list_projects(
+        session, settings, limit=limit, offset=offset, status=status
+    )
     return ProjectList(
-        projects=[summary(project, settings) for project in found],
-        total=total,
+        projects=[summary(project, document) for project, document in found.projects],
+        total=found.total,
         limit=limit,
         offset=offset,
     )

@@ -9,4 +9,5 @@ used, so the CLI imports this package cheaply.
 - generate.py: check the options against providers and budget, create, hand to the runner
 - runs.py: resume, plan, restitch, stop, approve-resubmission, gc
 - iterate.py: edit, fork, redo, select (+ the re-stitch when only the stitch is stale)
+- projects.py: the list, one project's status, its detail with the plan (read only)
 """

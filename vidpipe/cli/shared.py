@@ -118,13 +118,11 @@ async def show_project(
     session: AsyncSession, settings: Settings, project_id: uuid.UUID, json_output: bool
 ) -> None:
     """A project as it is in the database now, as `show_document` renders it."""
+    from vidpipe.app import projects
     from vidpipe.db.queries import load_project
-    from vidpipe.orchestrator.report import project_document
-    from vidpipe.storage import ProjectStorage
 
     found = await load_project(session, project_id)
-    document = project_document(found, ProjectStorage(settings.projects_dir, project_id)).as_json()
-    show_document(document, json_output)
+    show_document(projects.document(found, settings).as_json(), json_output)
 
 
 def check_detach(settings: Settings, detach: bool) -> None:
@@ -178,18 +176,17 @@ async def hand_over(
     return the exit code. A stop the user asked for is an outcome (exit 130, said once, no
     error). `approved`: scenes whose unanswered submission this run may send again (said in
     the output, JSON too: they may be billed twice)."""
+    from vidpipe.app import projects
     from vidpipe.db.queries import load_project
-    from vidpipe.orchestrator.report import project_document, project_summary
-    from vidpipe.storage import ProjectStorage
 
-    storage = ProjectStorage(settings.projects_dir, project_id)
     if detach:
         from vidpipe.runners.queue import queue_runner_for
 
         async with queue_runner_for(settings, session) as queue:
             await hand(queue)
         if json_output:
-            print_json(project_summary(await load_project(session, project_id), storage).as_json())
+            queued = await load_project(session, project_id)
+            print_json(projects.summary(queued, settings).as_json())
         else:
             stdout.print(str(project_id), markup=False, soft_wrap=True)
         return EXIT_OK
@@ -206,7 +203,7 @@ async def hand_over(
     from vidpipe.orchestrator.pipeline import StoppedByUserError
 
     project = await load_project(session, project_id)
-    document = project_document(project, storage).as_json()
+    document = projects.document(project, settings).as_json()
     if approved:
         document["approved_resubmissions"] = approved
         if not json_output:

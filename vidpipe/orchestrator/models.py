@@ -149,18 +149,26 @@ def build_project_providers(
     registry: ProviderRegistry, settings: Settings, project: Project
 ) -> ProviderSet:
     """The project's providers, with the video provider of each scene that has its own model."""
-    from vidpipe.pipeline.sound import narration_provider
-
     models = project_models(project)
     providers = build_providers(registry, settings, models)
-    speaker = narration_provider(project)  # None: the project speaks no lines
-    if speaker is not None:
-        providers.narration = registry.narrator(settings, speaker)
+    add_narrator(registry, settings, project, providers)
     for scene in project.scenes:
         own = scene_video_model(scene)
         if own is not None and own != models.video:
             providers.scene_video[scene.scene_index] = video_provider(registry, settings, own)
     return providers
+
+
+def add_narrator(
+    registry: ProviderRegistry, settings: Settings, project: Project, providers: ProviderSet
+) -> None:
+    """The provider that speaks the project's lines, once it has lines to speak (a project
+    without lines never loads a voice; a first run gets one when its storyboard is written)."""
+    from vidpipe.pipeline.sound import narration_provider
+
+    speaker = narration_provider(project)  # None: the project speaks no lines
+    if speaker is not None and providers.narration is None:
+        providers.narration = registry.narrator(settings, speaker)
 
 
 def video_provider(

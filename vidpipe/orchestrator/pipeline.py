@@ -19,12 +19,12 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import PipelineRun, Project, utcnow
+from vidpipe.db.models import PipelineRun, Project, Take, utcnow
 from vidpipe.db.queries import load_project
 from vidpipe.db.statuses import ProjectStatus, RunStatus
 from vidpipe.errors import BadInputError, NotResumableError, ProjectNotFoundError, VidpipeError
 from vidpipe.orchestrator.leases import Lease, hold_lease
-from vidpipe.orchestrator.models import build_project_providers
+from vidpipe.orchestrator.models import add_narrator, build_project_providers
 from vidpipe.orchestrator.state import (
     PIPELINE_STATES,
     STAGE_STEPS,
@@ -41,14 +41,14 @@ from vidpipe.pipeline.context import (
     settle_unanswered_attempts,
 )
 from vidpipe.pipeline.keyframes import generate_keyframes
-from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan
+from vidpipe.pipeline.plan import Plan, adopt_legacy_fingerprints, make_plan, sound_plan
 from vidpipe.pipeline.references import to_describe
 from vidpipe.pipeline.reuse import apply_reuse, project_takes
 from vidpipe.pipeline.sound import size_scenes_to_lines
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
 from vidpipe.pipeline.video_gen import generate_videos
-from vidpipe.providers.registry import ProviderRegistry, load_registry
+from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.storage import ProjectStorage
 
 log = logging.getLogger(__name__)
@@ -69,10 +69,9 @@ async def run_pipeline(
     progress_callback: ProgressCallback | None = None,
     *,
     settings: Settings,
-    registry: ProviderRegistry | None = None,
+    registry: ProviderRegistry,
 ) -> Project:
     """Run (or resume) a project to `complete`. Raises on failure after recording it."""
-    registry = registry or load_registry()
     status = await session.scalar(select(Project.status).where(Project.id == project_id))
     if status is None:
         raise ProjectNotFoundError(f"no project with id {project_id}")
@@ -120,17 +119,20 @@ class _LeasedRun:
         assert run_id is not None
         adopt_legacy_fingerprints(project, storage, ctx.providers)
         project.stop_requested_at = None  # a stop asked of an earlier run is spent
-        reused = await apply_reuse(session, project, storage, ctx.providers, run_id)
+        takes = await project_takes(session, self.project_id)
+        plan = await self._plan(project, ctx, takes)  # with what reuse selects: one walk
+        apply_reuse(session, project, plan.reuses, ctx.providers, run_id)
         await session.commit()
-        if reused:  # rows were re-pointed: read them back as they are now
+        if plan.reuses:  # rows were re-pointed: read them back as they are now
             project = await load_project(session, self.project_id)
             log.info(
                 "project %s: reused %d identical take(s) instead of buying them again",
                 self.project_id,
-                len(reused),
+                len(plan.reuses),
                 extra={"project_id": str(self.project_id)},
             )
-        stage: str = (await self._plan(project, ctx)).stage or ProjectStatus.STITCHING
+            ctx.plan = plan = plan.after_reuse(project, storage)
+        stage: str = plan.stage or ProjectStatus.STITCHING
         clock = Stopwatch()
         try:
             async with _cancel_on_lost_lease(self.lease):
@@ -176,12 +178,16 @@ class _LeasedRun:
         ctx.report(ProgressEvent("stage", ProjectStatus.COMPLETE, "Complete"))
         return await load_project(session, self.project_id)
 
-    async def _plan(self, project: Project, ctx: PipelineContext) -> Plan:
-        """What this run makes, handed to the steps through `ctx.plan`. Reuse is applied before,
-        so the plan holds only what is still to be made (no takes are looked up again)."""
+    async def _plan(
+        self, project: Project, ctx: PipelineContext, takes: list[Take] | None = None
+    ) -> Plan:
+        """What this run makes, handed to the steps through `ctx.plan`. The first plan is made
+        with the project's takes: the reuses it lists are applied, and the chain is not walked
+        again; a later plan (new scenes or durations) has no takes to look up."""
+        add_narrator(self.registry, self.settings, project, ctx.providers)  # lines written now
         describe = await to_describe(self.session, project, ctx.providers.storyboard)
         names = [reference.name for reference in describe]
-        ctx.plan = make_plan(project, ctx.storage, ctx.providers, names)
+        ctx.plan = make_plan(project, ctx.storage, ctx.providers, names, takes)
         return ctx.plan
 
     async def _size_scenes(self, project: Project, ctx: PipelineContext) -> None:
@@ -431,7 +437,7 @@ async def plan_project(
     project_id: uuid.UUID,
     *,
     settings: Settings,
-    registry: ProviderRegistry | None = None,
+    registry: ProviderRegistry,
 ) -> Plan:
     """What `resume` would generate now and its cost, with no provider call."""
     project = await load_project(session, project_id)
@@ -443,10 +449,9 @@ async def plan_loaded_project(
     project: Project,
     *,
     settings: Settings,
-    registry: ProviderRegistry | None = None,
+    registry: ProviderRegistry,
 ) -> Plan:
     """`plan_project` for a project the caller has just loaded (one load for plan and document)."""
-    registry = registry or load_registry()
     providers = build_project_providers(registry, settings, project)
     describe = [ref.name for ref in await to_describe(session, project, providers.storyboard)]
     storage = ProjectStorage(settings.projects_dir, project.id)
@@ -471,17 +476,22 @@ async def restitch_project(
     progress_callback: ProgressCallback | None = None,
     *,
     settings: Settings,
-    registry: ProviderRegistry | None = None,
+    registry: ProviderRegistry,
 ) -> Project:
     """Re-run only the stitch of a complete project, with other options (e.g. --crossfade)."""
-    registry = registry or load_registry()
     project = await load_project(session, project_id)
     providers = build_project_providers(registry, settings, project)
     storage = ProjectStorage(settings.projects_dir, project.id)
-    if project.status != ProjectStatus.COMPLETE and not (
+    complete = project.status == ProjectStatus.COMPLETE
+    # a complete project's clips are current: only the lines to speak are planned
+    plan = (
+        sound_plan(project, storage, providers)
+        if complete
+        else make_plan(project, storage, providers)
+    )
+    if not complete and not (
         project.status in _RESTITCHABLE
-        and make_plan(project, storage, providers).stage
-        in (ProjectStatus.STITCHING, None)  # the clips are all made and current
+        and plan.stage in (ProjectStatus.STITCHING, None)  # the clips are all made and current
     ):
         raise NotResumableError(
             f"project {project_id} is {project.status}; only a project whose clips are all made "
@@ -504,6 +514,7 @@ async def restitch_project(
     ) as lease:
         project = await load_project(session, project_id)
         ctx = await _open_run(session, project, settings, registry, lease, progress_callback)
+        ctx.plan = plan
         run_id = ctx.run_id
         clock = Stopwatch()
         try:

@@ -22,10 +22,10 @@ from vidpipe.db.statuses import ProjectStatus
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent, settle_ok
 from vidpipe.pipeline.fingerprints import bytes_hash, digest, file_hash, keyframe_fingerprint
 from vidpipe.pipeline.references import reference_images, reference_inputs
-from vidpipe.pipeline.takes import REDO, next_take_number, split_direction, with_direction
+from vidpipe.pipeline.takes import next_take_number, split_direction, with_direction
 from vidpipe.providers.base import ImageRequest, Provider, StyleGuide, VideoProvider, frame_size
 from vidpipe.providers.catalog import model_key_of
-from vidpipe.storage import ProjectStorage, image_is_usable
+from vidpipe.storage import image_is_usable
 
 STEP = "keyframes"
 
@@ -91,37 +91,6 @@ def chain_slot(scenes: list[Scene], position: int) -> tuple[Scene, str, str]:
         return scenes[0], "start", scenes[0].start_frame_prompt
     scene = scenes[position - 1]
     return scene, "end", scene.end_frame_prompt
-
-
-def first_stale_position(
-    project: Project,
-    scenes: list[Scene],
-    storage: ProjectStorage,
-    provider: Provider,
-    *,
-    upto: int | None = None,
-) -> tuple[int, str] | None:
-    """The first chain position to (re)draw and why; None when the chain is up to date.
-    `upto`: the last position that is drawn (0 when later ones come from clips)."""
-    previous_hash: str | None = None
-    last = len(scenes) if upto is None else upto
-    for position in range(last + 1):
-        row = chain_keyframe(scenes, position)
-        if row is None:
-            return position, "missing"
-        path = storage.resolve(row.file_path)
-        if not image_is_usable(path):
-            return position, "file missing or unreadable"
-        if row.fingerprint == REDO:
-            return position, "redo requested"
-        _, _, prompt = chain_slot(scenes, position)
-        references = reference_inputs(project, scenes, position, provider)
-        if row.fingerprint is not None and row.fingerprint != keyframe_fingerprint(
-            project, provider, prompt, previous_hash, references
-        ):
-            return position, "its prompt, references, style or provider changed"
-        previous_hash = row.content_hash or file_hash(path)
-    return None
 
 
 def _restore_inherited(scenes: list[Scene], upto: int) -> None:

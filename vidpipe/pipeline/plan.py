@@ -16,12 +16,11 @@ from typing import Any
 from vidpipe import documents
 from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip, clip_seconds
 from vidpipe.db.statuses import ClipStatus, ProjectStatus
-from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash, keyframe_fingerprint
+from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import (
     chain_keyframe,
     chain_slot,
     drawn_positions,
-    first_stale_position,
 )
 from vidpipe.pipeline.references import reference_inputs
 from vidpipe.pipeline.reuse import Reuse, find_reuse
@@ -57,6 +56,7 @@ class PlannedItem:
     cost: float
     takes: int = 1  # provider calls of the item: a clip made as K takes (`--takes K`) is K
     reuse: int | None = None  # an identical take selected instead of bought: its number
+    line: int | None = None  # a spoken line: 0 the scene's narration, 1..n its dialogue lines
 
     def document(self) -> documents.PlannedItem:
         return documents.PlannedItem(
@@ -75,6 +75,9 @@ class Plan:
     items: list[PlannedItem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # how the run will go, in words
     warnings: list[str] = field(default_factory=list)  # e.g. lines longer than their scene
+    # The takes the run selects instead of buying again (the reuse items' rows): the run applies
+    # exactly these, so reuse is decided once, here.
+    reuses: list[Reuse] = field(default_factory=list)
 
     @property
     def storyboard(self) -> bool:
@@ -135,6 +138,15 @@ class Plan:
         ]
 
     @property
+    def lines(self) -> set[tuple[int, int]]:
+        """Spoken lines the sound step speaks, as (scene index, line index)."""
+        return {
+            ((item.scene or 1) - 1, item.line or 0)
+            for item in self.items
+            if item.kind == "narration"
+        }
+
+    @property
     def stitch(self) -> bool:
         return any(item.kind == "stitch" for item in self.items)
 
@@ -145,6 +157,17 @@ class Plan:
     @property
     def empty(self) -> bool:
         return not self.items
+
+    def after_reuse(self, project: Project, storage: ProjectStorage) -> Plan:
+        """The plan once its reuses are applied (`project` read back with them): the rest of it,
+        and the stitch only if something else is made or the final no longer matches."""
+        if not self.reuses:
+            return self
+        items = [item for item in self.items if item.reuse is None]
+        made = any(item.kind in ("keyframe", "clip", "narration") for item in items)
+        if not made and output_is_current(project, storage):
+            items = [item for item in items if item.kind != "stitch"]
+        return Plan(items, self.notes, self.warnings)
 
     def provider_calls(self) -> dict[str, int]:
         """Calls per role; `narration` only when lines are to be spoken (the shape of a plan
@@ -211,15 +234,12 @@ def make_plan(
     chained = drawn == 1  # a video model without an end frame: later frames come from clips
     if chained:
         plan.notes.append(START_FRAME_ONLY)
-    stale = first_stale_position(project, scenes, storage, providers.image, upto=drawn - 1)
-    reuse = find_reuse(project, takes, storage, providers) if takes is not None else None
-    for item in reuse.reuses if reuse is not None else ():
+    reuse = find_reuse(project, takes or (), storage, providers, upto=drawn - 1)
+    plan.reuses = reuse.reuses
+    for item in reuse.reuses:
         if item.slot != "clip":
             plan.items.append(_reuse_item("keyframe", item.scene_index + 1, item))
-    if reuse is not None and stale is not None:
-        stale = None if reuse.first_stale is None else (
-            (reuse.first_stale, stale[1] if stale[0] == reuse.first_stale else CHANGED)
-        )  # fmt: skip
+    stale = None if reuse.first_stale is None else (reuse.first_stale, reuse.why)
     redrawn: set[int] = set()  # scene numbers whose frames are redrawn: their clips follow
     if stale is not None:
         first, why = stale
@@ -239,16 +259,11 @@ def make_plan(
             why = "starts from the last frame of a clip made anew" if chained else "new keyframes"
             plan.items.append(_clip_item(number, why, wanted, clip_cost))
             continue
-        reused = reuse.of(scene.scene_index, "clip") if reuse is not None else None
+        reused = reuse.of(scene.scene_index, "clip")
         if reused is not None:
             plan.items.append(_reuse_item("clip", number, reused))
             continue
-        expected = expected_clip_fingerprint(project, scene, storage, video)
-        if reuse is not None and reuse.reuses:  # the frames in use once the reuse is done
-            start = reuse.hashes.get(scene.scene_index)
-            end = reuse.hashes.get(scene.scene_index + 1)
-            if start is not None and end is not None:
-                expected = clip_fingerprint(project, video, scene, start, end)
+        expected = reuse.clip_fingerprints.get(scene.scene_index)
         left = wanted - _made_in_round(scene.clip, expected)
         if clip_cost > 0 and _outcome_unknown(scene.clip):
             reason = "resubmit (outcome of the last submission unknown; may be billed twice)"
@@ -290,6 +305,15 @@ def _picture_made(project: Project, storage: ProjectStorage) -> bool:
     return storage.resolve(picture_name(picture_fingerprint(project))).is_file()
 
 
+def sound_plan(project: Project, storage: ProjectStorage, providers: ProviderSet) -> Plan:
+    """Only the lines to speak (and the stitch): the plan of a re-stitch of a complete project,
+    whose clips are current (nothing else is looked at, no image is opened)."""
+    plan = Plan()
+    _plan_sound(plan, project, storage, providers)
+    plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
+    return plan
+
+
 def _plan_sound(
     plan: Plan, project: Project, storage: ProjectStorage, providers: ProviderSet
 ) -> None:
@@ -298,16 +322,14 @@ def _plan_sound(
     cost = narrator.estimate_cost(calls=1) if narrator is not None else 0.0
     for spec in planned_lines(project, storage, narrator):
         what = "narration" if spec.line_index == 0 else f"dialogue line {spec.line_index}"
+        reason = f"speak the {what}"
         plan.items.append(
-            PlannedItem("narration", spec.scene_index + 1, None, f"speak the {what}", cost)
+            PlannedItem("narration", spec.scene_index + 1, None, reason, cost, line=spec.line_index)
         )
     for scene_index, seconds in sorted(line_overruns(project).items()):
         plan.warnings.append(
             f"scene {scene_index + 1}: its spoken lines run {seconds:g} s past the scene's end"
         )
-
-
-CHANGED = "its prompt, references, style or provider changed"
 
 
 def _reuse_item(kind: str, number: int, reuse: Reuse) -> PlannedItem:

@@ -3,8 +3,12 @@ from exactly the inputs of now (the same fingerprint) is selected instead.
 
 This happens after an edit and its undo, or any change that returns an artifact's inputs to ones
 it was already made from. `find_reuse` decides it without writing (the plan shows "reuse take
-N"); `apply_reuse` points the rows at those takes and leaves a ledger note for each (no call, no
-cost). A redo the user asked for is never answered with an old take.
+N"); `apply_reuse` points the rows at the takes the run's plan lists and leaves a ledger note for
+each (no call, no cost). A redo the user asked for is never answered with an old take.
+
+`find_reuse` is also the plan's one walk of the chain: where it stops is the first keyframe to
+draw, and the clips' fingerprints it computes are the ones the plan compares, so a run
+fingerprints each keyframe and clip once.
 """
 
 from __future__ import annotations
@@ -31,7 +35,7 @@ from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash, keyframe_
 from vidpipe.pipeline.keyframes import chain_keyframe, chain_slot
 from vidpipe.pipeline.references import reference_inputs
 from vidpipe.pipeline.takes import REDO, best_take, point_clip_at, split_direction
-from vidpipe.providers.base import ProviderSet, frame_size
+from vidpipe.providers.base import ProviderSet, VideoProvider, frame_size
 from vidpipe.storage import ProjectStorage, image_is_usable
 
 # A submission is out: it is collected, or sent again with the user's consent, never replaced.
@@ -56,12 +60,16 @@ class Reuse:
 
 @dataclass
 class ReusePlan:
-    """What reuse would select, and the chain as it would then stand: the content hash in use
-    at each position up to the first one that must be drawn (`first_stale`, None: none)."""
+    """The chain as `resume` would leave it, computed once for the plan and the run: what reuse
+    would select, the content hash in use at each position up to the first one that must be
+    drawn (`first_stale`, None: none) and why (`why`), and each clip's fingerprint from those
+    frames (`clip_fingerprints`, by scene index)."""
 
     reuses: list[Reuse] = field(default_factory=list)
     hashes: dict[int, str] = field(default_factory=dict)
     first_stale: int | None = None
+    why: str = ""
+    clip_fingerprints: dict[int, str] = field(default_factory=dict)
 
     def of(self, scene_index: int, slot: str) -> Reuse | None:
         return next(
@@ -69,74 +77,134 @@ class ReusePlan:
         )
 
 
+CHANGED = "its prompt, references, style or provider changed"
+
+
 def find_reuse(
-    project: Project, takes: Sequence[Take], storage: ProjectStorage, providers: ProviderSet
+    project: Project,
+    takes: Sequence[Take],
+    storage: ProjectStorage,
+    providers: ProviderSet,
+    *,
+    upto: int | None = None,
 ) -> ReusePlan:
     """Walk the chain, then the clips, as `resume` would, selecting (on paper) an existing take
-    wherever the selected artifact no longer fits its inputs and a take of exactly them exists."""
+    wherever the selected artifact no longer fits its inputs and a take of exactly them exists.
+    Each keyframe and clip is fingerprinted once here; the plan reads the result. `upto`: the
+    last chain position that is drawn (0 when later ones come from clips)."""
     found = ReusePlan()
     scenes = list(project.scenes)
     if not scenes or project.style_guide is None:
         return found
     previous: str | None = None
-    for position in range(len(scenes) + 1):
+    last = len(scenes) if upto is None else upto
+    for position in range(last + 1):
         owner, slot, prompt = chain_slot(scenes, position)
         row = chain_keyframe(scenes, position)
+        why = _why_stale(row, storage)
         if (row is not None and row.fingerprint == REDO) or split_direction(
             owner.frame_direction, slot
         ):
-            found.first_stale = position  # a redo asks for a new take: never an old one
-            break
+            found.first_stale, found.why = position, why or REDO_REQUESTED
+            break  # a redo asks for a new take: never an old one
         references = reference_inputs(project, scenes, position, providers.image)
         expected = keyframe_fingerprint(project, providers.image, prompt, previous, references)
-        if row is not None and row.fingerprint in (expected, None):
-            path = storage.resolve(row.file_path)
-            if image_is_usable(path):
+        if row is not None and not why:
+            if row.fingerprint in (expected, None):
+                path = storage.resolve(row.file_path)
                 previous = found.hashes[position] = row.content_hash or file_hash(path)
                 continue
+            why = CHANGED
         match = _newest_fitting(takes, owner.scene_index, slot, expected, storage)
         if match is None or match.content_hash is None:
-            found.first_stale = position
+            found.first_stale, found.why = position, why
             break
         found.reuses.append(Reuse(owner.scene_index, slot, match, expected))
         previous = found.hashes[position] = match.content_hash
     for scene in scenes:
-        start, end = found.hashes.get(scene.scene_index), found.hashes.get(scene.scene_index + 1)
-        clip = scene.clip
-        if start is None or end is None or not _may_reuse_clip(scene):
+        video = providers.video_for(scene.scene_index)  # a scene may have its own model
+        fingerprint = _clip_expected(project, scene, storage, video, found.hashes)
+        if fingerprint is None:
             continue
-        expected = clip_fingerprint(project, providers.video, scene, start, end)
-        if clip is not None and clip.fingerprint == expected and clip.status == ClipStatus.COMPLETE:
-            continue  # current
+        found.clip_fingerprints[scene.scene_index] = fingerprint
+        walked = scene.scene_index in found.hashes and scene.scene_index + 1 in found.hashes
+        if not (walked and video.takes_end_frame and _may_reuse_clip(scene)):
+            continue  # its frames are redrawn first, or it starts from another clip's frame
+        if _is_current(scene.clip, fingerprint):
+            continue
         fitting = [
             t
             for t in takes
             if t.slot == "clip"
             and t.scene_index == scene.scene_index
-            and t.fingerprint == expected
+            and t.fingerprint == fingerprint
             and storage.resolve(t.file_path).is_file()
         ]
         if fitting:
-            found.reuses.append(Reuse(scene.scene_index, "clip", best_take(fitting), expected))
+            found.reuses.append(Reuse(scene.scene_index, "clip", best_take(fitting), fingerprint))
     return found
+
+
+REDO_REQUESTED = "redo requested"
+
+
+def _why_stale(row: Keyframe | None, storage: ProjectStorage) -> str:
+    """Why a chain position must be drawn, as far as its row and file say ("": it may be
+    current; its fingerprint decides)."""
+    if row is None:
+        return "missing"
+    try:
+        usable = image_is_usable(storage.resolve(row.file_path))
+    except ValueError:
+        usable = False
+    if not usable:
+        return "file missing or unreadable"
+    return REDO_REQUESTED if row.fingerprint == REDO else ""
+
+
+def _clip_expected(
+    project: Project,
+    scene: Scene,
+    storage: ProjectStorage,
+    video: VideoProvider,
+    hashes: dict[int, str],
+) -> str | None:
+    """The fingerprint a current clip of `scene` has, from the frames in use once reuse is done
+    (the walk's hashes; a frame past the walk, e.g. one taken from a clip, by its row). None
+    while a frame is missing."""
+    start = hashes.get(scene.scene_index) or _row_hash(keyframe_of(scene, "start"), storage)
+    end: str | None = ""
+    if video.takes_end_frame:
+        end = hashes.get(scene.scene_index + 1) or _row_hash(keyframe_of(scene, "end"), storage)
+    if start is None or end is None:
+        return None
+    return clip_fingerprint(project, video, scene, start, end)
+
+
+def _row_hash(row: Keyframe | None, storage: ProjectStorage) -> str | None:
+    if row is None:
+        return None
+    try:
+        return row.content_hash or file_hash(storage.resolve(row.file_path))
+    except (OSError, ValueError):
+        return None
 
 
 async def project_takes(session: AsyncSession, project_id: uuid.UUID) -> list[Take]:
     return list(await session.scalars(select(Take).where(Take.project_id == project_id)))
 
 
-async def apply_reuse(
+def apply_reuse(
     session: AsyncSession,
     project: Project,
-    storage: ProjectStorage,
+    reuses: Sequence[Reuse],
     providers: ProviderSet,
     run_id: uuid.UUID | None,
-) -> list[Reuse]:
-    """Select the takes `find_reuse` finds, each with a ledger note (cost 0, nothing sent).
-    The caller commits."""
-    found = find_reuse(project, await project_takes(session, project.id), storage, providers)
+) -> None:
+    """Select the takes the run's plan lists for reuse (`Plan.reuses`, found by `find_reuse`),
+    each with a ledger note (cost 0, nothing sent). The caller commits."""
     scenes = list(project.scenes)
-    for reuse in found.reuses:
+    for reuse in reuses:
         scene = scenes[reuse.scene_index]
         if reuse.slot == "clip":
             point_clip_at(_clip_of(scene, reuse.take), reuse.take)
@@ -165,7 +233,12 @@ async def apply_reuse(
                 "selected instead of bought again",
             )
         )
-    return found.reuses
+
+
+def _is_current(clip: VideoClip | None, fingerprint: str) -> bool:
+    return (
+        clip is not None and clip.fingerprint == fingerprint and clip.status == ClipStatus.COMPLETE
+    )
 
 
 def _may_reuse_clip(scene: Scene) -> bool:

@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import AudioArtifact, Project, Scene
 from vidpipe.db.statuses import ClipStatus, ProjectStatus
+from vidpipe.errors import PipelineError
 from vidpipe.media.ffmpeg import find_ffmpeg
 from vidpipe.media.probe import probe
 from vidpipe.media.sound.mix import (
@@ -222,7 +223,9 @@ def _same(placement: Placement, row: AudioArtifact) -> bool:
 async def speak_lines(
     session: AsyncSession, project: Project, ctx: PipelineContext, options: SoundOptions
 ) -> list[AudioArtifact]:
-    """The line rows, each current: made now when missing or stale (one ledgered call each)."""
+    """The line rows, each current: the lines the run's plan lists are spoken now (one ledgered
+    call each; a line spoken earlier in the run, by `--clip-duration auto`, is not spoken
+    twice); the others were current when the plan was made."""
     specs = wanted_lines(project, options)
     existing = {(r.scene_index, r.line_index): r for r in project.audio if r.kind == "line"}
     wanted_keys = {(s.scene_index, s.line_index) for s in specs}
@@ -233,16 +236,23 @@ async def speak_lines(
     if not specs:
         await session.commit()
         return []
-    narrator = ctx.providers.narration
-    if narrator is None:  # the run began before the storyboard had lines (a first run)
-        from vidpipe.providers.registry import load_registry
-
-        narrator = load_registry().narrator(ctx.settings, options.narration_provider)
-        ctx.providers.narration = narrator
+    planned = ctx.planned().lines
     rows: list[AudioArtifact] = []
     for number, spec in enumerate(specs, 1):
+        key = (spec.scene_index, spec.line_index)
+        row = existing.get(key)
+        if key not in planned:
+            if row is None or not _exists(ctx.storage, row):
+                raise PipelineError(
+                    f"scene {spec.scene_index + 1}'s line {spec.line_index} is neither made nor "
+                    "planned; resume to plan again"
+                )
+            rows.append(row)
+            continue
+        narrator = ctx.providers.narration
+        if narrator is None:  # the run builds it as soon as the project has lines
+            raise PipelineError("the project has lines to speak but the run built no narrator")
         fingerprint = line_fingerprint(narrator, spec, options)
-        row = existing.get((spec.scene_index, spec.line_index))
         if row is not None and row.fingerprint == fingerprint and _exists(ctx.storage, row):
             rows.append(row)
             continue
@@ -255,57 +265,60 @@ async def speak_lines(
                 total=len(specs),
             )  # fmt: skip
         )
-        relative = line_name(spec, fingerprint)
-        path = ctx.storage.resolve(relative)
-        if not path.is_file():  # a file of this fingerprint is this line (e.g. after a crash)
-            await _speak(session, project, ctx, narrator, spec, options, relative)
-        duration = await asyncio.to_thread(audio_duration, path)
-        if row is None:
-            row = AudioArtifact(
-                project_id=project.id,
-                kind="line",
-                scene_index=spec.scene_index,
-                line_index=spec.line_index,
-            )
-            session.add(row)
-            project.audio.append(row)
-        row.speaker, row.text = spec.speaker, spec.text
-        row.provider, row.voice, row.speed = narrator.provider_id, options.voice, options.speed
-        row.fingerprint, row.file_path = fingerprint, relative
-        row.content_hash = await asyncio.to_thread(file_hash, path)
-        row.duration_seconds = round(duration, 3)
-        await session.commit()
-        rows.append(row)
+        made = await _make_line(session, project, ctx, narrator, spec, options, fingerprint, row)
+        rows.append(made)
     return rows
 
 
-async def _speak(
+async def _make_line(
     session: AsyncSession,
     project: Project,
     ctx: PipelineContext,
     narrator: NarrationProvider,
     spec: LineSpec,
     options: SoundOptions,
-    relative: str,
-) -> None:
-    request = SpeechRequest(
-        text=spec.text,
-        voice=options.voice,
-        speed=options.speed,
-        language=options.subtitle_languages[0] if options.subtitle_languages else "en",
-        speaker=spec.speaker,
-    )
-    what = "narration" if spec.line_index == 0 else f"dialogue line {spec.line_index}"
-    with ctx.storage.atomic_path(relative) as tmp:
-        await ctx.paid(
-            session,
-            project,
-            narrator,
-            lambda: narrator.speak(request, tmp),
-            step=STEP,
-            cost=narrator.estimate_cost(calls=1),
-            detail=f"scene {spec.scene_index + 1} {what}",
+    fingerprint: str,
+    row: AudioArtifact | None,
+) -> AudioArtifact:
+    """Speak one line (or adopt its file, made before a crash) and record it on its row."""
+    relative = line_name(spec, fingerprint)
+    path = ctx.storage.resolve(relative)
+    if not path.is_file():  # a file of this fingerprint is this line (e.g. after a crash)
+        request = SpeechRequest(
+            text=spec.text,
+            voice=options.voice,
+            speed=options.speed,
+            language=options.subtitle_languages[0] if options.subtitle_languages else "en",
+            speaker=spec.speaker,
         )
+        what = "narration" if spec.line_index == 0 else f"dialogue line {spec.line_index}"
+        with ctx.storage.atomic_path(relative) as tmp:
+            await ctx.paid(
+                session,
+                project,
+                narrator,
+                lambda: narrator.speak(request, tmp),
+                step=STEP,
+                cost=narrator.estimate_cost(calls=1),
+                detail=f"scene {spec.scene_index + 1} {what}",
+            )
+    duration = await asyncio.to_thread(audio_duration, path)
+    if row is None:
+        row = AudioArtifact(
+            project_id=project.id,
+            kind="line",
+            scene_index=spec.scene_index,
+            line_index=spec.line_index,
+        )
+        session.add(row)
+        project.audio.append(row)
+    row.speaker, row.text = spec.speaker, spec.text
+    row.provider, row.voice, row.speed = narrator.provider_id, options.voice, options.speed
+    row.fingerprint, row.file_path = fingerprint, relative
+    row.content_hash = await asyncio.to_thread(file_hash, path)
+    row.duration_seconds = round(duration, 3)
+    await session.commit()
+    return row
 
 
 def _exists(storage: ProjectStorage, row: AudioArtifact) -> bool:

@@ -24,15 +24,17 @@ commands = Commands()
 @commands.command()
 def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) -> None:
     """One project: status, scenes, clips, runs, error."""
+    from vidpipe.app import projects
     from vidpipe.db.queries import resolve_project_id
-    from vidpipe.orchestrator.status import status_document
+    from vidpipe.providers.registry import load_registry
 
     settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            document = (await status_document(session, project_id, settings)).as_json()
+            found = await projects.project_status(session, settings, load_registry(), project_id)
+            document = found.as_json()
         show_document(document, json_output)
         return EXIT_OK
 
@@ -42,9 +44,7 @@ def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) ->
 @commands.command("list")
 def list_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     """All projects, newest first."""
-    from vidpipe.db.queries import list_projects
-    from vidpipe.orchestrator.report import project_summary
-    from vidpipe.storage import ProjectStorage
+    from vidpipe.app import projects
 
     settings = settings_of(ctx)
 
@@ -52,9 +52,8 @@ def list_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
         documents: list[dict[str, Any]] = []
         if database_exists(settings):
             async with database(settings, create=False) as session:
-                for found in await list_projects(session):
-                    storage = ProjectStorage(settings.projects_dir, found.id)
-                    documents.append(project_summary(found, storage).as_json())
+                found = await projects.list_projects(session, settings)
+                documents = [summary.as_json() for _, summary in found.projects]
         if json_output:
             print_json(documents)
         else:
