@@ -2,8 +2,9 @@
 
 Decided from the rows *and* the files. It is the one answer to "what is stale": `plan` and
 `status` show it, an edit moves the status back to its first stage, and a run computes it once
-and hands each step its items (which keyframes, which clips, whether to stitch), so what is
-shown is what is made.
+and hands each step its items (which keyframes, which clips, whether to stitch, which lines
+to speak), so what is shown is what is made. The chain is walked once, by `find_reuse`, which
+also finds the takes a run selects instead of buying them again.
 """
 
 from __future__ import annotations

@@ -121,7 +121,10 @@ def find_reuse(
             break
         found.reuses.append(Reuse(owner.scene_index, slot, match, expected))
         previous = found.hashes[position] = match.content_hash
+    redrawn = found.first_stale
     for scene in scenes:
+        if redrawn is not None and (last == 0 or scene.scene_index + 1 >= redrawn):
+            continue  # its frames are drawn anew first: its clip is made after them
         video = providers.video_for(scene.scene_index)  # a scene may have its own model
         fingerprint = _clip_expected(project, scene, storage, video, found.hashes)
         if fingerprint is None:
@@ -129,7 +132,7 @@ def find_reuse(
         found.clip_fingerprints[scene.scene_index] = fingerprint
         walked = scene.scene_index in found.hashes and scene.scene_index + 1 in found.hashes
         if not (walked and video.takes_end_frame and _may_reuse_clip(scene)):
-            continue  # its frames are redrawn first, or it starts from another clip's frame
+            continue  # it starts from another clip's last frame, or a take must not be reused
         if _is_current(scene.clip, fingerprint):
             continue
         fitting = [

@@ -23,12 +23,10 @@ def stitch(
     json_output: JsonFlag = False,
 ) -> None:
     """Re-stitch a complete project (e.g. with --crossfade) without regenerating anything."""
-    from vidpipe.app import runs
+    from vidpipe.app import projects, runs
     from vidpipe.db.queries import resolve_project_id
-    from vidpipe.orchestrator.report import project_document
     from vidpipe.providers.registry import load_registry
     from vidpipe.runners.inline import InlineRunner
-    from vidpipe.storage import ProjectStorage
 
     settings = settings_of(ctx)
     registry = load_registry()
@@ -37,7 +35,6 @@ def stitch(
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            storage = ProjectStorage(settings.projects_dir, project_id)
             runner = InlineRunner(session, settings, registry)
             try:
                 found = await runs.restitch(
@@ -46,7 +43,7 @@ def stitch(
             except StitchFailedError as exc:
                 stderr.print(f"error: {exc}", markup=False, soft_wrap=True)
                 return EXIT_FAILED
-            document = project_document(found, storage).as_json()
+            document = projects.document(found, settings).as_json()
         show_document(document, json_output)
         return EXIT_OK
 

@@ -81,12 +81,10 @@ def select_take(
     slot = "end" if end_frame else "start" if start_frame else "clip"
 
     async def work(invocation: Invocation) -> int:
-        from vidpipe.app import iterate
+        from vidpipe.app import iterate, projects
         from vidpipe.db.queries import resolve_project_id
-        from vidpipe.orchestrator.report import project_document
         from vidpipe.providers.registry import load_registry
         from vidpipe.runners.inline import InlineRunner
-        from vidpipe.storage import ProjectStorage
 
         registry = load_registry()
         async with database(settings, create=False) as session:
@@ -103,9 +101,7 @@ def select_take(
                     f"`vidpipe resume {project_id}` brings it up to date",
                     markup=False,
                 )
-            document = project_document(
-                found, ProjectStorage(settings.projects_dir, found.id)
-            ).as_json()
+            document = projects.document(found, settings).as_json()
         show_document(document, json_output)
         return EXIT_OK
 
