@@ -36,6 +36,7 @@ from vidpipe.orchestrator.report import (
     scene_takes,
     takes_document,
 )
+from vidpipe.pipeline.plan import Plan
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.base import Runner
 from vidpipe.storage import ProjectStorage
@@ -150,16 +151,23 @@ async def loaded_detail_with_plan(
     registry: ProviderRegistry,
     runner: Runner,
     project_id: uuid.UUID,
-) -> tuple[Project, ProjectDocument]:
-    """`detail_with_plan` and the project it was made from, loaded once for both."""
+) -> tuple[Project, ProjectDocument, Plan | None]:
+    """`detail_with_plan`, the project it was made from and its plan, loaded once for all."""
     project = await load_project(session, project_id)
+    plan = await plan_of(session, settings, registry, project)
+    document = detail(project, settings, runner, plan.document() if plan is not None else None)
+    return project, document, plan
+
+
+async def plan_of(
+    session: AsyncSession, settings: Settings, registry: ProviderRegistry, project: Project
+) -> Plan | None:
+    """The plan of a loaded project (no provider is called); None when it cannot be made, e.g.
+    a provider no longer configured."""
     try:
-        plan: PlanDocument | None = (
-            await plan_loaded_project(session, project, settings=settings, registry=registry)
-        ).document()
-    except VidpipeError:  # e.g. a provider no longer configured: the document, without a plan
-        plan = None
-    return project, detail(project, settings, runner, plan)
+        return await plan_loaded_project(session, project, settings=settings, registry=registry)
+    except VidpipeError:
+        return None
 
 
 async def takes(

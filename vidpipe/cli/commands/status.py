@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -18,6 +18,9 @@ from vidpipe.cli.runtime import (
 )
 from vidpipe.cli.shared import Commands, IdArg, JsonFlag, settings_of, show_document
 
+if TYPE_CHECKING:
+    from vidpipe.documents import ProjectSummary
+
 commands = Commands()
 
 
@@ -32,7 +35,7 @@ def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) ->
     async def work(invocation: Invocation) -> int:
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            document = (await status_document(session, project_id, settings)).as_json()
+            document = await status_document(session, project_id, settings)
         show_document(document, json_output)
         return EXIT_OK
 
@@ -49,14 +52,14 @@ def list_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
-        documents: list[dict[str, Any]] = []
+        documents: list[ProjectSummary] = []
         if database_exists(settings):
             async with database(settings, create=False) as session:
                 for found in await list_projects(session):
                     storage = ProjectStorage(settings.projects_dir, found.id)
-                    documents.append(project_summary(found, storage).as_json())
+                    documents.append(project_summary(found, storage))
         if json_output:
-            print_json(documents)
+            print_json([document.as_json() for document in documents])
         else:
             views.show_list(stdout, documents)
         return EXIT_OK

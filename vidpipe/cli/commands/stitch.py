@@ -46,7 +46,7 @@ def stitch(
             except StitchFailedError as exc:
                 stderr.print(f"error: {exc}", markup=False, soft_wrap=True)
                 return EXIT_FAILED
-            document = project_document(found, storage).as_json()
+            document = project_document(found, storage)
         show_document(document, json_output)
         return EXIT_OK
 
