@@ -468,7 +468,7 @@ async def test_a_storyboard_edit_racing_a_scene_edit_ends_in_one_edit_not_a_dead
     is made and the other refused as changed elsewhere, on both databases."""
     async with sessions() as session:
         project_id = await complete_project(session, settings, scenes=2)
-        board = storyboard_document(await load_project(session, project_id))
+        board = storyboard_document(await load_project(session, project_id)).as_json()
     version = board["version"]
     board["scenes"][1]["scene_description"] = "the whole storyboard, replaced"
     scene_claimed = asyncio.Event()
