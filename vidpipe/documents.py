@@ -1,7 +1,11 @@
-"""The project documents, as typed models: one definition for the CLI's --json, the API's
-responses (api/schemas.py extends them with the URLs an HTTP client needs) and the web page.
+"""The documents, as typed models: one definition for the CLI's --json, the API's responses
+(api/schemas.py extends them with the URLs an HTTP client needs) and the web page.
 
-orchestrator/report.py builds them from the rows; the plan builds its own (pipeline/plan.py).
+orchestrator/report.py builds the project's from the rows; the plan builds its own
+(pipeline/plan.py), the editor the storyboard (orchestrator/edits.storyboard_document), the
+progress hub the live progress (runners/progress.py). Before a project: the estimate
+(api/routes/estimate.assess, also the New video page), an uploaded reference image, the model
+catalog (`vidpipe models --json`, GET /api/models).
 Field order is the order of the JSON. A document built without a plan has no `plan` key and
 its scenes no `stale` key in the CLI's JSON (the API's models answer both as null).
 """
@@ -12,10 +16,11 @@ import uuid
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from vidpipe.db.statuses import ProjectStatus
-from vidpipe.providers.base import DialogueLine
+from vidpipe.providers.base import DialogueLine, SceneSpec, StyleGuide
+from vidpipe.providers.catalog import ModelEntry
 
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
@@ -232,13 +237,27 @@ class RunDocument(Document):
     completed_at: Timestamp | None
     total_duration_seconds: float | None
     error: str | None
-    log: dict[str, Any]
+    log: dict[str, dict[str, int | float]] = Field(
+        description="Per step: `seconds`, `provider_calls`, `estimated_cost`, and counts of "
+        "attempts `reused`, `refused`, `unknown` or `sent` when there were any."
+    )
 
 
 class Providers(Document):
     storyboard: str
     image: str
     video: str
+
+
+class MixDetails(Document):
+    """The mix as measured after it was made."""
+
+    integrated_lufs: float | None
+    true_peak_dbtp: float | None
+    loudness_range_lu: float | None
+    target_lufs: float
+    music: str | None = Field(description="The music bed's file name, if any.")
+    lines: int = Field(description="Spoken lines in the mix.")
 
 
 class AudioDocument(Document):
@@ -256,7 +275,7 @@ class AudioDocument(Document):
     start_seconds: float | None = Field(description="Where it starts in the final video.")
     duration_seconds: float
     fingerprint: str
-    details: dict[str, Any] | None = Field(description="The mix: its measured loudness.")
+    details: MixDetails | None = Field(description="The mix: its measured loudness.")
 
 
 class ProjectDocument(ProjectSummary):
@@ -265,7 +284,7 @@ class ProjectDocument(ProjectSummary):
     paused_before: str | None = Field(description="The stage a review gate stopped before.")
     forked_from: uuid.UUID | None
     storyboard_version: int = Field(description="The storyboard's ETag (bumped by every edit).")
-    style_guide: dict[str, Any] | None
+    style_guide: StyleGuide | None
     providers: Providers
     references: Sequence[ReferenceDocument] = Field(
         default_factory=list, description="Reference images; each scene lists those it shows."
@@ -282,6 +301,14 @@ class ProjectDocument(ProjectSummary):
     )
     audio: Sequence[AudioDocument] = Field(
         default_factory=list, description="The spoken lines and the mix."
+    )
+
+
+class ApprovedRunDocument(ProjectDocument):
+    """The CLI's document after a run the user let send unanswered clip submissions again."""
+
+    approved_resubmissions: list[int] = Field(
+        description="Scenes whose clip was sent again (may be billed twice)."
     )
 
 
@@ -325,3 +352,132 @@ class WorkerDocument(Document):
     started_at: Timestamp
     last_heartbeat: Timestamp
     running_projects: list[uuid.UUID]
+
+
+# ---- The storyboard ----------------------------------------------------------------------------
+
+
+class ReferenceUse(BaseModel):
+    """An uploaded reference image (POST /api/references) named for a new project."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(
+        pattern=r"^[A-Za-z][A-Za-z0-9 _'.-]{0,39}$",
+        description="Unique in the project (letters, digits, spaces, _'.- ; a letter first).",
+    )
+    id: str = Field(
+        pattern=r"^[0-9a-f]{40}$", description="The id `POST /api/references` returned."
+    )
+    description: str | None = Field(default=None, max_length=1000)
+
+
+class StoryboardDocument(BaseModel):
+    """A project's storyboard (`vidpipe storyboard`); `version` is also its ETag."""
+
+    version: int
+    style_guide: StyleGuide | None
+    scenes: list[SceneSpec]
+    references: list[ReferenceUse] = Field(
+        default_factory=list, description="The reference images (id: content hash)."
+    )
+
+    def as_json(self) -> dict[str, Any]:
+        """The JSON form `vidpipe storyboard` prints and `edit --storyboard-file` reads."""
+        return self.model_dump(mode="json")
+
+
+# ---- Before a project: the estimate, an uploaded image, the model catalog ----------------------
+
+
+class RoleProviders(BaseModel):
+    storyboard: str
+    image: str
+    video: str
+
+
+class Problem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class Estimate(BaseModel):
+    """The upper estimate in USD, the providers it comes from, and what generate would refuse."""
+
+    estimated_cost: float = Field(description="Upper estimate in USD, as `generate` reports it.")
+    scenes: int = Field(description="Scenes priced (the writer's maximum when none was given).")
+    providers: RoleProviders
+    free: bool = Field(description="Every configured provider costs nothing.")
+    accepted: bool = Field(description="`generate` would accept these options (with a prompt).")
+    problems: list[Problem] = Field(
+        description="Why `generate` would refuse them: its 422 field errors, `loc` ending in the "
+        "option's name (beyond the provider's capabilities, the budget, crossfade too long)."
+    )
+
+
+class ReferenceUpload(BaseModel):
+    """An uploaded reference image: name it in `POST /api/generate` by this id."""
+
+    id: str = Field(description="The content hash; the same image uploaded twice has one id.")
+    media_type: str
+    width: int
+    height: int
+    bytes: int
+
+
+_ENTRY_FIELDS: dict[str, Any] = {
+    name: (field.annotation, field) for name, field in ModelEntry.model_fields.items()
+}
+CatalogModelDocument = create_model(  # a ModelEntry, and `key`: the PROVIDER:MODEL users type
+    "CatalogModelDocument",
+    __config__=ConfigDict(extra="forbid"),
+    key=(str, ...),
+    **_ENTRY_FIELDS,
+)
+
+
+class ModelsDocument(BaseModel):
+    """The model catalog: every model vidpipe can drive, as `vidpipe models --json` prints it."""
+
+    models: list[CatalogModelDocument]
+
+    @classmethod
+    def of(cls, entries: Sequence[ModelEntry]) -> ModelsDocument:
+        """The catalog's entries (`load_catalog().entries(...)`), each with its key."""
+        return cls(models=[CatalogModelDocument(key=entry.key, **dict(entry)) for entry in entries])
+
+
+# ---- Live progress (runners/progress.py) -------------------------------------------------------
+
+
+class SceneProgress(BaseModel):
+    index: int
+    fraction: float
+
+
+class ProgressPayload(BaseModel):
+    """One `progress` event of the stream: what a step reported, and where the run stands."""
+
+    kind: str = Field(description="`stage` (a stage began), `item` or `done`.")
+    stage: str
+    message: str
+    scene: int | None = Field(description="From 0, the scene a clip's report is about.")
+    fraction: float | None
+    stage_fraction: float
+    overall_fraction: float
+    eta_seconds: float | None
+    elapsed_seconds: float
+
+
+class Progress(BaseModel):
+    """Live progress of a run in this server, or in queue mode of a worker's run (null when the
+    project is not running)."""
+
+    stage: str
+    message: str
+    stage_fraction: float
+    overall_fraction: float
+    eta_seconds: float | None = Field(description="Estimated seconds left; null until known.")
+    elapsed_seconds: float
+    scenes: list[SceneProgress]

@@ -298,7 +298,7 @@ async def test_bad_edits_change_nothing(
     document.pop("updated_at")  # the test's own lease writes below change it
     files = artifacts(storage.root)
     edit = editor(session, settings)
-    board = storyboard_document(await load_project(session, project_id))
+    board = storyboard_document(await load_project(session, project_id)).as_json()
 
     with pytest.raises(BadInputError, match="scenes 1 to 3"):
         await edit.edit(project_id, scene_number=7, scene_edit=SceneEdit(video_motion_prompt="x"))
@@ -342,7 +342,7 @@ async def test_removed_scenes_become_garbage_only_for_gc(
     settings, session = sqlite
     project_id = await complete_project(session, settings, scenes=3)
     storage = ProjectStorage(settings.projects_dir, project_id)
-    board = storyboard_document(await load_project(session, project_id))
+    board = storyboard_document(await load_project(session, project_id)).as_json()
     board["scenes"] = board["scenes"][:2]
     await editor(session, settings).edit(project_id, storyboard=parse_storyboard(board))
     assert (storage.root / "clips" / "scene_02.mp4").exists()  # nothing deleted by the edit
@@ -449,7 +449,7 @@ async def test_gc_counts_only_bytes_it_really_frees_across_forks(
     project_id = await complete_project(session, settings, scenes=3)
     storage = ProjectStorage(settings.projects_dir, project_id)
     twin = await editor(session, settings).fork(project_id)
-    board = storyboard_document(await load_project(session, project_id))
+    board = storyboard_document(await load_project(session, project_id)).as_json()
     board["scenes"] = board["scenes"][:2]
     await editor(session, settings).edit(project_id, storyboard=parse_storyboard(board))
     dropped = [
@@ -467,7 +467,7 @@ async def test_gc_counts_only_bytes_it_really_frees_across_forks(
     assert (fork.root / "clips" / "scene_02.mp4").stat().st_nlink == 1  # the fork's file stays
 
     # the fork drops it too: now its last link goes, and gc frees exactly its bytes
-    board = storyboard_document(await load_project(session, twin.id))
+    board = storyboard_document(await load_project(session, twin.id)).as_json()
     board["scenes"] = board["scenes"][:2]
     await editor(session, settings).edit(twin.id, storyboard=parse_storyboard(board))
     sizes = sum(
@@ -490,7 +490,7 @@ async def test_a_storyboard_edit_racing_a_scene_edit_ends_in_one_edit_not_a_dead
     is made and the other refused as changed elsewhere, on both databases."""
     async with sessions() as session:
         project_id = await complete_project(session, settings, scenes=2)
-        board = storyboard_document(await load_project(session, project_id))
+        board = storyboard_document(await load_project(session, project_id)).as_json()
     version = board["version"]
     board["scenes"][1]["scene_description"] = "the whole storyboard, replaced"
     scene_claimed = asyncio.Event()

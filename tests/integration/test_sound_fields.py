@@ -82,7 +82,7 @@ async def test_narration_and_dialogue_are_written_stored_and_printed(
         assert {line["speaker"] for line in scene.dialogue or []} == {"Mara", "Bo"}
         assert scene.sound == ""  # the local video model makes no sound from words
     assert project.scenes[0].narration == "It begins with Mara."  # 5 words at most
-    document = storyboard_document(project)
+    document = storyboard_document(project).as_json()
     assert document["scenes"][1]["dialogue"] == project.scenes[1].dialogue
     assert document["scenes"][2]["narration"] == project.scenes[2].narration
     # the document goes back in unchanged (edit --storyboard-file)

@@ -17,21 +17,32 @@ from vidpipe.cli.complete import complete_project_id, matching
 from vidpipe.cli.output import ELLIPSIS, PasteableConsole, shorten
 from vidpipe.db.engine import open_database
 from vidpipe.db.models import Project
+from vidpipe.documents import Ledger, ProjectDocument, SceneDocument
 
 LONG_PATH = "/srv/" + "/".join(["a-rather-long-folder-name"] * 4) + "/output/final.mp4"
 DESCRIPTION = "Establishing: the world of a lighthouse is introduced, waves crash below the cliff"
 
 
-def document(**extra: Any) -> dict[str, Any]:
-    scene = {"index": 0, "status": "complete", "clip_duration": 4.0}
-    return {
-        "id": str(uuid.uuid4()),
-        "status": "complete",
-        "prompt": "a lighthouse on a stormy coast at dawn, waves crashing, gulls overhead",
-        "output_path": LONG_PATH,
-        "scenes": [{**scene, "scene_description": DESCRIPTION}],
+def document(**extra: Any) -> ProjectDocument:
+    """The fields the project view reads (model_construct: the rest are not needed here)."""
+    scene = SceneDocument.model_construct(
+        index=0, status="complete", clip_duration=4.0, scene_description=DESCRIPTION
+    )
+    ledger = Ledger(estimated_cost=None, spent=0.0, max_cost=None, billed_calls=0, attempts=[])
+    return ProjectDocument.model_construct(
+        id=uuid.uuid4(),
+        status="complete",
+        prompt="a lighthouse on a stormy coast at dawn, waves crashing, gulls overhead",
+        output_path=LONG_PATH,
+        scenes=[scene],
+        error_message=None,
+        note=None,
+        runner=None,
+        queued=False,
+        ledger=ledger,
+        missing_scenes=[],
         **extra,
-    }
+    )
 
 
 def piped_console(monkeypatch: pytest.MonkeyPatch) -> tuple[PasteableConsole, io.StringIO]:
@@ -58,7 +69,7 @@ def test_without_a_terminal_nothing_wraps_even_at_40_columns(
     views.show_project(console, doc)
     lines = buffer.getvalue().splitlines()
     assert f"output: {LONG_PATH}" in lines
-    assert lines[0].startswith(doc["id"])
+    assert lines[0].startswith(str(doc.id))
     scene_row = next(line for line in lines if line.lstrip().startswith("1 "))
     assert scene_row.rstrip().endswith(shorten(DESCRIPTION, 70))
     assert shorten(DESCRIPTION, 70).endswith(ELLIPSIS)
@@ -81,11 +92,13 @@ def test_on_a_narrow_terminal_the_path_is_left_for_the_terminal_to_fold() -> Non
 
 def test_list_without_a_terminal_is_one_line_per_project(monkeypatch: pytest.MonkeyPatch) -> None:
     console, buffer = piped_console(monkeypatch)
-    docs = [{**document(), "created_at": "2026-12-01T00:00:00"} for _ in range(3)]
+    docs = [document(created_at="2026-12-01T00:00:00") for _ in range(3)]
     views.show_list(console, docs)
     lines = buffer.getvalue().splitlines()
     assert len(lines) == 1 + len(docs)
-    assert all(line.split()[0] == doc["id"][:8] for line, doc in zip(lines[1:], docs, strict=True))
+    assert all(
+        line.split()[0] == str(doc.id)[:8] for line, doc in zip(lines[1:], docs, strict=True)
+    )
 
 
 def test_matching_ids_accept_prefixes_with_or_without_dashes() -> None:

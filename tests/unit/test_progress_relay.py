@@ -8,6 +8,7 @@ import json
 import uuid
 from typing import Any
 
+from vidpipe.documents import Progress, ProgressPayload, SceneProgress
 from vidpipe.pipeline.context import ProgressEvent
 from vidpipe.runners.progress import ProgressHub
 from vidpipe.runners.progress_relay import (
@@ -27,12 +28,28 @@ class Clock:
         return self.now
 
 
-def item(scene: int, fraction: float) -> dict[str, Any]:
-    return {"kind": "item", "stage": "video_gen", "scene": scene, "fraction": fraction}
+def payload(
+    kind: str, stage: str, scene: int | None, fraction: float | None, **more: Any
+) -> ProgressPayload:
+    fields = {"message": "", "stage_fraction": 0.0, "overall_fraction": 0.0}
+    fields |= {"eta_seconds": None, "elapsed_seconds": 0.0, **more}
+    return ProgressPayload(kind=kind, stage=stage, scene=scene, fraction=fraction, **fields)
 
 
-def stage(name: str) -> dict[str, Any]:
-    return {"kind": "stage", "stage": name, "scene": None, "fraction": None}
+def item(scene: int, fraction: float, **more: Any) -> ProgressPayload:
+    return payload("item", "video_gen", scene, fraction, **more)
+
+
+def stage(name: str) -> ProgressPayload:
+    return payload("stage", name, None, None)
+
+
+def snapshot_of(scenes: int, fraction: float = 0.5) -> Progress:
+    return Progress(
+        stage="video_gen", message="", stage_fraction=0.0, overall_fraction=fraction,
+        eta_seconds=None, elapsed_seconds=0.0,
+        scenes=[SceneProgress(index=n, fraction=0.5) for n in range(scenes)],
+    )  # fmt: skip
 
 
 def test_the_throttle_keeps_every_stage_change_and_the_latest_of_each_item() -> None:
@@ -64,17 +81,17 @@ def test_the_throttle_keeps_every_stage_change_and_the_latest_of_each_item() -> 
 def test_notifications_stay_under_the_postgres_payload_limit() -> None:
     project = uuid.uuid4()
     events = [
-        {**item(n, 0.5), "message": "x" * 5000, "eta_seconds": 3.0} for n in range(40)
+        item(n, 0.5, message="x" * 5000, eta_seconds=3.0) for n in range(40)
     ]  # a long provider message cut; 40 scenes split over several notifications
-    snapshot = {"stage": "video_gen", "scenes": [{"index": n, "fraction": 0.5} for n in range(900)]}
+    snapshot = snapshot_of(900)
     messages = encode(project, events, snapshot)
     assert len(messages) > 1
     assert all(len(message.encode()) <= MAX_NOTIFY_BYTES for message in messages)
     decoded = [decode(message) for message in messages]
-    assert [event["scene"] for _, batch, _, _ in decoded for event in batch] == list(range(40))
+    assert [event.scene for _, batch, _, _ in decoded for event in batch] == list(range(40))
     assert all(pid == project for pid, *_ in decoded)
     assert [snap is not None for _, _, snap, _ in decoded] == [False] * (len(messages) - 1) + [True]
-    assert decoded[-1][2]["stage"] == "video_gen"  # type: ignore[index]
+    assert decoded[-1][2] is not None and decoded[-1][2].stage == "video_gen"
     assert not any(end for *_, end in decoded)
     assert decode(encode(project, [], None, end=True)[0])[3] is True
 
@@ -97,9 +114,10 @@ async def test_the_publisher_sends_throttled_progress_then_the_end() -> None:
     events = [event for _, batch, _, _ in messages for event in batch]
     # the stage change at once; the ten updates held back by the throttle, only the latest
     # sent when the run ended
-    assert [(e["kind"], e["fraction"]) for e in events] == [("stage", None), ("item", 1.0)]
+    assert [(e.kind, e.fraction) for e in events] == [("stage", None), ("item", 1.0)]
     assert messages[-1][3] is True  # "ended"
-    assert messages[-1][2]["scenes"] == [{"index": 0, "fraction": 1.0}]  # type: ignore[index]
+    assert messages[-1][2] is not None
+    assert messages[-1][2].scenes == [SceneProgress(index=0, fraction=1.0)]
     assert all(json.loads(message)["project"] == str(project) for message in sent)
 
 
@@ -108,7 +126,7 @@ async def test_the_hub_relays_a_workers_run_to_late_subscribers_until_it_ends_or
 ):
     clock = Clock()
     hub, project = ProgressHub(clock=clock, stale_after=20), uuid.uuid4()
-    snapshot = {"stage": "video_gen", "overall_fraction": 0.5, "scenes": []}
+    snapshot = snapshot_of(0)
     with hub.subscribe(project) as queue:
         hub.relay(project, [stage("video_gen"), item(0, 0.5)], snapshot)
         assert [queue.get_nowait(), queue.get_nowait()] == [stage("video_gen"), item(0, 0.5)]
@@ -132,11 +150,11 @@ async def test_a_late_subscriber_is_given_the_stages_it_missed_then_where_the_ru
         report(ProgressEvent("item", name, "one", scene_index=0, fraction=0.5, total=2))
     report(ProgressEvent("stage", "keyframing", "again"))  # a stage re-entered keeps its opening
     entered = hub.stages_entered(project)
-    assert [(p["kind"], p["stage"], p["message"]) for p in entered] == [
+    assert [(p.kind, p.stage, p.message) for p in entered] == [
         ("stage", "storyboarding", "storyboarding…"),
         ("stage", "keyframing", "keyframing…"),
     ]
     latest = hub.latest(project)
-    assert latest is not None and latest["message"] == "again"
+    assert latest is not None and latest.message == "again"
     hub.finish(project)
     assert hub.stages_entered(project) == [] and hub.latest(project) is None

@@ -28,6 +28,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Project
 from vidpipe.documents import PlanDocument
 from vidpipe.orchestrator.report import scene_takes, takes_document
+from vidpipe.pipeline.plan import Plan
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.runners.base import Runner
 
@@ -145,10 +146,17 @@ async def loaded_detail_with_plan(
     registry: ProviderRegistry,
     runner: Runner,
     project_id: uuid.UUID,
-) -> tuple[Project, ProjectDocument]:
-    """`detail_with_plan` and the project it was made from, loaded once for both."""
-    project, document = await projects.project_detail(session, settings, registry, project_id)
-    return project, with_links(project, document, runner)
+) -> tuple[Project, ProjectDocument, Plan | None]:
+    """`detail_with_plan`, the project it was made from and its plan, loaded once for all."""
+    project, document, plan = await projects.project_detail(session, settings, registry, project_id)
+    return project, with_links(project, document, runner), plan
+
+
+async def plan_of(
+    session: AsyncSession, settings: Settings, registry: ProviderRegistry, project: Project
+) -> Plan | None:
+    """The plan of a loaded project (no provider is called); None when it cannot be made."""
+    return await projects.plan_of(session, settings, registry, project)
 
 
 async def takes(

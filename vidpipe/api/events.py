@@ -27,12 +27,14 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import anyio
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sse_starlette import ServerSentEvent
 
 from vidpipe.api import documents
 from vidpipe.config import Settings
 from vidpipe.db.models import Project
+from vidpipe.documents import ProgressPayload
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.runners.base import Runner
 
@@ -60,10 +62,10 @@ async def project_events(
                 project = await session.get(Project, project_id)
                 if project is None:  # deleted under the stream
                     return
-                document = documents.status(project, settings, runner).model_dump(mode="json")
+                document = documents.status(project, settings, runner)
                 # waiting in the queue for a worker counts: the stream follows it
-                busy = runner.is_active(project_id) or is_held(project) or document["queued"]
-            key = tuple(document[name] for name in CHANGES)
+                busy = runner.is_active(project_id) or is_held(project) or document.queued
+            key = tuple(getattr(document, name) for name in CHANGES)
             if key != last:
                 last = key
                 yield _event("status", document)
@@ -88,8 +90,8 @@ async def project_events(
 
 
 async def _next_batch(
-    queue: asyncio.Queue[dict[str, Any]], stopping: anyio.Event, timeout: float
-) -> list[dict[str, Any]]:
+    queue: asyncio.Queue[ProgressPayload], stopping: anyio.Event, timeout: float
+) -> list[ProgressPayload]:
     """Everything queued once something is (waiting up to `timeout`); [] on time-out or stop."""
     with anyio.move_on_after(timeout):
         async with anyio.create_task_group() as group:
@@ -108,15 +110,15 @@ async def _next_batch(
     return []
 
 
-def coalesce(payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def coalesce(payloads: list[ProgressPayload]) -> list[ProgressPayload]:
     """Keep every stage change; of a run of updates to one item keep only the latest."""
-    kept: list[dict[str, Any]] = []
+    kept: list[ProgressPayload] = []
     for payload in payloads:
         previous = kept[-1] if kept else None
         if (
             previous is not None
-            and payload["kind"] == previous["kind"] == "item"
-            and (payload["stage"], payload["scene"]) == (previous["stage"], previous["scene"])
+            and payload.kind == previous.kind == "item"
+            and (payload.stage, payload.scene) == (previous.stage, previous.scene)
         ):
             kept[-1] = payload
         else:
@@ -124,5 +126,5 @@ def coalesce(payloads: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return kept
 
 
-def _event(name: str, data: dict[str, Any]) -> ServerSentEvent:
-    return ServerSentEvent(data=json.dumps(data, default=str), event=name)
+def _event(name: str, data: BaseModel) -> ServerSentEvent:
+    return ServerSentEvent(data=json.dumps(data.model_dump(mode="json")), event=name)

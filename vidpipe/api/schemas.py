@@ -10,19 +10,22 @@ from __future__ import annotations
 import uuid
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, create_model, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from vidpipe import documents
-from vidpipe.documents import (
+from vidpipe.documents import (  # the documents the routes answer with, as they are
+    ModelsDocument,
     PlanDocument,
+    Progress,
+    ReferenceUpload,
+    ReferenceUse,
+    StoryboardDocument,
     WorkerDocument,
 )
 from vidpipe.orchestrator.edits import ProjectEdit, SceneEdit
-from vidpipe.orchestrator.projects import MODEL_PATTERN, GenerateOptions, ReferenceUse
+from vidpipe.orchestrator.projects import MODEL_PATTERN, GenerateOptions
 from vidpipe.orchestrator.texts import StoryboardText
 from vidpipe.pipeline.takes import MAX_TAKES
-from vidpipe.providers.base import SceneSpec, StyleGuide
-from vidpipe.providers.catalog import ModelEntry
 
 
 class GenerateRequest(GenerateOptions):
@@ -78,24 +81,6 @@ class Accepted(BaseModel):
     )
 
 
-class SceneProgress(BaseModel):
-    index: int
-    fraction: float
-
-
-class Progress(BaseModel):
-    """Live progress of a run in this server, or in queue mode of a worker's run (null when the
-    project is not running)."""
-
-    stage: str
-    message: str
-    stage_fraction: float
-    overall_fraction: float
-    eta_seconds: float | None = Field(description="Estimated seconds left; null until known.")
-    elapsed_seconds: float
-    scenes: list[SceneProgress]
-
-
 class ProjectSummary(documents.ProjectSummary):
     """The light document (`vidpipe list --json` fields) plus URLs."""
 
@@ -130,16 +115,6 @@ class AudioDocument(documents.AudioDocument):
         exclude_if=documents.absent,  # only a line with a file has one
         description="A spoken line's file (GET).",
     )
-
-
-class ReferenceUpload(BaseModel):
-    """An uploaded reference image: name it in `POST /api/generate` by this id."""
-
-    id: str = Field(description="The content hash; the same image uploaded twice has one id.")
-    media_type: str
-    width: int
-    height: int
-    bytes: int
 
 
 class ProjectDocument(ProjectStatusDocument, documents.ProjectDocument):
@@ -204,17 +179,6 @@ PRECONDITION: Responses = {
     412: error("If-Match names another storyboard version; reload it. Nothing written."),
     428: error("If-Match is required: the storyboard's ETag, from GET .../storyboard."),
 }
-
-
-class StoryboardDocument(BaseModel):
-    """A project's storyboard (`vidpipe storyboard`); `version` is also its ETag."""
-
-    version: int
-    style_guide: StyleGuide | None
-    scenes: list[SceneSpec]
-    references: list[ReferenceUse] = Field(
-        default_factory=list, description="The reference images (id: content hash)."
-    )
 
 
 class StoryboardBody(StoryboardText):
@@ -303,18 +267,9 @@ class ForkRequest(BaseModel):
     storyboard: StoryboardBody | None = None
 
 
-_ENTRY_FIELDS: dict[str, Any] = {
-    name: (field.annotation, field) for name, field in ModelEntry.model_fields.items()
-}
-CatalogModelDocument = create_model(  # a ModelEntry, and `key`: the PROVIDER:MODEL users type
-    "CatalogModelDocument",
-    __config__=ConfigDict(extra="forbid"),
-    key=(str, ...),
-    **_ENTRY_FIELDS,
-)
-
-
-class ModelsDocument(BaseModel):
-    """The model catalog: every model vidpipe can drive, as `vidpipe models --json` prints it."""
-
-    models: list[CatalogModelDocument]
+__all__ = [  # re-exported: the routes import every response model from here
+    "ModelsDocument",
+    "Progress",
+    "ReferenceUpload",
+    "StoryboardDocument",
+]

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from vidpipe.config import Settings
     from vidpipe.db.models import Project
     from vidpipe.documents import PlanDocument, ProjectDocument, ProjectSummary
+    from vidpipe.pipeline.plan import Plan
     from vidpipe.providers.registry import ProviderRegistry
 
 
@@ -81,30 +82,41 @@ async def project_status(
     project = await load_project(session, project_id)
     if project.status != ProjectStatus.OUT_OF_DATE:
         return document(project, settings)
-    return document(project, settings, await _plan_of(session, settings, registry, project))
+    plan = await plan_of(session, settings, registry, project, strict=True)
+    assert plan is not None
+    return document(project, settings, plan.document())
 
 
 async def project_detail(
     session: AsyncSession, settings: Settings, registry: ProviderRegistry, project_id: uuid.UUID
-) -> tuple[Project, ProjectDocument]:
-    """The full document with its plan (what the API's detail and the page show), and the
-    project it was made from, loaded once for both. A plan that cannot be made (e.g. a provider
-    no longer configured) leaves the document without one."""
+) -> tuple[Project, ProjectDocument, Plan | None]:
+    """The full document with its plan (what the API's detail and the page show), the project
+    it was made from and the plan itself (the page's stepper reads its stage), loaded once for
+    all. A plan that cannot be made (e.g. a provider no longer configured) leaves the document
+    without one."""
     from vidpipe.db.queries import load_project
-    from vidpipe.errors import VidpipeError
 
     project = await load_project(session, project_id)
-    try:
-        plan: PlanDocument | None = await _plan_of(session, settings, registry, project)
-    except VidpipeError:
-        plan = None
-    return project, document(project, settings, plan)
+    plan = await plan_of(session, settings, registry, project)
+    return project, document(project, settings, plan.document() if plan else None), plan
 
 
-async def _plan_of(
-    session: AsyncSession, settings: Settings, registry: ProviderRegistry, project: Project
-) -> PlanDocument:
+async def plan_of(
+    session: AsyncSession,
+    settings: Settings,
+    registry: ProviderRegistry,
+    project: Project,
+    *,
+    strict: bool = False,
+) -> Plan | None:
+    """The plan of a loaded project (no provider is called). None when it cannot be made, e.g.
+    a provider no longer configured, unless `strict`: then the reason is raised."""
+    from vidpipe.errors import VidpipeError
     from vidpipe.orchestrator.pipeline import plan_loaded_project
 
-    plan = await plan_loaded_project(session, project, settings=settings, registry=registry)
-    return plan.document()
+    try:
+        return await plan_loaded_project(session, project, settings=settings, registry=registry)
+    except VidpipeError:
+        if strict:
+            raise
+        return None

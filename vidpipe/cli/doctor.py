@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 from vidpipe.config import Settings
@@ -30,8 +30,9 @@ class Check:
     ok: bool
     detail: str
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def as_dict(self) -> dict[str, str | bool]:
+        """The JSON form `doctor --json` prints."""
+        return {"name": self.name, "ok": self.ok, "detail": self.detail}
 
 
 async def run_checks(settings: Settings) -> list[Check]:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession
 
     from vidpipe.config import Settings
+    from vidpipe.documents import ProjectDocument
     from vidpipe.providers.registry import ProviderRegistry
     from vidpipe.runners.base import Runner
 
@@ -92,10 +93,10 @@ def settings_of(ctx: typer.Context) -> Settings:
     return settings
 
 
-def show_document(document: dict[str, Any], json_output: bool) -> None:
+def show_document(document: ProjectDocument, json_output: bool) -> None:
     """A project document as JSON (--json) or as the project view."""
     if json_output:
-        print_json(document)
+        print_json(document.as_json())
     else:
         views.show_project(stdout, document)
 
@@ -109,9 +110,9 @@ async def show_plan(
 
     found = await runs.plan(session, settings, load_registry(), project_id)
     if json_output:
-        print_json(found.as_dict())
+        print_json(found.document().as_json())
     else:
-        views.show_plan(stdout, found.as_dict())
+        views.show_plan(stdout, found.document())
 
 
 async def show_project(
@@ -122,7 +123,7 @@ async def show_project(
     from vidpipe.db.queries import load_project
 
     found = await load_project(session, project_id)
-    show_document(projects.document(found, settings).as_json(), json_output)
+    show_document(projects.document(found, settings), json_output)
 
 
 def check_detach(settings: Settings, detach: bool) -> None:
@@ -178,6 +179,7 @@ async def hand_over(
     the output, JSON too: they may be billed twice)."""
     from vidpipe.app import projects
     from vidpipe.db.queries import load_project
+    from vidpipe.documents import ApprovedRunDocument
 
     if detach:
         from vidpipe.runners.queue import queue_runner_for
@@ -203,9 +205,9 @@ async def hand_over(
     from vidpipe.orchestrator.pipeline import StoppedByUserError
 
     project = await load_project(session, project_id)
-    document = projects.document(project, settings).as_json()
+    document = projects.document(project, settings)
     if approved:
-        document["approved_resubmissions"] = approved
+        document = ApprovedRunDocument(**dict(document), approved_resubmissions=approved)
         if not json_output:
             stderr.print(
                 f"approved: sent again the clip of scene(s) {', '.join(map(str, approved))} "
@@ -261,7 +263,7 @@ async def bring_up_to_date(
     # a free plan is shown too (what is about to be made), unless another process runs the
     # project: then the refusal that follows is the one line to read
     if not json_output and (costly or not await held_elsewhere(session, project_id)):
-        views.show_plan(stderr, plan.as_dict())
+        views.show_plan(stderr, plan.document())
     if costly and not yes:
         confirm_plan(plan.estimated_cost, plan.resubmissions)
 

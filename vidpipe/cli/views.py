@@ -6,13 +6,25 @@ a pipe nor a narrow terminal splits them (see output.py).
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
 
 from vidpipe.cli.output import shorten
 from vidpipe.orchestrator.state import STAGE_NAMES
+
+if TYPE_CHECKING:
+    from vidpipe.documents import (
+        PlanDocument,
+        ProjectDocument,
+        ProjectSummary,
+        ReferenceDocument,
+        SceneDocument,
+        TakesDocument,
+        WorkerDocument,
+    )
 
 STATUS_STYLE = {
     "complete": "green",
@@ -31,120 +43,120 @@ def _status(value: str | None) -> str:
     return f"[{STATUS_STYLE.get(value, 'cyan')}]{shown}[/]"
 
 
-def _reference_line(reference: dict[str, Any], scenes: list[dict[str, Any]]) -> str:
+def _reference_line(reference: ReferenceDocument, scenes: Sequence[SceneDocument]) -> str:
     """`reference Mara (a courier): scenes 1, 3` — where a reference appears."""
-    shown = [str(s["index"] + 1) for s in scenes if reference["name"] in s.get("references", [])]
-    about = f" ({reference['description']})" if reference.get("description") else ""
+    shown = [str(s.index + 1) for s in scenes if reference.name in s.references]
+    about = f" ({reference.description})" if reference.description else ""
     where = f"scene{'s' if len(shown) > 1 else ''} {', '.join(shown)}" if shown else "no scene"
-    return f"reference {reference['name']}{about}: {where}"
+    return f"reference {reference.name}{about}: {where}"
 
 
-def show_project(console: Console, document: dict[str, Any]) -> None:
-    console.print(f"[bold]{document['id']}[/]  {_status(document['status'])}", soft_wrap=True)
-    console.print(f"prompt: {document['prompt']}", markup=False, soft_wrap=True)
-    if document.get("output_path"):
-        console.print(f"output: {document['output_path']}", markup=False, soft_wrap=True)
-    for reference in document.get("references") or []:
-        console.print(_reference_line(reference, document["scenes"]), markup=False, soft_wrap=True)
-    if document.get("error_message"):
-        console.print(f"[red]error:[/] {document['error_message']}", soft_wrap=True)
-    if document.get("note"):
-        console.print(document["note"], markup=False, soft_wrap=True)
-    if document.get("runner"):
-        runner = document["runner"]
-        console.print(f"run by: pid {runner['pid']} on {runner['host']}", soft_wrap=True)
-    elif document.get("queued"):
+def show_project(console: Console, document: ProjectDocument) -> None:
+    console.print(f"[bold]{document.id}[/]  {_status(document.status)}", soft_wrap=True)
+    console.print(f"prompt: {document.prompt}", markup=False, soft_wrap=True)
+    if document.output_path:
+        console.print(f"output: {document.output_path}", markup=False, soft_wrap=True)
+    for reference in document.references:
+        console.print(_reference_line(reference, document.scenes), markup=False, soft_wrap=True)
+    if document.error_message:
+        console.print(f"[red]error:[/] {document.error_message}", soft_wrap=True)
+    if document.note:
+        console.print(document.note, markup=False, soft_wrap=True)
+    if document.runner:
+        runner = document.runner
+        console.print(f"run by: pid {runner.pid} on {runner.host}", soft_wrap=True)
+    elif document.queued:
         console.print("queued: waiting for a worker", soft_wrap=True)
-    ledger = document.get("ledger")
-    if ledger and (ledger["spent"] or ledger["estimated_cost"]):
-        line = f"spent: ${ledger['spent']:.2f} in {ledger['billed_calls']} billed calls"
-        if ledger["estimated_cost"] is not None:
-            line += f" (estimated ${ledger['estimated_cost']:.2f})"
-        if ledger["max_cost"] is not None:
-            line += f", budget ${ledger['max_cost']:.2f}"
+    ledger = document.ledger
+    if ledger.spent or ledger.estimated_cost:
+        line = f"spent: ${ledger.spent:.2f} in {ledger.billed_calls} billed calls"
+        if ledger.estimated_cost is not None:
+            line += f" (estimated ${ledger.estimated_cost:.2f})"
+        if ledger.max_cost is not None:
+            line += f", budget ${ledger.max_cost:.2f}"
         console.print(line, markup=False)
-    scenes = document.get("scenes") or []
-    if scenes:
+    if document.scenes:
         table = Table("scene", "status", "clip", "description", box=None)
-        for scene in scenes:
+        for scene in document.scenes:
             table.add_row(
-                str(scene["index"] + 1),
-                _status(scene["status"]) + (" [yellow]stale[/]" if scene.get("stale") else ""),
-                f"{scene['clip_duration']:.2f}s" if scene.get("clip_duration") else "-",
-                shorten(scene["scene_description"], 70),
+                str(scene.index + 1),
+                _status(scene.status) + (" [yellow]stale[/]" if scene.stale else ""),
+                f"{scene.clip_duration:.2f}s" if scene.clip_duration else "-",
+                shorten(scene.scene_description, 70),
             )
         console.print(table)
-    for missing in document.get("missing_scenes") or []:
+    for missing in document.missing_scenes:
         console.print(
-            f"[yellow]scene {missing['index'] + 1} missing:[/] {missing['clip_status']}"
-            f" — {missing['reason']}",
+            f"[yellow]scene {missing.index + 1} missing:[/] {missing.clip_status}"
+            f" — {missing.reason}",
             soft_wrap=True,
         )
 
 
-def show_plan(console: Console, plan: dict[str, Any]) -> None:
+def show_plan(console: Console, plan: PlanDocument) -> None:
     """What resume would make, one line each, and the total."""
-    items = plan["items"]
-    for warning in plan.get("warnings", []):
+    for warning in plan.warnings:
         console.print(f"warning: {warning}", markup=False, soft_wrap=True)
-    if not items:
+    if not plan.items:
         console.print("plan: nothing to do; the project is up to date", markup=False)
         return
-    console.print(f"plan: {len(items)} step(s), estimated ${plan['estimated_cost']:.2f}")
-    for item in items:
-        what = item["kind"]
-        if item["scene"] is not None:
-            what += f" of scene {item['scene']}"
-        if item["position"]:
-            what += f" ({item['position']} frame)"
-        cost = f"${item['cost']:.2f}" if item["cost"] else "free"
-        if item.get("takes", 1) > 1:
-            what += f" ×{item['takes']} takes"
-        console.print(f"  {what}: {item['reason']} — {cost}", markup=False)
-    for note in plan.get("notes", []):
+    console.print(f"plan: {len(plan.items)} step(s), estimated ${plan.estimated_cost:.2f}")
+    for item in plan.items:
+        what: str = item.kind
+        if item.scene is not None:
+            what += f" of scene {item.scene}"
+        if item.position:
+            what += f" ({item.position} frame)"
+        cost = f"${item.cost:.2f}" if item.cost else "free"
+        if item.takes > 1:
+            what += f" ×{item.takes} takes"
+        console.print(f"  {what}: {item.reason} — {cost}", markup=False)
+    for note in plan.notes:
         console.print(f"  note: {note}", markup=False)
 
 
-def show_takes(console: Console, document: dict[str, Any]) -> None:
+def show_takes(console: Console, document: TakesDocument) -> None:
     """One line per take: slot, number, selected mark, fidelity, cost, model, created."""
-    takes = document["takes"]
-    if not takes:
-        console.print(f"scene {document['scene']} has no takes yet", markup=False)
+    if not document.takes:
+        console.print(f"scene {document.scene} has no takes yet", markup=False)
         return
-    for take in takes:
-        mark = "*" if take["selected"] else " "
-        fidelity = f"{take['fidelity']:.1f} dB" if take["fidelity"] is not None else "-"
-        extra = f"  direction: {take['direction']}" if take["direction"] else ""
-        if take.get("auto_selected"):
+    for take in document.takes:
+        mark = "*" if take.selected else " "
+        fidelity = f"{take.fidelity:.1f} dB" if take.fidelity is not None else "-"
+        extra = f"  direction: {take.direction}" if take.direction else ""
+        if take.auto_selected:
             extra += "  (best fidelity of its round)"
         console.print(
-            f"{mark} {take['slot']:<5} take {take['take']:<3} fidelity {fidelity:<9} "
-            f"${take['cost']:.2f}  {take.get('model') or take['provider']}  "
-            f"{take['created_at']}{extra}",
+            f"{mark} {take.slot:<5} take {take.take:<3} fidelity {fidelity:<9} "
+            f"${take.cost:.2f}  {take.model or take.provider}  "
+            f"{take.created_at}{extra}",
             markup=False,
             soft_wrap=True,
         )
-        prompt = take.get("prompt")
-        shown = shorten(prompt, 100) if prompt else "(not recorded: made before takes stored it)"
+        shown = (
+            shorten(take.prompt, 100)
+            if take.prompt
+            else "(not recorded: made before takes stored it)"
+        )
         console.print(f"    prompt: {shown}", markup=False, soft_wrap=True)
 
 
-def show_list(console: Console, documents: list[dict[str, Any]]) -> None:
+def show_list(console: Console, documents: Sequence[ProjectSummary]) -> None:
     if not documents:
         console.print('no projects yet — try: vidpipe generate "a lighthouse at dawn"')
         return
     table = Table("id", "status", "created", "prompt", box=None)
     for document in documents:
         table.add_row(
-            document["id"][:8],
-            _status(document["status"]),
-            (document.get("created_at") or "")[:19],
-            shorten(document["prompt"], 60),
+            str(document.id)[:8],
+            _status(document.status),
+            (document.created_at or "")[:19],
+            shorten(document.prompt, 60),
         )
     console.print(table)
 
 
-def show_settings(console: Console, settings: dict[str, Any]) -> None:
+def show_settings(console: Console, settings: Mapping[str, object]) -> None:
     table = Table("setting", "environment variable", "value", box=None)
     for name, value in settings.items():
         table.add_row(name, f"VIDPIPE_{name.upper()}", "" if value is None else str(value))
@@ -157,15 +169,15 @@ def show_checks(console: Console, checks: list[Any]) -> None:
         console.print(f"{mark} {check.name}: {check.detail}", soft_wrap=True)
 
 
-def show_workers(console: Console, documents: list[dict[str, Any]]) -> None:
+def show_workers(console: Console, documents: Sequence[WorkerDocument]) -> None:
     if not documents:
         console.print("no live workers")
         return
     for worker in documents:
-        running = ", ".join(worker["running_projects"]) or "-"
+        running = ", ".join(map(str, worker.running_projects)) or "-"
         console.print(
-            f"{worker['host']} pid {worker['pid']}  running {len(worker['running_projects'])}/"
-            f"{worker['concurrency']}: {running}  last heartbeat {worker['last_heartbeat']}",
+            f"{worker.host} pid {worker.pid}  running {len(worker.running_projects)}/"
+            f"{worker.concurrency}: {running}  last heartbeat {worker.last_heartbeat}",
             markup=False,
             soft_wrap=True,
         )

@@ -21,6 +21,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.db.queries import load_project
 from vidpipe.db.statuses import ClipStatus, ProjectStatus
+from vidpipe.documents import ReferenceUse, StoryboardDocument
 from vidpipe.errors import BadInputError, GuidedError, NextStep
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.models import (
@@ -51,7 +52,7 @@ from vidpipe.pipeline.references import adopt_cached_descriptions, to_describe
 from vidpipe.pipeline.reuse import project_takes
 from vidpipe.pipeline.stitcher import expected_output_fingerprint
 from vidpipe.pipeline.takes import MAX_TAKES, REDO
-from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, VideoProvider
+from vidpipe.providers.base import ProviderSet, SceneSpec, Storyboard, StyleGuide, VideoProvider
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.storage import ProjectStorage
 
@@ -185,12 +186,14 @@ def mark_out_of_date(project: Project, stage: str | None) -> None:
         project.status, project.stale_stage = ProjectStatus.OUT_OF_DATE, ProjectStatus.STITCHING
 
 
-def storyboard_document(project: Project) -> dict[str, Any]:
+def storyboard_document(project: Project) -> StoryboardDocument:
     """The storyboard as `vidpipe storyboard` prints it and `edit --storyboard-file` takes it."""
-    return {
-        "version": project.storyboard_version,
-        "style_guide": project.style_guide,
-        "scenes": [
+    return StoryboardDocument(
+        version=project.storyboard_version,
+        style_guide=(
+            StyleGuide.model_validate(project.style_guide) if project.style_guide else None
+        ),
+        scenes=[
             SceneSpec(
                 scene_description=s.scene_description,
                 start_frame_prompt=s.start_frame_prompt,
@@ -201,14 +204,14 @@ def storyboard_document(project: Project) -> dict[str, Any]:
                 dialogue=list(s.dialogue or []),
                 narration=s.narration or "",
                 sound=s.sound or "",
-            ).model_dump()
+            )
             for s in project.scenes
         ],
-        "references": [
-            {"name": ref.name, "id": ref.content_hash, "description": ref.description}
+        references=[
+            ReferenceUse(name=ref.name, id=ref.content_hash, description=ref.description)
             for ref in project.references
         ],
-    }
+    )
 
 
 def parse_storyboard(data: Any) -> Storyboard:

@@ -14,6 +14,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import Project
 from vidpipe.db.queries import load_project
 from vidpipe.db.statuses import ClipStatus, ProjectStatus
+from vidpipe.documents import ReferenceUse
 from vidpipe.errors import BadInputError, NotResumableError, OverBudgetError, ProjectBusyError
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.models import ProjectModels, build_providers, choose_models
@@ -35,21 +36,6 @@ if TYPE_CHECKING:
 
 MAX_PROMPT = 4_000
 MODEL_PATTERN = r"^[a-z][a-z0-9_-]*(:[A-Za-z0-9][A-Za-z0-9._/@-]*)?$"  # PROVIDER[:MODEL]
-
-
-class ReferenceUse(BaseModel):
-    """An uploaded reference image (POST /api/references) named for a new project."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    name: str = Field(
-        pattern=r"^[A-Za-z][A-Za-z0-9 _'.-]{0,39}$",
-        description="Unique in the project (letters, digits, spaces, _'.- ; a letter first).",
-    )
-    id: str = Field(
-        pattern=r"^[0-9a-f]{40}$", description="The id `POST /api/references` returned."
-    )
-    description: str | None = Field(default=None, max_length=1000)
 
 
 class GenerateOptions(BaseModel):

@@ -7,8 +7,6 @@ never from the status string alone.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from vidpipe.db.statuses import ProjectStatus
 
 PIPELINE_STATES: dict[str, str] = {
@@ -71,29 +69,6 @@ STAGE_STEPS: dict[str, str] = {
     ProjectStatus.STITCHING: "stitch",
 }
 
-COMPLETED_STEP_KEYS = ("has_storyboard", "has_keyframes", "has_clips", "has_output")
-
 
 def can_resume(status: str) -> bool:
     return status in RESUMABLE_STATES
-
-
-def get_resume_step(status: str, completed_steps: Mapping[str, bool]) -> ProjectStatus:
-    """The working status to re-enter at, from rows already summed up: the first stage whose
-    work is not all done. A run reads the plan instead (`Plan.stage`); this serves the page,
-    which has only the documents.
-
-    `completed_steps` holds `has_storyboard`, `has_keyframes`, `has_clips` and optionally
-    `has_output`. The status string only decides whether resuming is allowed at all.
-    """
-    if status not in PIPELINE_STATES:
-        raise ValueError(f"unknown status {status!r}")
-    if not can_resume(status):
-        raise ValueError(f"a {status} project cannot be resumed")
-    if not completed_steps.get("has_storyboard"):
-        return ProjectStatus.STORYBOARDING
-    if not completed_steps.get("has_keyframes"):
-        return ProjectStatus.KEYFRAMING
-    if not completed_steps.get("has_clips"):
-        return ProjectStatus.VIDEO_GEN
-    return ProjectStatus.STITCHING

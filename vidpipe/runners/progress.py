@@ -15,9 +15,9 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from typing import Any
 
 from vidpipe.db.statuses import ProjectStatus
+from vidpipe.documents import Progress, ProgressPayload, SceneProgress
 from vidpipe.pipeline.context import ProgressCallback, ProgressEvent
 
 # Rough share of a run's wall time per stage, for one overall fraction and an ETA. Clips dominate
@@ -53,7 +53,7 @@ class RunProgress:
         self._scene_started: dict[int, float] = {}  # when each scene's clip first reported
         self._peak_in_flight = 0  # most clips seen running at once: the run's concurrency
 
-    def update(self, event: ProgressEvent) -> dict[str, Any]:
+    def update(self, event: ProgressEvent) -> ProgressPayload:
         """Fold in one event; return the progress payload for it."""
         self.message = event.message
         if event.kind == "stage":
@@ -79,26 +79,26 @@ class RunProgress:
                 self.stage_fraction[event.stage] = max(
                     self.stage_fraction[event.stage], min(max(event.fraction, 0.0), 1.0)
                 )
-        return {
-            "kind": event.kind,
-            "stage": event.stage,
-            "message": event.message,
-            "scene": event.scene_index,
-            "fraction": event.fraction,
+        return ProgressPayload(
+            kind=event.kind,
+            stage=event.stage,
+            message=event.message,
+            scene=event.scene_index,
+            fraction=event.fraction,
             **self._totals(),
-        }
+        )
 
-    def snapshot(self) -> dict[str, Any]:
+    def snapshot(self) -> Progress:
         """Where the run stands now, for status polling."""
-        return {
-            "stage": self.stage,
-            "message": self.message,
+        return Progress(
+            stage=self.stage,
+            message=self.message,
             **self._totals(),
-            "scenes": [
-                {"index": index, "fraction": round(fraction, 4)}
+            scenes=[
+                SceneProgress(index=index, fraction=round(fraction, 4))
                 for index, fraction in sorted(self.scene_fractions.items())
             ],
-        }
+        )
 
     def _enter(self, event: ProgressEvent) -> None:
         if event.stage == ProjectStatus.COMPLETE:
@@ -173,7 +173,8 @@ class RunProgress:
             heapq.heappush(finish, heapq.heappop(finish) + per_clip)
         return max(finish)
 
-    def _totals(self) -> dict[str, Any]:
+    def _totals(self) -> dict[str, float | None]:
+        """The fields a payload and a snapshot share: stage and overall fraction, ETA, time."""
         return {
             "stage_fraction": round(
                 1.0
@@ -201,10 +202,12 @@ class ProgressHub:
         self._clock = clock
         self._stale_after = stale_after  # relayed runs silent this long are forgotten
         self._runs: dict[uuid.UUID, RunProgress] = {}
-        self._relayed: dict[uuid.UUID, tuple[float, dict[str, Any] | None]] = {}
-        self._latest: dict[uuid.UUID, dict[str, Any]] = {}
-        self._stages: dict[uuid.UUID, dict[str, dict[str, Any]]] = {}  # stage → its opening payload
-        self._subscribers: dict[uuid.UUID, set[asyncio.Queue[dict[str, Any]]]] = {}
+        self._relayed: dict[uuid.UUID, tuple[float, Progress | None]] = {}
+        self._latest: dict[uuid.UUID, ProgressPayload] = {}
+        self._stages: dict[
+            uuid.UUID, dict[str, ProgressPayload]
+        ] = {}  # stage → its opening payload
+        self._subscribers: dict[uuid.UUID, set[asyncio.Queue[ProgressPayload]]] = {}
 
     def reporter(self, project_id: uuid.UUID) -> ProgressCallback:
         """A thread-safe progress callback for one run of `project_id` (call on the loop)."""
@@ -224,8 +227,8 @@ class ProgressHub:
     def relay(
         self,
         project_id: uuid.UUID,
-        payloads: list[dict[str, Any]],
-        snapshot: dict[str, Any] | None,
+        payloads: list[ProgressPayload],
+        snapshot: Progress | None,
     ) -> None:
         """Payloads of a run in another process (a worker), with its snapshot when known."""
         _, known = self._relayed.get(project_id, (0.0, None))
@@ -240,19 +243,19 @@ class ProgressHub:
         self._latest.pop(project_id, None)
         self._stages.pop(project_id, None)
 
-    def snapshot(self, project_id: uuid.UUID) -> dict[str, Any] | None:
+    def snapshot(self, project_id: uuid.UUID) -> Progress | None:
         tracker = self._runs.get(project_id)
         if tracker is not None:
             return tracker.snapshot()
         return self._relayed[project_id][1] if self._is_live(project_id) else None
 
-    def latest(self, project_id: uuid.UUID) -> dict[str, Any] | None:
+    def latest(self, project_id: uuid.UUID) -> ProgressPayload | None:
         """The last payload of the project's live run, for a subscriber arriving late."""
         if project_id in self._runs or self._is_live(project_id):
             return self._latest.get(project_id)
         return None
 
-    def stages_entered(self, project_id: uuid.UUID) -> list[dict[str, Any]]:
+    def stages_entered(self, project_id: uuid.UUID) -> list[ProgressPayload]:
         """The payload that opened each stage of the project's live run so far, in order: what a
         subscriber arriving late missed of the run's course (a fast storyboard, say)."""
         if project_id in self._runs or self._is_live(project_id):
@@ -269,9 +272,9 @@ class ProgressHub:
         return True
 
     @contextlib.contextmanager
-    def subscribe(self, project_id: uuid.UUID) -> Iterator[asyncio.Queue[dict[str, Any]]]:
+    def subscribe(self, project_id: uuid.UUID) -> Iterator[asyncio.Queue[ProgressPayload]]:
         """A queue receiving every payload published for the project while the block runs."""
-        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(SUBSCRIBER_QUEUE)
+        queue: asyncio.Queue[ProgressPayload] = asyncio.Queue(SUBSCRIBER_QUEUE)
         self._subscribers.setdefault(project_id, set()).add(queue)
         try:
             yield queue
@@ -285,11 +288,11 @@ class ProgressHub:
     def _publish(self, project_id: uuid.UUID, tracker: RunProgress, event: ProgressEvent) -> None:
         self._fan_out(project_id, tracker.update(event), keep=self._runs.get(project_id) is tracker)
 
-    def _fan_out(self, project_id: uuid.UUID, payload: dict[str, Any], keep: bool = True) -> None:
+    def _fan_out(self, project_id: uuid.UUID, payload: ProgressPayload, keep: bool = True) -> None:
         if keep:  # not for a late report of a run that has finished
             self._latest[project_id] = payload
-            if payload.get("kind") == "stage":
-                self._stages.setdefault(project_id, {}).setdefault(str(payload["stage"]), payload)
+            if payload.kind == "stage":
+                self._stages.setdefault(project_id, {}).setdefault(payload.stage, payload)
         for queue in self._subscribers.get(project_id, ()):
             if queue.full():
                 with contextlib.suppress(asyncio.QueueEmpty):

@@ -22,8 +22,9 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from vidpipe.documents import Progress, ProgressPayload
 from vidpipe.runners.progress import ProgressHub
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ MESSAGE_CHARS = 300  # a progress line longer than this is cut (a notification h
 LISTEN_RETRY_SECONDS = 1.0
 
 Send = Callable[[str], Awaitable[None]]
-Payload = dict[str, Any]
+Payload = ProgressPayload
 
 
 class Throttle:
@@ -51,14 +52,14 @@ class Throttle:
     ) -> None:
         self.interval = interval
         self._clock = clock
-        self._pending: dict[tuple[Any, Any], Payload] = {}  # item updates waiting, by item
+        self._pending: dict[tuple[str, int | None], Payload] = {}  # item updates, by item
         self._last_sent = float("-inf")
 
     def offer(self, payload: Payload) -> list[Payload]:
         """The payloads to send now, in order (possibly none: then `flush` when `due_in` says)."""
-        if payload["kind"] != "item":  # never dropped, never delayed; what waits goes first
+        if payload.kind != "item":  # never dropped, never delayed; what waits goes first
             return [*self.flush(), payload] if self._pending else self._sent([payload])
-        key = (payload["stage"], payload["scene"])
+        key = (payload.stage, payload.scene)
         self._pending.pop(key, None)
         self._pending[key] = payload
         if self._clock() - self._last_sent >= self.interval:
@@ -86,15 +87,15 @@ class Throttle:
 def encode(
     project_id: uuid.UUID,
     events: list[Payload],
-    snapshot: Payload | None,
+    snapshot: Progress | None,
     *,
     end: bool = False,
     limit: int = MAX_NOTIFY_BYTES,
 ) -> list[str]:
     """Notification payloads of at most `limit` bytes; the snapshot rides on the last one."""
     events = [_cut(event) for event in events]
-    if snapshot is not None:
-        snapshot = _cut(snapshot)
+    if snapshot is not None and len(snapshot.message) > MESSAGE_CHARS:
+        snapshot = snapshot.model_copy(update={"message": _shortened(snapshot.message)})
     messages: list[str] = []
     chunk: list[Payload] = []
     for event in events:
@@ -103,7 +104,7 @@ def encode(
             chunk = []
         chunk.append(event)
     if snapshot is not None and _size(project_id, chunk, snapshot, end) > limit:
-        snapshot = {**snapshot, "scenes": []}  # per-scene fractions only as far as they fit
+        snapshot = snapshot.model_copy(update={"scenes": []})  # per-scene fractions if they fit
         if _size(project_id, chunk, snapshot, end) > limit:
             messages.append(_dump(project_id, chunk, None))
             chunk = []
@@ -111,35 +112,45 @@ def encode(
     return messages
 
 
-def decode(text: str) -> tuple[uuid.UUID, list[Payload], Payload | None, bool]:
-    """(project id, events, snapshot, whether the run ended) of one notification."""
+def decode(text: str) -> tuple[uuid.UUID, list[Payload], Progress | None, bool]:
+    """(project id, events, snapshot, whether the run ended) of one notification; a malformed
+    one raises ValueError (pydantic's ValidationError is one)."""
     message = json.loads(text)
+    snapshot = message.get("snapshot")
     return (
         uuid.UUID(message["project"]),
-        list(message.get("events") or []),
-        message.get("snapshot"),
+        [ProgressPayload.model_validate(event) for event in message.get("events") or []],
+        Progress.model_validate(snapshot) if snapshot is not None else None,
         bool(message.get("end")),
     )
 
 
 def _dump(
-    project_id: uuid.UUID, events: list[Payload], snapshot: Payload | None, end: bool = False
+    project_id: uuid.UUID, events: list[Payload], snapshot: Progress | None, end: bool = False
 ) -> str:
-    message = {"project": str(project_id), "events": events, "snapshot": snapshot, "end": end}
+    message = {
+        "project": str(project_id),
+        "events": [event.model_dump(mode="json") for event in events],
+        "snapshot": snapshot.model_dump(mode="json") if snapshot is not None else None,
+        "end": end,
+    }
     return json.dumps(message, default=str, separators=(",", ":"))
 
 
 def _size(
-    project_id: uuid.UUID, events: list[Payload], snapshot: Payload | None, end: bool = False
+    project_id: uuid.UUID, events: list[Payload], snapshot: Progress | None, end: bool = False
 ) -> int:
     return len(_dump(project_id, events, snapshot, end).encode())
 
 
 def _cut(payload: Payload) -> Payload:
-    message = payload.get("message")
-    if isinstance(message, str) and len(message) > MESSAGE_CHARS:
-        return {**payload, "message": message[: MESSAGE_CHARS - 1] + "…"}
+    if len(payload.message) > MESSAGE_CHARS:
+        return payload.model_copy(update={"message": _shortened(payload.message)})
     return payload
+
+
+def _shortened(message: str) -> str:
+    return message[: MESSAGE_CHARS - 1] + "…"
 
 
 # -- in the worker --------------------------------------------------------------------------------

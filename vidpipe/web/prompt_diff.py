@@ -7,7 +7,8 @@ each one, so a prompt can never put markup on the page.
 from __future__ import annotations
 
 import difflib
-from typing import TypedDict
+
+from typing_extensions import TypedDict  # pydantic reads it (web/views.TakeRow)
 
 CONTEXT = 3  # words of unchanged text kept on either side of a change
 

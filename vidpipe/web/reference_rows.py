@@ -73,8 +73,8 @@ async def read_rows(
             except RequestValidationError as exc:
                 row.errors["file"] = message(exc)
             else:
-                row.id = stored["id"]
-                row.about = describe(stored["media_type"], stored["width"], stored["height"])
+                row.id = stored.id
+                row.about = describe(stored.media_type, stored.width, stored.height)
         elif kept:
             try:
                 image = pool.get(kept, "file")

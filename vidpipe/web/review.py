@@ -13,7 +13,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -87,7 +86,7 @@ async def review_page(
     takes (GET .../scenes/{n}/takes), arranged by views.review_scenes."""
     state = request.app.state
     try:
-        project, document = await documents.loaded_detail_with_plan(
+        project, document, plan = await documents.loaded_detail_with_plan(
             session, state.settings, state.registry, state.runner, project_id
         )
     except ProjectNotFoundError:
@@ -105,7 +104,7 @@ async def review_page(
     context = {
         "p": document,
         "working": is_working(request, project, document),
-        "stepper": views.stepper(document),
+        "stepper": views.stepper(document, views.current_stage(document, plan)),
         "plan": document.plan,
         "budget": views.budget(document),
         "scenes": scenes,
@@ -186,14 +185,16 @@ def typed_texts(form: dict[str, str], scene: int) -> dict[str, str]:
     return typed
 
 
-def scene_changes(typed: dict[str, str]) -> dict[str, Any]:
-    """The typed texts as SceneEdit's fields: the dialogue box holds one "Speaker: line" a
-    line (blank: nobody speaks)."""
-    changes: dict[str, Any] = dict(typed)
-    if "dialogue" in typed:
-        lines = [line for line in typed["dialogue"].splitlines() if line.strip()]
-        changes["dialogue"] = dialogue_option(lines or [""], "dialogue")
-    return changes
+def scene_changes(typed: dict[str, str]) -> SceneEdit:
+    """The typed texts as a SceneEdit: the dialogue box holds one "Speaker: line" a line
+    (blank: nobody speaks). Texts it refuses raise pydantic's ValidationError."""
+    texts = {name: text for name, text in typed.items() if name != "dialogue"}
+    if "dialogue" not in typed:
+        return SceneEdit.model_validate(texts)
+    lines = [line for line in typed["dialogue"].splitlines() if line.strip()]
+    return SceneEdit.model_validate(
+        {**texts, "dialogue": dialogue_option(lines or [""], "dialogue")}
+    )
 
 
 @router.post("/projects/{project_id}/scenes/{scene}/edit", response_class=HTMLResponse)
@@ -212,7 +213,7 @@ async def edit_scene(
     typed = typed_texts(form, scene)
 
     async def save() -> str:
-        edits = Edits(scene_number=scene, scene_edit=SceneEdit(**scene_changes(typed)))
+        edits = Edits(scene_number=scene, scene_edit=scene_changes(typed))
         if form.get("mode") == "fork":
             twin = await iterate.fork(session, settings, registry, runner, project_id, edits)
             return f"/projects/{twin.id}"

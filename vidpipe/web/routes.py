@@ -397,13 +397,17 @@ async def project_page(
         return render(request, "missing.html", {"project_id": project_id}, status_code=404)
     runner = request.app.state.runner
     document = documents.detail(project, settings, runner)
+    plan = None
+    if views.stopped_midway(document):  # the stepper marks where a resume re-enters
+        plan = await documents.plan_of(session, settings, request.app.state.registry, project)
+    stage = views.current_stage(document, plan)
     parents = await fork_parents(session, [project.id])
     context = {
         "p": document,
         "fork_of": parents.get(str(project.id)),
         "working": is_working(request, project, document),
-        "stepper": views.stepper(document),
-        "stage": views.current_stage(document),
+        "stepper": views.stepper(document, stage),
+        "stage": stage,
         "chain": views.chain(document),
         "runs": views.run_rows(document),
         "notice": notice,

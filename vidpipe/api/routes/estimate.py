@@ -13,12 +13,13 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import ValidationError
 
 from vidpipe.api.deps import RegistryDep, SettingsDep
 from vidpipe.api.errors import body_error
 from vidpipe.api.strict import Decimal, Digits
 from vidpipe.config import Settings
+from vidpipe.documents import Estimate, Problem, RoleProviders
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.projects import (
     MODEL_PATTERN,
@@ -35,32 +36,6 @@ from vidpipe.providers.registry import ProviderRegistry
 router = APIRouter(prefix="/api", tags=["projects"])
 
 PLACEHOLDER_PROMPT = "estimate"  # the prompt does not change the price
-
-
-class RoleProviders(BaseModel):
-    storyboard: str
-    image: str
-    video: str
-
-
-class Problem(BaseModel):
-    loc: list[str | int]
-    msg: str
-    type: str
-
-
-class Estimate(BaseModel):
-    """The upper estimate in USD, the providers it comes from, and what generate would refuse."""
-
-    estimated_cost: float = Field(description="Upper estimate in USD, as `generate` reports it.")
-    scenes: int = Field(description="Scenes priced (the writer's maximum when none was given).")
-    providers: RoleProviders
-    free: bool = Field(description="Every configured provider costs nothing.")
-    accepted: bool = Field(description="`generate` would accept these options (with a prompt).")
-    problems: list[Problem] = Field(
-        description="Why `generate` would refuse them: its 422 field errors, `loc` ending in the "
-        "option's name (beyond the provider's capabilities, the budget, crossfade too long)."
-    )
 
 
 ModelQuery = Annotated[
@@ -89,7 +64,7 @@ async def estimate(
     storyboard_model: ModelQuery = None,
     image_model: ModelQuery = None,
     video_model: ModelQuery = None,
-) -> dict[str, Any]:
+) -> Estimate:
     fields: dict[str, Any] = {
         "prompt": PLACEHOLDER_PROMPT,
         "scenes": scenes,
@@ -108,21 +83,21 @@ async def estimate(
     except ValidationError as exc:  # the one rule across fields: crossfade < clip_duration
         options = GenerateOptions(**fields)  # the crossfade does not change the price
         message = str(exc.errors()[0]["msg"]).removeprefix("Value error, ")
-        problems = [{"loc": ["query", "crossfade"], "msg": message, "type": "value_error"}]
+        problems = [Problem(loc=["query", "crossfade"], msg=message, type="value_error")]
     return assess(settings, registry, options, problems)
 
 
-def _problem(exc: BadInputError) -> dict[str, Any]:
+def _problem(exc: BadInputError) -> Problem:
     error = body_error(exc).errors()[0]
-    return {**error, "loc": ["query", *error["loc"][1:]]}
+    return Problem(loc=["query", *error["loc"][1:]], msg=error["msg"], type=error["type"])
 
 
 def assess(
     settings: Settings,
     registry: ProviderRegistry,
     options: GenerateOptions,
-    problems: list[dict[str, Any]] | None = None,
-) -> dict[str, Any]:
+    problems: list[Problem] | None = None,
+) -> Estimate:
     """The estimate document: generate's own checks and estimate, refusals as `problems`."""
     problems = list(problems or [])
     try:
@@ -145,15 +120,15 @@ def assess(
             check()
         except BadInputError as exc:
             problems.append(_problem(exc))
-    return {
-        "estimated_cost": total,
-        "scenes": options.scenes or DEFAULT_SCENES_FOR_ESTIMATE,
-        "providers": {
-            "storyboard": providers.storyboard.provider_id,
-            "image": providers.image.provider_id,
-            "video": providers.video.provider_id,
-        },
-        "free": total == 0,
-        "accepted": not problems,
-        "problems": problems,
-    }
+    return Estimate(
+        estimated_cost=total,
+        scenes=options.scenes or DEFAULT_SCENES_FOR_ESTIMATE,
+        providers=RoleProviders(
+            storyboard=providers.storyboard.provider_id,
+            image=providers.image.provider_id,
+            video=providers.video.provider_id,
+        ),
+        free=total == 0,
+        accepted=not problems,
+        problems=problems,
+    )

@@ -5,7 +5,7 @@ the page do, and renders; the rules live there, not here."""
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, HTTPException, Path, Query, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -118,7 +118,7 @@ async def edited(
 )
 async def get_storyboard(
     project_id: ProjectId, session: SessionDep, response: Response
-) -> dict[str, Any]:
+) -> StoryboardDocument:
     project = await load_project(session, project_id)
     response.headers["ETag"] = etag(project.storyboard_version)
     return storyboard_document(project)

@@ -1,8 +1,9 @@
-"""GET /api/models: the model catalog, the same document `vidpipe models --json` prints."""
+"""GET /api/models: the model catalog, the same document `vidpipe models --json` prints
+(documents.ModelsDocument)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 
@@ -19,7 +20,7 @@ router = APIRouter(prefix="/api", tags=["models"])
 async def list_models(
     role: Annotated[Literal["storyboard", "image", "video", "narration"] | None, Query()] = None,
     provider: Annotated[str | None, Query(max_length=64)] = None,
-) -> dict[str, Any]:
-    from vidpipe.providers.catalog import catalog_document
+) -> ModelsDocument:
+    from vidpipe.providers.catalog import load_catalog
 
-    return catalog_document(role=role, provider=provider)
+    return ModelsDocument.of(load_catalog().entries(role=role, provider=provider))

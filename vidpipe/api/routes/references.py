@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import starlette.datastructures
 from fastapi import APIRouter, File, UploadFile, status
@@ -32,13 +32,13 @@ router = APIRouter(prefix="/api", tags=["references"])
 async def upload_reference(
     file: Annotated[UploadFile, File(description="The image; its type is read from its bytes.")],
     settings: SettingsDep,
-) -> dict[str, Any]:
+) -> ReferenceUpload:
     return await receive(settings, file)
 
 
 async def receive(
     settings: Settings, file: starlette.datastructures.UploadFile, field: str = "file"
-) -> dict[str, Any]:
+) -> ReferenceUpload:
     """Check and store one upload (also the New video form's path, web/references.py); a bad
     image is a 422 field error naming `field`, and nothing is stored. The decoding and hashing
     run off the event loop (vidpipe.api.offload)."""
@@ -53,13 +53,13 @@ async def receive(
         )
     except BadInputError as exc:
         raise field_error(field, str(exc)) from None
-    return {
-        "id": image.content_hash,
-        "media_type": image.media_type,
-        "width": image.width,
-        "height": image.height,
-        "bytes": len(image.data),
-    }
+    return ReferenceUpload(
+        id=image.content_hash,
+        media_type=image.media_type,
+        width=image.width,
+        height=image.height,
+        bytes=len(image.data),
+    )
 
 
 def too_big(size: int | None) -> str:

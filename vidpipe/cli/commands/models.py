@@ -25,7 +25,6 @@ def models(
 
     from vidpipe.providers.catalog import (
         capabilities_text,
-        catalog_document,
         load_catalog,
         price_text,
         status_text,
@@ -38,7 +37,10 @@ def models(
         known = ", ".join(catalog.providers())
         raise fail(f"invalid --provider: {provider}; known: {known}", EXIT_BAD_INPUT)
     if json_output:
-        print_json(catalog_document(role=role, provider=provider))
+        from vidpipe.documents import ModelsDocument
+
+        entries = catalog.entries(role=role, provider=provider)
+        print_json(ModelsDocument.of(entries).model_dump(mode="json"))
         raise typer.Exit(EXIT_OK)
     table = Table("model", "role", "status", "price", "capabilities", box=None)
     for entry in catalog.entries(role=role, provider=provider):

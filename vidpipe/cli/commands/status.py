@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -17,6 +17,9 @@ from vidpipe.cli.runtime import (
     stdout,
 )
 from vidpipe.cli.shared import Commands, IdArg, JsonFlag, settings_of, show_document
+
+if TYPE_CHECKING:
+    from vidpipe.documents import ProjectSummary
 
 commands = Commands()
 
@@ -33,8 +36,7 @@ def status(ctx: typer.Context, project: IdArg, json_output: JsonFlag = False) ->
     async def work(invocation: Invocation) -> int:
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            found = await projects.project_status(session, settings, load_registry(), project_id)
-            document = found.as_json()
+            document = await projects.project_status(session, settings, load_registry(), project_id)
         show_document(document, json_output)
         return EXIT_OK
 
@@ -49,13 +51,13 @@ def list_command(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
-        documents: list[dict[str, Any]] = []
+        documents: list[ProjectSummary] = []
         if database_exists(settings):
             async with database(settings, create=False) as session:
                 found = await projects.list_projects(session, settings)
-                documents = [summary.as_json() for _, summary in found.projects]
+                documents = [summary for _, summary in found.projects]
         if json_output:
-            print_json(documents)
+            print_json([document.as_json() for document in documents])
         else:
             views.show_list(stdout, documents)
         return EXIT_OK

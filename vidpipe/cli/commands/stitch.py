@@ -43,7 +43,7 @@ def stitch(
             except StitchFailedError as exc:
                 stderr.print(f"error: {exc}", markup=False, soft_wrap=True)
                 return EXIT_FAILED
-            document = projects.document(found, settings).as_json()
+            document = projects.document(found, settings)
         show_document(document, json_output)
         return EXIT_OK
 

@@ -21,7 +21,7 @@ def storyboard(ctx: typer.Context, project: IdArg) -> None:
 
         async with database(settings, create=False) as session:
             found = await load_project(session, await resolve_project_id(session, project))
-            print_json(storyboard_document(found))
+            print_json(storyboard_document(found).as_json())
         return EXIT_OK
 
     execute(work)

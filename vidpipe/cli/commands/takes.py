@@ -39,9 +39,9 @@ def takes(
 
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            document = (await takes_document(session, settings, project_id, scene)).as_json()
+            document = await takes_document(session, settings, project_id, scene)
         if json_output:
-            print_json(document)
+            print_json(document.as_json())
         else:
             views.show_takes(stdout, document)
         return EXIT_OK
@@ -101,7 +101,7 @@ def select_take(
                     f"`vidpipe resume {project_id}` brings it up to date",
                     markup=False,
                 )
-            document = projects.document(found, settings).as_json()
+            document = projects.document(found, settings)
         show_document(document, json_output)
         return EXIT_OK
 

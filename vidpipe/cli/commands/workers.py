@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -19,6 +19,9 @@ from vidpipe.cli.runtime import (
     stdout,
 )
 from vidpipe.cli.shared import Commands, JsonFlag, settings_of
+
+if TYPE_CHECKING:
+    from vidpipe.documents import WorkerDocument
 
 commands = Commands()
 
@@ -70,12 +73,12 @@ def workers(ctx: typer.Context, json_output: JsonFlag = False) -> None:
     settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
-        found: list[dict[str, Any]] = []
+        found: list[WorkerDocument] = []
         if database_exists(settings):
             async with database(settings, create=False) as session:
-                found = [w.as_json() for w in await workers_document(session, settings)]
+                found = await workers_document(session, settings)
         if json_output:
-            print_json(found)
+            print_json([worker.as_json() for worker in found])
         else:
             views.show_workers(stdout, found)
         return EXIT_OK

@@ -77,11 +77,6 @@ class ModelEntry(BaseModel):
             return self.price_with_audio
         return self.price
 
-    def document(self) -> dict[str, object]:
-        """The entry as JSON (`vidpipe models --json`, `GET /api/models`): every field, and the
-        `provider:id` key users type."""
-        return {"key": self.key, **self.model_dump(mode="json")}
-
 
 class Catalog:
     """All entries, looked up by provider and id; ids are unique within a provider."""
@@ -279,12 +274,6 @@ def model_key_of(provider: object) -> str:
 
 
 # ---------------------------------------------------------------- listing (CLI, API, docs)
-
-
-def catalog_document(*, role: str | None = None, provider: str | None = None) -> dict[str, object]:
-    """What `vidpipe models --json` prints and `GET /api/models` serves: the same document."""
-    entries = load_catalog().entries(role=role, provider=provider)
-    return {"models": [entry.document() for entry in entries]}
 
 
 def price_text(entry: ModelEntry) -> str:
