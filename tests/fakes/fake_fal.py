@@ -27,8 +27,10 @@ counting). Faults are injected per kind ("submit", "submit:video", "submit:image
 (429; 500 and 504 from fal, with `x-fal-request-id`; 502/503 "ingress" without it), "lose" (the
 request is queued, its answer comes after `hang_seconds`: lost to a client that times out), or
 "garbage". `hold_in_queue` / `hold_in_progress` keep clip requests there; `fail_next` makes the next
-video requests end with fal's error message. `received` records each video submit's frames (content
-hashes) so tests can check scene k's end frame is scene k+1's start frame.
+video requests end with fal's error message. `stalled_uploads` holds the answer to an upload of
+that file name (the stop lands before the clip's submit is sent). `received` records each video
+submit's frames (content hashes) so tests can check scene k's end frame is scene k+1's start frame.
+`billed` holds request ids, so a test can match them against the ledger's request ids.
 """
 
 from __future__ import annotations
@@ -282,6 +284,7 @@ class FakeFal:
         self.fail_next: list[str] = []  # messages of requests to fail, in order
         self.hold_in_queue = threading.Event()
         self.hold_in_progress = threading.Event()
+        self.stalled_uploads: set[str] = set()  # file names whose upload answer waits
         self.queue_seconds = 0.05
         self.process_seconds = 0.1
         self.hang_seconds = 2.0
@@ -619,6 +622,10 @@ class FakeFal:
             return JSONResponse({"detail": "bad upload token"}, status_code=401)
         if (answer := await self._fault(fault)) is not None:
             return answer
+        name = request.headers.get("x-fal-file-name", "")
+        deadline = time.monotonic() + 60
+        while name in self.stalled_uploads and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)  # the answer waits until the test lets it go
         suffix = ".png" if request.headers.get("content-type") == "image/png" else ".bin"
         return JSONResponse({"access_url": self._store(data, suffix)})
 

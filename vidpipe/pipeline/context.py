@@ -131,16 +131,19 @@ class PipelineContext:
         cost: float,
         detail: str,
         settle_with: list[ProviderCall] | None = None,
+        submission: str | None = None,
     ) -> T:
         """Make a provider call with every billable attempt in the ledger before it is sent.
 
         Providers that record their own attempts (retries, re-asks) do so in this scope; for the
         others the whole call is one attempt, recorded here. With `settle_with`, a successful
         attempt is not settled here but handed over: the caller settles it (`settle_ok`) in the
-        same commit as the rows of what it received, so no moment has it paid but not kept."""
+        same commit as the rows of what it received, so no moment has it paid but not kept.
+        `submission` is written on each attempt's row (a clip's submission key)."""
         ledger = ProjectLedger(
             self, session, project, provider, step=step, cost=cost, detail=detail
         )
+        ledger.submission = submission
         ledger.held = settle_with
         with billing_scope(ledger):
             if provider.records_attempts:
@@ -166,6 +169,7 @@ class ProjectLedger(Ledger):
         self.ctx, self.session, self.project, self.provider = ctx, session, project, provider
         self.step, self.cost, self.detail = step, cost, detail
         self.held: list[ProviderCall] | None = None
+        self.submission: str | None = None
 
     async def open(self, what: str) -> ProviderCall:
         async with self.ctx.db_lock:
@@ -180,6 +184,7 @@ class ProjectLedger(Ledger):
                 detail=self.detail,
                 request=what[:200],
                 status=Outcome.SENT.value,
+                submission=self.submission,
             )
             self.session.add(row)
             await self.session.commit()
@@ -228,6 +233,41 @@ async def settle_unanswered_attempts(
         update(ProviderCall)
         .where(condition, ProviderCall.status == Outcome.SENT.value)
         .values(status=Outcome.UNKNOWN.value, note="the run stopped before the answer came")
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def maybe_sent(session: AsyncSession, project_id: uuid.UUID, submission: str) -> bool:
+    """Whether an attempt of `submission` may have reached the provider: a row is written before
+    each attempt leaves, so a submission with none (stopped while uploading its frames, waiting
+    for a rate limit or the budget) was certainly never sent."""
+    found = await session.scalar(
+        select(func.count()).where(
+            ProviderCall.project_id == project_id,
+            ProviderCall.submission == submission,
+            ProviderCall.status.in_(sorted(BILLED_OUTCOMES)),
+        )
+    )
+    return bool(found)
+
+
+async def settle_dropped_request(
+    session: AsyncSession, project_id: uuid.UUID, operation_id: str
+) -> None:
+    """The service no longer has the request `operation_id` (it was cancelled while queued, or
+    it never made it): the attempt that started it is not billed. The caller commits."""
+    await session.execute(
+        update(ProviderCall)
+        .where(
+            ProviderCall.project_id == project_id,
+            ProviderCall.operation_id == operation_id,
+            ProviderCall.status.in_(sorted(BILLED_OUTCOMES)),
+        )
+        .values(
+            status=Outcome.CANCELLED.value,
+            settled_at=utcnow(),
+            note="the provider dropped the request before making it (cancelled while queued)",
+        )
         .execution_options(synchronize_session=False)
     )
 
