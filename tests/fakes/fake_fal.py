@@ -10,6 +10,10 @@ Mounted under one root the way VIDPIPE_FAL_BASE_URL maps fal's hosts:
   GET  /files/{name}                                      uploaded inputs and produced outputs
   GET  /api/v1/models/pricing?endpoint_id=…               fal's prices
 
+The model table below is the fake's own, so the fake checks the catalog (vidpipe/providers/
+catalog/fal.toml) rather than repeating it; only the prices its pricing endpoint answers are the
+catalog's (what a request costs is the ledger's business, not something the fake checks).
+
 What it checks, and answers 4xx for, like fal or stricter: `Authorization: Key <key>` on every
 queue, storage-token and pricing call; status, result and cancel under `owner/alias` only (a
 model's sub-path there is a 404, recorded in `wrong_paths`); each model's request fields against
@@ -52,6 +56,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from vidpipe.providers.catalog import load_catalog
+
 
 @dataclass(frozen=True)
 class ModelSchema:
@@ -64,8 +70,7 @@ class ModelSchema:
     start_is_list: bool = False
     durations: frozenset[str] | None = None
     resolutions: frozenset[str] | None = None
-    price: float = 0.1
-    unit: str = "second"
+    unit: str = "second"  # fal's word for what a price is per (the catalog words it its own way)
 
 
 def _f(*names: str) -> frozenset[str]:
@@ -73,6 +78,10 @@ def _f(*names: str) -> frozenset[str]:
 
 
 SECONDS = frozenset(str(n) for n in range(3, 16))
+VEO_FIELDS = _f(  # Veo 3.1 and Veo 3.1 Fast take the same fields
+    "prompt", "first_frame_url", "last_frame_url", "aspect_ratio", "duration", "negative_prompt",
+    "resolution", "generate_audio", "seed", "auto_fix",
+)  # fmt: skip
 MODELS: dict[str, ModelSchema] = {
     "fal-ai/kling-video/v4/image-to-video": ModelSchema(
         "video",
@@ -89,7 +98,6 @@ MODELS: dict[str, ModelSchema] = {
         start="start_image_url",
         end="end_image_url",
         durations=_f("5", "10"),
-        price=0.157,
     ),  # fmt: skip
     "fal-ai/kling-video/v3/pro/image-to-video": ModelSchema(
         "video",
@@ -105,7 +113,6 @@ MODELS: dict[str, ModelSchema] = {
         start="start_image_url",
         end="end_image_url",
         durations=SECONDS,
-        price=0.112,
     ),  # fmt: skip
     "bytedance/seedance-2.0/mini/image-to-video": ModelSchema(
         "video",
@@ -123,7 +130,6 @@ MODELS: dict[str, ModelSchema] = {
         end="end_image_url",
         durations=frozenset(str(n) for n in range(4, 16)),
         resolutions=_f("480p", "720p"),
-        price=0.1547,
     ),  # fmt: skip
     "fal-ai/minimax/hailuo-02/standard/image-to-video": ModelSchema(
         "video",
@@ -132,7 +138,6 @@ MODELS: dict[str, ModelSchema] = {
         end="end_image_url",
         durations=_f("6", "10"),
         resolutions=_f("512P", "768P"),
-        price=0.045,
     ),  # fmt: skip
     "fal-ai/luma-dream-machine/ray-2/image-to-video": ModelSchema(
         "video",
@@ -143,7 +148,6 @@ MODELS: dict[str, ModelSchema] = {
         end="end_image_url",
         durations=_f("5s", "9s"),
         resolutions=_f("540p", "720p", "1080p"),
-        price=0.10,
     ),  # fmt: skip
     "fal-ai/wan-flf2v": ModelSchema(
         "video",
@@ -167,48 +171,23 @@ MODELS: dict[str, ModelSchema] = {
         start="start_image_url",
         end="end_image_url",
         resolutions=_f("480p", "720p"),
-        price=0.40,
         unit="video",
     ),  # fmt: skip
     "fal-ai/veo3.1/first-last-frame-to-video": ModelSchema(
         "video",
-        _f(
-            "prompt",
-            "first_frame_url",
-            "last_frame_url",
-            "aspect_ratio",
-            "duration",
-            "negative_prompt",
-            "resolution",
-            "generate_audio",
-            "seed",
-            "auto_fix",
-        ),
+        VEO_FIELDS,
         start="first_frame_url",
         end="last_frame_url",
         durations=_f("4s", "6s", "8s"),
         resolutions=_f("720p", "1080p", "4k"),
-        price=0.20,
     ),  # fmt: skip
     "fal-ai/veo3.1/fast/first-last-frame-to-video": ModelSchema(
         "video",
-        _f(
-            "prompt",
-            "first_frame_url",
-            "last_frame_url",
-            "aspect_ratio",
-            "duration",
-            "negative_prompt",
-            "resolution",
-            "generate_audio",
-            "seed",
-            "auto_fix",
-        ),
+        VEO_FIELDS,
         start="first_frame_url",
         end="last_frame_url",
         durations=_f("4s", "6s", "8s"),
         resolutions=_f("720p", "1080p", "4k"),
-        price=0.10,
     ),  # fmt: skip
     "kling/v4/flash/image-to-video": ModelSchema(
         "video",
@@ -216,7 +195,6 @@ MODELS: dict[str, ModelSchema] = {
         start="start_image_url",
         end=None,
         durations=frozenset(str(n) for n in range(3, 21)),
-        price=0.07,
     ),  # fmt: skip
     "fal-ai/flux/schnell": ModelSchema(
         "image",
@@ -231,7 +209,6 @@ MODELS: dict[str, ModelSchema] = {
             "output_format",
             "acceleration",
         ),
-        price=0.003,
         unit="megapixels",
     ),  # fmt: skip
     "fal-ai/nano-banana/edit": ModelSchema(
@@ -239,7 +216,6 @@ MODELS: dict[str, ModelSchema] = {
         _f("prompt", "image_urls", "num_images", "output_format", "aspect_ratio", "sync_mode"),
         start="image_urls",
         start_is_list=True,
-        price=0.039,
         unit="image",
     ),  # fmt: skip
 }
@@ -642,8 +618,9 @@ class FakeFal:
         self._record("pricing", request, request.query_params.getlist("endpoint_id"))
         if (denied := self._authorized(request)) is not None:
             return denied
+        catalog = load_catalog()
         prices = [
-            {"endpoint_id": m, "unit_price": MODELS[m].price, "unit": MODELS[m].unit,
+            {"endpoint_id": m, "unit_price": catalog.get("fal", m).price, "unit": MODELS[m].unit,
              "currency": "USD"}
             for m in request.query_params.getlist("endpoint_id") if m in MODELS
         ]  # fmt: skip
