@@ -156,12 +156,16 @@ async def test_a_stop_while_queued_cancels_at_fal_and_the_next_run_sends_it_afre
     project_id = await new_project(session, settings, {**KLING, "scenes": 2})
     fake.hold_in_queue.set()
     run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
-    await _until(lambda: len(_polled(fake)) == 2)
+    await _until(lambda: len(_answered(fake)) == 2)
     run.cancel()  # Ctrl+C, or the stop watcher cancelling the run
     with pytest.raises(asyncio.CancelledError):
         await run
     assert fake.count("cancel") == 2
     assert all(q.state == "CANCELLED" for q in fake.submissions("video"))
+    # settled when the stop is recorded, not only by the next run
+    rows = [r for r in await ledger_rows(session, project_id) if r.role == "video"]
+    assert [r.status for r in rows] == ["cancelled", "cancelled"]
+    assert await spent(session, project_id) == pytest.approx(3 * EDIT_IMAGE)
     fake.hold_in_queue.clear()
     project = await run_pipeline(session, project_id, settings=settings)
     assert project.status == "complete"
@@ -190,7 +194,7 @@ async def test_a_stop_mid_submit_leaves_the_unanswered_clip_awaiting_consent(
     fake.hold_in_queue.set()
     fake.inject("submit:video", None, "lose")  # the second submit's answer is late
     run = asyncio.create_task(run_pipeline(session, project_id, settings=settings))
-    await _until(lambda: len(fake.submissions("video")) == 2 and len(_polled(fake)) == 1)
+    await _until(lambda: len(fake.submissions("video")) == 2 and len(_answered(fake)) == 1)
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
         await run
@@ -222,7 +226,7 @@ async def test_a_stop_before_the_submit_left_sends_it_without_asking(
     uploading = lambda: any(  # noqa: E731
         r.headers.get("x-fal-file-name") == "scene1_end.png" for r in fake.of_kind("upload")
     )
-    await _until(lambda: len(_polled(fake)) == 1 and uploading())
+    await _until(lambda: len(_answered(fake)) == 1 and uploading())
     run.cancel()
     with pytest.raises(asyncio.CancelledError):
         await run
@@ -296,6 +300,12 @@ def _polled(fake: FakeFal) -> set[str]:
     clips = {q.id for q in fake.submissions("video")}
     asked = {r.path.split("/requests/")[1].split("/")[0] for r in fake.of_kind("status")}
     return asked & clips
+
+
+def _answered(fake: FakeFal) -> set[str]:
+    """Ids of the clip requests whose status the client has surely read once: asked twice (the
+    client asks again only after reading an answer)."""
+    return {q.id for q in fake.submissions("video") if q.polls >= 2}
 
 
 def _states(fake: FakeFal) -> set[str]:

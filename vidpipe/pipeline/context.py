@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Project, ProviderCall, utcnow
+from vidpipe.db.models import PipelineRun, Project, ProviderCall, utcnow
 from vidpipe.errors import BudgetExceededError, PipelineError
 from vidpipe.providers.base import Provider, ProviderSet
 from vidpipe.providers.billing import BILLED_OUTCOMES, Ledger, Outcome, billing_scope
@@ -93,6 +93,9 @@ class PipelineContext:
     # What this run makes, computed once by the orchestrator (again only when the storyboard or
     # the scenes' durations changed): the steps make its items and decide nothing themselves.
     plan: Plan | None = None
+    # requests this run stopped waiting on that the service confirmed it dropped unmade (a clip
+    # cancelled while queued): settled as not billed when the run's end is recorded
+    dropped: set[str] = field(default_factory=set)
 
     def planned(self) -> Plan:
         """The run's plan; a step is only ever run by the orchestrator, which sets it."""
@@ -222,13 +225,24 @@ async def settle_unanswered_attempts(
     run_id: uuid.UUID | None = None,
     *,
     project_id: uuid.UUID | None = None,
+    dropped: set[str] | None = None,
 ) -> None:
-    """Attempts still `sent` when their run ended (stopped or killed mid-request): `unknown`."""
+    """Attempts still `sent` when their run ended (stopped or killed mid-request): `unknown`.
+    Those that started a request in `dropped` (PipelineContext.dropped): `cancelled`."""
     condition = (
         ProviderCall.run_id == run_id
         if run_id is not None
         else ProviderCall.project_id == project_id
     )
+    project = (
+        select(PipelineRun.project_id).where(PipelineRun.id == run_id).scalar_subquery()
+        if run_id is not None
+        else project_id
+    )
+    for operation_id in sorted(dropped or ()):  # submitted by this run or an earlier one
+        await settle_dropped_request(
+            session, operation_id=operation_id, condition=ProviderCall.project_id == project
+        )
     await session.execute(
         update(ProviderCall)
         .where(condition, ProviderCall.status == Outcome.SENT.value)
@@ -252,14 +266,20 @@ async def maybe_sent(session: AsyncSession, project_id: uuid.UUID, submission: s
 
 
 async def settle_dropped_request(
-    session: AsyncSession, project_id: uuid.UUID, operation_id: str
+    session: AsyncSession,
+    project_id: uuid.UUID | None = None,
+    *,
+    operation_id: str,
+    condition: Any = None,
 ) -> None:
     """The service no longer has the request `operation_id` (it was cancelled while queued, or
     it never made it): the attempt that started it is not billed. The caller commits."""
+    if condition is None:
+        condition = ProviderCall.project_id == project_id
     await session.execute(
         update(ProviderCall)
         .where(
-            ProviderCall.project_id == project_id,
+            condition,
             ProviderCall.operation_id == operation_id,
             ProviderCall.status.in_(sorted(BILLED_OUTCOMES)),
         )

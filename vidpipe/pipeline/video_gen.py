@@ -295,7 +295,7 @@ async def _settle_interrupted_submissions(
             if state in ("pending", "done"):
                 clip.status = ClipStatus.SUBMITTED
             elif state == "unknown":
-                await settle_dropped_request(session, project.id, clip.operation_id)
+                await settle_dropped_request(session, project.id, operation_id=clip.operation_id)
                 clip.status = ClipStatus.PENDING  # re-sent (with the same id, if client-chosen)
             elif clip.status == ClipStatus.SUBMITTING:  # the id cannot be looked up
                 await _settle_unanswered_submission(session, project, scene)
@@ -430,6 +430,10 @@ async def _make_take(
             result = await _wait(provider, clip.operation_id, request, tmp, progress)
         except OperationFailedError as exc:
             await _forget_operation(session, clip, str(exc), ctx)
+            raise
+        except asyncio.CancelledError:  # a stop: a request the service dropped costs nothing
+            if provider.was_dropped(clip.operation_id):
+                ctx.dropped.add(clip.operation_id)
             raise
         if result.outcome is not ClipOutcome.COMPLETE:
             await _mark(session, clip, result.outcome.value, result.message, ctx)
