@@ -204,6 +204,21 @@ async def session(
         yield session
 
 
+@pytest.fixture
+async def sqlite(
+    tmp_path: Path, sqlite_database_url: str
+) -> AsyncIterator[tuple[Settings, AsyncSession]]:
+    """Settings and a session on a migrated SQLite database, for tests on SQLite only."""
+    settings = Settings(
+        data_dir=tmp_path / "data",
+        database_url=sqlite_database_url,
+        lease_seconds=10,
+        heartbeat_seconds=1,
+    )
+    async with open_database(settings.effective_database_url) as sessions, sessions() as session:
+        yield settings, session
+
+
 @pytest.fixture(scope="session")
 def project_templates(tmp_path_factory: pytest.TempPathFactory) -> ProjectTemplates:
     """Finished projects rendered once per session, copied into each test that asks."""

@@ -118,14 +118,15 @@ class LedgerAttempt(Document):
     provider: str
     detail: str
     request: str
-    status: Literal["sent", "ok", "failed", "refused", "unknown", "reused"]
+    status: Literal["sent", "ok", "failed", "refused", "unknown", "cancelled", "reused"]
     cost: float
     created_at: str | None
     note: str | None
 
 
 class Ledger(Document):
-    """Spent vs estimated: every attempt, written before it was sent; `refused` is not billed."""
+    """Spent vs estimated: every attempt, written before it was sent; `refused` and
+    `cancelled` are not billed."""
 
     estimated_cost: float | None
     spent: float

@@ -86,11 +86,12 @@ def only_the_unstated_rule_rejects(
 ) -> None:
     """Stands in for `positive_data_acceptance` on generate: a schema-valid body may be refused
     only for the rules JSON Schema cannot state (crossfade shorter than clip_duration; a
-    reference names an uploaded image, each name once; a model is one the catalog has, for its
-    role, not shut down, of a known provider)."""
+    reference names an uploaded image, each name once; the music an uploaded bed; a model is one
+    the catalog has, for its role, not shut down, of a known provider)."""
     unstated = (
         "shorter than the clip duration",
         "no uploaded reference",
+        "no uploaded music",
         "duplicate reference",
         " model ",
         "provider",
@@ -116,6 +117,11 @@ def test_every_operation_conforms_to_the_openapi_description(case: schemathesis.
             excluded_checks=[positive_data_acceptance],
             additional_checks=[only_images_are_accepted],
         )
+    elif case.operation.label == "POST /api/music":
+        case.call_and_validate(
+            excluded_checks=[positive_data_acceptance],
+            additional_checks=[only_audio_is_accepted],
+        )
     else:
         case.call_and_validate()
 
@@ -130,6 +136,19 @@ def only_images_are_accepted(
         if response.status_code == 422:
             (error,) = response.json()["detail"]
             assert error["loc"] == ["body", "file"] and "image" in error["msg"], error
+
+
+def only_audio_is_accepted(
+    ctx: schemathesis.CheckContext, response: schemathesis.Response, case: schemathesis.Case
+) -> None:
+    """A music upload's bytes must be audio (which JSON Schema cannot say): any other file is
+    one 422 saying so, without naming where the server kept it; nothing else is refused."""
+    if case.meta is not None and case.meta.generation.mode.is_positive:
+        assert response.status_code in (201, 422), response.text
+        if response.status_code == 422:
+            (error,) = response.json()["detail"]
+            assert error["loc"] == ["body", "file"] and "audio" in error["msg"], error
+            assert "/" not in error["msg"], error
 
 
 @guarded.parametrize()

@@ -47,7 +47,7 @@ BASE |= {"aspect_ratio": "16:9", "crossfade": "0", "max_cost": ""}
 async def test_the_form_uploads_references_refuses_bad_ones_inline_and_generates_with_them(
     sqlite_settings: Settings,
 ) -> None:
-    assert MAX_ROWS == MAX_FORM_FILES == 12
+    assert MAX_ROWS == 12 and MAX_FORM_FILES == MAX_ROWS + 1  # and the music bed
     uploads = Path(sqlite_settings.data_dir) / "uploads" / "references"
     held = Recorder()
     async with serving(sqlite_settings, execute=held) as (app, client):

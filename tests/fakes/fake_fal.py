@@ -10,6 +10,10 @@ Mounted under one root the way VIDPIPE_FAL_BASE_URL maps fal's hosts:
   GET  /files/{name}                                      uploaded inputs and produced outputs
   GET  /api/v1/models/pricing?endpoint_id=…               fal's prices
 
+The model table below is the fake's own, so the fake checks the catalog (vidpipe/providers/
+catalog/fal.toml) rather than repeating it; only the prices its pricing endpoint answers are the
+catalog's (what a request costs is the ledger's business, not something the fake checks).
+
 What it checks, and answers 4xx for, like fal or stricter: `Authorization: Key <key>` on every
 queue, storage-token and pricing call; status, result and cancel under `owner/alias` only (a
 model's sub-path there is a 404, recorded in `wrong_paths`); each model's request fields against
@@ -27,8 +31,10 @@ counting). Faults are injected per kind ("submit", "submit:video", "submit:image
 (429; 500 and 504 from fal, with `x-fal-request-id`; 502/503 "ingress" without it), "lose" (the
 request is queued, its answer comes after `hang_seconds`: lost to a client that times out), or
 "garbage". `hold_in_queue` / `hold_in_progress` keep clip requests there; `fail_next` makes the next
-video requests end with fal's error message. `received` records each video submit's frames (content
-hashes) so tests can check scene k's end frame is scene k+1's start frame.
+video requests end with fal's error message. `stalled_uploads` holds the answer to an upload of
+that file name (the stop lands before the clip's submit is sent). `received` records each video
+submit's frames (content hashes) so tests can check scene k's end frame is scene k+1's start frame.
+`billed` holds request ids, so a test can match them against the ledger's request ids.
 """
 
 from __future__ import annotations
@@ -50,6 +56,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from vidpipe.providers.catalog import load_catalog
+
 
 @dataclass(frozen=True)
 class ModelSchema:
@@ -62,8 +70,7 @@ class ModelSchema:
     start_is_list: bool = False
     durations: frozenset[str] | None = None
     resolutions: frozenset[str] | None = None
-    price: float = 0.1
-    unit: str = "second"
+    unit: str = "second"  # fal's word for what a price is per (the catalog words it its own way)
 
 
 def _f(*names: str) -> frozenset[str]:
@@ -71,6 +78,10 @@ def _f(*names: str) -> frozenset[str]:
 
 
 SECONDS = frozenset(str(n) for n in range(3, 16))
+VEO_FIELDS = _f(  # Veo 3.1 and Veo 3.1 Fast take the same fields
+    "prompt", "first_frame_url", "last_frame_url", "aspect_ratio", "duration", "negative_prompt",
+    "resolution", "generate_audio", "seed", "auto_fix",
+)  # fmt: skip
 MODELS: dict[str, ModelSchema] = {
     "fal-ai/kling-video/v4/image-to-video": ModelSchema(
         "video",
@@ -87,7 +98,6 @@ MODELS: dict[str, ModelSchema] = {
         start="start_image_url",
         end="end_image_url",
         durations=_f("5", "10"),
-        price=0.157,
     ),  # fmt: skip
     "fal-ai/kling-video/v3/pro/image-to-video": ModelSchema(
         "video",
@@ -103,7 +113,6 @@ MODELS: dict[str, ModelSchema] = {
         start="start_image_url",
         end="end_image_url",
         durations=SECONDS,
-        price=0.112,
     ),  # fmt: skip
     "bytedance/seedance-2.0/mini/image-to-video": ModelSchema(
         "video",
@@ -121,7 +130,6 @@ MODELS: dict[str, ModelSchema] = {
         end="end_image_url",
         durations=frozenset(str(n) for n in range(4, 16)),
         resolutions=_f("480p", "720p"),
-        price=0.1547,
     ),  # fmt: skip
     "fal-ai/minimax/hailuo-02/standard/image-to-video": ModelSchema(
         "video",
@@ -130,7 +138,6 @@ MODELS: dict[str, ModelSchema] = {
         end="end_image_url",
         durations=_f("6", "10"),
         resolutions=_f("512P", "768P"),
-        price=0.045,
     ),  # fmt: skip
     "fal-ai/luma-dream-machine/ray-2/image-to-video": ModelSchema(
         "video",
@@ -141,7 +148,6 @@ MODELS: dict[str, ModelSchema] = {
         end="end_image_url",
         durations=_f("5s", "9s"),
         resolutions=_f("540p", "720p", "1080p"),
-        price=0.10,
     ),  # fmt: skip
     "fal-ai/wan-flf2v": ModelSchema(
         "video",
@@ -165,48 +171,23 @@ MODELS: dict[str, ModelSchema] = {
         start="start_image_url",
         end="end_image_url",
         resolutions=_f("480p", "720p"),
-        price=0.40,
         unit="video",
     ),  # fmt: skip
     "fal-ai/veo3.1/first-last-frame-to-video": ModelSchema(
         "video",
-        _f(
-            "prompt",
-            "first_frame_url",
-            "last_frame_url",
-            "aspect_ratio",
-            "duration",
-            "negative_prompt",
-            "resolution",
-            "generate_audio",
-            "seed",
-            "auto_fix",
-        ),
+        VEO_FIELDS,
         start="first_frame_url",
         end="last_frame_url",
         durations=_f("4s", "6s", "8s"),
         resolutions=_f("720p", "1080p", "4k"),
-        price=0.20,
     ),  # fmt: skip
     "fal-ai/veo3.1/fast/first-last-frame-to-video": ModelSchema(
         "video",
-        _f(
-            "prompt",
-            "first_frame_url",
-            "last_frame_url",
-            "aspect_ratio",
-            "duration",
-            "negative_prompt",
-            "resolution",
-            "generate_audio",
-            "seed",
-            "auto_fix",
-        ),
+        VEO_FIELDS,
         start="first_frame_url",
         end="last_frame_url",
         durations=_f("4s", "6s", "8s"),
         resolutions=_f("720p", "1080p", "4k"),
-        price=0.10,
     ),  # fmt: skip
     "kling/v4/flash/image-to-video": ModelSchema(
         "video",
@@ -214,7 +195,6 @@ MODELS: dict[str, ModelSchema] = {
         start="start_image_url",
         end=None,
         durations=frozenset(str(n) for n in range(3, 21)),
-        price=0.07,
     ),  # fmt: skip
     "fal-ai/flux/schnell": ModelSchema(
         "image",
@@ -229,7 +209,6 @@ MODELS: dict[str, ModelSchema] = {
             "output_format",
             "acceleration",
         ),
-        price=0.003,
         unit="megapixels",
     ),  # fmt: skip
     "fal-ai/nano-banana/edit": ModelSchema(
@@ -237,7 +216,6 @@ MODELS: dict[str, ModelSchema] = {
         _f("prompt", "image_urls", "num_images", "output_format", "aspect_ratio", "sync_mode"),
         start="image_urls",
         start_is_list=True,
-        price=0.039,
         unit="image",
     ),  # fmt: skip
 }
@@ -282,6 +260,7 @@ class FakeFal:
         self.fail_next: list[str] = []  # messages of requests to fail, in order
         self.hold_in_queue = threading.Event()
         self.hold_in_progress = threading.Event()
+        self.stalled_uploads: set[str] = set()  # file names whose upload answer waits
         self.queue_seconds = 0.05
         self.process_seconds = 0.1
         self.hang_seconds = 2.0
@@ -619,6 +598,10 @@ class FakeFal:
             return JSONResponse({"detail": "bad upload token"}, status_code=401)
         if (answer := await self._fault(fault)) is not None:
             return answer
+        name = request.headers.get("x-fal-file-name", "")
+        deadline = time.monotonic() + 60
+        while name in self.stalled_uploads and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)  # the answer waits until the test lets it go
         suffix = ".png" if request.headers.get("content-type") == "image/png" else ".bin"
         return JSONResponse({"access_url": self._store(data, suffix)})
 
@@ -635,8 +618,9 @@ class FakeFal:
         self._record("pricing", request, request.query_params.getlist("endpoint_id"))
         if (denied := self._authorized(request)) is not None:
             return denied
+        catalog = load_catalog()
         prices = [
-            {"endpoint_id": m, "unit_price": MODELS[m].price, "unit": MODELS[m].unit,
+            {"endpoint_id": m, "unit_price": catalog.get("fal", m).price, "unit": MODELS[m].unit,
              "currency": "USD"}
             for m in request.query_params.getlist("endpoint_id") if m in MODELS
         ]  # fmt: skip

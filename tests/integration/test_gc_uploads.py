@@ -67,7 +67,7 @@ async def test_gc_deletes_only_unused_uploads_older_than_a_day(
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.splitlines() == [
         str(unused_old),
-        "would free 0.0 MB in 1 files (1 unused uploaded reference images)",
+        "would free 0.0 MB in 1 files (1 unused uploads)",
     ]
     dry = await collect_garbage(session, settings, dry_run=True)
     assert (dry.files, dry.uploads) == ([unused_old], 1)
@@ -80,3 +80,26 @@ async def test_gc_deletes_only_unused_uploads_older_than_a_day(
     assert used_old.read_bytes() == png("red") and own_copy.read_bytes() == png("red")
     assert unused_young.read_bytes() == png("green")
     assert (await collect_garbage(session, settings, dry_run=True)).files == []
+
+
+async def test_gc_deletes_music_uploads_older_than_a_day_the_project_keeping_its_copy(
+    session: AsyncSession, settings: Settings
+) -> None:
+    from vidpipe.orchestrator.sound import MusicPool
+
+    pool = MusicPool(settings.data_dir)
+    data = (Path(__file__).resolve().parents[1] / "data" / "music_bed.mp3").read_bytes()
+    music = pool.add(data)
+    options = GenerateOptions.model_validate(
+        {"prompt": "a lighthouse", "music": music.content_hash}
+    )
+    project = await create_project(session, settings, options, None, music=music)
+    own = ProjectStorage(settings.projects_dir, project.id).resolve(
+        project.sound_options["music"]  # type: ignore[index]
+    )
+    assert (await collect_garbage(session, settings, dry_run=True)).files == []  # young
+    stamp = time.time() - TWO_DAYS
+    os.utime(music.path, (stamp, stamp))
+    done = await collect_garbage(session, settings, dry_run=False)
+    assert (done.files, done.uploads) == ([music.path], 1)
+    assert not music.path.exists() and own.read_bytes() == data

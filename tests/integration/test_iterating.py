@@ -8,13 +8,12 @@ import hashlib
 import json
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from finished_projects import CompleteProject, ProjectTemplates
+from finished_projects import CompleteProject, ProjectTemplates, run_new_project
 from processes import artifacts
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,25 +44,9 @@ from vidpipe.storage import ProjectStorage
 FOUR = {"scenes": 4, "clip_duration": 1.0, "resolution": "480p"}
 
 
-@pytest.fixture
-async def sqlite(
-    tmp_path: Path, sqlite_database_url: str
-) -> AsyncIterator[tuple[Settings, AsyncSession]]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=sqlite_database_url,
-        lease_seconds=10,
-        heartbeat_seconds=1,
-    )
-    async with open_database(settings.effective_database_url) as sessions, sessions() as session:
-        yield settings, session
-
-
 async def render(session: AsyncSession, settings: Settings, **options: Any) -> uuid.UUID:
-    merged = {"prompt": "a lighthouse on a stormy coast at dawn", **FOUR, **options}
-    project = await create_project(session, settings, GenerateOptions.model_validate(merged))
-    await run_pipeline(session, project.id, settings=settings, registry=load_registry())
-    return project.id
+    prompt = "a lighthouse on a stormy coast at dawn"
+    return await run_new_project(session, settings, prompt, **{**FOUR, **options})
 
 
 @pytest.fixture

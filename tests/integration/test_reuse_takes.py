@@ -6,47 +6,26 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
-from finished_projects import CompleteProject, ProjectTemplates
+from finished_projects import CompleteProject, ProjectTemplates, run_new_project
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.engine import open_database
 from vidpipe.db.models import ProviderCall
 from vidpipe.db.queries import load_project
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.edits import Editor, SceneEdit
 from vidpipe.orchestrator.pipeline import plan_project
-from vidpipe.orchestrator.projects import GenerateOptions, create_project
 from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
 THREE = {"scenes": 3, "clip_duration": 1.0, "resolution": "480p"}
 
 
-@pytest.fixture
-async def sqlite(
-    tmp_path: Path, sqlite_database_url: str
-) -> AsyncIterator[tuple[Settings, AsyncSession]]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=sqlite_database_url,
-        lease_seconds=10,
-        heartbeat_seconds=1,
-    )
-    async with open_database(settings.effective_database_url) as sessions, sessions() as session:
-        yield settings, session
-
-
 async def render(session: AsyncSession, settings: Settings) -> uuid.UUID:
-    options = GenerateOptions.model_validate({"prompt": "a kite over green hills", **THREE})
-    project = await create_project(session, settings, options)
-    await run_pipeline(session, project.id, settings=settings, registry=load_registry())
-    return project.id
+    return await run_new_project(session, settings, "a kite over green hills", **THREE)
 
 
 @pytest.fixture

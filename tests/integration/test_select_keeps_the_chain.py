@@ -6,45 +6,26 @@ back into the storyboard (one version bump). Real local runs; asserted on rows, 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
+from finished_projects import run_new_project
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.cli.flags import flagged
 from vidpipe.config import Settings
-from vidpipe.db.engine import open_database
 from vidpipe.db.queries import load_project
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.edits import Editor, ProjectEdit, SceneEdit
 from vidpipe.orchestrator.pipeline import plan_project
-from vidpipe.orchestrator.projects import GenerateOptions, create_project
 from vidpipe.orchestrator.selection import TakeDoesNotFitError
 from vidpipe.providers.registry import load_registry
 
 THREE = {"scenes": 3, "clip_duration": 1.0, "resolution": "480p"}
 
 
-@pytest.fixture
-async def sqlite(
-    tmp_path: Path, sqlite_database_url: str
-) -> AsyncIterator[tuple[Settings, AsyncSession]]:
-    settings = Settings(
-        data_dir=tmp_path / "data",
-        database_url=sqlite_database_url,
-        lease_seconds=10,
-        heartbeat_seconds=1,
-    )
-    async with open_database(settings.effective_database_url) as sessions, sessions() as session:
-        yield settings, session
-
-
 async def complete(session: AsyncSession, settings: Settings, **options: object) -> uuid.UUID:
-    merged = {"prompt": "a paper boat on a rainy street", **THREE, **options}
-    project = await create_project(session, settings, GenerateOptions.model_validate(merged))
-    await run_pipeline(session, project.id, settings=settings, registry=load_registry())
-    return project.id
+    prompt = "a paper boat on a rainy street"
+    return await run_new_project(session, settings, prompt, **{**THREE, **options})
 
 
 async def test_a_clip_take_from_another_end_frame_is_refused_and_force_marks_it_stale(

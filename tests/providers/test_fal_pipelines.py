@@ -39,6 +39,7 @@ from vidpipe.pipeline.video_gen import SubmissionUnknownError
 from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
+BILLED = {"sent", "ok", "failed", "unknown"}  # what may have cost money; not refused, cancelled
 KLING = {"scenes": 3, "clip_duration": 5.0, "resolution": "720p"}
 KLING_PER_SECOND, EDIT_IMAGE = 0.157, 0.039  # the catalog's prices
 KLING_ID = "fal-ai/kling-video/v4/image-to-video"
@@ -64,7 +65,22 @@ def chained(fake: FakeFal, project: Any, settings: Settings) -> bool:
 
 async def billed_in_ledger(session: AsyncSession, project_id: Any, role: str) -> int:
     rows = await ledger_rows(session, project_id)
-    return sum(1 for r in rows if r.role == role and r.provider == "fal" and r.status != "refused")
+    return sum(1 for r in rows if r.role == role and r.provider == "fal" and r.status in BILLED)
+
+
+async def billed_clip_requests(session: AsyncSession, project_id: Any) -> set[str | None]:
+    """The fal request ids of the clip attempts the ledger counts as billed (None: an attempt
+    whose answer was lost, so its id was never known)."""
+    rows = await ledger_rows(session, project_id)
+    return {
+        r.operation_id.rpartition("|")[2] if r.operation_id else None
+        for r in rows
+        if r.role == "video" and r.status in BILLED
+    }
+
+
+def billed_by_fal(fake: FakeFal) -> set[str]:
+    return {rid for rid in fake.billed if rid in {q.id for q in fake.submissions("video")}}
 
 
 async def test_a_project_on_fal_kling_completes_chained_and_billed_as_the_ledger_says(
@@ -143,17 +159,95 @@ async def test_a_stop_while_queued_cancels_at_fal_and_the_next_run_sends_it_afre
     run = asyncio.create_task(
         run_pipeline(session, project_id, settings=settings, registry=load_registry())
     )
-    await _until(lambda: len(_polled(fake)) == 2)
+    await _until(lambda: len(_answered(fake)) == 2)
     run.cancel()  # Ctrl+C, or the stop watcher cancelling the run
     with pytest.raises(asyncio.CancelledError):
         await run
     assert fake.count("cancel") == 2
     assert all(q.state == "CANCELLED" for q in fake.submissions("video"))
+    # settled when the stop is recorded, not only by the next run
+    rows = [r for r in await ledger_rows(session, project_id) if r.role == "video"]
+    assert [r.status for r in rows] == ["cancelled", "cancelled"]
+    assert await spent(session, project_id) == pytest.approx(3 * EDIT_IMAGE)
     fake.hold_in_queue.clear()
     project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert len(fake.submissions("video")) == 4  # the two dropped ones were sent again
     fake.finish_all()
+    assert fake.billed_of("video") == 2
+    # the ledger counts exactly the requests fal bills; the dropped ones are `cancelled`
+    assert await billed_clip_requests(session, project_id) == billed_by_fal(fake)
+    rows = [r for r in await ledger_rows(session, project_id) if r.role == "video"]
+    assert sorted(r.status for r in rows) == ["cancelled", "cancelled", "ok", "ok"]
+    assert await spent(session, project_id) == pytest.approx(
+        3 * EDIT_IMAGE + 10 * KLING_PER_SECOND  # 2 scenes: 3 keyframes, 2 clips of 5 s
+    )
+
+
+async def test_a_stop_mid_submit_leaves_the_unanswered_clip_awaiting_consent(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    """One clip is queued at fal, the other's submit answer has not come when the stop lands:
+    that request may have been queued (here it was, and fal makes and bills it), so it waits
+    for consent; the ledger still matches what fal bills."""
+    fake, url = fal_fake
+    fake.hang_seconds = 5.0
+    settings = fal_project_settings(settings, url)
+    project_id = await new_project(session, settings, {**KLING, "scenes": 2})
+    fake.hold_in_queue.set()
+    fake.inject("submit:video", None, "lose")  # the second submit's answer is late
+    run = asyncio.create_task(
+        run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    )
+    await _until(lambda: len(fake.submissions("video")) == 2 and len(_answered(fake)) == 1)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    fake.hold_in_queue.clear()
+    with pytest.raises(SubmissionUnknownError, match="may have been accepted and billed"):
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    assert len(fake.submissions("video")) == 3  # only the cancelled one was sent again
+
+    assert len(await approve_resubmissions(session, project_id)) == 1
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    assert project.status == "complete"
+    fake.finish_all()  # fal made (and billed) the request whose answer never came
+    assert fake.billed_of("video") == await billed_in_ledger(session, project_id, "video") == 3
+    known = await billed_clip_requests(session, project_id)
+    assert None in known and known - {None} < billed_by_fal(fake)
+
+
+async def test_a_stop_before_the_submit_left_sends_it_without_asking(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    """The stop lands while the second clip's frames are still uploading: its submit was never
+    sent (the ledger has no attempt of it), so the next run sends it without asking."""
+    fake, url = fal_fake
+    settings = fal_project_settings(settings, url)
+    project_id = await new_project(session, settings, {**KLING, "scenes": 2})
+    fake.hold_in_queue.set()
+    fake.stalled_uploads.add("scene1_end.png")  # the second clip's end frame
+    run = asyncio.create_task(
+        run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    )
+    uploading = lambda: any(  # noqa: E731
+        r.headers.get("x-fal-file-name") == "scene1_end.png" for r in fake.of_kind("upload")
+    )
+    await _until(lambda: len(_answered(fake)) == 1 and uploading())
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    fake.stalled_uploads.clear()
+    fake.hold_in_queue.clear()
+    assert len(fake.submissions("video")) == 1
+
+    project = await run_pipeline(
+        session, project_id, settings=settings, registry=load_registry()
+    )  # no consent asked
+    assert project.status == "complete"
+    assert len(fake.submissions("video")) == 3  # the cancelled one again, and the unsent one
+    fake.finish_all()
+    assert await billed_clip_requests(session, project_id) == billed_by_fal(fake)
     assert fake.billed_of("video") == 2
 
 
@@ -215,6 +309,12 @@ def _polled(fake: FakeFal) -> set[str]:
     clips = {q.id for q in fake.submissions("video")}
     asked = {r.path.split("/requests/")[1].split("/")[0] for r in fake.of_kind("status")}
     return asked & clips
+
+
+def _answered(fake: FakeFal) -> set[str]:
+    """Ids of the clip requests whose status the client has surely read once: asked twice (the
+    client asks again only after reading an answer)."""
+    return {q.id for q in fake.submissions("video") if q.polls >= 2}
 
 
 def _states(fake: FakeFal) -> set[str]:

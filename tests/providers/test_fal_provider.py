@@ -90,6 +90,19 @@ async def test_every_catalog_video_model_is_accepted_with_both_frames(
     assert all(r.headers["authorization"] == "Key test-fal-key" for r in fake.of_kind("submit"))
 
 
+async def test_the_fake_knows_exactly_the_catalogs_models_and_answers_their_prices(
+    base_settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    """The fake's own table (fields, frames, durations) covers every fal model of the catalog
+    and no other, each of the same kind; its pricing endpoint answers the catalog's prices."""
+    fake, url = fal_fake
+    entries = {e.id: e for e in load_catalog().entries(provider="fal")}
+    assert {m: s.kind for m, s in MODELS.items()} == {i: e.role for i, e in entries.items()}
+    provider = FalVideoProvider(fal_settings(base_settings, url))
+    prices = await provider.queue.prices(sorted(entries))
+    assert {m: p for m, (p, _) in prices.items()} == {i: e.price for i, e in entries.items()}
+
+
 def test_a_misnamed_end_frame_field_is_refused_by_the_fake(
     base_settings: Settings, fal_fake: tuple[FakeFal, str], tmp_path: Path
 ) -> None:

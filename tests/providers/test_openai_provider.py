@@ -123,3 +123,23 @@ def test_prices(base_settings: Settings) -> None:
     assert OpenAIStoryboardProvider(keyed).estimate_cost() == pytest.approx(0.002)
     override = keyed.model_copy(update={"prices": {"openai:storyboard": 0.05}})
     assert OpenAIStoryboardProvider(override).estimate_cost() == pytest.approx(0.05)
+
+
+@pytest.mark.parametrize("role", ["storyboard", "narration"])
+async def test_both_openai_roles_set_up_the_endpoint_one_way(
+    role: str, openai_fake: Fake, base_settings: Settings
+) -> None:
+    """The storyboard writer and the narration voice share one set-up (providers/
+    openai_client.py): no key on api.openai.com is refused with the same line; on an endpoint
+    of your own none is needed; the SDK client never retries on its own."""
+    from vidpipe.providers.openai_client import openai_client
+    from vidpipe.providers.openai_speech import OpenAISpeechProvider
+
+    make = {"storyboard": OpenAIStoryboardProvider, "narration": OpenAISpeechProvider}[role]
+    with pytest.raises(BadInputError, match="needs an API key: set VIDPIPE_OPENAI_API_KEY"):
+        make(base_settings.model_copy(update={"openai_api_key": None}))
+    own = openai_settings(base_settings, openai_fake[1], openai_api_key=None)
+    provider = make(own)
+    async with provider._client() as client:
+        assert client.max_retries == 0 and client.api_key == "not-needed"
+        assert str(client.base_url) == str(openai_client(own, f"{openai_fake[1]}/v1").base_url)

@@ -26,6 +26,22 @@ from vidpipe.config import Settings
 from vidpipe.db.engine import create_engine, open_database
 from vidpipe.db.models import Base
 
+
+async def run_new_project(
+    session: AsyncSession, settings: Settings, prompt: str, **options: Any
+) -> uuid.UUID:
+    """A project created as `generate` creates it (no cost checks) and run to the end on the
+    configured providers (the local ones by default): what a template renders."""
+    from vidpipe.orchestrator import run_pipeline
+    from vidpipe.orchestrator.projects import GenerateOptions, create_project
+    from vidpipe.providers.registry import load_registry
+
+    merged = GenerateOptions.model_validate({"prompt": prompt, **options})
+    project = await create_project(session, settings, merged)
+    await run_pipeline(session, project.id, settings=settings, registry=load_registry())
+    return project.id
+
+
 Make = Callable[..., Awaitable[uuid.UUID]]  # make(session, settings, **options) -> project id
 CompleteProject = Make  # the same call, answered by a copy
 

@@ -40,10 +40,12 @@ async def new_project(
 
 
 async def spent(session: AsyncSession, project_id: uuid.UUID) -> float:
-    """What the ledger says may have been billed: every attempt but the refused ones."""
+    """What the ledger says may have been billed: every attempt but the refused or cancelled
+    ones."""
     total = await session.scalar(
         select(func.sum(ProviderCall.cost)).where(
-            ProviderCall.project_id == project_id, ProviderCall.status != "refused"
+            ProviderCall.project_id == project_id,
+            ProviderCall.status.not_in(("refused", "cancelled")),
         )
     )
     return float(total or 0)

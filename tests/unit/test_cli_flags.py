@@ -43,8 +43,25 @@ def test_edit_options_name_the_flag_of_a_bad_value(capsys: pytest.CaptureFixture
     from typer import Exit
 
     with pytest.raises(Exit) as exited:
-        parse_edits(None, None, None, None, None, None, -1.0, None, None, None)
+        parse_edits(crossfade=-1.0)
     assert exited.value.exit_code == 2
     assert "error: invalid --crossfade: Input should be greater than or equal to 0" in (
         capsys.readouterr().err
     )
+
+
+def test_edit_and_fork_take_their_shared_options_from_one_list() -> None:
+    """`edit` and `fork` get the same options, in the same order, from edit_options.SHARED_OPTIONS
+    (one list, so the two commands cannot drift apart); each keeps its own after them."""
+    import typer
+
+    from vidpipe.cli.edit_options import SHARED_OPTIONS
+    from vidpipe.cli.main import build_app
+
+    group = typer.main.get_command(build_app())
+    commands = group.commands  # type: ignore[attr-defined]
+    shared = list(SHARED_OPTIONS)
+    for name, own in (("edit", ["subtitles", "music", "loudness"]), ("fork", ["yes"])):
+        params = [p.name for p in commands[name].params]
+        assert params[: len(shared) + 1] == ["project", *shared], name
+        assert params[len(shared) + 1 : len(shared) + 1 + len(own)] == own, name

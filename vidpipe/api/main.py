@@ -21,6 +21,7 @@ from vidpipe.api.routes import (
     health,
     iterate,
     models,
+    music,
     projects,
     references,
 )
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(estimate.router, dependencies=deps, responses=responses)
     app.include_router(iterate.router, dependencies=deps, responses=responses)
     app.include_router(references.router, dependencies=deps, responses=responses)
+    app.include_router(music.router, dependencies=deps, responses=responses)
     app.include_router(models.router, dependencies=deps, responses=responses)
     install_docs(app)
     web.install(app)  # the page at /; its routes sit behind the same token

@@ -199,11 +199,26 @@ class SceneEditBody(SceneEdit):
     """New texts for one scene; omitted fields stay. Only scene 1 has its own start prompt."""
 
 
+class MusicUpload(BaseModel):
+    """An uploaded music bed: name it in `POST /api/generate` or a project's PATCH by this id."""
+
+    id: str = Field(description="The content hash; the same file uploaded twice has one id.")
+    duration_seconds: float
+    bytes: int
+
+
 class ProjectEditBody(ProjectEdit):
     """New project options; omitted fields stay. Read strictly, as `generate` is: `"2"` is not
     a number."""
 
     model_config = ConfigDict(extra="forbid", strict=True, allow_inf_nan=False)
+
+    music: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{40}$",
+        description="A new music bed: the id `POST /api/music` returned (re-mix; no clip is "
+        "made again).",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -48,8 +48,9 @@ async def check_generate(
     """Capabilities, references, music, estimate, budget, provider setup; writes nothing.
 
     `extra_references` are images the door has read itself (the CLI's --reference files); the
-    options' own references (upload ids) are resolved here. `music`: a file on this machine
-    (the CLI's --music), checked to be audio ffmpeg reads."""
+    options' own references (upload ids) are resolved here, and so is the options' music (an
+    upload id). `music`: a file on this machine (the CLI's --music), checked to be audio ffmpeg
+    reads."""
     from vidpipe.orchestrator.projects import (
         check_budget,
         check_capabilities,
@@ -59,9 +60,11 @@ async def check_generate(
         reference_specs,
         reference_warnings,
     )
-    from vidpipe.orchestrator.sound import check_music
+    from vidpipe.orchestrator.sound import MusicPool, check_music
 
     music_file = check_music(music) if music is not None else None
+    if options.music is not None:
+        music_file = MusicPool(settings.data_dir).get(options.music)
     references = reference_specs(options, settings, list(extra_references))
     # the models chosen for this video (or the configured ones), refused when shut down,
     # unknown or of another role

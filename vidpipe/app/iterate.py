@@ -51,11 +51,14 @@ class Edits:
     add_references: list[ReferenceSpec] = field(default_factory=list)
     remove_references: list[str] = field(default_factory=list)
     music: MusicFile | None = None  # a new music bed the door has checked (the CLI's --music)
+    music_upload: str | None = None  # or the id of an uploaded one (POST /api/music)
 
     def __post_init__(self) -> None:
         if self.scene_edit is not None and not self.scene_edit.model_dump(exclude_none=True):
             self.scene_edit = None
-        if self.project_edit is not None and not self.project_edit.model_dump(exclude_none=True):
+        if self.project_edit is not None and not self.project_edit.model_dump(
+            exclude_none=True, exclude={"music"}
+        ):
             self.project_edit = None
 
     @property
@@ -68,16 +71,21 @@ class Edits:
             or self.add_references
             or self.remove_references
             or self.music is not None
+            or self.music_upload is not None
         )
 
     def arguments(self, project: Project, settings: Settings) -> dict[str, Any]:
         """The Editor's keyword arguments, references resolved against `project`."""
         from vidpipe.orchestrator.references import reference_changes
+        from vidpipe.orchestrator.sound import MusicPool
 
         add, remove = list(self.add_references), list(self.remove_references)
         if self.references is not None:
             more, fewer = reference_changes(project, settings, self.references)
             add, remove = add + more, remove + fewer
+        music = self.music
+        if self.music_upload is not None:
+            music = MusicPool(settings.data_dir).get(self.music_upload)
         return {
             "scene_number": self.scene_number,
             "scene_edit": self.scene_edit,
@@ -85,7 +93,7 @@ class Edits:
             "storyboard": self.storyboard,
             "add_references": add,
             "remove_references": remove,
-            "music": self.music,
+            "music": music,
         }
 
 

@@ -4,9 +4,12 @@ before anything is opened: one line on stderr and exit 2."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_type_hints
 
 import typer
 
@@ -77,6 +80,56 @@ Sound = Annotated[
     typer.Option("--sound", help="With --scene: ambience and effects in words ('' for none)."),
 ]
 
+# The options `edit` and `fork` both take, by parameter name, in the order `--help` shows them.
+SHARED_OPTIONS: dict[str, Any] = {
+    "scene": SceneOpt,
+    "description": Description,
+    "start_prompt": StartPrompt,
+    "end_prompt": EndPrompt,
+    "motion": Motion,
+    "transition": Transition,
+    "crossfade": Crossfade,
+    "clip_duration": ClipDuration,
+    "style_guide_file": StyleGuideFile,
+    "storyboard_file": StoryboardFile,
+    "references": SceneReferences,
+    "takes": Takes,
+    "storyboard_model": StoryboardModel,
+    "image_model": ImageModel,
+    "video_model": VideoModel,
+    "narration": Narration,
+    "dialogue": Dialogue,
+    "sound": Sound,
+}
+EditFlags = dict[str, Any]  # the shared options' values, by parameter name (for parse_edits)
+C = TypeVar("C", bound=Callable[..., Any])
+
+
+def with_edit_options(command: C) -> C:
+    """Give a command the shared options where it declares `edit_flags: EditFlags`: Typer reads
+    them from the signature, and the command gets their values in that one dict. Written once,
+    so `edit` and `fork` cannot drift apart."""
+    hints = get_type_hints(command, include_extras=True)
+    KEYWORD = inspect.Parameter.POSITIONAL_OR_KEYWORD  # as the command's own (Typer names them)
+    parameters: list[inspect.Parameter] = []
+    for parameter in inspect.signature(command).parameters.values():
+        if parameter.name != "edit_flags":
+            parameters.append(parameter.replace(annotation=hints[parameter.name]))
+            continue
+        parameters += [
+            inspect.Parameter(name, KEYWORD, default=None, annotation=hint)
+            for name, hint in SHARED_OPTIONS.items()
+        ]
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        flags = {name: kwargs.pop(name) for name in SHARED_OPTIONS}
+        return command(*args, edit_flags=flags, **kwargs)
+
+    wrapper.__signature__ = inspect.Signature(parameters)  # type: ignore[attr-defined]
+    wrapper.__annotations__ = {p.name: p.annotation for p in parameters}
+    return cast(C, wrapper)
+
 
 # the edit fields a validation error is shown by their flag (the rest by their place, e.g. a
 # style guide's `visual_style`)
@@ -95,28 +148,31 @@ def _read_json(path: Path, flag: str) -> Any:
         ) from None
 
 
-def parse_edits(*flags: Any) -> Edits:
+def parse_edits(**flags: Any) -> Edits:
     """The edit flags checked before anything is opened: one line and exit 2 when bad."""
     try:
-        return _parse_edits(*flags)
+        return _parse_edits(**flags)
     except BadInputError as exc:
         raise fail(flagged(exc), EXIT_BAD_INPUT) from None
 
 
 def _parse_edits(
-    scene: int | None,
-    description: str | None,
-    start_prompt: str | None,
-    end_prompt: str | None,
-    motion: str | None,
-    transition: str | None,
-    crossfade: float | None,
-    clip_duration: float | None,
-    style_guide_file: Path | None,
-    storyboard_file: Path | None,
+    *,
+    scene: int | None = None,
+    description: str | None = None,
+    start_prompt: str | None = None,
+    end_prompt: str | None = None,
+    motion: str | None = None,
+    transition: str | None = None,
+    crossfade: float | None = None,
+    clip_duration: float | None = None,
+    style_guide_file: Path | None = None,
+    storyboard_file: Path | None = None,
     references: str | None = None,
     takes: int | None = None,
-    models: tuple[str | None, str | None, str | None] = (None, None, None),
+    storyboard_model: str | None = None,
+    image_model: str | None = None,
+    video_model: str | None = None,
     narration: str | None = None,
     dialogue: list[str] | None = None,
     sound: str | None = None,
@@ -154,9 +210,9 @@ def _parse_edits(
             clip_duration=clip_duration,
             style_guide=style,
             takes=takes,
-            storyboard_model=models[0],
-            image_model=models[1],
-            video_model=models[2],
+            storyboard_model=storyboard_model,
+            image_model=image_model,
+            video_model=video_model,
             subtitles=subtitles,
             loudness=loudness,
         )

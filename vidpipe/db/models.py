@@ -234,6 +234,8 @@ class VideoClip(Base):
     # take numbers made so far (None: no round under way). The round ends by selecting the best.
     takes_wanted: Mapped[int | None] = mapped_column(Integer)
     round_takes: Mapped[list[int] | None] = mapped_column(JSON)
+    # The key of its latest submission, on the ledger rows of that submission's attempts.
+    submission: Mapped[str | None] = mapped_column(String(32))
 
     scene: Mapped[Scene] = relationship(back_populates="clip")
 
@@ -280,6 +282,11 @@ class ProviderCall(Base):
     request: Mapped[str] = mapped_column(Text, default="")  # which request, e.g. "veo submit"
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)  # why an attempt failed or was refused
+    # The provider's id of the request this attempt started (known once it answered), and the
+    # clip submission it was made for (VideoClip.submission): how a request the service dropped,
+    # or a submission stopped before it was sent, is settled as not billed.
+    operation_id: Mapped[str | None] = mapped_column(Text)
+    submission: Mapped[str | None] = mapped_column(String(32))
 
 
 class Take(Base):

@@ -9,7 +9,9 @@ Running projects and files being written (temporary names) are left alone.
 
 So is an uploaded reference image (`POST /api/references`, in `<data_dir>/uploads/references/`)
 that no project uses (no reference of any project has its content hash) once it is older than a
-day: younger ones may be about to be named in a `generate` or a storyboard edit.
+day: younger ones may be about to be named in a `generate` or a storyboard edit. An uploaded
+music bed (`POST /api/music`, `<data_dir>/uploads/music/`) goes once it is older than a day: a
+project that names it keeps its own copy.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import AudioArtifact, Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.references import UploadPool
+from vidpipe.orchestrator.sound import MusicPool
 from vidpipe.pipeline.sound import picture_name
 from vidpipe.pipeline.stitcher import picture_fingerprint
 from vidpipe.storage import AUDIO, CLIPS, KEYFRAMES, OUTPUT, TEMP_MARK
@@ -43,7 +46,7 @@ class GarbageReport:
 
     files: list[Path] = field(default_factory=list)
     deleted: bool = False
-    uploads: int = 0  # of `files`: uploaded reference images no project uses
+    uploads: int = 0  # of `files`: uploaded reference images no project uses, old music uploads
     _inodes: dict[tuple[int, int], list[int]] = field(default_factory=dict, repr=False)
 
     def add(self, path: Path) -> None:
@@ -131,18 +134,22 @@ async def _unused_uploads(session: AsyncSession, settings: Settings, report: Gar
     """Uploaded reference images no project uses, older than a day. A project keeps its own
     copy (`references/<hash>.<ext>` in its folder), so an upload is used while any reference
     row has its content hash: such a file is never deleted, however old."""
-    pool = UploadPool(settings.data_dir).root
-    if not pool.is_dir():
-        return
     used = set(await session.scalars(select(Reference.content_hash)))
     cutoff = time.time() - UPLOAD_GRACE_SECONDS
-    for path in sorted(pool.iterdir()):
-        if not path.is_file() or path.name.split(".")[0] in used:
+    # a music bed is copied into the project folder when it is named: none is kept for use
+    for pool, kept in (
+        (UploadPool(settings.data_dir).root, used),
+        (MusicPool(settings.data_dir).root, set()),
+    ):
+        if not pool.is_dir():
             continue
-        if path.stat().st_mtime > cutoff:
-            continue
-        report.add(path)
-        report.uploads += 1
+        for path in sorted(pool.iterdir()):
+            if not path.is_file() or path.name.split(".")[0] in kept:
+                continue
+            if path.stat().st_mtime > cutoff:
+                continue
+            report.add(path)
+            report.uploads += 1
 
 
 def _is_uuid(text: str) -> bool:

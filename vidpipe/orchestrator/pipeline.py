@@ -262,7 +262,7 @@ class _LeasedRun:
             run = await session.get(PipelineRun, run_id, populate_existing=True)
             if project is not None:
                 project.status, project.error_message = ProjectStatus.STOPPED, None
-            await settle_unanswered_attempts(session, run_id)
+            await settle_unanswered_attempts(session, run_id, dropped=ctx.dropped)
             if run is not None:
                 await _finish(session, run, RunStatus.STOPPED, None, ctx, clock)
             await session.commit()
@@ -291,7 +291,7 @@ class _LeasedRun:
             run = await session.get(PipelineRun, run_id, populate_existing=True)
             if project is not None:
                 project.status, project.error_message = ProjectStatus.FAILED, message
-            await settle_unanswered_attempts(session, run_id)
+            await settle_unanswered_attempts(session, run_id, dropped=ctx.dropped)
             if run is not None:
                 interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
                 status = RunStatus.INTERRUPTED if interrupted else RunStatus.FAILED

@@ -79,6 +79,12 @@ class GenerateOptions(BaseModel):
         description="Reference images (characters, objects) to keep the same in every scene "
         "that shows them.",
     )
+    music: str | None = Field(
+        default=None,
+        pattern=r"^[0-9a-f]{40}$",
+        description="A music bed under the video, ducked under speech: the id `POST "
+        "/api/music` returned (the CLI takes a file: --music).",
+    )
     storyboard_model: str | None = Field(
         default=None,
         max_length=200,

@@ -7,6 +7,9 @@ and a different file is a different mix.
 
 from __future__ import annotations
 
+import os
+import re
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +17,7 @@ from typing import Any
 from vidpipe.config import Settings
 from vidpipe.db.models import AudioArtifact, Project
 from vidpipe.errors import BadInputError
-from vidpipe.pipeline.fingerprints import file_hash
+from vidpipe.pipeline.fingerprints import bytes_hash, file_hash
 from vidpipe.pipeline.sound import AUDIO, SoundOptions
 from vidpipe.providers.base import ProviderSet
 from vidpipe.storage import OUTPUT, ProjectStorage
@@ -29,30 +32,80 @@ class MusicFile:
     duration: float
 
 
-def check_music(path: str | Path) -> MusicFile:
-    """A readable audio file, or BadInputError about the field `music`."""
-    import av  # here: only a generate with --music needs it
-
+def check_music(path: str | Path, label: str | None = None) -> MusicFile:
+    """A readable audio file, or BadInputError about the field `music` (named `label`, else by
+    its path)."""
     file = Path(path).expanduser()
+    label = label or str(path)
     if not file.is_file():
-        raise BadInputError(f"{path}: no such file", field="music")
+        raise BadInputError(f"{label}: no such file", field="music")
     if file.stat().st_size > MAX_MUSIC_BYTES:
-        raise BadInputError(f"{path}: larger than 200 MB", field="music")
+        raise BadInputError(f"{label}: larger than 200 MB", field="music")
+    duration, _ = _decode_audio(file, label)
+    return MusicFile(file, file_hash(file), duration)
+
+
+def _decode_audio(file: Path, label: str) -> tuple[float, str]:
+    """Its duration in seconds and ffmpeg's name of its format, read by decoding its header."""
+    import av  # here: only a project with music needs it
+
     try:
         with av.open(str(file)) as container:
             if not container.streams.audio:
-                raise BadInputError(f"{path}: it has no audio stream", field="music")
+                raise BadInputError(f"{label}: it has no audio stream", field="music")
             stream = container.streams.audio[0]
             duration = (
                 float(stream.duration * stream.time_base)
                 if stream.duration is not None and stream.time_base is not None
                 else float(container.duration or 0) / 1_000_000
             )
-    except av.FFmpegError as exc:
-        raise BadInputError(f"{path}: not audio ffmpeg can read ({exc})", field="music") from None
+            kind = str(container.format.name).split(",")[0]
+    except av.FFmpegError as exc:  # its words only: the message names no path on this machine
+        reason = exc.strerror or type(exc).__name__
+        raise BadInputError(
+            f"{label}: not audio ffmpeg can read ({reason})", field="music"
+        ) from None
     if duration <= 0:
-        raise BadInputError(f"{path}: it lasts no time", field="music")
-    return MusicFile(file, file_hash(file), duration)
+        raise BadInputError(f"{label}: it lasts no time", field="music")
+    return duration, kind
+
+
+MUSIC_UPLOADS = "uploads/music"  # under the data directory: uploaded music beds
+MAX_MUSIC_UPLOAD_BYTES = 50 * 1024 * 1024  # what the API and the page take (the CLI: 200 MB)
+_MUSIC_ID = re.compile(r"[0-9a-f]{40}")
+_KINDS = {"mp3": "mp3", "wav": "wav", "ogg": "ogg", "flac": "flac", "mov": "m4a", "aac": "aac"}
+
+
+class MusicPool:
+    """Uploaded music beds waiting to be named by a project (POST /api/music, the New video
+    form). Kept once per content, the id is the content hash; a file that is not audio is
+    refused and nothing is kept."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir / MUSIC_UPLOADS
+
+    def add(self, data: bytes, label: str = "music") -> MusicFile:
+        if len(data) > MAX_MUSIC_UPLOAD_BYTES:
+            raise BadInputError(f"{label}: larger than 50 MiB", field="music")
+        self.root.mkdir(parents=True, exist_ok=True)
+        # unique per call: the same file may be uploaded by two requests at once
+        tmp = self.root / f".{os.getpid()}.{uuid.uuid4().hex}.part"
+        try:
+            tmp.write_bytes(data)
+            duration, kind = _decode_audio(tmp, label)
+            target = self.root / f"{bytes_hash(data)}.{_KINDS.get(kind, 'audio')}"
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return MusicFile(target, bytes_hash(data), duration)
+
+    def get(self, upload_id: str, label: str = "music") -> MusicFile:
+        """The music of an upload id; an unknown id is bad input."""
+        if _MUSIC_ID.fullmatch(upload_id):
+            for path in self.root.glob(f"{upload_id}.*"):
+                duration, _ = _decode_audio(path, label)
+                return MusicFile(path, upload_id, duration)
+        raise BadInputError(f"no uploaded music with id {upload_id!r}", field="music")
 
 
 def new_sound_options(

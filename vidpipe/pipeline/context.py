@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Project, ProviderCall, utcnow
+from vidpipe.db.models import PipelineRun, Project, ProviderCall, utcnow
 from vidpipe.errors import BudgetExceededError, PipelineError
 from vidpipe.providers.base import Provider, ProviderSet
 from vidpipe.providers.billing import BILLED_OUTCOMES, Ledger, Outcome, billing_scope
@@ -93,6 +93,9 @@ class PipelineContext:
     # What this run makes, computed once by the orchestrator (again only when the storyboard or
     # the scenes' durations changed): the steps make its items and decide nothing themselves.
     plan: Plan | None = None
+    # requests this run stopped waiting on that the service confirmed it dropped unmade (a clip
+    # cancelled while queued): settled as not billed when the run's end is recorded
+    dropped: set[str] = field(default_factory=set)
 
     def planned(self) -> Plan:
         """The run's plan; a step is only ever run by the orchestrator, which sets it."""
@@ -131,16 +134,19 @@ class PipelineContext:
         cost: float,
         detail: str,
         settle_with: list[ProviderCall] | None = None,
+        submission: str | None = None,
     ) -> T:
         """Make a provider call with every billable attempt in the ledger before it is sent.
 
         Providers that record their own attempts (retries, re-asks) do so in this scope; for the
         others the whole call is one attempt, recorded here. With `settle_with`, a successful
         attempt is not settled here but handed over: the caller settles it (`settle_ok`) in the
-        same commit as the rows of what it received, so no moment has it paid but not kept."""
+        same commit as the rows of what it received, so no moment has it paid but not kept.
+        `submission` is written on each attempt's row (a clip's submission key)."""
         ledger = ProjectLedger(
             self, session, project, provider, step=step, cost=cost, detail=detail
         )
+        ledger.submission = submission
         ledger.held = settle_with
         with billing_scope(ledger):
             if provider.records_attempts:
@@ -166,6 +172,7 @@ class ProjectLedger(Ledger):
         self.ctx, self.session, self.project, self.provider = ctx, session, project, provider
         self.step, self.cost, self.detail = step, cost, detail
         self.held: list[ProviderCall] | None = None
+        self.submission: str | None = None
 
     async def open(self, what: str) -> ProviderCall:
         async with self.ctx.db_lock:
@@ -180,6 +187,7 @@ class ProjectLedger(Ledger):
                 detail=self.detail,
                 request=what[:200],
                 status=Outcome.SENT.value,
+                submission=self.submission,
             )
             self.session.add(row)
             await self.session.commit()
@@ -217,17 +225,69 @@ async def settle_unanswered_attempts(
     run_id: uuid.UUID | None = None,
     *,
     project_id: uuid.UUID | None = None,
+    dropped: set[str] | None = None,
 ) -> None:
-    """Attempts still `sent` when their run ended (stopped or killed mid-request): `unknown`."""
+    """Attempts still `sent` when their run ended (stopped or killed mid-request): `unknown`.
+    Those that started a request in `dropped` (PipelineContext.dropped): `cancelled`."""
     condition = (
         ProviderCall.run_id == run_id
         if run_id is not None
         else ProviderCall.project_id == project_id
     )
+    project = (
+        select(PipelineRun.project_id).where(PipelineRun.id == run_id).scalar_subquery()
+        if run_id is not None
+        else project_id
+    )
+    for operation_id in sorted(dropped or ()):  # submitted by this run or an earlier one
+        await settle_dropped_request(
+            session, operation_id=operation_id, condition=ProviderCall.project_id == project
+        )
     await session.execute(
         update(ProviderCall)
         .where(condition, ProviderCall.status == Outcome.SENT.value)
         .values(status=Outcome.UNKNOWN.value, note="the run stopped before the answer came")
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def maybe_sent(session: AsyncSession, project_id: uuid.UUID, submission: str) -> bool:
+    """Whether an attempt of `submission` may have reached the provider: a row is written before
+    each attempt leaves, so a submission with none (stopped while uploading its frames, waiting
+    for a rate limit or the budget) was certainly never sent."""
+    found = await session.scalar(
+        select(func.count()).where(
+            ProviderCall.project_id == project_id,
+            ProviderCall.submission == submission,
+            ProviderCall.status.in_(sorted(BILLED_OUTCOMES)),
+        )
+    )
+    return bool(found)
+
+
+async def settle_dropped_request(
+    session: AsyncSession,
+    project_id: uuid.UUID | None = None,
+    *,
+    operation_id: str,
+    condition: Any = None,
+) -> None:
+    """The service no longer has the request `operation_id` (it was cancelled while queued, or
+    it never made it): the attempt that started it is not billed. The caller commits."""
+    if condition is None:
+        condition = ProviderCall.project_id == project_id
+    await session.execute(
+        update(ProviderCall)
+        .where(
+            condition,
+            ProviderCall.operation_id == operation_id,
+            ProviderCall.status.in_(sorted(BILLED_OUTCOMES)),
+        )
+        .values(
+            status=Outcome.CANCELLED.value,
+            settled_at=utcnow(),
+            note="the provider dropped the request before making it (cancelled while queued)",
+        )
         .execution_options(synchronize_session=False)
     )
 

@@ -15,13 +15,23 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
+import uuid
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
-from vidpipe.db.models import Project, Scene, Take, VideoClip, clip_seconds, keyframe_of, utcnow
+from vidpipe.db.models import (
+    Project,
+    ProviderCall,
+    Scene,
+    Take,
+    VideoClip,
+    clip_seconds,
+    keyframe_of,
+    utcnow,
+)
 from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.errors import (
     ContentFilteredError,
@@ -31,7 +41,13 @@ from vidpipe.errors import (
 )
 from vidpipe.media.clipcheck import UnusableClipError, check_clip
 from vidpipe.media.probe import MediaReadError, is_playable_video
-from vidpipe.pipeline.context import PipelineContext, ProgressEvent
+from vidpipe.pipeline.context import (
+    PipelineContext,
+    ProgressEvent,
+    maybe_sent,
+    settle_dropped_request,
+    settle_ok,
+)
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash
 from vidpipe.pipeline.sound_fields import clip_sound, ignored_sound_warning
 from vidpipe.pipeline.takes import (
@@ -245,11 +261,14 @@ def _awaits_consent(scene: Scene) -> bool:
 async def _settle_interrupted_submissions(
     session: AsyncSession, project: Project, provider: VideoProvider, ctx: PipelineContext
 ) -> None:
-    """Clips a previous run left mid-submission (we hold the lease: nobody else is sending).
+    """Clips a previous run left mid-submission or waiting (we hold the lease: nobody else is
+    sending).
 
-    With a client-chosen id the service is asked: known → wait on it; unknown → send it again
-    with the same id (it never arrived, or the service lost it and nothing can be collected).
-    Without one, the outcome is unknown: `submit_unknown`, re-sent only with consent.
+    An id the service gave or the client chose is asked about: known → wait on it; unknown →
+    send it again (the same id, when client-chosen): it never arrived, or the service dropped it
+    unmade (a stop cancelled it while queued), so its ledger row is settled as not billed.
+    Without an id, the ledger tells: no attempt recorded → it was never sent (sent now); an
+    attempt recorded → the outcome is unknown: `submit_unknown`, re-sent only with consent.
     """
     # A free provider (local, sim) cannot bill twice: its interrupted submissions are just re-sent.
     billed = provider.estimate_cost(seconds=project.clip_duration) > 0
@@ -266,21 +285,35 @@ async def _settle_interrupted_submissions(
                 # nothing to look up, and sending again costs nothing
                 clip.status = ClipStatus.PENDING
                 continue
-            if (
-                clip.status not in (ClipStatus.SUBMITTING, ClipStatus.SUBMITTED)
-                or clip.operation_id is None
-            ):
+            if clip.status not in (ClipStatus.SUBMITTING, ClipStatus.SUBMITTED):
+                continue
+            if clip.operation_id is None:
                 if clip.status == ClipStatus.SUBMITTING:
-                    clip.status, clip.error_message = ClipStatus.SUBMIT_UNKNOWN, _interrupted(scene)
+                    await _settle_unanswered_submission(session, project, scene)
                 continue
             state = await provider.operation_state(clip.operation_id)
             if state in ("pending", "done"):
                 clip.status = ClipStatus.SUBMITTED
             elif state == "unknown":
-                clip.status = ClipStatus.PENDING  # re-sent with the same id
-            elif clip.status == ClipStatus.SUBMITTING:
-                clip.status, clip.error_message = ClipStatus.SUBMIT_UNKNOWN, _interrupted(scene)
+                await settle_dropped_request(session, project.id, operation_id=clip.operation_id)
+                clip.status = ClipStatus.PENDING  # re-sent (with the same id, if client-chosen)
+            elif clip.status == ClipStatus.SUBMITTING:  # the id cannot be looked up
+                await _settle_unanswered_submission(session, project, scene)
         await session.commit()
+
+
+async def _settle_unanswered_submission(
+    session: AsyncSession, project: Project, scene: Scene
+) -> None:
+    """A submission stopped before its answer came, with no id to ask about: sent again at once
+    when the ledger shows no attempt of it left (it was stopped before sending), else it waits
+    for the user's consent (it may have been accepted and billed)."""
+    clip = scene.clip
+    assert clip is not None
+    if clip.submission is not None and not await maybe_sent(session, project.id, clip.submission):
+        clip.status, clip.error_message = ClipStatus.PENDING, None
+        return
+    clip.status, clip.error_message = ClipStatus.SUBMIT_UNKNOWN, _interrupted(scene)
 
 
 def _interrupted(scene: Scene) -> str:
@@ -398,6 +431,10 @@ async def _make_take(
         except OperationFailedError as exc:
             await _forget_operation(session, clip, str(exc), ctx)
             raise
+        except asyncio.CancelledError:  # a stop: a request the service dropped costs nothing
+            if provider.was_dropped(clip.operation_id):
+                ctx.dropped.add(clip.operation_id)
+            raise
         if result.outcome is not ClipOutcome.COMPLETE:
             await _mark(session, clip, result.outcome.value, result.message, ctx)
             return
@@ -474,6 +511,7 @@ async def _submit(
         request = dataclasses.replace(request, take=clip.take)
         clip.fingerprint = expected_clip_fingerprint(project, scene, ctx.storage, provider)
         clip.operation_id, clip.status, clip.error_message = chosen, ClipStatus.SUBMITTING, None
+        clip.submission = uuid.uuid4().hex  # on the ledger row of each attempt
         await session.commit()
 
     async def send() -> str:
@@ -481,6 +519,7 @@ async def _submit(
             return await provider.submit(request, operation_id=chosen)  # type: ignore[call-arg]
         return await provider.submit(request)
 
+    accepted: list[ProviderCall] = []
     try:
         operation_id = await ctx.paid(
             session,
@@ -490,6 +529,8 @@ async def _submit(
             step=STEP,
             cost=provider.estimate_cost(seconds=clip_seconds(project, scene)),
             detail=f"scene {request.scene_index} clip",
+            settle_with=accepted,
+            submission=clip.submission,
         )
     except Exception as exc:
         unknown = outcome_of(exc) is Outcome.UNKNOWN
@@ -501,6 +542,9 @@ async def _submit(
             return False
         raise
     async with ctx.db_lock:
+        for row in accepted:  # the ledger names the request it paid for
+            row.operation_id = operation_id
+        settle_ok(accepted)
         clip.operation_id, clip.status = operation_id, ClipStatus.SUBMITTED
         clip.submitted_at = utcnow()
         await session.commit()  # the id is durable before the first poll (never pay twice)

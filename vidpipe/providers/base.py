@@ -285,6 +285,11 @@ class VideoProvider(Provider):
         None when the provider cannot look ids up."""
         return None
 
+    def was_dropped(self, operation_id: str) -> bool:
+        """True when a wait on `operation_id` was stopped and the service then confirmed it
+        dropped the request unmade (cancelled while queued): it is not billed."""
+        return False
+
     @abstractmethod
     async def submit(self, request: VideoRequest) -> str:
         """Start the clip; return an operation id that `wait` can pick up after a crash.

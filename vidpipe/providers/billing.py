@@ -3,7 +3,8 @@
 The pipeline opens a *billing scope* around each provider call (`billing_scope(ledger)`); a
 provider's request helpers (`vidpipe.providers.calls.with_retries(..., billable=True)`) record each
 attempt in it: `Ledger.open` checks the budget and commits a `sent` row, and `Ledger.close`
-settles it as `ok`, `failed`, `refused` (not billed) or `unknown` (sent, no answer). Retries and
+settles it as `ok`, `failed`, `refused` (not billed) or `unknown` (sent, no answer); a request the
+service later dropped unmade (cancelled while queued) becomes `cancelled` (not billed). Retries and
 re-asks are attempts of their own. A scope is a context variable, so concurrent clips each have
 their own and the provider interfaces stay small; outside any scope nothing is recorded (doctor,
 direct provider tests).
@@ -28,6 +29,9 @@ class Outcome(StrEnum):
     FAILED = "failed"  # answered, but the answer is an error or unusable (billed)
     REFUSED = "refused"  # certainly not processed (429, 503, 4xx, not sent): not billed
     UNKNOWN = "unknown"  # sent, and the answer was lost (time-out, dropped connection, 5xx)
+    # accepted, then dropped by the service before it made anything (a request cancelled while
+    # still queued, found gone by the next run): not billed
+    CANCELLED = "cancelled"
 
 
 # Outcomes that may have cost money: what the budget counts.

@@ -18,7 +18,7 @@ import openai
 from pydantic import BaseModel, ConfigDict
 
 from vidpipe.config import Settings
-from vidpipe.errors import BadInputError, ContentFilteredError, ProviderError
+from vidpipe.errors import ContentFilteredError, ProviderError
 from vidpipe.providers.base import (
     ReferenceImage,
     Storyboard,
@@ -36,6 +36,7 @@ from vidpipe.providers.calls import (
 )
 from vidpipe.providers.catalog import catalog_price
 from vidpipe.providers.imaging import DESCRIBE_PROMPT
+from vidpipe.providers.openai_client import hosted_endpoint, openai_client
 from vidpipe.providers.openai_settings import OpenAISettings
 from vidpipe.providers.screenplay import (
     storyboard_schema,
@@ -75,9 +76,7 @@ class OpenAIStoryboardProvider(StoryboardProvider):
             base_url=openai_settings.base_url,
             json_mode=openai_settings.json_mode,
         )
-        hosted = self.options.base_url is None or "api.openai.com" in self.options.base_url
-        if hosted and not openai_settings.api_key:
-            raise BadInputError("the openai provider needs an API key: set VIDPIPE_OPENAI_API_KEY")
+        hosted = hosted_endpoint(settings, self.options.base_url)
         self.price_per_call = catalog_price(
             settings,
             "openai",
@@ -90,13 +89,7 @@ class OpenAIStoryboardProvider(StoryboardProvider):
         self.sees_images = hosted if vision is None else vision
 
     def _client(self) -> openai.AsyncOpenAI:
-        key = self.settings.provider(OpenAISettings).api_key
-        return openai.AsyncOpenAI(
-            api_key=key.get_secret_value() if key else "not-needed",
-            base_url=self.options.base_url,
-            max_retries=0,  # vidpipe retries (tenacity), so the policy is one and visible
-            timeout=self.settings.provider_timeout_seconds,
-        )
+        return openai_client(self.settings, self.options.base_url)
 
     async def health(self) -> str:
         """A free call (list models): the key is accepted and the endpoint reachable."""

@@ -19,6 +19,7 @@ from vidpipe.config import Settings
 from vidpipe.errors import BadInputError, ProviderError
 from vidpipe.providers.base import NarrationProvider, SpeechRequest, SpeechResult
 from vidpipe.providers.calls import RetryPolicy, TransientError, price, rate_limiter, with_retries
+from vidpipe.providers.openai_client import hosted_endpoint, openai_client
 from vidpipe.providers.openai_settings import OpenAISettings
 from vidpipe.providers.wav import BadAudioError, read_wav, write_wav
 
@@ -59,9 +60,7 @@ class OpenAISpeechProvider(NarrationProvider):
             voice=openai_settings.voice,
             base_url=openai_settings.base_url,
         )
-        hosted = self.options.base_url is None or "api.openai.com" in self.options.base_url
-        if hosted and not openai_settings.api_key:
-            raise BadInputError("the openai provider needs an API key: set VIDPIPE_OPENAI_API_KEY")
+        hosted = hosted_endpoint(settings, self.options.base_url)
         default = PRICES_PER_CHARACTER.get(
             self.options.model, DEFAULT_PRICE_PER_CHARACTER if hosted else 0.0
         )
@@ -71,13 +70,7 @@ class OpenAISpeechProvider(NarrationProvider):
         self._policy = RetryPolicy.from_settings(settings)
 
     def _client(self) -> openai.AsyncOpenAI:
-        key = self.settings.provider(OpenAISettings).api_key
-        return openai.AsyncOpenAI(
-            api_key=key.get_secret_value() if key else "not-needed",
-            base_url=self.options.base_url,
-            max_retries=0,  # vidpipe retries (tenacity), so the policy is one and visible
-            timeout=self.settings.provider_timeout_seconds,
-        )
+        return openai_client(self.settings, self.options.base_url)
 
     async def speak(self, request: SpeechRequest, dest: Path) -> SpeechResult:
         text = " ".join(request.text.split())

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import starlette.datastructures
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -74,8 +75,8 @@ FIELDS = (
     "takes",
 )  # fmt: skip
 MODELS = ("storyboard_model", "image_model", "video_model")
-# blank = writer picks / no budget / no gate / the configured model
-OPTIONAL = ("scenes", "max_cost", "pause_after", *MODELS)
+# blank = writer picks / no budget / no gate / the configured model / no music
+OPTIONAL = ("scenes", "max_cost", "pause_after", *MODELS, "music")
 # Everything the page loads comes from this server (no CDN, works offline).
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -280,6 +281,7 @@ DEFAULTS = {
     "storyboard_model": "",
     "image_model": "",
     "video_model": "",
+    "music": "",  # the id of the music bed uploaded with an earlier try of the form
 }
 
 
@@ -307,7 +309,8 @@ def parse_options(
     """The form's strings (and reference rows) as GenerateOptions (the API's one definition of
     the options); for the estimate alone a blank prompt is fine (it does not change the price)."""
     data: dict[str, Any] = {
-        name: values.get(name, "") for name in (*FIELDS, "max_cost", "pause_after", *MODELS)
+        name: values.get(name, "")
+        for name in (*FIELDS, "max_cost", "pause_after", *MODELS, "music")
     }
     data["references"] = [row.use() for row in rows]
     for name in OPTIONAL:
@@ -350,17 +353,19 @@ async def new_submit(
 ) -> Response:
     async with read_form_with_files(request) as (form, files):
         values = {name: form.get(name, DEFAULTS[name]) for name in DEFAULTS}
-        # each chosen image is checked and stored as POST /api/references does it
+        # each chosen image is checked and stored as POST /api/references does it, the music
+        # as POST /api/music does
         rows = await read_rows(settings, form, files)
-    refused = any(row.errors for row in rows)
+        music_error = await read_music(settings, values, files.get("music_file"))
+    refused = any(row.errors for row in rows) or music_error is not None
     if form.get("add_reference") and not refused:  # "Add another reference": the form again
         return render(request, "new.html", form_context(settings, registry, values, {}, rows))
     try:
         options = parse_options(values, rows=[] if refused else rows)
         if refused:  # the other fields were checked too; nothing is created
-            return render(
-                request, "new.html", form_context(settings, registry, values, {}, rows), 422
-            )
+            errors = {"music": music_error} if music_error is not None else {}
+            context = form_context(settings, registry, values, errors, rows)
+            return render(request, "new.html", context, 422)
         project, _ = await generating.generate(session, settings, registry, runner, options)
     except (ValidationError, RequestValidationError, BadInputError) as exc:
         found = body_error(exc) if isinstance(exc, BadInputError) else exc
@@ -368,6 +373,24 @@ async def new_submit(
         context = form_context(settings, registry, values, errors, rows)
         return render(request, "new.html", context, status_code=422)
     return RedirectResponse(f"/projects/{project.id}", status_code=303)
+
+
+async def read_music(
+    settings: Settings, values: dict[str, str], upload: starlette.datastructures.UploadFile | None
+) -> str | None:
+    """A chosen music file, checked and stored as POST /api/music does it: its id goes into
+    `values` (kept if the form comes back); returns why it was refused, if it was."""
+    if upload is None or not upload.filename:
+        return None
+    from vidpipe.api.routes.music import receive_music
+
+    try:
+        stored = await receive_music(settings, upload, field="music")
+    except RequestValidationError as exc:
+        values["music"] = ""
+        return "; ".join(str(error.get("msg", "invalid")) for error in exc.errors())
+    values["music"] = stored["id"]
+    return None
 
 
 # ---- Project ----------------------------------------------------------------------------------

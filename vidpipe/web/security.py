@@ -32,7 +32,7 @@ CSRF_HEADER = "x-csrf-token"
 CSRF_FIELD = "csrf_token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 MAX_FORM_BYTES = 64 * 1024  # the largest form is a 4,000-character prompt
-MAX_FORM_FILES = 12  # the New video form's reference images (GenerateOptions.references)
+MAX_FORM_FILES = 13  # the New video form's reference images (up to 12) and its music bed
 CROSS_SITE = "cross-site request refused: this server only accepts writes from its own pages"
 NO_TOKEN = "missing or wrong CSRF token: reload the page and try again"
 

@@ -169,7 +169,7 @@ async def patch_scene(
     "",
     response_model=EditResult,
     responses=EDIT_RESPONSES,
-    summary="Change project options (crossfade, clip_duration, style_guide); needs If-Match",
+    summary="Change project options (crossfade, clip_duration, style_guide, music); needs If-Match",
 )
 async def patch_project(
     project_id: ProjectId,
@@ -181,7 +181,7 @@ async def patch_project(
     response: Response,
     if_match: IfMatch = None,
 ) -> EditResult:
-    edits = Edits(project_edit=body)
+    edits = Edits(project_edit=body, music_upload=body.music)
     return await edited(session, settings, registry, runner, project_id, if_match, response, edits)
 
 
@@ -297,6 +297,7 @@ def fork_edits(body: ForkRequest) -> Edits:
         project_edit=body.options,
         storyboard=whole.storyboard,
         references=whole.references,
+        music_upload=body.options.music if body.options is not None else None,
     )
 
 

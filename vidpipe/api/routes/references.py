@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated
 
 import starlette.datastructures
@@ -42,11 +43,7 @@ async def receive(
     """Check and store one upload (also the New video form's path, web/references.py); a bad
     image is a 422 field error naming `field`, and nothing is stored. The decoding and hashing
     run off the event loop (vidpipe.api.offload)."""
-    if file.size is not None and file.size > MAX_BYTES:  # the spooled size, known before reading
-        raise field_error(field, too_big(file.size))
-    data = await file.read(MAX_BYTES + 1)  # one byte more than allowed tells "too big"
-    if len(data) > MAX_BYTES:
-        raise field_error(field, too_big(None))
+    data = await read_capped(file, MAX_BYTES, field, too_big)
     try:
         image = await off_loop(
             settings.cpu_workers, UploadPool(settings.data_dir).add, data, "file"
@@ -60,6 +57,22 @@ async def receive(
         height=image.height,
         bytes=len(image.data),
     )
+
+
+async def read_capped(
+    file: starlette.datastructures.UploadFile,
+    cap: int,
+    field: str,
+    too_big: Callable[[int | None], str],
+) -> bytes:
+    """An upload's bytes, or a 422 naming `field` when it is larger than `cap` (told by the
+    spooled size before reading, else by reading one byte more than allowed)."""
+    if file.size is not None and file.size > cap:
+        raise field_error(field, too_big(file.size))
+    data = await file.read(cap + 1)
+    if len(data) > cap:
+        raise field_error(field, too_big(None))
+    return data
 
 
 def too_big(size: int | None) -> str:

@@ -9,27 +9,11 @@ from typing import Annotated
 import typer
 
 from vidpipe.cli.edit_options import (
-    ClipDuration,
-    Crossfade,
-    Description,
-    Dialogue,
-    EndPrompt,
-    ImageModel,
-    Motion,
-    Narration,
-    SceneOpt,
-    SceneReferences,
-    Sound,
-    StartPrompt,
-    StoryboardFile,
-    StoryboardModel,
-    StyleGuideFile,
-    Takes,
-    Transition,
-    VideoModel,
+    EditFlags,
     music_option,
     parse_edits,
     reference_edits,
+    with_edit_options,
 )
 from vidpipe.cli.flags import SCENE_FLAGS
 from vidpipe.cli.runtime import EXIT_BAD_INPUT, EXIT_OK, Invocation, database, execute, fail
@@ -39,27 +23,11 @@ commands = Commands()
 
 
 @commands.command()
+@with_edit_options
 def edit(
     ctx: typer.Context,
     project: IdArg,
-    scene: SceneOpt = None,
-    description: Description = None,
-    start_prompt: StartPrompt = None,
-    end_prompt: EndPrompt = None,
-    motion: Motion = None,
-    transition: Transition = None,
-    crossfade: Crossfade = None,
-    clip_duration: ClipDuration = None,
-    style_guide_file: StyleGuideFile = None,
-    storyboard_file: StoryboardFile = None,
-    references: SceneReferences = None,
-    takes: Takes = None,
-    storyboard_model: StoryboardModel = None,
-    image_model: ImageModel = None,
-    video_model: VideoModel = None,
-    narration: Narration = None,
-    dialogue: Dialogue = None,
-    sound: Sound = None,
+    edit_flags: EditFlags,
     subtitles: Annotated[
         str | None, typer.Option(help="Subtitles: off, soft or burn (re-muxes only).")
     ] = None,
@@ -86,13 +54,7 @@ def edit(
     """Change a scene's texts or references, project options, the whole storyboard or the
     reference images; prints the new plan."""
     settings = settings_of(ctx)
-    edits = parse_edits(
-        scene, description, start_prompt, end_prompt, motion, transition, crossfade,
-        clip_duration, style_guide_file, storyboard_file, references, takes,
-        (storyboard_model, image_model, video_model),
-        narration, dialogue, sound,
-        subtitles, loudness,
-    )  # fmt: skip
+    edits = parse_edits(**edit_flags, subtitles=subtitles, loudness=loudness)
     reference_edits(edits, add_reference or [], remove_reference or [])
     edits.music = music_option(music)
     if edits.empty:

@@ -5,28 +5,7 @@ from __future__ import annotations
 
 import typer
 
-from vidpipe.cli.edit_options import (
-    ClipDuration,
-    Crossfade,
-    Description,
-    Dialogue,
-    EndPrompt,
-    ImageModel,
-    Motion,
-    Narration,
-    SceneOpt,
-    SceneReferences,
-    Sound,
-    StartPrompt,
-    StoryboardFile,
-    StoryboardModel,
-    StyleGuideFile,
-    Takes,
-    Transition,
-    VideoModel,
-    Yes,
-    parse_edits,
-)
+from vidpipe.cli.edit_options import EditFlags, Yes, parse_edits, with_edit_options
 from vidpipe.cli.flags import SCENE_FLAGS
 from vidpipe.cli.runtime import EXIT_OK, Invocation, database, execute, stderr
 from vidpipe.cli.shared import (
@@ -42,39 +21,18 @@ commands = Commands()
 
 
 @commands.command()
+@with_edit_options
 def fork(
     ctx: typer.Context,
     project: IdArg,
-    scene: SceneOpt = None,
-    description: Description = None,
-    start_prompt: StartPrompt = None,
-    end_prompt: EndPrompt = None,
-    motion: Motion = None,
-    transition: Transition = None,
-    crossfade: Crossfade = None,
-    clip_duration: ClipDuration = None,
-    style_guide_file: StyleGuideFile = None,
-    storyboard_file: StoryboardFile = None,
-    references: SceneReferences = None,
-    takes: Takes = None,
-    storyboard_model: StoryboardModel = None,
-    image_model: ImageModel = None,
-    video_model: VideoModel = None,
-    narration: Narration = None,
-    dialogue: Dialogue = None,
-    sound: Sound = None,
+    edit_flags: EditFlags,
     yes: Yes = False,
     json_output: JsonFlag = False,
 ) -> None:
     """A new project sharing the original's files (hard links); the edits apply to the new one,
     which then makes only what they made stale. The original is not changed."""
     settings = settings_of(ctx)
-    edits = parse_edits(
-        scene, description, start_prompt, end_prompt, motion, transition, crossfade,
-        clip_duration, style_guide_file, storyboard_file, references, takes,
-        (storyboard_model, image_model, video_model),
-        narration, dialogue, sound,
-    )  # fmt: skip
+    edits = parse_edits(**edit_flags)
 
     async def work(invocation: Invocation) -> int:
         from vidpipe.app import iterate

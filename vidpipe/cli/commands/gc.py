@@ -29,7 +29,8 @@ def gc(
     json_output: JsonFlag = False,
 ) -> None:
     """Delete artifact files that no take of any project references, and uploaded reference
-    images no project uses that are older than a day; prints what it freed."""
+    images no project uses and uploaded music beds that are older than a day; prints what it
+    freed."""
     settings = settings_of(ctx)
 
     async def work(invocation: Invocation) -> int:
@@ -46,7 +47,7 @@ def gc(
         verb = "would free" if dry_run else "freed"
         for path in report.files:
             stdout.print(str(path), markup=False, soft_wrap=True)
-        uploads = f" ({report.uploads} unused uploaded reference images)" if report.uploads else ""
+        uploads = f" ({report.uploads} unused uploads)" if report.uploads else ""
         if report.shared:
             uploads += f"; {report.shared} of them still used by a fork (hard links: no space)"
         stdout.print(f"{verb} {report.bytes / 1e6:.1f} MB in {len(report.files)} files{uploads}")

@@ -4,7 +4,8 @@ Clips: submit() uploads the frames (once per content hash), queues the request a
 `<model id>|<request id>`; the pipeline commits that before wait() polls it, so a resume polls the
 same request and never submits again (never pay twice). A submit whose answer is lost raises
 OutcomeUnknownError (fal has no idempotency key): the clip waits for the user's consent. A stop
-(cancel) while the request is still IN_QUEUE asks fal to drop it (nothing is billed for it); the
+(cancel) while the request is still IN_QUEUE asks fal to drop it (nothing is billed for it) and,
+once fal no longer has it, says so (`was_dropped`: its ledger row is settled as cancelled); the
 next run finds it gone and submits afresh.
 
 Keyframes: one queued request each, polled to the end in the same call (an image is cheap; a
@@ -66,6 +67,7 @@ class FalMixin:
     records_attempts: ClassVar[bool] = True  # each submit attempt is a ledger row (client.py)
 
     queue: FalQueue
+    _dropped: set[str]  # requests cancelled while queued and gone from fal (never made)
 
     async def health(self) -> str:
         """A free call: fal's pricing endpoint answers for the configured models."""
@@ -113,8 +115,22 @@ class FalMixin:
         except asyncio.CancelledError:
             if last == ["IN_QUEUE"]:
                 with contextlib.suppress(Exception):
-                    await asyncio.shield(self.queue.cancel(model.id, request_id))
+                    await asyncio.shield(self._cancel_queued(model, request_id))
             raise
+
+    async def _cancel_queued(self, model: ModelEntry, request_id: str) -> None:
+        """Ask fal to drop a queued request; when fal then no longer has it, it was never made
+        (and is not billed): remembered for `was_dropped`."""
+        if not await self.queue.cancel(model.id, request_id):
+            return
+        try:
+            await self.queue.status(model.id, request_id, what=f"fal {model.id} status")
+        except ProviderError as exc:
+            if exc.status == 404:
+                self._dropped.add(f"{model.id}|{request_id}")
+
+    def was_dropped(self, operation_id: str) -> bool:
+        return operation_id in self._dropped
 
     async def _result(self, model: ModelEntry, request_id: str, what: str) -> dict[str, Any]:
         try:
@@ -163,6 +179,7 @@ class FalVideoProvider(FalMixin, VideoProvider):
         audio = settings.provider(FalSettings).video_audio and self.model.native_audio
         self.options = self.Options(model=self.model.id, audio=audio)
         self.queue = FalQueue(settings, role="video")
+        self._dropped = set()
         self.capabilities = capabilities_of(self.model)
         # A start-frame-only model: the pipeline chains each scene from the last clip's end.
         self.takes_end_frame = self.model.end_frame
@@ -265,6 +282,7 @@ class FalImageProvider(FalMixin, ImageProvider):
             )
         self.options = self.Options(model=self.text_model.id, edit_model=self.edit_model.id)
         self.queue = FalQueue(settings, role="image")
+        self._dropped = set()
         # An estimate per keyframe: the dearer of the two models.
         dearer = max(self.text_model.price, self.edit_model.price)
         self.price_per_call = price(settings, (self.text_model.id, "fal:image"), dearer)

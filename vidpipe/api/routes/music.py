@@ -1,0 +1,57 @@
+"""Music beds over HTTP: upload one, then name it in `POST /api/generate` or a project's
+`PATCH` (the CLI takes a file: `--music`)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import starlette.datastructures
+from fastapi import APIRouter, File, UploadFile, status
+
+from vidpipe.api.deps import SettingsDep
+from vidpipe.api.errors import field_error
+from vidpipe.api.guards import mib
+from vidpipe.api.offload import off_loop
+from vidpipe.api.routes.references import read_capped
+from vidpipe.api.schemas import UNREADABLE, MusicUpload
+from vidpipe.config import Settings
+from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.sound import MAX_MUSIC_UPLOAD_BYTES, MusicPool
+
+router = APIRouter(prefix="/api", tags=["music"])
+
+
+@router.post(
+    "/music",
+    status_code=status.HTTP_201_CREATED,
+    response_model=MusicUpload,
+    summary="Upload a music bed (any audio ffmpeg reads; at most 50 MiB)",
+    responses={
+        **UNREADABLE,
+        422: {"description": "Not audio, empty or too big; nothing was stored."},
+    },
+)
+async def upload_music(
+    file: Annotated[UploadFile, File(description="The audio; its type is read by decoding it.")],
+    settings: SettingsDep,
+) -> dict[str, Any]:
+    return await receive_music(settings, file)
+
+
+async def receive_music(
+    settings: Settings, file: starlette.datastructures.UploadFile, field: str = "file"
+) -> dict[str, Any]:
+    """Check and store one music upload (also the New video form's path); a file that is not
+    audio is a 422 field error naming `field`, and nothing is stored. Decoding runs off the
+    event loop (vidpipe.api.offload)."""
+
+    def too_big(size: int | None) -> str:
+        shown = mib(size) if size is not None else f"more than {mib(MAX_MUSIC_UPLOAD_BYTES)}"
+        return f"{field}: {shown}; music may be at most {mib(MAX_MUSIC_UPLOAD_BYTES)}"
+
+    data = await read_capped(file, MAX_MUSIC_UPLOAD_BYTES, field, too_big)
+    try:
+        music = await off_loop(settings.cpu_workers, MusicPool(settings.data_dir).add, data, field)
+    except BadInputError as exc:
+        raise field_error(field, str(exc)) from None
+    return {"id": music.content_hash, "duration_seconds": music.duration, "bytes": len(data)}
