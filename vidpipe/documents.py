@@ -50,7 +50,10 @@ def absent(value: object) -> bool:
 
 
 class PlannedItem(Document):
-    kind: Literal["storyboard", "keyframe", "clip", "narration", "stitch"]
+    kind: Literal["storyboard", "keyframe", "clip", "narration", "stitch", "mix"] = Field(
+        description="`stitch` joins the clips; `mix` mixes the sound (spoken lines, music, "
+        "loudness) and muxes it and the subtitles under them (a project with sound only)"
+    )
     scene: int | None = Field(description="1-based scene number")
     position: Literal["start", "end"] | None
     reason: str
@@ -60,6 +63,11 @@ class PlannedItem(Document):
         default=None,
         description="An existing take made from exactly these inputs, selected instead of "
         "bought again: its number (nothing is sent, nothing billed).",
+    )
+    line: int | None = Field(
+        default=None,
+        description="A `narration` item: which of the scene's lines is spoken (0 its narration, "
+        "1..n its dialogue lines); null for other kinds.",
     )
 
 
@@ -95,7 +103,12 @@ class PlanDocument(Document):
     resubmit_unknown: list[int] = Field(
         description="Scenes whose last submission's outcome is unknown (may be billed twice)"
     )
-    stitch: bool
+    stitch: bool = Field(description="The clips would be joined anew")
+    mix: bool = Field(
+        default=False,
+        description="The sound would be mixed and muxed anew (an item of kind `mix`; e.g. after "
+        "a change of music or loudness only, the only item)",
+    )
     provider_calls: dict[str, int]
     estimated_cost: float
     items: list[PlannedItem]

@@ -153,8 +153,8 @@ def test_narration_music_and_soft_subtitles(vidpipe, cli_env, tmp_path: Path) ->
     assert vidpipe("edit", project, "--music", "no-such.mp3").returncode == 2
     edited = vidpipe("edit", project, "--music", str(other), "--json")
     assert edited.returncode == 0, edited.stderr
-    (stitch,) = json.loads(edited.stdout)["items"]
-    assert stitch["reason"].startswith("mix the sound")
+    (mix,) = json.loads(edited.stdout)["items"]  # the mix alone: no stitch, no clip
+    assert mix["kind"] == "mix" and mix["reason"].startswith("mix the sound")
     remixed = vidpipe("resume", project, "--json")
     assert remixed.returncode == 0, remixed.stderr
     assert len(sql(db, "select id from provider_calls where role = 'narration'")) == calls + 1

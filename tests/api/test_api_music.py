@@ -109,7 +109,8 @@ async def test_generate_with_music_then_a_new_bed_remixes_only(sqlite_settings: 
         )
         assert edited.status_code == 200, edited.text
         (item,) = edited.json()["plan"]["items"]
-        assert item["kind"] == "stitch" and item["reason"].startswith("mix the sound")
+        assert item["kind"] == "mix" and item["reason"].startswith("mix the sound")
+        assert (edited.json()["plan"]["mix"], edited.json()["plan"]["stitch"]) == (True, False)
 
         resumed = await client.post(f"{base}/resume")
         assert resumed.status_code == 202, resumed.text

@@ -20,6 +20,7 @@ from vidpipe.errors import BadInputError
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.edits import (
     Editor,
+    ProjectEdit,
     SceneEdit,
     dialogue_option,
     parse_storyboard,
@@ -140,6 +141,40 @@ async def test_editing_sound_texts_remakes_nothing_for_a_model_without_audio(
     after = artifacts(storage.root)
     assert {name: after[name] for name in before} == before  # nothing rewritten
     assert set(after) - set(before) == {"clips/scene_02.t2.mp4"}  # only the motion edit's clip
+
+
+async def test_a_loudness_change_plans_the_mix_alone_and_the_run_only_remixes(
+    session: AsyncSession, settings: Settings, made: Made
+) -> None:
+    project_id = await made(session, settings, "a lighthouse in the narrated night")
+    storage = ProjectStorage(settings.projects_dir, project_id)
+    before = artifacts(storage.root)
+    pictures = {p.name: p.stat().st_mtime_ns for p in storage.root.glob("output/picture-*")}
+    lines = {p.name: p.stat().st_mtime_ns for p in storage.root.glob("audio/scene_*")}
+    mixes = set(storage.root.glob("audio/mix-*"))
+    assert pictures and lines and mixes
+    registry = load_registry()
+    await Editor(session, settings, registry).edit(
+        project_id, project_edit=ProjectEdit(loudness=-20)
+    )
+
+    plan = await plan_project(session, project_id, settings=settings, registry=registry)
+    (item,) = plan.items
+    assert (item.kind, item.cost, plan.estimated_cost) == ("mix", 0.0, 0.0)
+    assert item.reason.startswith("mix the sound") and plan.mix and not plan.stitch
+    assert plan.stage == "stitching"
+
+    await run_pipeline(session, project_id, settings=settings, registry=registry)
+    project = await load_project(session, project_id)
+    assert project.status == "complete" and project.runs[-1].log.keys() == {"stitch"}
+    assert artifacts(storage.root) == before  # no keyframe or clip made again
+    assert {p.name: p.stat().st_mtime_ns for p in storage.root.glob("output/picture-*")} == pictures
+    assert {p.name: p.stat().st_mtime_ns for p in storage.root.glob("audio/scene_*")} == lines
+    (remixed,) = set(storage.root.glob("audio/mix-*")) - mixes  # one new mix, at the new target
+    (mix,) = [row for row in project.audio if row.kind == "mix"]
+    assert storage.resolve(mix.file_path) == remixed and mix.details["target_lufs"] == -20
+    again = await plan_project(session, project_id, settings=settings, registry=registry)
+    assert again.empty
 
 
 def test_dialogue_options_are_checked() -> None:

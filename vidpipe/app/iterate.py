@@ -207,8 +207,9 @@ async def select(
     *,
     force: bool = False,
 ) -> Selected:
-    """Point a scene's clip (or frame) at another take; when the stitch is then the only stale
-    thing, re-stitch now (nothing is generated). Otherwise the plan says what a resume makes."""
+    """Point a scene's clip (or frame) at another take; when the stitch (and the mix) is then
+    the only stale thing, re-stitch now (nothing is generated). Otherwise the plan says what a
+    resume makes."""
     from vidpipe.app.runs import plan, restitch
 
     await _loaded_idle(session, project_id, runner)
@@ -216,7 +217,7 @@ async def select(
         project_id, scene, take, slot, force=force
     )
     found = await plan(session, settings, registry, project_id)
-    if [item.kind for item in found.items] == ["stitch"]:
+    if found.items and {item.kind for item in found.items} <= {"stitch", "mix"}:
         project = await restitch(session, settings, registry, runner, project_id)
         return Selected(project, await plan(session, settings, registry, project_id), True)
     return Selected(project, found, False)

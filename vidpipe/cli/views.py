@@ -107,6 +107,8 @@ def show_plan(console: Console, plan: PlanDocument) -> None:
             what += f" of scene {item.scene}"
         if item.position:
             what += f" ({item.position} frame)"
+        if item.line is not None:
+            what += f" (line {item.line})"
         cost = f"${item.cost:.2f}" if item.cost else "free"
         if item.takes > 1:
             what += f" ×{item.takes} takes"

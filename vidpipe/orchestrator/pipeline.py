@@ -325,9 +325,10 @@ async def _open_run(
 
 
 def _stitch_due(ctx: PipelineContext, project: Project) -> bool:
-    """The plan asks for the stitch, and the final does not already match (clips remade from the
-    same inputs came out as before: nothing to join anew)."""
-    if not ctx.planned().stitch:
+    """The plan asks for the stitch or the mix, and the final does not already match (clips
+    remade from the same inputs came out as before: nothing to join anew)."""
+    plan = ctx.planned()
+    if not (plan.stitch or plan.mix):
         return False
     current = project.output_fingerprint is not None
     return not (current and output_is_current(project, ctx.storage))

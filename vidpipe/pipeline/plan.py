@@ -43,6 +43,7 @@ STAGE_OF_KIND: dict[str, ProjectStatus] = {
     "clip": ProjectStatus.VIDEO_GEN,
     "narration": ProjectStatus.STITCHING,
     "stitch": ProjectStatus.STITCHING,
+    "mix": ProjectStatus.STITCHING,
 }
 
 
@@ -50,7 +51,7 @@ STAGE_OF_KIND: dict[str, ProjectStatus] = {
 class PlannedItem:
     """One artifact to make, with why and what it costs (scene numbers are 1-based)."""
 
-    kind: str  # "storyboard" | "keyframe" | "clip" | "narration" | "stitch"
+    kind: str  # "storyboard" | "keyframe" | "clip" | "narration" | "stitch" | "mix"
     scene: int | None
     position: str | None
     reason: str
@@ -68,6 +69,7 @@ class PlannedItem:
             cost=round(self.cost, 4),
             takes=self.takes,
             reuse=self.reuse,
+            line=self.line,
         )
 
 
@@ -149,7 +151,13 @@ class Plan:
 
     @property
     def stitch(self) -> bool:
+        """The clips are joined (anew)."""
         return any(item.kind == "stitch" for item in self.items)
+
+    @property
+    def mix(self) -> bool:
+        """The sound is mixed and muxed under the joined clips (a project with sound only)."""
+        return any(item.kind == "mix" for item in self.items)
 
     @property
     def estimated_cost(self) -> float:
@@ -167,7 +175,7 @@ class Plan:
         items = [item for item in self.items if item.reuse is None]
         made = any(item.kind in ("keyframe", "clip", "narration") for item in items)
         if not made and output_is_current(project, storage):
-            items = [item for item in items if item.kind != "stitch"]
+            items = [item for item in items if item.kind not in ("stitch", "mix")]
         return Plan(items, self.notes, self.warnings)
 
     def provider_calls(self) -> dict[str, int]:
@@ -203,6 +211,7 @@ class Plan:
             ],
             resubmit_unknown=self.resubmissions,
             stitch=self.stitch,
+            mix=self.mix,
             provider_calls=self.provider_calls(),
             estimated_cost=self.estimated_cost,
             items=[item.document() for item in self.items],
@@ -281,12 +290,9 @@ def make_plan(
             redrawn.update(range(number + 1, len(scenes) + 1))
     _plan_sound(plan, project, storage, providers)
     if plan.items or not output_is_current(project, storage):
-        reason = "join the clips"
-        if not any(item.kind in ("keyframe", "clip") for item in plan.items) and _picture_made(
-            project, storage
-        ):
-            reason = "mix the sound and mux it (the clips are joined already)"
-        plan.items.append(PlannedItem("stitch", None, None, reason, 0.0))
+        remade = any(item.kind in ("keyframe", "clip") for item in plan.items)
+        joined = remade or not _picture_made(project, storage)
+        _plan_final(plan, project, joined=joined)
     plan.items[:0] = _descriptions(describe, providers)  # a description changes no video
     return plan
 
@@ -307,12 +313,31 @@ def _picture_made(project: Project, storage: ProjectStorage) -> bool:
 
 
 def sound_plan(project: Project, storage: ProjectStorage, providers: ProviderSet) -> Plan:
-    """Only the lines to speak (and the stitch): the plan of a re-stitch of a complete project,
-    whose clips are current (nothing else is looked at, no image is opened)."""
+    """Only the lines to speak, the stitch and the mix: the plan of a re-stitch of a complete
+    project, whose clips are current (nothing else is looked at, no image is opened)."""
     plan = Plan()
     _plan_sound(plan, project, storage, providers)
-    plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
+    _plan_final(plan, project, joined=True)
     return plan
+
+
+MIX_REASONS = {
+    "joined": "mix the sound and mux it under the clips joined anew",
+    "spoken": "mix the sound and mux it with the lines spoken anew",
+    "sound": "mix the sound and mux it (the clips are joined already)",
+}
+
+
+def _plan_final(plan: Plan, project: Project, *, joined: bool) -> None:
+    """The stitch when the clips are joined anew, and the mix when the project has sound (a
+    change of music, loudness or subtitles plans the mix alone). Both free: ffmpeg's work."""
+    if joined:
+        plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
+    if not has_sound(project):
+        return
+    spoken = any(item.kind == "narration" for item in plan.items)
+    why = "joined" if joined else "spoken" if spoken else "sound"
+    plan.items.append(PlannedItem("mix", None, None, MIX_REASONS[why], 0.0))
 
 
 def _plan_sound(
@@ -440,7 +465,7 @@ def _from_scratch(project: Project, providers: ProviderSet, describe: Sequence[s
         plan.items.append(PlannedItem("keyframe", number, "end", "missing", image_cost))
     for number in range(1, count + 1):
         plan.items.append(_clip_item(number, "missing", project.takes_per_clip or 1, clip_cost))
-    plan.items.append(PlannedItem("stitch", None, None, "join the clips", 0.0))
+    _plan_final(plan, project, joined=True)
     return plan
 
 

@@ -89,6 +89,7 @@ async def stitch_videos(session: AsyncSession, project: Project, ctx: PipelineCo
     stage = ProjectStatus.STITCHING
     ctx.report(ProgressEvent("item", stage, f"Stitching {len(clips)} clips ({mode})"))
     workdir = ctx.storage.scratch_dir
+    plan = ctx.planned()
     if not has_sound(project):
         relative = ctx.storage.final_name()
         with ctx.storage.atomic_path(relative) as tmp:
@@ -96,16 +97,20 @@ async def stitch_videos(session: AsyncSession, project: Project, ctx: PipelineCo
                 ffmpeg, clips, tmp, crossfade=project.crossfade, fps=project.fps, workdir=workdir
             )
     else:
-        # The joined clips are kept under their own fingerprint: a change of sound only
-        # re-mixes and re-muxes (the video stream is copied), never joins the clips again.
+        # The joined clips are kept under their own fingerprint: a change of sound plans only
+        # the mix, which re-mixes and re-muxes (the video stream is copied).
         fingerprint = picture_fingerprint(project)
         picture = ctx.storage.resolve(picture_name(fingerprint))
-        if not picture.is_file():
+        if plan.stitch and not picture.is_file():  # a file of this fingerprint is this picture
             with ctx.storage.atomic_path(picture_name(fingerprint)) as tmp:
                 await stitch_clips(
                     ffmpeg, clips, tmp, crossfade=project.crossfade, fps=project.fps,
                     workdir=workdir,
                 )  # fmt: skip
+        if not (plan.mix and picture.is_file()):
+            raise PipelineError(
+                "the joined clips or the mix are neither made nor planned; resume to plan again"
+            )
         relative = await make_sound(session, project, ctx, picture, fingerprint)
     project.output_path = relative
     project.output_fingerprint = expected_output_fingerprint(project)
