@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 from vidpipe.db.statuses import ProjectStatus
 from vidpipe.providers.base import DialogueLine, SceneSpec, StyleGuide
 from vidpipe.providers.catalog import ModelEntry
+from vidpipe.sound_options import SoundOptions
 
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
@@ -310,7 +311,7 @@ class ProjectDocument(ProjectSummary):
     missing_scenes: list[MissingScene]
     runs: list[RunDocument]
     ledger: Ledger
-    sound: dict[str, Any] | None = Field(
+    sound: SoundOptions | None = Field(
         default=None, description="The sound options (narration, subtitles, music, loudness)."
     )
     audio: Sequence[AudioDocument] = Field(

@@ -104,7 +104,7 @@ class Project(Base):
     # (vidpipe.pipeline.sound_fields also reads the prompt).
     wants_narration: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     wants_dialogue: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
-    # Sound: narration voice, subtitles, music bed, loudness (vidpipe.pipeline.sound.SoundOptions);
+    # Sound: narration voice, subtitles, music bed, loudness (vidpipe.sound_options.SoundOptions);
     # None: none of these (the final video is the stitched clips).
     sound_options: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     # `out_of_date` (idle, edited since it was made): the earliest stage `resume` must redo.

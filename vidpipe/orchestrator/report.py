@@ -41,6 +41,7 @@ from vidpipe.documents import (
 from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.providers.billing import BILLED_OUTCOMES
+from vidpipe.sound_options import SoundOptions
 from vidpipe.storage import ProjectStorage
 
 
@@ -173,7 +174,9 @@ def project_document(
         missing_scenes=missing_scenes(project),
         runs=[_run(run) for run in project.runs],
         ledger=ledger_document(project),
-        sound=project.sound_options,
+        sound=None
+        if project.sound_options is None
+        else SoundOptions.model_validate(project.sound_options),
         audio=audio_documents(project, storage),
     )
 

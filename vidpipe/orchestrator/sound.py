@@ -18,8 +18,9 @@ from vidpipe.config import Settings
 from vidpipe.db.models import AudioArtifact, Project
 from vidpipe.errors import BadInputError
 from vidpipe.pipeline.fingerprints import bytes_hash, file_hash
-from vidpipe.pipeline.sound import AUDIO, SoundOptions
+from vidpipe.pipeline.sound import AUDIO
 from vidpipe.providers.base import ProviderSet
+from vidpipe.sound_options import SoundOptions
 from vidpipe.storage import OUTPUT, ProjectStorage
 
 MAX_MUSIC_BYTES = 200 * 1024 * 1024

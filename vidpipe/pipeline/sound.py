@@ -21,9 +21,8 @@ import contextlib
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.db.models import AudioArtifact, Project, Scene
@@ -52,39 +51,19 @@ from vidpipe.media.sound.timeline import (
 from vidpipe.pipeline.context import PipelineContext, ProgressEvent
 from vidpipe.pipeline.fingerprints import digest, file_hash, provider_identity
 from vidpipe.providers.base import NarrationProvider, SpeechRequest
+from vidpipe.sound_options import SoundOptions
 from vidpipe.storage import AUDIO, OUTPUT, ProjectStorage
 
 STEP = "narration"
 MIX_SCENE = -1  # the mix row's scene index
 
 
-class SoundOptions(BaseModel):
-    """A project's sound, fixed at `generate` (stored as `projects.sound_options`)."""
+def mix_settings(options: SoundOptions) -> MixSettings:
+    return MixSettings(loudness=options.loudness)
 
-    model_config = ConfigDict(extra="forbid")
 
-    narration_provider: str = "local"
-    voice: str = ""
-    speed: float = Field(default=1.0, ge=0.5, le=2.0)
-    # Dialogue is spoken by the narration provider unless the video model speaks it itself.
-    voice_dialogue: bool = True
-    subtitles: Literal["off", "soft", "burn"] = "off"
-    # The subtitles' languages: the first is the lines' own; more are for later translation.
-    subtitle_languages: list[str] = Field(default_factory=lambda: ["en"])
-    burn_font_size: int = Field(default=18, ge=8, le=72)
-    burn_outline: float = Field(default=2.0, ge=0, le=8)
-    burn_position: Literal["bottom", "top"] = "bottom"
-    music: str | None = None  # relative to the project folder (a copy of the user's file)
-    music_hash: str | None = None
-    music_name: str | None = None  # the user's file name, for display
-    loudness: float = Field(default=-14.0, ge=-40.0, le=-5.0)  # LUFS integrated
-    auto_duration: bool = False  # `--clip-duration auto`
-
-    def mix_settings(self) -> MixSettings:
-        return MixSettings(loudness=self.loudness)
-
-    def burn_style(self) -> BurnStyle:
-        return BurnStyle(self.burn_font_size, self.burn_outline, self.burn_position)
+def burn_style(options: SoundOptions) -> BurnStyle:
+    return BurnStyle(options.burn_font_size, options.burn_outline, options.burn_position)
 
 
 def sound_options(project: Project) -> SoundOptions:
@@ -138,7 +117,7 @@ def sound_fingerprint(project: Project) -> str | None:
         return None
     options = sound_options(project)
     lines = [(s.scene_index, s.line_index, s.text, s.speaker) for s in wanted_lines(project)]
-    return digest("sound", options.model_dump(mode="json"), lines, options.mix_settings().as_dict())
+    return digest("sound", options.model_dump(mode="json"), lines, mix_settings(options).as_dict())
 
 
 def line_fingerprint(narrator: NarrationProvider, spec: LineSpec, options: SoundOptions) -> str:
@@ -206,7 +185,7 @@ async def make_sound(
             subtitles=subtitles,
             mode=options.subtitles if placements else "off",
             language=options.subtitle_languages[0] if options.subtitle_languages else "en",
-            style=options.burn_style(),
+            style=burn_style(options),
             fps=project.fps,
         )
     await session.commit()
@@ -355,7 +334,7 @@ async def _mix(
 ) -> AudioArtifact:
     """The mix row, current: made again only when what it is made from changed."""
     storage = ctx.storage
-    settings = options.mix_settings()
+    settings = mix_settings(options)
     by_key = {(r.scene_index, r.line_index): r for r in rows}
     lines = [
         (by_key[(p.line.scene_index, p.line.line_index)], p.start)
