@@ -81,7 +81,7 @@ async def one_scene_edit(workdir: Path, latency: dict[str, float]) -> None:
             plan = await plan_project(
                 session, project_id, settings=settings, registry=load_registry()
             )
-            assert plan.clips == [6] and not plan.keyframes, plan.as_dict()
+            assert plan.clips == [6] and not plan.keyframes, plan.document()
             started = time.perf_counter()
             project = await run_pipeline(
                 session, project_id, settings=settings, registry=load_registry()

@@ -95,8 +95,10 @@ async def test_a_motion_edit_remakes_one_clip_and_select_restores_the_original(
     # idle and stale: out of date from the earliest stage with stale work, not "running" it
     assert (project.status, project.stale_stage) == ("out_of_date", "video_gen")
     plan = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     assert (plan["clips"], plan["keyframes"], plan["stitch"]) == ([3], [], True)
     assert plan["provider_calls"] == {"storyboard": 0, "image": 0, "video": 1}
 
@@ -136,8 +138,10 @@ async def test_an_end_prompt_edit_redraws_the_rest_of_the_chain_and_keeps_joins_
         scene_edit=SceneEdit(end_frame_prompt="the lighthouse at night, beam sweeping"),
     )
     plan = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     assert [(k["scene"], k["position"]) for k in plan["keyframes"]] == [
         (2, "end"), (3, "end"), (4, "end"),
     ]  # fmt: skip
@@ -168,8 +172,10 @@ async def test_a_crossfade_edit_plans_a_stitch_only_and_calls_no_provider(
     project_id = await complete_project(session, settings, scenes=2)
     await editor(session, settings).edit(project_id, project_edit=ProjectEdit(crossfade=0.5))
     plan = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     assert (plan["keyframes"], plan["clips"], plan["stitch"]) == ([], [], True)
     rows_before = await session.scalar(select(func.count()).select_from(ProviderCall))
     project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())

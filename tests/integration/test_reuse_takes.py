@@ -67,7 +67,7 @@ async def test_undoing_a_motion_edit_reuses_the_clip_take_instead_of_buying_it(
         project_id, scene_number=2, scene_edit=SceneEdit(video_motion_prompt=original)
     )  # the undo: scene 2's clip inputs are those of take 1 again
     plan = await plan_project(session, project_id, settings=settings, registry=load_registry())
-    document = plan.as_dict()
+    document = plan.document().as_json()
     assert document["clips"] == [] and document["reuse"] == [
         {"scene": 2, "slot": "clip", "take": 1}
     ]
@@ -112,8 +112,10 @@ async def test_undoing_an_end_prompt_edit_reuses_the_whole_chain_and_its_clips(
     before = await ledger(session, project_id)
     await edit.edit(project_id, scene_number=1, scene_edit=SceneEdit(end_frame_prompt=original))
     document = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     assert document["provider_calls"] == {"storyboard": 0, "image": 0, "video": 0}
     assert document["keyframes"] == [] and document["clips"] == []
     assert document["reuse"] == [

@@ -75,8 +75,10 @@ async def test_selecting_an_older_end_frame_restores_or_marks_stale_and_deletes_
     ]  # fmt: skip
     assert project.scenes[1].keyframes[0].file_path == project.scenes[0].keyframes[1].file_path
     plan = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     assert (plan["keyframes"], plan["clips"], plan["stitch"]) == ([], [], True)
     project = await restitch_project(
         session, project_id, settings=settings, registry=load_registry()
@@ -97,8 +99,10 @@ async def test_selecting_an_older_end_frame_restores_or_marks_stale_and_deletes_
     assert (project.status, project.stale_stage) == ("out_of_date", "keyframing")
     assert chosen(project)[:3] == [("1:start", 1), ("1:end", 2), ("1:clip", 2)]  # restored
     plan = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     assert [(k["scene"], k["position"]) for k in plan["keyframes"]] == [(2, "end")]
     assert plan["clips"] == [2] and plan["provider_calls"]["video"] == 1
     assert await attempts(session, project_id) == paid

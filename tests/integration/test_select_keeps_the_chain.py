@@ -73,8 +73,10 @@ async def test_a_clip_take_from_another_end_frame_is_refused_and_force_marks_it_
     assert project.scenes[1].clip.take == 2
     assert (project.status, project.stale_stage) == ("out_of_date", "video_gen")
     plan = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     assert plan["reuse"] == [{"scene": 2, "slot": "clip", "take": 1}] and plan["stitch"]
 
 

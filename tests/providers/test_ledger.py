@@ -114,7 +114,7 @@ async def test_a_lost_veo_answer_is_not_sent_again_without_consent(
     plan = await plan_project(session, project_id, settings=settings, registry=load_registry())
     assert (plan.clips, plan.resubmissions, plan.keyframes) == ([1], [1], [])
     assert plan.estimated_cost == pytest.approx(4 * 0.40)
-    assert "may be billed twice" in plan.as_dict()["items"][0]["reason"]
+    assert "may be billed twice" in plan.document().items[0].reason
     assert await approve_resubmissions(session, project_id) == [1]
     project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"

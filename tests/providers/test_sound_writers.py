@@ -122,8 +122,10 @@ async def test_veo_gets_dialogue_in_the_prompts_of_exactly_the_scenes_that_have_
     lines = dialogue_option(['Ada: Who "rings" there?'])
     await edits.edit(project_id, scene_number=2, scene_edit=SceneEdit(dialogue=lines))
     plan = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     assert (plan["clips"], plan["keyframes"]) == ([2], [])
 
     project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())

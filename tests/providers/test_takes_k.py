@@ -135,8 +135,10 @@ async def test_k_takes_are_each_paid_and_the_best_is_selected_then_a_redo_round(
     # redo --clip --takes 2: a new round of two takes; the best of *that round* is selected
     await Editor(session, settings, load_registry()).redo(project_id, 1, "clip", None, 2)
     plan = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     assert plan["clips"] == [1] and plan["provider_calls"]["video"] == 2
     assert plan["estimated_cost"] == pytest.approx(2 * TAKE_COST)
     fake.video_drift = [30.0, 8.0]  # take 4 wins its round, though take 2 is better
@@ -180,8 +182,10 @@ async def test_a_stopped_round_collects_its_submitted_take_and_the_budget_covers
     project = await load_project(session, project_id)
     assert project.scenes[0].clip is not None and project.scenes[0].clip.status == "submitted"
     plan = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     clip = next(item for item in plan["items"] if item["kind"] == "clip")
     assert clip["takes"] == 2 and clip["cost"] == pytest.approx(TAKE_COST)  # 1 collected, 1 paid
 
@@ -192,8 +196,10 @@ async def test_a_stopped_round_collects_its_submitted_take_and_the_budget_covers
     assert len(await video_attempts(session, project_id)) == 2
     assert len(await clip_takes(session, project_id)) == 2
     plan = (
-        await plan_project(session, project_id, settings=settings, registry=load_registry())
-    ).as_dict()
+        (await plan_project(session, project_id, settings=settings, registry=load_registry()))
+        .document()
+        .as_json()
+    )
     clip = next(item for item in plan["items"] if item["kind"] == "clip")
     assert (clip["reason"], clip["takes"]) == ("2 of 3 takes made", 1)
     assert plan["estimated_cost"] == pytest.approx(TAKE_COST)

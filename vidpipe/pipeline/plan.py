@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from vidpipe import documents
 from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip, clip_seconds
@@ -218,10 +217,6 @@ class Plan:
             notes=self.notes,
             warnings=self.warnings,
         )
-
-    def as_dict(self) -> dict[str, Any]:
-        """The plan's JSON form (`document()`, dumped)."""
-        return self.document().as_json()
 
 
 def make_plan(
