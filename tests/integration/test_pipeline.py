@@ -339,6 +339,22 @@ async def test_restitch_changes_only_the_output(
     assert len(runs) == 2 and set(runs[-1].log) == {"stitch"}
 
 
+async def test_a_failed_restitch_is_recorded_on_its_run_and_the_project_keeps_its_final(
+    session: AsyncSession, settings: Settings, project_templates: ProjectTemplates, tmp_path: Path
+) -> None:
+    complete_project = project_templates.maker(render)
+    project_id = await complete_project(session, settings, scenes=3, clip_duration=2.0)
+    output = (await load_project(session, project_id)).output_path
+    broken = settings.model_copy(update={"ffmpeg": failing_ffmpeg(tmp_path)})
+    with pytest.raises(Exception, match="broken on purpose|exit"):
+        await restitch_project(session, project_id, 0.5, settings=broken, registry=load_registry())
+    project = await load_project(session, project_id)
+    assert (project.status, project.crossfade, project.output_path) == ("complete", 0.0, output)
+    run = project.runs[-1]
+    assert run.status == "failed" and run.completed_at is not None
+    assert run.error and run.error.startswith("stitch failed: FFmpegError:")
+
+
 class SlowImage(LocalImageProvider):
     """Local images that take a while, to show clips starting before the chain is drawn."""
 

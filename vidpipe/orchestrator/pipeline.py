@@ -77,46 +77,96 @@ async def run_pipeline(
         raise ProjectNotFoundError(f"no project with id {project_id}")
     if not can_resume(status):
         raise NotResumableError(f"project {project_id} is {status}; nothing to resume")
+
+    def admit(project: Project) -> None:
+        if not can_resume(project.status):  # finished while we waited for the lease
+            raise NotResumableError(f"project {project_id} is {project.status}")
+
+    async with leased_run(
+        session, project_id, settings, registry, progress_callback, admit=admit
+    ) as opened:
+        return await _LeasedRun(opened, settings, registry).run()
+
+
+class OpenRun:
+    """A run that holds the project's lease and has its PipelineRun row (`leased_run`): it is
+    closed once, as complete or paused (`close`), or failed or stopped (`abort`)."""
+
+    def __init__(self, session: AsyncSession, lease: Lease, project: Project, ctx: PipelineContext):
+        self.session, self.lease, self.project, self.ctx = session, lease, project, ctx
+        self.project_id = project.id
+        self.clock = Stopwatch()
+        assert ctx.run_id is not None
+        self.run_id: uuid.UUID = ctx.run_id
+
+    async def close(self, status: RunStatus) -> None:
+        """Finish the run (its log counted from the ledger) and commit what the run made."""
+        run = await self.session.get(PipelineRun, self.run_id)
+        assert run is not None
+        await _finish(self.session, run, status, None, self.ctx, self.clock)
+        await self.session.commit()
+
+    async def abort(
+        self, status: RunStatus, error: str | None, project_status: ProjectStatus | None
+    ) -> None:
+        """After an error or a stop: drop what was not committed, set the project's status
+        (None: leave it), settle the attempts left unanswered and finish the run. Shielded, so
+        a second Ctrl+C cannot cut it short."""
+
+        async def save() -> None:
+            session = self.session
+            await session.rollback()
+            run = await session.get(PipelineRun, self.run_id, populate_existing=True)
+            if project_status is not None:
+                project = await session.get(Project, self.project_id, populate_existing=True)
+                if project is not None:
+                    project.status, project.error_message = project_status, error
+            await settle_unanswered_attempts(session, self.run_id, dropped=self.ctx.dropped)
+            if run is not None:
+                await _finish(session, run, status, error, self.ctx, self.clock)
+            await session.commit()
+
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.shield(save())
+
+
+@contextlib.asynccontextmanager
+async def leased_run(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    settings: Settings,
+    registry: ProviderRegistry,
+    progress_callback: ProgressCallback | None,
+    *,
+    admit: Callable[[Project], None] | None = None,
+) -> AsyncIterator[OpenRun]:
+    """Hold the project's lease, load the project (`admit` may refuse it: nothing is recorded
+    then) and open its run row: the scaffolding every run shares."""
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     async with hold_lease(
-        engine,
-        project_id,
-        seconds=settings.lease_seconds,
-        heartbeat=settings.heartbeat_seconds,
+        engine, project_id, seconds=settings.lease_seconds, heartbeat=settings.heartbeat_seconds
     ) as lease:
-        runner = _LeasedRun(session, project_id, settings, registry, progress_callback, lease)
-        return await runner.run()
+        project = await load_project(session, project_id)
+        if admit is not None:
+            admit(project)
+        ctx = await _open_run(session, project, settings, registry, lease, progress_callback)
+        yield OpenRun(session, lease, project, ctx)
 
 
 class _LeasedRun:
-    def __init__(
-        self,
-        session: AsyncSession,
-        project_id: uuid.UUID,
-        settings: Settings,
-        registry: ProviderRegistry,
-        progress_callback: ProgressCallback | None,
-        lease: Lease,
-    ) -> None:
-        self.session = session
-        self.project_id = project_id
+    def __init__(self, opened: OpenRun, settings: Settings, registry: ProviderRegistry) -> None:
+        self.opened = opened
+        self.session = opened.session
+        self.project_id = opened.project_id
         self.settings = settings
         self.registry = registry
-        self.progress_callback = progress_callback
-        self.lease = lease
+        self.lease = opened.lease
         self.failed_step: str | None = None
 
     async def run(self) -> Project:
-        session = self.session
-        project = await load_project(session, self.project_id)
-        if not can_resume(project.status):  # finished while we waited for the lease
-            raise NotResumableError(f"project {self.project_id} is {project.status}")
-        ctx = await _open_run(
-            session, project, self.settings, self.registry, self.lease, self.progress_callback
-        )
-        run_id, storage = ctx.run_id, ctx.storage
-        assert run_id is not None
+        session, project, ctx = self.session, self.opened.project, self.opened.ctx
+        run_id, storage = self.opened.run_id, ctx.storage
         adopt_legacy_fingerprints(project, storage, ctx.providers)
         project.stop_requested_at = None  # a stop asked of an earlier run is spent
         takes = await project_takes(session, self.project_id)
@@ -133,12 +183,12 @@ class _LeasedRun:
             )
             ctx.plan = plan = plan.after_reuse(project, storage)
         stage: str = plan.stage or ProjectStatus.STITCHING
-        clock = Stopwatch()
+        self.opened.clock = Stopwatch()  # the run is timed from its plan on
         try:
             async with _cancel_on_lost_lease(self.lease):
                 while stage != ProjectStatus.COMPLETE:
                     if _gate_before(project, stage):
-                        return await self._pause(project, stage, ctx, clock)
+                        return await self._pause(project, stage, ctx)
                     project = await self._enter(project, stage, ctx)
                     if stage == ProjectStatus.STITCHING:
                         if _stitch_due(ctx, project):
@@ -159,22 +209,19 @@ class _LeasedRun:
             step = self.failed_step or STAGE_STEPS[stage]
             if self.lease.stop.is_set() and isinstance(exc, asyncio.CancelledError):
                 stop = StoppedByUserError(stopped_message(self.project_id))
-                await self._record_stop(run_id, ctx, clock)
+                await self._record_stop(ctx)
                 current = asyncio.current_task()
                 if current is not None:
                     current.uncancel()
                 raise stop from None
-            await self._record_failure(run_id, step, exc, ctx, clock)
+            await self._record_failure(step, exc)
             cause = _root_cause(exc)
             if cause is not exc and isinstance(cause, Exception):
                 raise cause from exc  # callers catch BudgetExceededError, not a task group
             raise
         project.status, project.error_message = ProjectStatus.COMPLETE, None
         project.stale_stage = None
-        run = await session.get(PipelineRun, run_id)
-        assert run is not None
-        await _finish(session, run, RunStatus.COMPLETE, None, ctx, clock)
-        await session.commit()
+        await self.opened.close(RunStatus.COMPLETE)
         ctx.report(ProgressEvent("stage", ProjectStatus.COMPLETE, "Complete"))
         return await load_project(session, self.project_id)
 
@@ -196,16 +243,11 @@ class _LeasedRun:
         if await size_scenes_to_lines(self.session, project, ctx):
             await self._plan(project, ctx)
 
-    async def _pause(
-        self, project: Project, stage: str, ctx: PipelineContext, clock: Stopwatch
-    ) -> Project:
+    async def _pause(self, project: Project, stage: str, ctx: PipelineContext) -> Project:
         """Stop at a review gate (--pause-after): `paused`, resumable, nothing of `stage` called."""
         project.status, project.paused_before = ProjectStatus.PAUSED, stage
         project.pause_after, project.error_message = None, None
-        run = await self.session.get(PipelineRun, ctx.run_id)
-        assert run is not None
-        await _finish(self.session, run, RunStatus.PAUSED, None, ctx, clock)
-        await self.session.commit()
+        await self.opened.close(RunStatus.PAUSED)
         ctx.report(
             ProgressEvent("stage", ProjectStatus.PAUSED, f"Paused before {stage} for review")
         )
@@ -251,56 +293,26 @@ class _LeasedRun:
         log.info("project %s: %s", project.id, stage, extra={"project_id": str(project.id)})
         return project
 
-    async def _record_stop(self, run_id: uuid.UUID, ctx: PipelineContext, clock: Stopwatch) -> None:
+    async def _record_stop(self, ctx: PipelineContext) -> None:
         """A stop the user asked for is an outcome, not an error: `stopped` (resumable), no
         error message, the run `stopped`; shielded like a failure so it is always recorded."""
-
-        async def save() -> None:
-            session = self.session
-            await session.rollback()
-            project = await session.get(Project, self.project_id, populate_existing=True)
-            run = await session.get(PipelineRun, run_id, populate_existing=True)
-            if project is not None:
-                project.status, project.error_message = ProjectStatus.STOPPED, None
-            await settle_unanswered_attempts(session, run_id, dropped=ctx.dropped)
-            if run is not None:
-                await _finish(session, run, RunStatus.STOPPED, None, ctx, clock)
-            await session.commit()
-
         log.info("project %s: stopped by the user", self.project_id)
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(save())
+        await self.opened.abort(RunStatus.STOPPED, None, ProjectStatus.STOPPED)
         ctx.report(ProgressEvent("stage", ProjectStatus.STOPPED, stopped_message(self.project_id)))
 
-    async def _record_failure(
-        self,
-        run_id: uuid.UUID,
-        step: str,
-        exc: BaseException,
-        ctx: PipelineContext,
-        clock: Stopwatch,
-    ) -> None:
+    async def _record_failure(self, step: str, exc: BaseException) -> None:
         """Commit `failed` with the step and cause; shielded so Ctrl+C can't cut it short."""
-        cause = _root_cause(exc)
-        message = f"{step} failed: {type(cause).__name__}: {_describe(cause)}"
-
-        async def save() -> None:
-            session = self.session
-            await session.rollback()
-            project = await session.get(Project, self.project_id, populate_existing=True)
-            run = await session.get(PipelineRun, run_id, populate_existing=True)
-            if project is not None:
-                project.status, project.error_message = ProjectStatus.FAILED, message
-            await settle_unanswered_attempts(session, run_id, dropped=ctx.dropped)
-            if run is not None:
-                interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
-                status = RunStatus.INTERRUPTED if interrupted else RunStatus.FAILED
-                await _finish(session, run, status, message, ctx, clock)
-            await session.commit()
-
+        message = failure_message(step, exc)
+        interrupted = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
+        status = RunStatus.INTERRUPTED if interrupted else RunStatus.FAILED
         log.error("project %s: %s", self.project_id, message)
-        with contextlib.suppress(asyncio.CancelledError):
-            await asyncio.shield(save())
+        await self.opened.abort(status, message, ProjectStatus.FAILED)
+
+
+def failure_message(step: str, exc: BaseException) -> str:
+    """ "<step> failed: <Type>: <message>", naming the first real error inside task groups."""
+    cause = _root_cause(exc)
+    return f"{step} failed: {type(cause).__name__}: {_describe(cause)}"
 
 
 async def _open_run(
@@ -508,16 +520,10 @@ async def restitch_project(
                 f"{crossfade:g}s; it must be shorter than the shortest clip ({shortest:g}s)",
                 field="crossfade",
             )
-    engine = session.bind
-    assert isinstance(engine, AsyncEngine)
-    async with hold_lease(
-        engine, project_id, seconds=settings.lease_seconds, heartbeat=settings.heartbeat_seconds
-    ) as lease:
-        project = await load_project(session, project_id)
-        ctx = await _open_run(session, project, settings, registry, lease, progress_callback)
+    async with leased_run(session, project_id, settings, registry, progress_callback) as opened:
+        project, ctx = opened.project, opened.ctx
         ctx.plan = plan
-        run_id = ctx.run_id
-        clock = Stopwatch()
+        step = STAGE_STEPS[ProjectStatus.STITCHING]
         try:
             if crossfade is not None:
                 project.crossfade = crossfade  # committed with the new output, or rolled back
@@ -525,17 +531,9 @@ async def restitch_project(
             project.status, project.error_message = ProjectStatus.COMPLETE, None
             project.stale_stage = None
         except BaseException as exc:
-            await session.rollback()
-            run = await session.get(PipelineRun, run_id, populate_existing=True)
-            cause = _root_cause(exc)
-            assert run is not None
-            message = f"stitch failed: {type(cause).__name__}: {cause}"
-            await _finish(session, run, RunStatus.FAILED, message, ctx, clock)
-            await session.commit()
+            # the project keeps its status (its final is what it was); the run records why
+            await opened.abort(RunStatus.FAILED, failure_message(step, exc), None)
             raise
-        ctx.step_stats(STAGE_STEPS[ProjectStatus.STITCHING]).seconds += clock.elapsed
-        run = await session.get(PipelineRun, run_id)
-        assert run is not None
-        await _finish(session, run, RunStatus.COMPLETE, None, ctx, clock)
-        await session.commit()
+        ctx.step_stats(step).seconds += opened.clock.elapsed
+        await opened.close(RunStatus.COMPLETE)
     return await load_project(session, project_id)  # read after the lease is let go
