@@ -32,6 +32,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import httpx
+import psutil
 from api_load import exchange, free_port  # this folder is on the path of a script run here
 
 TOKEN = "benchmark-token-" + "x" * 24
@@ -74,18 +75,20 @@ def _digest(session_id: str) -> str:
 # ---- part 1: the check alone -------------------------------------------------------------------
 
 
-async def time_checks(url: str | None, checks: int) -> dict[str, float]:
-    """µs per `is_live` of a live session: in memory, and in the database at `url`."""
+async def time_checks(url: str | None, checks: int) -> dict[str, tuple[float, float]]:
+    """(wall µs, this process's CPU µs) per `is_live` of a live session: in memory, and in the
+    database at `url` (CPU counts aiosqlite's thread; not PostgreSQL's own processes)."""
     from vidpipe.api.sessions import SessionStore
     from vidpipe.db.engine import open_database
 
-    async def per_check(check: Callable[[], Awaitable[bool]]) -> float:
+    async def per_check(check: Callable[[], Awaitable[bool]]) -> tuple[float, float]:
         for _ in range(50):
             assert await check()
-        began = time.perf_counter()
+        began, cpu = time.perf_counter(), time.process_time()
         for _ in range(checks):
             await check()
-        return (time.perf_counter() - began) / checks * 1e6
+        wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+        return wall / checks * 1e6, cpu / checks * 1e6
 
     memory = MemorySessions(3600)
     remembered = await memory.open()
@@ -145,8 +148,11 @@ def log_in(port: int) -> str:
         return client.cookies["vidpipe_session"]
 
 
-async def poll(port: int, header: str, connections: int, seconds: float) -> tuple[float, float]:
-    """(requests/s, p50 ms) of `connections` keep-alive clients sending GET PATH."""
+async def poll(
+    server: psutil.Process, port: int, header: str, connections: int, seconds: float
+) -> tuple[float, float, float]:
+    """(requests/s, p50 ms, the server's CPU ms per request) of `connections` keep-alive clients
+    sending GET PATH."""
     latencies: list[float] = []
     request = f"GET {PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n{header}\r\n\r\n".encode()
     stop_at = time.monotonic() + seconds
@@ -163,9 +169,10 @@ async def poll(port: int, header: str, connections: int, seconds: float) -> tupl
         finally:
             writer.close()
 
-    began = time.monotonic()
+    began, cpu = time.monotonic(), sum(server.cpu_times()[:2])
     await asyncio.gather(*(client() for _ in range(connections)))
-    return len(latencies) / (time.monotonic() - began), statistics.median(latencies)
+    wall, cpu = time.monotonic() - began, sum(server.cpu_times()[:2]) - cpu
+    return len(latencies) / wall, statistics.median(latencies), cpu / len(latencies) * 1000
 
 
 def main() -> None:
@@ -190,8 +197,10 @@ def main() -> None:
         print(f"\n1. one session check, in process ({args.checks} checks)")
         for name, url in databases.items():
             timings = asyncio.run(time_checks(url, args.checks))
-            print(f"  {name:<11} memory {timings['memory']:6.1f} µs   database "
-                  f"{timings['database']:6.1f} µs")  # fmt: skip
+            shown = (
+                f"{store} {wall:7.1f} µs (CPU {cpu:6.1f})" for store, (wall, cpu) in timings.items()
+            )
+            print(f"  {name:<11}", "   ".join(shown))
         print(f"\n2. GET {PATH}, {args.connections} keep-alive connections, {args.seconds:g} s "
               f"a phase, median of {args.rounds} rounds")  # fmt: skip
         for name, url in databases.items():
@@ -204,23 +213,26 @@ def measure_served(name: str, url: str, tmp: Path, args: argparse.Namespace) -> 
     servers = {mode: start_server(mode, url, tmp) for mode in ("memory", "database")}
     try:
         cookies = {mode: log_in(port) for mode, (_, port) in servers.items()}
-        phases = {
-            "bearer": (servers["database"][1], f"Authorization: Bearer {TOKEN}"),
-            "memory": (servers["memory"][1], f"Cookie: vidpipe_session={cookies['memory']}"),
-            "database": (servers["database"][1], f"Cookie: vidpipe_session={cookies['database']}"),
+        headers = {
+            "bearer": ("database", f"Authorization: Bearer {TOKEN}"),
+            "memory": ("memory", f"Cookie: vidpipe_session={cookies['memory']}"),
+            "database": ("database", f"Cookie: vidpipe_session={cookies['database']}"),
         }
-        results: dict[str, list[tuple[float, float]]] = {phase: [] for phase in phases}
+        phases = {
+            phase: (psutil.Process(servers[mode][0].pid), servers[mode][1], header)
+            for phase, (mode, header) in headers.items()
+        }
+        results: dict[str, list[tuple[float, float, float]]] = {phase: [] for phase in phases}
         for _ in range(args.rounds):
-            for phase, (port, header) in phases.items():
-                results[phase].append(
-                    asyncio.run(poll(port, header, args.connections, args.seconds))
-                )
+            for phase, (process, port, header) in phases.items():
+                measured = poll(process, port, header, args.connections, args.seconds)
+                results[phase].append(asyncio.run(measured))
         print(f"  {name}")
         for phase, rounds in results.items():
-            rate = statistics.median(r for r, _ in rounds)
-            p50 = statistics.median(p for _, p in rounds)
-            spread = f"{min(r for r, _ in rounds):.0f}–{max(r for r, _ in rounds):.0f}"
-            print(f"    {phase:<9} {rate:6.0f} req/s ({spread})   p50 {p50:5.1f} ms")
+            rate, p50, cpu = (statistics.median(r[n] for r in rounds) for n in range(3))
+            spread = f"{min(r[0] for r in rounds):.0f}–{max(r[0] for r in rounds):.0f}"
+            print(f"    {phase:<9} {rate:6.0f} req/s ({spread})   p50 {p50:5.1f} ms   "
+                  f"server CPU {cpu:5.2f} ms/request")  # fmt: skip
     finally:
         for server, _ in servers.values():
             server.terminate()
