@@ -4,13 +4,17 @@ database stand for two servers (the process-level checks are in test_api_shared_
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select, update
+from api_helpers import serving, sqlite_settings  # noqa: F401  (a fixture)
+from pydantic import SecretStr
+from sqlalchemy import event, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vidpipe.api import sessions as sessions_module
 from vidpipe.api.sessions import SessionStore
+from vidpipe.config import Settings
 from vidpipe.db.models import LoginSession, utcnow
 
 TOKEN = "store-test-token-7d1e"
@@ -119,3 +123,28 @@ async def test_anything_else_is_no_session(
     assert not await here.is_live(cookie)
     await here.close(cookie)  # and closing it changes nothing
     assert len(await rows(sessions)) == 1
+
+
+async def test_a_request_with_the_cookie_is_checked_once(
+    sqlite_settings: Settings,  # noqa: F811  (the fixture)
+) -> None:
+    """The middleware's lookup lets the request in; the routers' dependency does not ask the
+    database again, and a bearer request asks it nothing about sessions."""
+    guarded = sqlite_settings.model_copy(update={"api_token": SecretStr(TOKEN)})
+    async with serving(guarded) as (app, client):
+        cookie = await app.state.web_sessions.open()
+        lookups: list[str] = []
+
+        def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            if "login_sessions" in statement:
+                lookups.append(statement.split()[0])
+
+        engine = app.state.sessions.kw["bind"].sync_engine
+        event.listen(engine, "before_cursor_execute", seen)
+        client.cookies.set("vidpipe_session", cookie)
+        assert (await client.get("/api/projects")).status_code == 200
+        assert lookups == ["SELECT"]
+        client.cookies.clear()
+        bearer = {"Authorization": f"Bearer {TOKEN}"}
+        assert (await client.get("/api/projects", headers=bearer)).status_code == 200
+        assert lookups == ["SELECT"]
