@@ -33,6 +33,7 @@ MAX_SESSION_ID = 128  # longer cookies are not ours: refused without a query
 MAX_SESSIONS = 10_000  # the ones closest to expiry are deleted first (each login makes one)
 THROTTLE_WINDOW_SECONDS = 60.0
 MAX_CLIENTS = 10_000
+NOT_ATTACHED = "the session store is used before the database is open"
 
 
 def _digest(session_id: str) -> str:
@@ -60,7 +61,7 @@ class SessionStore:
 
     def _db(self) -> AsyncSession:
         if self._database is None:
-            raise RuntimeError("the session store is used before the database is open")
+            raise RuntimeError(NOT_ATTACHED)
         return self._database()
 
     def _mac(self, id_digest: str) -> str:
@@ -92,7 +93,7 @@ class SessionStore:
             LoginSession.expires_at > utcnow(),
         )
         if self._reads is None:
-            raise RuntimeError("the session store is used before the database is open")
+            raise RuntimeError(NOT_ATTACHED)
         async with self._reads.connect() as connection:
             return (await connection.execute(query)).first() is not None
 
