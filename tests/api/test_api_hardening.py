@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from page_login import csrf, log_in
 from PIL import Image
 from processes import user_env, vidpipe_serve, wait_for
 
@@ -105,13 +106,6 @@ def png_with_html() -> bytes:
     out = io.BytesIO()
     Image.new("RGB", (60, 80), "red").save(out, format="PNG")
     return out.getvalue() + b"<html><script>alert(1)</script></html>"
-
-
-def csrf(client: httpx.Client, page: str = "/new") -> str:
-    response = client.get(page)
-    match = re.search(r'name="csrf-token" content="([^"]+)"', response.text)
-    assert match, response.text[:300]
-    return match.group(1)
 
 
 def count_projects(server: Served) -> int:
@@ -413,9 +407,7 @@ def test_status_json_never_prints_infinity(server: Served, paused: str) -> None:
 
 
 def login(client: httpx.Client, **headers: str) -> httpx.Response:
-    token = csrf(client, "/login")
-    form = {"csrf_token": token, "token": TOKEN, "next": "/"}
-    return client.post("/login", data=form, headers=headers)
+    return log_in(client, TOKEN, **headers)
 
 
 def test_sessions_rotate_end_at_logout_and_are_secure_under_https(locked: Served) -> None:
