@@ -224,6 +224,7 @@ async def test_openapi_describes_every_endpoint(
         "/api/projects/{project_id}/scenes/{scene}/takes/{slot}/{take}/file",
         "/api/projects/{project_id}/fork", "/api/projects/{project_id}/stop",
         "/api/references", "/api/projects/{project_id}/references/{name}", "/api/models",
+        "/api/music",
         "/api/projects/{project_id}/lines/{scene}/{line}",
         "/api/projects/{project_id}/subtitles.{kind}",
     }  # fmt: skip

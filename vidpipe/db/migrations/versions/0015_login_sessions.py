@@ -1,7 +1,7 @@
 """login sessions: the web page's logins kept in the database, shared by every server
 
-Revision ID: 0014
-Revises: 0013
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-06 20:30:00
 
 Before, sessions lived in each server's memory: a restart logged everyone out, and a second
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0014"
-down_revision = "0013"
+revision = "0015"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 
