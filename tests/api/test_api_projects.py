@@ -243,7 +243,7 @@ async def test_openapi_describes_every_endpoint(
         "prompt", "style", "aspect_ratio", "clip_duration", "scenes", "resolution", "crossfade",
         "max_cost", "pause_after", "takes", "references", "subtitles", "loudness",
         "clip_duration_auto", "narration", "dialogue", "storyboard_model", "image_model",
-        "video_model",
+        "video_model", "music",
     }  # fmt: skip
 
 
