@@ -178,6 +178,7 @@ def png_bomb() -> bytes:
     )
 
 
+@pytest.mark.alone  # measures time: no other test beside it
 def test_health_answers_within_200_ms_while_six_large_uploads_are_decoded(server: Served) -> None:
     bomb = png_bomb()
     assert 100_000 < len(bomb) < 200_000

@@ -385,6 +385,7 @@ async def test_an_operation_that_never_finishes_times_out(
         await provider.wait(name, request, tmp_path / "clip.mp4")
 
 
+@pytest.mark.alone  # measures time: no other test beside it
 async def test_first_poll_near_typical_latency_then_short_intervals(
     google_fake: Fake, base_settings: Settings, tmp_path: Path
 ) -> None:
