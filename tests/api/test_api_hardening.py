@@ -179,17 +179,24 @@ def png_bomb() -> bytes:
 
 
 @pytest.mark.alone  # measures time: no other test beside it
-def test_health_answers_within_200_ms_while_six_large_uploads_are_decoded(server: Served) -> None:
+def test_health_answers_while_six_large_uploads_are_decoded(server: Served) -> None:
+    """Decoding an upload happens off the event loop: while six large images are decoded, a
+    health check is answered far sooner than any one upload takes. Decoded on the loop, every
+    answer waited for whole decodes, as long as the shortest upload. The bound is relative, so
+    a loaded machine slows both sides alike."""
     bomb = png_bomb()
     assert 100_000 < len(bomb) < 200_000
     results: list[int] = []
+    durations: list[float] = []
     # each upload's client made here: building six TLS contexts in the threads would hold this
     # process's GIL and be measured as the server's delay
     clients = [server.client() for _ in range(6)]
 
     def upload(client: httpx.Client) -> None:
         with client:
+            began = time.perf_counter()
             response = client.post("/api/references", files={"file": ("big.png", bomb)})
+            durations.append(time.perf_counter() - began)
             results.append(response.status_code)
 
     timings: list[tuple[float, float]] = []  # (seconds since the uploads began, answer time)
@@ -208,14 +215,11 @@ def test_health_answers_within_200_ms_while_six_large_uploads_are_decoded(server
         thread.join(timeout=120)
     assert results == [201] * 6
     assert timings, "the uploads finished before health was asked"
-    answers = [took for _, took in timings]
-    # Decoded on the loop, every answer waited for whole decodes (0.4 s to 4 s each).
-    assert max(answers) < 1.0, timings
-    # Once the bodies are in (the first 0.3 s parse multipart on the loop), each answer within
-    # 200 ms but one: one stall of the scheduler on a loaded 2-core machine is not the loop's.
-    late = sorted(took for at, took in timings if at >= 0.3)
-    if len(late) >= 2:
-        assert late[-2] < 0.2, timings
+    shortest = min(durations)
+    # once the bodies are in (the first 0.3 s parse multipart on the loop)
+    late = sorted(took for at, took in timings if at >= 0.3) or [took for _, took in timings]
+    assert late[len(late) // 2] < shortest / 4, (shortest, timings)
+    assert max(took for _, took in timings) < shortest, (shortest, timings)
 
 
 # ---- 3. Body caps ------------------------------------------------------------------------------

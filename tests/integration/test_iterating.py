@@ -454,3 +454,61 @@ async def test_gc_counts_only_bytes_it_really_frees_across_forks(
     )
     last = await collect_garbage(session, settings, dry_run=False)
     assert last.bytes == sizes and last.as_dict()["shared"] == 0
+
+
+async def test_a_storyboard_edit_racing_a_scene_edit_ends_in_one_edit_not_a_deadlock(
+    sessions: Any,
+    settings: Settings,
+    complete_project: CompleteProject,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A whole-storyboard edit writes its scene rows before it claims the storyboard version; a
+    scene edit against the same version claims first, then writes its scene. Held at that
+    moment, the two used to deadlock on PostgreSQL (a 500 from the API under load). Now one edit
+    is made and the other refused as changed elsewhere, on both databases."""
+    async with sessions() as session:
+        project_id = await complete_project(session, settings, scenes=2)
+        board = storyboard_document(await load_project(session, project_id))
+    version = board["version"]
+    board["scenes"][1]["scene_description"] = "the whole storyboard, replaced"
+    scene_claimed = asyncio.Event()
+    claim = Editor._claim_version
+    whole: list[Editor] = []
+
+    async def held_claim(self: Editor, project: Any, expected: int) -> None:
+        if self in whole:  # wait (a while) for the scene edit to claim the version first
+            try:
+                await asyncio.wait_for(scene_claimed.wait(), timeout=1.5)
+            except TimeoutError:
+                pass
+            await claim(self, project, expected)
+            return
+        await claim(self, project, expected)
+        scene_claimed.set()
+
+    monkeypatch.setattr(Editor, "_claim_version", held_claim)
+
+    async def replace_storyboard() -> object:
+        async with sessions() as session:
+            whole.append(edit := editor(session, settings))
+            return await edit.edit(
+                project_id, storyboard=parse_storyboard(board), expected_version=version
+            )
+
+    async def edit_scene() -> object:
+        await asyncio.sleep(0.3)  # the storyboard edit has written its scenes by now
+        async with sessions() as session:
+            return await editor(session, settings).edit(
+                project_id,
+                scene_number=2,
+                scene_edit=SceneEdit(transition_notes="cut"),
+                expected_version=version,
+            )
+
+    results = await asyncio.gather(replace_storyboard(), edit_scene(), return_exceptions=True)
+    refused = [r for r in results if isinstance(r, BaseException)]
+    assert len(refused) == 1, results
+    assert type(refused[0]).__name__ == "StoryboardChangedError", repr(refused[0])
+    async with sessions() as session:
+        project = await load_project(session, project_id)
+        assert project.storyboard_version == version + 1

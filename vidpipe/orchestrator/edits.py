@@ -239,6 +239,14 @@ class Editor:
         self.session, self.settings, self.registry = session, settings, registry
 
     async def open(self, project_id: uuid.UUID) -> tuple[Project, ProviderSet, ProjectStorage]:
+        """Load the project for an edit, holding its row until the edit commits or rolls back.
+
+        Two edits of one project at once are ordered whole: one that writes scene rows before it
+        claims the storyboard version (a storyboard replaced, a take selected) would otherwise
+        deadlock on PostgreSQL against one that claimed first. SQLite has one writer anyway."""
+        await self.session.execute(
+            select(Project.id).where(Project.id == project_id).with_for_update()
+        )
         project = await load_project(self.session, project_id)
         if is_held(project):
             raise ProjectRunningError(

@@ -81,9 +81,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-is_running = is_held  # the lease's own definition (orchestrator/leases.py); the old name
-
-
 def runner_of(project: Project) -> Runner | None:
     """Which process runs the project now (a worker in queue mode), from its live lease."""
     if not is_held(project) or not project.lease_owner:

@@ -67,9 +67,6 @@ def render_at_background_priority(loop: asyncio.AbstractEventLoop) -> None:
     )
 
 
-lease_is_live = is_held  # the old name of the lease's own definition
-
-
 class BackgroundRunner:
     """Runs projects in this process, at most `settings.api_max_runs` at a time."""
 
