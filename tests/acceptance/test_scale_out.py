@@ -71,7 +71,10 @@ def queue_env(tmp_path: Path, url: str, **extra: str) -> dict[str, str]:
         "VIDPIPE_SIM_POLL_INTERVAL": "0.1",
         "VIDPIPE_VIDEO_CONCURRENCY": str(GLOBAL_CAP),
         "VIDPIPE_WORKER_HEARTBEAT_SECONDS": "0.5",
-        "VIDPIPE_WORKER_STALLED_SECONDS": "3",
+        # a worker silent this long is taken for dead (its jobs go back to the queue): far
+        # above the heartbeat, as a loaded machine can delay one by seconds; the test of a
+        # killed worker shortens it
+        "VIDPIPE_WORKER_STALLED_SECONDS": "30",
         "VIDPIPE_SLOT_LEASE_SECONDS": "6",
     }
     return user_env(tmp_path / "data", **(settings | extra))
@@ -210,6 +213,7 @@ def test_a_worker_killed_while_polling_veo_is_replaced_and_nothing_is_submitted_
         VIDPIPE_GOOGLE_VERTEXAI="1",
         VIDPIPE_GOOGLE_BASE_URL=url,
         VIDPIPE_GOOGLE_API_KEY=GOOGLE_KEY,
+        VIDPIPE_WORKER_STALLED_SECONDS="3",  # the killed worker's job is handed on soon
         **{f"VIDPIPE_{k.upper()}": str(v) for k, v in FAST.items()},
     )
     fake.hold.set()  # operations stay pending until released
