@@ -1,11 +1,11 @@
 """The `alone` mark: a test that measures time runs with no other test of the session beside it.
 
 With pytest-xdist the tests run in several worker processes at once. A test that times the
-product (an answer within 200 ms, a poll near 0.5 s) would measure its neighbours' load as well,
-so while it runs no other worker runs a test: every test holds a shared lock on one file for its
-whole run (setup, call, teardown), an `alone` test holds it exclusively. A second file taken
-briefly before either lock (a turnstile) keeps a waiting `alone` test from being overtaken by the
-stream of shared holders. Without xdist (one process, `-p no:xdist` or `-n0`) nothing is locked.
+product (health answers during uploads, a poll near 0.5 s) would measure its neighbours' load
+as well, so while it runs no other worker runs a test: every test holds a shared lock on one
+file for its whole run (setup, call, teardown), an `alone` test holds it exclusively. A second
+file taken briefly before either lock (a turnstile) keeps a waiting `alone` test from being
+overtaken by the stream of shared holders. In one process (`-n0`) nothing is locked.
 """
 
 from __future__ import annotations
