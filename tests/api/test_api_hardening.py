@@ -172,6 +172,7 @@ def png_bomb() -> bytes:
     )
 
 
+@pytest.mark.alone  # measures time: no other test beside it
 def test_health_answers_while_six_large_uploads_are_decoded(server: Served) -> None:
     """Decoding an upload happens off the event loop: while six large images are decoded, a
     health check is answered far sooner than any one upload takes. Decoded on the loop, every
