@@ -45,6 +45,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+async def exchange(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
+) -> tuple[bytes, bytes]:
+    """One request on a keep-alive connection: (status line, body) of its answer."""
+    writer.write(request)
+    status = await reader.readline()
+    length = 0
+    while (line := await reader.readline()) not in (b"\r\n", b""):
+        if line[:15].lower() == b"content-length:":
+            length = int(line[15:])
+    return status, await reader.readexactly(length)
+
+
 async def poll_phase(
     port: int, ids: list[str], pollers: int, seconds: float, max_requests: int, interval: float
 ) -> tuple[list[float], int, float]:
@@ -65,13 +78,7 @@ async def poll_phase(
                 await asyncio.sleep(random.uniform(0, interval))
             while time.monotonic() < stop_at and len(latencies) + failures < max_requests:
                 started = time.perf_counter()
-                writer.write(request)
-                status = await reader.readline()
-                length = 0
-                while (line := await reader.readline()) not in (b"\r\n", b""):
-                    if line[:15].lower() == b"content-length:":
-                        length = int(line[15:])
-                body = await reader.readexactly(length)
+                status, body = await exchange(reader, writer, request)
                 if status.startswith(b"HTTP/1.1 200") and body.startswith(b"{"):
                     latencies.append((time.perf_counter() - started) * 1000)
                 else:

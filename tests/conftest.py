@@ -27,6 +27,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 sys.path.insert(0, str(Path(__file__).with_name("support")))  # shared test helpers
+pytest_plugins = ["alone"]  # the `alone` mark: no other test runs beside it (pytest-xdist)
 os.environ["VIDPIPE_NO_PLUGINS"] = "1"  # an installed plugin must not change results
 for name in list(os.environ):
     if name.startswith("VIDPIPE_") and name not in (

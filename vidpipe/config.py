@@ -434,7 +434,7 @@ class Settings(BaseSettings):
         default=12.0,
         gt=0,
         le=24 * 365,
-        description="How long a web page login lasts (ended sooner by **Lock** or a restart).",
+        description="How long a web page login lasts (ended sooner by **Lock** or a new token).",
     )
     login_attempts: int = Field(
         default=10,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 from collections.abc import Callable
@@ -35,6 +36,12 @@ def vidpipe(cli_env: dict[str, str]) -> Vidpipe:
     return run
 
 
+def _hear_ctrl_c() -> None:
+    """A pytest-xdist worker ignores SIGINT (its controller handles Ctrl+C) and a child would
+    inherit that: the child a test interrupts must hear it as a user's process does."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "vidpipe", *args],
@@ -43,6 +50,7 @@ def spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         stdin=subprocess.DEVNULL,
         text=True,
+        preexec_fn=_hear_ctrl_c,
     )
 
 

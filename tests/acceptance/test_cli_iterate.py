@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from cli_helpers import document, spawn
 from finished_projects import copy_data_dir
-from processes import artifacts, query, user_env, wait_for
+from processes import artifacts, query, sim_env, user_env, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -135,10 +135,12 @@ def test_stop_from_a_second_process_then_resume_completes(
     vidpipe, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     db = tmp_path / "data" / "vidpipe.db"
+    # the sim providers, each keyframe taking 10 minutes: the run is surely still going when the
+    # stop lands, however slowly this machine starts the second process
     run = spawn(
-        ["generate", "a slow river at dusk", "--scenes", "6", "--clip-duration", "3",
+        ["generate", "a slow river at dusk", "--scenes", "2", "--clip-duration", "1",
          "--resolution", "480p", "--yes", "--json"],
-        {**cli_env, "VIDPIPE_VIDEO_CONCURRENCY": "1"},
+        {**cli_env, **sim_env(image=600)},
     )  # fmt: skip
 
     def working() -> str | None:
@@ -168,7 +170,7 @@ def test_stop_from_a_second_process_then_resume_completes(
     assert shown.returncode == 0 and said in shown.stdout and "error" not in shown.stdout
     again = vidpipe("stop", project_id)
     assert again.returncode == 2 and "not running" in again.stderr  # nothing runs it any more
-    resumed = vidpipe("resume", project_id, "--yes", "--json")
+    resumed = vidpipe("resume", project_id, "--yes", "--json", env=sim_env())
     assert resumed.returncode == 0, resumed.stderr
     assert document(resumed)["status"] == "complete"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from cli_helpers import document, spawn
-from processes import artifacts, query, wait_for
+from processes import artifacts, query, sim_env, wait_for
 
 from vidpipe.media.probe import probe
 
@@ -159,17 +159,19 @@ def test_ctrl_c_or_sigterm_exits_130_and_leaves_the_project_resumable(
     vidpipe, cli_env: dict[str, str], tmp_path: Path, signum: signal.Signals
 ) -> None:
     db = tmp_path / "data" / "vidpipe.db"
+    # the sim providers, each keyframe taking 10 minutes: the signal surely lands mid-run
     run = spawn(
-        ["generate", "lanterns over a river", "--scenes", "3", "--clip-duration", "3",
+        ["generate", "lanterns over a river", "--scenes", "2", "--clip-duration", "1",
          "--resolution", "480p", "--yes", "--json"],
-        {**cli_env, "VIDPIPE_VIDEO_CONCURRENCY": "1"},
+        {**cli_env, **sim_env(image=600)},
     )  # fmt: skip
 
     def rendering() -> bool:
         try:
-            return bool(db.exists() and query(db, "SELECT id FROM video_clips"))
+            rows = query(db, "SELECT status, lease_owner FROM projects") if db.exists() else []
         except sqlite3.OperationalError:
             return False
+        return bool(rows) and rows[0][0] == "keyframing" and rows[0][1] is not None
 
     wait_for(rendering)
     run.send_signal(signum)
@@ -181,7 +183,7 @@ def test_ctrl_c_or_sigterm_exits_130_and_leaves_the_project_resumable(
     assert query(db, "SELECT lease_owner FROM projects")[0][0] is None  # released on the way out
     runs = [row[0] for row in query(db, "SELECT status FROM pipeline_runs")]
     assert runs == ["interrupted"]
-    resumed = vidpipe("resume", str(uuid.UUID(project_id)), "--json")
+    resumed = vidpipe("resume", str(uuid.UUID(project_id)), "--json", env=sim_env())
     assert resumed.returncode == 0, resumed.stderr
     assert document(resumed)["status"] == "complete"
 

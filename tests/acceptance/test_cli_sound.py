@@ -57,6 +57,7 @@ def test_narration_music_and_soft_subtitles(vidpipe, cli_env, tmp_path: Path) ->
     made = vidpipe(
         "generate", "a lighthouse on a stormy coast at dawn", "--scenes", "3",
         "--clip-duration", "3", "--crossfade", "0.5", "--pause-after", "storyboard",
+        "--resolution", "360p",  # the sound is the subject: the smallest picture
         "--subtitles", "soft", "--music", str(MUSIC), "--yes", "--json",
     )  # fmt: skip
     assert made.returncode == 0, made.stderr
@@ -184,7 +185,7 @@ LONG = "Far out at sea, the keeper watches the waves roll in, one after another,
 
 def _narrated_project(vidpipe, db: Path, *flags: str) -> str:  # type: ignore[no-untyped-def]
     made = vidpipe(
-        "generate", "a lighthouse at night", "--scenes", "2", "--resolution", "480p",
+        "generate", "a lighthouse at night", "--scenes", "2", "--resolution", "360p",
         "--pause-after", "storyboard", "--yes", "--json", *flags,
     )  # fmt: skip
     assert made.returncode == 0, made.stderr

@@ -71,7 +71,10 @@ def queue_env(tmp_path: Path, url: str, **extra: str) -> dict[str, str]:
         "VIDPIPE_SIM_POLL_INTERVAL": "0.1",
         "VIDPIPE_VIDEO_CONCURRENCY": str(GLOBAL_CAP),
         "VIDPIPE_WORKER_HEARTBEAT_SECONDS": "0.5",
-        "VIDPIPE_WORKER_STALLED_SECONDS": "3",
+        # a worker silent this long is taken for dead (its jobs go back to the queue): far
+        # above the heartbeat, as a loaded machine can delay one by seconds; the test of a
+        # killed worker shortens it
+        "VIDPIPE_WORKER_STALLED_SECONDS": "30",
         "VIDPIPE_SLOT_LEASE_SECONDS": "6",
     }
     return user_env(tmp_path / "data", **(settings | extra))
@@ -210,6 +213,7 @@ def test_a_worker_killed_while_polling_veo_is_replaced_and_nothing_is_submitted_
         VIDPIPE_GOOGLE_VERTEXAI="1",
         VIDPIPE_GOOGLE_BASE_URL=url,
         VIDPIPE_GOOGLE_API_KEY=GOOGLE_KEY,
+        VIDPIPE_WORKER_STALLED_SECONDS="3",  # the killed worker's job is handed on soon
         **{f"VIDPIPE_{k.upper()}": str(v) for k, v in FAST.items()},
     )
     fake.hold.set()  # operations stay pending until released
@@ -254,9 +258,12 @@ def test_a_worker_killed_while_polling_veo_is_replaced_and_nothing_is_submitted_
 def test_a_worker_stopped_with_sigterm_leaves_a_resumable_project_another_finishes(
     tmp_path: Path, pg_url: str
 ) -> None:
-    env = queue_env(
-        tmp_path, pg_url, VIDPIPE_SIM_LATENCY='{"storyboard": 0.1, "image": 0.05, "video": 3.0}'
+    # the first worker draws each keyframe in 10 minutes: it is surely mid-run when stopped; the
+    # second, started once the first holds the project, is quick
+    held = queue_env(
+        tmp_path, pg_url, VIDPIPE_SIM_LATENCY='{"storyboard": 0.1, "image": 600, "video": 0.6}'
     )
+    env = queue_env(tmp_path, pg_url)
     queued = vidpipe(
         "generate", "a quiet pier", "--scenes", "1", "--clip-duration", "1",
         "--resolution", "480p", "--detach", "--json", env=env,
@@ -266,14 +273,16 @@ def test_a_worker_stopped_with_sigterm_leaves_a_resumable_project_another_finish
     assert document["queued"] and document["status"] == "pending"
     project_id = uuid.UUID(document["id"])
     with ExitStack() as stack:
-        pair = [worker(stack, env, tmp_path / f"worker-{n}") for n in range(2)]
+        first = worker(stack, held, tmp_path / "worker-0")
 
-        def in_video_gen() -> bool:
+        def in_keyframing() -> bool:
             found = rows(pg_url, "SELECT status FROM projects WHERE id = %s", project_id)
-            return bool(found) and found[0][0] in ("keyframing", "video_gen")
+            return bool(found) and found[0][0] == "keyframing"
 
-        wait_for(in_video_gen, timeout=60)
-        first, second = running_first(pg_url, project_id, pair)
+        wait_for(in_keyframing, timeout=60)
+        second = worker(stack, env, tmp_path / "worker-1")
+        wait_for(lambda: registered(pg_url, second), timeout=60)
+        assert running_first(pg_url, project_id, [first, second]) == (first, second)
         status = json.loads(vidpipe("status", str(project_id), "--json", env=env).stdout)
         assert status["runner"]["pid"] == first.pid and not status["queued"]
         first.send_signal(signal.SIGTERM)

@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import psutil
 import pytest
+from page_login import csrf, log_in
 from PIL import Image
 from processes import user_env, vidpipe_serve, wait_for
 
@@ -107,13 +108,6 @@ def png_with_html() -> bytes:
     return out.getvalue() + b"<html><script>alert(1)</script></html>"
 
 
-def csrf(client: httpx.Client, page: str = "/new") -> str:
-    response = client.get(page)
-    match = re.search(r'name="csrf-token" content="([^"]+)"', response.text)
-    assert match, response.text[:300]
-    return match.group(1)
-
-
 def count_projects(server: Served) -> int:
     with server.client() as client:
         return client.get("/api/projects", params={"limit": 1}).json()["total"]
@@ -178,6 +172,7 @@ def png_bomb() -> bytes:
     )
 
 
+@pytest.mark.alone  # measures time: no other test beside it
 def test_health_answers_while_six_large_uploads_are_decoded(server: Served) -> None:
     """Decoding an upload happens off the event loop: while six large images are decoded, a
     health check is answered far sooner than any one upload takes. Decoded on the loop, every
@@ -413,9 +408,7 @@ def test_status_json_never_prints_infinity(server: Served, paused: str) -> None:
 
 
 def login(client: httpx.Client, **headers: str) -> httpx.Response:
-    token = csrf(client, "/login")
-    form = {"csrf_token": token, "token": TOKEN, "next": "/"}
-    return client.post("/login", data=form, headers=headers)
+    return log_in(client, TOKEN, **headers)
 
 
 def test_sessions_rotate_end_at_logout_and_are_secure_under_https(locked: Served) -> None:

@@ -4,15 +4,19 @@ runs in process, asserted on the served documents, ledger rows and file identity
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import os
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from api_helpers import Recorder, finished, serving, wait_until
 
 from vidpipe.config import Settings
+from vidpipe.providers.base import ImageRequest
+from vidpipe.providers.local.providers import LocalImageProvider
 
 THREE = {"scenes": 3, "clip_duration": 1, "resolution": "480p"}
 
@@ -145,7 +149,9 @@ async def test_an_edit_or_a_redo_of_a_running_project_is_409(sqlite_settings: Se
         held.release()
 
 
-async def test_redo_fork_and_stop(sqlite_settings: Settings) -> None:
+async def test_redo_fork_and_stop(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     async with serving(sqlite_settings) as (_, client):
         project_id = await complete(client, "a lighthouse at dawn")
         base = f"/api/projects/{project_id}"
@@ -184,10 +190,16 @@ async def test_redo_fork_and_stop(sqlite_settings: Settings) -> None:
             assert stamp(mine["clip_path"])[0] == stamp(theirs["clip_path"])[0]  # hard links
         assert sha(redone["output_path"]) == final  # the original is untouched
 
-        slow = await client.post(
-            "/api/generate",
-            json={"prompt": "a slow river", "scenes": 6, "clip_duration": 3, "resolution": "480p"},
-        )
+        # keyframes are held at a gate until the stop has landed: the run is surely under way
+        gate = asyncio.Event()
+        draw = LocalImageProvider.generate_image
+
+        async def gated(provider: LocalImageProvider, request: ImageRequest) -> bytes:
+            await gate.wait()
+            return await draw(provider, request)
+
+        monkeypatch.setattr(LocalImageProvider, "generate_image", gated)
+        slow = await client.post("/api/generate", json={"prompt": "a slow river", **THREE})
         slow_id = slow.json()["project_id"]
 
         async def leased() -> bool:
@@ -200,8 +212,9 @@ async def test_redo_fork_and_stop(sqlite_settings: Settings) -> None:
         status = await finished(client, slow_id)
         assert status["status"] == "stopped" and status["error_message"] is None
         assert status["note"] == f"stopped by you; `vidpipe resume {slow_id}` continues"
+        gate.set()
         assert (await client.post(f"/api/projects/{slow_id}/resume")).status_code == 202
-        assert (await finished(client, slow_id, timeout=180))["status"] == "complete"
+        assert (await finished(client, slow_id))["status"] == "complete"
 
 
 async def test_the_openapi_schema_describes_each_event_of_the_stream(

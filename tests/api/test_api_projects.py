@@ -224,6 +224,7 @@ async def test_openapi_describes_every_endpoint(
         "/api/projects/{project_id}/scenes/{scene}/takes/{slot}/{take}/file",
         "/api/projects/{project_id}/fork", "/api/projects/{project_id}/stop",
         "/api/references", "/api/projects/{project_id}/references/{name}", "/api/models",
+        "/api/music",
         "/api/projects/{project_id}/lines/{scene}/{line}",
         "/api/projects/{project_id}/subtitles.{kind}",
     }  # fmt: skip
@@ -242,7 +243,7 @@ async def test_openapi_describes_every_endpoint(
         "prompt", "style", "aspect_ratio", "clip_duration", "scenes", "resolution", "crossfade",
         "max_cost", "pause_after", "takes", "references", "subtitles", "loudness",
         "clip_duration_auto", "narration", "dialogue", "storyboard_model", "image_model",
-        "video_model",
+        "video_model", "music",
     }  # fmt: skip
 
 

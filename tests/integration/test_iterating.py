@@ -277,6 +277,45 @@ async def test_stop_from_another_session_stops_the_run_and_resume_completes(
     ).status == "complete"
 
 
+async def test_a_stop_whose_step_fails_while_cancelled_is_still_a_stop(
+    sqlite: tuple[Settings, AsyncSession], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A clip step cancelled by the stop can end in another error (its clean-up meets a session
+    the cancelled write left rolled back; seen under load). The project still ends `stopped`,
+    with no error, and resumes."""
+    from vidpipe.providers.local.providers import LocalVideoProvider
+
+    settings, session = sqlite
+    waiting = asyncio.Event()
+
+    async def wait_then_fail_on_cancel(*args: Any, **kwargs: Any) -> Any:
+        waiting.set()
+        try:
+            await asyncio.Event().wait()  # a render that never ends by itself
+        except asyncio.CancelledError:
+            raise RuntimeError("clean-up failed after the cancellation") from None
+
+    original = LocalVideoProvider.wait
+    monkeypatch.setattr(LocalVideoProvider, "wait", wait_then_fail_on_cancel)
+    options = GenerateOptions.model_validate({"prompt": "a slow river", **FOUR, "scenes": 2})
+    project_id = (await create_project(session, settings, options)).id
+    run = asyncio.create_task(
+        run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    )
+    await asyncio.wait_for(waiting.wait(), timeout=60)
+    async with open_database(settings.effective_database_url) as sessions:
+        async with sessions() as other:
+            await request_stop(other, project_id)
+    with pytest.raises(StoppedByUserError):
+        await asyncio.wait_for(run, timeout=30)
+    project = await load_project(session, project_id)
+    assert project.status == "stopped" and project.error_message is None
+    assert project.runs[-1].status == "stopped" and project.runs[-1].error is None
+    monkeypatch.setattr(LocalVideoProvider, "wait", original)
+    resumed = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    assert resumed.status == "complete"
+
+
 async def test_bad_edits_change_nothing(
     sqlite: tuple[Settings, AsyncSession], complete_project: CompleteProject
 ) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import sqlite3
@@ -27,6 +28,20 @@ def user_env(data_dir: Path, **extra: str) -> dict[str, str]:
         **extra,
     )
     return env
+
+
+def sim_env(image: float = 0.0) -> dict[str, str]:
+    """Settings for the `sim` providers in every role, each call near-instant but the keyframes,
+    which take `image` seconds each: a run held in keyframing for as long as a test needs to
+    stop or interrupt it, and then resumed with `sim_env()` in moments."""
+    latency = {"storyboard": 0.0, "image": image, "video": 0.0, "narration": 0.0}
+    return {
+        "VIDPIPE_STORYBOARD_PROVIDER": "sim",
+        "VIDPIPE_IMAGE_PROVIDER": "sim",
+        "VIDPIPE_VIDEO_PROVIDER": "sim",
+        "VIDPIPE_SIM_LATENCY": json.dumps(latency),
+        "VIDPIPE_SIM_POLL_INTERVAL": "0.05",
+    }
 
 
 def free_port() -> int:

@@ -12,6 +12,7 @@ class QuotaError(Exception):
     pass
 
 
+@pytest.mark.alone  # measures time: no other test beside it
 async def test_first_poll_near_typical_latency_then_short_intervals() -> None:
     calls: list[float] = []
     start = time.time()

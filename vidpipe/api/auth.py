@@ -7,8 +7,9 @@ too, were the middleware ever left out).
 
 The web page proves the token once at /login and then carries a session cookie instead:
 HttpOnly (no script reads it), SameSite=Strict (no other site's request carries it), Secure
-under https. Its value is a random session id, new at every login, that the server forgets at
-logout or expiry (vidpipe.api.sessions); it never holds the token itself. A request that
+under https. Its value is a random session id, new at every login, kept in the database (so
+every server on it accepts it, and a restart keeps it) until logout or expiry
+(vidpipe.api.sessions); it never holds the token itself. A request that
 authenticates by cookie is a browser's, so vidpipe.web.security also asks it for a CSRF token
 when it changes anything.
 """
@@ -42,6 +43,7 @@ REFUSAL = (
     "VIDPIPE_API_TOKEN"
 )
 CHALLENGE = {"WWW-Authenticate": "Bearer"}
+PASSED = "vidpipe_token_checked"  # set in the request's state by RequireToken
 
 
 def api_token(settings: Settings) -> str | None:
@@ -61,9 +63,14 @@ def session_id(cookie_header: str | None) -> str | None:
     return cookie_parser(cookie_header or "").get(SESSION_COOKIE) or None
 
 
-def has_session(cookie_header: str | None, sessions: SessionStore) -> bool:
+async def has_session(cookie_header: str | None, sessions: SessionStore) -> bool:
     """The request carries a live session cookie, one that /login handed out."""
-    return sessions.is_live(session_id(cookie_header))
+    return await sessions.is_live(session_id(cookie_header))
+
+
+def passed(scope: Scope) -> bool:
+    """RequireToken has let this request in (so the dependency need not ask the database again)."""
+    return bool(scope.get("state", {}).get(PASSED))
 
 
 def is_page(method: str, path: str) -> bool:
@@ -79,29 +86,28 @@ class RequireToken:
     past it, every request that carries a token is answered 429 until the minute is over, the
     right token included, so guessing through the API is no faster than through the form."""
 
-    def __init__(
-        self, app: ASGIApp, token: str, sessions: SessionStore, throttle: LoginThrottle
-    ) -> None:
+    def __init__(self, app: ASGIApp, token: str, throttle: LoginThrottle) -> None:
         self.app = app
         self.token = token
-        self.sessions = sessions
         self.throttle = throttle
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] in ("http", "websocket"):
-            refusal = self._refusal(scope)
+            refusal = await self._refusal(scope)
             if refusal is not None:
                 await refusal(scope, receive, send)
                 return
+            scope.setdefault("state", {})[PASSED] = True
         await self.app(scope, receive, send)
 
-    def _refusal(self, scope: Scope) -> Response | None:
+    async def _refusal(self, scope: Scope) -> Response | None:
         """None when the request may go on; else the answer that refuses it."""
         path = _path(scope)
         if path in OPEN_PATHS or path.startswith(OPEN_PREFIXES):
             return None
         headers = Headers(scope=scope)
-        if has_session(headers.get("cookie"), self.sessions):
+        # the app's store, looked up per request (the database is attached at start)
+        if await has_session(headers.get("cookie"), scope["app"].state.web_sessions):
             return None
         authorization = headers.get("authorization")
         if authorization is not None:
@@ -138,7 +144,9 @@ async def require_token(
 ) -> None:
     """The same check as a dependency: declares the scheme in the OpenAPI document."""
     token = api_token(settings)
-    if token is None or has_session(request.headers.get("cookie"), request.app.state.web_sessions):
+    if token is None or passed(request.scope):
+        return
+    if await has_session(request.headers.get("cookie"), request.app.state.web_sessions):
         return
     given = f"Bearer {credentials.credentials}" if credentials is not None else None
     if not carries(given, token):

@@ -60,6 +60,9 @@ def create_app(
         await off_loop(settings.cpu_workers, warm_up)
         async with open_database(settings.effective_database_url) as sessions:
             app.state.sessions = sessions
+            app.state.web_sessions.attach(sessions)
+            if token:
+                await app.state.web_sessions.purge()
             if settings.execution == "queue":  # workers run projects; we enqueue
                 from vidpipe.runners.queue import QueueRunner, make_app
 
@@ -85,19 +88,14 @@ def create_app(
     app.state.registry = registry
     install_error_handlers(app)
 
-    app.state.web_sessions = SessionStore(settings.session_hours * 3600)
-    app.state.login_throttle = LoginThrottle(settings.login_attempts)
     token = api_token(settings)
+    app.state.web_sessions = SessionStore(token or "", settings.session_hours * 3600)
+    app.state.login_throttle = LoginThrottle(settings.login_attempts)
     # with a token every router below needs it, and its schema says so
     deps = [Depends(require_token)] if token else None
     responses: Responses | None = UNAUTHORIZED if token else None
     if token:
-        app.add_middleware(
-            RequireToken,
-            token=token,
-            sessions=app.state.web_sessions,
-            throttle=app.state.login_throttle,
-        )
+        app.add_middleware(RequireToken, token=token, throttle=app.state.login_throttle)
     app.include_router(health.router)
     app.include_router(projects.router, dependencies=deps, responses=responses)
     app.include_router(files.router, dependencies=deps, responses=responses)

@@ -387,3 +387,16 @@ class AudioArtifact(Base):
     start_seconds: Mapped[float | None] = mapped_column(Float)  # in the final video, when mixed
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # mix: measured loudness
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LoginSession(Base):
+    """A web page login (token mode), shared by every server on this database. Only digests are
+    kept: a dump of the table holds no usable cookie, and a row is valid only under the token it
+    was made with (`token_mac`), so changing the token ends every session."""
+
+    __tablename__ = "login_sessions"
+
+    id_digest: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the id
+    token_mac: Mapped[str] = mapped_column(String(64))  # HMAC-SHA256(token, id_digest)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

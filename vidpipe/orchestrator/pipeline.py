@@ -207,7 +207,7 @@ class _LeasedRun:
                         await self._plan(project, ctx)
         except BaseException as exc:
             step = self.failed_step or STAGE_STEPS[stage]
-            if self.lease.stop.is_set() and isinstance(exc, asyncio.CancelledError):
+            if self.lease.stop.is_set() and _cancelled_by_stop(exc):
                 stop = StoppedByUserError(stopped_message(self.project_id))
                 await self._record_stop(ctx)
                 current = asyncio.current_task()
@@ -416,6 +416,17 @@ async def _finish(
             **calls.get(step, {"provider_calls": 0, "estimated_cost": 0.0}),
         }
     run.log = log
+
+
+def _cancelled_by_stop(exc: BaseException) -> bool:
+    """Whether the run ended because the stop cancelled it. Usually the cancellation itself
+    arrives; but a step cancelled mid-write can end in another error instead (its clean-up
+    meets a session the cancelled flush left rolled back). The run's task still counts the
+    stop's cancellation then, and the user's stop is what happened: `stopped`, not `failed`."""
+    if isinstance(exc, asyncio.CancelledError):
+        return True
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 @contextlib.asynccontextmanager

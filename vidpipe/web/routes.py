@@ -550,11 +550,11 @@ async def login_submit(request: Request, settings: SettingsDep) -> Response:
         return render(request, "login.html", context, status_code=401)
     throttle.succeeded(client)
     sessions = request.app.state.web_sessions
-    sessions.close(session_id(request.headers.get("cookie")))  # a new id at every login
+    await sessions.close(session_id(request.headers.get("cookie")))  # a new id at every login
     redirect = RedirectResponse(target, status_code=303)
     redirect.set_cookie(
         SESSION_COOKIE,
-        sessions.open(),
+        await sessions.open(),
         max_age=int(settings.session_hours * 3600),
         httponly=True,
         samesite="strict",
@@ -572,7 +572,7 @@ def client_of(request: Request) -> str:
 @router.post("/logout")
 async def logout(request: Request) -> Response:
     await read_form(request)
-    request.app.state.web_sessions.close(session_id(request.headers.get("cookie")))
+    await request.app.state.web_sessions.close(session_id(request.headers.get("cookie")))
     response = RedirectResponse("/login", status_code=303)
     response.delete_cookie(
         SESSION_COOKIE,
