@@ -152,13 +152,6 @@ async def loaded_detail_with_plan(
     return project, with_links(project, document, runner), plan
 
 
-async def plan_of(
-    session: AsyncSession, settings: Settings, registry: ProviderRegistry, project: Project
-) -> Plan | None:
-    """The plan of a loaded project (no provider is called); None when it cannot be made."""
-    return await projects.plan_of(session, settings, registry, project)
-
-
 async def takes(
     session: AsyncSession, settings: Settings, project_id: uuid.UUID, scene: int
 ) -> TakesDocument:

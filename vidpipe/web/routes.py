@@ -33,7 +33,7 @@ from vidpipe.api.routes.estimate import assess
 from vidpipe.api.schemas import ProjectStatusDocument, ProjectSummary
 from vidpipe.api.strict import Digits, decimal, is_decimal
 from vidpipe.app import generate as generating
-from vidpipe.app import runs
+from vidpipe.app import projects, runs
 from vidpipe.config import Settings
 from vidpipe.db.models import Keyframe, Project, Scene
 from vidpipe.db.queries import load_project
@@ -389,7 +389,7 @@ async def read_music(
     except RequestValidationError as exc:
         values["music"] = ""
         return "; ".join(str(error.get("msg", "invalid")) for error in exc.errors())
-    values["music"] = stored["id"]
+    values["music"] = stored.id
     return None
 
 
@@ -422,7 +422,7 @@ async def project_page(
     document = documents.detail(project, settings, runner)
     plan = None
     if views.stopped_midway(document):  # the stepper marks where a resume re-enters
-        plan = await documents.plan_of(session, settings, request.app.state.registry, project)
+        plan = await projects.plan_of(session, settings, request.app.state.registry, project)
     stage = views.current_stage(document, plan)
     parents = await fork_parents(session, [project.id])
     context = {

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import starlette.datastructures
 from fastapi import APIRouter, File, UploadFile, status
@@ -34,13 +34,13 @@ router = APIRouter(prefix="/api", tags=["music"])
 async def upload_music(
     file: Annotated[UploadFile, File(description="The audio; its type is read by decoding it.")],
     settings: SettingsDep,
-) -> dict[str, Any]:
+) -> MusicUpload:
     return await receive_music(settings, file)
 
 
 async def receive_music(
     settings: Settings, file: starlette.datastructures.UploadFile, field: str = "file"
-) -> dict[str, Any]:
+) -> MusicUpload:
     """Check and store one music upload (also the New video form's path); a file that is not
     audio is a 422 field error naming `field`, and nothing is stored. Decoding runs off the
     event loop (vidpipe.api.offload)."""
@@ -54,4 +54,4 @@ async def receive_music(
         music = await off_loop(settings.cpu_workers, MusicPool(settings.data_dir).add, data, field)
     except BadInputError as exc:
         raise field_error(field, str(exc)) from None
-    return {"id": music.content_hash, "duration_seconds": music.duration, "bytes": len(data)}
+    return MusicUpload(id=music.content_hash, duration_seconds=music.duration, bytes=len(data))
