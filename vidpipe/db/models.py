@@ -170,6 +170,22 @@ class Scene(Base):
     )
 
 
+def scene_texts(scene: Scene) -> dict[str, Any]:
+    """A scene's storyboard texts, as the storyboard document and the project document both
+    show them (lists copied, missing texts as empty)."""
+    return {
+        "scene_description": scene.scene_description,
+        "start_frame_prompt": scene.start_frame_prompt,
+        "end_frame_prompt": scene.end_frame_prompt,
+        "video_motion_prompt": scene.video_motion_prompt,
+        "transition_notes": scene.transition_notes,
+        "references": list(scene.references or []),
+        "dialogue": list(scene.dialogue or []),
+        "narration": scene.narration or "",
+        "sound": scene.sound or "",
+    }
+
+
 def clip_seconds(project: Project, scene: Scene) -> float:
     """How long the scene's clip is to be: its own length (`--clip-duration auto`) or the
     project's."""

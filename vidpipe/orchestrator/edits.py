@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip
+from vidpipe.db.models import Keyframe, Project, Reference, Scene, Take, VideoClip, scene_texts
 from vidpipe.db.queries import load_project
 from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.documents import ReferenceUse, StoryboardDocument
@@ -193,20 +193,7 @@ def storyboard_document(project: Project) -> StoryboardDocument:
         style_guide=(
             StyleGuide.model_validate(project.style_guide) if project.style_guide else None
         ),
-        scenes=[
-            SceneSpec(
-                scene_description=s.scene_description,
-                start_frame_prompt=s.start_frame_prompt,
-                end_frame_prompt=s.end_frame_prompt,
-                video_motion_prompt=s.video_motion_prompt,
-                transition_notes=s.transition_notes,
-                references=list(s.references or []),
-                dialogue=list(s.dialogue or []),
-                narration=s.narration or "",
-                sound=s.sound or "",
-            )
-            for s in project.scenes
-        ],
+        scenes=[SceneSpec.model_validate(scene_texts(s)) for s in project.scenes],
         references=[
             ReferenceUse(name=ref.name, id=ref.content_hash, description=ref.description)
             for ref in project.references

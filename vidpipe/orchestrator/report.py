@@ -17,6 +17,7 @@ from vidpipe.db.models import (
     Take,
     Worker,
     keyframe_of,
+    scene_texts,
     utcnow,
 )
 from vidpipe.db.queries import load_project
@@ -275,15 +276,7 @@ def _scene(scene: Scene, storage: ProjectStorage) -> SceneDocument:
         index=scene.scene_index,  # from 0, as the file names count (scene_00.mp4)
         scene=scene.scene_index + 1,  # from 1, as the CLI, the URLs and the page count
         status=status,
-        scene_description=scene.scene_description,
-        start_frame_prompt=scene.start_frame_prompt,
-        end_frame_prompt=scene.end_frame_prompt,
-        video_motion_prompt=scene.video_motion_prompt,
-        transition_notes=scene.transition_notes,
-        references=list(scene.references or []),
-        dialogue=list(scene.dialogue or []),
-        narration=scene.narration or "",
-        sound=scene.sound or "",
+        **scene_texts(scene),
         start_keyframe_path=_path(storage, start.file_path if start else None),
         start_keyframe_source=start.source if start else None,
         end_keyframe_path=_path(storage, end.file_path if end else None),
