@@ -10,9 +10,8 @@ from fastapi import APIRouter, File, UploadFile, status
 
 from vidpipe.api.deps import SettingsDep
 from vidpipe.api.errors import field_error
-from vidpipe.api.guards import mib
+from vidpipe.api.guards import mib, read_capped
 from vidpipe.api.offload import off_loop
-from vidpipe.api.routes.references import read_capped
 from vidpipe.api.schemas import UNREADABLE, MusicUpload
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
