@@ -50,7 +50,11 @@ async def receive_music(
 
     data = await read_capped(file, MAX_MUSIC_UPLOAD_BYTES, field, too_big)
     try:
-        music = await off_loop(settings.cpu_workers, MusicPool(settings.data_dir).add, data, field)
+        music = await off_loop(
+            settings.cpu_workers, MusicPool(settings.data_dir).add, data, field, file.filename
+        )
     except BadInputError as exc:
         raise field_error(field, str(exc)) from None
-    return MusicUpload(id=music.content_hash, duration_seconds=music.duration, bytes=len(data))
+    return MusicUpload(
+        id=music.content_hash, name=music.name, duration_seconds=music.duration, bytes=len(data)
+    )
