@@ -235,6 +235,25 @@ async def test_a_keyframe_request_fal_fails_with_its_own_server_error_is_not_cou
     assert await spent(session, project_id) == pytest.approx(3 * EDIT_IMAGE + 10 * KLING_PER_SECOND)
 
 
+async def test_a_keyframe_request_fal_fails_with_a_model_error_is_failed_not_unanswered(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    """A keyframe fal answered with the model's error (422, which fal may bill) is `failed` in
+    the ledger and counted as spent; it is not left `sent` for the run's end to call unknown."""
+    fake, url = fal_fake
+    settings = fal_project_settings(settings, url)
+    project_id = await new_project(session, settings, {**KLING, "scenes": 2})
+    fake.fail_next.append(Failure("the image model could not read the start frame", kind="image"))
+    with pytest.raises(Exception, match="could not read the start frame"):
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    assert await statuses(session, project_id, "image") == ["failed"]
+    assert await spent(session, project_id) == pytest.approx(EDIT_IMAGE)  # may be billed
+
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    assert project.status == "complete"
+    assert await statuses(session, project_id, "image") == ["failed", "ok", "ok", "ok"]
+
+
 async def test_a_stop_while_queued_cancels_at_fal_and_the_next_run_sends_it_afresh(
     session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
 ) -> None:

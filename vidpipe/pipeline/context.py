@@ -17,7 +17,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project, ProviderCall, utcnow
-from vidpipe.errors import BudgetExceededError, PipelineError
+from vidpipe.errors import (
+    BudgetExceededError,
+    ContentFilteredError,
+    OperationFailedError,
+    PipelineError,
+)
 from vidpipe.providers.base import Provider, ProviderSet
 from vidpipe.providers.billing import BILLED_OUTCOMES, Ledger, Outcome, billing_scope, outcome_of
 from vidpipe.storage import ProjectStorage
@@ -157,8 +162,13 @@ class PipelineContext:
                 async with ledger.attempt(detail):
                     return await call()
             except Exception as exc:
+                note = f"{type(exc).__name__}: {exc}"[:500]
                 if outcome_of(exc) is Outcome.SERVER_ERROR:
-                    await ledger.unbill_last_accepted(f"{type(exc).__name__}: {exc}"[:500])
+                    await ledger.settle_last_accepted(Outcome.SERVER_ERROR, note)
+                elif isinstance(exc, OperationFailedError | ContentFilteredError):
+                    # the service answered the request it accepted with a failure: `failed`
+                    # (it may bill it), not left `sent` to be read as unanswered
+                    await ledger.settle_last_accepted(Outcome.FAILED, note)
                 raise
 
 
@@ -212,15 +222,19 @@ class ProjectLedger(Ledger):
             handle.note = note or None
             await self.session.commit()
 
-    async def unbill_last_accepted(self, note: str) -> None:
-        """The service failed the last request it accepted in this call with an error it does
-        not bill (the earlier ones, re-asks, were answered): `server_error`."""
+    async def settle_last_accepted(self, outcome: Outcome, note: str) -> None:
+        """The service failed the last request it accepted in this call (the earlier ones,
+        re-asks, were answered): `server_error` when it does not bill that error, else
+        `failed`. An attempt already settled is left as it is."""
         if not self.accepted:
             return
         handle = self.accepted[-1]
-        if self.held is not None and handle in self.held:
+        if self.held is None or handle not in self.held:
+            if outcome is not Outcome.SERVER_ERROR:
+                return  # settled `ok` when it was accepted; the answer's error is its own row
+        else:
             self.held.remove(handle)
-        await self.close(handle, Outcome.SERVER_ERROR, note)
+        await self.close(handle, outcome, note)
 
 
 def settle_ok(handles: list[ProviderCall]) -> None:
