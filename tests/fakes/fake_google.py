@@ -8,9 +8,11 @@ publishers/google/models/…` for Vertex AI):
   POST …/{model}:predict                Imagen generate / edit
   POST …/{model}:predictLongRunning     Veo: starts an operation, returns its name
   POST …/{model}:fetchPredictOperation  Veo: the operation's state
-  POST /v1beta[1/…]/interactions        Gemini Omni (Interactions API): a background video
+  POST /v1[beta1/…]/interactions        Gemini Omni (Interactions API): a background video
                                          interaction from a prompt, a first and a last frame
-  GET  /v1beta[1/…]/interactions/{id}   its state; `output_video` (inline MP4) once completed
+                                         (Vertex AI: gemini-omni-1.1-flash-preview, global)
+  GET  /v1[beta1/…]/interactions/{id}   its state; once completed its steps, the last one the
+                                         model's output with the MP4 inline
   POST /token                           OAuth token endpoint for authorized-user credentials
 
 It checks what it receives (schema and JSON mime type sent, image bytes are real PNGs, the last
@@ -225,7 +227,7 @@ class FakeGoogle:
         if fault == "hang":
             await asyncio.sleep(self.hang_seconds)
         handler = {
-            "models.list": self._list_models,
+            "models.list": lambda _m, _b, _f: self._list_models(vertex),
             "generateContent:text": self._storyboard,
             "generateContent:image": self._image,
             "generateContent:describe": self._describe,
@@ -234,11 +236,15 @@ class FakeGoogle:
             "predictLongRunning": self._submit_video,
             "fetchPredictOperation": self._fetch_operation,
             "interactions.create": self._create_interaction,
-            "interactions.get": lambda _m, _b, _f: self._get_interaction(path),
+            "interactions.get": lambda _m, _b, f: self._get_interaction(path, f),
         }.get(kind)
         if handler is None:
             return _error(404, "NOT_FOUND", f"unsupported method {kind}")
-        if model and model not in self.served:
+        if kind == "interactions.create" and (vertex or model in OMNI_VERTEX):
+            refused = _vertex_omni(path, model, vertex)
+            if refused is not None:
+                return refused
+        elif model and model not in self.served:
             return _error(
                 404,
                 "NOT_FOUND",
@@ -296,8 +302,11 @@ class FakeGoogle:
 
     # ------------------------------------------------------------ handlers
 
-    def _list_models(self, model: str, body: dict[str, Any], fault: Any) -> Response:
+    def _list_models(self, vertex: bool) -> Response:
+        """The ids served; Vertex AI lists Omni under its own id (a preview there)."""
         names = sorted(self.served)
+        if vertex and "gemini-omni-1.1-flash" in names:
+            names = sorted((set(names) - {"gemini-omni-1.1-flash"}) | set(OMNI_VERTEX))
         return JSONResponse({"models": [{"name": f"models/{n}"} for n in names]})
 
     def _storyboard(self, model: str, body: dict[str, Any], fault: Any) -> Response:
@@ -512,40 +521,62 @@ class FakeGoogle:
 
     def _create_interaction(self, model: str, body: dict[str, Any], fault: Any) -> Response:
         """Gemini Omni: a video from the prompt between the first and the last frame (the two
-        images of the input, in that order), made in the background like Google's."""
+        images of the input, in that order, with task image_to_video), made in the background.
+        Field names and values are checked against the Interactions API (google-genai's
+        CreateModelInteraction and its parts): an unknown name or value is refused with 400
+        INVALID_ARGUMENT, worded as Google words it."""
         limits = OMNI.get(model)
         if limits is None:
             return _error(400, "INVALID_ARGUMENT", f"{model} does not generate video")
+        refused = _unknown_names(body, INTERACTION_FIELDS, "")
+        if refused:
+            return refused
         if body.get("background") is not True:
             return _error(400, "INVALID_ARGUMENT", "video interactions must run in background")
-        turns = body.get("input")
-        if not isinstance(turns, list):
-            return _error(400, "INVALID_ARGUMENT", "input must be a list of content parts")
-        # content parts, or turns holding them (the SDK sends [{"content": [parts]}])
-        parts = [p for t in turns for p in (t.get("content") or [] if "content" in t else [t])]
-        images = [p for p in parts if p.get("type") == "image"]
-        texts = [p.get("text", "") for p in parts if p.get("type") == "text"]
+        parts, refused = _input_parts(body.get("input"))
+        if refused:
+            return refused
+        images = [p for p in parts if p["type"] == "image"]
+        texts = [p.get("text", "") for p in parts if p["type"] == "text"]
         if len(images) != 2 or not texts:
             return _error(400, "INVALID_ARGUMENT", "expected a prompt, a first and a last frame")
+        if any("data" not in p or p.get("mime_type") != "image/png" for p in images):
+            return _error(400, "INVALID_ARGUMENT", "image parts need inline PNG data")
         try:
             start, end = (b64decode(p["data"]) for p in images)
-        except (KeyError, ValueError) as exc:
+        except ValueError as exc:
             return _error(400, "INVALID_ARGUMENT", f"bad image data: {exc}")
-        if any(p.get("mime_type") != "image/png" for p in images):
-            return _error(400, "INVALID_ARGUMENT", "image parts need mime_type image/png")
-        video = body.get("response_format") or {}
-        if video.get("type") != "video":
+        config = body.get("generation_config") or {}
+        refused = _unknown_names(config, GENERATION_CONFIG_FIELDS, "generation_config")
+        refused = refused or _unknown_names(
+            config.get("video_config") or {}, {"task"}, "generation_config.video_config"
+        )
+        if refused:
+            return refused
+        task = (config.get("video_config") or {}).get("task")
+        if task is not None and task not in VIDEO_TASKS:
+            return _bad_value("generation_config.video_config.task", task)
+        if task not in (None, "image_to_video"):
+            return _error(400, "INVALID_ARGUMENT", f"task {task} cannot take two frames")
+        video = body.get("response_format")
+        if not isinstance(video, dict) or video.get("type") != "video":
             return _error(400, "INVALID_ARGUMENT", "response_format must be a video format")
-        seconds = int(str(video.get("duration", "8s")).removesuffix("s"))
+        refused = _unknown_names(video, VIDEO_FORMAT_FIELDS, "response_format")
+        if refused:
+            return refused
+        for name, allowed in VIDEO_FORMAT_VALUES.items():
+            if name in video and video[name] not in allowed:
+                return _bad_value(f"response_format.{name}", video[name])
+        duration = str(video.get("duration", "8s"))
+        if not re.fullmatch(r"\d+(\.\d+)?s", duration):  # google.protobuf.Duration in JSON
+            return _bad_value("response_format.duration", duration)
+        seconds = int(float(duration.removesuffix("s")))
         resolution = video.get("resolution", "720p")
         aspect = video.get("aspect_ratio", "16:9")
         if seconds not in limits["durations"]:
             return _error(400, "INVALID_ARGUMENT", f"duration {seconds}s not supported")
-        if resolution not in limits["res"] or aspect not in ("16:9", "9:16"):
+        if resolution not in limits["res"]:
             return _error(400, "INVALID_ARGUMENT", f"{resolution} {aspect} not supported")
-        task = (body.get("generation_config") or {}).get("video_config", {}).get("task")
-        if task not in (None, "image_to_video"):
-            return _error(400, "INVALID_ARGUMENT", f"task {task} cannot take two frames")
         name = f"omni-{uuid.uuid4().hex[:16]}"
         operation = Operation(name, model, body)
         with self._lock:
@@ -571,30 +602,36 @@ class FakeGoogle:
         threading.Thread(target=render, daemon=True).start()
         with self._lock:
             self.operations[name] = operation
-        return JSONResponse(
-            {"id": name, "status": "in_progress", "model": model, "object": "interaction"}
-        )
+        return JSONResponse({"id": name, "status": "in_progress", "model": model, **_stamps()})
 
-    async def _get_interaction(self, path: str) -> Response:
+    async def _get_interaction(self, path: str, fault: Any) -> Response:
+        """The interaction as the REST API answers it: no `output_video` field (google-genai
+        fills that from the steps); once done, its steps: the user's input, then the model's
+        output with the video inline. A fault names a final state other than completed."""
         name = path.rsplit("/", 1)[-1]
         operation = self.operations.get(name)
         if operation is None:
             return _error(404, "NOT_FOUND", f"interaction {name} not found")
+        head = {"id": name, "model": operation.model, **_stamps()}
+        if isinstance(fault, str) and fault.startswith("status:"):
+            return JSONResponse({**head, "status": fault.removeprefix("status:")})
         operation.polls += 1
         held = self.pending_from is not None and operation.number >= self.pending_from
         if self.hold.is_set() or held or operation.polls < self.polls_before_done:
-            return JSONResponse({"id": name, "status": "in_progress", "model": operation.model})
+            status = "queued" if operation.polls == 1 else "in_progress"
+            return JSONResponse({**head, "status": status})
         await asyncio.to_thread(operation.ready.wait, 30)
         assert operation.video is not None
         video = base64.b64encode(operation.video.read_bytes()).decode()
-        return JSONResponse(
+        parts, _ = _input_parts(operation.body.get("input"))
+        steps = [
+            {"type": "user_input", "content": parts},
             {
-                "id": name,
-                "status": "completed",
-                "model": operation.model,
-                "output_video": {"type": "video", "data": video, "mime_type": "video/mp4"},
-            }
-        )
+                "type": "model_output",
+                "content": [{"type": "video", "data": video, "mime_type": "video/mp4"}],
+            },
+        ]
+        return JSONResponse({**head, "status": "completed", "steps": steps})
 
     async def _fetch_operation(self, model: str, body: dict[str, Any], fault: Any) -> Response:
         name = body.get("operationName", "")
@@ -623,7 +660,82 @@ class FakeGoogle:
         return JSONResponse({"name": name, "done": True, "response": response})
 
 
-OMNI = {"gemini-omni-1.1-flash": {"durations": range(3, 11), "res": {"360p", "720p", "1080p"}}}
+OMNI_LIMITS = {"durations": range(3, 11), "res": {"360p", "720p", "1080p"}}
+# The Gemini API's id, and Vertex AI's (a preview there, served in region global only).
+OMNI = {"gemini-omni-1.1-flash": OMNI_LIMITS, "gemini-omni-1.1-flash-preview": OMNI_LIMITS}
+OMNI_VERTEX = {"gemini-omni-1.1-flash-preview": "global"}
+
+# What an interactions.create body may hold (google-genai 3.6.1, _gaos/types/interactions).
+INTERACTION_FIELDS = {
+    "model", "background", "cached_content", "continuation_token", "environment",
+    "generation_config", "input", "labels", "previous_interaction_id", "response_format",
+    "response_mime_type", "response_modalities", "safety_settings", "service_tier", "store",
+    "stream", "system_instruction", "tools", "webhook_config",
+}  # fmt: skip
+GENERATION_CONFIG_FIELDS = {
+    "image_config", "max_output_tokens", "seed", "speech_config", "stop_sequences",
+    "temperature", "thinking_level", "thinking_summaries", "tool_choice", "top_p",
+    "transcription_config", "video_config",
+}  # fmt: skip
+VIDEO_TASKS = {"text_to_video", "image_to_video", "reference_to_video", "edit", "extend", "upscale"}
+VIDEO_FORMAT_FIELDS = {"type", "aspect_ratio", "delivery", "duration", "gcs_uri", "resolution"}
+VIDEO_FORMAT_VALUES = {
+    "aspect_ratio": {"16:9", "9:16"},
+    "delivery": {"inline"},  # "uri" exists too; vidpipe never asks for it, the fake cannot serve it
+    "resolution": {"360p", "720p", "1080p", "4k"},
+}
+PART_FIELDS = {
+    "text": {"type", "text", "annotations"},
+    "image": {"type", "data", "uri", "mime_type", "resolution"},
+}
+
+
+def _unknown_names(message: dict[str, Any], allowed: set[str], where: str) -> Response | None:
+    """400 for the first field the API does not define, as Google's JSON parser words it."""
+    for name in message:
+        if name not in allowed:
+            at = f" at '{where}'" if where else ""
+            return _error(
+                400,
+                "INVALID_ARGUMENT",
+                f'Invalid JSON payload received. Unknown name "{name}"{at}: Cannot find field.',
+            )
+    return None
+
+
+def _bad_value(where: str, value: Any) -> Response:
+    return _error(400, "INVALID_ARGUMENT", f"Invalid value at '{where}', \"{value}\"")
+
+
+def _input_parts(turns: Any) -> tuple[list[dict[str, Any]], Response | None]:
+    """The content parts of an interaction's input: a list of parts, or of steps holding them
+    (google-genai sends one {"type": "user_input", "content": [parts]} step)."""
+    if isinstance(turns, str):  # a prompt alone (text to video)
+        return [{"type": "text", "text": turns}], None
+    if not isinstance(turns, list):
+        return [], _error(400, "INVALID_ARGUMENT", "input must be text, content parts or steps")
+    parts: list[dict[str, Any]] = []
+    for i, turn in enumerate(turns):
+        if turn.get("type") == "user_input":
+            refused = _unknown_names(turn, {"type", "content"}, f"input[{i}]")
+            if refused:
+                return [], refused
+            parts += turn.get("content") or []
+        else:
+            parts.append(turn)
+    for i, part in enumerate(parts):
+        allowed = PART_FIELDS.get(str(part.get("type")))
+        if allowed is None:
+            return [], _bad_value(f"input.content[{i}].type", part.get("type"))
+        refused = _unknown_names(part, allowed, f"input.content[{i}]")
+        if refused:
+            return [], refused
+    return parts, None
+
+
+def _stamps() -> dict[str, str]:
+    now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    return {"created": now, "updated": now}
 
 
 def field(message: dict[str, Any], name: str) -> Any:
@@ -636,6 +748,22 @@ def b64decode(text: str) -> bytes:
     """Standard or URL-safe base64 (google-genai sends the URL-safe alphabet)."""
     text = text.replace("-", "+").replace("_", "/")
     return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+
+
+def _vertex_omni(path: str, model: str, vertex: bool) -> Response | None:
+    """404 like Google's for an Omni id the mode does not serve, or a region that lacks it."""
+    region = re.search(r"/locations/([^/]+)/", path)
+    if not vertex:  # the Vertex AI id sent to the Gemini API
+        return _error(404, "NOT_FOUND", f"models/{model} is not found for API version v1beta")
+    if model not in OMNI_VERTEX or (region and region.group(1) != OMNI_VERTEX[model]):
+        where = region.group(1) if region else "global"
+        return _error(
+            404,
+            "NOT_FOUND",
+            f"Publisher Model `publishers/google/models/{model}` was not found in {where} or "
+            "your project does not have access to it.",
+        )
+    return None
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:

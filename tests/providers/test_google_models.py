@@ -1,13 +1,16 @@
 """Today's Google models, chosen per video and per take, through the real google-genai SDK against
 the fake: Gemini Omni through the Interactions API (first + last frame, both modes, the draft
-tier, resume by id, a lost submit answer), a mixed project (Gemini storyboard, Gemini image
+tier, resume by id, states that end the wait, the fake's own strictness, a lost submit answer),
+a mixed project (Gemini storyboard, Gemini image
 keyframes, Veo clips, one scene redone on Omni), select with no call, `edit --video-model` making
 exactly the clips stale and priced by the catalog, and a model Google stopped serving mid-run."""
 
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fake_google import FakeGoogle, b64decode
@@ -19,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vidpipe.config import Settings
 from vidpipe.db.models import Take
 from vidpipe.db.queries import load_project
+from vidpipe.errors import OperationFailedError
 from vidpipe.media.probe import probe
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.edits import Editor, ProjectEdit
@@ -28,6 +32,7 @@ from vidpipe.orchestrator.report import takes_document
 from vidpipe.pipeline.video_gen import SubmissionUnknownError
 from vidpipe.providers.base import VideoRequest
 from vidpipe.providers.google import GoogleVideoProvider
+from vidpipe.providers.google.client import make_client
 from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
@@ -71,14 +76,21 @@ async def test_omni_makes_a_clip_between_the_two_frames(
 
     (created,) = fake.of_kind("interactions.create")
     assert created.path.endswith("/interactions")
-    if mode == "vertex-project":
-        assert "/projects/fake-project/locations/us-central1/interactions" in created.path
-        assert created.headers["authorization"] == f"Bearer {fake.access_token}"
     body = created.body
-    assert (body["model"], body["background"]) == (OMNI, True)
-    parts = [p for turn in body["input"] for p in turn["content"]]
-    images = [b64decode(p["data"]) for p in parts if p["type"] == "image"]
+    if mode == "vertex-project":  # Vertex AI's id for the model, in the one region serving it
+        assert "/projects/fake-project/locations/global/interactions" in created.path
+        assert created.headers["authorization"] == f"Bearer {fake.access_token}"
+        assert body["model"] == "gemini-omni-1.1-flash-preview"
+    else:
+        assert body["model"] == OMNI
+    # the shape of Google's interpolation sample: one user turn of text, first frame, last frame
+    assert body["background"] is True
+    (turn,) = body["input"]
+    assert turn["type"] == "user_input"
+    assert [p["type"] for p in turn["content"]] == ["text", "image", "image"]
+    images = [b64decode(p["data"]) for p in turn["content"] if p["type"] == "image"]
     assert images == [request.start_image.read_bytes(), request.end_image.read_bytes()]
+    assert body["generation_config"] == {"video_config": {"task": "image_to_video"}}
     assert body["response_format"] == {
         "type": "video",
         "aspect_ratio": "16:9",
@@ -86,6 +98,7 @@ async def test_omni_makes_a_clip_between_the_two_frames(
         "duration": "4s",
         "delivery": "inline",
     }
+    assert set(body) == {"model", "background", "input", "generation_config", "response_format"}
     assert {p.path.rsplit("/", 1)[-1] for p in fake.of_kind("interactions.get")} == {interaction}
     info = probe(tmp_path / "clip.mp4")
     assert result.has_audio and info.has_audio
@@ -110,6 +123,66 @@ async def test_omni_draft_tier_is_360p(
     assert refused is not None and refused.field == "aspect_ratio"
     assert str(refused) == "1:1; gemini-omni-1.1-flash takes 16:9, 9:16"
     assert "takes 3, 4, 5, 6, 7, 8, 9, 10 seconds" in str(provider.refusal(12, "16:9", "720p"))
+
+
+@pytest.mark.parametrize("status", ["budget_exceeded", "requires_action", "cancelled"])
+async def test_an_omni_interaction_that_stops_short_fails_at_once(
+    google_fake: Fake, base_settings: Settings, tmp_path: Path, status: str
+) -> None:
+    """A state that will not change by itself ends the wait (failed, naming the state) instead
+    of being polled until the time-out; queued and in_progress are waited on."""
+    fake, url = google_fake
+    fake.polls_before_done = 3  # queued, in_progress, then the injected state
+    fake.inject("interactions.get", None, None, f"status:{status}")
+    provider = GoogleVideoProvider(
+        google_settings(base_settings, url, vertex=False, google_video_model=OMNI)
+    )
+    request = omni_request(tmp_path)
+    interaction = await provider.submit(request)
+    with pytest.raises(OperationFailedError, match=f"ended {status}"):
+        await provider.wait(interaction, request, tmp_path / "clip.mp4")
+    assert fake.count("interactions.get") == 3
+    assert not (tmp_path / "clip.mp4").exists()
+
+
+async def test_the_fake_refuses_what_the_interactions_api_does_not_define(
+    google_fake: Fake, base_settings: Settings, tmp_path: Path
+) -> None:
+    """The fake answers a misnamed field, a bad value or the other mode's model id as Google
+    does, so a request vidpipe got wrong cannot pass the tests above."""
+    fake, url = google_fake
+    settings = google_settings(base_settings, url, vertex=False)
+    start, end = frames(tmp_path)
+    parts = [
+        {"type": "text", "text": "the fox trots"},
+        *(
+            {
+                "type": "image",
+                "mime_type": "image/png",
+                "data": base64.b64encode(f.read_bytes()).decode(),
+            }
+            for f in (start, end)
+        ),
+    ]
+    good = {"type": "video", "aspect_ratio": "16:9", "duration": "4s", "delivery": "inline"}
+    wrong: list[tuple[dict[str, Any], str]] = [
+        ({"response_format": {**good, "fps": 24}}, 'Unknown name "fps" at'),
+        ({"response_format": {**good, "duration": "4"}}, "response_format.duration"),
+        ({"response_format": {**good, "delivery": "url"}}, "response_format.delivery"),
+        ({"generation_config": {"video_config": {"task": "interpolate"}}}, "task"),
+        ({"generation_config": {"video_config": {"last_frame": 1}}}, 'Unknown name "last_frame"'),
+        ({"extra_body": {"first_frame": 0}}, 'Unknown name "first_frame"'),  # past the SDK
+        ({"model": "gemini-omni-1.1-flash-preview"}, "not found"),
+    ]
+    client = make_client(settings)
+    try:
+        for change, error in wrong:
+            call = {"model": OMNI, "input": parts, "background": True, "response_format": good}
+            with pytest.raises(Exception, match=re.escape(error)):
+                await client.aio.interactions.create(**{**call, **change})
+    finally:
+        await client.aio.aclose()
+    assert fake.billed("interactions.create") == 0
 
 
 async def test_a_lost_omni_submit_answer_is_not_sent_again_without_consent(

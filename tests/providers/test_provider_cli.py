@@ -112,6 +112,19 @@ def test_doctor_reports_a_shut_down_and_an_unserved_model_before_any_paid_call(
     assert fake.billed_requests == []
 
 
+def test_doctor_finds_omni_under_its_vertex_name(
+    env: dict[str, str], google_fake: tuple[FakeGoogle, str]
+) -> None:
+    """Vertex AI lists Gemini Omni 1.1 as gemini-omni-1.1-flash-preview: still served."""
+    fake, url = google_fake
+    env |= google_env(url) | {"VIDPIPE_GOOGLE_VIDEO_MODEL": "gemini-omni-1.1-flash"}
+    result = vidpipe("doctor", "--json", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    checks = {c["name"]: c for c in json.loads(result.stdout)}
+    assert checks["video model"]["detail"] == "google:gemini-omni-1.1-flash (served, ga)"
+    assert {r.kind for r in fake.requests} == {"models.list"}  # nothing paid
+
+
 def test_doctor_names_the_setting_when_credentials_are_refused(
     env: dict[str, str], google_fake: tuple[FakeGoogle, str]
 ) -> None:

@@ -34,6 +34,7 @@ from vidpipe.providers.calls import (
     retry_after_seconds,
     with_retries,
 )
+from vidpipe.providers.catalog import load_catalog
 from vidpipe.providers.google.settings import GoogleSettings
 
 T = TypeVar("T")
@@ -93,9 +94,14 @@ def load_credentials(settings: Settings) -> Any:
 
 
 def make_client(
-    settings: Settings, credentials: Any = None, *, timeout: float | None = None
+    settings: Settings,
+    credentials: Any = None,
+    *,
+    timeout: float | None = None,
+    location: str | None = None,
 ) -> genai.Client:
-    """A client for the configured mode (see the module docstring)."""
+    """A client for the configured mode (see the module docstring); `location` replaces the
+    configured Vertex AI region for a model served in one region only."""
     google = settings.provider(GoogleSettings)
     check_settings(settings)
     http_options = types.HttpOptions(
@@ -113,7 +119,7 @@ def make_client(
     return genai.Client(
         vertexai=True,
         project=google.project,
-        location=google.location,
+        location=location or google.location,
         credentials=credentials,
         http_options=http_options,
     )
@@ -212,10 +218,10 @@ class GoogleClientMixin:
 
     @contextlib.asynccontextmanager
     async def _aio(
-        self, *, timeout: float | None = None
+        self, *, timeout: float | None = None, location: str | None = None
     ) -> AsyncIterator[genai.client.AsyncClient]:
         """A fresh async client per use: no sockets outlive the event loop that opened them."""
-        client = make_client(self.settings, self._credentials, timeout=timeout)
+        client = make_client(self.settings, self._credentials, timeout=timeout, location=location)
         try:
             yield client.aio
         finally:
@@ -249,6 +255,10 @@ class GoogleClientMixin:
             async for model in pager:
                 if model.name:
                     names.add(model.name.rsplit("/", 1)[-1])
+        if self.settings.provider(GoogleSettings).vertexai:  # a model Vertex AI names its own way
+            for found in load_catalog().entries(provider="google"):
+                if found.request.get("vertex_id") in names:
+                    names.add(found.id)
         return names
 
     def _limit_key(self) -> str:

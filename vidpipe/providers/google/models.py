@@ -90,6 +90,18 @@ class VideoModel:
         return bool(self.entry.request.get("vertex_only", False))
 
     @property
+    def vertex_id(self) -> str | None:
+        """The model's id on Vertex AI when it differs from the Gemini API's."""
+        found = self.entry.request.get("vertex_id")
+        return str(found) if found else None
+
+    @property
+    def vertex_location(self) -> str | None:
+        """The one Vertex AI region that serves the model, when the configured one does not."""
+        found = self.entry.request.get("vertex_location")
+        return str(found) if found else None
+
+    @property
     def full_hd_durations(self) -> tuple[int, ...]:
         raw = self.entry.request.get("full_hd_durations", [8])
         return tuple(int(d) for d in raw)  # type: ignore[attr-defined]

@@ -4,6 +4,10 @@ submit() starts `generate_videos` (POST …:predictLongRunning) and returns the 
 the pipeline commits it before wait() polls it (POST …:fetchPredictOperation) — after a crash,
 wait() polls the same name and never submits again (never pay twice). The finished video comes back
 inline (no output storage URI is set) and is written to `dest`.
+
+Gemini Omni goes through the Interactions API instead: submit() creates a background interaction
+and returns its id; wait() polls `interactions.get` and writes the video the SDK exposes as
+`output_video` (taken from the model_output step of the answer), also inline.
 """
 
 from __future__ import annotations
@@ -37,6 +41,10 @@ from vidpipe.providers.google.models import VideoModel, video_model
 from vidpipe.providers.google.settings import GoogleSettings
 
 SAFETY_WORDS = ("responsible ai", "safety", "usage guidelines", "sensitive", "policy", "harmful")
+# An interaction in these states is still being made; every other state (completed, failed,
+# cancelled, incomplete, budget_exceeded, requires_action, one added later) will not change
+# on its own, so polling stops there.
+PENDING = ("in_progress", "queued")
 
 
 class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
@@ -162,8 +170,10 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
 
     async def _submit_interaction(self, request: VideoRequest, resolution: str) -> str:
         """One background interaction: the motion prompt, then the first and the last frame
-        (Omni reads two images as first + last frame); its id is the operation id."""
-        model = self.veo.name
+        (with task image_to_video, Omni takes the first image as the opening frame and the second
+        as the closing one); its id is the operation id. Vertex AI names the model and serves it
+        in its own way (catalog: vertex_id, vertex_location)."""
+        model = self._interaction_model()
         parts: list[dict[str, Any]] = [
             {"type": "text", "text": _motion_prompt(request)},
             _image_part(request.start_image),
@@ -176,7 +186,9 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
             "duration": f"{int(request.duration)}s",
             "delivery": "inline",
         }
-        async with self._aio(timeout=self.settings.provider_submit_timeout_seconds) as aio:
+        async with self._aio(
+            timeout=self.settings.provider_submit_timeout_seconds, location=self._location()
+        ) as aio:
             interaction = await self._call(
                 f"{model} submit (scene {request.scene_index})",
                 lambda: aio.interactions.create(
@@ -211,12 +223,11 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         started = time.time()
         expected = LATENCY.typical(latency_key, model.typical_seconds)
 
-        async with self._aio() as aio:
+        async with self._aio(location=self._location()) as aio:
 
             async def check() -> Any:
                 found = await self._check_once(what, lambda: aio.interactions.get(interaction_id))
-                status = str(getattr(found, "status", "") or "")
-                if status in ("completed", "failed", "cancelled", "incomplete"):
+                if str(getattr(found, "status", "") or "") not in PENDING:
                     return found
                 if on_progress is not None:
                     since = submitted_at if submitted_at is not None else started
@@ -229,6 +240,18 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         self._submitted.pop(interaction_id, None)
         dest.write_bytes(_interaction_video(finished, what))
         return VideoResult(ClipOutcome.COMPLETE, has_audio=True)
+
+    def _interaction_model(self) -> str:
+        """The id Google knows the model by in this mode (Vertex AI has its own for Omni)."""
+        if self.settings.provider(GoogleSettings).vertexai and self.veo.vertex_id:
+            return self.veo.vertex_id
+        return self.veo.name
+
+    def _location(self) -> str | None:
+        """The Vertex AI region serving the model, when it is not the configured one."""
+        if self.settings.provider(GoogleSettings).vertexai:
+            return self.veo.vertex_location
+        return None
 
 
 def _image_part(path: Path) -> dict[str, Any]:
