@@ -75,6 +75,7 @@ def test_narration_music_and_soft_subtitles(vidpipe, cli_env, tmp_path: Path) ->
     assert done.returncode == 0, done.stderr
     doc = document(done)
     assert doc["status"] == "complete"
+    assert doc["sound"]["music_name"] == "music_bed.mp3"  # the name given, not the stored one
     final = Path(doc["output_path"])
     info = probe(final)
     assert info.has_audio and info.duration == pytest.approx(8.0, abs=0.1)
@@ -158,6 +159,7 @@ def test_narration_music_and_soft_subtitles(vidpipe, cli_env, tmp_path: Path) ->
     assert mix["kind"] == "mix" and mix["reason"].startswith("mix the sound")
     remixed = vidpipe("resume", project, "--json")
     assert remixed.returncode == 0, remixed.stderr
+    assert document(remixed)["sound"]["music_name"] == "other.wav"
     assert len(sql(db, "select id from provider_calls where role = 'narration'")) == calls + 1
     assert artifacts(folder) == before
     assert {p.name: p.stat().st_ino for p in (folder / "output").glob("picture-*")} == pictures

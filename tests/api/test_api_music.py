@@ -88,6 +88,11 @@ async def test_generate_with_music_then_a_new_bed_remixes_only(sqlite_settings: 
         again = await client.post("/api/music", files={"file": ("x.mp3", MUSIC.read_bytes())})
         assert again.json()["id"] == first.json()["id"]  # one file per content
         assert first.json()["duration_seconds"] > 1
+        assert (first.json()["name"], again.json()["name"]) == ("bed.mp3", "x.mp3")
+        named = await client.post(
+            "/api/music", files={"file": ("C:\\Music\\bed.mp3", MUSIC.read_bytes())}
+        )
+        assert named.json()["name"] == "bed.mp3"  # the latest upload of this content names it
 
         body = {"prompt": "a lighthouse at dawn", "music": first.json()["id"], **SMALL}
         accepted = await client.post("/api/generate", json=body)
@@ -97,6 +102,9 @@ async def test_generate_with_music_then_a_new_bed_remixes_only(sqlite_settings: 
         base = f"/api/projects/{project_id}"
         sound = (await client.get(base)).json()["sound"]
         assert sound["music_hash"] == first.json()["id"]
+        # the name the user gave, while the stored copy stays named by its content
+        assert sound["music_name"] == "bed.mp3"
+        assert sound["music"] == f"audio/music-{first.json()['id'][:16]}.mp3"
         made = made_files(sqlite_settings, project_id)
         assert made
 
@@ -115,7 +123,13 @@ async def test_generate_with_music_then_a_new_bed_remixes_only(sqlite_settings: 
         resumed = await client.post(f"{base}/resume")
         assert resumed.status_code == 202, resumed.text
         assert (await finished(client, project_id))["status"] == "complete"
-        assert (await client.get(base)).json()["sound"]["music_hash"] == other.json()["id"]
+        document = (await client.get(base)).json()
+        assert document["sound"]["music_hash"] == other.json()["id"]
+        assert document["sound"]["music_name"] == "b.wav"
+        (mix,) = [audio for audio in document["audio"] if audio["kind"] == "mix"]
+        assert mix["details"]["music"] == "b.wav"
+        page = await client.get(f"/projects/{project_id}")  # last: its cookie asks for CSRF
+        assert '<span id="music-name">music b.wav</span>' in page.text
         assert made_files(sqlite_settings, project_id) == made  # no clip or keyframe made again
         mixes = ProjectStorage(sqlite_settings.projects_dir, project_id).root.glob("audio/mix-*")
         assert len(list(mixes)) == 2

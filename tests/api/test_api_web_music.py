@@ -44,12 +44,14 @@ async def test_the_form_takes_a_music_bed_refuses_bad_audio_and_keeps_a_good_one
             files={"music_file": ("bed.mp3", MUSIC.read_bytes(), "audio/mpeg")},
         )
         assert kept.status_code == 422 and field_error(kept.text, "music") is None
-        (stored,) = pool.iterdir()
-        music_id = stored.stem
+        (stored,) = (path for path in pool.iterdir() if path.suffix == ".mp3")
+        music_id = stored.stem  # stored by its content; the name given is kept beside it
         assert f'name="music" value="{music_id}"' in kept.text
+        assert "(kept: bed.mp3)" in kept.text
         assert await projects() == []
 
         made = await client.post("/new", data={**fields, "music": music_id})
         assert made.status_code == 303, made.text
         (project,) = await projects()
         assert (project.sound_options or {})["music_hash"] == music_id
+        assert (project.sound_options or {})["music_name"] == "bed.mp3"

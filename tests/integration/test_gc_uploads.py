@@ -89,7 +89,9 @@ async def test_gc_deletes_music_uploads_older_than_a_day_the_project_keeping_its
 
     pool = MusicPool(settings.data_dir)
     data = (Path(__file__).resolve().parents[1] / "data" / "music_bed.mp3").read_bytes()
-    music = pool.add(data)
+    music = pool.add(data, name="bed.mp3")
+    named = music.path.with_suffix(".name")  # the name it was uploaded with, beside it
+    assert named.read_text() == "bed.mp3"
     options = GenerateOptions.model_validate(
         {"prompt": "a lighthouse", "music": music.content_hash}
     )
@@ -99,7 +101,9 @@ async def test_gc_deletes_music_uploads_older_than_a_day_the_project_keeping_its
     )
     assert (await collect_garbage(session, settings, dry_run=True)).files == []  # young
     stamp = time.time() - TWO_DAYS
-    os.utime(music.path, (stamp, stamp))
+    for path in (music.path, named):
+        os.utime(path, (stamp, stamp))
     done = await collect_garbage(session, settings, dry_run=False)
-    assert (done.files, done.uploads) == ([music.path], 1)
-    assert not music.path.exists() and own.read_bytes() == data
+    assert (sorted(done.files), done.uploads) == (sorted([music.path, named]), 1)
+    assert not music.path.exists() and not named.exists() and own.read_bytes() == data
+    assert project.sound_options["music_name"] == "bed.mp3"  # type: ignore[index]

@@ -14,6 +14,9 @@ Three ASGI middlewares, outermost first:
   and in parts. A JSON body is then parsed strictly once: `NaN`/`Infinity` literals, lone
   surrogates (which no database or reply can encode) and absurd nesting are refused with 422
   before a route sees them.
+
+Behind them, `read_capped` holds each uploaded file (a reference image, a music bed) to its own
+size cap, for the routes and the page's form alike.
 """
 
 from __future__ import annotations
@@ -22,15 +25,17 @@ import ipaddress
 import json
 import math
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
+import starlette.datastructures
 from starlette.applications import Starlette
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vidpipe.api.errors import field_error
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 
@@ -44,6 +49,22 @@ MAX_JSON_DEPTH = 64
 def mib(size: int) -> str:
     """A byte count as people read limits: MiB, one decimal, the same everywhere."""
     return f"{size / MIB:.1f} MiB"
+
+
+async def read_capped(
+    file: starlette.datastructures.UploadFile,
+    cap: int,
+    field: str,
+    too_big: Callable[[int | None], str],
+) -> bytes:
+    """An upload's bytes, or a 422 naming `field` when it is larger than `cap` (told by the
+    spooled size before reading, else by reading one byte more than allowed)."""
+    if file.size is not None and file.size > cap:
+        raise field_error(field, too_big(file.size))
+    data = await file.read(cap + 1)
+    if len(data) > cap:
+        raise field_error(field, too_big(None))
+    return data
 
 
 def split_list(value: str) -> list[str]:

@@ -203,6 +203,10 @@ class MusicUpload(BaseModel):
     """An uploaded music bed: name it in `POST /api/generate` or a project's PATCH by this id."""
 
     id: str = Field(description="The content hash; the same file uploaded twice has one id.")
+    name: str | None = Field(
+        description="The file name it was uploaded with, which a project naming it shows (the "
+        "latest upload of the same content names it); the stored file is named by its hash."
+    )
     duration_seconds: float
     bytes: int
 

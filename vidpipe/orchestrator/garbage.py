@@ -30,7 +30,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import AudioArtifact, Keyframe, Project, Reference, Scene, Take, VideoClip
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.references import UploadPool
-from vidpipe.orchestrator.sound import MusicPool
+from vidpipe.orchestrator.sound import NAME_SUFFIX, MusicPool
 from vidpipe.pipeline.sound import picture_name
 from vidpipe.pipeline.stitcher import picture_fingerprint
 from vidpipe.storage import AUDIO, CLIPS, KEYFRAMES, OUTPUT, TEMP_MARK
@@ -149,7 +149,8 @@ async def _unused_uploads(session: AsyncSession, settings: Settings, report: Gar
             if path.stat().st_mtime > cutoff:
                 continue
             report.add(path)
-            report.uploads += 1
+            if path.suffix != NAME_SUFFIX:  # a music upload's name goes with it, uncounted
+                report.uploads += 1
 
 
 def _is_uuid(text: str) -> bool:

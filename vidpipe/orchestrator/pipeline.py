@@ -36,6 +36,7 @@ from vidpipe.pipeline.context import (
     ProgressCallback,
     ProgressEvent,
     SceneGate,
+    StepStats,
     Stopwatch,
     ledger_stats,
     settle_unanswered_attempts,
@@ -54,6 +55,8 @@ from vidpipe.storage import ProjectStorage
 log = logging.getLogger(__name__)
 
 StepFunction = Callable[[AsyncSession, Project, PipelineContext], Awaitable[None]]
+
+PLAN_STEP = "plan"  # what a failure before any step names: building the providers, planning
 
 STEP_FUNCTIONS: dict[str, StepFunction] = {
     ProjectStatus.STORYBOARDING: generate_storyboard,
@@ -83,7 +86,13 @@ async def run_pipeline(
             raise NotResumableError(f"project {project_id} is {project.status}")
 
     async with leased_run(
-        session, project_id, settings, registry, progress_callback, admit=admit
+        session,
+        project_id,
+        settings,
+        registry,
+        progress_callback,
+        admit=admit,
+        failed=ProjectStatus.FAILED,
     ) as opened:
         return await _LeasedRun(opened, settings, registry).run()
 
@@ -103,7 +112,7 @@ class OpenRun:
         """Finish the run (its log counted from the ledger) and commit what the run made."""
         run = await self.session.get(PipelineRun, self.run_id)
         assert run is not None
-        await _finish(self.session, run, status, None, self.ctx, self.clock)
+        await _finish(self.session, run, status, None, self.ctx.stats, self.clock)
         await self.session.commit()
 
     async def abort(
@@ -123,7 +132,7 @@ class OpenRun:
                     project.status, project.error_message = project_status, error
             await settle_unanswered_attempts(session, self.run_id, dropped=self.ctx.dropped)
             if run is not None:
-                await _finish(session, run, status, error, self.ctx, self.clock)
+                await _finish(session, run, status, error, self.ctx.stats, self.clock)
             await session.commit()
 
         with contextlib.suppress(asyncio.CancelledError):
@@ -139,9 +148,11 @@ async def leased_run(
     progress_callback: ProgressCallback | None,
     *,
     admit: Callable[[Project], None] | None = None,
+    failed: ProjectStatus | None,
 ) -> AsyncIterator[OpenRun]:
     """Hold the project's lease, load the project (`admit` may refuse it: nothing is recorded
-    then) and open its run row: the scaffolding every run shares."""
+    then) and open its run row: the scaffolding every run shares. `failed`: the project's status
+    when the run fails (None: it keeps its own)."""
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     async with hold_lease(
@@ -150,7 +161,9 @@ async def leased_run(
         project = await load_project(session, project_id)
         if admit is not None:
             admit(project)
-        ctx = await _open_run(session, project, settings, registry, lease, progress_callback)
+        ctx = await _open_run(
+            session, project, settings, registry, lease, progress_callback, failed
+        )
         yield OpenRun(session, lease, project, ctx)
 
 
@@ -166,26 +179,11 @@ class _LeasedRun:
 
     async def run(self) -> Project:
         session, project, ctx = self.session, self.opened.project, self.opened.ctx
-        run_id, storage = self.opened.run_id, ctx.storage
-        adopt_legacy_fingerprints(project, storage, ctx.providers)
-        project.stop_requested_at = None  # a stop asked of an earlier run is spent
-        takes = await project_takes(session, self.project_id)
-        plan = await self._plan(project, ctx, takes)  # with what reuse selects: one walk
-        apply_reuse(session, project, plan.reuses, ctx.providers, run_id)
-        await session.commit()
-        if plan.reuses:  # rows were re-pointed: read them back as they are now
-            project = await load_project(session, self.project_id)
-            log.info(
-                "project %s: reused %d identical take(s) instead of buying them again",
-                self.project_id,
-                len(plan.reuses),
-                extra={"project_id": str(self.project_id)},
-            )
-            ctx.plan = plan = plan.after_reuse(project, storage)
-        stage: str = plan.stage or ProjectStatus.STITCHING
-        self.opened.clock = Stopwatch()  # the run is timed from its plan on
+        stage: str | None = None  # None while the run is being planned
         try:
             async with _cancel_on_lost_lease(self.lease):
+                project, stage = await self._prepare(project, ctx)
+                self.opened.clock = Stopwatch()  # the run is timed from its plan on
                 while stage != ProjectStatus.COMPLETE:
                     if _gate_before(project, stage):
                         return await self._pause(project, stage, ctx)
@@ -206,7 +204,7 @@ class _LeasedRun:
                     if stage == ProjectStatus.KEYFRAMING:  # the storyboard was just written
                         await self._plan(project, ctx)
         except BaseException as exc:
-            step = self.failed_step or STAGE_STEPS[stage]
+            step = self.failed_step or (PLAN_STEP if stage is None else STAGE_STEPS[stage])
             if self.lease.stop.is_set() and _cancelled_by_stop(exc):
                 stop = StoppedByUserError(stopped_message(self.project_id))
                 await self._record_stop(ctx)
@@ -225,16 +223,40 @@ class _LeasedRun:
         ctx.report(ProgressEvent("stage", ProjectStatus.COMPLETE, "Complete"))
         return await load_project(session, self.project_id)
 
+    async def _prepare(self, project: Project, ctx: PipelineContext) -> tuple[Project, str]:
+        """Plan the run and select the identical takes it reuses; the stage it starts at. A
+        failure or a stop here is recorded like one in any step."""
+        storage = ctx.storage
+        adopt_legacy_fingerprints(project, storage, ctx.providers)
+        takes = await project_takes(self.session, self.project_id)
+        plan = await self._plan(project, ctx, takes)  # with what reuse selects: one walk
+        apply_reuse(self.session, project, plan.reuses, ctx.providers, self.opened.run_id)
+        await self.session.commit()
+        if plan.reuses:  # rows were re-pointed: read them back as they are now
+            project = await load_project(self.session, self.project_id)
+            log.info(
+                "project %s: reused %d identical take(s) instead of buying them again",
+                self.project_id,
+                len(plan.reuses),
+                extra={"project_id": str(self.project_id)},
+            )
+            ctx.plan = plan = plan.after_reuse(project, storage)
+        return project, plan.stage or ProjectStatus.STITCHING
+
     async def _plan(
         self, project: Project, ctx: PipelineContext, takes: list[Take] | None = None
     ) -> Plan:
         """What this run makes, handed to the steps through `ctx.plan`. The first plan is made
         with the project's takes: the reuses it lists are applied, and the chain is not walked
         again; a later plan (new scenes or durations) has no takes to look up."""
-        add_narrator(self.registry, self.settings, project, ctx.providers)  # lines written now
-        describe = await to_describe(self.session, project, ctx.providers.storyboard)
-        names = [reference.name for reference in describe]
-        ctx.plan = make_plan(project, ctx.storage, ctx.providers, names, takes)
+        try:
+            add_narrator(self.registry, self.settings, project, ctx.providers)  # lines written now
+            describe = await to_describe(self.session, project, ctx.providers.storyboard)
+            names = [reference.name for reference in describe]
+            ctx.plan = make_plan(project, ctx.storage, ctx.providers, names, takes)
+        except Exception:
+            self.failed_step = self.failed_step or PLAN_STEP  # e.g. a voice that cannot be built
+            raise
         return ctx.plan
 
     async def _size_scenes(self, project: Project, ctx: PipelineContext) -> None:
@@ -322,17 +344,30 @@ async def _open_run(
     registry: ProviderRegistry,
     lease: Lease,
     progress_callback: ProgressCallback | None,
+    failed: ProjectStatus | None,
 ) -> PipelineContext:
     """What every run does once it holds the lease: tidy the folder, close runs a dead runner
-    left open, build the providers, and record this run."""
+    left open, record this run and build its providers. A provider that cannot be built (a
+    voice without its key, say) fails the run, recorded like any failure."""
     storage = ProjectStorage(settings.projects_dir, project.id)
     storage.ensure_dirs()
     storage.remove_temporaries()
     await _close_abandoned_runs(session, project.id)
-    providers = build_project_providers(registry, settings, project)
+    project.stop_requested_at = None  # a stop asked of an earlier run is spent
     run = PipelineRun(project_id=project.id, runner=lease.owner, status=RunStatus.RUNNING, log={})
     session.add(run)
     await session.commit()
+    clock = Stopwatch()
+    try:
+        providers = build_project_providers(registry, settings, project)
+    except Exception as exc:
+        message = failure_message(PLAN_STEP, exc)
+        log.error("project %s: %s", project.id, message)
+        if failed is not None:
+            project.status, project.error_message = failed, message
+        await _finish(session, run, RunStatus.FAILED, message, {}, clock)
+        await session.commit()
+        raise
     return PipelineContext(settings, providers, storage, progress_callback, run.id)
 
 
@@ -400,7 +435,7 @@ async def _finish(
     run: PipelineRun,
     status: RunStatus,
     error: str | None,
-    ctx: PipelineContext,
+    stats: dict[str, StepStats],
     clock: Stopwatch,
 ) -> None:
     """Close the run; its log's calls and costs per step are counted from the ledger."""
@@ -409,8 +444,8 @@ async def _finish(
     run.total_duration_seconds = round(clock.elapsed, 3)
     calls = await ledger_stats(session, run.id)
     log: dict[str, dict[str, Any]] = {}
-    for step in [*ctx.stats, *(step for step in calls if step not in ctx.stats)]:
-        seconds = ctx.stats[step].seconds if step in ctx.stats else 0.0
+    for step in [*stats, *(step for step in calls if step not in stats)]:
+        seconds = stats[step].seconds if step in stats else 0.0
         log[step] = {
             "seconds": round(seconds, 3),
             **calls.get(step, {"provider_calls": 0, "estimated_cost": 0.0}),
@@ -531,7 +566,9 @@ async def restitch_project(
                 f"{crossfade:g}s; it must be shorter than the shortest clip ({shortest:g}s)",
                 field="crossfade",
             )
-    async with leased_run(session, project_id, settings, registry, progress_callback) as opened:
+    async with leased_run(
+        session, project_id, settings, registry, progress_callback, failed=None
+    ) as opened:
         project, ctx = opened.project, opened.ctx
         ctx.plan = plan
         step = STAGE_STEPS[ProjectStatus.STITCHING]

@@ -31,6 +31,7 @@ class MusicFile:
     path: Path
     content_hash: str
     duration: float
+    name: str | None = None  # the file name the user gave it, shown instead of the stored one
 
 
 def check_music(path: str | Path, label: str | None = None) -> MusicFile:
@@ -43,7 +44,7 @@ def check_music(path: str | Path, label: str | None = None) -> MusicFile:
     if file.stat().st_size > MAX_MUSIC_BYTES:
         raise BadInputError(f"{label}: larger than 200 MB", field="music")
     duration, _ = _decode_audio(file, label)
-    return MusicFile(file, file_hash(file), duration)
+    return MusicFile(file, file_hash(file), duration, file.name)
 
 
 def _decode_audio(file: Path, label: str) -> tuple[float, str]:
@@ -75,17 +76,30 @@ MUSIC_UPLOADS = "uploads/music"  # under the data directory: uploaded music beds
 MAX_MUSIC_UPLOAD_BYTES = 50 * 1024 * 1024  # what the API and the page take (the CLI: 200 MB)
 _MUSIC_ID = re.compile(r"[0-9a-f]{40}")
 _KINDS = {"mp3": "mp3", "wav": "wav", "ogg": "ogg", "flac": "flac", "mov": "m4a", "aac": "aac"}
+NAME_SUFFIX = ".name"  # beside an upload: the file name it was uploaded with
+MAX_NAME_CHARS = 200
+
+
+def shown_name(filename: str | None) -> str | None:
+    """The name a user gave an uploaded file, as it may be shown: its last path part (a browser
+    may send a Windows path), without control characters, at most 200 characters."""
+    if not filename:
+        return None
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()[:MAX_NAME_CHARS]
+    return cleaned or None
 
 
 class MusicPool:
     """Uploaded music beds waiting to be named by a project (POST /api/music, the New video
     form). Kept once per content, the id is the content hash; a file that is not audio is
-    refused and nothing is kept."""
+    refused and nothing is kept. The name it was uploaded with is kept beside it
+    (`<id>.name`; the latest upload of the same content names it), so a project shows it."""
 
     def __init__(self, data_dir: Path) -> None:
         self.root = data_dir / MUSIC_UPLOADS
 
-    def add(self, data: bytes, label: str = "music") -> MusicFile:
+    def add(self, data: bytes, label: str = "music", name: str | None = None) -> MusicFile:
         if len(data) > MAX_MUSIC_UPLOAD_BYTES:
             raise BadInputError(f"{label}: larger than 50 MiB", field="music")
         self.root.mkdir(parents=True, exist_ok=True)
@@ -94,19 +108,36 @@ class MusicPool:
         try:
             tmp.write_bytes(data)
             duration, kind = _decode_audio(tmp, label)
-            target = self.root / f"{bytes_hash(data)}.{_KINDS.get(kind, 'audio')}"
+            content_hash = bytes_hash(data)
+            target = self.root / f"{content_hash}.{_KINDS.get(kind, 'audio')}"
             os.replace(tmp, target)
         finally:
             tmp.unlink(missing_ok=True)
-        return MusicFile(target, bytes_hash(data), duration)
+        name = shown_name(name)
+        if name is not None:
+            named = self.root / f".{os.getpid()}.{uuid.uuid4().hex}.name.part"
+            named.write_text(name, encoding="utf-8")
+            os.replace(named, self.root / f"{content_hash}{NAME_SUFFIX}")
+        return MusicFile(target, content_hash, duration, name)
 
     def get(self, upload_id: str, label: str = "music") -> MusicFile:
         """The music of an upload id; an unknown id is bad input."""
         if _MUSIC_ID.fullmatch(upload_id):
             for path in self.root.glob(f"{upload_id}.*"):
+                if path.suffix == NAME_SUFFIX:
+                    continue
                 duration, _ = _decode_audio(path, label)
-                return MusicFile(path, upload_id, duration)
+                return MusicFile(path, upload_id, duration, self.name_of(upload_id))
         raise BadInputError(f"no uploaded music with id {upload_id!r}", field="music")
+
+    def name_of(self, upload_id: str) -> str | None:
+        """The name an upload was given; None for an unknown id or one uploaded without."""
+        if not _MUSIC_ID.fullmatch(upload_id):
+            return None
+        try:
+            return shown_name((self.root / f"{upload_id}{NAME_SUFFIX}").read_text("utf-8"))
+        except (OSError, UnicodeDecodeError):
+            return None  # uploaded without a name (or the name was collected): none is shown
 
 
 def new_sound_options(
@@ -143,7 +174,7 @@ def attach_music(project: Project, storage: ProjectStorage, music: MusicFile) ->
     options.music, options.music_hash, options.music_name = (
         relative,
         music.content_hash,
-        music.path.name,
+        music.name,
     )
     project.sound_options = options.model_dump(mode="json")
 

@@ -46,6 +46,7 @@ from vidpipe.errors import (
 )
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.projects import GenerateOptions
+from vidpipe.orchestrator.sound import MusicPool
 from vidpipe.orchestrator.state import status_label
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE
@@ -235,9 +236,11 @@ def form_context(
             estimate = assess(settings, registry, options)
         except ValidationError:
             estimate = None  # the page shows the field errors instead
+    music = values.get("music")
     return {
         "values": values,
         "errors": errors,
+        "music_name": MusicPool(settings.data_dir).name_of(music) if music else None,
         "caps": caps,
         "default_scenes": DEFAULT_SCENES_FOR_ESTIMATE,
         "max_takes": MAX_TAKES,

@@ -10,9 +10,8 @@ from fastapi import APIRouter, File, UploadFile, status
 
 from vidpipe.api.deps import SettingsDep
 from vidpipe.api.errors import field_error
-from vidpipe.api.guards import mib
+from vidpipe.api.guards import mib, read_capped
 from vidpipe.api.offload import off_loop
-from vidpipe.api.routes.references import read_capped
 from vidpipe.api.schemas import UNREADABLE, MusicUpload
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
@@ -51,7 +50,11 @@ async def receive_music(
 
     data = await read_capped(file, MAX_MUSIC_UPLOAD_BYTES, field, too_big)
     try:
-        music = await off_loop(settings.cpu_workers, MusicPool(settings.data_dir).add, data, field)
+        music = await off_loop(
+            settings.cpu_workers, MusicPool(settings.data_dir).add, data, field, file.filename
+        )
     except BadInputError as exc:
         raise field_error(field, str(exc)) from None
-    return MusicUpload(id=music.content_hash, duration_seconds=music.duration, bytes=len(data))
+    return MusicUpload(
+        id=music.content_hash, name=music.name, duration_seconds=music.duration, bytes=len(data)
+    )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 
 import starlette.datastructures
@@ -10,7 +9,7 @@ from fastapi import APIRouter, File, UploadFile, status
 
 from vidpipe.api.deps import SettingsDep
 from vidpipe.api.errors import field_error
-from vidpipe.api.guards import mib
+from vidpipe.api.guards import mib, read_capped
 from vidpipe.api.offload import off_loop
 from vidpipe.api.schemas import UNREADABLE, ReferenceUpload
 from vidpipe.config import Settings
@@ -57,22 +56,6 @@ async def receive(
         height=image.height,
         bytes=len(image.data),
     )
-
-
-async def read_capped(
-    file: starlette.datastructures.UploadFile,
-    cap: int,
-    field: str,
-    too_big: Callable[[int | None], str],
-) -> bytes:
-    """An upload's bytes, or a 422 naming `field` when it is larger than `cap` (told by the
-    spooled size before reading, else by reading one byte more than allowed)."""
-    if file.size is not None and file.size > cap:
-        raise field_error(field, too_big(file.size))
-    data = await file.read(cap + 1)
-    if len(data) > cap:
-        raise field_error(field, too_big(None))
-    return data
 
 
 def too_big(size: int | None) -> str:
