@@ -132,15 +132,17 @@ class LedgerAttempt(Document):
     provider: str
     detail: str
     request: str
-    status: Literal["sent", "ok", "failed", "refused", "unknown", "cancelled", "reused"]
+    status: Literal[
+        "sent", "ok", "failed", "refused", "unknown", "cancelled", "server_error", "reused"
+    ]
     cost: float
     created_at: str | None
     note: str | None
 
 
 class Ledger(Document):
-    """Spent vs estimated: every attempt, written before it was sent; `refused` and
-    `cancelled` are not billed."""
+    """Spent vs estimated: every attempt, written before it was sent; `refused`, `cancelled`
+    and `server_error` are not billed."""
 
     estimated_cost: float | None
     spent: float
@@ -254,7 +256,7 @@ class RunDocument(Document):
     error: str | None
     log: dict[str, dict[str, int | float]] = Field(
         description="Per step: `seconds`, `provider_calls`, `estimated_cost`, and counts of "
-        "attempts `reused`, `refused`, `unknown` or `sent` when there were any."
+        "attempts `reused`, `refused`, `unknown`, `server_error` or `sent` when there were any."
     )
 
 

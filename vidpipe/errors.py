@@ -97,6 +97,17 @@ class OperationFailedError(ProviderError):
     `resume` submits the clip afresh.
     """
 
+    # Whether the provider may have billed the failed request: assumed so (the budget errs on
+    # the safe side) unless the provider's own rules say it does not bill this failure.
+    billed: bool = True
+
+
+class UnbilledFailureError(OperationFailedError):
+    """The service failed the request with its own (server) error, which it does not bill;
+    `resume` sends it again."""
+
+    billed = False
+
 
 class ProviderTimeoutError(ProviderError):
     """The provider did not finish in time."""

@@ -31,8 +31,12 @@ counting). Faults are injected per kind ("submit", "submit:video", "submit:image
 (429; 500 and 504 from fal, with `x-fal-request-id`; 502/503 "ingress" without it), "lose" (the
 request is queued, its answer comes after `hang_seconds`: lost to a client that times out), or
 "garbage". `hold_in_queue` / `hold_in_progress` keep clip requests there; `fail_next` makes the next
-video requests end with fal's error message. `stalled_uploads` holds the answer to an upload of
-that file name (the stop lands before the clip's submit is sent). `received` records each video
+requests end in an error: a message (a video request, failed by the model: HTTP 422, error_type
+`generation_failed`) or a `Failure` (any kind, any status and error type, e.g. fal's own 503
+`runner_disconnected`, answered as fal answers a request error: the status COMPLETED with `error`
+and `error_type`, the result with that status, `{"detail", "error_type"}` and `X-Fal-Error-Type`);
+no failed request is billed. `stalled_uploads` holds the answer to an upload of that file name (the
+stop lands before the clip's submit is sent). `received` records each video
 submit's frames (content hashes) so tests can check scene k's end frame is scene k+1's start frame.
 `billed` holds request ids, so a test can match them against the ledger's request ids.
 """
@@ -230,6 +234,17 @@ class Recorded:
     headers: dict[str, str]
 
 
+@dataclass(frozen=True)
+class Failure:
+    """How a request ends in an error: fal's own request errors (fal.ai/docs/documentation/
+    model-apis/request-errors) are 5xx with an `error_type` such as runner_disconnected."""
+
+    message: str
+    status: int = 422
+    error_type: str = "generation_failed"
+    kind: str = "video"  # which requests it fails: "video" or "image"
+
+
 @dataclass
 class QueuedRequest:
     id: str
@@ -240,7 +255,7 @@ class QueuedRequest:
     error: str | None = None
     error_type: str | None = None
     output: dict[str, Any] | None = None
-    fail: str | None = None
+    fail: Failure | None = None
     polls: int = 0
 
 
@@ -257,7 +272,7 @@ class FakeFal:
         self.wrong_paths: list[str] = []
         self.received: list[dict[str, Any]] = []  # video submits: model, start/end hashes
         self.refused: list[str] = []  # 422 details
-        self.fail_next: list[str] = []  # messages of requests to fail, in order
+        self.fail_next: list[str | Failure] = []  # requests to fail, in order (str: a video's)
         self.hold_in_queue = threading.Event()
         self.hold_in_progress = threading.Event()
         self.stalled_uploads: set[str] = set()  # file names whose upload answer waits
@@ -380,8 +395,7 @@ class FakeFal:
         request_id = str(uuid.uuid4())
         queued = QueuedRequest(request_id, model, body)
         with self._lock:
-            if self.fail_next and schema.kind == "video":
-                queued.fail = self.fail_next.pop(0)
+            queued.fail = self._next_failure(schema.kind)
             self.queue[request_id] = queued
         if schema.kind == "video":
             self.received.append(
@@ -407,6 +421,15 @@ class FakeFal:
             },
             headers={"x-fal-request-id": request_id},
         )
+
+    def _next_failure(self, kind: str) -> Failure | None:
+        """The first `fail_next` entry for requests of `kind`, taken off the list."""
+        for index, entry in enumerate(self.fail_next):
+            failure = Failure(entry) if isinstance(entry, str) else entry
+            if failure.kind == kind:
+                del self.fail_next[index]
+                return failure
+        return None
 
     def _check(self, schema: ModelSchema, body: dict[str, Any]) -> list[str]:
         problems = [
@@ -472,7 +495,7 @@ class FakeFal:
                 return
             queued.state = "COMPLETED"
         if queued.fail is not None:
-            queued.error, queued.error_type = queued.fail, "generation_failed"
+            queued.error, queued.error_type = queued.fail.message, queued.fail.error_type
             return  # not billed: fal bills successful outputs only
         schema = MODELS[queued.model]
         queued.output = (
@@ -551,11 +574,14 @@ class FakeFal:
             return JSONResponse({"detail": "Request not found"}, status_code=404)
         if queued.state != "COMPLETED":
             return JSONResponse({"detail": "Request is still in progress"}, status_code=400)
-        if queued.error:
+        if queued.fail is not None:
+            headers = {"x-fal-request-id": queued.id}
+            if queued.fail.status >= 500:  # fal's own request error names its type in a header
+                headers["x-fal-error-type"] = queued.fail.error_type
             return JSONResponse(
                 {"detail": queued.error, "error_type": queued.error_type},
-                status_code=422,
-                headers={"x-fal-request-id": queued.id},
+                status_code=queued.fail.status,
+                headers=headers,
             )
         return JSONResponse(queued.output, headers={"x-fal-request-id": queued.id})
 

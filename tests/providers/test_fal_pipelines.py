@@ -5,7 +5,9 @@
 - SIGKILL while a request is IN_QUEUE or IN_PROGRESS, then `resume`: the same request ids are
   polled, one submission per clip.
 - A lost submit answer: never re-sent without consent; with consent, sent once more.
-- A request that fails at fal: reported with fal's message, resumable.
+- A request that fails at fal: reported with fal's message, resumable; a model's error (422) is
+  counted as spent, fal's own server error (a 5xx request error, e.g. runner_disconnected) is
+  not — for a clip and for a keyframe — and the ledger still matches what fal bills.
 - A stop while a request is queued: cancelled at fal, sent afresh by the next run.
 """
 
@@ -23,23 +25,26 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fake_fal import FakeFal
+from fake_fal import Failure, FakeFal
 from processes import user_env
 from provider_env import FAL_KEY, FAST, fal_settings
 from remote_projects import ledger_rows, new_project, spent, with_providers
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import keyframe_of
+from vidpipe.db.models import PipelineRun, keyframe_of
 from vidpipe.db.queries import load_project
 from vidpipe.media.probe import probe
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.projects import approve_resubmissions
+from vidpipe.pipeline.context import spent_so_far
 from vidpipe.pipeline.video_gen import SubmissionUnknownError
 from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
-BILLED = {"sent", "ok", "failed", "unknown"}  # what may have cost money; not refused, cancelled
+# what may have cost money; not refused, cancelled or server_error
+BILLED = {"sent", "ok", "failed", "unknown"}
 KLING = {"scenes": 3, "clip_duration": 5.0, "resolution": "720p"}
 KLING_PER_SECOND, EDIT_IMAGE = 0.157, 0.039  # the catalog's prices
 KLING_ID = "fal-ai/kling-video/v4/image-to-video"
@@ -142,11 +147,92 @@ async def test_a_request_that_fails_at_fal_is_reported_and_resumable(
     assert "fal" in (project.error_message or "")
     assert "Kling worker out of memory at 720p" in (project.error_message or "")
 
+    (failed,) = [q for q in fake.submissions("video") if q.error]
+    # a model's error (HTTP 422) may be billed by fal (GPU time was used): counted as spent
+    assert failed.id in await billed_clip_requests(session, project_id)
+
     project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
     assert project.status == "complete"
     assert len(fake.submissions("video")) == 3  # the failed clip was submitted afresh
     fake.finish_all()
     assert fake.billed_of("video") == 2  # the failed request was not billed by fal
+    assert failed.id in await billed_clip_requests(session, project_id)  # still counted
+
+
+RUNNER_DISCONNECTED = ("Runner disconnected", 503, "runner_disconnected")  # fal's request error
+
+
+def fal_bill(fake: FakeFal, seconds: float) -> float:
+    """What fal bills for the requests it made, at the per-call estimates the ledger uses (every
+    keyframe at the dearer image model's price, each clip `seconds` long)."""
+    fake.finish_all()
+    return fake.billed_of("image") * EDIT_IMAGE + fake.billed_of("video") * seconds * (
+        KLING_PER_SECOND
+    )
+
+
+async def statuses(session: AsyncSession, project_id: Any, role: str) -> list[str]:
+    return sorted(r.status for r in await ledger_rows(session, project_id) if r.role == role)
+
+
+async def test_a_clip_request_fal_fails_with_its_own_server_error_is_not_counted_as_spent(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    """fal does not bill a request that fails with a 5xx request error: the clip's ledger row is
+    `server_error`, the project fails saying so, and resume sends the clip again."""
+    fake, url = fal_fake
+    settings = fal_project_settings(settings, url, video_concurrency=1)
+    project_id = await new_project(session, settings, {**KLING, "scenes": 2})
+    fake.fail_next.append(Failure(*RUNNER_DISCONNECTED))
+    with pytest.raises(Exception, match="runner_disconnected"):
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    project = await load_project(session, project_id)
+    assert project.status == "failed"
+    assert "failed at fal with a server error (runner_disconnected" in project.error_message
+    assert "fal does not bill it, and resume sends it again" in project.error_message
+    (failed,) = [q for q in fake.submissions("video") if q.error]
+    rows = [r for r in await ledger_rows(session, project_id) if r.role == "video"]
+    (row,) = [r for r in rows if r.operation_id == f"{KLING_ID}|{failed.id}"]
+    assert row.status == "server_error" and "runner_disconnected" in (row.note or "")
+    (run,) = await session.scalars(select(PipelineRun).where(PipelineRun.project_id == project_id))
+    assert run.log["video_gen"]["server_error"] == 1  # the run's log counts it
+    assert await billed_clip_requests(session, project_id) == billed_by_fal(fake)
+    bill = fal_bill(fake, 5.0)
+    assert await spent(session, project_id) == pytest.approx(bill)
+    assert await spent_so_far(session, project_id) == pytest.approx(bill)
+
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    assert project.status == "complete"
+    assert len(fake.submissions("video")) == 3  # the failed clip was sent again
+    assert fake.billed_of("video") == 2
+    assert await statuses(session, project_id, "video") == ["ok", "ok", "server_error"]
+    assert await billed_clip_requests(session, project_id) == billed_by_fal(fake)
+    assert await spent(session, project_id) == pytest.approx(fal_bill(fake, 5.0))
+
+
+async def test_a_keyframe_request_fal_fails_with_its_own_server_error_is_not_counted_as_spent(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    """A keyframe is polled inside one call: the attempt it started is settled `server_error`
+    too, and the ledger matches fal's bill before and after the resume."""
+    fake, url = fal_fake
+    settings = fal_project_settings(settings, url)
+    project_id = await new_project(session, settings, {**KLING, "scenes": 2})
+    fake.fail_next.append(Failure(*RUNNER_DISCONNECTED, kind="image"))
+    with pytest.raises(Exception, match="runner_disconnected"):
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    project = await load_project(session, project_id)
+    assert project.status == "failed"
+    assert "fal does not bill it, and resume sends it again" in (project.error_message or "")
+    assert await statuses(session, project_id, "image") == ["server_error"]
+    assert await spent(session, project_id) == pytest.approx(fal_bill(fake, 5.0))
+
+    project = await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    assert project.status == "complete"
+    assert len(fake.submissions("image")) == 4  # the failed keyframe was drawn again
+    assert await statuses(session, project_id, "image") == ["ok", "ok", "ok", "server_error"]
+    assert await spent(session, project_id) == pytest.approx(fal_bill(fake, 5.0))
+    assert await spent(session, project_id) == pytest.approx(3 * EDIT_IMAGE + 10 * KLING_PER_SECOND)
 
 
 async def test_a_stop_while_queued_cancels_at_fal_and_the_next_run_sends_it_afresh(

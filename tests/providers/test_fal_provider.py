@@ -3,7 +3,8 @@
 Request shapes per catalog model (the fake keeps its own table of each model's fields, so a
 misnamed end-frame field fails here), the queue protocol (owner/alias paths, Key auth), uploads
 once per content hash, faults (429, ingress 502, a lost submit answer), failed requests with fal's
-message, a stop while queued, and the pricing endpoint.
+message (fal's own 5xx request errors told apart: not billed), a stop while queued, and the pricing
+endpoint.
 """
 
 from __future__ import annotations
@@ -12,20 +13,22 @@ import asyncio
 import io
 from pathlib import Path
 
+import httpx
 import pytest
-from fake_fal import MODELS, FakeFal
+from fake_fal import MODELS, Failure, FakeFal
 from PIL import Image
 from provider_env import fal_settings
 from pydantic import SecretStr
 
 from vidpipe.config import Settings
-from vidpipe.errors import BadInputError, OperationFailedError
+from vidpipe.errors import BadInputError, OperationFailedError, UnbilledFailureError
 from vidpipe.media.probe import probe
 from vidpipe.providers.base import ImageRequest, StyleGuide, VideoRequest
-from vidpipe.providers.billing import OutcomeUnknownError
-from vidpipe.providers.calls import ProviderAuthError
+from vidpipe.providers.billing import Outcome, OutcomeUnknownError, outcome_of
+from vidpipe.providers.calls import ProviderAuthError, TransientError
 from vidpipe.providers.catalog import load_catalog
 from vidpipe.providers.fal import FalImageProvider, FalVideoProvider
+from vidpipe.providers.fal.client import server_failure, translate
 from vidpipe.providers.fal.models import video_arguments
 
 STYLE = StyleGuide(visual_style="watercolour", color_palette=["#334455"], camera_style="slow")
@@ -194,10 +197,77 @@ async def test_a_failed_request_is_reported_with_fals_message(
     fake.fail_next.append("GPU worker crashed while decoding frame 12")
     request = clip_request(tmp_path)
     operation = await provider.submit(request)
-    with pytest.raises(OperationFailedError, match="GPU worker crashed while decoding frame 12"):
+    with pytest.raises(
+        OperationFailedError, match="GPU worker crashed while decoding frame 12"
+    ) as e:
         await provider.wait(operation, request, tmp_path / "clip.mp4")
+    assert e.value.billed  # a model's error (HTTP 422): fal may bill it, so it is counted
     fake.finish_all()
     assert fake.billed == []  # fal bills successful outputs only
+
+
+RESULT_URL = "https://queue.fal.run/fal-ai/kling-video/requests/r1"
+
+
+def result_answer(status: int, body: object, **headers: str) -> httpx.Response:
+    request = httpx.Request("GET", RESULT_URL)
+    if isinstance(body, str):
+        return httpx.Response(status, text=body, headers=headers, request=request)
+    return httpx.Response(status, json=body, headers=headers, request=request)
+
+
+@pytest.mark.parametrize(
+    ("answer", "server_error"),
+    [
+        # fal's own request errors: a 5xx naming its type (header, body, or both) — not billed
+        (result_answer(503, {"detail": "Runner disconnected", "error_type": "runner_disconnected"},
+                       **{"X-Fal-Error-Type": "runner_disconnected"}), True),
+        (result_answer(504, {"detail": "Request timed out"},
+                       **{"x-fal-error-type": "request_timeout"}), True),
+        (result_answer(500, {"detail": "boom", "error_type": "internal_error"}), True),
+        # a 5xx without a type: fal's ingress (or a proxy), asked again
+        (result_answer(503, "<html>503 Service Unavailable</html>"), False),
+        (result_answer(500, {"detail": "oops"}, **{"x-fal-request-id": "r1"}), False),
+        # a 4xx with a type: the model's error, which fal may bill
+        (result_answer(422, {"detail": "flagged", "error_type": "content_policy_violation"},
+                       **{"x-fal-error-type": "content_policy_violation"}), False),
+    ],
+)  # fmt: skip
+def test_a_result_answer_is_fals_unbilled_server_error_only_when_5xx_with_an_error_type(
+    answer: httpx.Response, server_error: bool
+) -> None:
+    failure = server_failure(answer, "fal request r1")
+    if server_error:
+        assert isinstance(failure, UnbilledFailureError) and failure.billed is False
+        assert outcome_of(failure) is Outcome.SERVER_ERROR
+        assert "fal does not bill it, and resume sends it again" in str(failure)
+        return
+    assert failure is None
+    error = translate(httpx.HTTPStatusError("x", request=answer.request, response=answer), "w")
+    if answer.status_code >= 500:
+        assert isinstance(error, TransientError)  # polled again, not reported
+    else:
+        assert outcome_of(error) is not Outcome.SERVER_ERROR
+
+
+async def test_a_request_fal_fails_with_its_own_server_error_says_it_is_not_billed(
+    base_settings: Settings, fal_fake: tuple[FakeFal, str], tmp_path: Path
+) -> None:
+    """fal gave up on the request (after its own retries) with a 503 runner_disconnected: the
+    wait ends at once with an error that says fal does not bill it; a bare 503 from the
+    ingress on the way is asked again."""
+    fake, url = fal_fake
+    provider = FalVideoProvider(fal_settings(base_settings, url))
+    fake.fail_next.append(Failure("Runner disconnected", 503, "runner_disconnected"))
+    fake.inject("result", 503)  # the ingress, once: no error type, so transient
+    request = clip_request(tmp_path)
+    operation = await provider.submit(request)
+    with pytest.raises(UnbilledFailureError, match=r"server error \(runner_disconnected") as caught:
+        await provider.wait(operation, request, tmp_path / "clip.mp4")
+    assert caught.value.billed is False and caught.value.status == 503
+    assert fake.count("result") == 2
+    fake.finish_all()
+    assert fake.billed == []
 
 
 async def test_a_wait_cancelled_while_in_queue_cancels_the_request_at_fal(

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project
 from vidpipe.db.queries import load_project
-from vidpipe.errors import BadInputError
+from vidpipe.errors import PipelineError
 from vidpipe.orchestrator import run_pipeline
 from vidpipe.orchestrator.projects import GenerateOptions, create_project
 from vidpipe.providers.registry import load_registry
@@ -35,7 +35,7 @@ async def test_a_voice_without_its_key_fails_the_resume_recorded_and_the_key_fix
     keyless = keyed.model_copy(update={"google_api_key": None})
     try:
         await run_pipeline(session, project_id, settings=keyless, registry=registry)
-    except BadInputError as exc:
+    except PipelineError as exc:  # recorded on the project: a failure, not a refusal
         assert "VIDPIPE_GOOGLE_API_KEY" in str(exc)
     else:
         raise AssertionError("the resume ran without the voice's key")

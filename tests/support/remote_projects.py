@@ -40,12 +40,12 @@ async def new_project(
 
 
 async def spent(session: AsyncSession, project_id: uuid.UUID) -> float:
-    """What the ledger says may have been billed: every attempt but the refused or cancelled
-    ones."""
+    """What the ledger says may have been billed: every attempt but the refused, cancelled or
+    server_error ones."""
     total = await session.scalar(
         select(func.sum(ProviderCall.cost)).where(
             ProviderCall.project_id == project_id,
-            ProviderCall.status.not_in(("refused", "cancelled")),
+            ProviderCall.status.not_in(("refused", "cancelled", "server_error")),
         )
     )
     return float(total or 0)

@@ -22,7 +22,13 @@ from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project, Take, utcnow
 from vidpipe.db.queries import load_project
 from vidpipe.db.statuses import ProjectStatus, RunStatus
-from vidpipe.errors import BadInputError, NotResumableError, ProjectNotFoundError, VidpipeError
+from vidpipe.errors import (
+    BadInputError,
+    NotResumableError,
+    PipelineError,
+    ProjectNotFoundError,
+    VidpipeError,
+)
 from vidpipe.orchestrator.leases import Lease, hold_lease
 from vidpipe.orchestrator.models import add_narrator, build_project_providers
 from vidpipe.orchestrator.state import (
@@ -214,6 +220,8 @@ class _LeasedRun:
                 raise stop from None
             await self._record_failure(step, exc)
             cause = _root_cause(exc)
+            if isinstance(cause, BadInputError):
+                raise recorded(step, cause) from exc
             if cause is not exc and isinstance(cause, Exception):
                 raise cause from exc  # callers catch BudgetExceededError, not a task group
             raise
@@ -331,6 +339,12 @@ class _LeasedRun:
         await self.opened.abort(status, message, ProjectStatus.FAILED)
 
 
+def recorded(step: str, exc: BadInputError) -> PipelineError:
+    """Bad input met inside a run (a key that is not set, say) once the run recorded it as a
+    failure: no longer a refusal that wrote nothing, so the doors show it as a failed run."""
+    return PipelineError(failure_message(step, exc))
+
+
 def failure_message(step: str, exc: BaseException) -> str:
     """ "<step> failed: <Type>: <message>", naming the first real error inside task groups."""
     cause = _root_cause(exc)
@@ -367,6 +381,8 @@ async def _open_run(
             project.status, project.error_message = failed, message
         await _finish(session, run, RunStatus.FAILED, message, {}, clock)
         await session.commit()
+        if failed is not None and isinstance(exc, BadInputError):
+            raise recorded(PLAN_STEP, exc) from exc
         raise
     return PipelineContext(settings, providers, storage, progress_callback, run.id)
 

@@ -19,7 +19,7 @@ from vidpipe.config import Settings
 from vidpipe.db.models import PipelineRun, Project, ProviderCall, utcnow
 from vidpipe.errors import BudgetExceededError, PipelineError
 from vidpipe.providers.base import Provider, ProviderSet
-from vidpipe.providers.billing import BILLED_OUTCOMES, Ledger, Outcome, billing_scope
+from vidpipe.providers.billing import BILLED_OUTCOMES, Ledger, Outcome, billing_scope, outcome_of
 from vidpipe.storage import ProjectStorage
 
 if TYPE_CHECKING:
@@ -142,17 +142,24 @@ class PipelineContext:
         others the whole call is one attempt, recorded here. With `settle_with`, a successful
         attempt is not settled here but handed over: the caller settles it (`settle_ok`) in the
         same commit as the rows of what it received, so no moment has it paid but not kept.
-        `submission` is written on each attempt's row (a clip's submission key)."""
+        `submission` is written on each attempt's row (a clip's submission key). A call whose
+        accepted request the service then failed with an error it does not bill (a keyframe
+        polled inside the call) has that attempt settled `server_error`."""
         ledger = ProjectLedger(
             self, session, project, provider, step=step, cost=cost, detail=detail
         )
         ledger.submission = submission
         ledger.held = settle_with
         with billing_scope(ledger):
-            if provider.records_attempts:
-                return await call()
-            async with ledger.attempt(detail):
-                return await call()
+            try:
+                if provider.records_attempts:
+                    return await call()
+                async with ledger.attempt(detail):
+                    return await call()
+            except Exception as exc:
+                if outcome_of(exc) is Outcome.SERVER_ERROR:
+                    await ledger.unbill_last_accepted(f"{type(exc).__name__}: {exc}"[:500])
+                raise
 
 
 class ProjectLedger(Ledger):
@@ -173,6 +180,7 @@ class ProjectLedger(Ledger):
         self.step, self.cost, self.detail = step, cost, detail
         self.held: list[ProviderCall] | None = None
         self.submission: str | None = None
+        self.accepted: list[ProviderCall] = []  # attempts settled (or held) `ok`, in order
 
     async def open(self, what: str) -> ProviderCall:
         async with self.ctx.db_lock:
@@ -194,6 +202,8 @@ class ProjectLedger(Ledger):
         return row
 
     async def close(self, handle: ProviderCall, outcome: Outcome, note: str = "") -> None:
+        if outcome is Outcome.OK:
+            self.accepted.append(handle)
         if outcome is Outcome.OK and self.held is not None:
             self.held.append(handle)  # settled by the caller, with what it received
             return
@@ -201,6 +211,16 @@ class ProjectLedger(Ledger):
             handle.status, handle.settled_at = outcome.value, utcnow()
             handle.note = note or None
             await self.session.commit()
+
+    async def unbill_last_accepted(self, note: str) -> None:
+        """The service failed the last request it accepted in this call with an error it does
+        not bill (the earlier ones, re-asks, were answered): `server_error`."""
+        if not self.accepted:
+            return
+        handle = self.accepted[-1]
+        if self.held is not None and handle in self.held:
+            self.held.remove(handle)
+        await self.close(handle, Outcome.SERVER_ERROR, note)
 
 
 def settle_ok(handles: list[ProviderCall]) -> None:
@@ -276,6 +296,29 @@ async def settle_dropped_request(
     it never made it): the attempt that started it is not billed. The caller commits."""
     if condition is None:
         condition = ProviderCall.project_id == project_id
+    await _unbill_request(
+        session,
+        condition,
+        operation_id,
+        Outcome.CANCELLED,
+        "the provider dropped the request before making it (cancelled while queued)",
+    )
+
+
+async def settle_unbilled_failure(
+    session: AsyncSession, project_id: uuid.UUID, *, operation_id: str, note: str
+) -> None:
+    """The service failed the request `operation_id` with its own server error, which it does
+    not bill (UnbilledFailureError): the attempt that started it is `server_error`. The caller
+    commits."""
+    await _unbill_request(
+        session, ProviderCall.project_id == project_id, operation_id, Outcome.SERVER_ERROR, note
+    )
+
+
+async def _unbill_request(
+    session: AsyncSession, condition: Any, operation_id: str, outcome: Outcome, note: str
+) -> None:
     await session.execute(
         update(ProviderCall)
         .where(
@@ -283,17 +326,14 @@ async def settle_dropped_request(
             ProviderCall.operation_id == operation_id,
             ProviderCall.status.in_(sorted(BILLED_OUTCOMES)),
         )
-        .values(
-            status=Outcome.CANCELLED.value,
-            settled_at=utcnow(),
-            note="the provider dropped the request before making it (cancelled while queued)",
-        )
+        .values(status=outcome.value, settled_at=utcnow(), note=note[:500])
         .execution_options(synchronize_session=False)
     )
 
 
 async def ledger_stats(session: AsyncSession, run_id: uuid.UUID) -> dict[str, dict[str, Any]]:
-    """Per step of one run: attempts sent, of which refused / unknown, and their cost."""
+    """Per step of one run: attempts sent, of which refused / unknown / server_error, and
+    their cost."""
     rows = await session.execute(
         select(ProviderCall.step, ProviderCall.status, func.count(), func.sum(ProviderCall.cost))
         .where(ProviderCall.run_id == run_id)
@@ -308,7 +348,7 @@ async def ledger_stats(session: AsyncSession, run_id: uuid.UUID) -> dict[str, di
         entry["provider_calls"] += count
         if status in BILLED_OUTCOMES:
             entry["estimated_cost"] = round(entry["estimated_cost"] + float(cost or 0.0), 4)
-        if status in (Outcome.REFUSED, Outcome.UNKNOWN, Outcome.SENT):
+        if status in (Outcome.REFUSED, Outcome.UNKNOWN, Outcome.SENT, Outcome.SERVER_ERROR):
             entry[status] = entry.get(status, 0) + count
     return stats
 

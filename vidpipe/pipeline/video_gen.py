@@ -47,6 +47,7 @@ from vidpipe.pipeline.context import (
     maybe_sent,
     settle_dropped_request,
     settle_ok,
+    settle_unbilled_failure,
 )
 from vidpipe.pipeline.fingerprints import clip_fingerprint, file_hash
 from vidpipe.pipeline.sound_fields import clip_sound, ignored_sound_warning
@@ -429,7 +430,7 @@ async def _make_take(
         try:
             result = await _wait(provider, clip.operation_id, request, tmp, progress)
         except OperationFailedError as exc:
-            await _forget_operation(session, clip, str(exc), ctx)
+            await _forget_operation(session, project, clip, str(exc), ctx, billed=exc.billed)
             raise
         except asyncio.CancelledError:  # a stop: a request the service dropped costs nothing
             if provider.was_dropped(clip.operation_id):
@@ -441,7 +442,7 @@ async def _make_take(
         try:
             info = check_clip(tmp, request.duration)
         except UnusableClipError as exc:  # waiting on it again cannot help; a new take can
-            await _forget_operation(session, clip, f"the clip is unusable: {exc}", ctx)
+            await _forget_operation(session, project, clip, f"the clip is unusable: {exc}", ctx)
             raise
         ctx.storage.publish(tmp, relative)
     finally:
@@ -568,11 +569,23 @@ async def _wait(
 
 
 async def _forget_operation(
-    session: AsyncSession, clip: VideoClip, message: str, ctx: PipelineContext
+    session: AsyncSession,
+    project: Project,
+    clip: VideoClip,
+    message: str,
+    ctx: PipelineContext,
+    *,
+    billed: bool = True,
 ) -> None:
     """The provider's operation failed for good: polling it again cannot help, so resume
-    submits the clip afresh (and pays for it again, which the ledger shows)."""
+    submits the clip afresh (and pays for it again, which the ledger shows). A failure the
+    service does not bill (`billed` False: its own server error) settles the attempt that
+    started the operation as not billed, in the same commit."""
     async with ctx.db_lock:
+        if not billed and clip.operation_id is not None:
+            await settle_unbilled_failure(
+                session, project.id, operation_id=clip.operation_id, note=message
+            )
         clip.status, clip.operation_id, clip.error_message = ClipStatus.FAILED, None, message
         await session.commit()
 

@@ -4,8 +4,9 @@ The pipeline opens a *billing scope* around each provider call (`billing_scope(l
 provider's request helpers (`vidpipe.providers.calls.with_retries(..., billable=True)`) record each
 attempt in it: `Ledger.open` checks the budget and commits a `sent` row, and `Ledger.close`
 settles it as `ok`, `failed`, `refused` (not billed) or `unknown` (sent, no answer); a request the
-service later dropped unmade (cancelled while queued) becomes `cancelled` (not billed). Retries and
-re-asks are attempts of their own. A scope is a context variable, so concurrent clips each have
+service later dropped unmade (cancelled while queued) becomes `cancelled`, and one the service
+failed with its own server error, which it does not bill, `server_error` (neither billed). Retries
+and re-asks are attempts of their own. A scope is a context variable, so concurrent clips each have
 their own and the provider interfaces stay small; outside any scope nothing is recorded (doctor,
 direct provider tests).
 """
@@ -32,6 +33,9 @@ class Outcome(StrEnum):
     # accepted, then dropped by the service before it made anything (a request cancelled while
     # still queued, found gone by the next run): not billed
     CANCELLED = "cancelled"
+    # accepted, then failed at the service with its own (server) error, which it does not bill
+    # (fal: a request that ends in a 5xx request error): not billed
+    SERVER_ERROR = "server_error"
 
 
 # Outcomes that may have cost money: what the budget counts.
@@ -51,6 +55,8 @@ def outcome_of(exc: BaseException) -> Outcome:
         return Outcome.REFUSED if certainly_unsent else Outcome.UNKNOWN
     if isinstance(exc, OutcomeUnknownError | asyncio.CancelledError | KeyboardInterrupt):
         return Outcome.UNKNOWN
+    if getattr(exc, "billed", True) is False:  # an UnbilledFailureError
+        return Outcome.SERVER_ERROR
     if isinstance(exc, BadInputError):
         return Outcome.REFUSED
     status = getattr(exc, "status", None)

@@ -55,7 +55,7 @@ class InlineRunner:
                 registry=self.registry,
             )
         except (BadInputError, ProjectBusyError):
-            raise  # refused before anything ran: one line, nothing changed
+            raise  # refused before anything ran (bad input met later is a recorded failure)
         except Exception as exc:  # recorded on the project (failed, resumable)
             self.failures[project_id] = exc
         finally:

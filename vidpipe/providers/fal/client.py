@@ -11,12 +11,19 @@ it directly: every paid request is one ledgered attempt, re-sent only when certa
 Hosts (fal's own, or under `VIDPIPE_FAL_BASE_URL` as `/queue`, `/run`, `/rest`, `/api`):
   queue   POST {queue}/{model id}                              → request_id, *_url
           GET  {queue}/{owner}/{alias}/requests/{id}/status    → IN_QUEUE | IN_PROGRESS | COMPLETED
-          GET  {queue}/{owner}/{alias}/requests/{id}           → the model's output
+          GET  {queue}/{owner}/{alias}/requests/{id}           → the model's output, or the
+                                                                 failure with its own HTTP status
           PUT  {queue}/{owner}/{alias}/requests/{id}/cancel    → 202, or 400 when completed
   storage POST {rest}/storage/auth/token?storage_type=fal-cdn-v3 → token, base_url
           POST {base_url}/files/upload                          → access_url
   pricing GET  {api}/v1/models/pricing?endpoint_id=…
 Status and result live under `owner/alias` only (never the model's sub-path).
+
+A request fal failed is COMPLETED with `error` (and `error_type`) in its status; its result
+answers with the failure's HTTP status. A request error of fal's own (runner disconnected, timed
+out, never scheduled: `{"detail": "…", "error_type": "…"}` and the `X-Fal-Error-Type` header) with
+a 5xx status is not billed by fal ("failed requests that return 5xx status codes are not billed");
+a 5xx without an error type is fal's ingress, and is asked again.
 """
 
 from __future__ import annotations
@@ -31,7 +38,7 @@ from typing import Any, TypeVar
 import httpx
 
 from vidpipe.config import Settings
-from vidpipe.errors import BadInputError, ProviderError
+from vidpipe.errors import BadInputError, ProviderError, UnbilledFailureError
 from vidpipe.providers.calls import (
     RetryPolicy,
     TransientError,
@@ -119,6 +126,44 @@ def translate(exc: BaseException, what: str) -> BaseException:
             certainly_unsent=isinstance(exc, httpx.ConnectError | httpx.ConnectTimeout),
         )
     return exc
+
+
+class FalServerError(UnbilledFailureError):
+    """fal failed the request with its own server error (a 5xx request error), which fal does
+    not bill; sending it again is the remedy."""
+
+    def __init__(self, what: str, status: int, error_type: str, detail: str) -> None:
+        super().__init__(
+            f"{what} failed at fal with a server error ({error_type}, HTTP {status}: {detail}); "
+            "fal does not bill it, and resume sends it again",
+            status=status,
+        )
+        self.error_type = error_type
+
+
+def request_error_type(response: httpx.Response) -> str | None:
+    """fal's machine-readable category of a failed request: the `X-Fal-Error-Type` header, or
+    `error_type` in the flat body of a request error."""
+    header = response.headers.get("x-fal-error-type")
+    if header:
+        return header
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    value = body.get("error_type") if isinstance(body, dict) else None
+    return str(value) if value else None
+
+
+def server_failure(response: httpx.Response, what: str) -> FalServerError | None:
+    """The result endpoint's answer as fal's own server error (not billed), when it is one: a
+    5xx carrying an error type. A bare 5xx is fal's ingress and stays transient."""
+    if response.status_code < 500:
+        return None
+    error_type = request_error_type(response)
+    if error_type is None:
+        return None
+    return FalServerError(what, response.status_code, error_type, error_detail(response))
 
 
 def error_detail(response: httpx.Response) -> str:
@@ -230,7 +275,18 @@ class FalQueue:
         )
 
     async def result(self, model_id: str, request_id: str, *, what: str) -> dict[str, Any]:
-        body = await self._json("GET", self._request_url(model_id, request_id), what)
+        """The output; a request fal failed with its own server error raises FalServerError."""
+
+        async def call() -> Any:
+            async with self._http() as http:
+                response = await http.get(self._request_url(model_id, request_id))
+                failure = server_failure(response, what)
+                if failure is not None:
+                    raise failure
+                response.raise_for_status()
+                return response.json()
+
+        body = await self._once(what, call)
         if not isinstance(body, dict):
             raise ProviderError(f"{what}: fal's result is not an object")
         return body

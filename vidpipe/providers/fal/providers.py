@@ -6,7 +6,10 @@ same request and never submits again (never pay twice). A submit whose answer is
 OutcomeUnknownError (fal has no idempotency key): the clip waits for the user's consent. A stop
 (cancel) while the request is still IN_QUEUE asks fal to drop it (nothing is billed for it) and,
 once fal no longer has it, says so (`was_dropped`: its ledger row is settled as cancelled); the
-next run finds it gone and submits afresh.
+next run finds it gone and submits afresh. A request fal failed with its own server error (a 5xx
+request error such as runner_disconnected, after fal's own retries) raises FalServerError, an
+UnbilledFailureError: fal does not bill it, so the pipeline settles its ledger row as not billed,
+and resume sends it again. Any other failure is counted as billed.
 
 Keyframes: one queued request each, polled to the end in the same call (an image is cheap; a
 crash mid-poll loses at most that one image).
@@ -46,7 +49,7 @@ from vidpipe.providers.calls import (
     wait_for_operation,
 )
 from vidpipe.providers.catalog import ModelEntry
-from vidpipe.providers.fal.client import FalQueue
+from vidpipe.providers.fal.client import FalQueue, QueueStatus
 from vidpipe.providers.fal.models import (
     capabilities_of,
     fal_model,
@@ -104,9 +107,7 @@ class FalMixin:
                     since = submitted_at if submitted_at is not None else started
                     on_progress(min(0.95, (time.time() - since) / max(expected, 1.0)))
                 return None
-            if status.error:
-                raise _failure(what, status.error, status.error_type)
-            return await self._result(model, request_id, what)
+            return await self._result(model, request_id, what, status)
 
         try:
             return await wait_for_operation(
@@ -132,14 +133,20 @@ class FalMixin:
     def was_dropped(self, operation_id: str) -> bool:
         return operation_id in self._dropped
 
-    async def _result(self, model: ModelEntry, request_id: str, what: str) -> dict[str, Any]:
+    async def _result(
+        self, model: ModelEntry, request_id: str, what: str, status: QueueStatus
+    ) -> dict[str, Any]:
+        """The output of a COMPLETED request. One that ended in an error (`status.error`) is
+        fetched too, as fal's own client does: the result answers with the failure's HTTP
+        status, which says whether fal bills it (a 5xx request error, FalServerError: not
+        billed; a 4xx such as a validation or content-policy error: counted as billed)."""
         try:
             return await self.queue.result(model.id, request_id, what=what)
         except TransientError:
             raise  # waited out by the poller
         except ProviderError as exc:
             if exc.status is not None and 400 <= exc.status < 500 and exc.status not in (401, 403):
-                raise _failure(what, str(exc), None) from exc
+                raise _failure(what, status.error or str(exc), status.error_type) from exc
             raise
 
 
