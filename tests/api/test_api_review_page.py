@@ -55,6 +55,12 @@ async def test_review_forms_refuse_with_the_apis_status_and_write_nothing_then_f
         blank = await client.post(edit, data={**change, "video_motion_prompt": ""})
         assert blank.status_code == 422
         assert re.search(r'id="err-s2-video_motion_prompt">[^<]*at least 1 character', blank.text)
+        # a rule below the schema that names its text is shown next to that text too
+        speechless = await client.post(edit, data={**change, "dialogue": "nobody says this"})
+        assert speechless.status_code == 422
+        assert re.search(r'id="err-s2-dialogue">[^<]*write it as', speechless.text)
+        assert re.search(r'id="problem-2"[^>]*>Not saved: see the fields below', speechless.text)
+        assert "nobody says this</textarea>" in speechless.text  # what was typed is kept
         refused = await client.post(f"{base}/scenes/2/takes/9/select", data={"csrf_token": token})
         assert refused.status_code == 422 and "has no clip take 9" in refused.text
         bad = await client.post(f"{base}/scenes/1/redo", data={"csrf_token": token, "target": "x"})

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
+import httpx
 import pytest
 from api_helpers import Recorder, serving
 from fastapi import FastAPI
@@ -74,3 +77,65 @@ async def _assert_nothing_written(app: FastAPI, recorder: Recorder, tmp_path: Pa
         assert await session.scalar(select(func.count()).select_from(Project)) == 0
     assert recorder.calls == [] and app.state.runner.active_count == 0
     assert not (tmp_path / "data").exists(), "a project folder was created"
+
+
+UNMADE_MODELS = [
+    # no provider has this name: the line names the providers there are, not a setting
+    ("nope:some-model", "unknown video provider 'nope' (known: comfyui, fal, google, local, sim)"),
+    # a provider that needs a key nobody set
+    ("fal:fal-ai/wan-flf2v", "the fal provider needs an API key: set FAL_KEY (or VIDPIPE_FAL_KEY)"),
+]
+
+
+@pytest.mark.parametrize(("model", "message"), UNMADE_MODELS)
+async def test_a_chosen_model_whose_provider_cannot_be_made_is_refused_at_its_field(
+    sqlite_settings: Settings,
+    recorder: Recorder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    model: str,
+    message: str,
+) -> None:
+    monkeypatch.delenv("FAL_KEY", raising=False)
+    async with serving(sqlite_settings, execute=recorder) as (app, client):
+        body = {"prompt": "a fox", "scenes": 1, "clip_duration": 1, "video_model": model}
+        response = await client.post("/api/generate", json=body)
+        assert response.status_code == 422, response.text
+        (error,) = response.json()["detail"]
+        assert error["loc"] == ["body", "video_model"]
+        assert error["msg"] == f"invalid video_model: {message}"  # whole, not cut at 120
+        estimate = await client.get("/api/estimate", params={"video_model": model})
+        (problem,) = estimate.json()["problems"]
+        assert problem["loc"] == ["query", "video_model"], problem
+        # the page's form: the message next to the Clip model, not next to another field
+        token = csrf_of(await client.get("/new"))
+        form = {"prompt": "a fox", "scenes": "1", "clip_duration": "1", "csrf_token": token}
+        page = await client.post("/new", data={**form, "video_model": model})
+        assert page.status_code == 422
+        shown = html.escape(message).replace("&#x27;", "&#39;")  # as Jinja writes it
+        assert f'id="err-video_model">{shown}</p>' in page.text
+        assert 'id="err-crossfade" hidden>' in page.text
+        await _assert_nothing_written(app, recorder, tmp_path)
+
+
+async def test_a_nul_character_is_refused_before_anything_is_written(
+    sqlite_settings: Settings, recorder: Recorder, tmp_path: Path
+) -> None:
+    """PostgreSQL cannot store a NUL in text (the insert failed with a 500): it is no text."""
+    async with serving(sqlite_settings, execute=recorder) as (app, client):
+        for body in ({"prompt": "a fox\u0000"}, {"prompt": "a fox", "style": "\u0000"}):
+            response = await client.post("/api/generate", json=body)
+            assert response.status_code == 422, response.text
+            (error,) = response.json()["detail"]
+            assert error["loc"] == ["body"] and "NUL character" in error["msg"]
+        token = csrf_of(await client.get("/new"))
+        form = {"prompt": "a fox\u0000", "scenes": "1", "clip_duration": "1", "csrf_token": token}
+        page = await client.post("/new", data=form)
+        assert page.status_code == 400 and "NUL character" in page.text
+        await _assert_nothing_written(app, recorder, tmp_path)
+
+
+def csrf_of(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert match, page.text[:300]
+    return match.group(1)

@@ -97,9 +97,12 @@ def _methods_of(app: FastAPI, path: str) -> list[str]:
 
 
 MAX_ECHO = 120  # characters of a refused value a 422 repeats; never a whole large input
+# characters of a 422's message: room for the whole of the rules' own sentences (a provider's
+# set-up line names two settings), still short when a message quotes a long input
+MAX_MESSAGE = 1000
 
 
-def _echo(value: Any) -> Any:
+def _echo(value: Any, limit: int = MAX_ECHO) -> Any:
     """A refused input as a 422 may show it: short, finite, encodable, or left out."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**18:
         return f"{str(value)[:20]}… ({len(str(value))} digits)"
@@ -107,7 +110,7 @@ def _echo(value: Any) -> Any:
         return str(value)
     if isinstance(value, str):
         text = value.encode("utf-8", "backslashreplace").decode("utf-8")
-        return text if len(text) <= MAX_ECHO else f"{text[:MAX_ECHO]}… ({len(value)} characters)"
+        return text if len(text) <= limit else f"{text[:limit]}… ({len(value)} characters)"
     if value is None or isinstance(value, bool | int | float):
         return value
     return None  # a list or object: the location says which one
@@ -121,7 +124,7 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     for error in exc.errors():
         shown = {key: error[key] for key in ("type", "loc", "msg") if key in error}
         shown["loc"] = [_echo(part) for part in shown.get("loc", ())]
-        shown["msg"] = _echo(str(shown.get("msg", "")))
+        shown["msg"] = _echo(str(shown.get("msg", "")), MAX_MESSAGE)
         if "input" in error and _echo(error["input"]) is not None:
             shown["input"] = _echo(error["input"])
         errors.append(shown)

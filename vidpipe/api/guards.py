@@ -12,8 +12,8 @@ Three ASGI middlewares, outermost first:
 - `BodyLimits`: bodies are capped while they are read (a declared or streamed body over the cap
   is refused with 413 after at most the cap has been read); multipart bodies are capped in total
   and in parts. A JSON body is then parsed strictly once: `NaN`/`Infinity` literals, lone
-  surrogates (which no database or reply can encode) and absurd nesting are refused with 422
-  before a route sees them.
+  surrogates (which no database or reply can encode), NUL characters (which PostgreSQL cannot
+  store in text) and absurd nesting are refused with 422 before a route sees them.
 
 Behind them, `read_capped` holds each uploaded file (a reference image, a music bed) to its own
 size cap, for the routes and the page's form alike.
@@ -43,6 +43,7 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 MIB = 1024 * 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
+NUL = "\x00"
 MAX_JSON_DEPTH = 64
 
 
@@ -214,7 +215,7 @@ def _finite(text: str) -> float:
 
 
 def check_json(body: bytes) -> str | None:
-    """Why a JSON body is refused (NaN/Infinity, a lone surrogate, too deep); None when it is
+    """Why a JSON body is refused (NaN/Infinity, a lone surrogate or NUL, too deep); None when it is
     fine or is not JSON at all (the route's own parser then says what is wrong)."""
     try:
         data = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite)
@@ -232,10 +233,14 @@ def check_json(body: bytes) -> str | None:
         if isinstance(value, str):
             if _SURROGATE.search(value):
                 return "a string holds a lone surrogate (\\ud800-\\udfff): not text"
+            if NUL in value:
+                return "a string holds a NUL character (\\u0000): not text"
         elif isinstance(value, dict):
             for key, item in value.items():
                 if _SURROGATE.search(key):
                     return "a key holds a lone surrogate (\\ud800-\\udfff): not text"
+                if NUL in key:
+                    return "a key holds a NUL character (\\u0000): not text"
                 stack.append((item, depth + 1))
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value)

@@ -17,7 +17,7 @@ from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.documents import ReferenceUse
 from vidpipe.errors import BadInputError, NotResumableError, OverBudgetError, ProjectBusyError
 from vidpipe.orchestrator.leases import is_held
-from vidpipe.orchestrator.models import ProjectModels, build_providers, choose_models
+from vidpipe.orchestrator.models import ROLES, ProjectModels, build_providers, choose_models
 from vidpipe.orchestrator.references import (
     ReferenceSpec,
     UploadPool,
@@ -149,7 +149,8 @@ def generate_providers(
 ) -> ProviderSet:
     """The providers `generate` checks, prices and runs with: the chosen models, or the
     configured ones (one call for every door)."""
-    return build_providers(registry, settings, options_models(settings, options))
+    chosen = [role for role in ROLES if getattr(options, f"{role}_model")]
+    return build_providers(registry, settings, options_models(settings, options), chosen=chosen)
 
 
 def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None:

@@ -151,14 +151,18 @@ async def attempt(
     except ValidationError as exc:
         found = {str(e["loc"][0]): e["msg"] for e in exc.errors() if e.get("loc")}
         shown = {name for name, _ in TEXTS}
-        message = "Not saved: see the fields below."
+        message = FIELDS_BELOW
         if not set(found) <= shown:  # e.g. the redo form's target: said in the message
             message = "; ".join(f"{name}: {msg}" for name, msg in found.items())
         problem = Problem(422, message, scene=scene, fields=found)
     except VidpipeError as exc:  # 409 running, 412 changed meanwhile, 422, 500 ffmpeg, ...
         conflict = isinstance(exc, StoryboardChangedError)
-        message = CHANGED if conflict else exc.worded()
-        problem = Problem(status_of(exc), message, scene=scene, conflict=conflict)
+        if not conflict and exc.field in {name for name, _ in TEXTS}:  # e.g. a dialogue line
+            fields = {exc.field: str(exc)}  # shown next to that text, as a schema error is
+            problem = Problem(status_of(exc), FIELDS_BELOW, scene=scene, fields=fields)
+        else:
+            message = CHANGED if conflict else exc.worded()
+            problem = Problem(status_of(exc), message, scene=scene, conflict=conflict)
     await session.rollback()  # nothing half-done stays in the session the page is read with
     problem.typed = typed or {}
     if problem.status_code == 409:
@@ -166,6 +170,7 @@ async def attempt(
     return await review_page(request, session, project_id, problem=problem)
 
 
+FIELDS_BELOW = "Not saved: see the fields below."
 CHANGED = (
     "This storyboard was changed elsewhere since you opened the page, so nothing was saved. "
     "Reload to see the current texts (copy yours first if you want to keep them)."
