@@ -90,3 +90,9 @@ async def test_a_finished_project_refuses_what_it_cannot_do_naming_the_field_in_
 
         after = (await client.get(base)).json()
         assert after["ledger"] == before["ledger"] and after["scenes"] == before["scenes"]
+
+        # a clip file gone: the re-stitch names the scene as people count it (scene 2)
+        clip = sqlite_settings.projects_dir / project_id / "clips" / "scene_01.mp4"
+        clip.unlink()
+        refused = await client.post(f"{base}/stitch")
+        assert "clip of scene 2 (clips/scene_01.mp4) is missing" in refused.json()["detail"]
