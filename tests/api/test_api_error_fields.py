@@ -79,6 +79,12 @@ async def test_a_finished_project_refuses_what_it_cannot_do_naming_the_field_in_
         assert problem["loc"] == ["body", "image_model"]
         assert problem["msg"].endswith("(vidpipe models --role image)"), problem["msg"]
 
+        # a take the scene does not have: the path's take, not a body the request has not
+        refused = await client.post(f"{base}/scenes/1/takes/9/select")
+        assert refused.status_code == 422, refused.text
+        (problem,) = refused.json()["detail"]
+        assert problem["loc"] == ["path", "take"] and "has no clip take 9" in problem["msg"]
+
         # a fork's scene is a number, read as strictly as generate's body: `true` is not 1
         for scene in (True, "1"):
             body = {"scene": scene, "changes": {"narration": "hello"}}

@@ -53,11 +53,8 @@ def field_error(field: str | None, message: str, *, where: str = "body") -> Requ
     return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
 
 
-def body_error(exc: VidpipeError, *, scene_in: str = "body") -> RequestValidationError:
-    """A rule's refusal as a field error: its field is the `loc`; a scene number the project
-    does not have is an error of the path's `scene` when the route takes it there."""
-    if exc.field == "scene":
-        return field_error("scene", exc.worded(), where=scene_in)
+def body_error(exc: VidpipeError) -> RequestValidationError:
+    """A rule's refusal as a field error of the body: its field is the `loc`."""
     return field_error(exc.field, exc.worded())
 
 
@@ -71,9 +68,14 @@ async def _refused(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
+    """A rule's refusal as a field error where the request carries that field: the path's
+    scene or take, a query parameter, else the body."""
     assert isinstance(exc, BadInputError)
-    scene_in = "path" if "/scenes/" in request.url.path else "body"
-    return await _invalid(request, body_error(exc, scene_in=scene_in))
+    if exc.field in request.path_params:
+        return await _invalid(request, field_error(exc.field, exc.worded(), where="path"))
+    if exc.field in request.query_params:
+        return await _invalid(request, field_error(exc.field, exc.worded(), where="query"))
+    return await _invalid(request, body_error(exc))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
