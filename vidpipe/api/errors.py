@@ -72,10 +72,10 @@ async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
     scene or take, a query parameter, else the body."""
     assert isinstance(exc, BadInputError)
     if exc.field in request.path_params:
-        return await _invalid(request, field_error(exc.field, exc.worded(), where="path"))
+        return await invalid_response(request, field_error(exc.field, exc.worded(), where="path"))
     if exc.field in request.query_params:
-        return await _invalid(request, field_error(exc.field, exc.worded(), where="query"))
-    return await _invalid(request, body_error(exc))
+        return await invalid_response(request, field_error(exc.field, exc.worded(), where="query"))
+    return await invalid_response(request, body_error(exc))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -118,7 +118,7 @@ def _echo(value: Any, limit: int = MAX_ECHO) -> Any:
     return None  # a list or object: the location says which one
 
 
-async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+async def invalid_response(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422, but an input is never echoed whole (a 10 MB prompt is not sent back) and
     a NaN or a lone surrogate in it cannot turn the refusal into a 500."""
     assert isinstance(exc, RequestValidationError)
@@ -134,7 +134,7 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(RequestValidationError, invalid_response)
     # Starlette picks the handler of the most specific class, so the subclasses of
     # BadInputError below win over its generic 422.
     for kind, code in STATUSES:
