@@ -10,6 +10,7 @@ import httpx
 import pytest
 from api_helpers import Recorder, serving
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from vidpipe.config import Settings
@@ -57,7 +58,9 @@ async def test_cross_field_rule_and_malformed_bodies(
             "/api/generate", json={"prompt": "a fox", "clip_duration": 2, "crossfade": 2}
         )
         assert crossfade.status_code == 422
-        assert "shorter than the clip duration" in crossfade.json()["detail"][0]["msg"]
+        (error,) = crossfade.json()["detail"]
+        assert "shorter than the clip duration" in error["msg"]
+        assert error["loc"] == ["body", "crossfade"]  # the rule's field, as the page shows it
         for content in (b"{not json", b"[]", b'"a fox"', b""):
             response = await client.post(
                 "/api/generate", content=content, headers={"Content-Type": "application/json"}
@@ -132,6 +135,17 @@ async def test_a_nul_character_is_refused_before_anything_is_written(
         form = {"prompt": "a fox\u0000", "scenes": "1", "clip_duration": "1", "csrf_token": token}
         page = await client.post("/new", data=form)
         assert page.status_code == 400 and "NUL character" in page.text
+        await _assert_nothing_written(app, recorder, tmp_path)
+    # with a token, a client without it learns nothing from its body but 401
+    locked = sqlite_settings.model_copy(update={"api_token": SecretStr("t0ken-for-this-test")})
+    async with serving(locked, execute=recorder) as (app, client):
+        for body in ('{"prompt": "a fox\\u0000"}', '{"prompt": "a fox", "max_cost": NaN}'):
+            headers = {"Content-Type": "application/json"}
+            refused = await client.post("/api/generate", content=body, headers=headers)
+            assert refused.status_code == 401, (body, refused.text)
+            headers["Authorization"] = "Bearer t0ken-for-this-test"
+            refused = await client.post("/api/generate", content=body, headers=headers)
+            assert refused.status_code == 422, (body, refused.text)
         await _assert_nothing_written(app, recorder, tmp_path)
 
 

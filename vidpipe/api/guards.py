@@ -13,7 +13,8 @@ Three ASGI middlewares, outermost first:
   is refused with 413 after at most the cap has been read); multipart bodies are capped in total
   and in parts. A JSON body is then parsed strictly once: `NaN`/`Infinity` literals, lone
   surrogates (which no database or reply can encode), NUL characters (which PostgreSQL cannot
-  store in text) and absurd nesting are refused with 422 before a route sees them.
+  store in text) and absurd nesting are refused with 422 before a route sees them (answered by
+  `RefuseBadJson`, which sits inside the token check, so a client without the token gets 401).
 
 Behind them, `read_capped` holds each uploaded file (a reference image, a music bed) to its own
 size cap, for the routes and the page's form alike.
@@ -329,10 +330,8 @@ class BodyLimits:
                 break
         body = b"".join(chunks)
         problem = check_json(body) if body else None
-        if problem:
-            detail = [{"loc": ["body"], "msg": problem, "type": "json_invalid"}]
-            await JSONResponse({"detail": detail}, status_code=422)(scope, receive, send)
-            return
+        if problem:  # answered by RefuseBadJson, inside the token check: 401 comes first
+            scope = {**scope, BAD_JSON: problem}
         sent = False
 
         async def replay() -> Message:
@@ -343,6 +342,26 @@ class BodyLimits:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+BAD_JSON = "vidpipe.bad_json"  # the scope key BodyLimits leaves its JSON refusal under
+
+
+class RefuseBadJson:
+    """ASGI middleware, inside the token check: answers 422 for a JSON body BodyLimits found
+    wanting (NaN, a lone surrogate or NUL, too deep), so a client without the token learns
+    nothing from its body but 401."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = scope.get(BAD_JSON)
+        if problem:
+            detail = [{"loc": ["body"], "msg": problem, "type": "json_invalid"}]
+            await JSONResponse({"detail": detail}, status_code=422)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
@@ -123,14 +123,17 @@ class GenerateOptions(BaseModel):
             raise ValueError("must not be empty")
         return stripped
 
-    @model_validator(mode="after")
-    def _crossfade_shorter_than_clip(self) -> GenerateOptions:
-        if self.crossfade and self.crossfade >= self.clip_duration:
+    @field_validator("crossfade")
+    @classmethod
+    def _crossfade_shorter_than_clip(cls, value: float, info: ValidationInfo) -> float:
+        """A rule over two fields, refused as the crossfade's (the `loc` a client or the page
+        shows it at); clip_duration comes first, so it is read when it was valid."""
+        clip = info.data.get("clip_duration")
+        if value and clip is not None and value >= clip:
             raise ValueError(
-                f"crossfade ({self.crossfade:g}s) must be shorter than the clip duration "
-                f"({self.clip_duration:g}s)"
+                f"crossfade ({value:g}s) must be shorter than the clip duration ({clip:g}s)"
             )
-        return self
+        return value
 
 
 def options_models(settings: Settings, options: GenerateOptions) -> ProjectModels:
