@@ -85,6 +85,15 @@ async def test_a_finished_project_refuses_what_it_cannot_do_naming_the_field_in_
         (problem,) = refused.json()["detail"]
         assert problem["loc"] == ["path", "take"] and "has no clip take 9" in problem["msg"]
 
+        # a name no reference can have is refused before the database is asked (PostgreSQL
+        # failed with a 500 on the NUL); a well-formed unknown name is 404
+        refused = await client.get(f"{base}/references/a%00b")
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"] == [
+            "path",
+            "name",
+        ]
+        assert (await client.get(f"{base}/references/Mara")).status_code == 404
+
         # a fork's scene is a number, read as strictly as generate's body: `true` is not 1
         for scene in (True, "1"):
             body = {"scene": scene, "changes": {"narration": "hello"}}
