@@ -109,5 +109,8 @@ async def test_a_finished_project_refuses_what_it_cannot_do_naming_the_field_in_
         # a clip file gone: the re-stitch names the scene as people count it (scene 2)
         clip = sqlite_settings.projects_dir / project_id / "clips" / "scene_01.mp4"
         clip.unlink()
+        runs = len((await client.get(base)).json()["runs"])
         refused = await client.post(f"{base}/stitch")
+        assert refused.status_code == 409, refused.text  # not stitchable; ffmpeg never ran
         assert "clip of scene 2 (clips/scene_01.mp4) is missing" in refused.json()["detail"]
+        assert len((await client.get(base)).json()["runs"]) == runs  # no failed run recorded

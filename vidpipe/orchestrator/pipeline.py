@@ -572,6 +572,13 @@ async def restitch_project(
             f"project {project_id} is {project.status}; only a project whose clips are all made "
             f"and up to date can be re-stitched (use `vidpipe resume {project_id}`)"
         )
+    for scene in project.scenes:  # a file gone since: refused before a run is recorded
+        clip = scene.clip
+        if clip is not None and clip.file_path and not storage.resolve(clip.file_path).is_file():
+            raise NotResumableError(
+                f"clip of scene {scene.scene_index + 1} ({clip.file_path}) is missing; "
+                "it has to be made again before the project can be re-stitched"
+            )
     if crossfade is not None:
         shortest = min(
             (s.clip.duration_seconds or 0.0 for s in project.scenes if s.clip is not None),
