@@ -7,11 +7,11 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import select
+from remote_projects import runs_of
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vidpipe.config import Settings
-from vidpipe.db.models import PipelineRun, Project, Take
+from vidpipe.db.models import Project, Take
 from vidpipe.db.queries import load_project
 from vidpipe.errors import PipelineError, ProviderError, UnknownProviderError
 from vidpipe.orchestrator import pipeline, run_pipeline
@@ -40,16 +40,6 @@ class UnpricedVideo(LocalVideoProvider):
 async def new_project(session: AsyncSession, settings: Settings) -> uuid.UUID:
     options = GenerateOptions.model_validate({"prompt": "a fox in the snow", **SMALL})
     return (await create_project(session, settings, options)).id
-
-
-async def runs_of(session: AsyncSession, project_id: uuid.UUID) -> list[PipelineRun]:
-    query = (
-        select(PipelineRun)
-        .where(PipelineRun.project_id == project_id)
-        .order_by(PipelineRun.started_at)
-        .execution_options(populate_existing=True)
-    )
-    return list((await session.scalars(query)).all())
 
 
 async def test_a_provider_error_while_planning_fails_the_run_recorded_and_resume_completes(
@@ -170,5 +160,4 @@ async def test_a_provider_the_project_was_made_with_and_no_longer_installed_is_n
     session.expire_all()
     project = await load_project(session, project_id)
     assert project.status == "failed" and "install the plugin" in (project.error_message or "")
-    runs = await session.scalars(select(PipelineRun).where(PipelineRun.project_id == project_id))
-    assert [run.status for run in runs] == ["failed"]
+    assert [run.status for run in await runs_of(session, project_id)] == ["failed"]
