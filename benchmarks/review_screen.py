@@ -34,7 +34,8 @@ async def measure(data_dir: Path, scenes: int, views: int) -> dict[str, float | 
     app = create_app(Settings(data_dir=data_dir))
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+        base = "http://127.0.0.1"  # a host the server's Host check allows
+        async with httpx.AsyncClient(transport=transport, base_url=base) as client:
             body = {"prompt": "a lighthouse on a stormy coast at dawn", "scenes": scenes}
             body |= {"clip_duration": 1, "resolution": "480p"}
             made = await client.post("/api/generate", json=body)

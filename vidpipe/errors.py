@@ -68,6 +68,14 @@ class GuidedError(BadInputError):
         return "".join(part if isinstance(part, str) else spell(part) for part in self.parts)
 
 
+class UnknownProviderError(BadInputError):
+    """No provider of that name is registered for the role (built in or from a plugin)."""
+
+    def __init__(self, role: str, name: str, known: str, hint: str) -> None:
+        self.role, self.name, self.known = role, name, known
+        super().__init__(f"unknown {role} provider {name!r} (known: {known}); {hint}")
+
+
 class ProjectNotFoundError(BadInputError):
     """No project matches that id."""
 

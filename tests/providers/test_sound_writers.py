@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from fake_fal import FakeFal
 from fake_google import FakeGoogle
 from fake_openai import FakeOpenAI, strict_problem
-from provider_env import google_settings, openai_settings
+from provider_env import fal_settings, google_settings, openai_settings
 from remote_projects import new_project, with_providers
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -168,3 +169,41 @@ def test_makes_audio_follows_the_model_and_the_setting(
     assert GoogleVideoProvider(settings).makes_audio() is audio
     veo2 = settings.model_copy(update={"google_video_model": "veo-2.0-generate-001"})
     assert GoogleVideoProvider(veo2).makes_audio() is False
+
+
+async def test_a_fal_model_with_audio_gets_the_dialogue_and_sound_in_its_prompts(
+    session: AsyncSession, settings: Settings, fal_fake: tuple[FakeFal, str]
+) -> None:
+    """Kling 3 Pro on fal with its audio on hears the scene's lines and sound as Veo does (the
+    narrator then leaves the dialogue to it); with audio off, the prompt is the picture's only."""
+    fake, url = fal_fake
+    kling = "fal-ai/kling-video/v3/pro/image-to-video"
+    options = {"scenes": 2, "clip_duration": 5.0, "resolution": "720p"}
+    lines = dialogue_option(['Ada: Who "rings" there?'])
+    prompts: dict[bool, list[str]] = {}
+    for audio in (True, False):
+        settings_now = with_providers(
+            fal_settings(settings, url, fal_video_model=kling, fal_video_audio=audio),
+            "local",
+            "local",
+            "fal",
+        )
+        project_id = await new_project(
+            session, settings_now, {**options, "pause_after": "storyboard"}
+        )
+        await run_pipeline(session, project_id, settings=settings_now, registry=load_registry())
+        edits = Editor(session, settings_now, load_registry())
+        await edits.edit(
+            project_id, scene_number=1, scene_edit=SceneEdit(dialogue=lines, sound="rain")
+        )
+        project = await run_pipeline(
+            session, project_id, settings=settings_now, registry=load_registry()
+        )
+        assert project.status == "complete"
+        made = [q for q in fake.submissions("video") if q.body.get("generate_audio") is audio]
+        prompts[audio] = sorted(str(q.body["prompt"]) for q in made)
+    with_sound, silent = prompts[True], prompts[False]
+    assert len(with_sound) == len(silent) == 2
+    spoken = [p for p in with_sound if "Ada says: \"Who 'rings' there?\"" in p]
+    assert len(spoken) == 1 and "Ambient noise: rain" in spoken[0]
+    assert not any("says:" in p or "Ambient noise" in p for p in silent)

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import ProviderCall
+from vidpipe.db.models import PipelineRun, ProviderCall
 from vidpipe.orchestrator.projects import (
     GenerateOptions,
     check_budget,
@@ -56,6 +56,17 @@ async def ledger_rows(session: AsyncSession, project_id: uuid.UUID) -> list[Prov
         select(ProviderCall)
         .where(ProviderCall.project_id == project_id)
         .order_by(ProviderCall.created_at)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows)
+
+
+async def runs_of(session: AsyncSession, project_id: uuid.UUID) -> list[PipelineRun]:
+    """The project's runs, oldest first, as the database has them now."""
+    rows = await session.scalars(
+        select(PipelineRun)
+        .where(PipelineRun.project_id == project_id)
+        .order_by(PipelineRun.started_at)
         .execution_options(populate_existing=True)
     )
     return list(rows)

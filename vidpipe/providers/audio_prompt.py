@@ -1,4 +1,5 @@
-"""A scene's dialogue and sound written into a video prompt, for models that make audio.
+"""A clip's prompt: the motion prompt, the style guide, and (for models that make audio) the
+scene's dialogue and sound written in.
 
 The form follows Google's Veo prompt guide (ai.google.dev/gemini-api/docs/video, "Prompting for
 audio"; checked 2026-12-06): speech in quotes with who says it, sound effects after "SFX:", the
@@ -11,9 +12,19 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from vidpipe.providers.base import DialogueLine
+from vidpipe.providers.base import DialogueLine, VideoRequest
 
 _LABELLED = re.compile(r"\b(SFX|Ambient noise)\s*:", re.I)
+
+
+def clip_prompt(request: VideoRequest) -> str:
+    """What a video model is asked for one clip. The pipeline fills the request's dialogue and
+    sound only for a model that makes audio, so the others get the picture's words alone."""
+    prompt = request.motion_prompt
+    style = request.style_guide
+    if style is not None:
+        prompt += f"\nVisual style: {style.visual_style}. Camera: {style.camera_style}."
+    return with_audio(prompt, request.dialogue, request.sound)
 
 
 def audio_lines(dialogue: Sequence[DialogueLine], sound: str) -> list[str]:

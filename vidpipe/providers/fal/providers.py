@@ -32,6 +32,7 @@ from vidpipe.errors import (
     OperationFailedError,
     ProviderError,
 )
+from vidpipe.providers.audio_prompt import clip_prompt
 from vidpipe.providers.base import (
     ClipOutcome,
     ImageProvider,
@@ -215,7 +216,7 @@ class FalVideoProvider(FalMixin, VideoProvider):
             )
         arguments = video_arguments(
             model,
-            prompt=_motion_prompt(request),
+            prompt=clip_prompt(request),
             start_url=start,
             end_url=end,
             duration=request.duration,
@@ -332,11 +333,3 @@ def _split(operation_id: str) -> tuple[str, str]:
     if not model_id or not request_id:
         raise ProviderError(f"not a fal operation id: {operation_id!r}")
     return model_id, request_id
-
-
-def _motion_prompt(request: VideoRequest) -> str:
-    prompt = request.motion_prompt
-    style = request.style_guide
-    if style is not None:
-        prompt += f"\nVisual style: {style.visual_style}. Camera: {style.camera_style}."
-    return prompt

@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict
 
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError, ContentFilteredError, OperationFailedError, ProviderError
-from vidpipe.providers.audio_prompt import with_audio
+from vidpipe.providers.audio_prompt import clip_prompt
 from vidpipe.providers.base import (
     ClipOutcome,
     ProgressFn,
@@ -111,7 +111,7 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
             generate_audio=self.options.audio if veo.audio else None,
         )
         source = types.GenerateVideosSource(
-            prompt=_motion_prompt(request),
+            prompt=clip_prompt(request),
             image=_png(request.start_image),
         )
         async with self._aio(timeout=self.settings.provider_submit_timeout_seconds) as aio:
@@ -175,7 +175,7 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         in its own way (catalog: vertex_id, vertex_location)."""
         model = self._interaction_model()
         parts: list[dict[str, Any]] = [
-            {"type": "text", "text": _motion_prompt(request)},
+            {"type": "text", "text": clip_prompt(request)},
             _image_part(request.start_image),
             _image_part(request.end_image),
         ]
@@ -293,14 +293,6 @@ def _png(path: Path) -> types.Image:
 def _resolution_of(request: VideoRequest) -> str:
     short = min(request.width, request.height)
     return f"{short}p"
-
-
-def _motion_prompt(request: VideoRequest) -> str:
-    prompt = request.motion_prompt
-    style = request.style_guide
-    if style is not None:
-        prompt += f"\nVisual style: {style.visual_style}. Camera: {style.camera_style}."
-    return with_audio(prompt, request.dialogue, request.sound)
 
 
 def _video_of(operation: types.GenerateVideosOperation, what: str) -> bytes:
