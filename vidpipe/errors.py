@@ -36,7 +36,7 @@ class NextStep:
     would be given. The API and the page say it in words; the CLI spells it as the command to
     type (vidpipe/cli/flags.py)."""
 
-    action: str  # select, redo, edit, or force (select the same take again, forced)
+    action: str  # select, redo, edit, stitch, or force (select the same take again, forced)
     project: str
     scene: int | None = None
     slot: str | None = None  # clip, end or start
@@ -46,6 +46,8 @@ class NextStep:
     def words(self) -> str:
         if self.action == "force":
             return "by forcing the selection"
+        if self.action == "stitch":
+            return "stitch"
         if self.action == "edit" and self.clip_duration is not None:
             return f"set the clip duration back to {self.clip_duration:g} s"
         what = f"scene {self.scene}'s {SLOT_WORDS[self.slot or 'clip']}"
@@ -82,7 +84,7 @@ class ProjectBusyError(VidpipeError):
     """Another runner holds this project's lease."""
 
 
-class NotResumableError(BadInputError):
+class NotResumableError(GuidedError):
     """This project cannot be resumed."""
 
 

@@ -54,6 +54,8 @@ def command_of(step: NextStep) -> str:
     """A suggested step as the command that does it."""
     if step.action == "force":
         return "with --force"
+    if step.action == "stitch":
+        return f"vidpipe stitch {step.project}"
     if step.action == "edit" and step.clip_duration is not None:
         return f"vidpipe edit {step.project} --clip-duration {step.clip_duration:g}"
     words = [f"vidpipe {step.action} {step.project} --scene {step.scene}"]

@@ -260,9 +260,9 @@ async def bring_up_to_date(
 
     plan = await runs.plan(session, settings, registry, project_id)
     costly = plan.estimated_cost > 0 or bool(plan.resubmissions)  # money or risk: ask
-    # a free plan is shown too (what is about to be made), unless another process runs the
-    # project: then the refusal that follows is the one line to read
-    if not json_output and (costly or not await held_elsewhere(session, project_id)):
+    # a free plan is shown too (what is about to be made), unless it is empty or another process
+    # runs the project: then the refusal or the run that follows is the one line to read
+    if not json_output and plan.items and (costly or not await held_elsewhere(session, project_id)):
         views.show_plan(stderr, plan.document())
     if costly and not yes:
         confirm_plan(plan.estimated_cost, plan.resubmissions)
@@ -270,6 +270,8 @@ async def bring_up_to_date(
     async def resume(runner: Runner) -> object:
         return await runs.resume(
             session,
+            settings,
+            registry,
             project_id,
             runner,
             max_cost=max_cost,
