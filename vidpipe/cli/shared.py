@@ -218,8 +218,9 @@ async def hand_over(
     show_document(document, json_output)
     stopped = runner.failures.get(project_id)
     if isinstance(stopped, StoppedByUserError):  # an outcome the user asked for, not an error
-        if progress is None:  # the progress display has said it already
-            stderr.print(str(stopped), markup=False, soft_wrap=True)
+        from vidpipe.cli.flags import flagged
+
+        stderr.print(flagged(stopped), markup=False, soft_wrap=True)  # with the command
         return EXIT_INTERRUPTED
     if not runner.failed(project_id) and project.status == "paused" and not json_output:
         stage = {"keyframing": "keyframes", "video_gen": "clips"}.get(

@@ -24,10 +24,11 @@ from vidpipe.db.queries import load_project
 from vidpipe.db.statuses import ProjectStatus, RunStatus
 from vidpipe.errors import (
     BadInputError,
+    Guided,
+    NextStep,
     NotResumableError,
     PipelineError,
     ProjectNotFoundError,
-    VidpipeError,
 )
 from vidpipe.orchestrator.leases import Lease, hold_lease
 from vidpipe.orchestrator.models import add_narrator, build_project_providers
@@ -212,7 +213,7 @@ class _LeasedRun:
         except BaseException as exc:
             step = self.failed_step or (PLAN_STEP if stage is None else STAGE_STEPS[stage])
             if self.lease.stop.is_set() and _cancelled_by_stop(exc):
-                stop = StoppedByUserError(stopped_message(self.project_id))
+                stop = stopped_by_user(self.project_id)
                 await self._record_stop(ctx)
                 current = asyncio.current_task()
                 if current is not None:
@@ -328,7 +329,8 @@ class _LeasedRun:
         error message, the run `stopped`; shielded like a failure so it is always recorded."""
         log.info("project %s: stopped by the user", self.project_id)
         await self.opened.abort(RunStatus.STOPPED, None, ProjectStatus.STOPPED)
-        ctx.report(ProgressEvent("stage", ProjectStatus.STOPPED, stopped_message(self.project_id)))
+        said = str(stopped_by_user(self.project_id))
+        ctx.report(ProgressEvent("stage", ProjectStatus.STOPPED, said))
 
     async def _record_failure(self, step: str, exc: BaseException) -> None:
         """Commit `failed` with the step and cause; shielded so Ctrl+C can't cut it short."""
@@ -397,14 +399,15 @@ def _stitch_due(ctx: PipelineContext, project: Project) -> bool:
     return not (current and output_is_current(project, ctx.storage))
 
 
-class StoppedByUserError(VidpipeError):
+class StoppedByUserError(Guided):
     """The run stopped because the user asked it to (`vidpipe stop`, the page's Stop): the
     project is `stopped` and resumable; callers report it as an outcome, never as an error."""
 
 
-def stopped_message(project_id: uuid.UUID | str) -> str:
-    """What every surface says of a stopped project (the CLI, the API, the page)."""
-    return f"stopped by you; `vidpipe resume {project_id}` continues"
+def stopped_by_user(project_id: uuid.UUID | str) -> StoppedByUserError:
+    """What every surface says of a stopped run, with resume as the next step (the CLI spells
+    it as the command)."""
+    return StoppedByUserError("stopped by you; ", NextStep("resume", str(project_id)))
 
 
 def _gate_before(project: Project, stage: str) -> bool:
@@ -570,7 +573,8 @@ async def restitch_project(
     ):
         raise NotResumableError(
             f"project {project_id} is {project.status}; only a project whose clips are all made "
-            f"and up to date can be re-stitched (use `vidpipe resume {project_id}`)"
+            "and up to date can be re-stitched; ",
+            NextStep("resume", str(project_id)),
         )
     if crossfade is not None:
         shortest = min(
