@@ -56,6 +56,7 @@ from vidpipe.pipeline.sound import size_scenes_to_lines
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
 from vidpipe.pipeline.video_gen import generate_videos
+from vidpipe.providers.base import ProviderSet
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.storage import ProjectStorage
 
@@ -156,10 +157,11 @@ async def leased_run(
     *,
     admit: Callable[[Project], None] | None = None,
     failed: ProjectStatus | None,
+    providers: ProviderSet | None = None,
 ) -> AsyncIterator[OpenRun]:
     """Hold the project's lease, load the project (`admit` may refuse it: nothing is recorded
     then) and open its run row: the scaffolding every run shares. `failed`: the project's status
-    when the run fails (None: it keeps its own)."""
+    when the run fails (None: it keeps its own); `providers`: already built by the caller."""
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     async with hold_lease(
@@ -169,7 +171,7 @@ async def leased_run(
         if admit is not None:
             admit(project)
         ctx = await _open_run(
-            session, project, settings, registry, lease, progress_callback, failed
+            session, project, settings, registry, lease, progress_callback, failed, providers
         )
         yield OpenRun(session, lease, project, ctx)
 
@@ -361,6 +363,7 @@ async def _open_run(
     lease: Lease,
     progress_callback: ProgressCallback | None,
     failed: ProjectStatus | None,
+    providers: ProviderSet | None,
 ) -> PipelineContext:
     """What every run does once it holds the lease: tidy the folder, close runs a dead runner
     left open, record this run and build its providers. A provider that cannot be built (a
@@ -375,7 +378,8 @@ async def _open_run(
     await session.commit()
     clock = Stopwatch()
     try:
-        providers = build_project_providers(registry, settings, project)
+        if providers is None:
+            providers = build_project_providers(registry, settings, project)
     except Exception as exc:
         message = failure_message(PLAN_STEP, exc)
         log.error("project %s: %s", project.id, message)
@@ -587,7 +591,7 @@ async def restitch_project(
                 field="crossfade",
             )
     async with leased_run(
-        session, project_id, settings, registry, progress_callback, failed=None
+        session, project_id, settings, registry, progress_callback, failed=None, providers=providers
     ) as opened:
         project, ctx = opened.project, opened.ctx
         ctx.plan = plan
