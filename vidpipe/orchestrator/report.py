@@ -95,12 +95,12 @@ def runner_of(project: Project) -> Runner | None:
 def status_note(project: Project) -> str | None:
     """One plain line that says what a resting project's status means and what continues it."""
     if project.status == ProjectStatus.STOPPED:
-        return f"stopped by you; `vidpipe resume {project.id}` continues"
+        return "stopped by you; resume it"
     if project.status == ProjectStatus.OUT_OF_DATE:
         stage = project.stale_stage or ProjectStatus.STITCHING
         return (
             f"changed since it was made (out of date from the {STAGE_NAMES.get(stage, stage)} "
-            f"stage); `vidpipe resume {project.id}` brings it up to date"
+            "stage); resume brings it up to date"
         )
     return None
 
