@@ -585,7 +585,7 @@ async def restitch_project(
         if clip is not None and clip.file_path and not storage.resolve(clip.file_path).is_file():
             raise NotResumableError(
                 f"clip of scene {scene.scene_index + 1} ({clip.file_path}) is missing; "
-                "it has to be made again before the project can be re-stitched"
+                "resume makes it again and stitches the project"
             )
     if crossfade is not None:
         shortest = min(
