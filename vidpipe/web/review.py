@@ -28,12 +28,14 @@ from vidpipe.api.strict import whole_number
 from vidpipe.app import iterate, runs
 from vidpipe.app.iterate import Edits
 from vidpipe.errors import (
+    NextStep,
     ProjectNotFoundError,
     VersionRequiredError,
     VidpipeError,
 )
 from vidpipe.orchestrator.edits import SceneEdit, StoryboardChangedError, dialogue_option
 from vidpipe.orchestrator.leases import NotRunningError
+from vidpipe.orchestrator.selection import TakeDoesNotFitError
 from vidpipe.web import views
 from vidpipe.web.routes import back, is_working, render, screen_url
 from vidpipe.web.security import read_form
@@ -70,6 +72,7 @@ class Problem:
     fields: dict[str, str] = field(default_factory=dict)
     typed: dict[str, str] = field(default_factory=dict)
     conflict: bool = False
+    force_take: int | None = None  # a clip take the refusal offers to keep anyway (a button)
 
 
 async def review_page(
@@ -163,6 +166,9 @@ async def attempt(
         else:
             message = CHANGED if conflict else exc.worded()
             problem = Problem(status_of(exc), message, scene=scene, conflict=conflict)
+        if isinstance(exc, TakeDoesNotFitError):  # "keep it anyway": the page offers it
+            steps = [part for part in exc.parts if isinstance(part, NextStep)]
+            problem.force_take = next((s.take for s in steps if s.action == "force"), None)
     await session.rollback()  # nothing half-done stays in the session the page is read with
     problem.typed = typed or {}
     if problem.status_code == 409:
@@ -272,11 +278,15 @@ async def select_take(
     registry: RegistryDep,
     runner: RunnerDep,
 ) -> Response:
-    """Use another clip take; the API's handler re-stitches when nothing else is stale."""
-    await read_form(request)
+    """Use another clip take; the API's handler re-stitches when nothing else is stale. `force`
+    (the refusal's "keep it anyway" button) keeps a take made from other frames or options."""
+    form = await read_form(request)
+    force = form.get("force") == "1"
 
     async def select() -> str:
-        await iterate.select(session, settings, registry, runner, project_id, scene, take)
+        await iterate.select(
+            session, settings, registry, runner, project_id, scene, take, force=force
+        )
         return review_url(project_id, scene, "selected")
 
     return await attempt(request, session, project_id, select, scene=scene)
