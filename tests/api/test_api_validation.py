@@ -72,6 +72,10 @@ async def test_cross_field_rule_and_malformed_bodies(
             "/api/projects/00000000-0000-0000-0000-000000000000/stitch", json={"crossfade": 99}
         )
         assert stitch.status_code == 404  # an unknown project is reported before its options
+        unknown = "/api/projects/00000000-0000-0000-0000-000000000000"
+        for path in (f"{unknown}/storyboard", f"{unknown}/scenes/1", unknown):  # so are edits
+            edit = await client.patch(path, json={"bogus": 1}, headers={"If-Match": '"1"'})
+            assert edit.status_code == 404, (path, edit.text)
         await _assert_nothing_written(app, recorder, tmp_path)
 
 
