@@ -137,7 +137,7 @@ class GenerateOptions(BaseModel):
         clip = info.data.get("clip_duration")
         if value and clip is not None and value >= clip:
             raise ValueError(
-                f"crossfade ({value:g}s) must be shorter than the clip duration ({clip:g}s)"
+                f"{value:g}s must be shorter than the clip duration ({clip:g}s)"
             )
         return value
 
