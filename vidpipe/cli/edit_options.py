@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_type_hints
 
 import typer
 
-from vidpipe.cli.flags import SCENE_FLAGS, flag_of, flagged
+from vidpipe.cli.flags import FLAG_NAMES, SCENE_FLAGS, flag_of, flagged
 from vidpipe.cli.runtime import EXIT_BAD_INPUT, fail
 from vidpipe.errors import BadInputError
 
 if TYPE_CHECKING:
     from vidpipe.app.iterate import Edits
     from vidpipe.orchestrator.sound import MusicFile
+    from vidpipe.providers.base import StyleGuide
 
 SceneOpt = Annotated[int | None, typer.Option("--scene", help="Scene number (1-based).")]
 Description = Annotated[str | None, typer.Option("--description", help="Scene description.")]
@@ -188,7 +189,6 @@ def _parse_edits(
         dialogue_option,
         parse_storyboard,
     )
-    from vidpipe.providers.base import StyleGuide
 
     try:
         scene_edit = SceneEdit(
@@ -204,7 +204,7 @@ def _parse_edits(
         )
         style = None
         if style_guide_file is not None:
-            style = StyleGuide.model_validate(_read_json(style_guide_file, "--style-guide-file"))
+            style = _style_guide(_read_json(style_guide_file, "--style-guide-file"))
         project_edit = ProjectEdit(
             crossfade=crossfade,
             clip_duration=clip_duration,
@@ -221,7 +221,7 @@ def _parse_edits(
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         head = where.split(".")[0]
-        if head in FLAGGED or head.endswith("_model"):
+        if head in FLAGGED or head in FLAG_NAMES or head.endswith("_model"):
             where = flag_of(head, SCENE_FLAGS)
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
@@ -240,6 +240,21 @@ def _parse_edits(
     return Edits(
         scene_number=scene, scene_edit=scene_edit, project_edit=project_edit, storyboard=storyboard
     )
+
+
+def _style_guide(data: Any) -> StyleGuide:
+    """A style guide file checked; its problem named as the file's (`invalid
+    --style-guide-file: visual_style: Field required`), not as a flag of its own."""
+    from pydantic import ValidationError
+
+    from vidpipe.providers.base import StyleGuide
+
+    try:
+        return StyleGuide.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "top"
+        raise BadInputError(f"invalid --style-guide-file: {where}: {first['msg']}") from None
 
 
 def music_option(path: Path | None) -> MusicFile | None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -573,11 +574,17 @@ async def restitch_project(
             f"and up to date can be re-stitched (use `vidpipe resume {project_id}`)"
         )
     if crossfade is not None:
+        if not math.isfinite(crossfade) or crossfade < 0:
+            # refused here, before a run is opened: nan passed every comparison below and
+            # failed the stitch itself (exit 1, a failed run recorded)
+            raise BadInputError(
+                f"{crossfade:g}; give 0 (hard cuts) or more seconds", field="crossfade"
+            )
         shortest = min(
             (s.clip.duration_seconds or 0.0 for s in project.scenes if s.clip is not None),
             default=0.0,
         )
-        if crossfade < 0 or (crossfade > 0 and crossfade >= shortest):
+        if crossfade > 0 and crossfade >= shortest:
             raise BadInputError(
                 f"{crossfade:g}s; it must be shorter than the shortest clip ({shortest:g}s)",
                 field="crossfade",

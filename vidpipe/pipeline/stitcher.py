@@ -41,7 +41,7 @@ def clips_to_join(scenes: list[Scene], ctx: PipelineContext) -> list[Path]:
         path = ctx.storage.resolve(clip.file_path)
         if not path.is_file():
             raise MissingClipError(
-                f"clip of scene {scene.scene_index} ({clip.file_path}) is missing; "
+                f"clip of scene {scene.scene_index + 1} ({clip.file_path}) is missing; "
                 "resume to regenerate it"
             )
         paths.append(path)

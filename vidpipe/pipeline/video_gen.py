@@ -529,7 +529,7 @@ async def _submit(
             send,
             step=STEP,
             cost=provider.estimate_cost(seconds=clip_seconds(project, scene)),
-            detail=f"scene {request.scene_index} clip",
+            detail=f"scene {request.scene_index + 1} clip",  # the number people read
             settle_with=accepted,
             submission=clip.submission,
         )
@@ -603,7 +603,7 @@ def _request(project: Project, scene: Scene, ctx: PipelineContext) -> VideoReque
     if start is not None and not ctx.providers.video.takes_end_frame:
         end = start  # the model takes no end frame: nothing is sent for it
     if start is None or end is None:
-        raise PipelineError(f"scene {scene.scene_index} has no keyframes; resume redraws them")
+        raise PipelineError(f"scene {scene.scene_index + 1} has no keyframes; resume redraws them")
     width, height = frame_size(project.aspect_ratio, project.resolution)
     direction = scene.clip.direction if scene.clip is not None else None
     dialogue, sound = clip_sound(scene, ctx.providers.video)

@@ -1,0 +1,145 @@
+"""What a demanding new user met at the command line: bad values that slipped past the checks
+(a `nan` crossfade, blank prompts), state that said something untrue (a killed run's project
+reading as a run in progress, a scene about to be swapped not marked stale) and scene numbers
+counted from 0 in the ledger while everything else counts from 1."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sqlite3
+import uuid
+from pathlib import Path
+
+import pytest
+from cli_helpers import Vidpipe, document, spawn
+from processes import query, sim_env, wait_for
+
+pytestmark = pytest.mark.slow
+
+SMALL = ["--scenes", "2", "--clip-duration", "1", "--resolution", "480p", "--yes", "--json"]
+
+
+def made(vidpipe: Vidpipe, prompt: str, *extra: str) -> dict:
+    return document(vidpipe("generate", prompt, *SMALL, *extra, env=sim_env()))
+
+
+def written(data: Path) -> tuple[dict[str, int], list[tuple]]:
+    """Every file's size under the data directory but the database, and the database's rows
+    that a refused command could have written."""
+    files = {
+        str(p.relative_to(data)): p.stat().st_mtime_ns
+        for p in sorted(data.rglob("*"))
+        if p.is_file() and not p.name.startswith("vidpipe.db")
+    }
+    db = data / "vidpipe.db"
+    rows = query(db, "SELECT id, status, storyboard_version, crossfade, updated_at FROM projects")
+    rows += query(db, "SELECT id, status FROM pipeline_runs")
+    rows += query(db, "SELECT scene_index, video_motion_prompt, end_frame_prompt FROM scenes")
+    return files, rows
+
+
+def refused(result, flag: str) -> None:
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: invalid {flag}:"), result.stderr
+
+
+def test_stitch_refuses_a_crossfade_that_is_not_a_number_of_seconds(
+    vidpipe: Vidpipe, tmp_path: Path
+) -> None:
+    project = made(vidpipe, "a paper boat on a pond")["id"]
+    before = written(tmp_path / "data")
+    for value in ("nan", "-1"):
+        result = vidpipe("stitch", project[:8], "--crossfade", value)
+        refused(result, "--crossfade")  # was exit 1, "stitch failed: ValueError", a failed run
+        assert "0 (hard cuts) or more" in result.stderr
+    assert written(tmp_path / "data") == before
+
+
+def test_blank_scene_texts_are_refused_by_flag_and_by_storyboard_file(
+    vidpipe: Vidpipe, tmp_path: Path
+) -> None:
+    project = made(vidpipe, "a heron over a marsh")["id"]
+    board = json.loads(vidpipe("storyboard", project).stdout)
+    before = written(tmp_path / "data")
+    for flag in ("--motion", "--end-prompt", "--description"):
+        for blank in ("", "   "):
+            result = vidpipe("edit", project, "--scene", "1", flag, blank)
+            refused(result, flag)  # was accepted as "   ", or named `video_motion_prompt`
+    for field, scene in [("end_frame_prompt", 1), ("video_motion_prompt", 0),
+                         ("start_frame_prompt", 0)]:  # fmt: skip
+        changed = json.loads(json.dumps(board))
+        changed["scenes"][scene][field] = "  "
+        path = tmp_path / f"{field}.json"
+        path.write_text(json.dumps(changed))
+        result = vidpipe("edit", project, "--storyboard-file", str(path))
+        assert result.returncode == 2, result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1 and field in result.stderr
+    assert written(tmp_path / "data") == before
+
+
+def test_style_guide_file_problems_name_the_file(vidpipe: Vidpipe, tmp_path: Path) -> None:
+    project = made(vidpipe, "a lantern in fog")["id"]
+    path = tmp_path / "style.json"
+    path.write_text(json.dumps({"color_palette": []}))
+    before = written(tmp_path / "data")
+    result = vidpipe("edit", project, "--style-guide-file", str(path))
+    refused(result, "--style-guide-file")  # was "invalid visual_style: Field required"
+    assert "visual_style" in result.stderr
+    assert written(tmp_path / "data") == before
+
+
+def test_ledger_rows_count_scenes_from_1_as_everything_else_does(vidpipe: Vidpipe) -> None:
+    shown = made(vidpipe, "a kite on a beach")
+    project = shown["id"]
+    details = {a["detail"] for a in document(vidpipe("status", project, "--json"))["ledger"][
+        "attempts"]}  # fmt: skip
+    assert {"scene 1 start frame", "scene 1 end frame", "scene 2 end frame"} <= details
+    assert {"scene 1 clip", "scene 2 clip"} <= details
+    assert not any(detail.startswith("scene 0") for detail in details), details
+
+
+def test_a_clip_take_about_to_be_swapped_marks_its_scene_stale(vidpipe: Vidpipe) -> None:
+    project = made(vidpipe, "a red tram in the rain")["id"]
+    assert vidpipe("edit", project, "--clip-duration", "2").returncode == 0
+    assert vidpipe("resume", project, "--yes", env=sim_env()).returncode == 0
+    forced = vidpipe("select", project, "--scene", "1", "--take", "1", "--force")
+    assert forced.returncode == 0, forced.stderr
+    plan = document(vidpipe("plan", project, "--json"))
+    assert plan["reuse"] == [{"scene": 1, "slot": "clip", "take": 2}]
+    shown = document(vidpipe("status", project, "--json"))
+    assert shown["status"] == "out_of_date"
+    # scene 1 shows a 1 s clip in a 2 s project and resume swaps it: it was not marked
+    assert [s["stale"] for s in shown["scenes"]] == [True, False]
+    text = vidpipe("status", project).stdout
+    assert [line.split()[:3] for line in text.splitlines() if "stale" in line.split()] == [
+        ["1", "complete", "stale"]
+    ]
+
+
+def test_a_killed_runs_project_says_so_and_how_to_continue(
+    vidpipe: Vidpipe, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    db = tmp_path / "data" / "vidpipe.db"
+    run = spawn(["generate", "lanterns over a river", *SMALL], {**cli_env, **sim_env(image=600)})
+
+    def rendering() -> bool:
+        try:
+            rows = query(db, "SELECT status, lease_owner FROM projects") if db.exists() else []
+        except sqlite3.OperationalError:
+            return False
+        return bool(rows) and rows[0][0] == "keyframing" and rows[0][1] is not None
+
+    wait_for(rendering)
+    run.send_signal(signal.SIGKILL)
+    run.wait()
+    project = str(uuid.UUID(query(db, "SELECT id FROM projects")[0][0]))
+    shown = document(vidpipe("status", project, "--json"))
+    assert (shown["status"], shown["running"]) == ("keyframing", False)
+    assert "killed or crashed" in shown["note"], shown  # was None: it read as a run going on
+    assert f"vidpipe resume {project}" in shown["note"]
+    assert "killed or crashed" in vidpipe("status", project).stdout
+    resumed = vidpipe("resume", project, "--json", env=sim_env())
+    assert resumed.returncode == 0, resumed.stderr
+    assert document(resumed)["note"] is None
