@@ -143,3 +143,41 @@ def test_a_killed_runs_project_says_so_and_how_to_continue(
     resumed = vidpipe("resume", project, "--json", env=sim_env())
     assert resumed.returncode == 0, resumed.stderr
     assert document(resumed)["note"] is None
+
+
+def test_an_unknown_provider_in_a_model_option_is_that_options_problem(
+    vidpipe: Vidpipe, tmp_path: Path
+) -> None:
+    project = made(vidpipe, "a fox in the snow")["id"]
+    before = written(tmp_path / "data")
+    for command, flag in [(["edit", project, "--video-model", "foo"], "--video-model"),
+                          (["edit", project, "--image-model", "nope:x"], "--image-model"),
+                          (["redo", project, "--scene", "1", "--clip", "--model", "nope:x"],
+                           "--model")]:  # fmt: skip
+        result = vidpipe(*command)
+        refused(result, flag)  # was "...; check VIDPIPE_VIDEO_PROVIDER", a setting never set
+        assert "unknown" in result.stderr and "VIDPIPE_" not in result.stderr
+    assert written(tmp_path / "data") == before
+
+
+def test_a_storyboard_file_older_than_the_storyboard_is_refused(
+    vidpipe: Vidpipe, tmp_path: Path
+) -> None:
+    project = made(vidpipe, "a lighthouse at dawn")["id"]
+    path = tmp_path / "board.json"
+    path.write_text(vidpipe("storyboard", project).stdout)
+    edited = vidpipe("edit", project, "--scene", "2", "--motion", "a slow orbit")
+    assert edited.returncode == 0, edited.stderr
+    before = written(tmp_path / "data")
+    for extra in (["edit"], ["fork", "--yes"]):
+        stale = vidpipe(extra[0], project, "--storyboard-file", str(path), *extra[1:])
+        assert stale.returncode == 2, stale.stderr  # was written, undoing the motion edit
+        assert "changed elsewhere" in stale.stderr and len(stale.stderr.splitlines()) == 1
+    assert written(tmp_path / "data") == before
+    board = json.loads(path.read_text())
+    assert board["scenes"][1]["video_motion_prompt"] != "a slow orbit"
+    del board["version"]  # a file without a version is applied to the version there is
+    path.write_text(json.dumps(board))
+    assert vidpipe("edit", project, "--storyboard-file", str(path)).returncode == 0
+    now = json.loads(vidpipe("storyboard", project).stdout)
+    assert now["scenes"][1]["video_motion_prompt"] == board["scenes"][1]["video_motion_prompt"]

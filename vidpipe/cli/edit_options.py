@@ -224,9 +224,10 @@ def _parse_edits(
         if head in FLAGGED or head in FLAG_NAMES or head.endswith("_model"):
             where = flag_of(head, SCENE_FLAGS)
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
-    storyboard = None
+    storyboard, version = None, None
     if storyboard_file is not None:
-        storyboard = parse_storyboard(_read_json(storyboard_file, "--storyboard-file"))
+        data = _read_json(storyboard_file, "--storyboard-file")
+        storyboard, version = parse_storyboard(data), _version_of(data)
     has_scene_edit = bool(scene_edit.model_dump(exclude_none=True))
     if has_scene_edit and scene is None:
         raise BadInputError("name the scene to edit: --scene N")
@@ -238,8 +239,26 @@ def _parse_edits(
     from vidpipe.app.iterate import Edits
 
     return Edits(
-        scene_number=scene, scene_edit=scene_edit, project_edit=project_edit, storyboard=storyboard
+        scene_number=scene,
+        scene_edit=scene_edit,
+        project_edit=project_edit,
+        storyboard=storyboard,
+        storyboard_version=version,
     )
+
+
+def _version_of(data: Any) -> int | None:
+    """The storyboard version a file was printed at (None when it names none: a file written
+    by hand is applied to whatever version there is)."""
+    version = data.get("version") if isinstance(data, dict) else None
+    if version is None:
+        return None
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise BadInputError(
+            "invalid --storyboard-file: version must be the whole number `vidpipe storyboard` "
+            "printed (or left out)"
+        )
+    return version
 
 
 def _style_guide(data: Any) -> StyleGuide:
