@@ -181,3 +181,34 @@ def test_a_storyboard_file_older_than_the_storyboard_is_refused(
     assert vidpipe("edit", project, "--storyboard-file", str(path)).returncode == 0
     now = json.loads(vidpipe("storyboard", project).stdout)
     assert now["scenes"][1]["video_motion_prompt"] == board["scenes"][1]["video_motion_prompt"]
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (
+            ["status", "abcd", "--bogus"],
+            "No such option: --bogus (see `python -m vidpipe status --help`)",
+        ),
+        (["takes", "abcd"], "Missing option '--scene' (see `python -m vidpipe takes"),
+        (["generate"], "Missing argument 'prompt'"),
+        (["bogus"], "No such command 'bogus' (see `python -m vidpipe --help`)"),
+        (["stitch", "abcd", "--crossfade", "abc"], "Invalid value for '--crossfade'"),
+        (["generate", "x", "--scenes"], "Option '--scenes' requires an argument"),
+    ],
+)
+def test_a_usage_error_is_one_line_too(
+    vidpipe: Vidpipe, tmp_path: Path, args: list[str], said: str
+) -> None:
+    result = vidpipe(*args)
+    assert result.returncode == 2, result.stderr
+    # was Typer's usage line, a "Try ..." hint and a boxed panel: five lines
+    assert result.stderr.splitlines() == [f"error: {result.stderr[7:].strip()}"], result.stderr
+    assert said in result.stderr and result.stdout == ""
+    assert not (tmp_path / "data").exists()
+
+
+def test_help_is_still_help(vidpipe: Vidpipe) -> None:
+    bare = vidpipe()  # no command: the help, as before
+    assert "Usage:" in bare.stdout and "generate" in bare.stdout
+    assert vidpipe("takes", "--help").returncode == 0
