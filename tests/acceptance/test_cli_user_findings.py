@@ -212,3 +212,23 @@ def test_help_is_still_help(vidpipe: Vidpipe) -> None:
     bare = vidpipe()  # no command: the help, as before
     assert "Usage:" in bare.stdout and "generate" in bare.stdout
     assert vidpipe("takes", "--help").returncode == 0
+
+
+def test_a_blank_or_huge_direction_and_a_folder_as_music_are_refused(
+    vidpipe: Vidpipe, tmp_path: Path
+) -> None:
+    project = made(vidpipe, "a windmill on a hill")["id"]
+    before = written(tmp_path / "data")
+    cases = [
+        (["--clip", "--direction", "  "], "must not be empty"),  # was a paid take, no direction
+        (["--end-frame", "--direction", ""], "must not be empty"),
+        (["--clip", "--direction", "x" * 5000], "the limit is 4000"),  # the API's limit too
+    ]
+    for flags, said in cases:
+        result = vidpipe("redo", project, "--scene", "1", *flags, "--yes", env=sim_env())
+        refused(result, "--direction")
+        assert said in result.stderr
+    result = vidpipe("edit", project, "--music", str(tmp_path))
+    refused(result, "--music")
+    assert "not a file" in result.stderr  # was "no such file" for a folder that exists
+    assert written(tmp_path / "data") == before
