@@ -118,20 +118,35 @@ def test_a_clip_take_about_to_be_swapped_marks_its_scene_stale(vidpipe: Vidpipe)
     ]
 
 
+def keyframing(db: Path) -> bool:
+    try:
+        rows = query(db, "SELECT status, lease_owner FROM projects") if db.exists() else []
+    except sqlite3.OperationalError:
+        return False
+    return bool(rows) and rows[0][0] == "keyframing" and rows[0][1] is not None
+
+
+def test_ctrl_c_is_told_as_an_interruption_not_as_an_error_class(
+    vidpipe: Vidpipe, cli_env: dict[str, str], tmp_path: Path
+) -> None:
+    db = tmp_path / "data" / "vidpipe.db"
+    run = spawn(["generate", "lanterns over a river", *SMALL], {**cli_env, **sim_env(image=600)})
+    wait_for(lambda: keyframing(db))
+    run.send_signal(signal.SIGINT)
+    _, err = run.communicate(timeout=60)
+    assert run.returncode == 130, err
+    (error,) = query(db, "SELECT error_message FROM projects")[0]
+    # was "keyframes failed: CancelledError: interrupted (Ctrl+C or SIGTERM); ..."
+    assert error == "keyframes interrupted (Ctrl+C or SIGTERM); resume to continue"
+    assert "CancelledError" not in err
+
+
 def test_a_killed_runs_project_says_so_and_how_to_continue(
     vidpipe: Vidpipe, cli_env: dict[str, str], tmp_path: Path
 ) -> None:
     db = tmp_path / "data" / "vidpipe.db"
     run = spawn(["generate", "lanterns over a river", *SMALL], {**cli_env, **sim_env(image=600)})
-
-    def rendering() -> bool:
-        try:
-            rows = query(db, "SELECT status, lease_owner FROM projects") if db.exists() else []
-        except sqlite3.OperationalError:
-            return False
-        return bool(rows) and rows[0][0] == "keyframing" and rows[0][1] is not None
-
-    wait_for(rendering)
+    wait_for(lambda: keyframing(db))
     run.send_signal(signal.SIGKILL)
     run.wait()
     project = str(uuid.UUID(query(db, "SELECT id FROM projects")[0][0]))

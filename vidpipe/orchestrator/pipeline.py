@@ -347,8 +347,11 @@ def recorded(step: str, exc: BadInputError) -> PipelineError:
 
 
 def failure_message(step: str, exc: BaseException) -> str:
-    """ "<step> failed: <Type>: <message>", naming the first real error inside task groups."""
+    """ "<step> failed: <Type>: <message>", naming the first real error inside task groups;
+    "<step> interrupted (...)" when Ctrl+C or SIGTERM cancelled it."""
     cause = _root_cause(exc)
+    if isinstance(cause, asyncio.CancelledError | KeyboardInterrupt):  # not an error's name
+        return f"{step} {_describe(cause)}"
     return f"{step} failed: {type(cause).__name__}: {_describe(cause)}"
 
 
