@@ -247,3 +247,21 @@ def test_a_blank_or_huge_direction_and_a_folder_as_music_are_refused(
     refused(result, "--music")
     assert "not a file" in result.stderr  # was "no such file" for a folder that exists
     assert written(tmp_path / "data") == before
+
+
+def test_plan_calls_a_frame_or_clip_never_made_missing(vidpipe: Vidpipe) -> None:
+    shown = made(vidpipe, "a quiet harbor", "--pause-after", "storyboard")
+    plan = document(vidpipe("plan", shown["id"], "--json"))
+    reasons = [(i["kind"], i["scene"], i["reason"]) for i in plan["items"] if i["kind"] != "stitch"]
+    # was "drawn from a redrawn frame" and "new keyframes": nothing had been drawn yet
+    assert reasons == [
+        ("keyframe", 1, "missing"),
+        ("keyframe", 1, "missing"),
+        ("keyframe", 2, "missing"),
+        ("clip", 1, "missing"),
+        ("clip", 2, "missing"),
+    ]
+    assert vidpipe("resume", shown["id"], "--yes", env=sim_env()).returncode == 0
+    edited = vidpipe("edit", shown["id"], "--scene", "1", "--end-prompt", "a new end", "--json")
+    later = [(i["scene"], i["reason"]) for i in document(edited)["items"]]
+    assert (2, "drawn from a redrawn frame") in later and (1, "new keyframes") in later
