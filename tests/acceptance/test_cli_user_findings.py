@@ -265,3 +265,12 @@ def test_plan_calls_a_frame_or_clip_never_made_missing(vidpipe: Vidpipe) -> None
     edited = vidpipe("edit", shown["id"], "--scene", "1", "--end-prompt", "a new end", "--json")
     later = [(i["scene"], i["reason"]) for i in document(edited)["items"]]
     assert (2, "drawn from a redrawn frame") in later and (1, "new keyframes") in later
+
+
+def test_the_clips_line_counts_the_scenes_there_are(vidpipe: Vidpipe) -> None:
+    made_ = vidpipe("generate", "a paper lantern", *SMALL, env=sim_env())
+    assert made_.returncode == 0, made_.stderr
+    # was "Animating up to 256 scenes at once" (the sim provider's cap) for 2 scenes
+    assert "[Clips] Animating up to 2 scenes at once" in made_.stderr, made_.stderr
+    redo = vidpipe("redo", document(made_)["id"], "--scene", "1", "--clip", "--yes", env=sim_env())
+    assert "[Clips] Animating one scene at a time" in redo.stderr, redo.stderr
