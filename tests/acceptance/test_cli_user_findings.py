@@ -188,6 +188,7 @@ def test_a_storyboard_file_older_than_the_storyboard_is_refused(
         stale = vidpipe(extra[0], project, "--storyboard-file", str(path), *extra[1:])
         assert stale.returncode == 2, stale.stderr  # was written, undoing the motion edit
         assert "changed elsewhere" in stale.stderr and len(stale.stderr.splitlines()) == 1
+        assert f"print it again (vidpipe storyboard {project})" in stale.stderr
     assert written(tmp_path / "data") == before
     board = json.loads(path.read_text())
     assert board["scenes"][1]["video_motion_prompt"] != "a slow orbit"

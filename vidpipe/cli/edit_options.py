@@ -4,10 +4,11 @@ before anything is opened: one line on stderr and exit 2."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_type_hints
 
@@ -245,6 +246,25 @@ def _parse_edits(
         storyboard=storyboard,
         storyboard_version=version,
     )
+
+
+@contextlib.contextmanager
+def storyboard_file_checked(edits: Edits, path: Path | None, project: object) -> Iterator[None]:
+    """A `--storyboard-file` printed at an older storyboard version is refused with what to do
+    about it (the file's own edits are kept in it, so the user decides)."""
+    from vidpipe.orchestrator.edits import StoryboardChangedError
+
+    try:
+        yield
+    except StoryboardChangedError as exc:
+        if edits.storyboard_version is None or path is None:
+            raise
+        raise BadInputError(
+            f"invalid --storyboard-file: {path} was printed at storyboard version "
+            f"{edits.storyboard_version} and the storyboard changed elsewhere since (now version "
+            f"{exc.version}): print it again (vidpipe storyboard {project}) and make your changes "
+            'there, or delete its "version" to apply it as it is'
+        ) from None
 
 
 def _version_of(data: Any) -> int | None:
