@@ -275,3 +275,20 @@ def test_the_clips_line_counts_the_scenes_there_are(vidpipe: Vidpipe) -> None:
     assert "[Clips] Animating up to 2 scenes at once" in made_.stderr, made_.stderr
     redo = vidpipe("redo", document(made_)["id"], "--scene", "1", "--clip", "--yes", env=sim_env())
     assert "[Clips] Animating one scene at a time" in redo.stderr, redo.stderr
+
+
+def test_a_data_directory_that_cannot_be_one_is_one_line(vidpipe: Vidpipe, tmp_path: Path) -> None:
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder")
+    for command in (["list"], ["generate", "x", "--yes"]):
+        result = vidpipe(*command, env={"VIDPIPE_DATA_DIR": str(afile)})
+        # was "no projects yet" (list) and a FileExistsError traceback (generate)
+        assert result.returncode == 2, result.stderr
+        assert result.stderr.strip().splitlines() == [
+            f"error: configuration: invalid data_dir: {afile} is a file, not a folder"
+        ]
+    under = afile / "data"
+    result = vidpipe("generate", "x", "--yes", env={"VIDPIPE_DATA_DIR": str(under)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.startswith(f"error: cannot make the database's folder {under}")
+    assert afile.read_text() == "not a folder"
