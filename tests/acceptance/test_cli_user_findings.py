@@ -292,3 +292,26 @@ def test_a_data_directory_that_cannot_be_one_is_one_line(vidpipe: Vidpipe, tmp_p
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
     assert result.stderr.startswith(f"error: cannot make the database's folder {under}")
     assert afile.read_text() == "not a folder"
+
+
+def test_a_project_has_at_most_12_reference_images(vidpipe: Vidpipe, tmp_path: Path) -> None:
+    from PIL import Image
+
+    image = tmp_path / "red.png"
+    Image.new("RGB", (32, 32), (200, 30, 30)).save(image)
+    many = [flag for i in range(13) for flag in ("--reference", f"R{i}={image}")]
+    result = vidpipe("generate", "a parade", *many, *SMALL, env=sim_env())
+    # was accepted, and the storyboard it made (13 names in a scene) no edit would take back
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: 13 reference images; a project may have at most 12"
+    ]
+    assert not (tmp_path / "data").exists()
+    project = made(vidpipe, "a parade", *many[2:])["id"]  # 12: the most there may be
+    before = written(tmp_path / "data")
+    more = vidpipe("edit", project, "--add-reference", f"R99={image}")
+    assert more.returncode == 2 and "at most 12" in more.stderr, more.stderr
+    assert written(tmp_path / "data") == before
+    board = tmp_path / "board.json"
+    board.write_text(vidpipe("storyboard", project).stdout)
+    assert vidpipe("edit", project, "--storyboard-file", str(board)).returncode == 0
