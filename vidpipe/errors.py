@@ -36,7 +36,8 @@ class NextStep:
     would be given. The API and the page say it in words; the CLI spells it as the command to
     type (vidpipe/cli/flags.py)."""
 
-    action: str  # select, redo, edit, or force (select the same take again, forced)
+    # select, redo, edit, stitch, stop, resume, or force (select the same take again, forced)
+    action: str
     project: str
     scene: int | None = None
     slot: str | None = None  # clip, end or start
@@ -46,6 +47,12 @@ class NextStep:
     def words(self) -> str:
         if self.action == "force":
             return "by forcing the selection"
+        if self.action == "stitch":
+            return "stitch"
+        if self.action == "stop":
+            return "stop it first"
+        if self.action == "resume":
+            return "resume it"
         if self.action == "edit" and self.clip_duration is not None:
             return f"set the clip duration back to {self.clip_duration:g} s"
         what = f"scene {self.scene}'s {SLOT_WORDS[self.slot or 'clip']}"
@@ -54,27 +61,39 @@ class NextStep:
         return f"{self.action} {what}"
 
 
-class GuidedError(BadInputError):
-    """A refusal that names next steps: its message is text and `NextStep`s, which each door
-    spells its own way (`spelled`); `str()` has them in words."""
+class Guided(VidpipeError):
+    """An error whose message names next steps as data (`NextStep`s between its text), which each
+    door spells its own way (`spelled`); `str()` has them in words."""
 
     def __init__(self, *parts: str | NextStep, field: str | None = None) -> None:
         self.parts = parts
-        super().__init__(self.spelled(NextStep.words), field=field)
+        super().__init__(self.spelled(NextStep.words) or None, field=field)
 
     def spelled(self, spell: Callable[[NextStep], str]) -> str:
         return "".join(part if isinstance(part, str) else spell(part) for part in self.parts)
+
+
+class GuidedError(Guided, BadInputError):
+    """A refusal that names next steps."""
+
+
+class UnknownProviderError(BadInputError):
+    """No provider of that name is registered for the role (built in or from a plugin)."""
+
+    def __init__(self, role: str, name: str, known: str, hint: str) -> None:
+        self.role, self.name, self.known = role, name, known
+        super().__init__(f"unknown {role} provider {name!r} (known: {known}); {hint}")
 
 
 class ProjectNotFoundError(BadInputError):
     """No project matches that id."""
 
 
-class ProjectBusyError(VidpipeError):
+class ProjectBusyError(Guided):
     """Another runner holds this project's lease."""
 
 
-class NotResumableError(BadInputError):
+class NotResumableError(GuidedError):
     """This project cannot be resumed."""
 
 

@@ -121,7 +121,8 @@ def test_storyboard_round_trips_and_a_motion_edit_plans_one_clip(
     )
     assert [s["stale"] for s in shown["scenes"]] == [False, False, True, False]
     text = vidpipe("status", project_id).stdout
-    assert "out_of_date" in text and "brings it up to date" in text
+    assert "out_of_date" in text
+    assert f"resume brings it up to date: vidpipe resume {project_id}" in text  # the command
     assert [line.split()[:3] for line in text.splitlines() if "stale" in line.split()] == [
         ["3", "complete", "stale"]
     ]
@@ -158,7 +159,7 @@ def test_stop_from_a_second_process_then_resume_completes(
     assert "stop requested" in stopped.stdout
     out, err = run.communicate(timeout=120)
     # a stop is an outcome: exit 130 (like Ctrl+C), said once and plainly, no error
-    said = f"stopped by you; `vidpipe resume {project_id}` continues"
+    said = f"stopped by you; resume it: vidpipe resume {project_id}"
     assert run.returncode == 130, err
     assert err.count(said) == 1, err
     assert "Error" not in err and "failed" not in err and "fix the cause" not in err

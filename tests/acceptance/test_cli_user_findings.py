@@ -153,8 +153,8 @@ def test_a_killed_runs_project_says_so_and_how_to_continue(
     shown = document(vidpipe("status", project, "--json"))
     assert (shown["status"], shown["running"]) == ("keyframing", False)
     assert "killed or crashed" in shown["note"], shown  # was None: it read as a run going on
-    assert f"vidpipe resume {project}" in shown["note"]
-    assert "killed or crashed" in vidpipe("status", project).stdout
+    told = vidpipe("status", project).stdout
+    assert f"killed or crashed); resume it: vidpipe resume {project}" in told, told
     resumed = vidpipe("resume", project, "--json", env=sim_env())
     assert resumed.returncode == 0, resumed.stderr
     assert document(resumed)["note"] is None

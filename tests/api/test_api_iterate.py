@@ -91,7 +91,7 @@ async def test_scene_edit_needs_if_match_then_resume_remakes_only_that_clip_and_
         assert [s["stale"] for s in detail["scenes"]] == [False, True, False]
         # idle and stale is its own status, with the earliest stale stage; nothing runs it
         assert (detail["status"], detail["stale_stage"]) == ("out_of_date", "video_gen")
-        assert not detail["running"] and "brings it up to date" in detail["note"]
+        assert not detail["running"] and detail["note"].endswith("; resume brings it up to date")
         assert detail["storyboard_version"] == board["version"] + 1
 
         assert (await client.post(f"{base}/resume")).status_code == 202
@@ -211,7 +211,7 @@ async def test_redo_fork_and_stop(
         assert stopped.status_code == 202, stopped.text
         status = await finished(client, slow_id)
         assert status["status"] == "stopped" and status["error_message"] is None
-        assert status["note"] == f"stopped by you; `vidpipe resume {slow_id}` continues"
+        assert status["note"] == "stopped by you; resume it"
         gate.set()
         assert (await client.post(f"/api/projects/{slow_id}/resume")).status_code == 202
         assert (await finished(client, slow_id))["status"] == "complete"

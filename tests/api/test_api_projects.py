@@ -141,6 +141,7 @@ async def test_resume_queues_a_resumable_project_and_refuses_a_running_one(
         assert status["queued"] is False and status["progress"] is not None
         busy = await client.post(f"/api/projects/{project_id}/resume")
         assert busy.status_code == 409 and "already running" in busy.json()["detail"]
+        assert busy.json()["detail"].endswith("or stop it first")  # words, not a CLI command
         stitch = await client.post(f"/api/projects/{project_id}/stitch")
         assert stitch.status_code == 409
         held.release()

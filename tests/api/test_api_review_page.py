@@ -160,7 +160,7 @@ async def test_stop_from_the_page_stops_the_run_at_its_next_safe_point(
         status = await finished(client, project_id)
         # a stop is an outcome: `stopped`, no error, said plainly; INFO in the log, never ERROR
         assert status["status"] == "stopped" and status["error_message"] is None
-        assert status["note"] == f"stopped by you; `vidpipe resume {project_id}` continues"
+        assert status["note"] == "stopped by you; resume it"
         assert status["progress"] is None  # no ETA left behind
         stops = [r for r in caplog.records if "stopped by the user" in r.getMessage()]
         assert stops and all(r.levelno == logging.INFO for r in stops)

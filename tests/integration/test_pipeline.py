@@ -18,11 +18,12 @@ from pathlib import Path
 import pytest
 from finished_projects import ProjectTemplates
 from processes import artifacts
+from remote_projects import runs_of
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vidpipe.config import Settings
-from vidpipe.db.models import Keyframe, PipelineRun, Project, ProviderCall, utcnow
+from vidpipe.db.models import Keyframe, Project, ProviderCall, utcnow
 from vidpipe.db.queries import load_project
 from vidpipe.errors import (
     ContentFilteredError,
@@ -329,13 +330,7 @@ async def test_restitch_changes_only_the_output(
     assert project.crossfade == 0.5 and project.status == "complete"
     assert probe(final).duration == pytest.approx(5.0, abs=0.1)
     assert artifacts(storage.root) == before
-    runs = (
-        await session.scalars(
-            select(PipelineRun)
-            .where(PipelineRun.project_id == project_id)
-            .order_by(PipelineRun.started_at)
-        )
-    ).all()
+    runs = await runs_of(session, project_id)
     assert len(runs) == 2 and set(runs[-1].log) == {"stitch"}
 
 

@@ -7,13 +7,13 @@ import asyncio
 import uuid
 
 import pytest
-from sqlalchemy import select
+from remote_projects import runs_of
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from vidpipe.config import Settings
-from vidpipe.db.models import PipelineRun, Project, Take
+from vidpipe.db.models import Project, Take
 from vidpipe.db.queries import load_project
-from vidpipe.errors import ProviderError
+from vidpipe.errors import PipelineError, ProviderError, UnknownProviderError
 from vidpipe.orchestrator import pipeline, run_pipeline
 from vidpipe.orchestrator.leases import request_stop
 from vidpipe.orchestrator.pipeline import StoppedByUserError
@@ -40,16 +40,6 @@ class UnpricedVideo(LocalVideoProvider):
 async def new_project(session: AsyncSession, settings: Settings) -> uuid.UUID:
     options = GenerateOptions.model_validate({"prompt": "a fox in the snow", **SMALL})
     return (await create_project(session, settings, options)).id
-
-
-async def runs_of(session: AsyncSession, project_id: uuid.UUID) -> list[PipelineRun]:
-    query = (
-        select(PipelineRun)
-        .where(PipelineRun.project_id == project_id)
-        .order_by(PipelineRun.started_at)
-        .execution_options(populate_existing=True)
-    )
-    return list((await session.scalars(query)).all())
 
 
 async def test_a_provider_error_while_planning_fails_the_run_recorded_and_resume_completes(
@@ -144,3 +134,30 @@ async def test_a_resume_whose_plan_fails_after_a_review_gate_is_recorded(
     assert project.status == "failed" and len(project.scenes) == 2
     assert (project.error_message or "").startswith("plan failed: ProviderError:")
     assert [r.status for r in await runs_of(session, project_id)] == ["paused", "failed"]
+
+
+async def test_a_provider_the_project_was_made_with_and_no_longer_installed_is_named_as_such(
+    session: AsyncSession, settings: Settings
+) -> None:
+    """The settings choose the providers of new projects: a project whose video provider is gone
+    (a plugin uninstalled) is refused naming the plugin to install, not the setting, and its
+    rows stay as they were."""
+    project_id = await new_project(session, settings)
+    project = await session.get(Project, project_id)
+    assert project is not None
+    project.video_provider = "gone"
+    await session.commit()
+    with pytest.raises(UnknownProviderError) as refused:
+        await pipeline.plan_project(
+            session, project_id, settings=settings, registry=load_registry()
+        )
+    message = str(refused.value)
+    assert message.startswith("unknown video provider 'gone' (known: ")
+    assert "install the plugin that provides it" in message and "new projects only" in message
+    assert "check VIDPIPE_VIDEO_PROVIDER" not in message
+    with pytest.raises(PipelineError, match="install the plugin"):  # a run records it
+        await run_pipeline(session, project_id, settings=settings, registry=load_registry())
+    session.expire_all()
+    project = await load_project(session, project_id)
+    assert project.status == "failed" and "install the plugin" in (project.error_message or "")
+    assert [run.status for run in await runs_of(session, project_id)] == ["failed"]

@@ -28,12 +28,11 @@ import pytest
 from fake_fal import Failure, FakeFal
 from processes import user_env
 from provider_env import FAL_KEY, FAST, fal_settings
-from remote_projects import ledger_rows, new_project, spent, with_providers
-from sqlalchemy import select
+from remote_projects import ledger_rows, new_project, runs_of, spent, with_providers
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import PipelineRun, keyframe_of
+from vidpipe.db.models import keyframe_of
 from vidpipe.db.queries import load_project
 from vidpipe.media.probe import probe
 from vidpipe.orchestrator import run_pipeline
@@ -194,7 +193,7 @@ async def test_a_clip_request_fal_fails_with_its_own_server_error_is_not_counted
     rows = [r for r in await ledger_rows(session, project_id) if r.role == "video"]
     (row,) = [r for r in rows if r.operation_id == f"{KLING_ID}|{failed.id}"]
     assert row.status == "server_error" and "runner_disconnected" in (row.note or "")
-    (run,) = await session.scalars(select(PipelineRun).where(PipelineRun.project_id == project_id))
+    (run,) = await runs_of(session, project_id)
     assert run.log["video_gen"]["server_error"] == 1  # the run's log counts it
     assert await billed_clip_requests(session, project_id) == billed_by_fal(fake)
     bill = fal_bill(fake, 5.0)

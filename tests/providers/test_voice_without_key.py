@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from fake_google import FakeGoogle
 from provider_env import google_settings
-from sqlalchemy import select
+from remote_projects import runs_of
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import PipelineRun, Project
+from vidpipe.db.models import Project
 from vidpipe.db.queries import load_project
 from vidpipe.errors import PipelineError
 from vidpipe.orchestrator import run_pipeline
@@ -45,13 +45,7 @@ async def test_a_voice_without_its_key_fails_the_resume_recorded_and_the_key_fix
         "plan failed: BadInputError: the google provider needs an API key: "
         "set VIDPIPE_GOOGLE_API_KEY"
     )
-    runs = (
-        await session.scalars(
-            select(PipelineRun)
-            .where(PipelineRun.project_id == project_id)
-            .order_by(PipelineRun.started_at)
-        )
-    ).all()
+    runs = await runs_of(session, project_id)
     assert [run.status for run in runs] == ["paused", "failed"]
     assert runs[-1].error == project.error_message and runs[-1].completed_at is not None
     assert fake.count("generateContent:speech") == 0

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
-from vidpipe.db.models import ProviderCall
+from vidpipe.db.models import PipelineRun, ProviderCall
 from vidpipe.orchestrator.projects import (
     GenerateOptions,
     check_budget,
@@ -19,6 +19,8 @@ from vidpipe.orchestrator.projects import (
     generate_providers,
 )
 from vidpipe.providers.registry import load_registry
+
+T = TypeVar("T")
 
 
 def with_providers(settings: Settings, storyboard: str, image: str, video: str) -> Settings:
@@ -52,10 +54,22 @@ async def spent(session: AsyncSession, project_id: uuid.UUID) -> float:
 
 
 async def ledger_rows(session: AsyncSession, project_id: uuid.UUID) -> list[ProviderCall]:
-    rows = await session.scalars(
-        select(ProviderCall)
-        .where(ProviderCall.project_id == project_id)
-        .order_by(ProviderCall.created_at)
+    """The project's ledger, oldest attempt first, as the database has it now."""
+    return await _rows(session, ProviderCall, project_id, ProviderCall.created_at)
+
+
+async def runs_of(session: AsyncSession, project_id: uuid.UUID) -> list[PipelineRun]:
+    """The project's runs, oldest first, as the database has them now."""
+    return await _rows(session, PipelineRun, project_id, PipelineRun.started_at)
+
+
+async def _rows(
+    session: AsyncSession, table: type[T], project_id: uuid.UUID, order: Any
+) -> list[T]:
+    query = (
+        select(table)
+        .where(table.project_id == project_id)  # type: ignore[attr-defined]
+        .order_by(order)
         .execution_options(populate_existing=True)
     )
-    return list(rows)
+    return list(await session.scalars(query))

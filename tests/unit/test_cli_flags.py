@@ -26,6 +26,7 @@ PROJECT = "0f3c"
         (NextStep("edit", PROJECT, clip_duration=1.5), "set the clip duration back to 1.5 s",
          "vidpipe edit 0f3c --clip-duration 1.5"),
         (NextStep("force", PROJECT), "by forcing the selection", "with --force"),
+        (NextStep("stitch", PROJECT), "stitch", "vidpipe stitch 0f3c"),
     ],
 )  # fmt: skip
 def test_a_next_step_in_words_and_as_a_command(step: NextStep, words: str, command: str) -> None:

@@ -68,7 +68,7 @@ def test_a_stop_from_the_page_is_stopped_in_a_neutral_colour_without_an_error(
     assert colour != RED
     assert page.locator("#problems-title").inner_text() == "Stopped"
     note = page.locator("#status-note").inner_text()
-    assert note == f"stopped by you; `vidpipe resume {project}` continues"
+    assert note == "stopped by you; resume it"
     text = page.locator("main").inner_text()
     assert "Error" not in text and "error" not in text.lower().replace("errors", "")
     assert page.locator("#eta").inner_text() == ""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vidpipe.errors import ProjectBusyError
+from vidpipe.errors import NextStep, ProjectBusyError
 
 if TYPE_CHECKING:
     from vidpipe.db.models import Project
@@ -17,8 +17,9 @@ def refuse_if_running(project: Project, runner: Runner) -> None:
 
     if runner.is_active(project.id):
         raise ProjectBusyError(
-            f"project {project.id} is already running ({project.status}); follow it at "
-            f"/api/projects/{project.id}/events, or stop it first: vidpipe stop {project.id}"
+            f"project {project.id} is already running ({project.status}); wait for it to "
+            "finish, or ",
+            NextStep("stop", str(project.id)),
         )
     if is_held(project):
         raise busy_error(project.id, project.lease_owner or "", project.lease_expires_at)

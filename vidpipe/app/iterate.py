@@ -189,7 +189,9 @@ async def redo(
     )
     if runner is None:
         return marked
-    return await resume(session, project_id, runner, resubmit_unknown=resubmit_unknown)
+    return await resume(
+        session, settings, registry, project_id, runner, resubmit_unknown=resubmit_unknown
+    )
 
 
 @dataclass

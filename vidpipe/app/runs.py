@@ -9,6 +9,7 @@ from vidpipe.app.guards import refuse_if_running
 from vidpipe.db.statuses import ProjectStatus
 from vidpipe.errors import (
     BadInputError,
+    NextStep,
     NotResumableError,
     ProjectBusyError,
     StitchFailedError,
@@ -36,16 +37,20 @@ async def plan(
 
 async def resume(
     session: AsyncSession,
+    settings: Settings,
+    registry: ProviderRegistry,
     project_id: uuid.UUID,
     runner: Runner,
     *,
     resubmit_unknown: bool = False,
     max_cost: float | None = None,
 ) -> Project:
-    """Hand a project that is neither complete nor running to the runner.
+    """Hand a project that is not running, and has work left, to the runner.
 
-    `max_cost` is a new budget (e.g. after "budget exceeded"); `resubmit_unknown` approves
-    sending again the clips whose submission got no answer (they may be billed twice)."""
+    A complete project whose plan has work (e.g. a keyframe file was deleted) is brought up to
+    date too; one with nothing to make is refused. `max_cost` is a new budget (e.g. after
+    "budget exceeded"); `resubmit_unknown` approves sending again the clips whose submission got
+    no answer (they may be billed twice)."""
     from vidpipe.db.queries import load_project
     from vidpipe.orchestrator.state import can_resume
 
@@ -53,10 +58,7 @@ async def resume(
         raise BadInputError("must be 0 or more", field="max_cost")
     project = await load_project(session, project_id)
     if project.status == ProjectStatus.COMPLETE:
-        raise NotResumableError(
-            f"project {project.id} is complete; nothing to resume (re-stitch it with "
-            f"POST /api/projects/{project.id}/stitch)"
-        )
+        await _reopen(session, settings, registry, project, runner)
     if not can_resume(project.status):
         raise NotResumableError(f"project {project.id} is {project.status}; nothing to resume")
     refuse_if_running(project, runner)
@@ -68,6 +70,31 @@ async def resume(
         await approve_resubmission(session, project.id)
     await runner.enqueue(project.id)
     return project
+
+
+async def _reopen(
+    session: AsyncSession,
+    settings: Settings,
+    registry: ProviderRegistry,
+    project: Project,
+    runner: Runner,
+) -> None:
+    """A complete project whose files no longer match its plan is out of date from the plan's
+    first stage, as an edit would leave it, so the run redoes that and what follows; one with
+    nothing to make is refused, naming the re-stitch."""
+    from vidpipe.orchestrator.edits import mark_out_of_date
+    from vidpipe.orchestrator.pipeline import plan_loaded_project
+
+    refuse_if_running(project, runner)  # a re-stitch keeps `complete` while it runs
+    found = await plan_loaded_project(session, project, settings=settings, registry=registry)
+    if found.stage is None:
+        raise NotResumableError(
+            f"project {project.id} is complete and up to date; nothing to resume; to join its "
+            "clips again, use ",
+            NextStep("stitch", str(project.id)),
+        )
+    mark_out_of_date(project, found.stage)
+    await session.commit()
 
 
 async def approve_resubmission(session: AsyncSession, project_id: uuid.UUID) -> list[int]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from vidpipe.errors import GuidedError
+from vidpipe.errors import Guided
 
 if TYPE_CHECKING:
     from pydantic import ValidationError
@@ -44,7 +44,7 @@ def flagged(exc: VidpipeError, flags: dict[str, str] | None = None) -> str:
     """An error's one line, naming its field as the flag the user typed and the next steps it
     suggests as the commands to type."""
     name = flag_of(exc.field, flags) if exc.field else None
-    if isinstance(exc, GuidedError):
+    if isinstance(exc, Guided):
         said = exc.spelled(command_of)
         return f"invalid {name}: {said}" if name else said
     return exc.worded(name)
@@ -54,6 +54,12 @@ def command_of(step: NextStep) -> str:
     """A suggested step as the command that does it."""
     if step.action == "force":
         return "with --force"
+    if step.action == "stitch":
+        return f"vidpipe stitch {step.project}"
+    if step.action == "stop":
+        return f"stop it first: vidpipe stop {step.project}"
+    if step.action == "resume":
+        return f"resume it: vidpipe resume {step.project}"
     if step.action == "edit" and step.clip_duration is not None:
         return f"vidpipe edit {step.project} --clip-duration {step.clip_duration:g}"
     words = [f"vidpipe {step.action} {step.project} --scene {step.scene}"]

@@ -34,6 +34,8 @@ class PlainProgress:
         self._scene_lines: dict[int, str] = {}
 
     def __call__(self, event: ProgressEvent) -> None:
+        if event.stage == "stopped":
+            return  # the command's last line says it, with the command that continues
         with self._lock:
             if event.stage == "video_gen" and event.scene_index is not None:
                 if self._scene_lines.get(event.scene_index) == event.message:

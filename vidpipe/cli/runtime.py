@@ -101,7 +101,9 @@ def execute(
 
         raise fail(flagged(exc, flags), EXIT_BAD_INPUT) from None
     except ProjectBusyError as exc:  # refused before anything ran, like an edit of it (exit 2)
-        raise fail(f"refused: {exc}", EXIT_BAD_INPUT) from None
+        from vidpipe.cli.flags import flagged
+
+        raise fail(f"refused: {flagged(exc)}", EXIT_BAD_INPUT) from None
     except (KeyboardInterrupt, asyncio.CancelledError):
         where = invocation.project_id
         hint = f"; project {where} is resumable: vidpipe resume {where}" if where else ""

@@ -218,8 +218,9 @@ async def hand_over(
     show_document(document, json_output)
     stopped = runner.failures.get(project_id)
     if isinstance(stopped, StoppedByUserError):  # an outcome the user asked for, not an error
-        if progress is None:  # the progress display has said it already
-            stderr.print(str(stopped), markup=False, soft_wrap=True)
+        from vidpipe.cli.flags import flagged
+
+        stderr.print(flagged(stopped), markup=False, soft_wrap=True)  # with the command
         return EXIT_INTERRUPTED
     if not runner.failed(project_id) and project.status == "paused" and not json_output:
         stage = {"keyframing": "keyframes", "video_gen": "clips"}.get(
@@ -260,9 +261,9 @@ async def bring_up_to_date(
 
     plan = await runs.plan(session, settings, registry, project_id)
     costly = plan.estimated_cost > 0 or bool(plan.resubmissions)  # money or risk: ask
-    # a free plan is shown too (what is about to be made), unless another process runs the
-    # project: then the refusal that follows is the one line to read
-    if not json_output and (costly or not await held_elsewhere(session, project_id)):
+    # a free plan is shown too (what is about to be made), unless it is empty or another process
+    # runs the project: then the refusal or the run that follows is the one line to read
+    if not json_output and plan.items and (costly or not await held_elsewhere(session, project_id)):
         views.show_plan(stderr, plan.document())
     if costly and not yes:
         confirm_plan(plan.estimated_cost, plan.resubmissions)
@@ -270,6 +271,8 @@ async def bring_up_to_date(
     async def resume(runner: Runner) -> object:
         return await runs.resume(
             session,
+            settings,
+            registry,
             project_id,
             runner,
             max_cost=max_cost,

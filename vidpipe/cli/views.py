@@ -60,8 +60,9 @@ def show_project(console: Console, document: ProjectDocument) -> None:
         console.print(_reference_line(reference, document.scenes), markup=False, soft_wrap=True)
     if document.error_message:
         console.print(f"[red]error:[/] {document.error_message}", soft_wrap=True)
-    if document.note:
-        console.print(document.note, markup=False, soft_wrap=True)
+    if document.note:  # a resting project that resume continues
+        note = f"{document.note}: vidpipe resume {document.id}"
+        console.print(note, markup=False, soft_wrap=True)
     if document.runner:
         runner = document.runner
         console.print(f"run by: pid {runner.pid} on {runner.host}", soft_wrap=True)

@@ -64,7 +64,7 @@ from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.storage import ProjectStorage
 
 
-class ProjectRunningError(BadInputError):
+class ProjectRunningError(GuidedError):
     """The project is running; stop it first."""
 
 
@@ -247,7 +247,7 @@ class Editor:
         project = await load_project(self.session, project_id)
         if is_held(project):
             raise ProjectRunningError(
-                f"project {project_id} is running; stop it first (vidpipe stop {project_id})"
+                f"project {project_id} is running; ", NextStep("stop", str(project_id))
             )
         if not project.scenes or project.style_guide is None:
             raise BadInputError(f"project {project_id} has no storyboard yet; resume it first")

@@ -21,7 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.db.models import Project, utcnow
-from vidpipe.errors import BadInputError, ProjectBusyError, ProjectNotFoundError
+from vidpipe.errors import BadInputError, NextStep, ProjectBusyError, ProjectNotFoundError
 
 
 class NotRunningError(BadInputError):
@@ -125,7 +125,8 @@ def busy_error(project_id: uuid.UUID, owner: str, expires: datetime | None) -> P
     """The refusal when someone else holds the project's lease."""
     return ProjectBusyError(
         f"project {project_id} is already being run by {describe_holder(owner, expires)}; "
-        f"wait for it to finish, or stop it first: vidpipe stop {project_id}"
+        "wait for it to finish, or ",
+        NextStep("stop", str(project_id)),
     )
 
 
@@ -200,7 +201,8 @@ async def hold_lease(
         if holder is not None:
             raise ProjectBusyError(
                 f"project {project_id} is already being run by {holder}; wait for it to "
-                f"finish, or stop it first: vidpipe stop {project_id}"
+                "finish, or ",
+                NextStep("stop", str(project_id)),
             )
     lease = Lease(project_id, owner, seconds, asyncio.Event())
     beat = asyncio.create_task(_heartbeat(engine, lease, min(heartbeat, seconds / 3)))

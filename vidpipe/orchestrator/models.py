@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from vidpipe.config import Settings
-from vidpipe.errors import BadInputError
+from vidpipe.errors import BadInputError, UnknownProviderError
 from vidpipe.providers.base import ProviderSet, VideoProvider
 from vidpipe.providers.catalog import (
     ModelChoice,
@@ -162,14 +162,26 @@ def build_providers(
 def build_project_providers(
     registry: ProviderRegistry, settings: Settings, project: Project
 ) -> ProviderSet:
-    """The project's providers, with the video provider of each scene that has its own model."""
+    """The project's providers, with the video provider of each scene that has its own model.
+
+    A provider the project was made with that is not installed here is named as the project's:
+    the VIDPIPE_<ROLE>_PROVIDER settings choose the providers of new projects only."""
     models = project_models(project)
-    providers = build_providers(registry, settings, models)
-    add_narrator(registry, settings, project, providers)
-    for scene in project.scenes:
-        own = scene_video_model(scene)
-        if own is not None and own != models.video:
-            providers.scene_video[scene.scene_index] = video_provider(registry, settings, own)
+    try:
+        providers = build_providers(registry, settings, models)
+        add_narrator(registry, settings, project, providers)
+        for scene in project.scenes:
+            own = scene_video_model(scene)
+            if own is not None and own != models.video:
+                providers.scene_video[scene.scene_index] = video_provider(registry, settings, own)
+    except UnknownProviderError as exc:
+        raise UnknownProviderError(
+            exc.role,
+            exc.name,
+            exc.known,
+            f"this project was made with it: install the plugin that provides it (the "
+            f"VIDPIPE_{exc.role.upper()}_PROVIDER setting chooses for new projects only)",
+        ) from None
     return providers
 
 

@@ -25,10 +25,11 @@ from vidpipe.db.queries import load_project
 from vidpipe.db.statuses import ProjectStatus, RunStatus
 from vidpipe.errors import (
     BadInputError,
+    Guided,
+    NextStep,
     NotResumableError,
     PipelineError,
     ProjectNotFoundError,
-    VidpipeError,
 )
 from vidpipe.orchestrator.leases import Lease, hold_lease
 from vidpipe.orchestrator.models import add_narrator, build_project_providers
@@ -56,6 +57,7 @@ from vidpipe.pipeline.sound import size_scenes_to_lines
 from vidpipe.pipeline.stitcher import output_is_current, stitch_videos
 from vidpipe.pipeline.storyboard import generate_storyboard
 from vidpipe.pipeline.video_gen import generate_videos
+from vidpipe.providers.base import ProviderSet
 from vidpipe.providers.registry import ProviderRegistry
 from vidpipe.storage import ProjectStorage
 
@@ -156,10 +158,11 @@ async def leased_run(
     *,
     admit: Callable[[Project], None] | None = None,
     failed: ProjectStatus | None,
+    providers: ProviderSet | None = None,
 ) -> AsyncIterator[OpenRun]:
     """Hold the project's lease, load the project (`admit` may refuse it: nothing is recorded
     then) and open its run row: the scaffolding every run shares. `failed`: the project's status
-    when the run fails (None: it keeps its own)."""
+    when the run fails (None: it keeps its own); `providers`: already built by the caller."""
     engine = session.bind
     assert isinstance(engine, AsyncEngine)
     async with hold_lease(
@@ -169,7 +172,7 @@ async def leased_run(
         if admit is not None:
             admit(project)
         ctx = await _open_run(
-            session, project, settings, registry, lease, progress_callback, failed
+            session, project, settings, registry, lease, progress_callback, failed, providers
         )
         yield OpenRun(session, lease, project, ctx)
 
@@ -213,7 +216,7 @@ class _LeasedRun:
         except BaseException as exc:
             step = self.failed_step or (PLAN_STEP if stage is None else STAGE_STEPS[stage])
             if self.lease.stop.is_set() and _cancelled_by_stop(exc):
-                stop = StoppedByUserError(stopped_message(self.project_id))
+                stop = stopped_by_user(self.project_id)
                 await self._record_stop(ctx)
                 current = asyncio.current_task()
                 if current is not None:
@@ -329,7 +332,8 @@ class _LeasedRun:
         error message, the run `stopped`; shielded like a failure so it is always recorded."""
         log.info("project %s: stopped by the user", self.project_id)
         await self.opened.abort(RunStatus.STOPPED, None, ProjectStatus.STOPPED)
-        ctx.report(ProgressEvent("stage", ProjectStatus.STOPPED, stopped_message(self.project_id)))
+        said = str(stopped_by_user(self.project_id))
+        ctx.report(ProgressEvent("stage", ProjectStatus.STOPPED, said))
 
     async def _record_failure(self, step: str, exc: BaseException) -> None:
         """Commit `failed` with the step and cause; shielded so Ctrl+C can't cut it short."""
@@ -363,6 +367,7 @@ async def _open_run(
     lease: Lease,
     progress_callback: ProgressCallback | None,
     failed: ProjectStatus | None,
+    providers: ProviderSet | None,
 ) -> PipelineContext:
     """What every run does once it holds the lease: tidy the folder, close runs a dead runner
     left open, record this run and build its providers. A provider that cannot be built (a
@@ -377,7 +382,8 @@ async def _open_run(
     await session.commit()
     clock = Stopwatch()
     try:
-        providers = build_project_providers(registry, settings, project)
+        if providers is None:
+            providers = build_project_providers(registry, settings, project)
     except Exception as exc:
         message = failure_message(PLAN_STEP, exc)
         log.error("project %s: %s", project.id, message)
@@ -401,14 +407,15 @@ def _stitch_due(ctx: PipelineContext, project: Project) -> bool:
     return not (current and output_is_current(project, ctx.storage))
 
 
-class StoppedByUserError(VidpipeError):
+class StoppedByUserError(Guided):
     """The run stopped because the user asked it to (`vidpipe stop`, the page's Stop): the
     project is `stopped` and resumable; callers report it as an outcome, never as an error."""
 
 
-def stopped_message(project_id: uuid.UUID | str) -> str:
-    """What every surface says of a stopped project (the CLI, the API, the page)."""
-    return f"stopped by you; `vidpipe resume {project_id}` continues"
+def stopped_by_user(project_id: uuid.UUID | str) -> StoppedByUserError:
+    """What every surface says of a stopped run, with resume as the next step (the CLI spells
+    it as the command)."""
+    return StoppedByUserError("stopped by you; ", NextStep("resume", str(project_id)))
 
 
 def _gate_before(project: Project, stage: str) -> bool:
@@ -574,7 +581,8 @@ async def restitch_project(
     ):
         raise NotResumableError(
             f"project {project_id} is {project.status}; only a project whose clips are all made "
-            f"and up to date can be re-stitched (use `vidpipe resume {project_id}`)"
+            "and up to date can be re-stitched; ",
+            NextStep("resume", str(project_id)),
         )
     if crossfade is not None:
         if not math.isfinite(crossfade) or crossfade < 0:
@@ -593,7 +601,7 @@ async def restitch_project(
                 field="crossfade",
             )
     async with leased_run(
-        session, project_id, settings, registry, progress_callback, failed=None
+        session, project_id, settings, registry, progress_callback, failed=None, providers=providers
     ) as opened:
         project, ctx = opened.project, opened.ctx
         ctx.plan = plan

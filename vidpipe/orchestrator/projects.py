@@ -15,7 +15,13 @@ from vidpipe.db.models import Project
 from vidpipe.db.queries import load_project
 from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.documents import ReferenceUse
-from vidpipe.errors import BadInputError, NotResumableError, OverBudgetError, ProjectBusyError
+from vidpipe.errors import (
+    BadInputError,
+    NextStep,
+    NotResumableError,
+    OverBudgetError,
+    ProjectBusyError,
+)
 from vidpipe.orchestrator.leases import is_held
 from vidpipe.orchestrator.models import ProjectModels, build_providers, choose_models
 from vidpipe.orchestrator.references import (
@@ -324,7 +330,7 @@ async def approve_resubmissions(session: AsyncSession, project_id: uuid.UUID) ->
     project = await load_project(session, project_id)
     if is_held(project):
         raise ProjectBusyError(
-            f"project {project_id} is running; stop it first: vidpipe stop {project_id}"
+            f"project {project_id} is running; ", NextStep("stop", str(project_id))
         )
     approved: list[int] = []
     for scene in project.scenes:

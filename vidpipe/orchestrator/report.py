@@ -95,20 +95,17 @@ def runner_of(project: Project) -> Runner | None:
 def status_note(project: Project) -> str | None:
     """One plain line that says what a resting project's status means and what continues it."""
     if project.status == ProjectStatus.STOPPED:
-        return f"stopped by you; `vidpipe resume {project.id}` continues"
+        return "stopped by you; resume it"
     if project.status == ProjectStatus.OUT_OF_DATE:
         stage = project.stale_stage or ProjectStatus.STITCHING
         return (
             f"changed since it was made (out of date from the {STAGE_NAMES.get(stage, stage)} "
-            f"stage); `vidpipe resume {project.id}` brings it up to date"
+            "stage); resume brings it up to date"
         )
     if project.status in STAGE_NAMES and not is_held(project) and project.queued_at is None:
         # a working stage nobody works on: its runner was killed or crashed (a stop, Ctrl+C or
         # failure would have said so); without this line it reads as a run in progress
-        return (
-            f"its run ended without finishing (the process was killed or crashed); "
-            f"`vidpipe resume {project.id}` continues"
-        )
+        return "its run ended without finishing (the process was killed or crashed); resume it"
     return None
 
 

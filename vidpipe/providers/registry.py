@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from vidpipe.config import ProviderSettings, Settings
-from vidpipe.errors import BadInputError
+from vidpipe.errors import UnknownProviderError
 from vidpipe.providers.base import (
     ImageProvider,
     NarrationProvider,
@@ -131,9 +131,7 @@ class ProviderRegistry:
             return found
         known = ", ".join(self.names(role)) or "none"
         setting = f"VIDPIPE_{role.value.upper()}_PROVIDER"
-        raise BadInputError(
-            f"unknown {role.value} provider {name!r} (known: {known}); check {setting}"
-        )
+        raise UnknownProviderError(role.value, name, known, f"check {setting}")
 
     def build(
         self,

@@ -474,13 +474,20 @@ async def back(
 
 @router.post("/projects/{project_id}/resume", response_class=HTMLResponse)
 async def project_resume(
-    request: Request, project_id: uuid.UUID, session: SessionDep, runner: RunnerDep
+    request: Request,
+    project_id: uuid.UUID,
+    session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
+    runner: RunnerDep,
 ) -> Response:
     form = await read_form(request)
     # the box next to clips whose submission got no answer: send them again (maybe billed twice)
     resubmit = form.get("resubmit_unknown") == "1"
     try:
-        await runs.resume(session, project_id, runner, resubmit_unknown=resubmit)
+        await runs.resume(
+            session, settings, registry, project_id, runner, resubmit_unknown=resubmit
+        )
     except ProjectNotFoundError:
         raise HTTPException(404, f"no project with id {project_id}") from None
     except (NotResumableError, ProjectBusyError) as exc:

@@ -106,18 +106,21 @@ async def project_detail(
     responses={
         **UNREADABLE,
         **NOT_FOUND,
-        409: error("The project is complete, or already running."),
+        409: error("The project is complete and up to date, or already running."),
     },
-    summary="Continue a project that is not complete, in the background",
+    summary="Bring a project up to date (continue it, or redo what its plan lists), in the "
+    "background",
 )
 async def resume(
     project: ProjectDep,
     session: SessionDep,
+    settings: SettingsDep,
+    registry: RegistryDep,
     runner: RunnerDep,
     options: Annotated[ResumeRequest | None, Body()] = None,
 ) -> Accepted:
     resubmit = options.resubmit_unknown if options is not None else False
-    await runs.resume(session, project.id, runner, resubmit_unknown=resubmit)
+    await runs.resume(session, settings, registry, project.id, runner, resubmit_unknown=resubmit)
     return documents.accepted(project.id, None)
 
 
