@@ -315,3 +315,22 @@ def test_a_project_has_at_most_12_reference_images(vidpipe: Vidpipe, tmp_path: P
     board = tmp_path / "board.json"
     board.write_text(vidpipe("storyboard", project).stdout)
     assert vidpipe("edit", project, "--storyboard-file", str(board)).returncode == 0
+
+
+def test_redoing_a_frame_at_the_keyframes_gate_stops_there_again(
+    vidpipe: Vidpipe, tmp_path: Path
+) -> None:
+    project = made(vidpipe, "a red kite over dunes", "--pause-after", "keyframes")["id"]
+    redo = vidpipe("redo", project, "--scene", "1", "--end-frame", "--yes", env=sim_env())
+    assert redo.returncode == 0, redo.stderr
+    assert redo.stderr.strip().splitlines()[-1].endswith(f"then run: vidpipe resume {project}")
+    shown = document(vidpipe("status", project, "--json"))
+    # was `complete`: the redo went through the gate and made every clip, unreviewed
+    assert (shown["status"], shown["paused_before"]) == ("paused", "video_gen")
+    assert [(s["end_keyframe_take"], s["clip_status"]) for s in shown["scenes"]] == [
+        (2, None),
+        (2, None),
+    ]
+    assert query(tmp_path / "data" / "vidpipe.db", "SELECT count(*) FROM video_clips") == [(0,)]
+    resumed = vidpipe("resume", project, "--yes", "--json", env=sim_env())
+    assert document(resumed)["status"] == "complete"

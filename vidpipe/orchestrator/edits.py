@@ -450,6 +450,10 @@ class Editor:
                 raise BadInputError(f"scene {scene_number} has no {slot} frame yet; resume it")
             keyframe.fingerprint = REDO
             scene.frame_direction = f"{slot}:{direction}" if direction else None
+            if project.status == ProjectStatus.PAUSED and project.paused_before == (
+                ProjectStatus.VIDEO_GEN
+            ):  # at the keyframes review gate: the new frame is reviewed before any clip
+                project.pause_after = "keyframes"
         return await self._settle(project, providers, storage, expected=expected)
 
     async def select(
