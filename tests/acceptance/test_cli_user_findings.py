@@ -334,3 +334,15 @@ def test_redoing_a_frame_at_the_keyframes_gate_stops_there_again(
     assert query(tmp_path / "data" / "vidpipe.db", "SELECT count(*) FROM video_clips") == [(0,)]
     resumed = vidpipe("resume", project, "--yes", "--json", env=sim_env())
     assert document(resumed)["status"] == "complete"
+
+
+def test_a_prompt_with_a_terminal_escape_is_refused(vidpipe: Vidpipe, tmp_path: Path) -> None:
+    result = vidpipe("generate", "a fox \x1b[31min red\x1b[0m", "--yes")
+    # was accepted, and `list` / `status` then sent the escape to the terminal
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.strip().splitlines() == [
+        "error: invalid prompt: holds a control character (U+001B); write plain text"
+    ]
+    assert not (tmp_path / "data").exists()
+    lines = vidpipe("generate", "a fox\nin the snow", *SMALL, env=sim_env())
+    assert lines.returncode == 0, lines.stderr  # a line break is text
