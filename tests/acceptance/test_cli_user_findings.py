@@ -346,3 +346,9 @@ def test_a_prompt_with_a_terminal_escape_is_refused(vidpipe: Vidpipe, tmp_path: 
     assert not (tmp_path / "data").exists()
     lines = vidpipe("generate", "a fox\nin the snow", *SMALL, env=sim_env())
     assert lines.returncode == 0, lines.stderr  # a line break is text
+    project = document(lines)["id"]
+    before = written(tmp_path / "data")
+    result = vidpipe("edit", project, "--scene", "1", "--description", "a fox\x1b[2J")
+    refused(result, "--description")  # a scene's texts show in `status` too
+    assert "holds a control character (U+001B)" in result.stderr
+    assert written(tmp_path / "data") == before

@@ -224,7 +224,8 @@ def _parse_edits(
         head = where.split(".")[0]
         if head in FLAGGED or head in FLAG_NAMES or head.endswith("_model"):
             where = flag_of(head, SCENE_FLAGS)
-        raise BadInputError(f"invalid {where}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise BadInputError(f"invalid {where}: {message}") from None
     storyboard, version = None, None
     if storyboard_file is not None:
         data = _read_json(storyboard_file, "--storyboard-file")

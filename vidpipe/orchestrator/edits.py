@@ -217,7 +217,8 @@ def parse_storyboard(data: Any) -> Storyboard:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top"
-        raise BadInputError(f"invalid storyboard at {where}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise BadInputError(f"invalid storyboard at {where}: {message}") from None
 
 
 # Clips a fork keeps (linked, not made again): made, or refused by the service's content filter.

@@ -3,7 +3,6 @@ is written, against the chosen providers' capabilities (one clear message; nothi
 
 from __future__ import annotations
 
-import unicodedata
 import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
@@ -34,6 +33,7 @@ from vidpipe.orchestrator.references import (
     check_unique,
 )
 from vidpipe.orchestrator.sound import MusicFile, attach_music, new_sound_options
+from vidpipe.orchestrator.texts import plain_text
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet, VideoProvider
 from vidpipe.storage import ProjectStorage
@@ -43,11 +43,6 @@ if TYPE_CHECKING:
 
 MAX_PROMPT = 4_000
 MODEL_PATTERN = r"^[a-z][a-z0-9_-]*(:[A-Za-z0-9][A-Za-z0-9._/@-]*)?$"  # PROVIDER[:MODEL]
-
-
-def _is_control(character: str) -> bool:
-    """A control character other than a line break or a tab."""
-    return unicodedata.category(character) == "Cc" and character not in "\n\r\t"
 
 
 class GenerateOptions(BaseModel):
@@ -133,10 +128,7 @@ class GenerateOptions(BaseModel):
         stripped = value.strip()
         if not stripped:
             raise ValueError("must not be empty")
-        control = next((c for c in stripped if _is_control(c)), None)
-        if control is not None:  # e.g. ESC: `list` and `status` would send it to a terminal
-            raise ValueError(f"holds a control character (U+{ord(control):04X}); write plain text")
-        return stripped
+        return plain_text(stripped)  # e.g. no ESC: `list` and `status` show the prompt
 
     @model_validator(mode="after")
     def _crossfade_shorter_than_clip(self) -> GenerateOptions:

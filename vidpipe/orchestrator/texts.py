@@ -8,10 +8,11 @@ The writers' own output (`Storyboard`, `SceneSpec`) is the same shape without th
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Annotated
 
-from pydantic import Field, StringConstraints, model_validator
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from vidpipe.providers.base import DialogueLine, SceneSpec, Storyboard, StyleGuide
 
@@ -23,10 +24,24 @@ MAX_NAME = 40  # a reference's name
 MAX_LINES = 20  # spoken lines of one scene (as a scene edit takes)
 MAX_SPEAKER = 100
 
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
+
+def plain_text(value: str) -> str:
+    """Text without control characters (a line break and a tab are text): an ESC in a prompt or
+    a scene text would reach the terminal of whoever runs `list` or `status`."""
+    control = next(
+        (c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\r\t"), None
+    )
+    if control is not None:
+        raise ValueError(f"holds a control character (U+{ord(control):04X}); write plain text")
+    return value
+
+
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(plain_text)]
 # a prompt or description that must say something: blank (only spaces) is as empty as ""
 RequiredText = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT),
+    AfterValidator(plain_text),
 ]
 Colour = Annotated[str, StringConstraints(min_length=1, max_length=MAX_COLOUR)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
