@@ -374,13 +374,16 @@ class WorkerDocument(Document):
 # ---- The storyboard ----------------------------------------------------------------------------
 
 
+REFERENCE_NAME = r"^[A-Za-z][A-Za-z0-9 _'.-]{0,39}$"  # what a reference may be called
+
+
 class ReferenceUse(BaseModel):
     """An uploaded reference image (POST /api/references) named for a new project."""
 
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(
-        pattern=r"^[A-Za-z][A-Za-z0-9 _'.-]{0,39}$",
+        pattern=REFERENCE_NAME,
         description="Unique in the project (letters, digits, spaces, _'.- ; a letter first).",
     )
     id: str = Field(

@@ -55,6 +55,12 @@ async def test_review_forms_refuse_with_the_apis_status_and_write_nothing_then_f
         blank = await client.post(edit, data={**change, "video_motion_prompt": ""})
         assert blank.status_code == 422
         assert re.search(r'id="err-s2-video_motion_prompt">[^<]*at least 1 character', blank.text)
+        # a rule below the schema that names its text is shown next to that text too
+        speechless = await client.post(edit, data={**change, "dialogue": "nobody says this"})
+        assert speechless.status_code == 422
+        assert re.search(r'id="err-s2-dialogue">[^<]*write it as', speechless.text)
+        assert re.search(r'id="problem-2"[^>]*>Not saved: see the fields below', speechless.text)
+        assert "nobody says this</textarea>" in speechless.text  # what was typed is kept
         refused = await client.post(f"{base}/scenes/2/takes/9/select", data={"csrf_token": token})
         assert refused.status_code == 422 and "has no clip take 9" in refused.text
         bad = await client.post(f"{base}/scenes/1/redo", data={"csrf_token": token, "target": "x"})
@@ -204,3 +210,32 @@ async def test_every_form_of_the_page_refuses_a_post_without_the_csrf_token(
             response = await client.post(path.format(**values), data={"version": "1"})
             assert response.status_code == 403, path
         assert recorder.calls == []
+
+
+async def test_a_take_refused_for_not_fitting_can_be_kept_anyway_from_the_page(
+    sqlite_settings: Settings,
+) -> None:
+    """The refusal says the take can be kept by forcing it; the page offers exactly that."""
+    async with serving(sqlite_settings) as (_, client):
+        accepted = await client.post("/api/generate", json={"prompt": "a heron at dawn", **SMALL})
+        project_id = accepted.json()["project_id"]
+        assert (await finished(client, project_id))["status"] == "complete"
+        api = f"/api/projects/{project_id}"
+        redo = {"target": "end_frame", "direction": "at dusk"}  # another picture
+        redone = await client.post(f"{api}/scenes/1/redo", json=redo)
+        assert redone.status_code == 202, redone.text
+        assert (await finished(client, project_id))["status"] == "complete"
+        assert (await client.get(api)).json()["scenes"][0]["clip_take"] == 2  # from the new frame
+
+        token = csrf_of(await client.get(f"/projects/{project_id}/review"))
+        select = f"/projects/{project_id}/scenes/1/takes/1/select"
+        refused = await client.post(select, data={"csrf_token": token})
+        assert refused.status_code == 422 and "another end frame" in refused.text
+        assert 'id="force-1">Keep take 1 anyway' in refused.text
+        assert re.search(rf'action="{select}"[^>]*>\s*<input[^>]*csrf_token', refused.text)
+        assert (await client.get(api)).json()["scenes"][0]["clip_take"] == 2  # nothing written
+
+        kept = await client.post(select, data={"csrf_token": token, "force": "1"})
+        assert kept.status_code == 303, kept.text
+        detail = (await client.get(api)).json()
+        assert detail["scenes"][0]["clip_take"] == 1 and detail["status"] == "out_of_date"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import html
+import re
 from pathlib import Path
 
+import httpx
 import pytest
 from api_helpers import Recorder, serving
 from fastapi import FastAPI
+from pydantic import SecretStr
 from sqlalchemy import func, select
 
 from vidpipe.config import Settings
@@ -54,7 +58,9 @@ async def test_cross_field_rule_and_malformed_bodies(
             "/api/generate", json={"prompt": "a fox", "clip_duration": 2, "crossfade": 2}
         )
         assert crossfade.status_code == 422
-        assert "shorter than the clip duration" in crossfade.json()["detail"][0]["msg"]
+        (error,) = crossfade.json()["detail"]
+        assert "shorter than the clip duration" in error["msg"]
+        assert error["loc"] == ["body", "crossfade"]  # the rule's field, as the page shows it
         for content in (b"{not json", b"[]", b'"a fox"', b""):
             response = await client.post(
                 "/api/generate", content=content, headers={"Content-Type": "application/json"}
@@ -66,6 +72,10 @@ async def test_cross_field_rule_and_malformed_bodies(
             "/api/projects/00000000-0000-0000-0000-000000000000/stitch", json={"crossfade": 99}
         )
         assert stitch.status_code == 404  # an unknown project is reported before its options
+        unknown = "/api/projects/00000000-0000-0000-0000-000000000000"
+        for path in (f"{unknown}/storyboard", f"{unknown}/scenes/1", unknown):  # so are edits
+            edit = await client.patch(path, json={"bogus": 1}, headers={"If-Match": '"1"'})
+            assert edit.status_code == 404, (path, edit.text)
         await _assert_nothing_written(app, recorder, tmp_path)
 
 
@@ -74,3 +84,76 @@ async def _assert_nothing_written(app: FastAPI, recorder: Recorder, tmp_path: Pa
         assert await session.scalar(select(func.count()).select_from(Project)) == 0
     assert recorder.calls == [] and app.state.runner.active_count == 0
     assert not (tmp_path / "data").exists(), "a project folder was created"
+
+
+UNMADE_MODELS = [
+    # no provider has this name: the line names the providers there are, not a setting
+    ("nope:some-model", "unknown video provider 'nope' (known: comfyui, fal, google, local, sim)"),
+    # a provider that needs a key nobody set
+    ("fal:fal-ai/wan-flf2v", "the fal provider needs an API key: set FAL_KEY (or VIDPIPE_FAL_KEY)"),
+]
+
+
+@pytest.mark.parametrize(("model", "message"), UNMADE_MODELS)
+async def test_a_chosen_model_whose_provider_cannot_be_made_is_refused_at_its_field(
+    sqlite_settings: Settings,
+    recorder: Recorder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    model: str,
+    message: str,
+) -> None:
+    monkeypatch.delenv("FAL_KEY", raising=False)
+    async with serving(sqlite_settings, execute=recorder) as (app, client):
+        body = {"prompt": "a fox", "scenes": 1, "clip_duration": 1, "video_model": model}
+        response = await client.post("/api/generate", json=body)
+        assert response.status_code == 422, response.text
+        (error,) = response.json()["detail"]
+        assert error["loc"] == ["body", "video_model"]
+        assert error["msg"] == f"invalid video_model: {message}"  # whole, not cut at 120
+        estimate = await client.get("/api/estimate", params={"video_model": model})
+        (problem,) = estimate.json()["problems"]
+        assert problem["loc"] == ["query", "video_model"], problem
+        # the page's form: the message next to the Clip model, not next to another field
+        token = csrf_of(await client.get("/new"))
+        form = {"prompt": "a fox", "scenes": "1", "clip_duration": "1", "csrf_token": token}
+        page = await client.post("/new", data={**form, "video_model": model})
+        assert page.status_code == 422
+        shown = html.escape(message).replace("&#x27;", "&#39;")  # as Jinja writes it
+        assert f'id="err-video_model">{shown}</p>' in page.text
+        assert 'id="err-crossfade" hidden>' in page.text
+        await _assert_nothing_written(app, recorder, tmp_path)
+
+
+async def test_a_nul_character_is_refused_before_anything_is_written(
+    sqlite_settings: Settings, recorder: Recorder, tmp_path: Path
+) -> None:
+    """PostgreSQL cannot store a NUL in text (the insert failed with a 500): it is no text."""
+    async with serving(sqlite_settings, execute=recorder) as (app, client):
+        for body in ({"prompt": "a fox\u0000"}, {"prompt": "a fox", "style": "\u0000"}):
+            response = await client.post("/api/generate", json=body)
+            assert response.status_code == 422, response.text
+            (error,) = response.json()["detail"]
+            assert error["loc"] == ["body"] and "NUL character" in error["msg"]
+        token = csrf_of(await client.get("/new"))
+        form = {"prompt": "a fox\u0000", "scenes": "1", "clip_duration": "1", "csrf_token": token}
+        page = await client.post("/new", data=form)
+        assert page.status_code == 400 and "NUL character" in page.text
+        await _assert_nothing_written(app, recorder, tmp_path)
+    # with a token, a client without it learns nothing from its body but 401
+    locked = sqlite_settings.model_copy(update={"api_token": SecretStr("t0ken-for-this-test")})
+    async with serving(locked, execute=recorder) as (app, client):
+        for body in ('{"prompt": "a fox\\u0000"}', '{"prompt": "a fox", "max_cost": NaN}'):
+            headers = {"Content-Type": "application/json"}
+            refused = await client.post("/api/generate", content=body, headers=headers)
+            assert refused.status_code == 401, (body, refused.text)
+            headers["Authorization"] = "Bearer t0ken-for-this-test"
+            refused = await client.post("/api/generate", content=body, headers=headers)
+            assert refused.status_code == 422, (body, refused.text)
+        await _assert_nothing_written(app, recorder, tmp_path)
+
+
+def csrf_of(page: httpx.Response) -> str:
+    match = re.search(r'name="csrf-token" content="([^"]+)"', page.text)
+    assert match, page.text[:300]
+    return match.group(1)

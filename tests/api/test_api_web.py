@@ -274,3 +274,21 @@ async def test_the_form_takes_takes_and_forks_say_what_they_were_forked_from(
         screen = (await client.get(f"/projects/{twin}")).text
         assert re.search(rf'id="fork-of">fork of <a href="/projects/{original}">', screen)
         assert 'id="fork-of"' not in (await client.get(f"/projects/{original}")).text
+
+
+async def test_a_malformed_page_address_is_a_page_and_the_apis_stays_json(
+    sqlite_settings: Settings, recorder: Recorder
+) -> None:
+    async with serving(sqlite_settings, execute=recorder) as (_, client):
+        for address, problem in (
+            ("/projects/not-an-id", "project_id: Input should be a valid UUID"),
+            ("/projects/not-an-id/review", "project_id: Input should be a valid UUID"),
+            ("/?page=abc", "page: must be a whole number"),
+        ):
+            page = await client.get(address)
+            assert page.status_code == 422, address
+            assert page.headers["content-type"].startswith("text/html"), page.text[:200]
+            assert "<h1>Not a valid address</h1>" in page.text and problem in page.text
+        api = await client.get("/api/projects/not-an-id")
+        assert api.status_code == 422 and api.headers["content-type"] == "application/json"
+        assert api.json()["detail"][0]["loc"] == ["path", "project_id"]

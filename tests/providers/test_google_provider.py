@@ -381,7 +381,7 @@ async def test_an_operation_that_never_finishes_times_out(
     )
     request = video_request(tmp_path)
     name = await provider.submit(request)
-    with pytest.raises(ProviderTimeoutError, match="scene 0 not finished after"):
+    with pytest.raises(ProviderTimeoutError, match="scene 1 not finished after"):
         await provider.wait(name, request, tmp_path / "clip.mp4")
 
 

@@ -53,11 +53,8 @@ def field_error(field: str | None, message: str, *, where: str = "body") -> Requ
     return RequestValidationError([{"loc": location, "msg": message, "type": "value_error"}])
 
 
-def body_error(exc: VidpipeError, *, scene_in: str = "body") -> RequestValidationError:
-    """A rule's refusal as a field error: its field is the `loc`; a scene number the project
-    does not have is an error of the path's `scene` when the route takes it there."""
-    if exc.field == "scene":
-        return field_error("scene", exc.worded(), where=scene_in)
+def body_error(exc: VidpipeError) -> RequestValidationError:
+    """A rule's refusal as a field error of the body: its field is the `loc`."""
     return field_error(exc.field, exc.worded())
 
 
@@ -71,9 +68,14 @@ async def _refused(request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _bad_input(request: Request, exc: Exception) -> JSONResponse:
+    """A rule's refusal as a field error where the request carries that field: the path's
+    scene or take, a query parameter, else the body."""
     assert isinstance(exc, BadInputError)
-    scene_in = "path" if "/scenes/" in request.url.path else "body"
-    return await _invalid(request, body_error(exc, scene_in=scene_in))
+    if exc.field in request.path_params:
+        return await invalid_response(request, field_error(exc.field, exc.worded(), where="path"))
+    if exc.field in request.query_params:
+        return await invalid_response(request, field_error(exc.field, exc.worded(), where="query"))
+    return await invalid_response(request, body_error(exc))
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
@@ -97,9 +99,12 @@ def _methods_of(app: FastAPI, path: str) -> list[str]:
 
 
 MAX_ECHO = 120  # characters of a refused value a 422 repeats; never a whole large input
+# characters of a 422's message: room for the whole of the rules' own sentences (a provider's
+# set-up line names two settings), still short when a message quotes a long input
+MAX_MESSAGE = 1000
 
 
-def _echo(value: Any) -> Any:
+def _echo(value: Any, limit: int = MAX_ECHO) -> Any:
     """A refused input as a 422 may show it: short, finite, encodable, or left out."""
     if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**18:
         return f"{str(value)[:20]}… ({len(str(value))} digits)"
@@ -107,13 +112,13 @@ def _echo(value: Any) -> Any:
         return str(value)
     if isinstance(value, str):
         text = value.encode("utf-8", "backslashreplace").decode("utf-8")
-        return text if len(text) <= MAX_ECHO else f"{text[:MAX_ECHO]}… ({len(value)} characters)"
+        return text if len(text) <= limit else f"{text[:limit]}… ({len(value)} characters)"
     if value is None or isinstance(value, bool | int | float):
         return value
     return None  # a list or object: the location says which one
 
 
-async def _invalid(request: Request, exc: Exception) -> JSONResponse:
+async def invalid_response(request: Request, exc: Exception) -> JSONResponse:
     """FastAPI's 422, but an input is never echoed whole (a 10 MB prompt is not sent back) and
     a NaN or a lone surrogate in it cannot turn the refusal into a 500."""
     assert isinstance(exc, RequestValidationError)
@@ -121,7 +126,7 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
     for error in exc.errors():
         shown = {key: error[key] for key in ("type", "loc", "msg") if key in error}
         shown["loc"] = [_echo(part) for part in shown.get("loc", ())]
-        shown["msg"] = _echo(str(shown.get("msg", "")))
+        shown["msg"] = _echo(str(shown.get("msg", "")), MAX_MESSAGE)
         if "input" in error and _echo(error["input"]) is not None:
             shown["input"] = _echo(error["input"])
         errors.append(shown)
@@ -129,7 +134,7 @@ async def _invalid(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(RequestValidationError, _invalid)
+    app.add_exception_handler(RequestValidationError, invalid_response)
     # Starlette picks the handler of the most specific class, so the subclasses of
     # BadInputError below win over its generic 422.
     for kind, code in STATUSES:

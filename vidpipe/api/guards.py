@@ -12,8 +12,9 @@ Three ASGI middlewares, outermost first:
 - `BodyLimits`: bodies are capped while they are read (a declared or streamed body over the cap
   is refused with 413 after at most the cap has been read); multipart bodies are capped in total
   and in parts. A JSON body is then parsed strictly once: `NaN`/`Infinity` literals, lone
-  surrogates (which no database or reply can encode) and absurd nesting are refused with 422
-  before a route sees them.
+  surrogates (which no database or reply can encode), NUL characters (which PostgreSQL cannot
+  store in text) and absurd nesting are refused with 422 before a route sees them (answered by
+  `RefuseBadJson`, which sits inside the token check, so a client without the token gets 401).
 
 Behind them, `read_capped` holds each uploaded file (a reference image, a music bed) to its own
 size cap, for the routes and the page's form alike.
@@ -43,6 +44,7 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 WILDCARDS = frozenset({"0.0.0.0", "::", ""})
 MIB = 1024 * 1024
 _SURROGATE = re.compile("[\ud800-\udfff]")
+NUL = "\x00"
 MAX_JSON_DEPTH = 64
 
 
@@ -214,7 +216,7 @@ def _finite(text: str) -> float:
 
 
 def check_json(body: bytes) -> str | None:
-    """Why a JSON body is refused (NaN/Infinity, a lone surrogate, too deep); None when it is
+    """Why a JSON body is refused (NaN/Infinity, a lone surrogate or NUL, too deep); None when it is
     fine or is not JSON at all (the route's own parser then says what is wrong)."""
     try:
         data = json.loads(body, parse_constant=_refuse_constant, parse_float=_finite)
@@ -232,10 +234,14 @@ def check_json(body: bytes) -> str | None:
         if isinstance(value, str):
             if _SURROGATE.search(value):
                 return "a string holds a lone surrogate (\\ud800-\\udfff): not text"
+            if NUL in value:
+                return "a string holds a NUL character (\\u0000): not text"
         elif isinstance(value, dict):
             for key, item in value.items():
                 if _SURROGATE.search(key):
                     return "a key holds a lone surrogate (\\ud800-\\udfff): not text"
+                if NUL in key:
+                    return "a key holds a NUL character (\\u0000): not text"
                 stack.append((item, depth + 1))
         elif isinstance(value, list):
             stack.extend((item, depth + 1) for item in value)
@@ -324,10 +330,8 @@ class BodyLimits:
                 break
         body = b"".join(chunks)
         problem = check_json(body) if body else None
-        if problem:
-            detail = [{"loc": ["body"], "msg": problem, "type": "json_invalid"}]
-            await JSONResponse({"detail": detail}, status_code=422)(scope, receive, send)
-            return
+        if problem:  # answered by RefuseBadJson, inside the token check: 401 comes first
+            scope = {**scope, BAD_JSON: problem}
         sent = False
 
         async def replay() -> Message:
@@ -338,6 +342,26 @@ class BodyLimits:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+BAD_JSON = "vidpipe.bad_json"  # the scope key BodyLimits leaves its JSON refusal under
+
+
+class RefuseBadJson:
+    """ASGI middleware, inside the token check: answers 422 for a JSON body BodyLimits found
+    wanting (NaN, a lone surrogate or NUL, too deep), so a client without the token learns
+    nothing from its body but 401."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        problem = scope.get(BAD_JSON)
+        if problem:
+            detail = [{"loc": ["body"], "msg": problem, "type": "json_invalid"}]
+            await JSONResponse({"detail": detail}, status_code=422)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:

@@ -11,7 +11,7 @@ from vidpipe import __version__, web
 from vidpipe.api.auth import RequireToken, api_token, require_token
 from vidpipe.api.docs import install_docs
 from vidpipe.api.errors import install_error_handlers
-from vidpipe.api.guards import install_guards
+from vidpipe.api.guards import RefuseBadJson, install_guards
 from vidpipe.api.offload import off_loop, warm_up
 from vidpipe.api.openapi import describing_capabilities
 from vidpipe.api.routes import (
@@ -94,6 +94,7 @@ def create_app(
     # with a token every router below needs it, and its schema says so
     deps = [Depends(require_token)] if token else None
     responses: Responses | None = UNAUTHORIZED if token else None
+    app.add_middleware(RefuseBadJson)  # inside RequireToken: a body's refusal comes after 401
     if token:
         app.add_middleware(RequireToken, token=token, throttle=app.state.login_throttle)
     app.include_router(health.router)

@@ -8,6 +8,10 @@ written). This narrows the served description to match; validation itself is unc
 
 One rule JSON Schema cannot state is written in the description instead: `crossfade` must be
 shorter than `clip_duration`.
+
+Every string a JSON body carries also says it holds no NUL character (`BodyLimits` refuses one:
+PostgreSQL cannot store it in text), so a client that follows the description is never refused
+for it.
 """
 
 from __future__ import annotations
@@ -25,7 +29,10 @@ from vidpipe.providers.registry import ProviderRegistry
 # "Not blank" as JSON Schema can check it: at least one character that Python's str.strip()
 # keeps. Spelled out, because a regex `\s` is not Python's idea of whitespace.
 _WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
-NOT_BLANK = "[^" + "".join(f"\\u{ord(c):04x}" for c in _WHITESPACE) + "]"
+_SPACES = "".join(f"\\u{ord(c):04x}" for c in _WHITESPACE)
+NO_NUL = "^[^\\u0000]*$"
+# not blank, and no NUL anywhere
+TEXT = "^[^\\u0000]*[^\\u0000" + _SPACES + "][^\\u0000]*$"
 
 
 def describing_capabilities(
@@ -40,6 +47,7 @@ def describing_capabilities(
             caps = registry.get(Role.VIDEO, settings.video_provider).capabilities
             body = schema["components"]["schemas"]["GenerateRequest"]
             narrow(body, caps, provider=settings.video_provider)
+            say_no_nul(schema)
         return app.openapi_schema  # type: ignore[return-value]
 
     return openapi
@@ -48,7 +56,7 @@ def describing_capabilities(
 def narrow(body: dict[str, Any], caps: Capabilities, *, provider: str) -> None:
     fields = body["properties"]
     for name in ("prompt", "style"):
-        fields[name].update(minLength=1, pattern=NOT_BLANK)
+        fields[name].update(minLength=1, pattern=TEXT)
     duration = fields["clip_duration"]
     duration.pop("exclusiveMinimum", None)
     duration["minimum"] = caps.min_duration
@@ -62,3 +70,33 @@ def narrow(body: dict[str, Any], caps: Capabilities, *, provider: str) -> None:
     fields["crossfade"]["description"] = (
         "Crossfade seconds between scenes; 0 = hard cuts. Must be shorter than clip_duration."
     )
+
+
+def say_no_nul(schema: dict[str, Any]) -> None:
+    """Every plain string of every JSON request body (and the components it names) gets a
+    pattern that excludes NUL; strings with a pattern or a list of values of their own already
+    exclude it."""
+    components = schema["components"]["schemas"]
+    todo: list[Any] = [
+        operation["requestBody"]["content"]["application/json"]["schema"]
+        for operations in schema["paths"].values()
+        for operation in operations.values()
+        if "application/json" in operation.get("requestBody", {}).get("content", {})
+    ]
+    seen: set[str] = set()
+    while todo:
+        node = todo.pop()
+        if isinstance(node, list):
+            todo.extend(node)
+            continue
+        if not isinstance(node, dict):
+            continue
+        if "$ref" in node:
+            name = node["$ref"].rsplit("/", 1)[-1]
+            if name not in seen:
+                seen.add(name)
+                todo.append(components[name])
+            continue
+        if node.get("type") == "string" and not {"pattern", "enum", "const", "format"} & set(node):
+            node["pattern"] = NO_NUL
+        todo.extend(value for key, value in node.items() if key not in ("default", "examples"))

@@ -276,9 +276,18 @@ class TakesDocument(documents.TakesDocument):
 
 class ForkRequest(BaseModel):
     """Edits for the fork (all optional): one scene's texts, project options, or a whole
-    storyboard. The original project is never changed."""
+    storyboard. The original project is never changed. Read strictly, as `generate` is: `"2"`
+    and `true` are not scene numbers."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _whole_numbers_are_integers(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("scene"), float):
+            if data["scene"].is_integer():
+                data = {**data, "scene": int(data["scene"])}
+        return data
 
     scene: int | None = Field(default=None, ge=1, le=20, description="1-based, with `changes`.")
     changes: SceneEdit | None = None

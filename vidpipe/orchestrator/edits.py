@@ -28,6 +28,7 @@ from vidpipe.orchestrator.models import (
     ROLES,
     RoleModel,
     build_project_providers,
+    check_buildable,
     check_choice,
 )
 from vidpipe.orchestrator.references import (
@@ -380,7 +381,7 @@ class Editor:
 
         current = project_models(project)
         chosen = {role: models.get(role, current.of(role)) for role in ROLES}
-        return build_providers(self.registry, self.settings, type(current)(**chosen))
+        return build_providers(self.registry, self.settings, type(current)(**chosen), chosen=models)
 
     async def _settle(
         self,
@@ -423,6 +424,8 @@ class Editor:
         check_takes(takes, slot)
         direction = check_direction(direction)
         chosen = check_redo_model(model, slot)
+        if chosen is not None:
+            check_buildable(self.registry, self.settings, "video", chosen, field="model")
         project, providers, storage = await self.open(project_id)
         expected = project.storyboard_version
         scene = _scene(list(project.scenes), scene_number)

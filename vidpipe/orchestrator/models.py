@@ -13,6 +13,7 @@ they refuse a shut-down, unknown or role-mismatched id with one line naming the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -148,15 +149,52 @@ def settings_for(
 
 
 def build_providers(
-    registry: ProviderRegistry, settings: Settings, models: ProjectModels
+    registry: ProviderRegistry,
+    settings: Settings,
+    models: ProjectModels,
+    *,
+    chosen: Iterable[str] = (),
 ) -> ProviderSet:
-    """The providers of a project (or of a project about to be made)."""
-    return registry.build(
-        settings_for(settings, models),
-        models.storyboard.provider,
-        models.image.provider,
-        models.video.provider,
-    )
+    """The providers of a project (or of a project about to be made). `chosen`: the roles whose
+    model the request named; a provider that cannot be made for one of them (a name no provider
+    has, a key not set) is refused as that request's `<role>_model` field, so that a client or
+    the page shows it at the model it chose rather than as a problem of the whole request."""
+    tuned = settings_for(settings, models)
+    try:
+        return registry.build(
+            tuned, models.storyboard.provider, models.image.provider, models.video.provider
+        )
+    except BadInputError as exc:
+        if exc.field is None:
+            _blame_chosen(registry, tuned, models, chosen)
+        raise
+
+
+def _blame_chosen(
+    registry: ProviderRegistry, settings: Settings, models: ProjectModels, chosen: Iterable[str]
+) -> None:
+    """Raise the refusal of the first chosen role whose provider cannot be made alone."""
+    for role in chosen:
+        check_buildable(registry, settings, role, models.of(role), field=f"{role}_model")
+
+
+def check_buildable(
+    registry: ProviderRegistry, settings: Settings, role: str, chosen: RoleModel, *, field: str
+) -> None:
+    """The provider of a model a request chose can be made here (it exists, its key or server
+    is set); refused as `field` otherwise, before anything is written."""
+    from vidpipe.providers.base import Role
+
+    known = registry.names(Role(role))
+    if chosen.provider not in known:  # the registry's own line names a setting nobody used
+        raise BadInputError(
+            f"unknown {role} provider {chosen.provider!r} (known: {', '.join(known)})",
+            field=field,
+        )
+    try:
+        registry.get(Role(role), chosen.provider)(settings_for(settings, [(role, chosen)]))
+    except BadInputError as exc:
+        raise BadInputError(str(exc), field=field) from None
 
 
 def build_project_providers(

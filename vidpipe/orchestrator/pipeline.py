@@ -584,6 +584,13 @@ async def restitch_project(
             "and up to date can be re-stitched; ",
             NextStep("resume", str(project_id)),
         )
+    for scene in project.scenes:  # a file gone since: refused before a run is recorded
+        clip = scene.clip
+        if clip is not None and clip.file_path and not storage.resolve(clip.file_path).is_file():
+            raise NotResumableError(
+                f"clip of scene {scene.scene_index + 1} ({clip.file_path}) is missing; "
+                "resume makes it again and stitches the project"
+            )
     if crossfade is not None:
         if not math.isfinite(crossfade) or crossfade < 0:
             # refused here, before a run is opened: nan passed every comparison below and

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from vidpipe.config import Settings
@@ -23,7 +23,7 @@ from vidpipe.errors import (
     ProjectBusyError,
 )
 from vidpipe.orchestrator.leases import is_held
-from vidpipe.orchestrator.models import ProjectModels, build_providers, choose_models
+from vidpipe.orchestrator.models import ROLES, ProjectModels, build_providers, choose_models
 from vidpipe.orchestrator.references import (
     ReferenceSpec,
     UploadPool,
@@ -130,14 +130,17 @@ class GenerateOptions(BaseModel):
             raise ValueError("must not be empty")
         return plain_text(stripped)  # e.g. no ESC: `list` and `status` show the prompt
 
-    @model_validator(mode="after")
-    def _crossfade_shorter_than_clip(self) -> GenerateOptions:
-        if self.crossfade and self.crossfade >= self.clip_duration:
+    @field_validator("crossfade")
+    @classmethod
+    def _crossfade_shorter_than_clip(cls, value: float, info: ValidationInfo) -> float:
+        """A rule over two fields, refused as the crossfade's (the `loc` a client or the page
+        shows it at); clip_duration comes first, so it is read when it was valid."""
+        clip = info.data.get("clip_duration")
+        if value and clip is not None and value >= clip:
             raise ValueError(
-                f"crossfade ({self.crossfade:g}s) must be shorter than the clip duration "
-                f"({self.clip_duration:g}s)"
+                f"crossfade ({value:g}s) must be shorter than the clip duration ({clip:g}s)"
             )
-        return self
+        return value
 
 
 def options_models(settings: Settings, options: GenerateOptions) -> ProjectModels:
@@ -156,7 +159,8 @@ def generate_providers(
 ) -> ProviderSet:
     """The providers `generate` checks, prices and runs with: the chosen models, or the
     configured ones (one call for every door)."""
-    return build_providers(registry, settings, options_models(settings, options))
+    chosen = [role for role in ROLES if getattr(options, f"{role}_model")]
+    return build_providers(registry, settings, options_models(settings, options), chosen=chosen)
 
 
 def check_capabilities(options: GenerateOptions, providers: ProviderSet) -> None:

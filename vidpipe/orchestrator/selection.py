@@ -48,7 +48,7 @@ async def find_take(
     )
     what = "clip" if slot == "clip" else f"{slot} frame"
     if take is None:
-        raise BadInputError(f"scene {scene_number} has no {what} take {number}")
+        raise BadInputError(f"scene {scene_number} has no {what} take {number}", field="take")
     if not storage.resolve(take.file_path).is_file():
         raise BadInputError(f"the file of take {number} ({take.file_path}) is gone")
     return take

@@ -165,7 +165,7 @@ async def _draw(
         draw,
         step=STEP,
         cost=cost,
-        detail=f"scene {scene.scene_index + 1} {slot} frame",  # the number people read
+        detail=f"scene {scene.scene_index + 1} {slot} frame",
         settle_with=held,
     )
     async with ctx.db_lock:

@@ -531,7 +531,7 @@ async def _submit(
             send,
             step=STEP,
             cost=provider.estimate_cost(seconds=clip_seconds(project, scene)),
-            detail=f"scene {request.scene_index + 1} clip",  # the number people read
+            detail=f"scene {request.scene_index + 1} clip",
             settle_with=accepted,
             submission=clip.submission,
         )

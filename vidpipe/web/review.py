@@ -28,12 +28,14 @@ from vidpipe.api.strict import whole_number
 from vidpipe.app import iterate, runs
 from vidpipe.app.iterate import Edits
 from vidpipe.errors import (
+    NextStep,
     ProjectNotFoundError,
     VersionRequiredError,
     VidpipeError,
 )
 from vidpipe.orchestrator.edits import SceneEdit, StoryboardChangedError, dialogue_option
 from vidpipe.orchestrator.leases import NotRunningError
+from vidpipe.orchestrator.selection import TakeDoesNotFitError
 from vidpipe.web import views
 from vidpipe.web.routes import back, is_working, render, screen_url
 from vidpipe.web.security import read_form
@@ -70,6 +72,7 @@ class Problem:
     fields: dict[str, str] = field(default_factory=dict)
     typed: dict[str, str] = field(default_factory=dict)
     conflict: bool = False
+    force_take: int | None = None  # a clip take the refusal offers to keep anyway (a button)
 
 
 async def review_page(
@@ -151,14 +154,21 @@ async def attempt(
     except ValidationError as exc:
         found = {str(e["loc"][0]): e["msg"] for e in exc.errors() if e.get("loc")}
         shown = {name for name, _ in TEXTS}
-        message = "Not saved: see the fields below."
+        message = FIELDS_BELOW
         if not set(found) <= shown:  # e.g. the redo form's target: said in the message
             message = "; ".join(f"{name}: {msg}" for name, msg in found.items())
         problem = Problem(422, message, scene=scene, fields=found)
     except VidpipeError as exc:  # 409 running, 412 changed meanwhile, 422, 500 ffmpeg, ...
         conflict = isinstance(exc, StoryboardChangedError)
-        message = CHANGED if conflict else exc.worded()
-        problem = Problem(status_of(exc), message, scene=scene, conflict=conflict)
+        if not conflict and exc.field in {name for name, _ in TEXTS}:  # e.g. a dialogue line
+            fields = {exc.field: str(exc)}  # shown next to that text, as a schema error is
+            problem = Problem(status_of(exc), FIELDS_BELOW, scene=scene, fields=fields)
+        else:
+            message = CHANGED if conflict else exc.worded()
+            problem = Problem(status_of(exc), message, scene=scene, conflict=conflict)
+        if isinstance(exc, TakeDoesNotFitError):  # "keep it anyway": the page offers it
+            steps = [part for part in exc.parts if isinstance(part, NextStep)]
+            problem.force_take = next((s.take for s in steps if s.action == "force"), None)
     await session.rollback()  # nothing half-done stays in the session the page is read with
     problem.typed = typed or {}
     if problem.status_code == 409:
@@ -166,6 +176,7 @@ async def attempt(
     return await review_page(request, session, project_id, problem=problem)
 
 
+FIELDS_BELOW = "Not saved: see the fields below."
 CHANGED = (
     "This storyboard was changed elsewhere since you opened the page, so nothing was saved. "
     "Reload to see the current texts (copy yours first if you want to keep them)."
@@ -267,11 +278,15 @@ async def select_take(
     registry: RegistryDep,
     runner: RunnerDep,
 ) -> Response:
-    """Use another clip take; the API's handler re-stitches when nothing else is stale."""
-    await read_form(request)
+    """Use another clip take; the API's handler re-stitches when nothing else is stale. `force`
+    (the refusal's "keep it anyway" button) keeps a take made from other frames or options."""
+    form = await read_form(request)
+    force = form.get("force") == "1"
 
     async def select() -> str:
-        await iterate.select(session, settings, registry, runner, project_id, scene, take)
+        await iterate.select(
+            session, settings, registry, runner, project_id, scene, take, force=force
+        )
         return review_url(project_id, scene, "selected")
 
     return await attempt(request, session, project_id, select, scene=scene)

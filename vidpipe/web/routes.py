@@ -28,7 +28,7 @@ from sqlalchemy.orm import aliased
 from vidpipe.api import documents
 from vidpipe.api.auth import SESSION_COOKIE, api_token, carries, session_id
 from vidpipe.api.deps import RegistryDep, RunnerDep, SessionDep, SettingsDep
-from vidpipe.api.errors import body_error
+from vidpipe.api.errors import body_error, invalid_response
 from vidpipe.api.routes.estimate import assess
 from vidpipe.api.schemas import ProjectStatusDocument, ProjectSummary
 from vidpipe.api.strict import Digits, decimal, is_decimal
@@ -117,6 +117,20 @@ async def refused(request: Request, exc: Exception) -> HTMLResponse:
     """A refused form (CSRF, unreadable) as a page that says why and how to go on."""
     assert isinstance(exc, FormRefused)
     return render(request, "refused.html", {"message": str(exc)}, status_code=exc.status_code)
+
+
+async def invalid_address(request: Request, exc: Exception) -> Response:
+    """A page's address with a malformed id, scene or page number: the 422 as a page a person
+    can read (a browser showed the API's JSON); the API's own paths keep their JSON."""
+    if request.url.path.startswith("/api/"):
+        return await invalid_response(request, exc)
+    assert isinstance(exc, RequestValidationError)
+    problems = [
+        f"{error['loc'][-1]}: {str(error['msg']).removeprefix('Value error, ')}"
+        for error in exc.errors()
+        if error.get("loc")
+    ]
+    return render(request, "invalid.html", {"problems": problems}, status_code=422)
 
 
 @router.get("/favicon.ico", include_in_schema=False)

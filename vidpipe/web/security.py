@@ -79,7 +79,17 @@ async def read_form(request: Request) -> dict[str, str]:
     form = {name: values[-1] for name, values in fields.items()}
     if not matches(csrf_cookie(request), form.get(CSRF_FIELD)):
         raise FormRefused(403, NO_TOKEN)
+    refuse_nul(form)
     return form
+
+
+def refuse_nul(fields: dict[str, str]) -> None:
+    """A NUL character is no text a person types, and PostgreSQL cannot store it: the form is
+    refused before anything is done with it (the JSON API refuses it as BodyLimits does)."""
+    if any("\x00" in name or "\x00" in value for name, value in fields.items()):
+        raise FormRefused(
+            400, "The form holds a NUL character, which is not text; nothing was saved."
+        )
 
 
 @asynccontextmanager
@@ -108,6 +118,7 @@ async def read_form_with_files(
                 fields[name] = value
         if not matches(csrf_cookie(request), fields.get(CSRF_FIELD)):
             raise FormRefused(403, NO_TOKEN)
+        refuse_nul(fields)
         yield fields, files
     finally:
         await form.close()

@@ -13,6 +13,7 @@ from vidpipe.api.deps import ProjectId, SessionDep, SettingsDep
 from vidpipe.api.routes.iterate import SceneNumber, TakeNumber
 from vidpipe.api.schemas import NOT_FOUND
 from vidpipe.api.strict import Digits
+from vidpipe.documents import REFERENCE_NAME
 
 router = APIRouter(prefix="/api/projects/{project_id}", tags=["files"])
 
@@ -117,7 +118,11 @@ async def clip(
 )
 async def reference(
     project_id: ProjectId,
-    name: Annotated[str, Path(min_length=1, max_length=40, description="The reference's name.")],
+    name: Annotated[
+        str,
+        # a name no reference can have (a NUL, say: PostgreSQL cannot even compare it) is a 422
+        Path(pattern=REFERENCE_NAME, max_length=40, description="The reference's name."),
+    ],
     session: SessionDep,
     settings: SettingsDep,
     range: RangeHeader = None,

@@ -18,7 +18,6 @@ from vidpipe.api.deps import (
     RunnerDep,
     SessionDep,
     SettingsDep,
-    get_project,
 )
 from vidpipe.api.schemas import (
     NOT_FOUND,
@@ -99,8 +98,8 @@ async def edited(
     response: Response,
     edits: Edits,
 ) -> EditResult:
-    """One edit under If-Match; the answer is the new plan and the new ETag."""
-    await get_project(project_id, session)  # 404 before 428/412
+    """One edit under If-Match (the route's ProjectDep has answered 404 already, before the
+    body's 422 and If-Match's 428/412); the answer is the new plan and the new ETag."""
     version = expected_version(if_match)
     project = await iterate.edit(
         session, settings, registry, runner, project_id, edits, expected_version=version
@@ -131,7 +130,7 @@ async def get_storyboard(
     summary="Replace the whole storyboard (scenes may be added or removed); needs If-Match",
 )
 async def patch_storyboard(
-    project_id: ProjectId,
+    project: ProjectDep,
     body: StoryboardBody,
     session: SessionDep,
     settings: SettingsDep,
@@ -141,7 +140,7 @@ async def patch_storyboard(
     if_match: IfMatch = None,
 ) -> EditResult:
     edits = storyboard_edits(body)
-    return await edited(session, settings, registry, runner, project_id, if_match, response, edits)
+    return await edited(session, settings, registry, runner, project.id, if_match, response, edits)
 
 
 @router.patch(
@@ -151,7 +150,7 @@ async def patch_storyboard(
     summary="Change one scene's texts; needs If-Match",
 )
 async def patch_scene(
-    project_id: ProjectId,
+    project: ProjectDep,
     scene: SceneNumber,
     body: SceneEditBody,
     session: SessionDep,
@@ -162,7 +161,7 @@ async def patch_scene(
     if_match: IfMatch = None,
 ) -> EditResult:
     edits = Edits(scene_number=scene, scene_edit=body)
-    return await edited(session, settings, registry, runner, project_id, if_match, response, edits)
+    return await edited(session, settings, registry, runner, project.id, if_match, response, edits)
 
 
 @router.patch(
@@ -172,7 +171,7 @@ async def patch_scene(
     summary="Change project options (crossfade, clip_duration, style_guide, music); needs If-Match",
 )
 async def patch_project(
-    project_id: ProjectId,
+    project: ProjectDep,
     body: ProjectEditBody,
     session: SessionDep,
     settings: SettingsDep,
@@ -182,7 +181,7 @@ async def patch_project(
     if_match: IfMatch = None,
 ) -> EditResult:
     edits = Edits(project_edit=body, music_upload=body.music)
-    return await edited(session, settings, registry, runner, project_id, if_match, response, edits)
+    return await edited(session, settings, registry, runner, project.id, if_match, response, edits)
 
 
 @router.post(

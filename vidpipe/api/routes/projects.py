@@ -142,7 +142,7 @@ async def plan(
     responses={
         **UNREADABLE,
         **NOT_FOUND,
-        409: error("The project is not complete, or is running."),
+        409: error("The project is not complete, is running, or a clip file is missing."),
         422: {"description": "The crossfade is not shorter than the shortest clip."},
         500: error("ffmpeg failed; the previous final.mp4 is kept."),
     },

@@ -97,7 +97,7 @@ class ComfyUIImageProvider(ImageProvider):
             "seed": seed_of(prompt, request.scene_index, reference is not None),
             "filename_prefix": f"vidpipe/scene_{request.scene_index:02d}",
         }
-        what = f"comfyui keyframe (scene {request.scene_index})"
+        what = f"comfyui keyframe (scene {request.scene_index + 1})"
         prompt_id = operation_id or new_prompt_id()  # a lost answer is looked up, not re-queued
         async with self.server.session() as client:
             submitted_at: float | None = None
@@ -184,7 +184,7 @@ class ComfyUIVideoProvider(VideoProvider):
         prompt = request.motion_prompt
         if request.style_guide is not None:
             prompt += f". {request.style_guide.visual_style}. {request.style_guide.camera_style}"
-        what = f"comfyui clip (scene {request.scene_index})"
+        what = f"comfyui clip (scene {request.scene_index + 1})"
         async with self.server.session() as client:
             start = await self.server.upload_image(client, request.start_image)
             end = await self.server.upload_image(client, request.end_image)
@@ -217,7 +217,7 @@ class ComfyUIVideoProvider(VideoProvider):
     ) -> VideoResult:
         """Wait for the prompt, download its output and write it to `dest` as H.264 MP4,
         checked (OperationFailedError with the reason when the output cannot be a clip)."""
-        what = f"comfyui clip (scene {request.scene_index}, prompt {operation_id})"
+        what = f"comfyui clip (scene {request.scene_index + 1}, prompt {operation_id})"
         async with self.server.session() as client:
             file = await self.server.wait(
                 client,

@@ -205,7 +205,7 @@ class FalVideoProvider(FalMixin, VideoProvider):
     async def submit(self, request: VideoRequest, operation_id: str | None = None) -> str:
         """Queue the clip; `operation_id` (a request fal dropped) is not reused: fal picks ids."""
         model = self.model
-        what = f"fal {model.id} submit (scene {request.scene_index})"
+        what = f"fal {model.id} submit (scene {request.scene_index + 1})"
         start = await self.queue.upload(
             request.start_image.read_bytes(), "image/png", f"scene{request.scene_index}_start.png"
         )
@@ -248,7 +248,7 @@ class FalVideoProvider(FalMixin, VideoProvider):
     ) -> VideoResult:
         model_id, request_id = _split(operation_id)
         model = self.model if model_id == self.model.id else fal_model(model_id, "video", "")
-        what = f"fal {model.id} request {request_id} (scene {request.scene_index})"
+        what = f"fal {model.id} request {request_id} (scene {request.scene_index + 1})"
         output = await self._collect(
             model,
             request_id,
@@ -301,7 +301,7 @@ class FalImageProvider(FalMixin, ImageProvider):
     async def generate_image(self, request: ImageRequest) -> bytes:
         edit = request.reference_image is not None
         model = self.edit_model if edit else self.text_model
-        what = f"fal {model.id} keyframe (scene {request.scene_index})"
+        what = f"fal {model.id} keyframe (scene {request.scene_index + 1})"
         image_url = None
         if request.reference_image is not None:
             image_url = await self.queue.upload(

@@ -116,7 +116,7 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         )
         async with self._aio(timeout=self.settings.provider_submit_timeout_seconds) as aio:
             operation = await self._call(
-                f"{veo.name} submit (scene {request.scene_index})",
+                f"{veo.name} submit (scene {request.scene_index + 1})",
                 lambda: aio.models.generate_videos(model=veo.name, source=source, config=config),
                 rpm=self.requests_per_minute,
                 resend_unknown=False,  # Veo has no idempotency key: a lost answer is not re-sent
@@ -138,7 +138,7 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         if self.veo.api == "interactions":
             return await self._wait_interaction(operation_id, request, dest, on_progress)
         veo = self.veo
-        what = f"{veo.name} operation for scene {request.scene_index}"
+        what = f"{veo.name} operation for scene {request.scene_index + 1}"
         submitted_at = self._submitted.get(operation_id)
         latency_key = f"google:{veo.name}"
         schedule = poll_schedule(self.settings, latency_key, veo.typical_seconds)
@@ -190,7 +190,7 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
             timeout=self.settings.provider_submit_timeout_seconds, location=self._location()
         ) as aio:
             interaction = await self._call(
-                f"{model} submit (scene {request.scene_index})",
+                f"{model} submit (scene {request.scene_index + 1})",
                 lambda: aio.interactions.create(
                     model=model,
                     input=parts,
@@ -216,7 +216,7 @@ class GoogleVideoProvider(GoogleClientMixin, VideoProvider):
         on_progress: ProgressFn | None,
     ) -> VideoResult:
         model = self.veo
-        what = f"{model.name} interaction for scene {request.scene_index}"
+        what = f"{model.name} interaction for scene {request.scene_index + 1}"
         submitted_at = self._submitted.get(interaction_id)
         latency_key = f"google:{model.name}"
         schedule = poll_schedule(self.settings, latency_key, model.typical_seconds)
