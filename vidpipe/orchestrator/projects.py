@@ -33,6 +33,7 @@ from vidpipe.orchestrator.references import (
     check_unique,
 )
 from vidpipe.orchestrator.sound import MusicFile, attach_music, new_sound_options
+from vidpipe.orchestrator.texts import plain_text
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet, VideoProvider
 from vidpipe.storage import ProjectStorage
@@ -127,7 +128,7 @@ class GenerateOptions(BaseModel):
         stripped = value.strip()
         if not stripped:
             raise ValueError("must not be empty")
-        return stripped
+        return plain_text(stripped)  # e.g. no ESC: `list` and `status` show the prompt
 
     @field_validator("crossfade")
     @classmethod
