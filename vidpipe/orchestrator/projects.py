@@ -137,9 +137,7 @@ class GenerateOptions(BaseModel):
         shows it at); clip_duration comes first, so it is read when it was valid."""
         clip = info.data.get("clip_duration")
         if value and clip is not None and value >= clip:
-            raise ValueError(
-                f"{value:g}s must be shorter than the clip duration ({clip:g}s)"
-            )
+            raise ValueError(f"{value:g}s must be shorter than the clip duration ({clip:g}s)")
         return value
 
 
