@@ -7,7 +7,8 @@ video provider takes its own range, aspect ratios and resolutions (checked befor
 written). This narrows the served description to match; validation itself is unchanged.
 
 One rule JSON Schema cannot state is written in the description instead: `crossfade` must be
-shorter than `clip_duration`.
+shorter than `clip_duration`. The prompt and the style hold no control character but tab and
+line breaks (`list` and `status` print them to a terminal).
 
 Every string a JSON body carries also says it holds no NUL character (`BodyLimits` refuses one:
 PostgreSQL cannot store it in text), so a client that follows the description is never refused
@@ -31,8 +32,10 @@ from vidpipe.providers.registry import ProviderRegistry
 _WHITESPACE = "".join(chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace())
 _SPACES = "".join(f"\\u{ord(c):04x}" for c in _WHITESPACE)
 NO_NUL = "^[^\\u0000]*$"
-# not blank, and no NUL anywhere
-TEXT = "^[^\\u0000]*[^\\u0000" + _SPACES + "][^\\u0000]*$"
+# the control characters a prompt may not hold (all but tab, line feed and carriage return)
+_CONTROL = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f"
+# not blank, and no control character anywhere
+TEXT = f"^[^{_CONTROL}]*[^{_CONTROL}{_SPACES}][^{_CONTROL}]*$"
 
 
 def describing_capabilities(
