@@ -4,6 +4,7 @@ mid-sentence breaks; after `--pause-after` the exact next command; a free plan s
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -41,3 +42,21 @@ def test_pause_after_ends_with_the_next_command_and_resume_shows_a_free_plan(
     assert resumed.returncode == 0, resumed.stderr
     assert "plan: " in resumed.stderr and "estimated $0.00" in resumed.stderr, resumed.stderr
     assert "complete" in resumed.stdout
+
+
+def test_a_clip_redo_at_the_storyboard_gate_exits_2_and_runs_nothing(vidpipe: Vidpipe) -> None:
+    made = vidpipe(
+        "generate", "a paper boat on a pond", "--scenes", "1", "--clip-duration", "1",
+        "--resolution", "480p", "--pause-after", "storyboard", "--json",
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    project_id = json.loads(made.stdout)["id"]
+    before = json.loads(vidpipe("status", project_id, "--json").stdout)
+
+    for target in ("--clip", "--end-frame"):
+        redo = vidpipe("redo", project_id, "--scene", "1", target, "--yes")
+        assert redo.returncode == 2, (target, redo.stderr)
+        assert redo.stdout == "" and len(redo.stderr.strip().splitlines()) == 1, redo.stderr
+        assert "yet; resume it" in redo.stderr, redo.stderr
+    after = json.loads(vidpipe("status", project_id, "--json").stdout)
+    assert after == before and after["status"] == "paused"

@@ -302,6 +302,26 @@ def test_a_worker_stopped_with_sigterm_leaves_a_resumable_project_another_finish
     assert runs == [("interrupted", str(first.pid)), ("complete", str(second.pid))]
 
 
+def test_stop_takes_a_project_no_worker_has_taken_out_of_the_queue(
+    tmp_path: Path, pg_url: str
+) -> None:
+    env = queue_env(tmp_path, pg_url)
+    queued = vidpipe(
+        "generate", "a quiet pier", "--scenes", "1", "--clip-duration", "1",
+        "--resolution", "480p", "--detach", "--json", env=env,
+    )  # fmt: skip
+    assert queued.returncode == 0, queued.stderr
+    project_id = json.loads(queued.stdout)["id"]
+    stopped = vidpipe("stop", project_id, env=env)  # no worker runs: the job waits
+    assert stopped.returncode == 0, stopped.stderr
+    assert "taken out of the queue before it started" in stopped.stdout
+    status = json.loads(vidpipe("status", project_id, "--json", env=env).stdout)
+    assert status["status"] == "stopped" and not status["queued"]
+    jobs = rows(pg_url, "SELECT status FROM procrastinate_jobs")
+    assert jobs == [("cancelled",)]
+    assert vidpipe("stop", project_id, env=env).returncode == 2  # nothing waits or runs now
+
+
 def test_queue_mode_on_sqlite_is_refused_with_one_line(tmp_path: Path) -> None:
     env = user_env(tmp_path / "data")
     for args, extra in (

@@ -242,3 +242,80 @@ async def test_the_openapi_schema_describes_each_event_of_the_stream(
     for event in events:
         assert validator.is_valid(event), event
     assert not validator.is_valid("event: status")  # a bare string is no longer what it says
+
+
+async def test_a_project_waiting_for_a_slot_can_be_stopped_and_resumed_later(
+    sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # one slot: the first project holds it on a held keyframe, the second waits for it
+    gate = asyncio.Event()
+    draw = LocalImageProvider.generate_image
+
+    async def gated(provider: LocalImageProvider, request: ImageRequest) -> bytes:
+        await gate.wait()
+        return await draw(provider, request)
+
+    monkeypatch.setattr(LocalImageProvider, "generate_image", gated)
+    capped = sqlite_settings.model_copy(update={"api_max_runs": 1})
+    async with serving(capped) as (_, client):
+        ids = []
+        for prompt in ("a fox in snow", "a heron at dusk"):
+            accepted = await client.post("/api/generate", json={"prompt": prompt, **THREE})
+            assert accepted.status_code == 202, accepted.text
+            ids.append(accepted.json()["project_id"])
+        first, second = ids
+
+        async def first_leased() -> bool:
+            document = (await client.get(f"/api/projects/{first}/status")).json()
+            return document["running"] and document["status"] != "pending"
+
+        await wait_until(first_leased, timeout=60, every=0.02)
+        waiting = (await client.get(f"/api/projects/{second}/status")).json()
+        assert waiting["queued"] is True and waiting["status"] == "pending"
+        refused = await client.post(f"/api/projects/{second}/resume")
+        assert refused.status_code == 409 and "stop it first" in refused.text
+
+        stopped = await client.post(f"/api/projects/{second}/stop")
+        assert stopped.status_code == 202, stopped.text
+        assert stopped.json()["project_id"] == second
+        status = (await client.get(f"/api/projects/{second}/status")).json()
+        assert status["status"] == "stopped" and status["error_message"] is None
+        assert not (status["queued"] or status["running"])
+        detail = (await client.get(f"/api/projects/{second}")).json()
+        assert detail["ledger"]["attempts"] == []  # nothing called, nothing paid
+        assert (await client.post(f"/api/projects/{second}/stop")).status_code == 409
+
+        gate.set()  # the first was never touched: it finishes
+        assert (await finished(client, first))["status"] == "complete"
+        assert (await client.get(f"/api/projects/{second}/status")).json()["status"] == "stopped"
+        assert (await client.post(f"/api/projects/{second}/resume")).status_code == 202
+        assert (await finished(client, second))["status"] == "complete"
+
+
+async def test_a_clip_redo_before_any_clip_is_refused_and_runs_nothing(
+    sqlite_settings: Settings,
+) -> None:
+    async with serving(sqlite_settings) as (_, client):
+        body = {"prompt": "a fox in snow", **THREE, "pause_after": "storyboard"}
+        accepted = await client.post("/api/generate", json=body)
+        project_id = accepted.json()["project_id"]
+        assert (await finished(client, project_id))["status"] == "paused"
+        base = f"/api/projects/{project_id}"
+        before = (await client.get(base)).json()
+        board = (await client.get(f"{base}/storyboard")).headers["etag"]
+
+        frame = await client.post(f"{base}/scenes/1/redo", json={"target": "end_frame"})
+        clip = await client.post(
+            f"{base}/scenes/1/redo", json={"target": "clip", "direction": "slower"}
+        )
+        assert clip.status_code == frame.status_code == 422, clip.text
+        assert clip.json()["detail"][0]["msg"] == "scene 1 has no clip yet; resume it"
+        assert frame.json()["detail"][0]["msg"] == "scene 1 has no end frame yet; resume it"
+
+        await asyncio.sleep(0.5)  # a run handed over would have begun by now
+        after = await finished(client, project_id)
+        detail = (await client.get(base)).json()
+        assert after["status"] == "paused" and detail["paused_before"] == "keyframing"
+        assert detail["ledger"]["attempts"] == before["ledger"]["attempts"]  # no keyframe, clip
+        assert all(s["clip_path"] is None for s in detail["scenes"])
+        assert (await client.get(f"{base}/storyboard")).headers["etag"] == board  # nothing written

@@ -239,3 +239,34 @@ async def test_a_take_refused_for_not_fitting_can_be_kept_anyway_from_the_page(
         assert kept.status_code == 303, kept.text
         detail = (await client.get(api)).json()
         assert detail["scenes"][0]["clip_take"] == 1 and detail["status"] == "out_of_date"
+
+
+async def test_a_project_waiting_for_a_run_slot_offers_stop_which_takes_it_out_of_the_queue(
+    sqlite_settings: Settings,
+) -> None:
+    held = Recorder(hold=True)
+    capped = sqlite_settings.model_copy(update={"api_max_runs": 1})
+    async with serving(capped, execute=held) as (_, client):
+        running, waiting = [
+            (await client.post("/api/generate", json={"prompt": p, **SMALL})).json()["project_id"]
+            for p in ("one", "two")
+        ]
+        await held.started.wait()
+        base = f"/projects/{waiting}"
+        review = (await client.get(f"{base}/review")).text
+        assert "Queued: it waits for a free run slot" in review and 'id="stop"' in review
+        page = await client.get(base)
+        assert 'id="stop"' in page.text and "takes it out of the queue" in page.text
+        stopped = await client.post(f"{base}/stop", data={"csrf_token": csrf_of(page)})
+        assert stopped.status_code == 303 and stopped.headers["location"] == base
+        status = (await client.get(f"/api/projects/{waiting}/status")).json()
+        assert status["status"] == "stopped" and not status["queued"]
+        after = (await client.get(base)).text
+        assert 'id="resume"' in after and 'id="stop"' not in after
+        held.release()
+
+        async def idle() -> bool:
+            return (await client.get("/api/health")).json()["runs_active"] == 0
+
+        await wait_until(idle)
+        assert [str(call) for call in held.calls] == [running]  # the stopped one never ran

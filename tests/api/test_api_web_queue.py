@@ -35,9 +35,9 @@ async def test_queued_and_worker_held_projects_say_so_on_every_screen(
         page = (await client.get(f"/projects/{waiting.id}")).text
         line = re.search(r'<p id="runner-line"[^>]*>(.*?)</p>', page)
         assert line and re.sub(r"<[^>]+>", "", line.group(1)) == "queued waiting for a worker"
-        # followed live (the stream stays open while it waits), no Resume, nothing to stop yet
+        # followed live (the stream stays open while it waits), no Resume; Stop takes it out
         assert f'data-events="/api/projects/{waiting.id}/events"' in page
-        assert 'id="resume"' not in page and 'id="stop"' not in page
+        assert 'id="resume"' not in page and 'id="stop"' in page  # Stop withdraws it
         review = (await client.get(f"/projects/{waiting.id}/review")).text
         assert "Queued: it waits for a worker" in review and 'id="resume"' not in review
 

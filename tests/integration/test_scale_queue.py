@@ -143,3 +143,40 @@ async def test_requests_per_minute_are_counted_across_limiters(engine: AsyncEngi
     wait = await here._try()  # the window is full, whoever asks
     assert 0 < wait <= 60
     assert await elsewhere._try() > 0
+
+
+async def test_stop_cancels_a_job_no_worker_has_taken_and_resume_queues_it_again(
+    queue_settings: Settings,
+) -> None:
+    from vidpipe.app import runs
+    from vidpipe.orchestrator.leases import NotRunningError
+    from vidpipe.runners.queue import QueueRunner
+
+    async with open_database(queue_settings.effective_database_url) as sessions:
+        registry = load_registry()
+        app = make_app(queue_settings, sessions, registry)
+        async with app.open_async():
+            queue = QueueRunner(app, sessions)
+            async with sessions() as session:
+                waiting = await new_project(session, queue_settings, TINY)
+                assert await queue.enqueue(waiting)
+                await runs.stop(session, waiting, queue)
+                project = await session.get(Project, waiting, populate_existing=True)
+                assert project is not None and project.status == "stopped"
+                assert project.queued_at is None and project.error_message is None
+                with pytest.raises(NotRunningError):  # nothing waits or runs any more
+                    await runs.stop(session, waiting, queue)
+                status = "SELECT status FROM procrastinate_jobs ORDER BY id"
+                jobs = (await session.execute(text(status))).scalars().all()
+                assert jobs == ["cancelled"]
+                await runs.resume(session, queue_settings, registry, waiting, queue)
+            await app.run_worker_async(
+                queues=[QUEUE], wait=False, install_signal_handlers=False, listen_notify=False
+            )
+        async with sessions() as session:
+            jobs = (await session.execute(text(status))).scalars().all()
+            assert jobs == ["cancelled", "succeeded"]
+            project = await session.get(Project, waiting, populate_existing=True)
+            assert project is not None and project.status == "complete"
+            runs_made = await session.scalar(text("SELECT count(*) FROM pipeline_runs"))
+            assert runs_made == 1  # the cancelled job never ran

@@ -135,12 +135,20 @@ async def restitch(
         runner.hub.finish(project_id)
 
 
-async def stop(session: AsyncSession, project_id: uuid.UUID) -> None:
-    """Ask whoever holds the project to stop at its next safe point (NotRunningError if nobody
-    does)."""
-    from vidpipe.orchestrator.leases import request_stop
+async def stop(session: AsyncSession, project_id: uuid.UUID, runner: Runner | None = None) -> bool:
+    """Ask whoever holds the project to stop at its next safe point; a project still waiting in
+    `runner`'s queue is taken out of it and left `stopped` (resumable, nothing paid): True then.
+    NotRunningError if it neither runs nor waits."""
+    from vidpipe.db.models import Project
+    from vidpipe.orchestrator.leases import is_held, record_stopped_unstarted, request_stop
 
+    project = await session.get(Project, project_id, populate_existing=True)
+    if runner is not None and project is not None and not is_held(project):
+        if await runner.withdraw(project_id):  # it never started
+            await record_stopped_unstarted(session, project_id)
+            return True
     await request_stop(session, project_id)
+    return False
 
 
 async def gc(session: AsyncSession | None, settings: Settings, *, dry_run: bool) -> GarbageReport:

@@ -437,10 +437,9 @@ class Editor:
             )
         if slot == "clip":
             clip = scene.clip
-            if clip is None:
-                scene.clip = clip = VideoClip(
-                    status=ClipStatus.PENDING, provider=project.video_provider
-                )
+            if clip is None or _paused_before_video(project):
+                # the run would make every clip not yet made, past the review gate too
+                raise BadInputError(f"scene {scene_number} has no clip yet; resume it")
             clip.fingerprint, clip.direction = REDO, direction
             clip.takes_wanted, clip.round_takes = takes or 1, None
             if chosen is not None:
@@ -581,6 +580,12 @@ def check_redo_model(model: str | None, slot: str) -> RoleModel | None:
     if slot != "clip":
         raise BadInputError("applies to a clip only (a clip's video model)", field="model")
     return check_choice(model, "video", field="model")
+
+
+def _paused_before_video(project: Project) -> bool:
+    """Paused at a review gate before the clips (`generate --pause-after`)."""
+    before = (ProjectStatus.KEYFRAMING, ProjectStatus.VIDEO_GEN)
+    return project.status == ProjectStatus.PAUSED and project.paused_before in before
 
 
 def check_takes(takes: int | None, slot: str = "clip") -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from vidpipe.db.models import Project, utcnow
+from vidpipe.db.statuses import ProjectStatus
 from vidpipe.errors import BadInputError, NextStep, ProjectBusyError, ProjectNotFoundError
 
 
@@ -165,6 +166,20 @@ async def request_stop(session: AsyncSession, project_id: uuid.UUID) -> None:
     if not is_held(project):
         raise NotRunningError(f"project {project_id} is not running; nothing to stop")
     project.stop_requested_at = utcnow()
+    await session.commit()
+
+
+async def record_stopped_unstarted(session: AsyncSession, project_id: uuid.UUID) -> None:
+    """A run taken out of the queue before it started ends as a stop before any step does:
+    `stopped`, no error, resumable; nothing was called, so nothing is paid."""
+    await session.execute(
+        update(Project)
+        .where(Project.id == project_id)
+        .values(
+            status=ProjectStatus.STOPPED, error_message=None, paused_before=None, queued_at=None
+        )
+        .execution_options(synchronize_session=False)
+    )
     await session.commit()
 
 

@@ -117,6 +117,14 @@ class BackgroundRunner:
     def is_queued(self, project_id: uuid.UUID) -> bool:
         return project_id in self._tasks and project_id not in self._started
 
+    async def withdraw(self, project_id: uuid.UUID) -> bool:
+        """Cancel a run still waiting for a slot: it has taken no lease and called nothing, so
+        it ends at once (a run that started is stopped through its lease instead)."""
+        if not self.is_queued(project_id):
+            return False
+        self._tasks.pop(project_id).cancel()  # no await since the check: it cannot have started
+        return True
+
     @property
     def active_count(self) -> int:
         return len(self._tasks)

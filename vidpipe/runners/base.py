@@ -33,6 +33,11 @@ class Runner(Protocol):
         """Waiting here for a slot (not yet running)."""
         ...
 
+    async def withdraw(self, project_id: uuid.UUID) -> bool:
+        """Take the project out of the queue before its run starts (a stop); True when it was
+        waiting and will not run."""
+        ...
+
     @property
     def active_count(self) -> int: ...
 

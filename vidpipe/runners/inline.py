@@ -71,6 +71,9 @@ class InlineRunner:
     def is_queued(self, project_id: uuid.UUID) -> bool:
         return False
 
+    async def withdraw(self, project_id: uuid.UUID) -> bool:
+        return False  # nothing waits: a run starts when it is handed over
+
     @property
     def active_count(self) -> int:
         return len(self._active)

@@ -222,6 +222,20 @@ class QueueRunner:
     def is_queued(self, project_id: uuid.UUID) -> bool:
         return False  # the document's own `queued` (from the database) says it
 
+    async def withdraw(self, project_id: uuid.UUID) -> bool:
+        """Cancel the project's job while no worker has taken it: Procrastinate turns a `todo`
+        job `cancelled` in one statement and leaves alone one a worker has just taken (that run
+        is stopped through its lease)."""
+        manager = self.app.job_manager
+        waiting = await manager.list_jobs_async(
+            task=TASK_NAME, queueing_lock=str(project_id), status="todo"
+        )
+        cancelled = False
+        for job in waiting:
+            if job.id is not None and await manager.cancel_job_by_id_async(job.id):
+                cancelled = True
+        return cancelled
+
     @property
     def active_count(self) -> int:
         return 0

@@ -312,12 +312,15 @@ async def fork_project(
 
 
 @router.post("/projects/{project_id}/stop", response_class=HTMLResponse)
-async def stop_project(request: Request, project_id: uuid.UUID, session: SessionDep) -> Response:
-    """Ask the run holding the project to stop at its next safe point (POST .../stop)."""
+async def stop_project(
+    request: Request, project_id: uuid.UUID, session: SessionDep, runner: RunnerDep
+) -> Response:
+    """Ask the run holding the project to stop at its next safe point, or take it out of the
+    queue while it waits (POST .../stop)."""
     form = await read_form(request)
 
     try:
-        await runs.stop(session, project_id)
+        await runs.stop(session, project_id, runner)
     except NotRunningError as exc:  # 409: nothing runs it (any more)
         notice = str(exc)
         return await back(request, session, project_id, form, notice=notice, status_code=409)

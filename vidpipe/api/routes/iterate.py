@@ -304,9 +304,10 @@ def fork_edits(body: ForkRequest) -> Edits:
     "/stop",
     status_code=status.HTTP_202_ACCEPTED,
     response_model=Accepted,
-    responses={**NOT_FOUND, 409: error("The project is not running; nothing to stop.")},
-    summary="Ask the run holding the project to stop at its next safe point (any process)",
+    responses={**NOT_FOUND, 409: error("The project neither runs nor waits; nothing to stop.")},
+    summary="Ask the run holding the project to stop at its next safe point (any process); "
+    "a project still waiting for a slot or a worker is taken out of the queue, `stopped`",
 )
-async def stop(project_id: ProjectId, session: SessionDep) -> Accepted:
-    await runs.stop(session, project_id)
+async def stop(project_id: ProjectId, session: SessionDep, runner: RunnerDep) -> Accepted:
+    await runs.stop(session, project_id, runner)
     return documents.accepted(project_id, None)

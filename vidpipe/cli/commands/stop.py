@@ -21,10 +21,20 @@ def stop(ctx: typer.Context, project: IdArg) -> None:
 
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
-            await runs.stop(session, project_id)
+            if settings.execution == "queue":  # a job no worker has taken yet is withdrawn
+                from vidpipe.runners.queue import queue_runner_for
+
+                async with queue_runner_for(settings, session) as queue:
+                    withdrawn = await runs.stop(session, project_id, queue)
+            else:
+                withdrawn = await runs.stop(session, project_id)
+        said = (
+            f"stopped: project {project_id} was taken out of the queue before it started"
+            if withdrawn
+            else f"stop requested: project {project_id} stops at its next safe point"
+        )
         stdout.print(
-            f"stop requested: project {project_id} stops at its next safe point; "
-            f"`vidpipe resume {project_id}` continues it",
+            f"{said}; `vidpipe resume {project_id}` continues it",
             markup=False,
             soft_wrap=True,
         )
