@@ -135,6 +135,8 @@ def with_edit_options(command: C) -> C:
 # style guide's `visual_style`)
 FLAGGED = {"takes", "references", "subtitles", "narration", "dialogue", "sound", "loudness"}
 FLAGGED |= {"crossfade", "clip_duration"}
+FLAGGED |= {"scene_description", "start_frame_prompt", "end_frame_prompt", "video_motion_prompt"}
+FLAGGED |= {"transition_notes"}
 
 
 def _read_json(path: Path, flag: str) -> Any:
@@ -226,7 +228,8 @@ def _parse_edits(
         raise BadInputError(f"invalid {where}: {first['msg']}") from None
     storyboard = None
     if storyboard_file is not None:
-        storyboard = parse_storyboard(_read_json(storyboard_file, "--storyboard-file"))
+        flag = "--storyboard-file"
+        storyboard = parse_storyboard(_read_json(storyboard_file, flag), flag)
     has_scene_edit = bool(scene_edit.model_dump(exclude_none=True))
     if has_scene_edit and scene is None:
         raise BadInputError("name the scene to edit: --scene N")

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated
 
-from pydantic import Field, StringConstraints
+from pydantic import AfterValidator, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from vidpipe.providers.base import DialogueLine, SceneSpec, Storyboard, StyleGuide
 
@@ -23,8 +24,22 @@ MAX_NAME = 40  # a reference's name
 MAX_LINES = 20  # spoken lines of one scene (as a scene edit takes)
 MAX_SPEAKER = 100
 
+
+def _not_blank(value: str) -> str:
+    """A required text of spaces alone says nothing: refused like an empty one."""
+    if not value.strip():
+        raise PydanticCustomError("string_blank", "String should have more than spaces")
+    return value
+
+
 Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
-RequiredText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT)]
+# the prompts and who speaks what: blank after stripping is refused, at every door
+RequiredText = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_TEXT), AfterValidator(_not_blank)
+]
+Speaker = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_SPEAKER), AfterValidator(_not_blank)
+]
 Colour = Annotated[str, StringConstraints(min_length=1, max_length=MAX_COLOUR)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
 Names = Annotated[list[Name], Field(max_length=MAX_REFERENCES)]
@@ -44,17 +59,18 @@ class StyleGuideText(StyleGuide):
 class DialogueText(DialogueLine):
     """One spoken line as sent."""
 
-    speaker: Annotated[str, StringConstraints(max_length=MAX_SPEAKER)]
-    line: Text
+    speaker: Speaker
+    line: RequiredText
 
 
 class SceneText(SceneSpec):
-    """One scene's texts as sent: each at most MAX_TEXT characters."""
+    """One scene's texts as sent: each at most MAX_TEXT characters, the four prompts not
+    blank (transition notes, narration and sound may be empty)."""
 
-    scene_description: Text
-    start_frame_prompt: Text
-    end_frame_prompt: Text
-    video_motion_prompt: Text
+    scene_description: RequiredText
+    start_frame_prompt: RequiredText
+    end_frame_prompt: RequiredText
+    video_motion_prompt: RequiredText
     transition_notes: Text
     references: Names = Field(
         default_factory=list,
