@@ -23,7 +23,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar, Literal, NoReturn, Self, TypeVar, overload
 
-from pydantic import Field, PrivateAttr, SecretStr, ValidationError, model_validator
+from pydantic import (
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import (
     BaseSettings,
     EnvSettingsSource,
@@ -488,6 +495,15 @@ class Settings(BaseSettings):
         description="Lease of a global provider slot (queue mode); a dead holder's slot frees "
         "after it.",
     )
+
+    @field_validator("data_dir")
+    @classmethod
+    def _data_dir_is_a_folder(cls, value: Path) -> Path:
+        """A file named as the data directory is refused at once (it read as "no projects
+        yet", and `generate` crashed making the database's folder)."""
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"{value} is a file, not a folder")
+        return value
 
     @model_validator(mode="after")
     def _queue_needs_postgres(self) -> Settings:

@@ -42,7 +42,7 @@ def test_defaults_match_the_spec() -> None:
         ({"scenes": 0}, "invalid --scenes"),
         ({"scenes": 21}, "invalid --scenes"),
         ({"resolution": "4k"}, "invalid --resolution"),
-        ({"crossfade": 4}, "crossfade (4s) must be shorter than the clip duration (4s)"),
+        ({"crossfade": 4}, "invalid --crossfade: 4s must be shorter than the clip duration (4s)"),
         ({"bogus": 1}, "invalid bogus"),
     ],
 )

@@ -52,6 +52,9 @@ class Edits:
     remove_references: list[str] = field(default_factory=list)
     music: MusicFile | None = None  # a new music bed the door has checked (the CLI's --music)
     music_upload: str | None = None  # or the id of an uploaded one (POST /api/music)
+    # the storyboard version a whole storyboard was read at (`version` of a file `vidpipe
+    # storyboard` printed): the edit is refused when the storyboard moved on since
+    storyboard_version: int | None = None
 
     def __post_init__(self) -> None:
         if self.scene_edit is not None and not self.scene_edit.model_dump(exclude_none=True):
@@ -129,6 +132,8 @@ async def edit(
     project = await _loaded_idle(session, project_id, runner)
     if edits.empty:
         raise BadInputError("nothing to change: the body sets no field")
+    if expected_version is None:
+        expected_version = edits.storyboard_version
     return await _editor(session, settings, registry).edit(
         project_id, expected_version=expected_version, **edits.arguments(project, settings)
     )
@@ -150,7 +155,8 @@ async def fork(
     arguments = None
     if edits is not None and not edits.empty:
         arguments = edits.arguments(original, settings)
-        await editor.edit(project_id, check_only=True, **arguments)
+        expected = edits.storyboard_version  # a storyboard file read at an older version
+        await editor.edit(project_id, check_only=True, expected_version=expected, **arguments)
     twin = await editor.fork(project_id)
     if arguments is not None:
         twin = await editor.edit(twin.id, **arguments)

@@ -4,22 +4,24 @@ before anything is opened: one line on stderr and exit 2."""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import inspect
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar, cast, get_type_hints
 
 import typer
 
-from vidpipe.cli.flags import SCENE_FLAGS, flag_of, flagged
+from vidpipe.cli.flags import FLAG_NAMES, SCENE_FLAGS, flag_of, flagged
 from vidpipe.cli.runtime import EXIT_BAD_INPUT, fail
 from vidpipe.errors import BadInputError
 
 if TYPE_CHECKING:
     from vidpipe.app.iterate import Edits
     from vidpipe.orchestrator.sound import MusicFile
+    from vidpipe.providers.base import StyleGuide
 
 SceneOpt = Annotated[int | None, typer.Option("--scene", help="Scene number (1-based).")]
 Description = Annotated[str | None, typer.Option("--description", help="Scene description.")]
@@ -135,8 +137,6 @@ def with_edit_options(command: C) -> C:
 # style guide's `visual_style`)
 FLAGGED = {"takes", "references", "subtitles", "narration", "dialogue", "sound", "loudness"}
 FLAGGED |= {"crossfade", "clip_duration"}
-FLAGGED |= {"scene_description", "start_frame_prompt", "end_frame_prompt", "video_motion_prompt"}
-FLAGGED |= {"transition_notes"}
 
 
 def _read_json(path: Path, flag: str) -> Any:
@@ -190,7 +190,6 @@ def _parse_edits(
         dialogue_option,
         parse_storyboard,
     )
-    from vidpipe.providers.base import StyleGuide
 
     try:
         scene_edit = SceneEdit(
@@ -206,7 +205,7 @@ def _parse_edits(
         )
         style = None
         if style_guide_file is not None:
-            style = StyleGuide.model_validate(_read_json(style_guide_file, "--style-guide-file"))
+            style = _style_guide(_read_json(style_guide_file, "--style-guide-file"))
         project_edit = ProjectEdit(
             crossfade=crossfade,
             clip_duration=clip_duration,
@@ -223,13 +222,15 @@ def _parse_edits(
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         head = where.split(".")[0]
-        if head in FLAGGED or head.endswith("_model"):
+        if head in FLAGGED or head in FLAG_NAMES or head.endswith("_model"):
             where = flag_of(head, SCENE_FLAGS)
-        raise BadInputError(f"invalid {where}: {first['msg']}") from None
-    storyboard = None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise BadInputError(f"invalid {where}: {message}") from None
+    storyboard, version = None, None
     if storyboard_file is not None:
         flag = "--storyboard-file"
-        storyboard = parse_storyboard(_read_json(storyboard_file, flag), flag)
+        data = _read_json(storyboard_file, flag)
+        storyboard, version = parse_storyboard(data, flag), _version_of(data)
     has_scene_edit = bool(scene_edit.model_dump(exclude_none=True))
     if has_scene_edit and scene is None:
         raise BadInputError("name the scene to edit: --scene N")
@@ -241,8 +242,60 @@ def _parse_edits(
     from vidpipe.app.iterate import Edits
 
     return Edits(
-        scene_number=scene, scene_edit=scene_edit, project_edit=project_edit, storyboard=storyboard
+        scene_number=scene,
+        scene_edit=scene_edit,
+        project_edit=project_edit,
+        storyboard=storyboard,
+        storyboard_version=version,
     )
+
+
+@contextlib.contextmanager
+def storyboard_file_checked(edits: Edits, path: Path | None, project: object) -> Iterator[None]:
+    """A `--storyboard-file` printed at an older storyboard version is refused with what to do
+    about it (the file's own edits are kept in it, so the user decides)."""
+    from vidpipe.orchestrator.edits import StoryboardChangedError
+
+    try:
+        yield
+    except StoryboardChangedError as exc:
+        if edits.storyboard_version is None or path is None:
+            raise
+        raise BadInputError(
+            f"invalid --storyboard-file: {path} was printed at storyboard version "
+            f"{edits.storyboard_version} and the storyboard changed elsewhere since (now version "
+            f"{exc.version}): print it again (vidpipe storyboard {project}) and make your changes "
+            'there, or delete its "version" to apply it as it is'
+        ) from None
+
+
+def _version_of(data: Any) -> int | None:
+    """The storyboard version a file was printed at (None when it names none: a file written
+    by hand is applied to whatever version there is)."""
+    version = data.get("version") if isinstance(data, dict) else None
+    if version is None:
+        return None
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise BadInputError(
+            "invalid --storyboard-file: version must be the whole number `vidpipe storyboard` "
+            "printed (or left out)"
+        )
+    return version
+
+
+def _style_guide(data: Any) -> StyleGuide:
+    """A style guide file checked; its problem named as the file's (`invalid
+    --style-guide-file: visual_style: Field required`), not as a flag of its own."""
+    from pydantic import ValidationError
+
+    from vidpipe.providers.base import StyleGuide
+
+    try:
+        return StyleGuide.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "top"
+        raise BadInputError(f"invalid --style-guide-file: {where}: {first['msg']}") from None
 
 
 def music_option(path: Path | None) -> MusicFile | None:

@@ -48,6 +48,7 @@ from vidpipe.orchestrator.selection import (
 )
 from vidpipe.orchestrator.sound import MusicFile, edit_sound, fork_sound
 from vidpipe.orchestrator.texts import (
+    MAX_TEXT,
     Names,
     RequiredText,
     Speaker,
@@ -219,7 +220,8 @@ def parse_storyboard(data: Any, source: str = "storyboard") -> Storyboard:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top"
-        raise BadInputError(f"invalid {source} at {where}: {first['msg']}") from None
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise BadInputError(f"invalid {source} at {where}: {message}") from None
 
 
 # Clips a fork keeps (linked, not made again): made, or refused by the service's content filter.
@@ -438,6 +440,7 @@ class Editor:
         `takes` new takes of which the best by fidelity is selected, made on `model`
         (PROVIDER:MODEL) when given, else on the model the scene's clip uses."""
         check_takes(takes, slot)
+        direction = check_direction(direction)
         chosen = check_redo_model(model, slot)
         if chosen is not None:
             check_buildable(self.registry, self.settings, "video", chosen, field="model")
@@ -469,6 +472,10 @@ class Editor:
                 raise BadInputError(f"scene {scene_number} has no {slot} frame yet; resume it")
             keyframe.fingerprint = REDO
             scene.frame_direction = f"{slot}:{direction}" if direction else None
+            if project.status == ProjectStatus.PAUSED and project.paused_before == (
+                ProjectStatus.VIDEO_GEN
+            ):  # at the keyframes review gate: the new frame is reviewed before any clip
+                project.pause_after = "keyframes"
         return await self._settle(project, providers, storage, expected=expected)
 
     async def select(
@@ -602,6 +609,22 @@ def check_takes(takes: int | None, slot: str = "clip") -> None:
         raise BadInputError(f"{takes}; give 1 to {MAX_TAKES}", field="takes")
     if slot != "clip" and takes != 1:
         raise BadInputError("applies to a clip only (a frame is redrawn once)", field="takes")
+
+
+def check_direction(direction: str | None) -> str | None:
+    """A redo's direction: words added to the prompt, so blank is refused (leave it out for a
+    take without one), and as long as any scene text may be."""
+    if direction is None:
+        return None
+    direction = direction.strip()
+    if not direction:
+        raise BadInputError("must not be empty (leave it out for a take without one)",
+                            field="direction")  # fmt: skip
+    if len(direction) > MAX_TEXT:
+        raise BadInputError(
+            f"is {len(direction)} characters; the limit is {MAX_TEXT}", field="direction"
+        )
+    return direction
 
 
 class StoryboardChangedError(BadInputError):

@@ -65,6 +65,7 @@ def check_choice(text: str, role: str, *, field: str | None = None) -> RoleModel
     field = field or f"{role}_model"
     try:
         choice: ModelChoice = parse_choice(text)
+        _check_provider(choice.provider, role)
         check_model(choice.provider, choice.model, role)
     except BadInputError as exc:
         raise BadInputError(str(exc), field=field) from None
@@ -77,6 +78,19 @@ def check_choice(text: str, role: str, *, field: str | None = None) -> RoleModel
             )
             raise BadInputError(reason, field=field)
     return RoleModel(choice.provider, choice.model)
+
+
+def _check_provider(provider: str, role: str) -> None:
+    """A provider no one registered for `role` is refused here, as the option's problem; later
+    the registry would name the VIDPIPE_<ROLE>_PROVIDER setting, which the user did not set."""
+    from vidpipe.providers.base import Role
+    from vidpipe.providers.registry import load_registry
+
+    known = load_registry().names(Role(role))
+    if provider not in known:
+        raise BadInputError(
+            f"unknown {role} provider {provider!r} (known: {', '.join(known) or 'none'})"
+        )
 
 
 def check_configured(settings: Settings, provider: str, role: str) -> None:

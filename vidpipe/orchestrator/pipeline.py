@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import math
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -350,8 +351,11 @@ def recorded(step: str, exc: BadInputError) -> PipelineError:
 
 
 def failure_message(step: str, exc: BaseException) -> str:
-    """ "<step> failed: <Type>: <message>", naming the first real error inside task groups."""
+    """ "<step> failed: <Type>: <message>", naming the first real error inside task groups;
+    "<step> interrupted (...)" when Ctrl+C or SIGTERM cancelled it."""
     cause = _root_cause(exc)
+    if isinstance(cause, asyncio.CancelledError | KeyboardInterrupt):  # not an error's name
+        return f"{step} {_describe(cause)}"
     return f"{step} failed: {type(cause).__name__}: {_describe(cause)}"
 
 
@@ -588,11 +592,17 @@ async def restitch_project(
                 "resume makes it again and stitches the project"
             )
     if crossfade is not None:
+        if not math.isfinite(crossfade) or crossfade < 0:
+            # refused here, before a run is opened: nan passed every comparison below and
+            # failed the stitch itself (exit 1, a failed run recorded)
+            raise BadInputError(
+                f"{crossfade:g}; give 0 (hard cuts) or more seconds", field="crossfade"
+            )
         shortest = min(
             (s.clip.duration_seconds or 0.0 for s in project.scenes if s.clip is not None),
             default=0.0,
         )
-        if crossfade < 0 or (crossfade > 0 and crossfade >= shortest):
+        if crossfade > 0 and crossfade >= shortest:
             raise BadInputError(
                 f"{crossfade:g}s; it must be shorter than the shortest clip ({shortest:g}s)",
                 field="crossfade",

@@ -33,6 +33,7 @@ from vidpipe.orchestrator.references import (
     check_unique,
 )
 from vidpipe.orchestrator.sound import MusicFile, attach_music, new_sound_options
+from vidpipe.orchestrator.texts import plain_text
 from vidpipe.pipeline.takes import MAX_TAKES
 from vidpipe.providers.base import DEFAULT_SCENES_FOR_ESTIMATE, ProviderSet, VideoProvider
 from vidpipe.storage import ProjectStorage
@@ -127,7 +128,7 @@ class GenerateOptions(BaseModel):
         stripped = value.strip()
         if not stripped:
             raise ValueError("must not be empty")
-        return stripped
+        return plain_text(stripped)  # e.g. no ESC: `list` and `status` show the prompt
 
     @field_validator("crossfade")
     @classmethod
@@ -136,9 +137,7 @@ class GenerateOptions(BaseModel):
         shows it at); clip_duration comes first, so it is read when it was valid."""
         clip = info.data.get("clip_duration")
         if value and clip is not None and value >= clip:
-            raise ValueError(
-                f"crossfade ({value:g}s) must be shorter than the clip duration ({clip:g}s)"
-            )
+            raise ValueError(f"{value:g}s must be shorter than the clip duration ({clip:g}s)")
         return value
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from vidpipe.config import Settings
 from vidpipe.db.models import Project, Reference, Scene
 from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.texts import MAX_REFERENCES
 from vidpipe.pipeline.fingerprints import bytes_hash
 from vidpipe.storage import ProjectStorage
 
@@ -167,12 +168,18 @@ def parse_option(text: str, field: str = "references") -> ReferenceSpec:
 
 
 def check_unique(specs: list[ReferenceSpec], taken: Iterable[str] = ()) -> None:
-    """Names are unique per project (compared without case: 'Mara' and 'mara' are one)."""
+    """Names are unique per project (compared without case: 'Mara' and 'mara' are one), and a
+    project has at most MAX_REFERENCES of them (a scene may list them all: more would make a
+    storyboard that no edit takes back)."""
     seen = {name.casefold() for name in taken}
     for spec in specs:
         if spec.name.casefold() in seen:
             raise BadInputError(f"duplicate reference name {spec.name!r}")
         seen.add(spec.name.casefold())
+    if len(seen) > MAX_REFERENCES:
+        raise BadInputError(
+            f"{len(seen)} reference images; a project may have at most {MAX_REFERENCES}"
+        )
 
 
 def attach(project: Project, storage: ProjectStorage, spec: ReferenceSpec) -> Reference:

@@ -102,6 +102,10 @@ def status_note(project: Project) -> str | None:
             f"changed since it was made (out of date from the {STAGE_NAMES.get(stage, stage)} "
             "stage); resume brings it up to date"
         )
+    if project.status in STAGE_NAMES and not is_held(project) and project.queued_at is None:
+        # a working stage nobody works on: its runner was killed or crashed (a stop, Ctrl+C or
+        # failure would have said so); without this line it reads as a run in progress
+        return "its run ended without finishing (the process was killed or crashed); resume it"
     return None
 
 
@@ -153,10 +157,15 @@ def project_document(
     scenes = [_scene(scene, storage) for scene in project.scenes]
     with_plan: dict[str, object] = {}
     if plan is not None:
-        stale_frames = {k.scene for k in plan.keyframes}
-        stale_frames |= {k.scene + 1 for k in plan.keyframes if k.position == "end"}
+        # a take the resume selects instead of making it again (an identical older one) also
+        # replaces what the scene shows now: the scene is stale all the same
+        frames = [(k.scene, k.position) for k in plan.keyframes]
+        frames += [(r.scene, r.slot) for r in plan.reuse if r.slot != "clip"]
+        stale_frames = {scene for scene, _ in frames}
+        stale_frames |= {scene + 1 for scene, position in frames if position == "end"}
+        stale_clips = {*plan.clips, *(r.scene for r in plan.reuse if r.slot == "clip")}
         for scene in scenes:
-            scene.stale = scene.scene in plan.clips or scene.scene in stale_frames
+            scene.stale = scene.scene in stale_clips or scene.scene in stale_frames
         with_plan["plan"] = plan
     return ProjectDocument(
         **_summary_fields(project, storage),

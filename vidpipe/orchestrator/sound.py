@@ -39,8 +39,10 @@ def check_music(path: str | Path, label: str | None = None) -> MusicFile:
     its path)."""
     file = Path(path).expanduser()
     label = label or str(path)
-    if not file.is_file():
+    if not file.exists():
         raise BadInputError(f"{label}: no such file", field="music")
+    if not file.is_file():
+        raise BadInputError(f"{label}: not a file", field="music")
     if file.stat().st_size > MAX_MUSIC_BYTES:
         raise BadInputError(f"{label}: larger than 200 MB", field="music")
     duration, _ = _decode_audio(file, label)

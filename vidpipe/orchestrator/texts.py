@@ -8,11 +8,11 @@ The writers' own output (`Storyboard`, `SceneSpec`) is the same shape without th
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Sequence
 from typing import Annotated
 
-from pydantic import AfterValidator, Field, StringConstraints
-from pydantic_core import PydanticCustomError
+from pydantic import AfterValidator, Field, StringConstraints, model_validator
 
 from vidpipe.providers.base import DialogueLine, SceneSpec, Storyboard, StyleGuide
 
@@ -25,20 +25,28 @@ MAX_LINES = 20  # spoken lines of one scene (as a scene edit takes)
 MAX_SPEAKER = 100
 
 
-def _not_blank(value: str) -> str:
-    """A required text of spaces alone says nothing: refused like an empty one."""
-    if not value.strip():
-        raise PydanticCustomError("string_blank", "String should have more than spaces")
+def plain_text(value: str) -> str:
+    """Text without control characters (a line break and a tab are text): an ESC in a prompt or
+    a scene text would reach the terminal of whoever runs `list` or `status`."""
+    control = next(
+        (c for c in value if unicodedata.category(c) == "Cc" and c not in "\n\r\t"), None
+    )
+    if control is not None:
+        raise ValueError(f"holds a control character (U+{ord(control):04X}); write plain text")
     return value
 
 
-Text = Annotated[str, StringConstraints(max_length=MAX_TEXT)]
-# the prompts and who speaks what: blank after stripping is refused, at every door
+Text = Annotated[str, StringConstraints(max_length=MAX_TEXT), AfterValidator(plain_text)]
+# a prompt or description that must say something: blank (only spaces) is as empty as ""
 RequiredText = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_TEXT), AfterValidator(_not_blank)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT),
+    AfterValidator(plain_text),
 ]
 Speaker = Annotated[
-    str, StringConstraints(min_length=1, max_length=MAX_SPEAKER), AfterValidator(_not_blank)
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SPEAKER),
+    AfterValidator(plain_text),
 ]
 Colour = Annotated[str, StringConstraints(min_length=1, max_length=MAX_COLOUR)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
@@ -64,11 +72,11 @@ class DialogueText(DialogueLine):
 
 
 class SceneText(SceneSpec):
-    """One scene's texts as sent: each at most MAX_TEXT characters, the four prompts not
-    blank (transition notes, narration and sound may be empty)."""
+    """One scene's texts as sent: each at most MAX_TEXT characters; the prompts (a later
+    scene's start prompt aside) not blank; transition notes, narration and sound may be empty."""
 
     scene_description: RequiredText
-    start_frame_prompt: RequiredText
+    start_frame_prompt: Text  # scene 1's must say something (StoryboardText checks it)
     end_frame_prompt: RequiredText
     video_motion_prompt: RequiredText
     transition_notes: Text
@@ -92,3 +100,11 @@ class StoryboardText(Storyboard):
 
     style_guide: StyleGuideText
     scenes: Sequence[SceneText] = Field(min_length=1, max_length=20)
+
+    @model_validator(mode="after")
+    def _first_start_frame_said(self) -> StoryboardText:
+        """Scene 1's start frame is drawn from its prompt (a later scene's start frame is the
+        scene before's end frame, so its prompt may be left empty)."""
+        if not self.scenes[0].start_frame_prompt.strip():
+            raise ValueError("scene 1's start_frame_prompt must not be empty")
+        return self

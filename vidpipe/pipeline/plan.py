@@ -14,7 +14,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from vidpipe import documents
-from vidpipe.db.models import Keyframe, Project, Scene, Take, VideoClip, clip_seconds
+from vidpipe.db.models import (
+    Keyframe,
+    Project,
+    Scene,
+    Take,
+    VideoClip,
+    clip_seconds,
+    keyframe_of,
+)
 from vidpipe.db.statuses import ClipStatus, ProjectStatus
 from vidpipe.pipeline.fingerprints import file_hash, keyframe_fingerprint
 from vidpipe.pipeline.keyframes import (
@@ -253,6 +261,8 @@ def make_plan(
         for position in range(first, drawn):
             frame_scene, slot = (1, "start") if position == 0 else (position, "end")
             reason = why if position == first else "drawn from a redrawn frame"
+            if keyframe_of(scenes[frame_scene - 1], slot) is None:
+                reason = "missing"  # never drawn: nothing of it is "redrawn"
             plan.items.append(PlannedItem("keyframe", frame_scene, slot, reason, image_cost))
             redrawn.update({position, position + 1} - {0})
     for scene in scenes:
@@ -262,6 +272,8 @@ def make_plan(
         clip_cost = video.estimate_cost(seconds=clip_seconds(project, scene))
         if number in redrawn:
             why = "starts from the last frame of a clip made anew" if chained else "new keyframes"
+            if scene.clip is None or scene.clip.file_path is None:
+                why = "missing"  # never made: it is made, not made again
             plan.items.append(_clip_item(number, why, wanted, clip_cost))
             continue
         reused = reuse.of(scene.scene_index, "clip")

@@ -133,7 +133,9 @@ async def generate_videos(session: AsyncSession, project: Project, ctx: Pipeline
         cap = min(cap, ctx.settings.video_concurrency)
     gate = asyncio.Semaphore(cap)
     total = len(project.scenes)
-    ctx.report(ProgressEvent("item", STAGE, f"Animating up to {cap} scenes at once", total=total))
+    at_once = min(cap, len(scenes))  # never "up to 256 at once" for 2 scenes
+    said = f"up to {at_once} scenes at once" if at_once > 1 else "one scene at a time"
+    ctx.report(ProgressEvent("item", STAGE, f"Animating {said}", total=total))
     await _settle_interrupted_submissions(session, project, provider, ctx)
     _warn_of_ignored_sound(project, provider, ctx)
     if not provider.takes_end_frame:

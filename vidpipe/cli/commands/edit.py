@@ -13,6 +13,7 @@ from vidpipe.cli.edit_options import (
     music_option,
     parse_edits,
     reference_edits,
+    storyboard_file_checked,
     with_edit_options,
 )
 from vidpipe.cli.flags import SCENE_FLAGS
@@ -68,7 +69,8 @@ def edit(
         async with database(settings, create=False) as session:
             project_id = await resolve_project_id(session, project)
             invocation.project_id = str(project_id)
-            await iterate.edit(session, settings, load_registry(), None, project_id, edits)
+            with storyboard_file_checked(edits, edit_flags["storyboard_file"], project_id):
+                await iterate.edit(session, settings, load_registry(), None, project_id, edits)
             await show_plan(session, settings, project_id, json_output)
         return EXIT_OK
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import typer
 
-from vidpipe.cli.edit_options import EditFlags, Yes, parse_edits, with_edit_options
+from vidpipe.cli.edit_options import (
+    EditFlags,
+    Yes,
+    parse_edits,
+    storyboard_file_checked,
+    with_edit_options,
+)
 from vidpipe.cli.flags import SCENE_FLAGS
 from vidpipe.cli.runtime import EXIT_OK, Invocation, database, execute, stderr
 from vidpipe.cli.shared import (
@@ -42,7 +48,8 @@ def fork(
         registry = load_registry()
         async with database(settings, create=False) as session:
             original = await resolve_project_id(session, project)
-            twin = await iterate.fork(session, settings, registry, None, original, edits)
+            with storyboard_file_checked(edits, edit_flags["storyboard_file"], original):
+                twin = await iterate.fork(session, settings, registry, None, original, edits)
             invocation.project_id = str(twin.id)
             stderr.print(f"project {twin.id} (fork of {original})", markup=False)
             if twin.status == "complete":
