@@ -68,6 +68,10 @@ def test_bad_edits_exit_2_with_one_line_and_change_nothing(
     missing_field = json.loads(json.dumps(board))
     del missing_field["scenes"][1]["video_motion_prompt"]
     many = {**board, "scenes": [board["scenes"][0]] * 21}
+    blank_prompt = json.loads(json.dumps(board))
+    blank_prompt["scenes"][1]["end_frame_prompt"] = "   "
+    blank_speaker = json.loads(json.dumps(board))
+    blank_speaker["scenes"][0]["dialogue"] = [{"speaker": " ", "line": "Hello"}]
     cases = {
         "unknown scene": ["--scene", "9", "--motion", "x"],
         "scene 3's start prompt": ["--scene", "3", "--start-prompt", "a new start"],
@@ -79,6 +83,11 @@ def test_bad_edits_exit_2_with_one_line_and_change_nothing(
         "a missing field": [
             "--storyboard-file", storyboard_file(tmp_path, "field.json", missing_field)
         ],
+        "a blank prompt": ["--storyboard-file", storyboard_file(tmp_path, "b.json", blank_prompt)],
+        "a blank speaker": [
+            "--storyboard-file", storyboard_file(tmp_path, "s.json", blank_speaker)
+        ],
+        "a blank motion": ["--scene", "2", "--motion", "  "],
     }  # fmt: skip
     for case, flags in cases.items():
         result = vidpipe("edit", project_id, *flags)
@@ -86,6 +95,9 @@ def test_bad_edits_exit_2_with_one_line_and_change_nothing(
         assert len(result.stderr.strip().splitlines()) == 1, (case, result.stderr)
         assert result.stdout == "", case
     assert "scene 2" in vidpipe("edit", project_id, "--scene", "3", "--start-prompt", "x").stderr
+    assert "--motion" in vidpipe("edit", project_id, "--scene", "2", "--motion", " ").stderr
+    blank = vidpipe("edit", project_id, "--storyboard-file", str(tmp_path / "b.json")).stderr
+    assert "invalid --storyboard-file at scenes.1.end_frame_prompt" in blank
     status_after = document(vidpipe("status", project_id, "--json"))
     assert status_after == status_before
     assert stamps(root) == files_before
@@ -105,6 +117,13 @@ def test_storyboard_round_trips_and_a_motion_edit_plans_one_clip(
     plan = document(unchanged)
     assert plan["items"] == [] and plan["estimated_cost"] == 0
     assert document(vidpipe("status", project_id, "--json"))["status"] == "complete"
+    # nothing changed, nothing written: the version stays (and so other clients' ETags)
+    version = document(printed)["version"]
+    assert document(vidpipe("storyboard", project_id))["version"] == version
+    motion = document(printed)["scenes"][2]["video_motion_prompt"]
+    same = vidpipe("edit", project_id, "--scene", "3", "--motion", motion)
+    assert same.returncode == 0, same.stderr
+    assert document(vidpipe("storyboard", project_id))["version"] == version
 
     before = artifacts(root)
     edited = vidpipe("edit", project_id, "--scene", "3", "--motion", "a slow dolly in")

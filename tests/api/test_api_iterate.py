@@ -319,3 +319,85 @@ async def test_a_clip_redo_before_any_clip_is_refused_and_runs_nothing(
         assert detail["ledger"]["attempts"] == before["ledger"]["attempts"]  # no keyframe, clip
         assert all(s["clip_path"] is None for s in detail["scenes"])
         assert (await client.get(f"{base}/storyboard")).headers["etag"] == board  # nothing written
+
+
+async def test_blank_required_texts_are_refused_at_their_field_and_nothing_is_written(
+    sqlite_settings: Settings,
+) -> None:
+    """A prompt or a speaker of spaces alone is refused like an empty one, by PATCH storyboard
+    and PATCH scene alike; the optional texts may still be cleared with ""."""
+    async with serving(sqlite_settings) as (_, client):
+        body = {"prompt": "a fox in snow", **THREE, "pause_after": "storyboard"}
+        accepted = await client.post("/api/generate", json=body)
+        project_id = accepted.json()["project_id"]
+        assert (await finished(client, project_id))["status"] == "paused"
+        base = f"/api/projects/{project_id}"
+        got = await client.get(f"{base}/storyboard")
+        etag, board = got.headers["etag"], got.json()
+
+        def scene_one(**texts: Any) -> dict[str, Any]:
+            return {**board, "scenes": [{**board["scenes"][0], **texts}, *board["scenes"][1:]]}
+
+        refusals = [
+            (scene_one(video_motion_prompt="   "), ["body", "scenes", 0, "video_motion_prompt"]),
+            (scene_one(scene_description=""), ["body", "scenes", 0, "scene_description"]),
+            (
+                scene_one(dialogue=[{"speaker": "", "line": "Hello"}]),
+                ["body", "scenes", 0, "dialogue", 0, "speaker"],
+            ),
+            (
+                scene_one(dialogue=[{"speaker": "Mara", "line": " \n "}]),
+                ["body", "scenes", 0, "dialogue", 0, "line"],
+            ),
+        ]
+        for sent, loc in refusals:
+            refused = await client.patch(
+                f"{base}/storyboard", json=sent, headers={"If-Match": etag}
+            )
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["detail"][0]["loc"] == loc
+        for change, field in [
+            ({"end_frame_prompt": "  "}, "end_frame_prompt"),
+            ({"dialogue": [{"speaker": " ", "line": "Hi"}]}, "dialogue"),
+        ]:
+            refused = await client.patch(
+                f"{base}/scenes/2", json=change, headers={"If-Match": etag}
+            )
+            assert refused.status_code == 422, refused.text
+            assert refused.json()["detail"][0]["loc"][:2] == ["body", field]
+        unchanged = await client.get(f"{base}/storyboard")
+        assert unchanged.json() == board and unchanged.headers["etag"] == etag  # nothing written
+        # optional texts: "" clears them, as documented
+        cleared = await client.patch(
+            f"{base}/scenes/2",
+            json={"narration": "", "sound": "", "dialogue": [], "transition_notes": ""},
+            headers={"If-Match": etag},
+        )
+        assert cleared.status_code == 200, cleared.text
+
+
+async def test_an_edit_that_changes_nothing_writes_nothing(sqlite_settings: Settings) -> None:
+    """The storyboard sent back as it is, or a scene's texts as they are: the same version and
+    ETag (other clients' stay valid), 200 with the same answer, nothing goes stale."""
+    async with serving(sqlite_settings) as (_, client):
+        project_id = await complete(client)
+        base = f"/api/projects/{project_id}"
+        got = await client.get(f"{base}/storyboard")
+        etag, board = got.headers["etag"], got.json()
+        same = await client.patch(f"{base}/storyboard", json=board, headers={"If-Match": etag})
+        assert same.status_code == 200, same.text
+        assert same.headers["etag"] == etag
+        assert same.json()["storyboard_version"] == board["version"]
+        assert same.json()["plan"]["items"] == []
+        texts = {"video_motion_prompt": board["scenes"][1]["video_motion_prompt"]}
+        again = await client.patch(f"{base}/scenes/2", json=texts, headers={"If-Match": etag})
+        assert again.status_code == 200 and again.headers["etag"] == etag
+        after = await client.get(f"{base}/storyboard")
+        assert after.json() == board and after.headers["etag"] == etag
+        detail = (await client.get(base)).json()
+        assert detail["status"] == "complete" and not any(s["stale"] for s in detail["scenes"])
+        # a real change still moves the version on
+        moved = await client.patch(
+            f"{base}/scenes/2", json={"video_motion_prompt": "slowly"}, headers={"If-Match": etag}
+        )
+        assert moved.status_code == 200 and moved.headers["etag"] != etag

@@ -55,6 +55,9 @@ async def test_review_forms_refuse_with_the_apis_status_and_write_nothing_then_f
         blank = await client.post(edit, data={**change, "video_motion_prompt": ""})
         assert blank.status_code == 422
         assert re.search(r'id="err-s2-video_motion_prompt">[^<]*at least 1 character', blank.text)
+        spaces = await client.post(edit, data={**change, "video_motion_prompt": "  \r\n "})
+        assert spaces.status_code == 422  # spaces alone say nothing either
+        assert re.search(r'id="err-s2-video_motion_prompt">[^<]*at least 1 character', spaces.text)
         # a rule below the schema that names its text is shown next to that text too
         speechless = await client.post(edit, data={**change, "dialogue": "nobody says this"})
         assert speechless.status_code == 422

@@ -112,8 +112,10 @@ async def test_a_chosen_model_whose_provider_cannot_be_made_is_refused_at_its_fi
         assert error["loc"] == ["body", "video_model"]
         assert error["msg"] == f"invalid video_model: {message}"  # whole, not cut at 120
         estimate = await client.get("/api/estimate", params={"video_model": model})
-        (problem,) = estimate.json()["problems"]
+        # first the model's own refusal (the model's limits may follow: it is priced still)
+        problem = estimate.json()["problems"][0]
         assert problem["loc"] == ["query", "video_model"], problem
+        assert not estimate.json()["free"]
         # the page's form: the message next to the Clip model, not next to another field
         token = csrf_of(await client.get("/new"))
         form = {"prompt": "a fox", "scenes": "1", "clip_duration": "1", "csrf_token": token}

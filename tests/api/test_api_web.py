@@ -292,3 +292,35 @@ async def test_a_malformed_page_address_is_a_page_and_the_apis_stays_json(
         api = await client.get("/api/projects/not-an-id")
         assert api.status_code == 422 and api.headers["content-type"] == "application/json"
         assert api.json()["detail"][0]["loc"] == ["path", "project_id"]
+
+
+async def test_a_chosen_model_that_cannot_run_yet_is_priced_from_the_catalog_never_free(
+    sqlite_settings: Settings, recorder: Recorder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No FAL_KEY: the fal model cannot be made here, but its estimate is its catalog price
+    (per clip, each scene) and says why generate would refuse, at the field chosen."""
+    monkeypatch.delenv("FAL_KEY", raising=False)
+    monkeypatch.delenv("VIDPIPE_FAL_KEY", raising=False)
+    model = "fal:fal-ai/wan-flf2v"  # $0.40 a clip in the catalog
+    async with serving(sqlite_settings, execute=recorder) as (app, client):
+        query = {"scenes": 3, "clip_duration": 5, "resolution": "720p", "video_model": model}
+        body = (await client.get("/api/estimate", params=query)).json()
+        assert body["estimated_cost"] == pytest.approx(3 * 0.40)
+        assert not body["free"] and not body["accepted"]
+        assert body["providers"]["video"] == "fal"
+        (problem,) = body["problems"]
+        assert problem["loc"] == ["query", "video_model"]
+        assert "FAL_KEY" in problem["msg"]
+        # and the model's own limits still count: it makes 5 s clips only
+        body = (await client.get("/api/estimate", params={**query, "clip_duration": 4})).json()
+        assert {p["loc"][-1] for p in body["problems"]} == {"video_model", "clip_duration"}
+        # the page's estimate box, as the form comes back refused: the figure, never "free"
+        token = csrf_of(await client.get("/new"))
+        form = {"prompt": "a fox", "scenes": "3", "clip_duration": "5", "resolution": "720p"}
+        page = await client.post("/new", data={**form, "video_model": model, "csrf_token": token})
+        assert page.status_code == 422
+        box = '<output id="estimate" form="generate" aria-live="polite">$1.20</output>'
+        assert box in page.text
+        assert "these providers cost nothing" not in page.text
+        assert "FAL_KEY" in page.text  # next to the Clip model
+        assert await count(app) == 0

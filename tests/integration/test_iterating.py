@@ -562,3 +562,36 @@ async def test_a_storyboard_edit_racing_a_scene_edit_ends_in_one_edit_not_a_dead
     async with sessions() as session:
         project = await load_project(session, project_id)
         assert project.storyboard_version == version + 1
+
+
+async def test_an_edit_to_the_values_a_project_has_writes_nothing(
+    sqlite: tuple[Settings, AsyncSession], complete_project: CompleteProject
+) -> None:
+    """Options, a scene's texts or the whole storyboard set to what they are: the storyboard
+    version stays (no client's ETag goes stale), the status and every stale mark too."""
+    settings, session = sqlite
+    project_id = await complete_project(session, settings, scenes=2)
+    storage = ProjectStorage(settings.projects_dir, project_id)
+    project = await load_project(session, project_id)
+    version, crossfade = project.storyboard_version, project.crossfade
+    scene = project.scenes[1]
+    document = project_document(project, storage).as_json()
+    board = storyboard_document(project).as_json()
+    edit = editor(session, settings)
+    await edit.edit(project_id, project_edit=ProjectEdit(crossfade=crossfade))
+    await edit.edit(
+        project_id,
+        scene_number=2,
+        scene_edit=SceneEdit(
+            video_motion_prompt=scene.video_motion_prompt, narration=scene.narration or ""
+        ),
+    )
+    await edit.edit(project_id, storyboard=parse_storyboard(board))
+    project = await load_project(session, project_id)
+    assert project.storyboard_version == version
+    assert (project.status, project.stale_stage) == ("complete", None)
+    after = project_document(project, storage).as_json()
+    assert json.dumps(after) == json.dumps(document)
+    # a real change still moves it on
+    await edit.edit(project_id, project_edit=ProjectEdit(crossfade=crossfade + 0.25))
+    assert (await load_project(session, project_id)).storyboard_version == version + 1

@@ -228,8 +228,9 @@ def _parse_edits(
         raise BadInputError(f"invalid {where}: {message}") from None
     storyboard, version = None, None
     if storyboard_file is not None:
-        data = _read_json(storyboard_file, "--storyboard-file")
-        storyboard, version = parse_storyboard(data), _version_of(data)
+        flag = "--storyboard-file"
+        data = _read_json(storyboard_file, flag)
+        storyboard, version = parse_storyboard(data, flag), _version_of(data)
     has_scene_edit = bool(scene_edit.model_dump(exclude_none=True))
     if has_scene_edit and scene is None:
         raise BadInputError("name the scene to edit: --scene N")

@@ -51,6 +51,7 @@ from vidpipe.orchestrator.texts import (
     MAX_TEXT,
     Names,
     RequiredText,
+    Speaker,
     StoryboardText,
     StyleGuideText,
     Text,
@@ -74,8 +75,8 @@ class SpokenLine(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    speaker: str = Field(min_length=1, max_length=100)
-    line: str = Field(min_length=1, max_length=4000)
+    speaker: Speaker
+    line: RequiredText
 
 
 def dialogue_option(texts: list[str] | None, field: str = "dialogue") -> list[SpokenLine] | None:
@@ -209,8 +210,9 @@ def storyboard_document(project: Project) -> StoryboardDocument:
     )
 
 
-def parse_storyboard(data: Any) -> Storyboard:
-    """A whole storyboard from a file or a request body; BadInputError says what is wrong."""
+def parse_storyboard(data: Any, source: str = "storyboard") -> Storyboard:
+    """A whole storyboard from a file or a request body; BadInputError says what is wrong and
+    where, naming `source` (the CLI's flag)."""
     if isinstance(data, dict):  # the document's version and references are not the storyboard
         data = {k: v for k, v in data.items() if k not in ("version", "references")}
     try:
@@ -219,7 +221,7 @@ def parse_storyboard(data: Any) -> Storyboard:
         first = exc.errors()[0]
         where = ".".join(str(part) for part in first["loc"]) or "top"
         message = str(first["msg"]).removeprefix("Value error, ")
-        raise BadInputError(f"invalid storyboard at {where}: {message}") from None
+        raise BadInputError(f"invalid {source} at {where}: {message}") from None
 
 
 # Clips a fork keeps (linked, not made again): made, or refused by the service's content filter.
@@ -324,8 +326,16 @@ class Editor:
             providers = build_project_providers(self.registry, self.settings, project)
         edit_sound(project, storage, project_edit, music)  # subtitles, loudness, music
         _apply_reference_edits(project, storage, add_references or [], remove_references or [])
+        removed = storyboard is not None and len(storyboard.scenes) < len(scenes)
         if storyboard is not None:
             _replace_storyboard(project, storyboard)
+        if not removed and not self._changed():
+            # the same values again: nothing is written, the version (and so every client's
+            # ETag) stays, nothing goes stale
+            await self.session.rollback()
+            return await load_project(self.session, project_id)
+        if removed:
+            assert storyboard is not None
             await self.session.execute(  # takes of removed scenes: their files are for `gc`
                 delete(Take).where(
                     Take.project_id == project.id, Take.scene_index >= len(storyboard.scenes)
@@ -333,6 +343,14 @@ class Editor:
             )
         return await self._settle(
             project, providers, storage, expected=expected, takes_raised=raised
+        )
+
+    def _changed(self) -> bool:
+        """Whether the edit set any value to another one (the session compares each attribute
+        set with the value loaded; setting a text to what it was is no change)."""
+        session = self.session
+        return bool(session.new or session.deleted) or any(
+            session.is_modified(item) for item in session.dirty
         )
 
     async def _claim_version(self, project: Project, expected: int) -> None:

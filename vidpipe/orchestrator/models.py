@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError, UnknownProviderError
-from vidpipe.providers.base import ProviderSet, VideoProvider
+from vidpipe.providers.base import Provider, ProviderSet, VideoProvider
 from vidpipe.providers.catalog import (
     ModelChoice,
     check_model,
@@ -221,6 +221,48 @@ def build_project_providers(
             f"VIDPIPE_{exc.role.upper()}_PROVIDER setting chooses for new projects only)",
         ) from None
     return providers
+
+
+def estimate_providers(
+    registry: ProviderRegistry, settings: Settings, texts: dict[str, str | None]
+) -> ProviderSet:
+    """For an estimate only, when `build_providers` refused: each role's provider where it can
+    be made here, else a stand-in priced from the model's catalog entry (a key not set, a shut
+    down model), so a paid model that cannot run yet is still priced, never shown as free. A
+    model the catalog does not know has no price: the configured provider's stands in."""
+    from vidpipe.providers.base import ImageProvider, StoryboardProvider
+
+    found = {role: _priced(registry, settings, role, texts.get(role)) for role in ROLES}
+    storyboard, image, video = found["storyboard"], found["image"], found["video"]
+    assert isinstance(storyboard, StoryboardProvider) and isinstance(image, ImageProvider)
+    assert isinstance(video, VideoProvider)
+    return ProviderSet(storyboard=storyboard, image=image, video=video)
+
+
+def _priced(
+    registry: ProviderRegistry, settings: Settings, role: str, text: str | None
+) -> Provider:
+    from vidpipe.providers.base import Role
+    from vidpipe.providers.stand_in import stand_in
+
+    configured = str(getattr(settings, f"{role}_provider"))
+    for given in ([text] if text else []) + [configured]:
+        try:
+            chosen = check_choice(given, role)
+            return registry.get(Role(role), chosen.provider)(
+                settings_for(settings, [(role, chosen)])
+            )
+        except BadInputError:
+            pass
+        try:
+            choice = parse_choice(given)
+        except BadInputError:
+            continue
+        model = choice.model or configured_model(settings, choice.provider, role)
+        entry = load_catalog().find(choice.provider, model) if model else None
+        if entry is not None and entry.role == role:
+            return stand_in(settings, entry)
+    raise BadInputError(f"no {role} provider can be priced here", field=f"{role}_model")
 
 
 def add_narrator(

@@ -209,7 +209,9 @@ def estimate_cost(
     return (
         providers.storyboard.estimate_cost(calls=1 + describe)
         + providers.image.estimate_cost(calls=drawn)
-        + providers.video.estimate_cost(seconds=scenes * options.clip_duration) * options.takes
+        # a clip each scene: a model priced per clip (`calls`) or per second
+        + providers.video.estimate_cost(calls=scenes, seconds=scenes * options.clip_duration)
+        * options.takes
     )
 
 

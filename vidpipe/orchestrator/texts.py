@@ -43,6 +43,11 @@ RequiredText = Annotated[
     StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_TEXT),
     AfterValidator(plain_text),
 ]
+Speaker = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_SPEAKER),
+    AfterValidator(plain_text),
+]
 Colour = Annotated[str, StringConstraints(min_length=1, max_length=MAX_COLOUR)]
 Name = Annotated[str, StringConstraints(min_length=1, max_length=MAX_NAME)]
 Names = Annotated[list[Name], Field(max_length=MAX_REFERENCES)]
@@ -62,12 +67,13 @@ class StyleGuideText(StyleGuide):
 class DialogueText(DialogueLine):
     """One spoken line as sent."""
 
-    speaker: Annotated[str, StringConstraints(max_length=MAX_SPEAKER)]
-    line: Text
+    speaker: Speaker
+    line: RequiredText
 
 
 class SceneText(SceneSpec):
-    """One scene's texts as sent: each at most MAX_TEXT characters."""
+    """One scene's texts as sent: each at most MAX_TEXT characters; the prompts (a later
+    scene's start prompt aside) not blank; transition notes, narration and sound may be empty."""
 
     scene_description: RequiredText
     start_frame_prompt: Text  # scene 1's must say something (StoryboardText checks it)

@@ -21,6 +21,7 @@ from vidpipe.api.strict import Decimal, Digits
 from vidpipe.config import Settings
 from vidpipe.documents import Estimate, Problem, RoleProviders
 from vidpipe.errors import BadInputError
+from vidpipe.orchestrator.models import ROLES, estimate_providers
 from vidpipe.orchestrator.projects import (
     MODEL_PATTERN,
     GenerateOptions,
@@ -100,17 +101,14 @@ def assess(
 ) -> Estimate:
     """The estimate document: generate's own checks and estimate, refusals as `problems`."""
     problems = list(problems or [])
+    built = True
     try:
         providers = generate_providers(registry, settings, options)
-    except BadInputError as exc:  # a model the catalog refuses: priced as configured, refused
+    except BadInputError as exc:  # a model that cannot run here (yet): refused, still priced
         problems.append(_problem(exc))
-        providers = generate_providers(
-            registry,
-            settings,
-            options.model_copy(
-                update={"storyboard_model": None, "image_model": None, "video_model": None}
-            ),
-        )
+        built = False
+        chosen = {role: getattr(options, f"{role}_model") for role in ROLES}
+        providers = estimate_providers(registry, settings, chosen)
     total = estimate_cost(options, providers)
     for check in (
         lambda: check_capabilities(options, providers),
@@ -128,7 +126,7 @@ def assess(
             image=providers.image.provider_id,
             video=providers.video.provider_id,
         ),
-        free=total == 0,
+        free=built and total == 0,  # a model that cannot be made is never called free
         accepted=not problems,
         problems=problems,
     )

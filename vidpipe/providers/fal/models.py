@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 
 from vidpipe.errors import BadInputError
-from vidpipe.providers.base import ASPECT_RATIOS, RESOLUTIONS, Capabilities
 from vidpipe.providers.catalog import ModelEntry, load_catalog
 
 
@@ -40,23 +39,6 @@ def fal_model(model_id: str, role: str, setting: str) -> ModelEntry:
         instead = f"; use {entry.replacement}" if entry.replacement else ""
         raise BadInputError(f"fal model {model_id} is deprecated{instead}; check {setting}")
     return entry
-
-
-def capabilities_of(entry: ModelEntry, *, concurrency: int = 4) -> Capabilities:
-    durations = tuple(float(d) for d in entry.durations) or None
-    low = entry.min_duration or (min(durations) if durations else 1.0)
-    high = entry.max_duration or (max(durations) if durations else 10.0)
-    aspect = tuple(a for a in entry.aspect_ratios if a in ASPECT_RATIOS) or ASPECT_RATIOS
-    resolutions = tuple(r for r in entry.resolutions if r in RESOLUTIONS) or tuple(RESOLUTIONS)
-    return Capabilities(
-        min_duration=low,
-        max_duration=high,
-        durations=durations,
-        aspect_ratios=aspect,
-        resolutions=resolutions,
-        supports_audio=entry.native_audio,
-        max_concurrency=concurrency,
-    )
 
 
 def field(entry: ModelEntry, key: str, default: str | None = None) -> str | None:

@@ -51,14 +51,10 @@ from vidpipe.providers.calls import (
 )
 from vidpipe.providers.catalog import ModelEntry
 from vidpipe.providers.fal.client import FalQueue, QueueStatus
-from vidpipe.providers.fal.models import (
-    capabilities_of,
-    fal_model,
-    image_arguments,
-    video_arguments,
-)
+from vidpipe.providers.fal.models import fal_model, image_arguments, video_arguments
 from vidpipe.providers.fal.settings import FalSettings
 from vidpipe.providers.imaging import fit_png, styled
+from vidpipe.providers.stand_in import capabilities_of
 
 SAFETY_WORDS = ("content_policy", "content policy", "nsfw", "safety", "moderation")
 
