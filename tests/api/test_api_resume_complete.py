@@ -34,6 +34,15 @@ async def test_resume_redraws_a_deleted_keyframe_then_refuses(settings: Settings
     final_before = final.stat().st_mtime_ns
     deleted.unlink()
     async with serving(settings) as (_, client):
+        # the project says what is gone and what brings it back; the page offers the resume
+        shown = (await client.get(f"/api/projects/{project_id}")).json()
+        assert (shown["status"], shown["note"]) == (
+            "complete",
+            "scene 1's end frame is gone from disk; resume makes it again",
+        )
+        page = (await client.get(f"/projects/{project_id}")).text
+        assert 'id="resume"' in page and "gone from disk" in page
+        client.cookies.clear()  # the page's cookie would ask the API calls for its CSRF token
         plan = (await client.get(f"/api/projects/{project_id}/plan")).json()
         assert plan["clips"] == [1, 2] and plan["stitch"]
 
@@ -41,7 +50,9 @@ async def test_resume_redraws_a_deleted_keyframe_then_refuses(settings: Settings
         assert accepted.status_code == 202, accepted.text
         assert (await finished(client, project_id))["status"] == "complete"
         after = (await client.get(f"/api/projects/{project_id}")).json()
-        assert after["stale_stage"] is None
+        assert after["stale_stage"] is None and after["note"] is None
+        assert 'id="resume"' not in (await client.get(f"/projects/{project_id}")).text
+        client.cookies.clear()
         assert [r["status"] for r in after["runs"]] == ["complete", "complete"]
         redrawn = Path(after["scenes"][0]["end_keyframe_path"])
         assert sha256(redrawn) == drawn  # the local image provider draws the same frame again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -155,6 +156,12 @@ def project_document(
     project's plan (`Plan.document()`), each scene says whether its frames or clip are stale
     (without it, neither the plan nor `stale` is set: the CLI's JSON has no such keys)."""
     scenes = [_scene(scene, storage) for scene in project.scenes]
+    summary = _summary_fields(project, storage)
+    if project.status == ProjectStatus.COMPLETE and (gone := missing_files(project, storage)):
+        summary["note"] = (
+            f"{_listed(gone)} {'is' if len(gone) == 1 else 'are'} gone from disk; resume makes "
+            f"{'it' if len(gone) == 1 else 'them'} again"
+        )
     with_plan: dict[str, object] = {}
     if plan is not None:
         # a take the resume selects instead of making it again (an identical older one) also
@@ -168,7 +175,7 @@ def project_document(
             scene.stale = scene.scene in stale_clips or scene.scene in stale_frames
         with_plan["plan"] = plan
     return ProjectDocument(
-        **_summary_fields(project, storage),
+        **summary,
         paused_before=project.paused_before,
         forked_from=project.forked_from,
         storyboard_version=project.storyboard_version,
@@ -189,6 +196,36 @@ def project_document(
         else SoundOptions.model_validate(project.sound_options),
         audio=audio_documents(project, storage),
     )
+
+
+def missing_files(project: Project, storage: ProjectStorage) -> list[str]:
+    """What a complete project shows that is no longer on disk (deleted by hand, a disk
+    restored from an older backup): its selected keyframes and clips and its final video."""
+    gone: list[str] = []
+    seen: set[str] = set()  # a chain frame is one scene's end and the next one's start
+
+    def check(relative: str | None, what: str) -> None:
+        if not relative or relative in seen:
+            return
+        seen.add(relative)
+        path = _path(storage, relative)
+        if path is None or not Path(path).is_file():
+            gone.append(what)
+
+    for scene in project.scenes:
+        number = scene.scene_index + 1
+        for position in ("start", "end"):
+            frame = keyframe_of(scene, position)
+            check(frame.file_path if frame else None, f"scene {number}'s {position} frame")
+        check(scene.clip.file_path if scene.clip else None, f"scene {number}'s clip")
+    check(project.output_path, "the final video")
+    return gone
+
+
+def _listed(items: list[str]) -> str:
+    """'a', 'a and b', 'a, b and c'; at most three named, then how many more."""
+    named = items[:3] + ([f"{len(items) - 3} more"] if len(items) > 3 else [])
+    return named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
 
 
 def audio_documents(project: Project, storage: ProjectStorage) -> list[AudioDocument]:
