@@ -104,3 +104,20 @@ async def finished(client: httpx.AsyncClient, project_id: str, timeout: float = 
         return document if idle and ended else None
 
     return await wait_until(done, timeout=timeout, every=0.1)
+
+
+def hold_keyframes(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
+    """The local image provider waits for the returned event before each keyframe: a run is
+    held in keyframing (it has begun, nothing is drawn) until the test sets it."""
+    from vidpipe.providers.base import ImageRequest
+    from vidpipe.providers.local import LocalImageProvider
+
+    gate = asyncio.Event()
+    draw = LocalImageProvider.generate_image
+
+    async def gated(provider: LocalImageProvider, request: ImageRequest) -> bytes:
+        await gate.wait()
+        return await draw(provider, request)
+
+    monkeypatch.setattr(LocalImageProvider, "generate_image", gated)
+    return gate

@@ -12,11 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
-from api_helpers import Recorder, finished, serving, wait_until
+from api_helpers import Recorder, finished, hold_keyframes, serving, wait_until
 
 from vidpipe.config import Settings
-from vidpipe.providers.base import ImageRequest
-from vidpipe.providers.local.providers import LocalImageProvider
 
 THREE = {"scenes": 3, "clip_duration": 1, "resolution": "480p"}
 
@@ -191,14 +189,7 @@ async def test_redo_fork_and_stop(
         assert sha(redone["output_path"]) == final  # the original is untouched
 
         # keyframes are held at a gate until the stop has landed: the run is surely under way
-        gate = asyncio.Event()
-        draw = LocalImageProvider.generate_image
-
-        async def gated(provider: LocalImageProvider, request: ImageRequest) -> bytes:
-            await gate.wait()
-            return await draw(provider, request)
-
-        monkeypatch.setattr(LocalImageProvider, "generate_image", gated)
+        gate = hold_keyframes(monkeypatch)
         slow = await client.post("/api/generate", json={"prompt": "a slow river", **THREE})
         slow_id = slow.json()["project_id"]
 
@@ -248,14 +239,7 @@ async def test_a_project_waiting_for_a_slot_can_be_stopped_and_resumed_later(
     sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # one slot: the first project holds it on a held keyframe, the second waits for it
-    gate = asyncio.Event()
-    draw = LocalImageProvider.generate_image
-
-    async def gated(provider: LocalImageProvider, request: ImageRequest) -> bytes:
-        await gate.wait()
-        return await draw(provider, request)
-
-    monkeypatch.setattr(LocalImageProvider, "generate_image", gated)
+    gate = hold_keyframes(monkeypatch)
     capped = sqlite_settings.model_copy(update={"api_max_runs": 1})
     async with serving(capped) as (_, client):
         ids = []
