@@ -80,9 +80,12 @@ class GuidedError(Guided, BadInputError):
 class UnknownProviderError(BadInputError):
     """No provider of that name is registered for the role (built in or from a plugin)."""
 
-    def __init__(self, role: str, name: str, known: str, hint: str) -> None:
+    def __init__(
+        self, role: str, name: str, known: str, hint: str | None = None, *, field: str | None = None
+    ) -> None:
         self.role, self.name, self.known = role, name, known
-        super().__init__(f"unknown {role} provider {name!r} (known: {known}); {hint}")
+        said = f"unknown {role} provider {name!r} (known: {known})"
+        super().__init__(f"{said}; {hint}" if hint else said, field=field)
 
 
 class ProjectNotFoundError(BadInputError):

@@ -86,11 +86,7 @@ def _check_provider(provider: str, role: str) -> None:
     from vidpipe.providers.base import Role
     from vidpipe.providers.registry import load_registry
 
-    known = load_registry().names(Role(role))
-    if provider not in known:
-        raise BadInputError(
-            f"unknown {role} provider {provider!r} (known: {', '.join(known) or 'none'})"
-        )
+    load_registry().check_known(Role(role), provider)
 
 
 def check_configured(settings: Settings, provider: str, role: str) -> None:
@@ -185,12 +181,7 @@ def check_buildable(
     is set); refused as `field` otherwise, before anything is written."""
     from vidpipe.providers.base import Role
 
-    known = registry.names(Role(role))
-    if chosen.provider not in known:  # the registry's own line names a setting nobody used
-        raise BadInputError(
-            f"unknown {role} provider {chosen.provider!r} (known: {', '.join(known)})",
-            field=field,
-        )
+    registry.check_known(Role(role), chosen.provider, field=field)
     try:
         registry.get(Role(role), chosen.provider)(settings_for(settings, [(role, chosen)]))
     except BadInputError as exc:

@@ -129,9 +129,19 @@ class ProviderRegistry:
             found = self._by_role[role].get(name)
         if found is not None:
             return found
+        raise self._unknown(role, name, f"check VIDPIPE_{role.value.upper()}_PROVIDER")
+
+    def check_known(self, role: Role, name: str, *, field: str | None = None) -> None:
+        """A name that fills `role` (nothing is imported); refused as `field` otherwise, without
+        the setting `get` names (a name a user chose is that choice's problem)."""
+        if name not in self.names(role):
+            raise self._unknown(role, name, None, field=field)
+
+    def _unknown(
+        self, role: Role, name: str, hint: str | None, *, field: str | None = None
+    ) -> UnknownProviderError:
         known = ", ".join(self.names(role)) or "none"
-        setting = f"VIDPIPE_{role.value.upper()}_PROVIDER"
-        raise UnknownProviderError(role.value, name, known, f"check {setting}")
+        return UnknownProviderError(role.value, name, known, hint, field=field)
 
     def build(
         self,
