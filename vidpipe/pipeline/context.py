@@ -225,15 +225,15 @@ class ProjectLedger(Ledger):
     async def settle_last_accepted(self, outcome: Outcome, note: str) -> None:
         """The service failed the last request it accepted in this call (the earlier ones,
         re-asks, were answered): `server_error` when it does not bill that error, else
-        `failed`. An attempt already settled is left as it is."""
+        `failed`. An attempt already settled `ok` is settled again only as `server_error`."""
         if not self.accepted:
             return
         handle = self.accepted[-1]
-        if self.held is None or handle not in self.held:
-            if outcome is not Outcome.SERVER_ERROR:
-                return  # settled `ok` when it was accepted; the answer's error is its own row
-        else:
-            self.held.remove(handle)
+        held = self.held if self.held is not None and handle in self.held else None
+        if held is None and outcome is not Outcome.SERVER_ERROR:
+            return  # settled `ok` when it was accepted: a model's error may be billed
+        if held is not None:
+            held.remove(handle)
         await self.close(handle, outcome, note)
 
 
