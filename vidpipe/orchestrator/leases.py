@@ -124,9 +124,12 @@ def describe_holder(owner: str, expires: datetime | None) -> str:
 
 def busy_error(project_id: uuid.UUID, owner: str, expires: datetime | None) -> ProjectBusyError:
     """The refusal when someone else holds the project's lease."""
+    return _held_by(project_id, describe_holder(owner, expires))
+
+
+def _held_by(project_id: uuid.UUID, holder: str) -> ProjectBusyError:
     return ProjectBusyError(
-        f"project {project_id} is already being run by {describe_holder(owner, expires)}; "
-        "wait for it to finish, or ",
+        f"project {project_id} is already being run by {holder}; wait for it to finish, or ",
         NextStep("stop", str(project_id)),
     )
 
@@ -214,11 +217,7 @@ async def hold_lease(
     async with AsyncSession(engine) as session:
         holder = await try_acquire(session, project_id, owner, seconds)
         if holder is not None:
-            raise ProjectBusyError(
-                f"project {project_id} is already being run by {holder}; wait for it to "
-                "finish, or ",
-                NextStep("stop", str(project_id)),
-            )
+            raise _held_by(project_id, holder)
     lease = Lease(project_id, owner, seconds, asyncio.Event())
     beat = asyncio.create_task(_heartbeat(engine, lease, min(heartbeat, seconds / 3)))
     watch = asyncio.create_task(_watch_for_stop(engine, lease))
