@@ -16,8 +16,9 @@ Three ASGI middlewares, outermost first:
   store in text) and absurd nesting are refused with 422 before a route sees them (answered by
   `RefuseBadJson`, which sits inside the token check, so a client without the token gets 401).
 
-Behind them, `read_capped` holds each uploaded file (a reference image, a music bed) to its own
-size cap, for the routes and the page's form alike.
+Behind them, `store_upload` holds each uploaded file (a reference image, a music bed) to its own
+size cap (`read_capped`) and checks it off the event loop, for the routes and the page's form
+alike.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import Any, TypeVar
 
 import starlette.datastructures
 from starlette.applications import Starlette
@@ -37,6 +38,7 @@ from starlette.responses import JSONResponse, PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vidpipe.api.errors import field_error
+from vidpipe.api.offload import off_loop
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 
@@ -67,6 +69,26 @@ async def read_capped(
     if len(data) > cap:
         raise field_error(field, too_big(None))
     return data
+
+
+T = TypeVar("T")
+
+
+async def store_upload(
+    settings: Settings,
+    file: starlette.datastructures.UploadFile,
+    field: str,
+    cap: int,
+    too_big: Callable[[int | None], str],
+    store: Callable[[bytes], T],
+) -> tuple[bytes, T]:
+    """An upload read to its cap, then checked and kept by `store` off the event loop (decoding
+    and hashing are CPU work); a file `store` refuses is a 422 naming `field`, nothing kept."""
+    data = await read_capped(file, cap, field, too_big)
+    try:
+        return data, await off_loop(settings.cpu_workers, store, data)
+    except BadInputError as exc:
+        raise field_error(field, str(exc)) from None
 
 
 def split_list(value: str) -> list[str]:

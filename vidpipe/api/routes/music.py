@@ -3,18 +3,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import starlette.datastructures
 from fastapi import APIRouter, File, UploadFile, status
 
 from vidpipe.api.deps import SettingsDep
-from vidpipe.api.errors import field_error
-from vidpipe.api.guards import mib, read_capped
-from vidpipe.api.offload import off_loop
+from vidpipe.api.guards import mib, store_upload
 from vidpipe.api.schemas import UNREADABLE, MusicUpload
 from vidpipe.config import Settings
-from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.sound import MAX_MUSIC_UPLOAD_BYTES, MusicPool
 
 router = APIRouter(prefix="/api", tags=["music"])
@@ -48,13 +46,9 @@ async def receive_music(
         shown = mib(size) if size is not None else f"more than {mib(MAX_MUSIC_UPLOAD_BYTES)}"
         return f"{field}: {shown}; music may be at most {mib(MAX_MUSIC_UPLOAD_BYTES)}"
 
-    data = await read_capped(file, MAX_MUSIC_UPLOAD_BYTES, field, too_big)
-    try:
-        music = await off_loop(
-            settings.cpu_workers, MusicPool(settings.data_dir).add, data, field, file.filename
-        )
-    except BadInputError as exc:
-        raise field_error(field, str(exc)) from None
+    pool = MusicPool(settings.data_dir)
+    keep = partial(pool.add, label=field, name=file.filename)
+    data, music = await store_upload(settings, file, field, MAX_MUSIC_UPLOAD_BYTES, too_big, keep)
     return MusicUpload(
         id=music.content_hash, name=music.name, duration_seconds=music.duration, bytes=len(data)
     )

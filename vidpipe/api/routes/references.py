@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated
 
 import starlette.datastructures
 from fastapi import APIRouter, File, UploadFile, status
 
 from vidpipe.api.deps import SettingsDep
-from vidpipe.api.errors import field_error
-from vidpipe.api.guards import mib, read_capped
-from vidpipe.api.offload import off_loop
+from vidpipe.api.guards import mib, store_upload
 from vidpipe.api.schemas import UNREADABLE, ReferenceUpload
 from vidpipe.config import Settings
-from vidpipe.errors import BadInputError
 from vidpipe.orchestrator.references import MAX_BYTES, UploadPool
 
 router = APIRouter(prefix="/api", tags=["references"])
@@ -42,13 +40,8 @@ async def receive(
     """Check and store one upload (also the New video form's path, web/references.py); a bad
     image is a 422 field error naming `field`, and nothing is stored. The decoding and hashing
     run off the event loop (vidpipe.api.offload)."""
-    data = await read_capped(file, MAX_BYTES, field, too_big)
-    try:
-        image = await off_loop(
-            settings.cpu_workers, UploadPool(settings.data_dir).add, data, "file"
-        )
-    except BadInputError as exc:
-        raise field_error(field, str(exc)) from None
+    keep = partial(UploadPool(settings.data_dir).add, label="file")
+    _, image = await store_upload(settings, file, field, MAX_BYTES, too_big, keep)
     return ReferenceUpload(
         id=image.content_hash,
         media_type=image.media_type,
