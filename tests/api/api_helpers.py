@@ -121,3 +121,15 @@ def hold_keyframes(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
 
     monkeypatch.setattr(LocalImageProvider, "generate_image", gated)
     return gate
+
+
+async def complete(
+    client: httpx.AsyncClient, prompt: str = "a fox in snow", options: dict | None = None
+) -> str:
+    """A project generated through the API and run to `complete` (SMALL by default); its id."""
+    body = {"prompt": prompt, **(SMALL if options is None else options)}
+    accepted = await client.post("/api/generate", json=body)
+    assert accepted.status_code == 202, accepted.text
+    project_id = accepted.json()["project_id"]
+    assert (await finished(client, project_id))["status"] == "complete"
+    return project_id

@@ -10,9 +10,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from api_helpers import Recorder, finished, hold_keyframes, serving, wait_until
+from api_helpers import Recorder, complete, finished, hold_keyframes, serving, wait_until
 
 from vidpipe.config import Settings
 
@@ -32,19 +31,11 @@ def video_calls(detail: dict[str, Any]) -> int:
     return sum(1 for a in detail["ledger"]["attempts"] if a["role"] == "video")
 
 
-async def complete(client: httpx.AsyncClient, prompt: str = "a fox in snow") -> str:
-    accepted = await client.post("/api/generate", json={"prompt": prompt, **THREE})
-    assert accepted.status_code == 202, accepted.text
-    project_id = accepted.json()["project_id"]
-    assert (await finished(client, project_id))["status"] == "complete"
-    return project_id
-
-
 async def test_scene_edit_needs_if_match_then_resume_remakes_only_that_clip_and_select_restores(
     sqlite_settings: Settings,
 ) -> None:
     async with serving(sqlite_settings) as (_, client):
-        project_id = await complete(client)
+        project_id = await complete(client, options=THREE)
         base = f"/api/projects/{project_id}"
         got = await client.get(f"{base}/storyboard")
         assert got.status_code == 200
@@ -151,7 +142,7 @@ async def test_redo_fork_and_stop(
     sqlite_settings: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     async with serving(sqlite_settings) as (_, client):
-        project_id = await complete(client, "a lighthouse at dawn")
+        project_id = await complete(client, "a lighthouse at dawn", THREE)
         base = f"/api/projects/{project_id}"
         original = (await client.get(base)).json()
         final = sha(original["output_path"])
@@ -364,7 +355,7 @@ async def test_an_edit_that_changes_nothing_writes_nothing(sqlite_settings: Sett
     """The storyboard sent back as it is, or a scene's texts as they are: the same version and
     ETag (other clients' stay valid), 200 with the same answer, nothing goes stale."""
     async with serving(sqlite_settings) as (_, client):
-        project_id = await complete(client)
+        project_id = await complete(client, options=THREE)
         base = f"/api/projects/{project_id}"
         got = await client.get(f"{base}/storyboard")
         etag, board = got.headers["etag"], got.json()

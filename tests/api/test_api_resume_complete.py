@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from api_helpers import SMALL, Recorder, finished, serving
+from api_helpers import Recorder, complete, finished, serving
 
 from vidpipe.config import Settings
 from vidpipe.media.probe import probe
@@ -19,9 +19,7 @@ def sha256(path: str | Path) -> str:
 async def complete_project(settings: Settings) -> dict:
     """A project made with the local providers, complete, as its detail document."""
     async with serving(settings) as (_, client):
-        accepted = await client.post("/api/generate", json={"prompt": "a fox in snow", **SMALL})
-        project_id = accepted.json()["project_id"]
-        assert (await finished(client, project_id))["status"] == "complete"
+        project_id = await complete(client)
         return (await client.get(f"/api/projects/{project_id}")).json()
 
 

@@ -9,7 +9,7 @@ import re
 
 import httpx
 import pytest
-from api_helpers import SMALL, Recorder, finished, serving, wait_until
+from api_helpers import SMALL, Recorder, complete, finished, serving, wait_until
 
 from vidpipe.config import Settings
 
@@ -29,9 +29,7 @@ async def test_review_forms_refuse_with_the_apis_status_and_write_nothing_then_f
     sqlite_settings: Settings,
 ) -> None:
     async with serving(sqlite_settings) as (_, client):
-        accepted = await client.post("/api/generate", json={"prompt": "a heron at dawn", **SMALL})
-        project_id = accepted.json()["project_id"]
-        assert (await finished(client, project_id))["status"] == "complete"
+        project_id = await complete(client, "a heron at dawn")
         base = f"/projects/{project_id}"
         page = await client.get(f"{base}/review")
         assert page.status_code == 200
@@ -220,9 +218,7 @@ async def test_a_take_refused_for_not_fitting_can_be_kept_anyway_from_the_page(
 ) -> None:
     """The refusal says the take can be kept by forcing it; the page offers exactly that."""
     async with serving(sqlite_settings) as (_, client):
-        accepted = await client.post("/api/generate", json={"prompt": "a heron at dawn", **SMALL})
-        project_id = accepted.json()["project_id"]
-        assert (await finished(client, project_id))["status"] == "complete"
+        project_id = await complete(client, "a heron at dawn")
         api = f"/api/projects/{project_id}"
         redo = {"target": "end_frame", "direction": "at dusk"}  # another picture
         redone = await client.post(f"{api}/scenes/1/redo", json=redo)
