@@ -9,6 +9,7 @@ import openai
 from vidpipe.config import Settings
 from vidpipe.errors import BadInputError
 from vidpipe.providers.openai_settings import OpenAISettings
+from vidpipe.providers.tls import httpx2_tls_context
 
 
 def hosted_endpoint(settings: Settings, base_url: str | None) -> bool:
@@ -28,4 +29,9 @@ def openai_client(settings: Settings, base_url: str | None) -> openai.AsyncOpenA
         base_url=base_url,
         max_retries=0,  # vidpipe retries (tenacity), so the policy is one and visible
         timeout=settings.provider_timeout_seconds,
+        # the SDK's own client with its defaults, but the process's TLS context: a client per
+        # call otherwise loads the CA bundle per call
+        http_client=openai.DefaultAsyncHttpxClient(
+            timeout=settings.provider_timeout_seconds, verify=httpx2_tls_context()
+        ),
     )

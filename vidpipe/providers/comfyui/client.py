@@ -51,6 +51,7 @@ from vidpipe.providers.calls import (
 )
 from vidpipe.providers.comfyui.settings import ComfyUISettings
 from vidpipe.providers.polling import PollSchedule, poll_until_done
+from vidpipe.providers.tls import tls_context
 
 log = logging.getLogger(__name__)
 
@@ -131,6 +132,7 @@ class ComfyUI:
             base_url=self.url,
             headers=self.headers,
             timeout=self.settings.provider_timeout_seconds,
+            verify=tls_context(),  # one CA load per process, not one per session
         ) as client:
             yield client
 

@@ -48,6 +48,7 @@ from vidpipe.providers.calls import (
     with_retries,
 )
 from vidpipe.providers.fal.settings import FalSettings
+from vidpipe.providers.tls import tls_context
 
 T = TypeVar("T")
 
@@ -200,9 +201,11 @@ class FalQueue:
 
     @contextlib.asynccontextmanager
     async def _http(self, timeout: float | None = None) -> AsyncIterator[httpx.AsyncClient]:
-        """A fresh client per use: no sockets outlive the event loop that opened them."""
+        """A fresh client per use: no sockets outlive the event loop that opened them (the TLS
+        context is the process's one: loading the CA bundle per poll was most of a run's CPU)."""
         async with httpx.AsyncClient(
             timeout=timeout or self.settings.provider_timeout_seconds,
+            verify=tls_context(),
             headers={"Authorization": f"Key {self.key}", "Accept": "application/json"},
             follow_redirects=True,
         ) as client:
@@ -322,7 +325,9 @@ class FalQueue:
 
         async def put(grant: dict[str, Any]) -> str:
             async def call() -> str:
-                async with httpx.AsyncClient(timeout=self.settings.provider_timeout_seconds) as h:
+                async with httpx.AsyncClient(
+                    timeout=self.settings.provider_timeout_seconds, verify=tls_context()
+                ) as h:
                     response = await h.post(
                         f"{str(grant['base_url']).rstrip('/')}/files/upload",
                         content=data,
@@ -346,7 +351,9 @@ class FalQueue:
     async def download(self, url: str, *, what: str) -> bytes:
         async def call() -> bytes:
             async with httpx.AsyncClient(
-                timeout=self.settings.provider_timeout_seconds, follow_redirects=True
+                timeout=self.settings.provider_timeout_seconds,
+                follow_redirects=True,
+                verify=tls_context(),
             ) as http:
                 response = await http.get(url)
                 response.raise_for_status()

@@ -12,13 +12,16 @@ Two modes:
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from google import genai
 from google.auth import exceptions as auth_exceptions
+from google.auth.transport import mtls
 from google.genai import _interactions_errors as interactions_errors
 from google.genai import errors as genai_errors
 from google.genai import types
@@ -110,6 +113,7 @@ def make_client(
         # no retries inside the SDK (the Interactions client retries 4 times by default): vidpipe
         # retries itself, and never re-sends a paid request whose outcome is unknown
         retry_options=types.HttpRetryOptions(attempts=1),
+        async_client_args=tls_client_args(bool(google.vertexai)),
     )
     key = google.api_key.get_secret_value() if google.api_key else None
     if not google.vertexai:
@@ -123,6 +127,47 @@ def make_client(
         credentials=credentials,
         http_options=http_options,
     )
+
+
+def tls_client_args(vertexai: bool) -> dict[str, Any] | None:
+    """The SDK's own TLS contexts, built once, for `http_options.async_client_args`.
+
+    Why: each `genai.Client` otherwise loads the CA bundle twice (its httpx context and its
+    websocket one, 20-70 ms of CPU each), and vidpipe builds a client per call. `verify` also
+    serves the sync client. None (the SDK builds its own) where Vertex AI would load the
+    default client certificate (mTLS), or where this SDK version builds them differently.
+    """
+    if vertexai and _client_cert_configured():
+        return None
+    env = ("SSL_CERT_FILE", "SSL_CERT_DIR", "GOOGLE_GENAI_HTTP_CLIENT")
+    shared = _sdk_tls_contexts(*(os.environ.get(name) for name in env))
+    return dict(shared) if shared else None
+
+
+def _client_cert_configured() -> bool:
+    """What google-genai asks before it loads the default client certificate on Vertex AI."""
+    if not hasattr(mtls, "should_use_client_cert"):
+        return False
+    return bool(mtls.should_use_client_cert() and mtls.has_default_client_cert_source())
+
+
+@functools.lru_cache(maxsize=4)
+def _sdk_tls_contexts(*env: str | None) -> tuple[tuple[str, Any], ...] | None:
+    """`verify` and `ssl` as google-genai builds them with no options (cached per value of the
+    environment variables they read)."""
+    from google.genai import _api_client
+
+    base = getattr(_api_client, "BaseApiClient", None)
+    httpx_args = getattr(base, "_ensure_httpx_ssl_ctx", None)
+    websocket_args = getattr(base, "_ensure_websocket_ssl_ctx", None)
+    if httpx_args is None or websocket_args is None:
+        return None
+    _, async_args = httpx_args(types.HttpOptions(), vertexai=False)
+    verify = async_args.get("verify")
+    ssl_context = websocket_args(types.HttpOptions(), vertexai=False).get("ssl")
+    if verify is None or ssl_context is None:
+        return None
+    return (("verify", verify), ("ssl", ssl_context))
 
 
 def google_auth_load(path: str) -> Any:
