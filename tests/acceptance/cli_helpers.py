@@ -1,17 +1,27 @@
-"""Run `python -m vidpipe` as a user would: a subprocess with its own environment."""
+"""Run vidpipe's command line as a user would: its own environment, its exit code, its stdout
+and stderr apart.
+
+`vidpipe` runs the command in this process (Typer's CliRunner over the same app `python -m
+vidpipe` builds): a command costs its own work, not a fresh interpreter's imports. Tests of what
+only a process shows (signals, kills, a second process, the console script itself) use
+`vidpipe_process` or `spawn`.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from processes import user_env
+from typer.testing import CliRunner
 
 Vidpipe = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -21,8 +31,31 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
     return user_env(tmp_path / "data")
 
 
+def run_in_process(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """One command in this process with exactly `env`'s VIDPIPE_* settings, as its own process
+    would see them; an escaped exception is printed to stderr with exit 1, as Python does."""
+    from vidpipe.cli.main import build_app
+
+    inherited = {key: None for key in os.environ if key.startswith("VIDPIPE_") and key not in env}
+    result = CliRunner().invoke(build_app(), args, env={**inherited, **env})
+    stderr = result.stderr
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        stderr += "".join(traceback.format_exception(result.exception))
+    return subprocess.CompletedProcess(["vidpipe", *args], result.exit_code, result.stdout, stderr)
+
+
 @pytest.fixture
 def vidpipe(cli_env: dict[str, str]) -> Vidpipe:
+    def run(*args: str, env: dict[str, str] | None = None) -> Any:
+        return run_in_process(list(args), {**cli_env, **(env or {})})
+
+    return run
+
+
+@pytest.fixture
+def vidpipe_process(cli_env: dict[str, str]) -> Vidpipe:
+    """`python -m vidpipe` as a separate process."""
+
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> Any:
         return subprocess.run(
             [sys.executable, "-m", "vidpipe", *args],
