@@ -10,18 +10,16 @@ only a process shows (signals, kills, a second process, the console script itsel
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_in_process
 from processes import user_env
-from typer.testing import CliRunner
 
 Vidpipe = Callable[..., subprocess.CompletedProcess[str]]
 
@@ -29,19 +27,6 @@ Vidpipe = Callable[..., subprocess.CompletedProcess[str]]
 @pytest.fixture
 def cli_env(tmp_path: Path) -> dict[str, str]:
     return user_env(tmp_path / "data")
-
-
-def run_in_process(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """One command in this process with exactly `env`'s VIDPIPE_* settings, as its own process
-    would see them; an escaped exception is printed to stderr with exit 1, as Python does."""
-    from vidpipe.cli.main import build_app
-
-    inherited = {key: None for key in os.environ if key.startswith("VIDPIPE_") and key not in env}
-    result = CliRunner().invoke(build_app(), args, env={**inherited, **env})
-    stderr = result.stderr
-    if result.exception is not None and not isinstance(result.exception, SystemExit):
-        stderr += "".join(traceback.format_exception(result.exception))
-    return subprocess.CompletedProcess(["vidpipe", *args], result.exit_code, result.stdout, stderr)
 
 
 @pytest.fixture
