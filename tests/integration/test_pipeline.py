@@ -41,7 +41,7 @@ from vidpipe.providers.local import LocalImageProvider, LocalVideoProvider
 from vidpipe.providers.registry import ProviderRegistry, load_registry
 from vidpipe.storage import ProjectStorage
 
-SMALL = {"scenes": 2, "clip_duration": 1.0, "resolution": "480p"}
+SMALL = {"scenes": 2, "clip_duration": 1.0, "resolution": "360p"}  # the smallest picture: rendering is not the subject
 
 
 async def new_project(session: AsyncSession, settings: Settings, **options: object) -> uuid.UUID:
@@ -90,7 +90,7 @@ async def test_generate_runs_to_complete_with_rows_files_and_a_real_mp4(
     final = storage.resolve(project.output_path or "")
     assert final == storage.root.resolve() / "output" / "final.mp4"
     info = probe(final)
-    assert (info.video_codec, info.width, info.height) == ("h264", 854, 480)
+    assert (info.video_codec, info.width, info.height) == ("h264", 640, 360)
     assert not info.has_audio  # VIDPIPE_LOCAL_AUDIO is off by default
     assert info.duration == pytest.approx(2.0, abs=0.1)
     # the run is recorded with per-step timing, calls and cost

@@ -21,7 +21,7 @@ from vidpipe.orchestrator.pipeline import plan_project
 from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
-THREE = {"scenes": 3, "clip_duration": 1.0, "resolution": "480p"}
+THREE = {"scenes": 3, "clip_duration": 1.0, "resolution": "360p"}  # the smallest picture: rendering is not the subject
 
 
 async def render(session: AsyncSession, settings: Settings) -> uuid.UUID:
