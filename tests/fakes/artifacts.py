@@ -1,11 +1,21 @@
-"""Real small artifacts for the fakes to return: PNGs (Pillow) and MP4s (vidpipe's ClipWriter)."""
+"""Real small artifacts for the fakes to return: PNGs (Pillow) and MP4s (vidpipe's ClipWriter).
+
+Both are pure functions of their inputs, and the same inputs come back often within a test run
+(the same keyframes, takes, retries), so each process keeps what it made: a repeated PNG is the
+same bytes object, a repeated MP4 is the cached bytes written to the new path. x264 and the AAC
+encoder are deterministic, so a cached copy is byte for byte what a fresh encode would write.
+"""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -18,6 +28,7 @@ def colour_of(text: str) -> tuple[int, int, int]:
     return digest[0], digest[1], digest[2]
 
 
+@functools.lru_cache(maxsize=256)
 def png_from_prompt(prompt: str, width: int, height: int) -> bytes:
     """A picture that depends on the prompt: a gradient in its colour with a disc."""
     r, g, b = colour_of(prompt)
@@ -32,6 +43,7 @@ def png_from_prompt(prompt: str, width: int, height: int) -> bytes:
     return encode_png(image)
 
 
+@functools.lru_cache(maxsize=256)
 def png_from_reference(reference: bytes, prompt: str, width: int, height: int) -> bytes:
     """An end frame conditioned on the start image: the start image, shifted and tinted."""
     start = decode_png(reference).resize((width, height))
@@ -57,6 +69,36 @@ def decode_png(data: bytes) -> Image.Image:
     return image.convert("RGB")
 
 
+class _Memo:
+    """Encoded clips by a hash of their inputs, least recently used dropped past `limit` bytes."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._clips: OrderedDict[str, bytes] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()  # the fake Google server renders in threads
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            data = self._clips.get(key)
+            if data is not None:
+                self._clips.move_to_end(key)
+            return data
+
+    def put(self, key: str, data: bytes) -> None:
+        with self._lock:
+            if key in self._clips or len(data) > self.limit:
+                return
+            self._clips[key] = data
+            self._size += len(data)
+            while self._size > self.limit:
+                _, dropped = self._clips.popitem(last=False)
+                self._size -= len(dropped)
+
+
+_CLIPS = _Memo(limit=200 * 1024 * 1024)
+
+
 def mp4_between(
     path: Path,
     start: bytes,
@@ -70,13 +112,35 @@ def mp4_between(
     drift: float = 0.0,
 ) -> None:
     """A real H.264 MP4 from the start image to the end image (a stepped crossfade); `drift`
-    is added to every pixel (a take that strays from its keyframes)."""
-    first = np.asarray(decode_png(start).resize((width, height)), dtype=np.float32) + drift
-    last = np.asarray(decode_png(end).resize((width, height)), dtype=np.float32) + drift
-    steps = [
-        np.clip(first * (1 - t) + last * t, 0, 255).astype(np.uint8)
-        for t in np.linspace(0.0, 1.0, 8)
-    ]
+    is added to every pixel (a take that strays from its keyframes). Always a new file at `path`;
+    its bytes come from the memo when these inputs were encoded before in this process."""
+    key = hashlib.sha256(
+        repr((hashlib.sha256(start).hexdigest(), hashlib.sha256(end).hexdigest(),
+              width, height, float(seconds), fps, bool(audio), float(drift))).encode()
+    ).hexdigest()  # fmt: skip
+    cached = _CLIPS.get(key)
+    if cached is not None:
+        path.write_bytes(cached)
+        return
+    _encode_mp4(path, start, end, width, height, seconds, fps, audio, drift)
+    _CLIPS.put(key, path.read_bytes())
+
+
+def _encode_mp4(
+    path: Path,
+    start: bytes,
+    end: bytes,
+    width: int,
+    height: int,
+    seconds: float,
+    fps: int,
+    audio: bool,
+    drift: float,
+) -> None:
+    first = np.asarray(decode_png(start).resize((width, height)))
+    last = np.asarray(decode_png(end).resize((width, height)))
+    # eight steps blended in uint8 (cv2 saturates, so a drift past 0 or 255 clips there)
+    steps = [cv2.addWeighted(first, 1.0 - t, last, t, drift) for t in np.linspace(0.0, 1.0, 8)]
     frames = max(2, round(seconds * fps))
     with ClipWriter(path, width, height, fps=fps, audio=audio) as writer:
         if audio:

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 import av
+import cv2
 import numpy as np
 from artifacts import decode_png, png_from_prompt, png_from_reference
 from fake_google import Recorded
@@ -742,7 +743,7 @@ class FakeComfyUI:
             t = float(inputs["blend_factor"])
             size = (a[0].shape[1], a[0].shape[0])
             return [
-                ((1 - t) * x.astype(np.float32) + t * _resize(y, size)).astype(np.uint8)
+                cv2.addWeighted(x, 1 - t, _resize(y, size), t, 0.0)
                 for x, y in zip(a, b * len(a), strict=False)
             ]
         if kind == "VAEDecode":
@@ -766,9 +767,9 @@ class FakeComfyUI:
         if latent["class_type"] == "WanFirstLastFrameToVideo":
             i = latent["inputs"]
             size = (i["width"], i["height"])
-            first = _resize(self._images(graph, i["start_image"])[0], size).astype(np.float32)
-            last = _resize(self._images(graph, i["end_image"])[0], size).astype(np.float32)
-            steps = [(first * (1 - t) + last * t).astype(np.uint8) for t in np.linspace(0, 1, 8)]
+            first = _resize(self._images(graph, i["start_image"])[0], size)
+            last = _resize(self._images(graph, i["end_image"])[0], size)
+            steps = [cv2.addWeighted(first, 1 - t, last, t, 0.0) for t in np.linspace(0, 1, 8)]
             n = int(i["length"])
             return [steps[min(7, k * 8 // max(1, n - 1))] for k in range(n)]
         raise RuntimeError(f"the fake cannot sample from {latent['class_type']}")
