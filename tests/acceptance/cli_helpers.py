@@ -1,4 +1,11 @@
-"""Run `python -m vidpipe` as a user would: a subprocess with its own environment."""
+"""Run vidpipe's command line as a user would: its own environment, its exit code, its stdout
+and stderr apart.
+
+`vidpipe` runs the command in this process (Typer's CliRunner over the same app `python -m
+vidpipe` builds): a command costs its own work, not a fresh interpreter's imports. Tests of what
+only a process shows (signals, kills, a second process, the console script itself) use
+`vidpipe_process` or `spawn`.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_in_process
 from processes import user_env
 
 Vidpipe = Callable[..., subprocess.CompletedProcess[str]]
@@ -23,6 +31,16 @@ def cli_env(tmp_path: Path) -> dict[str, str]:
 
 @pytest.fixture
 def vidpipe(cli_env: dict[str, str]) -> Vidpipe:
+    def run(*args: str, env: dict[str, str] | None = None) -> Any:
+        return run_in_process(list(args), {**cli_env, **(env or {})})
+
+    return run
+
+
+@pytest.fixture
+def vidpipe_process(cli_env: dict[str, str]) -> Vidpipe:
+    """`python -m vidpipe` as a separate process."""
+
     def run(*args: str, env: dict[str, str] | None = None, timeout: float = 240) -> Any:
         return subprocess.run(
             [sys.executable, "-m", "vidpipe", *args],

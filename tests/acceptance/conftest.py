@@ -1,1 +1,1 @@
-from cli_helpers import cli_env, vidpipe  # noqa: F401  (fixtures)
+from cli_helpers import cli_env, vidpipe, vidpipe_process  # noqa: F401  (fixtures)

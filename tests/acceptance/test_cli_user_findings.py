@@ -214,9 +214,9 @@ def test_a_storyboard_file_older_than_the_storyboard_is_refused(
     ],
 )
 def test_a_usage_error_is_one_line_too(
-    vidpipe: Vidpipe, tmp_path: Path, args: list[str], said: str
+    vidpipe_process: Vidpipe, tmp_path: Path, args: list[str], said: str
 ) -> None:
-    result = vidpipe(*args)
+    result = vidpipe_process(*args)  # a process: its usage line names how it was started
     assert result.returncode == 2, result.stderr
     # was Typer's usage line, a "Try ..." hint and a boxed panel: five lines
     assert result.stderr.splitlines() == [f"error: {result.stderr[7:].strip()}"], result.stderr

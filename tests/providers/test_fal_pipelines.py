@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_in_process
 from fake_fal import Failure, FakeFal
 from processes import user_env
 from provider_env import FAL_KEY, FAST, fal_settings
@@ -426,10 +427,7 @@ def _states(fake: FakeFal) -> set[str]:
 
 
 def _vidpipe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vidpipe", *args],
-        env=env, capture_output=True, text=True, timeout=240, stdin=subprocess.DEVNULL,
-    )  # fmt: skip
+    return run_in_process(list(args), env)
 
 
 def _wait_for(predicate: Callable[[], Any], timeout: float = 120) -> None:

@@ -1,4 +1,4 @@
-"""Real providers through the command line, in a subprocess, against the fakes on loopback."""
+"""Real providers through the command line against the fakes on loopback (kills: a subprocess)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from cli_runner import run_in_process
 from fake_comfyui import FakeComfyUI
 from fake_google import FakeGoogle
 from fake_openai import FakeOpenAI
@@ -40,17 +41,9 @@ def google_env(url: str, key: str = GOOGLE_KEY) -> dict[str, str]:
     }
 
 
-def vidpipe(
-    *args: str, env: dict[str, str], timeout: float = 180
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "vidpipe", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        stdin=subprocess.DEVNULL,
-    )
+def vidpipe(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A command in this process (the kills below start their own processes)."""
+    return run_in_process(list(args), env)
 
 
 def test_doctor_asks_each_provider_one_free_question(

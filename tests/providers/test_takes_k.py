@@ -19,6 +19,7 @@ from typing import Any
 import av
 import numpy as np
 import pytest
+from cli_runner import run_in_process
 from fake_google import FakeGoogle
 from PIL import Image
 from processes import user_env
@@ -245,10 +246,7 @@ def test_sigkill_mid_round_then_resume_pays_for_no_take_twice(
     project_id = said.split()[1]  # "project <id>", printed before the run starts
 
     def cli(*args: str) -> dict[str, Any]:
-        done = subprocess.run(
-            [sys.executable, "-m", "vidpipe", *args, "--json"],
-            env=env, capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL,
-        )  # fmt: skip
+        done = run_in_process([*args, "--json"], env)
         assert done.returncode == 0, done.stderr
         return json.loads(done.stdout)
 
