@@ -14,7 +14,6 @@ from web_helpers import (
     TOKEN,
     Server,
     Watched,
-    playwright_sync,
     wait_js,
 )
 
@@ -31,9 +30,10 @@ fetch('/api/generate', {method: 'POST', headers: {'Content-Type': 'application/j
 </script>"""
 
 
-def test_a_rebinding_page_reads_and_starts_nothing(server: Server) -> None:
+def test_a_rebinding_page_reads_and_starts_nothing(browser: object, server: Server) -> None:
     """evil.example resolves to 127.0.0.1 (host-resolver rules): its page (served by the
-    attacker, here fulfilled by the test) runs same-origin scripts against the server's port."""
+    attacker, here fulfilled by the test) runs same-origin scripts against the server's port.
+    A Chromium of its own (the flags are the browser's), from the shared one's Playwright."""
     port = urlsplit(server.base).port
     evil = f"http://evil.example:{port}"
     before = server.count_projects()
@@ -46,26 +46,25 @@ def test_a_rebinding_page_reads_and_starts_nothing(server: Server) -> None:
         "PrivateNetworkAccessRespectPreflightResults,BlockInsecurePrivateNetworkRequests,"
         "LocalNetworkAccessChecks"
     )
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, rules, private_network]
+    rebinding = browser.browser_type.launch(  # type: ignore[attr-defined]
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, rules, private_network]
+    )
+    try:
+        page = rebinding.new_page()
+        page.route(
+            f"{evil}/",
+            lambda route: route.fulfill(status=200, content_type="text/html", body=ATTACKER),
         )
-        try:
-            page = browser.new_page()
-            page.route(
-                f"{evil}/",
-                lambda route: route.fulfill(status=200, content_type="text/html", body=ATTACKER),
-            )
-            page.goto(f"{evil}/")
-            results = wait_js(
-                page, "() => window.results.list && window.results.generate && window.results"
-            )
-            # what the rebound name reaches is this server, which refuses a foreign Host
-            assert results == {"list": 400, "generate": 400}, results
-            # the server itself, under its own name, still answers
-            assert page.request.get(f"{server.base}/api/health").status == 200
-        finally:
-            browser.close()
+        page.goto(f"{evil}/")
+        results = wait_js(
+            page, "() => window.results.list && window.results.generate && window.results"
+        )
+        # what the rebound name reaches is this server, which refuses a foreign Host
+        assert results == {"list": 400, "generate": 400}, results
+        # the server itself, under its own name, still answers
+        assert page.request.get(f"{server.base}/api/health").status == 200
+    finally:
+        rebinding.close()
     assert server.count_projects() == before
 
 

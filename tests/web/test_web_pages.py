@@ -157,12 +157,14 @@ def test_bad_input_shows_the_field_error_next_to_the_field_and_writes_nothing(
 
 
 def test_a_failed_project_shows_the_error_and_the_resume_that_fixes_it(
-    web: Watched, server: Server
+    web: Watched, server: Server, complete_project: str
 ) -> None:
-    """A project stopped before it finished offers Resume; Resume finishes it live."""
+    """A project stopped before it finished offers Resume; Resume finishes it live. The shared
+    finished project is made to fail at its stitch and is complete again at the end (the other
+    tests that read it find it as before, with one more run)."""
     import sqlite3
 
-    project_id = server.generate("a red kite over green hills")
+    project_id = complete_project
     with sqlite3.connect(server.data_dir / "vidpipe.db") as db:
         db.execute(
             "UPDATE projects SET status='failed', output_path=NULL, "
@@ -180,4 +182,7 @@ def test_a_failed_project_shows_the_error_and_the_resume_that_fixes_it(
     page.wait_for_selector("#stepper .step[data-stage=complete].done", timeout=120_000)
     # the stepper moves on the `status` event; the body's refresh lands a moment later
     page.wait_for_selector(".problems", state="detached", timeout=30_000)
+    with server.client() as client:
+        document = client.get(f"/api/projects/{project_id}").json()
+    assert document["status"] == "complete" and document["output_path"], document["status"]
     web.check()

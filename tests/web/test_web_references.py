@@ -61,6 +61,9 @@ def test_add_references_in_the_form_generate_and_see_where_they_appear(
     page.wait_for_url(re.compile(r"/projects/[0-9a-f-]{36}$"))
     page.wait_for_selector("#stepper .step[data-stage=complete].done", timeout=180_000)
     page.wait_for_selector("#status-badge.s-complete")
+    # the page's last refresh of its body has landed (the script drops `data-events` after it):
+    # nothing read below is replaced afterwards
+    page.wait_for_selector("#live:not([data-events])", timeout=30_000)
     project = page.url.rsplit("/", 1)[-1]
 
     # the project screen: both references, each with the scenes that show it (the local writer

@@ -7,7 +7,6 @@ dark."""
 from __future__ import annotations
 
 import pytest
-from processes import wait_for
 from web_helpers import Server, Watched, serious
 
 pytestmark = pytest.mark.slow
@@ -28,12 +27,7 @@ def test_each_take_shows_its_prompt_and_the_words_it_adds(web: Watched, server: 
         )
         assert edited.status_code == 200, edited.text
         assert client.post(f"{base}/resume").status_code == 202
-
-        def done() -> bool:
-            status = client.get(f"{base}/status").json()
-            return status["status"] == "complete" and not status["running"]
-
-        wait_for(done, timeout=120, every=0.2)
+        assert server.wait_idle(project)["status"] == "complete"
         selected = client.post(f"{base}/scenes/1/takes/1/select")
         assert selected.status_code == 200, selected.text
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 from processes import wait_for
-from web_helpers import Server, Watched, serious
+from web_helpers import Server, Watched, serious, wait_js
 
 pytestmark = pytest.mark.slow
 
@@ -143,14 +143,7 @@ def test_takes_side_by_side_play_and_scrub_together_and_the_redo_is_marked(
                 json={"target": "clip", "direction": direction},
             )
             assert response.status_code == 202, response.text
-            wait_for(
-                lambda: (
-                    client.get(f"/api/projects/{project}/status").json()["running"] is False
-                    and client.get(f"/api/projects/{project}/status").json()["status"] == "complete"
-                ),
-                timeout=120,
-                every=0.2,
-            )
+            assert server.wait_idle(project)["status"] == "complete"
     page = web.page
     page.set_viewport_size(DESKTOP)
     page.goto(f"/projects/{project}/review")
@@ -194,7 +187,7 @@ def test_takes_side_by_side_play_and_scrub_together_and_the_redo_is_marked(
     )
     page.click("#scene-1 .sync-play")
     assert page.locator("#scene-1 .sync-play").get_attribute("aria-pressed") == "true"
-    page.wait_for_timeout(400)
+    wait_js(page, "() => document.querySelector('#scene-1 .takes video').currentTime > 0.1")
     page.click("#scene-1 .sync-play")  # pause all
     times = page.evaluate(
         "[...document.querySelectorAll('#scene-1 .takes video')].map(v => v.currentTime)"

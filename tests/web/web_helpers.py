@@ -14,6 +14,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -54,13 +55,19 @@ class Server:
             response = client.post("/api/generate", json={"prompt": prompt, **SMALL, **options})
             assert response.status_code == 202, response.text
             project_id = response.json()["project_id"]
-
-            def done() -> bool:
-                document = client.get(f"/api/projects/{project_id}/status").json()
-                return document["status"] in ("complete", "failed") and not document["running"]
-
-            wait_for(done, timeout=180, every=0.2)
+        self.wait_idle(project_id, timeout=180)
         return project_id
+
+    def wait_idle(self, project_id: str, timeout: float = 120) -> dict[str, Any]:
+        """The status document once the project is complete or failed and nothing runs it."""
+        with self.client() as client:
+
+            def idle() -> dict[str, Any] | None:
+                document = client.get(f"/api/projects/{project_id}/status").json()
+                finished = document["status"] in ("complete", "failed")
+                return document if finished and not document["running"] else None
+
+            return wait_for(idle, timeout=timeout, every=0.2)
 
     def count_projects(self) -> int:
         with self.client() as client:
@@ -92,22 +99,55 @@ def complete_project(server: Server) -> str:
     return server.generate("a lighthouse on a stormy coast at dawn")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    """One Chromium per test module (about a second to start). Not per session: Playwright's
-    sync API keeps its own event loop running while it is open, and pytest-asyncio cannot run
-    the async tests of later modules beside it."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's `chromium`")
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    assert shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+class SharedBrowser:
+    """One Chromium for a run of consecutive browser tests, however many modules they span
+    (a launch costs about two CPU seconds); each test still gets a fresh context of its own.
+
+    Not a session fixture: Playwright's sync API marks its event loop as running while it is
+    open, and pytest-asyncio cannot run an async test beside it. The `browser` fixture closes
+    it after a test whose next test on this worker is not a browser test (conftest.py sets
+    `keep_open` from pytest's next item), before any wider fixture is torn down: it is open
+    only while browser tests run back to back.
+    """
+
+    def __init__(self) -> None:
+        self._manager: object | None = None
+        self._browser: object | None = None
+        self.keep_open = False
+
+    def get(self) -> object:
+        if self._browser is None:
+            if not Path(CHROMIUM).exists():
+                if os.environ.get("CI"):
+                    pytest.fail(f"no Chromium at {CHROMIUM}: .ci/run installs Debian's `chromium`")
+                pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+            assert shutil.which(CHROMIUM) or Path(CHROMIUM).is_file()
+            manager = playwright_sync.sync_playwright()
+            playwright = manager.__enter__()
+            self._manager = manager
+            self._browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        return self._browser
+
+    def close(self) -> None:
+        browser, manager = self._browser, self._manager
+        self._browser = self._manager = None
         try:
-            yield browser
+            if browser is not None:
+                browser.close()  # type: ignore[attr-defined]
         finally:
-            browser.close()
+            if manager is not None:
+                manager.__exit__(None, None, None)  # type: ignore[attr-defined]
+
+
+SHARED_BROWSER = SharedBrowser()
+
+
+@pytest.fixture
+def browser() -> Iterator[object]:
+    """The shared Chromium (see `SharedBrowser`); each test makes its own contexts in it."""
+    yield SHARED_BROWSER.get()
+    if not SHARED_BROWSER.keep_open:
+        SHARED_BROWSER.close()
 
 
 def wait_js(page: object, function: str, arg: object = None, timeout: float = 30) -> object:
@@ -187,11 +227,15 @@ def locked_web(browser: object, locked_server: Server) -> Iterator[Watched]:
 
 
 def serious(page: object) -> list[str]:
-    """An axe-core scan of the page: its serious and critical violations."""
-    axe_playwright = pytest.importorskip("axe_playwright_python.sync_playwright")
-    results = axe_playwright.Axe().run(page)
+    """An axe-core scan of the page: its serious and critical violations. axe is injected once
+    per document (half a megabyte of script to send and parse): a second scan of the same page,
+    in the other colour scheme, reuses it."""
+    axe_base = pytest.importorskip("axe_playwright_python.base")
+    if not page.evaluate("() => typeof window.axe === 'object'"):  # type: ignore[attr-defined]
+        page.evaluate(axe_base.AXE_SCRIPT)  # type: ignore[attr-defined]
+    response = page.evaluate('axe.run({"resultTypes": ["violations"]})')  # type: ignore[attr-defined]
     return [
         f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results.response["violations"]
+        for v in response["violations"]
         if v["impact"] in ("serious", "critical")
     ]
