@@ -20,8 +20,10 @@ from vidpipe.config import Settings
 from vidpipe.pipeline.context import ProgressCallback
 from vidpipe.runners.background import Execute
 
-TINY = {"scenes": 1, "clip_duration": 1, "resolution": "360p"}  # the smallest picture: rendering is not the subject
-SMALL = {"scenes": 2, "clip_duration": 1, "resolution": "360p"}  # the smallest picture: rendering is not the subject
+# the smallest picture: rendering is not the subject
+TINY = {"scenes": 1, "clip_duration": 1, "resolution": "360p"}
+# the smallest picture: rendering is not the subject
+SMALL = {"scenes": 2, "clip_duration": 1, "resolution": "360p"}
 
 
 @asynccontextmanager

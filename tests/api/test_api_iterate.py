@@ -15,7 +15,8 @@ from api_helpers import Recorder, complete, finished, hold_keyframes, serving, w
 
 from vidpipe.config import Settings
 
-THREE = {"scenes": 3, "clip_duration": 1, "resolution": "360p"}  # the smallest picture: rendering is not the subject
+# the smallest picture: rendering is not the subject
+THREE = {"scenes": 3, "clip_duration": 1, "resolution": "360p"}
 
 
 def stamp(path: str) -> tuple[int, int]:

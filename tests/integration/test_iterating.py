@@ -41,7 +41,8 @@ from vidpipe.orchestrator.report import project_document
 from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
-FOUR = {"scenes": 4, "clip_duration": 1.0, "resolution": "360p"}  # the smallest picture: rendering is not the subject
+# the smallest picture: rendering is not the subject
+FOUR = {"scenes": 4, "clip_duration": 1.0, "resolution": "360p"}
 
 
 async def render(session: AsyncSession, settings: Settings, **options: Any) -> uuid.UUID:

@@ -41,7 +41,8 @@ from vidpipe.providers.local import LocalImageProvider, LocalVideoProvider
 from vidpipe.providers.registry import ProviderRegistry, load_registry
 from vidpipe.storage import ProjectStorage
 
-SMALL = {"scenes": 2, "clip_duration": 1.0, "resolution": "360p"}  # the smallest picture: rendering is not the subject
+# the smallest picture: rendering is not the subject
+SMALL = {"scenes": 2, "clip_duration": 1.0, "resolution": "360p"}
 
 
 async def new_project(session: AsyncSession, settings: Settings, **options: object) -> uuid.UUID:

@@ -21,7 +21,8 @@ from vidpipe.orchestrator.projects import GenerateOptions, create_project
 from vidpipe.providers.local import LocalVideoProvider
 from vidpipe.providers.registry import ProviderRegistry, load_registry
 
-SMALL = {"scenes": 2, "clip_duration": 1.0, "resolution": "360p"}  # the smallest picture: rendering is not the subject
+# the smallest picture: rendering is not the subject
+SMALL = {"scenes": 2, "clip_duration": 1.0, "resolution": "360p"}
 
 
 class UnpricedVideo(LocalVideoProvider):

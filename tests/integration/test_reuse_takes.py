@@ -21,7 +21,8 @@ from vidpipe.orchestrator.pipeline import plan_project
 from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
-THREE = {"scenes": 3, "clip_duration": 1.0, "resolution": "360p"}  # the smallest picture: rendering is not the subject
+# the smallest picture: rendering is not the subject
+THREE = {"scenes": 3, "clip_duration": 1.0, "resolution": "360p"}
 
 
 async def render(session: AsyncSession, settings: Settings) -> uuid.UUID:

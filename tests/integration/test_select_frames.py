@@ -23,7 +23,8 @@ from vidpipe.orchestrator.projects import GenerateOptions, create_project
 from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
-TWO = {"scenes": 2, "clip_duration": 1.0, "resolution": "360p"}  # the smallest picture: rendering is not the subject
+# the smallest picture: rendering is not the subject
+TWO = {"scenes": 2, "clip_duration": 1.0, "resolution": "360p"}
 
 
 @pytest.fixture

@@ -20,7 +20,8 @@ from vidpipe.orchestrator.pipeline import plan_project
 from vidpipe.orchestrator.selection import TakeDoesNotFitError
 from vidpipe.providers.registry import load_registry
 
-THREE = {"scenes": 3, "clip_duration": 1.0, "resolution": "360p"}  # the smallest picture: rendering is not the subject
+# the smallest picture: rendering is not the subject
+THREE = {"scenes": 3, "clip_duration": 1.0, "resolution": "360p"}
 
 
 async def complete(session: AsyncSession, settings: Settings, **options: object) -> uuid.UUID:

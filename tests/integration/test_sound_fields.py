@@ -32,7 +32,8 @@ from vidpipe.pipeline.sound_fields import asked
 from vidpipe.providers.registry import load_registry
 from vidpipe.storage import ProjectStorage
 
-SMALL = {"scenes": 3, "clip_duration": 2.0, "resolution": "360p"}  # the smallest picture: rendering is not the subject
+# the smallest picture: rendering is not the subject
+SMALL = {"scenes": 3, "clip_duration": 2.0, "resolution": "360p"}
 Made = Callable[..., Awaitable[uuid.UUID]]
 
 
