@@ -22,7 +22,6 @@ from vidpipe.runners.background import Execute
 
 # the smallest picture: rendering is not the subject
 TINY = {"scenes": 1, "clip_duration": 1, "resolution": "360p"}
-# the smallest picture: rendering is not the subject
 SMALL = {"scenes": 2, "clip_duration": 1, "resolution": "360p"}
 
 
