@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path
 from fastapi.responses import FileResponse
+from fastapi.routing import APIRoute
 
 from vidpipe.api import artifacts
 from vidpipe.api.deps import ProjectId, SessionDep, SettingsDep
@@ -184,3 +185,16 @@ async def subtitles(
     path = await artifacts.subtitles(session, settings, project_id, kind)
     media = "text/vtt" if kind == "vtt" else "application/x-subrip"
     return send_file(path, media, filename=f"vidpipe-{project_id}.{kind}")
+
+
+# HEAD answers like GET (download tools and media players ask it first): the same handler, so
+# the same checks and headers; FileResponse leaves the body out. Kept out of the API
+# description, where it would only repeat each GET under a clashing operation id.
+for _route in [route for route in router.routes if isinstance(route, APIRoute)]:
+    router.add_api_route(
+        _route.path.removeprefix(router.prefix),
+        _route.endpoint,
+        methods=["HEAD"],
+        response_class=FileResponse,
+        include_in_schema=False,
+    )
