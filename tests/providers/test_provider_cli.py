@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,7 +17,7 @@ from cli_runner import run_in_process
 from fake_comfyui import FakeComfyUI
 from fake_google import FakeGoogle
 from fake_openai import FakeOpenAI
-from processes import user_env
+from processes import sim_env, user_env
 from provider_env import FAST, GOOGLE_KEY, OPENAI_KEY
 
 pytestmark = pytest.mark.slow
@@ -75,6 +76,41 @@ def test_doctor_asks_each_provider_one_free_question(
     assert [r.kind for r in openai.requests] == ["models"]
     assert [r.kind for r in comfy.requests] == ["system_stats", "object_info"]
     assert checks["video templates"]["ok"]
+
+
+def test_doctor_reports_a_missing_database_without_creating_it(tmp_path: Path) -> None:
+    """A diagnostic writes nothing: no vidpipe.db, no data folder; a new install is healthy."""
+    empty, missing = tmp_path / "empty", tmp_path / "missing" / "data"
+    empty.mkdir()
+    for data in (empty, missing):
+        result = vidpipe("doctor", env=user_env(data) | sim_env())
+        assert result.returncode == 0, result.stdout + result.stderr
+        line = next(x for x in result.stdout.splitlines() if " database: " in x)
+        assert line == (
+            f"ok   database: no database yet at {data / 'vidpipe.db'}; "
+            "`vidpipe generate` creates it"
+        )
+    assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == ["empty"]
+
+
+def test_doctor_reads_an_existing_database_and_migrates_nothing(
+    tmp_path: Path, sqlite_database_url: str
+) -> None:
+    """At head it says so; an older database is named as such and left as it is."""
+    env = user_env(tmp_path / "data") | sim_env() | {"VIDPIPE_DATABASE_URL": sqlite_database_url}
+    result = vidpipe("doctor", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"ok   database: {sqlite_database_url} (migrated to head)" in result.stdout
+    with sqlite3.connect(tmp_path / "vidpipe.db") as db:
+        db.execute("UPDATE alembic_version SET version_num = 'older'")
+    db.close()
+    result = vidpipe("doctor", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(at older; the next command that opens it migrates it to " in result.stdout
+    with sqlite3.connect(tmp_path / "vidpipe.db") as db:
+        assert db.execute("SELECT version_num FROM alembic_version").fetchall() == [("older",)]
+    db.close()
+    assert not (tmp_path / "data").exists()
 
 
 def test_doctor_reports_a_shut_down_and_an_unserved_model_before_any_paid_call(

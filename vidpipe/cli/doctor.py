@@ -1,5 +1,7 @@
 """`vidpipe doctor`: checks that cost nothing — ffmpeg runs, the database opens, providers answer.
 
+The database is only read: a missing SQLite file is reported, not created, and nothing is migrated.
+
 Each configured provider is built from the settings (a missing setting is named) and, when it has
 a `health()` check, asked one free question: list models (google, openai) or GET /system_stats
 (comfyui). Providers that run workflow templates (comfyui) also check them against the server's
@@ -15,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vidpipe.config import Settings
-from vidpipe.db.engine import open_database
+from vidpipe.db.engine import create_engine
 from vidpipe.errors import VidpipeError
 from vidpipe.media.ffmpeg import check_ffmpeg, find_ffmpeg
 from vidpipe.providers.base import Provider, Role
@@ -49,15 +51,32 @@ async def _ffmpeg(settings: Settings) -> Check:
 
 
 async def _database(settings: Settings) -> Check:
+    """Opens and reads, never writes: a missing SQLite file is not created and an older
+    database is not migrated (the next command that needs it does both)."""
+    from sqlalchemy.engine import make_url
+
+    from vidpipe.cli.runtime import database_exists
+    from vidpipe.db.current import migration_head, revisions
+
     url = settings.masked()["database_url"]
+    if not database_exists(settings):
+        path = make_url(settings.effective_database_url).database
+        return Check("database", True, f"no database yet at {path}; `vidpipe generate` creates it")
+    engine = create_engine(settings.effective_database_url)
     try:
-        async with open_database(settings.effective_database_url):
-            pass
+        found = await revisions(engine)
     except Exception as exc:
         return Check(
             "database", False, f"{url}: {type(exc).__name__}: {exc} — check VIDPIPE_DATABASE_URL"
         )
-    return Check("database", True, f"{url} (migrated to head)")
+    finally:
+        await engine.dispose()
+    head = migration_head()
+    if head is not None and found == [head]:
+        return Check("database", True, f"{url} (migrated to head)")
+    at = ", ".join(found) or "no revision"
+    later = f"the next command that opens it migrates it to {head or 'head'}"
+    return Check("database", True, f"{url} (at {at}; {later})")
 
 
 async def _providers(settings: Settings) -> list[Check]:

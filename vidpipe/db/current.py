@@ -42,15 +42,23 @@ def migration_head(versions_dir: Path = VERSIONS_DIR) -> str | None:
     return heads.pop() if len(heads) == 1 else None
 
 
+async def revisions(engine: AsyncEngine) -> list[str]:
+    """The revisions the database records, read only (none when it has no version table)."""
+    async with engine.connect() as connection:  # a server that does not answer still raises
+        try:
+            result = await connection.execute(text("SELECT version_num FROM alembic_version"))
+        except DBAPIError:  # no version table yet: a new database
+            return []
+        return list(result.scalars())
+
+
 async def is_at_head(engine: AsyncEngine, versions_dir: Path = VERSIONS_DIR) -> bool:
     head = migration_head(versions_dir)
     if head is None:
         return False
     try:
-        async with engine.connect() as connection:
-            result = await connection.execute(text("SELECT version_num FROM alembic_version"))
-            return list(result.scalars()) == [head]
-    except DBAPIError:  # no version table yet: a new database
+        return await revisions(engine) == [head]
+    except DBAPIError:  # cannot connect: Alembic runs and says why, as before
         return False
 
 
