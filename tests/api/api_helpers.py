@@ -124,13 +124,19 @@ def hold_keyframes(monkeypatch: pytest.MonkeyPatch) -> asyncio.Event:
     return gate
 
 
+async def generated(client: httpx.AsyncClient, body: dict, status: str) -> str:
+    """A project generated through the API from `body` and run until it settles at `status`
+    (`complete`, or `paused` at a review gate); its id."""
+    accepted = await client.post("/api/generate", json=body)
+    assert accepted.status_code == 202, accepted.text
+    project_id = accepted.json()["project_id"]
+    assert (await finished(client, project_id))["status"] == status
+    return project_id
+
+
 async def complete(
     client: httpx.AsyncClient, prompt: str = "a fox in snow", options: dict | None = None
 ) -> str:
     """A project generated through the API and run to `complete` (SMALL by default); its id."""
     body = {"prompt": prompt, **(SMALL if options is None else options)}
-    accepted = await client.post("/api/generate", json=body)
-    assert accepted.status_code == 202, accepted.text
-    project_id = accepted.json()["project_id"]
-    assert (await finished(client, project_id))["status"] == "complete"
-    return project_id
+    return await generated(client, body, "complete")

@@ -11,7 +11,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from api_helpers import Recorder, complete, finished, hold_keyframes, serving, wait_until
+from api_helpers import (
+    Recorder,
+    complete,
+    finished,
+    generated,
+    hold_keyframes,
+    serving,
+    wait_until,
+)
 
 from vidpipe.config import Settings
 
@@ -273,9 +281,7 @@ async def test_a_clip_redo_before_any_clip_is_refused_and_runs_nothing(
 ) -> None:
     async with serving(sqlite_settings) as (_, client):
         body = {"prompt": "a fox in snow", **THREE, "pause_after": "storyboard"}
-        accepted = await client.post("/api/generate", json=body)
-        project_id = accepted.json()["project_id"]
-        assert (await finished(client, project_id))["status"] == "paused"
+        project_id = await generated(client, body, "paused")
         base = f"/api/projects/{project_id}"
         before = (await client.get(base)).json()
         board = (await client.get(f"{base}/storyboard")).headers["etag"]
@@ -304,9 +310,7 @@ async def test_blank_required_texts_are_refused_at_their_field_and_nothing_is_wr
     and PATCH scene alike; the optional texts may still be cleared with ""."""
     async with serving(sqlite_settings) as (_, client):
         body = {"prompt": "a fox in snow", **THREE, "pause_after": "storyboard"}
-        accepted = await client.post("/api/generate", json=body)
-        project_id = accepted.json()["project_id"]
-        assert (await finished(client, project_id))["status"] == "paused"
+        project_id = await generated(client, body, "paused")
         base = f"/api/projects/{project_id}"
         got = await client.get(f"{base}/storyboard")
         etag, board = got.headers["etag"], got.json()
